@@ -1,0 +1,84 @@
+/**
+ * The resolved proxy configuration: what the YAML loader (config/proxy-config.ts) produces and
+ * what the router and backends consume. Secrets are already resolved here and must never be
+ * logged or written to a record.
+ */
+
+export const PROVIDERS = ['openai', 'vertex_ai', 'anthropic', 'sim'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Knobs of the simulated model (litellm_params.sim in YAML, snake_case there). */
+export interface SimOptions {
+  seed: number;
+  /** Base time to first token, ms. */
+  ttftMs: number;
+  /** Extra time to first token per 1,000 prompt tokens, ms. */
+  ttftMsPer1kTokens: number;
+  /** Output token rate once streaming. */
+  tokensPerSecond: number;
+  /** Multiplicative jitter on every latency, 0..1 (lognormal sigma). */
+  jitter: number;
+  /** Probability that a call fails with a 500. */
+  errorRate: number;
+  /** Probability that a call fails with a 429 (with Retry-After). */
+  rateLimitRate: number;
+  /** Probability that a call stalls for stallMs before the first token. */
+  stallRate: number;
+  stallMs: number;
+  /** Tokens of the default text answer. */
+  answerTokens: number;
+}
+
+export interface Deployment {
+  /** Stable id: `<alias>#<index>`. */
+  id: string;
+  alias: string;
+  provider: Provider;
+  /** Upstream model name, the part after `<provider>/`. */
+  model: string;
+  apiBase?: string;
+  apiKey?: string;
+  vertexProject?: string;
+  vertexLocation?: string;
+  /** Path to a service-account / ADC JSON file (vertex_credentials). */
+  vertexCredentials?: string;
+  /** Total time limit of one upstream attempt, ms. */
+  timeoutMs: number;
+  /** Time-to-first-token limit of one upstream attempt, ms. */
+  ttftTimeoutMs: number;
+  /** Retries of this deployment (litellm_params.max_retries); falls back to router numRetries. */
+  maxRetries: number;
+  /** Per-token prices overriding the built-in price table. */
+  inputCostPerToken?: number;
+  outputCostPerToken?: number;
+  cacheReadCostPerToken?: number;
+  cacheWriteCostPerToken?: number;
+  /** Load-balancing weight (litellm_params.weight), default 1. */
+  weight: number;
+  sim?: SimOptions;
+  /** Extra headers to send upstream (litellm_params.extra_headers). */
+  extraHeaders?: Record<string, string>;
+}
+
+export interface RouterSettings {
+  numRetries: number;
+  timeoutMs: number;
+  ttftTimeoutMs: number;
+  /** alias → aliases to try in order when every deployment of the alias failed. */
+  fallbacks: Record<string, string[]>;
+  /** First retry delay, doubled each time (with jitter), capped at retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  strategy: 'simple-shuffle' | 'round-robin' | 'least-busy';
+}
+
+export interface ProxyConfig {
+  /** The YAML file this came from, when any. */
+  source?: string;
+  deployments: Deployment[];
+  router: RouterSettings;
+  /** Clients authenticate with this (or a per-cell token derived from it). None = open. */
+  masterKey?: string;
+  /** Request bodies larger than this are refused with 413. */
+  maxBodyBytes: number;
+}
