@@ -81,4 +81,8 @@ export interface ProxyConfig {
   masterKey?: string;
   /** Request bodies larger than this are refused with 413. */
   maxBodyBytes: number;
+  /** Answer any model name with the first alias (`agentab sim` as a stand-in upstream). */
+  anyAlias?: boolean;
+  /** Non-fatal remarks from loading (ignored LiteLLM keys, …). */
+  warnings?: string[];
 }

@@ -1,0 +1,41 @@
+/** One backend instance per provider, created on first use. */
+import type { Provider } from '../../config/types.ts';
+import type { BackendAdapter } from './types.ts';
+import { OpenAICompatibleBackend } from './openai-compatible/index.ts';
+import { SimBackend, type SimBackendDeps } from './sim/index.ts';
+
+export interface BackendRegistryDeps {
+  sim?: SimBackendDeps;
+  /** Replace a provider's backend (tests, custom providers). */
+  overrides?: Partial<Record<Provider, BackendAdapter>>;
+}
+
+export class BackendRegistry {
+  private readonly made = new Map<Provider, BackendAdapter>();
+  constructor(private readonly deps: BackendRegistryDeps = {}) {}
+
+  get(provider: Provider): BackendAdapter {
+    let b = this.made.get(provider);
+    if (!b) {
+      b = this.deps.overrides?.[provider] ?? this.create(provider);
+      this.made.set(provider, b);
+    }
+    return b;
+  }
+
+  private create(provider: Provider): BackendAdapter {
+    switch (provider) {
+      case 'openai':
+        return new OpenAICompatibleBackend();
+      case 'sim':
+        return new SimBackend(this.deps.sim ?? {});
+      case 'anthropic':
+      case 'vertex_ai':
+        throw new Error(`backend ${provider} is not available in this build`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.made.values()].map((b) => b.close?.()));
+  }
+}

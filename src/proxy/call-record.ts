@@ -1,0 +1,129 @@
+/**
+ * Collects what one client request did and turns it into exactly one spend record when
+ * the request ends, whatever way it ends.
+ */
+import type { Deployment } from '../config/types.ts';
+import type { FinishReason, Usage } from './canonical.ts';
+import { emptyUsage } from './canonical.ts';
+import { ProxyError } from './errors.ts';
+import { makeSpendRecord, spendErrorOf, type Endpoint, type SpendRecord } from './spend/record.ts';
+import { costOf } from './spend/prices.ts';
+import type { UpstreamTimer } from './backends/types.ts';
+
+export interface CallRecordInit {
+  id: string;
+  startedAt: number; // performance.now()
+  ts: string;
+  cell: string | null;
+  run: string | null;
+  surface: 'openai' | 'anthropic';
+  path: string;
+  endpoint: Endpoint;
+  client: string | null;
+  session: string | null;
+  reqBytes: number;
+}
+
+export class CallRecord {
+  alias = '';
+  stream = false;
+  deployment: Deployment | undefined;
+  attempts = 0;
+  retryWaitMs = 0;
+  status = 200;
+  error: ProxyError | undefined;
+  firstContentAt: number | undefined;
+  usage: Usage = emptyUsage();
+  finish: FinishReason | null = null;
+  toolCalls = 0;
+  resBytes = 0;
+  timer: UpstreamTimer | undefined;
+  private written = false;
+
+  constructor(
+    readonly init: CallRecordInit,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  firstContent(): void {
+    if (this.firstContentAt === undefined) this.firstContentAt = this.now();
+  }
+
+  addUsage(u: Partial<Usage>): void {
+    this.usage = { ...this.usage, ...definedOnly(u) };
+  }
+
+  fail(e: unknown): ProxyError {
+    const pe = ProxyError.from(e);
+    this.error = pe;
+    this.status = pe.status;
+    return pe;
+  }
+
+  /** An error after the 200 and the stream's first bytes went out: the status stays 200. */
+  midStreamError(e: unknown): ProxyError {
+    const pe = ProxyError.from(e);
+    this.error = pe;
+    this.finish = 'error';
+    return pe;
+  }
+
+  /** Builds the record once; later calls return null. */
+  build(secrets: readonly (string | undefined)[]): SpendRecord | null {
+    if (this.written) return null;
+    this.written = true;
+    const end = this.now();
+    const durationMs = end - this.init.startedAt;
+    const upstreamMs = Math.min(durationMs, (this.timer?.upstreamMs ?? 0) + this.retryWaitMs);
+    const d = this.deployment;
+    const cost = d
+      ? costOf(this.usage, d.model, {
+          inputCostPerToken: d.inputCostPerToken,
+          outputCostPerToken: d.outputCostPerToken,
+          cacheReadCostPerToken: d.cacheReadCostPerToken,
+          cacheWriteCostPerToken: d.cacheWriteCostPerToken,
+        })
+      : 0;
+    return makeSpendRecord({
+      id: this.init.id,
+      ts: this.init.ts,
+      cell: this.init.cell,
+      run: this.init.run,
+      surface: this.init.surface,
+      path: this.init.path,
+      endpoint: this.init.endpoint,
+      alias: this.alias,
+      deployment: d?.id ?? null,
+      backend: d?.provider ?? null,
+      upstreamModel: d?.model ?? null,
+      stream: this.stream,
+      status: this.status,
+      error: this.error ? spendErrorOf(this.error, secrets) : null,
+      attempts: this.attempts,
+      ttftMs: this.firstContentAt === undefined ? null : round3(this.firstContentAt - this.init.startedAt),
+      durationMs: round3(durationMs),
+      upstreamMs: round3(upstreamMs),
+      overheadMs: round3(Math.max(0, durationMs - upstreamMs)),
+      usage: this.usage,
+      costUsd: typeof cost === 'number' ? cost : cost.usd,
+      finish: this.finish,
+      toolCalls: this.toolCalls,
+      reqBytes: this.init.reqBytes,
+      resBytes: this.resBytes,
+      client: this.init.client,
+      session: this.init.session,
+    });
+  }
+}
+
+function definedOnly(u: Partial<Usage>): Partial<Usage> {
+  const out: Partial<Usage> = {};
+  for (const [k, v] of Object.entries(u) as [keyof Usage, number | undefined][]) {
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  }
+  return out;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,127 @@
+/**
+ * Reading request bodies with a size limit and writing responses (JSON or streamed bytes)
+ * to node:http, with backpressure and byte counting. Framework types stop here.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyError } from './errors.ts';
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume(); // drain so the connection can answer
+    throw tooLarge(declared, limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge(size, limit);
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+function tooLarge(size: number, limit: number): ProxyError {
+  return new ProxyError(`request body of ${size} bytes exceeds the limit of ${limit} bytes (general_settings.max_request_size_mb)`, {
+    code: 'request_too_large',
+    kind: 'request_too_large',
+  });
+}
+
+export function parseJsonBody(buf: Buffer): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new ProxyError(`request body is not valid JSON: ${(e as Error).message}`, {
+      code: 'invalid_json',
+      kind: 'invalid_request',
+    });
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new ProxyError('request body must be a JSON object', { code: 'invalid_json', kind: 'invalid_request' });
+  }
+  return v as Record<string, unknown>;
+}
+
+/** Counts bytes written to a response. */
+export class ResponseWriter {
+  bytes = 0;
+  constructor(readonly res: ServerResponse) {}
+
+  json(status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const text = JSON.stringify(body);
+    this.raw(status, text, { 'content-type': 'application/json', ...headers });
+  }
+
+  raw(status: number, body: string | Uint8Array, headers: Record<string, string>): void {
+    if (this.res.headersSent) return;
+    const buf = typeof body === 'string' ? Buffer.from(body) : body;
+    this.res.writeHead(status, { ...headers, 'content-length': String(buf.length) });
+    this.res.end(buf);
+    this.bytes += buf.length;
+  }
+
+  startStream(status: number, headers: Record<string, string> = {}): void {
+    if (this.res.headersSent) return;
+    this.res.writeHead(status, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...headers,
+    });
+    this.res.flushHeaders();
+  }
+
+  /** Writes a chunk; resolves at once unless the socket buffer is full. */
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    this.bytes += chunk.length;
+    if (this.res.write(chunk)) return undefined;
+    if (this.res.destroyed) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.once('drain', done);
+      this.res.once('close', done);
+    });
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+}
+
+/** Pumps a byte stream to the client. Stops (cancelling the source) if the client went away. */
+export async function pump(src: ReadableStream<Uint8Array>, w: ResponseWriter, clientGone: AbortSignal): Promise<void> {
+  const reader = src.getReader();
+  const onAbort = () => void reader.cancel(clientGone.reason).catch(() => {});
+  clientGone.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (clientGone.aborted) break;
+      const p = w.write(value);
+      if (p) await p;
+    }
+  } finally {
+    clientGone.removeEventListener('abort', onAbort);
+    reader.releaseLock();
+  }
+}
+
+/** Reads a whole byte stream (a non-streamed upstream body). */
+export async function readFullBody(src: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(src).arrayBuffer());
+}

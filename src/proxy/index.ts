@@ -1,0 +1,120 @@
+/**
+ * Programmatic entry point: start a proxy on a port with a config, a spend log and metrics.
+ * Used by `agentab proxy`, `agentab sim`, the orchestrator's launchers and the tests.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Deployment, ProxyConfig } from '../config/types.ts';
+import { createLogger, type Logger } from '../util/log.ts';
+import type { SimAction } from '../sim/script.ts';
+import { cellToken as makeCellToken } from './auth.ts';
+import { BackendRegistry, type BackendRegistryDeps } from './backends/registry.ts';
+import { ProxyMetrics } from './metrics.ts';
+import { Router, type RouterDeps } from './router.ts';
+import { createProxyServer, type CellInfo } from './server.ts';
+import { SpendWriter } from './spend/writer.ts';
+import type { SpendRecord } from './spend/record.ts';
+import { closeUpstreamAgent } from './upstream/http.ts';
+import { anthropicSurfaceIfAvailable, countTokensHandler } from './surfaces/registry.ts';
+
+export interface RunningProxy {
+  url: string;
+  port: number;
+  /** Register a cell so its requests get the right sim script and its token is accepted. */
+  registerCell(cellId: string, o?: { simScript?: SimAction[] }): void;
+  /** Per-cell bearer token (HMAC of master key and cell id); with no master key any token works. */
+  cellToken(cellId: string): string;
+  /** Resolves when every spend line written so far is on disk. */
+  flush(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then cuts them; flushes the spend log. */
+  close(graceMs?: number): Promise<void>;
+  onSpend(listener: (rec: SpendRecord) => void): () => void;
+  readonly server: Server;
+}
+
+export interface StartProxyOptions {
+  config: ProxyConfig;
+  host?: string;
+  port?: number;
+  /** Where spend lines go; null or absent = no spend log (metrics still count). */
+  spendLogPath?: string | null;
+  runId?: string;
+  log?: Logger;
+  router?: RouterDeps;
+  backends?: BackendRegistryDeps;
+}
+
+export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
+  const log = o.log ?? createLogger('info');
+  const config = o.config;
+  const router = new Router(config, o.router);
+  const backends = new BackendRegistry(o.backends ?? {});
+  const metrics = new ProxyMetrics();
+  const writer = new SpendWriter(o.spendLogPath ?? null);
+  const listeners = new Set<(rec: SpendRecord) => void>();
+  const cells = new Map<string, CellInfo>();
+  const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
+  const messages = await anthropicSurfaceIfAvailable();
+  const server = createProxyServer({
+    config,
+    router,
+    metrics,
+    log,
+    runId: o.runId ?? null,
+    cells,
+    secrets,
+    backendFor: (d) => backends.get(d.provider),
+    ...(messages ? { surfaces: { messages } } : {}),
+    countTokens: countTokensHandler({ router, backends, log, cells }),
+    emit(rec) {
+      writer.write(rec);
+      metrics.observe(rec);
+      for (const l of listeners) l(rec);
+    },
+  });
+  const host = o.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closed = false;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    server,
+    registerCell(cellId, info = {}) {
+      cells.set(cellId, info);
+    },
+    cellToken(cellId) {
+      return config.masterKey ? makeCellToken(config.masterKey, cellId) : `sk-agentab-open-${cellId}`;
+    },
+    flush: () => writer.flush(),
+    async close(graceMs = 10_000) {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await writer.close();
+      await backends.close();
+      await closeUpstreamAgent();
+    },
+    onSpend(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+}

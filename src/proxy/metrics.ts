@@ -1,0 +1,135 @@
+/**
+ * Prometheus metrics of the proxy, fed from spend records (subscribe `observe` to the
+ * SpendWriter's onRecord). Lives on its own Registry, not prom-client's global one, so
+ * several proxies in one process (tests, the bench) do not share series.
+ */
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { SpendRecord } from './spend/record.ts';
+
+const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
+type TokenType = (typeof TOKEN_TYPES)[number];
+
+/** Whole calls: fast count_tokens calls up to long agent turns. */
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+/** Time to first token: tens of ms (sim, cached) up to a stalled upstream. */
+const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
+/** The proxy's own time: tens of microseconds when healthy, ms when it is the bottleneck. */
+const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/** Aliases come from clients; past this many distinct ones, new ones are labelled `other`. */
+const MAX_ALIASES = 200;
+
+interface AliasSeries {
+  tokens: Record<TokenType, { inc(v: number): void }>;
+  cost: { inc(v: number): void };
+  duration: { observe(v: number): void };
+  ttft: { observe(v: number): void };
+  overhead: { observe(v: number): void };
+}
+
+export class ProxyMetrics {
+  readonly registry: Registry;
+  private readonly requests: Counter<'alias' | 'surface' | 'status'>;
+  private readonly errors: Counter<'alias' | 'code'>;
+  private readonly tokens: Counter<'alias' | 'type'>;
+  private readonly cost: Counter<'alias'>;
+  private readonly duration: Histogram<'alias'>;
+  private readonly ttft: Histogram<'alias'>;
+  private readonly overhead: Histogram<'alias'>;
+  /** Label children per alias, so observe() does not hash label sets for every series. */
+  private readonly byAlias = new Map<string, AliasSeries>();
+
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    const registers = [registry];
+    this.requests = new Counter({
+      name: 'agentab_requests_total',
+      help: 'Client requests answered, by alias, client surface and HTTP status',
+      labelNames: ['alias', 'surface', 'status'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'agentab_errors_total',
+      help: 'Requests answered with an error, by alias and stable error code',
+      labelNames: ['alias', 'code'],
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'agentab_tokens_total',
+      help: 'Tokens by type; input counts the whole prompt, cache_read/cache_write are part of it, reasoning is part of output',
+      labelNames: ['alias', 'type'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'agentab_cost_usd_total',
+      help: 'Cost in USD at list or configured prices',
+      labelNames: ['alias'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'agentab_request_duration_seconds',
+      help: 'Time from request arrival to the last byte answered',
+      labelNames: ['alias'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.ttft = new Histogram({
+      name: 'agentab_ttft_seconds',
+      help: 'Time from request arrival to the first content byte answered',
+      labelNames: ['alias'],
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    this.overhead = new Histogram({
+      name: 'agentab_overhead_seconds',
+      help: 'Request duration minus time spent waiting on the upstream',
+      labelNames: ['alias'],
+      buckets: OVERHEAD_BUCKETS,
+      registers,
+    });
+  }
+
+  /** Counts one spend record. Cheap: a few additions on cached label children. */
+  observe(rec: SpendRecord): void {
+    const alias = this.aliasLabel(rec.alias);
+    const s = this.series(alias);
+    this.requests.inc({ alias, surface: rec.surface, status: String(rec.status) });
+    if (rec.error) this.errors.inc({ alias, code: rec.error.code });
+    const u = rec.usage;
+    s.tokens.input.inc(u.input);
+    s.tokens.output.inc(u.output);
+    s.tokens.cache_read.inc(u.cacheRead);
+    s.tokens.cache_write.inc(u.cacheWrite);
+    s.tokens.reasoning.inc(u.reasoning);
+    s.cost.inc(rec.costUsd);
+    s.duration.observe(rec.durationMs / 1000);
+    s.overhead.observe(rec.overheadMs / 1000);
+    if (rec.ttftMs !== null) s.ttft.observe(rec.ttftMs / 1000);
+  }
+
+  /** The exposition text and its content type, for GET /metrics. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private aliasLabel(alias: string): string {
+    return this.byAlias.has(alias) || this.byAlias.size < MAX_ALIASES ? alias : 'other';
+  }
+
+  private series(alias: string): AliasSeries {
+    let s = this.byAlias.get(alias);
+    if (!s) {
+      const tokens = {} as Record<TokenType, { inc(v: number): void }>;
+      for (const type of TOKEN_TYPES) tokens[type] = this.tokens.labels({ alias, type });
+      s = {
+        tokens,
+        cost: this.cost.labels({ alias }),
+        duration: this.duration.labels({ alias }),
+        ttft: this.ttft.labels({ alias }),
+        overhead: this.overhead.labels({ alias }),
+      };
+      this.byAlias.set(alias, s);
+    }
+    return s;
+  }
+}

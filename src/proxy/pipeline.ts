@@ -1,0 +1,188 @@
+/**
+ * One model call, from a parsed client body to the bytes the client receives: route the
+ * alias, pass through when the backend speaks the client's dialect, translate through the
+ * canonical form otherwise, and feed the call record along the way.
+ */
+import type { Deployment } from '../config/types.ts';
+import type { CanonicalRequest, StreamPart } from './canonical.ts';
+import { ProxyError } from './errors.ts';
+import type { BackendAdapter, CallOptions } from './backends/types.ts';
+import { UpstreamTimer } from './backends/types.ts';
+import type { CallRecord } from './call-record.ts';
+import { pump, readFullBody, type ResponseWriter } from './http-io.ts';
+import type { Router } from './router.ts';
+import type { Surface, TapHooks } from './surface.ts';
+import type { Logger } from '../util/log.ts';
+import type { SimAction } from '../sim/script.ts';
+
+export interface PipelineDeps {
+  router: Router;
+  backendFor(d: Deployment): BackendAdapter;
+  log: Logger;
+}
+
+export interface ModelCall {
+  surface: Surface;
+  body: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  rec: CallRecord;
+  w: ResponseWriter;
+  /** Aborted when the client disconnects. */
+  clientGone: AbortSignal;
+  cellId: string | undefined;
+  simScript: SimAction[] | undefined;
+}
+
+type Outcome =
+  | { kind: 'raw-stream'; body: ReadableStream<Uint8Array> }
+  | { kind: 'raw-json'; bytes: Uint8Array; json: unknown }
+  | { kind: 'stream'; parts: ReadableStream<StreamPart> }
+  | { kind: 'json'; body: unknown };
+
+function hooksFor(rec: CallRecord): TapHooks {
+  return {
+    onUsage: (u) => rec.addUsage(u),
+    onFirstContent: () => rec.firstContent(),
+    onFinish: (reason, toolCalls) => {
+      rec.finish = reason;
+      rec.toolCalls = toolCalls;
+    },
+    onError: (e) => {
+      rec.error = e;
+      rec.finish = 'error';
+    },
+  };
+}
+
+/** Observes a canonical stream for the call record without changing it. */
+function partsTap(rec: CallRecord): TransformStream<StreamPart, StreamPart> {
+  let tools = 0;
+  return new TransformStream({
+    transform(p, ctrl) {
+      switch (p.type) {
+        case 'message-start':
+          if (p.usage) rec.addUsage(p.usage);
+          break;
+        case 'text-delta':
+        case 'reasoning-delta':
+        case 'tool-call-delta':
+          rec.firstContent();
+          break;
+        case 'tool-call-start':
+          tools++;
+          rec.firstContent();
+          break;
+        case 'usage':
+          rec.addUsage(p.usage);
+          break;
+        case 'finish':
+          rec.addUsage(p.usage);
+          rec.finish = p.reason;
+          rec.toolCalls = tools;
+          break;
+        case 'error':
+          rec.error = p.error;
+          rec.finish = 'error';
+          break;
+      }
+      ctrl.enqueue(p);
+    },
+  });
+}
+
+function forwardable(surface: Surface, headers: ModelCall['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of surface.forwardHeaders) {
+    const v = headers[h];
+    if (typeof v === 'string') out[h] = v;
+  }
+  return out;
+}
+
+export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise<void> {
+  const { surface, body, rec, w } = call;
+  const peek = surface.peek(body);
+  rec.alias = peek.alias;
+  rec.stream = peek.stream;
+  let canonical: CanonicalRequest | undefined;
+  const canonicalOf = () => (canonical ??= surface.decode(body));
+  const timer = new UpstreamTimer();
+  rec.timer = timer;
+
+  const routed = await deps.router.call(peek.alias, call.clientGone, async (d): Promise<Outcome> => {
+    rec.deployment = d;
+    const backend = deps.backendFor(d);
+    const o: CallOptions = {
+      deployment: d,
+      signal: call.clientGone,
+      timer,
+      log: deps.log,
+      ...(call.cellId ? { cellId: call.cellId } : {}),
+      ...(call.simScript ? { simScript: call.simScript } : {}),
+    };
+    if (backend.passthrough && backend.nativeDialect === surface.dialect) {
+      const raw = await backend.passthrough({ dialect: surface.dialect, body, headers: forwardable(surface, call.headers) }, o);
+      if (peek.stream) return { kind: 'raw-stream', body: raw.body };
+      const bytes = await readFullBody(raw.body);
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+      } catch (e) {
+        throw new ProxyError('upstream sent invalid JSON', { code: 'upstream_bad_json', kind: 'bad_gateway', cause: e });
+      }
+      return { kind: 'raw-json', bytes, json };
+    }
+    const req = canonicalOf();
+    if (peek.stream) return { kind: 'stream', parts: await backend.stream(req, o) };
+    const res = await backend.generate(req, o);
+    return { kind: 'json', body: res };
+  });
+  rec.attempts = routed.attempts;
+  rec.retryWaitMs = routed.retryWaitMs;
+  try {
+    await deliver(surface, call, routed.value, peek);
+  } finally {
+    routed.release();
+  }
+}
+
+async function deliver(surface: Surface, call: ModelCall, out: Outcome, peek: { alias: string; clientWantsUsage: boolean }): Promise<void> {
+  const { rec, w } = call;
+  switch (out.kind) {
+    case 'raw-json': {
+      const tap = surface.jsonTap(out.json);
+      rec.addUsage(tap.usage);
+      rec.finish = tap.finish;
+      rec.toolCalls = tap.toolCalls;
+      rec.firstContent();
+      w.raw(200, out.bytes, { 'content-type': 'application/json' });
+      return;
+    }
+    case 'json': {
+      const res = out.body as import('./canonical.ts').CanonicalResponse;
+      rec.addUsage(res.usage);
+      rec.finish = res.finish;
+      rec.toolCalls = res.content.filter((c) => c.type === 'tool-call').length;
+      rec.firstContent();
+      w.json(200, surface.encodeResponse(res, peek.alias));
+      return;
+    }
+    case 'raw-stream':
+    case 'stream': {
+      w.startStream(200);
+      const bytes =
+        out.kind === 'raw-stream'
+          ? out.body.pipeThrough(surface.sseTap({ hideUsageChunk: !peek.clientWantsUsage, ...hooksFor(rec) }))
+          : out.parts.pipeThrough(partsTap(rec)).pipeThrough(surface.encodeStream({ alias: peek.alias, includeUsage: peek.clientWantsUsage }));
+      try {
+        await pump(bytes, w, call.clientGone);
+        if (call.clientGone.aborted) rec.midStreamError(call.clientGone.reason);
+      } catch (e) {
+        const pe = rec.midStreamError(call.clientGone.aborted ? call.clientGone.reason : e);
+        if (!w.closed) await w.write(surface.errorFrame(pe));
+      }
+      w.end();
+      return;
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The proxy's HTTP server: routes, authentication, cell attribution, and errors in the
+ * caller's own API shape. node:http types stop here and in http-io.ts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { ProxyConfig } from '../config/types.ts';
+import type { Logger } from '../util/log.ts';
+import { checkAuth, presentedKey } from './auth.ts';
+import { CallRecord } from './call-record.ts';
+import { ProxyError } from './errors.ts';
+import { parseJsonBody, readBody, ResponseWriter } from './http-io.ts';
+import type { ProxyMetrics } from './metrics.ts';
+import { runModelCall, type PipelineDeps } from './pipeline.ts';
+import type { Router } from './router.ts';
+import type { Endpoint, SpendRecord } from './spend/record.ts';
+import type { Surface } from './surface.ts';
+import { openAISurface } from './surfaces/openai.ts';
+import { parseScriptHeader, type SimAction } from '../sim/script.ts';
+
+export interface CellInfo {
+  simScript?: SimAction[];
+}
+
+export interface ServerDeps extends PipelineDeps {
+  config: ProxyConfig;
+  router: Router;
+  metrics: ProxyMetrics;
+  log: Logger;
+  runId: string | null;
+  cells: Map<string, CellInfo>;
+  /** Receives every spend record (the batched writer, listeners). */
+  emit(rec: SpendRecord): void;
+  /** Strings to scrub from any error text that is logged or recorded. */
+  secrets: readonly (string | undefined)[];
+  /** Extra surfaces (the Anthropic Messages surface) keyed by route. */
+  surfaces?: Partial<Record<'messages', Surface>>;
+  countTokens?: (surface: Surface, body: Record<string, unknown>, cellId: string | undefined) => Promise<unknown>;
+}
+
+const CELL_PREFIX = /^\/cell\/([A-Za-z0-9._:-]{1,128})(\/.*)?$/;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+interface Routed {
+  path: string;
+  cellId: string | undefined;
+}
+
+function routeOf(req: IncomingMessage): Routed {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  let path = q >= 0 ? url.slice(0, q) : url;
+  let cellId: string | undefined;
+  const m = CELL_PREFIX.exec(path);
+  if (m) {
+    cellId = m[1];
+    path = m[2] ?? '/';
+  }
+  cellId ??= header(req, 'x-cell-id') || undefined;
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return { path, cellId };
+}
+
+function modelEndpoint(method: string, path: string): { endpoint: Endpoint; surfaceKey: 'chat' | 'messages' } | undefined {
+  if (method !== 'POST') return undefined;
+  if (path === '/v1/chat/completions' || path === '/chat/completions' || path === '/openai/v1/chat/completions') {
+    return { endpoint: 'chat', surfaceKey: 'chat' };
+  }
+  if (path === '/v1/messages' || path === '/messages') return { endpoint: 'messages', surfaceKey: 'messages' };
+  if (path === '/v1/messages/count_tokens' || path === '/messages/count_tokens') {
+    return { endpoint: 'count_tokens', surfaceKey: 'messages' };
+  }
+  return undefined;
+}
+
+export function createProxyServer(deps: ServerDeps): Server {
+  const server = createServer((req, res) => {
+    handle(deps, req, res).catch((e) => {
+      deps.log.error('unhandled error in request handler', { error: (e as Error).message });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'internal error', type: 'api_error', code: 'internal_error' } }));
+      } else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // streams may legitimately last as long as the upstream timeout
+  return server;
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  const { path, cellId } = routeOf(req);
+  const w = new ResponseWriter(res);
+  const me = modelEndpoint(method, path);
+  if (me) {
+    const surface = me.surfaceKey === 'chat' ? openAISurface : deps.surfaces?.messages;
+    if (!surface) {
+      w.json(404, { error: { message: `${path} is not served by this proxy`, type: 'invalid_request_error', code: 'not_found' } });
+      return;
+    }
+    await handleModelRequest(deps, req, w, surface, me.endpoint, path, cellId);
+    return;
+  }
+  if ((method === 'GET' || method === 'HEAD') && path === '/') {
+    w.raw(200, method === 'HEAD' ? '' : 'agentab proxy\n', { 'content-type': 'text/plain' });
+    return;
+  }
+  if (method === 'GET' && (path === '/health/liveliness' || path === '/health/liveness')) {
+    w.json(200, "I'm alive!");
+    return;
+  }
+  if (method === 'GET' && (path === '/health/readiness' || path === '/health')) {
+    w.json(200, { status: 'healthy', models: deps.router.aliases().length, run: deps.runId });
+    return;
+  }
+  if (method === 'GET' && path === '/metrics') {
+    const m = await deps.metrics.render();
+    w.raw(200, m.body, { 'content-type': m.contentType });
+    return;
+  }
+  if (method === 'GET' && (path === '/v1/models' || path === '/models')) {
+    try {
+      checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
+    } catch (e) {
+      const { status, body } = openAISurface.encodeError(ProxyError.from(e));
+      w.json(status, body);
+      return;
+    }
+    const data = deps.router.aliases().map((id) => ({ id, object: 'model', created: 0, owned_by: 'agentab' }));
+    w.json(200, { object: 'list', data });
+    return;
+  }
+  const isAnthropicPath = path.startsWith('/v1/messages');
+  const err = new ProxyError(`no route for ${method} ${path}`, { code: 'not_found', kind: 'not_found' });
+  const surface = isAnthropicPath && deps.surfaces?.messages ? deps.surfaces.messages : openAISurface;
+  const { status, body } = surface.encodeError(err);
+  w.json(status, body);
+}
+
+async function handleModelRequest(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  w: ResponseWriter,
+  surface: Surface,
+  endpoint: Endpoint,
+  path: string,
+  cellId: string | undefined,
+): Promise<void> {
+  const rec = new CallRecord({
+    id: randomUUID(),
+    startedAt: performance.now(),
+    ts: new Date().toISOString(),
+    cell: cellId ?? null,
+    run: deps.runId,
+    surface: surface.dialect,
+    path,
+    endpoint,
+    client: header(req, 'user-agent') ?? null,
+    session: header(req, 'x-claude-code-session-id') ?? header(req, 'x-session-id') ?? null,
+    reqBytes: Number(header(req, 'content-length') ?? 0) || 0,
+  });
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!w.res.writableFinished) {
+      gone.abort(new ProxyError('client closed the connection', { code: 'client_closed', kind: 'client_closed' }));
+    }
+  };
+  w.res.once('close', onClose);
+  try {
+    checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
+    const buf = await readBody(req, deps.config.maxBodyBytes);
+    rec.init.reqBytes = buf.length;
+    const body = parseJsonBody(buf);
+    if (typeof body.model === 'string') rec.alias = body.model;
+    if (endpoint === 'count_tokens') {
+      if (!deps.countTokens) throw new ProxyError('count_tokens is not served', { code: 'not_found', kind: 'not_found' });
+      w.json(200, await deps.countTokens(surface, body, cellId));
+      return;
+    }
+    const scriptHeader = header(req, 'x-agentab-sim-script');
+    let simScript = cellId ? deps.cells.get(cellId)?.simScript : undefined;
+    if (scriptHeader) {
+      try {
+        simScript = parseScriptHeader(scriptHeader);
+      } catch (e) {
+        throw new ProxyError(`x-agentab-sim-script: ${(e as Error).message}`, { code: 'invalid_sim_script', kind: 'invalid_request' });
+      }
+    }
+    await runModelCall(deps, {
+      surface,
+      body,
+      headers: req.headers,
+      rec,
+      w,
+      clientGone: gone.signal,
+      cellId,
+      simScript,
+    });
+  } catch (e) {
+    const pe = rec.fail(gone.signal.aborted ? gone.signal.reason : e);
+    if (pe.kind !== 'client_closed') {
+      deps.log.warn('request failed', { cell: cellId, alias: rec.alias, code: pe.code, status: pe.status });
+    }
+    if (!w.res.headersSent && !w.res.destroyed) {
+      const { status, body } = surface.encodeError(pe);
+      const headers: Record<string, string> = {};
+      if (pe.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(pe.retryAfterMs / 1000));
+      w.json(status, body, headers);
+    } else w.end();
+  } finally {
+    w.res.off('close', onClose);
+    rec.resBytes = w.bytes;
+    const out = rec.build(deps.secrets);
+    if (out) deps.emit(out);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The spend record: one line of `spend.jsonl` per client request, written by the proxy.
+ * Versioned; readers accept every older version and upgrade it, writers write the newest.
+ *
+ * No field can hold a secret: there are no headers, no bodies, and the one free-text field
+ * (`error.message`) is built through `spendErrorOf`, which scrubs it.
+ */
+import { z } from 'zod';
+import { PROVIDERS } from '../../config/types.ts';
+import { STATUS_OF_KIND, type ErrorKind } from '../errors.ts';
+import { scrubSecrets } from './scrub.ts';
+
+export const SPEND_RECORD_VERSION = 1 as const;
+
+const ERROR_KINDS = Object.keys(STATUS_OF_KIND) as [ErrorKind, ...ErrorKind[]];
+
+/** Which proxy endpoint answered: the surface's generate call, token counting, model listing. */
+export const ENDPOINTS = ['messages', 'chat', 'count_tokens', 'models', 'other'] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
+const count = z.number().int().nonnegative();
+const ms = z.number().nonnegative();
+
+export const SpendUsageSchema = z.object({
+  /** The whole prompt, cached or not. */
+  input: count,
+  output: count,
+  /** Subset of input. */
+  cacheRead: count,
+  /** Subset of input. */
+  cacheWrite: count,
+  /** Subset of output. */
+  reasoning: count,
+});
+
+export const SpendErrorSchema = z.object({
+  /** Stable ProxyError code, e.g. `upstream_timeout`. */
+  code: z.string(),
+  kind: z.enum(ERROR_KINDS),
+  /** Scrubbed of secrets (see spendErrorOf). */
+  message: z.string(),
+});
+export type SpendError = z.infer<typeof SpendErrorSchema>;
+
+export const SpendRecordV1Schema = z.object({
+  v: z.literal(1),
+  /** Unique per record (the proxy's request id). */
+  id: z.string().min(1),
+  /** When the request arrived, ISO 8601. */
+  ts: z.iso.datetime({ offset: true }),
+  cell: z.string().nullable(),
+  run: z.string().nullable(),
+  surface: z.enum(['anthropic', 'openai']),
+  /** Request path without the query string, e.g. `/cell/abc/v1/messages`. */
+  path: z.string(),
+  endpoint: z.enum(ENDPOINTS),
+  /** The model name the client asked for. */
+  alias: z.string(),
+  /** Deployment id (`<alias>#<index>`) of the attempt that answered, null if none was reached. */
+  deployment: z.string().nullable(),
+  backend: z.enum(PROVIDERS).nullable(),
+  upstreamModel: z.string().nullable(),
+  stream: z.boolean(),
+  /** HTTP status the proxy answered the client with. */
+  status: z.number().int().min(100).max(599),
+  error: SpendErrorSchema.nullable(),
+  /** Upstream attempts made, across retries and fallbacks (0 when none was made). */
+  attempts: count,
+  /** From request arrival to the first content byte sent to the client; null if none was. */
+  ttftMs: ms.nullable(),
+  durationMs: ms,
+  /** Time spent waiting on upstream sockets. */
+  upstreamMs: ms,
+  /** durationMs − upstreamMs. */
+  overheadMs: ms,
+  usage: SpendUsageSchema,
+  costUsd: z.number().nonnegative(),
+  finish: z.string().nullable(),
+  toolCalls: count,
+  reqBytes: count,
+  resBytes: count,
+  /** The client's user-agent. */
+  client: z.string().nullable(),
+  /** x-claude-code-session-id / x-session-id. */
+  session: z.string().nullable(),
+});
+
+export type SpendRecord = z.infer<typeof SpendRecordV1Schema>;
+export type SpendUsage = z.infer<typeof SpendUsageSchema>;
+
+/**
+ * Every version a reader accepts. Each older version gets an upgrade function to the newest
+ * when one is added; today v1 is the only one.
+ */
+const ANY_VERSION = z.discriminatedUnion('v', [SpendRecordV1Schema]);
+
+function upgrade(rec: z.infer<typeof ANY_VERSION>): SpendRecord {
+  switch (rec.v) {
+    case 1:
+      return rec;
+  }
+}
+
+/** Validates and upgrades a parsed line; returns null when it is not a spend record. */
+export function parseSpendRecord(value: unknown): SpendRecord | null {
+  const r = ANY_VERSION.safeParse(value);
+  return r.success ? upgrade(r.data) : null;
+}
+
+/** Builds a record of the newest version from its fields. */
+export function makeSpendRecord(fields: Omit<SpendRecord, 'v'>): SpendRecord {
+  return { v: SPEND_RECORD_VERSION, ...fields };
+}
+
+/** Upstream error bodies can be long; a record keeps the start of the message. */
+export const MAX_ERROR_MESSAGE = 1000;
+
+/**
+ * The record's error field from a ProxyError (or anything with code/kind/message),
+ * with every known secret and credential-shaped string scrubbed from the message.
+ */
+export function spendErrorOf(
+  e: { code: string; kind: ErrorKind; message: string },
+  secrets: readonly (string | undefined | null)[] = [],
+): SpendError {
+  const message = scrubSecrets(e.message, secrets);
+  return {
+    code: e.code,
+    kind: e.kind,
+    message: message.length > MAX_ERROR_MESSAGE ? message.slice(0, MAX_ERROR_MESSAGE) + '…' : message,
+  };
+}

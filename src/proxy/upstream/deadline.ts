@@ -1,0 +1,71 @@
+/**
+ * Deadlines of one upstream attempt: a total time limit and a time-to-first-token limit,
+ * combined with the caller's AbortSignal (client disconnect) into one signal that aborts
+ * the upstream request at once.
+ */
+import { ProxyError } from '../errors.ts';
+
+export interface Deadline {
+  /** Aborts on client disconnect, total timeout or TTFT timeout. */
+  readonly signal: AbortSignal;
+  /** Call when the first content byte arrived: the TTFT timer stops. */
+  firstByte(): void;
+  /** Call when the attempt is over (success or not): timers are cleared. */
+  done(): void;
+  /** The error to report when `signal` aborted. */
+  reason(): ProxyError;
+}
+
+export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs: number; model: string }): Deadline {
+  const ctrl = new AbortController();
+  let why: ProxyError | undefined;
+  const abort = (e: ProxyError) => {
+    if (ctrl.signal.aborted) return;
+    why = e;
+    ctrl.abort(e);
+  };
+  const onParent = () =>
+    abort(new ProxyError('client closed the request', { code: 'client_closed', kind: 'client_closed' }));
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+
+  const total = setTimeout(
+    () =>
+      abort(
+        new ProxyError(`upstream ${o.model} did not finish within ${o.totalMs} ms`, {
+          code: 'upstream_timeout',
+          kind: 'timeout',
+          retryable: true,
+        }),
+      ),
+    o.totalMs,
+  );
+  let ttft: NodeJS.Timeout | undefined = setTimeout(
+    () =>
+      abort(
+        new ProxyError(`upstream ${o.model} sent no first token within ${o.ttftMs} ms`, {
+          code: 'upstream_ttft_timeout',
+          kind: 'timeout',
+          retryable: true,
+        }),
+      ),
+    o.ttftMs,
+  );
+  total.unref();
+  ttft.unref();
+  return {
+    signal: ctrl.signal,
+    firstByte() {
+      if (ttft) clearTimeout(ttft);
+      ttft = undefined;
+    },
+    done() {
+      clearTimeout(total);
+      if (ttft) clearTimeout(ttft);
+      parent.removeEventListener('abort', onParent);
+    },
+    reason() {
+      return why ?? new ProxyError('upstream request aborted', { code: 'aborted', kind: 'client_closed' });
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The simulated model's timing: time to first token grows with the prompt, then output
+ * streams at a token rate in chunks of a few tokens. Every draw comes from a seeded Rng, so
+ * a request + seed always gets the same timings; sleeping is injected so tests run with
+ * zero or fake delays.
+ */
+import type { SimOptions } from '../config/types.ts';
+import type { Rng } from './rng.ts';
+
+/** Sleeps `ms`, rejecting with the signal's reason as soon as it aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    if (ms <= 0) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Fewest and most tokens per streamed chunk (real upstreams send 1–5). */
+export const CHUNK_TOKENS_MIN = 1;
+export const CHUNK_TOKENS_MAX = 4;
+
+/**
+ * Time to first token: (ttftMs + ttftMsPer1kTokens · promptTokens / 1000) · jitter, where
+ * jitter is lognormal with median 1 and sigma `opts.jitter`.
+ */
+export function ttftMs(opts: Pick<SimOptions, 'ttftMs' | 'ttftMsPer1kTokens' | 'jitter'>, promptTokens: number, rng: Rng): number {
+  const base = opts.ttftMs + (opts.ttftMsPer1kTokens * promptTokens) / 1000;
+  return Math.max(0, base * rng.lognormal(opts.jitter));
+}
+
+/** Time to generate one chunk of `tokens` tokens at `tokensPerSecond`, jittered. */
+export function chunkDelayMs(opts: Pick<SimOptions, 'tokensPerSecond' | 'jitter'>, tokens: number, rng: Rng): number {
+  if (opts.tokensPerSecond <= 0 || !Number.isFinite(opts.tokensPerSecond)) return 0;
+  // Per-chunk jitter is milder than per-call jitter: decode speed varies less than queueing.
+  return Math.max(0, ((tokens / opts.tokensPerSecond) * 1000) * rng.lognormal(opts.jitter / 2));
+}
+
+/** Splits `count` token pieces into chunk sizes of CHUNK_TOKENS_MIN..MAX. */
+export function chunkSizes(count: number, rng: Rng): number[] {
+  const sizes: number[] = [];
+  let left = count;
+  while (left > 0) {
+    const n = Math.min(left, rng.int(CHUNK_TOKENS_MIN, CHUNK_TOKENS_MAX));
+    sizes.push(n);
+    left -= n;
+  }
+  return sizes;
+}
