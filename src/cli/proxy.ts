@@ -1,7 +1,7 @@
 /** `agentab proxy` and `agentab sim`: run the gateway (or the simulator alone) until a signal. */
 import type { Command } from 'commander';
 import { loadProxyConfig, defaultProxyConfig, DEFAULT_SIM_OPTIONS } from '../config/proxy-config.ts';
-import { readCliEnv } from '../config/env.ts';
+import { processEnv } from '../config/env.ts';
 import type { ProxyConfig, SimOptions } from '../config/types.ts';
 import { startProxy, type RunningProxy } from '../proxy/index.ts';
 import { createLogger, type Level } from '../util/log.ts';
@@ -77,8 +77,8 @@ export function registerProxyCommand(program: Command): void {
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', intOption('--grace'), 10_000)
     .action(async (opts: { config?: string; port: number; host: string; spendLog?: string; runId?: string; logLevel: Level; grace: number }) => {
-      const env = readCliEnv();
-      const config = await loadProxyConfig({ ...(opts.config ? { path: opts.config } : {}), env: env.raw });
+      const env = processEnv();
+      const config = await loadProxyConfig({ ...(opts.config ? { path: opts.config } : {}), env });
       await serve(config, { ...opts, banner: 'agentab proxy' });
     });
 }

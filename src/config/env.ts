@@ -57,7 +57,6 @@ export function readProxyEnv(env: Env = processEnv()): ProxyEnv {
   if (!(LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`invalid log level "${logLevel}"`, {
       code: 'config_invalid',
-      file: 'environment',
       key: 'AGENTAB_LOG_LEVEL',
       envVar: 'AGENTAB_LOG_LEVEL',
       validValues: LEVELS,
@@ -69,7 +68,6 @@ export function readProxyEnv(env: Env = processEnv()): ProxyEnv {
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new ConfigError(`invalid port "${portText}" (expected an integer 0..65535)`, {
       code: 'config_invalid',
-      file: 'environment',
       key: 'AGENTAB_PROXY_PORT',
       envVar: 'AGENTAB_PROXY_PORT',
     });

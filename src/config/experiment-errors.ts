@@ -2,7 +2,7 @@
  * Errors of experiment and task specs. A SpecError is a ConfigError (same located message:
  * `file:line:col: key: detail`) with a finer stable `reason` for the orchestrator's cases.
  */
-import { ConfigError, type ConfigErrorCode } from './errors.ts';
+import { ConfigError, type ConfigErrorCode } from './config-error.ts';
 
 export interface SpecLocation {
   file?: string;

@@ -8,7 +8,8 @@ import { SpecError } from './experiment-errors.ts';
 import { ExperimentYamlSchema, RUNNER_KINDS, type ConditionYaml, type RunnerKind, type RunnerYaml } from './experiment-schema.ts';
 import { findTaskFiles, loadTaskFile } from './experiment-task.ts';
 import type { ConditionDef, ExperimentSpec, FileSource, LauncherDef, ProxySource, RunnerDef, SpecOverrides, TaskDef } from './experiment-types.ts';
-import { parseLocatedYaml, parseWithSchema, type LocatedYaml } from './experiment-yaml.ts';
+import { LocatedYaml } from './experiment-yaml.ts';
+import type { SpecLocation } from './experiment-errors.ts';
 
 const isRunnerKind = (s: string): s is RunnerKind => (RUNNER_KINDS as readonly string[]).includes(s);
 
@@ -18,13 +19,13 @@ export function defaultRunner(kind: RunnerKind): RunnerDef {
 
 function resolveRunner(r: RunnerYaml, i: number, y: LocatedYaml, dir: string): RunnerDef {
   if (typeof r === 'string') {
-    if (!isRunnerKind(r)) throw unknownRunner(r, { file: y.file, line: y.lineOf(['runners', i]), key: `runners[${i}]` });
+    if (!isRunnerKind(r)) throw unknownRunner(r, y.at(['runners', i]));
     return defaultRunner(r);
   }
   const kind = r.kind ?? r.name;
-  if (!isRunnerKind(kind)) throw unknownRunner(kind, { file: y.file, line: y.lineOf(['runners', i]), key: `runners[${i}].kind` });
+  if (!isRunnerKind(kind)) throw unknownRunner(kind, y.at(['runners', i, r.kind === undefined ? 'name' : 'kind']));
   if (kind === 'command' && r.max_turns !== undefined) {
-    throw new SpecError('spec_invalid', 'max_turns does not apply to the command runner', { file: y.file, line: y.lineOf(['runners', i, 'max_turns']), key: `runners[${i}].max_turns` });
+    throw new SpecError('invalid_value', 'max_turns does not apply to the command runner', y.at(['runners', i, 'max_turns']));
   }
   return {
     name: r.name,
@@ -37,8 +38,8 @@ function resolveRunner(r: RunnerYaml, i: number, y: LocatedYaml, dir: string): R
   };
 }
 
-function unknownRunner(name: string, loc: { file?: string; line?: number; key?: string }): SpecError {
-  return new SpecError('unknown_runner', `unknown runner "${name}" (known: ${RUNNER_KINDS.join(', ')})`, loc);
+function unknownRunner(name: string, loc: SpecLocation): SpecError {
+  return new SpecError('unknown_runner', `unknown runner "${name}"`, loc, { validValues: RUNNER_KINDS, validLabel: 'runners' });
 }
 
 function resolveCondition(c: ConditionYaml, dir: string): ConditionDef {
@@ -62,7 +63,7 @@ function checkUnique(names: string[], what: 'runner' | 'condition', y: LocatedYa
   const seen = new Set<string>();
   names.forEach((n, i) => {
     if (seen.has(n)) {
-      throw new SpecError(`duplicate_${what}`, `duplicate ${what} "${n}"`, { file: y.file, line: y.lineOf([key, i]), key: `${key}[${i}]` });
+      throw new SpecError(`duplicate_${what}`, `duplicate ${what} "${n}" (each ${what} name must be unique)`, y.at([key, i]));
     }
     seen.add(n);
   });
@@ -83,7 +84,7 @@ function uniqueTasks(tasks: TaskDef[]): TaskDef[] {
   return out;
 }
 
-async function loadTasks(globs: string[], cwd: string, loc: (i: number) => { file?: string; line?: number; key?: string }): Promise<TaskDef[]> {
+async function loadTasks(globs: string[], cwd: string, loc: (i: number) => SpecLocation): Promise<TaskDef[]> {
   const tasks: TaskDef[] = [];
   for (const [i, g] of globs.entries()) {
     const files = await findTaskFiles(g, cwd);
@@ -95,15 +96,18 @@ async function loadTasks(globs: string[], cwd: string, loc: (i: number) => { fil
 
 /** Parses spec text (as if read from `file`) into an ExperimentSpec, loading its tasks. */
 export async function parseExperiment(text: string, file: string): Promise<ExperimentSpec> {
-  const y = parseLocatedYaml(text, file);
-  const s = parseWithSchema(ExperimentYamlSchema, y);
+  const y = LocatedYaml.parse(text, file);
+  const s = y.parseWith(ExperimentYamlSchema);
   const dir = path.dirname(file);
   const runners = s.runners.map((r, i) => resolveRunner(r, i, y, dir));
   checkUnique(runners.map((r) => r.name), 'runner', y, 'runners');
   checkUnique(s.conditions.map((c) => c.name), 'condition', y, 'conditions');
-  const tasks = await loadTasks(s.tasks, dir, (i) => ({ file, line: y.lineOf(['tasks', i]) ?? y.lineOf(['tasks']), key: `tasks[${i}]` }));
+  const tasks = await loadTasks(s.tasks, dir, (i) => y.at(Array.isArray((y.value as { tasks?: unknown }).tasks) ? ['tasks', i] : ['tasks']));
   let proxy: ProxySource = { kind: 'default' };
-  if (s.proxy) proxy = 'file' in s.proxy ? { kind: 'file', path: path.resolve(dir, s.proxy.file) } : { kind: 'inline', config: s.proxy as Record<string, unknown> };
+  if (s.proxy) {
+    const f = (s.proxy as { file?: unknown }).file;
+    proxy = typeof f === 'string' ? { kind: 'file', path: path.resolve(dir, f) } : { kind: 'inline', config: s.proxy as Record<string, unknown> };
+  }
   const launcher: LauncherDef = typeof s.launcher === 'string' ? { kind: s.launcher, options: {} } : (({ kind, ...options }) => ({ kind, options }))(s.launcher);
   return {
     name: s.name,
@@ -132,7 +136,7 @@ export async function loadExperiment(file: string, overrides: SpecOverrides = {}
   try {
     text = readFileSync(abs, 'utf8');
   } catch (e) {
-    throw new SpecError('spec_not_found', `cannot read experiment spec: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file: abs }, e);
+    throw new SpecError('spec_not_found', `cannot read experiment spec: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file: abs }, { cause: e });
   }
   return applyOverrides(await parseExperiment(text, abs), overrides, cwd);
 }
@@ -142,8 +146,8 @@ function selectByName<T extends { name: string }>(all: T[], names: string[], wha
   for (const n of names) {
     const hit = all.find((x) => x.name === n) ?? fallback?.(n);
     if (!hit) {
-      const known = all.map((x) => x.name).join(', ');
-      throw new SpecError(what === 'runner' ? 'unknown_runner' : 'unknown_condition', `unknown ${what} "${n}" (this experiment has: ${known}${what === 'runner' ? `; built in: ${RUNNER_KINDS.join(', ')}` : ''})`, { key: `--${what}s` });
+      const known = [...all.map((x) => x.name), ...(what === 'runner' ? RUNNER_KINDS.filter((k) => !all.some((x) => x.name === k)) : [])];
+      throw new SpecError(what === 'runner' ? 'unknown_runner' : 'unknown_condition', `unknown ${what} "${n}"`, { key: `--${what}s` }, { validValues: known, validLabel: `${what}s` });
     }
     if (out.some((x) => x.name === hit.name)) throw new SpecError(`duplicate_${what}`, `${what} "${n}" given twice`, { key: `--${what}s` });
     out.push(hit);
@@ -181,7 +185,11 @@ export async function applyOverrides(spec: ExperimentSpec, o: SpecOverrides, cwd
   if (o.seed !== undefined) out.seed = o.seed;
   if (o.budgetUsd !== undefined) out.budget.usd = o.budgetUsd;
   if (o.budgetTokens !== undefined) out.budget.tokens = o.budgetTokens;
-  if (o.timeoutMs !== undefined) out.timeoutMs = o.timeoutMs;
+  if (o.timeoutMs !== undefined) {
+    // a timeout given on the command line wins over the tasks' own
+    out.timeoutMs = o.timeoutMs;
+    out.tasks = out.tasks.map((t) => ({ ...t, timeoutMs: undefined }));
+  }
   if (o.order !== undefined) out.order = o.order;
   if (o.launcher !== undefined && o.launcher !== spec.launcher.kind) out.launcher = { kind: o.launcher, options: {} };
   return out;

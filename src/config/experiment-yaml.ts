@@ -29,6 +29,6 @@ export class LocatedYaml {
   parseWith<S extends z.ZodType>(schema: S): z.infer<S> {
     const r = schema.safeParse(this.value);
     if (r.success) return r.data;
-    throw zodErrorToConfigError(r.error, schema, this.src);
+    throw zodErrorToConfigError(r.error, schema, this.src, this.value);
   }
 }

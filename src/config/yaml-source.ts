@@ -33,7 +33,8 @@ export class YamlSource {
   /** Parses `text`; a syntax error becomes a ConfigError at the error's position. */
   static parse(text: string, file: string): YamlSource {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+    // merge: PyYAML (which LiteLLM uses) honours `<<: *anchor` merge keys; YAML 1.2 does not by default.
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, merge: true });
     const err = doc.errors[0];
     if (err) {
       const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);

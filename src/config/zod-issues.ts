@@ -43,28 +43,38 @@ export function allowedKeysAt(schema: z.ZodType, path: ConfigPath): string[] | u
   return s instanceof z.ZodObject ? Object.keys(s.shape) : undefined;
 }
 
-function describe(issue: Issue): { detail: string; validValues?: string[]; validLabel?: string } {
+/** YAML users know maps and lists, not zod's records, objects and arrays. */
+const yamlWords = (s: string): string => s.replace(/\b(record|object)\b/g, 'map').replace(/\barray\b/g, 'list');
+
+/** The raw value at `path`, to name it in the message (zod issues do not carry it). */
+function valueAt(raw: unknown, path: ConfigPath): unknown {
+  let v = raw;
+  for (const seg of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
+  return v;
+}
+
+function describe(issue: Issue, value: unknown): { detail: string; validValues?: string[]; validLabel?: string } {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.message.endsWith('received undefined')) return { detail: `required key is missing (expected ${issue.expected})` };
-      return { detail: issue.message.replace(/^Invalid input: /, '') };
+      if (issue.message.endsWith('received undefined')) return { detail: yamlWords(`required key is missing (expected ${issue.expected})`) };
+      return { detail: yamlWords(issue.message.replace(/^Invalid input: /, '')) };
     case 'invalid_value':
       return {
-        detail: 'invalid value',
+        detail: `invalid value ${JSON.stringify(value)}`,
         validValues: issue.values.map((v) => String(v)),
       };
     case 'invalid_union': {
       const expected = issue.errors
         .map((b) => (b[0]?.code === 'invalid_type' ? b[0].expected : undefined))
         .filter((e): e is NonNullable<typeof e> => e !== undefined);
-      return { detail: expected.length ? `expected ${expected.join(' or ')}` : issue.message };
+      return { detail: expected.length ? yamlWords(`expected ${expected.join(' or ')}`) : issue.message };
     }
     default:
       return { detail: issue.message };
   }
 }
 
-export function zodErrorToConfigError(error: z.ZodError, schema: z.ZodType, src: YamlSource): ConfigError {
+export function zodErrorToConfigError(error: z.ZodError, schema: z.ZodType, src: YamlSource, raw: unknown): ConfigError {
   const located = error.issues.map((i) => {
     const flat = flatten(i, []);
     const unknownKey = flat.issue.code === 'unrecognized_keys' ? flat.issue.keys[0] : undefined;
@@ -81,6 +91,6 @@ export function zodErrorToConfigError(error: z.ZodError, schema: z.ZodType, src:
     const valid = allowedKeysAt(schema, first.flat.path);
     return new ConfigError(`unknown key "${first.unknownKey}"${more}`, { ...base, validValues: valid, validLabel: 'keys' });
   }
-  const d = describe(first.flat.issue);
+  const d = describe(first.flat.issue, valueAt(raw, first.flat.path));
   return new ConfigError(d.detail + more, { ...base, validValues: d.validValues, validLabel: d.validLabel });
 }

@@ -82,7 +82,7 @@ export class CallRecord {
           outputCostPerToken: d.outputCostPerToken,
           cacheReadCostPerToken: d.cacheReadCostPerToken,
           cacheWriteCostPerToken: d.cacheWriteCostPerToken,
-        })
+        }, d.provider)
       : 0;
     return makeSpendRecord({
       id: this.init.id,
@@ -105,7 +105,7 @@ export class CallRecord {
       upstreamMs: round3(upstreamMs),
       overheadMs: round3(Math.max(0, durationMs - upstreamMs)),
       usage: this.usage,
-      costUsd: typeof cost === 'number' ? cost : cost.usd,
+      costUsd: cost,
       finish: this.finish,
       toolCalls: this.toolCalls,
       reqBytes: this.init.reqBytes,

@@ -57,7 +57,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
   const messages = await anthropicSurfaceIfAvailable();
-  const server = createProxyServer({
+  const { server, idle } = createProxyServer({
     config,
     router,
     metrics,
@@ -108,6 +108,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
         });
         server.closeIdleConnections();
       });
+      await idle();
       await writer.close();
       await backends.close();
       await closeUpstreamAgent();

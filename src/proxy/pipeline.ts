@@ -151,8 +151,8 @@ async function deliver(surface: Surface, call: ModelCall, out: Outcome, peek: { 
   switch (out.kind) {
     case 'raw-json': {
       const tap = surface.jsonTap(out.json);
-      rec.addUsage(tap.usage);
-      rec.finish = tap.finish;
+      if (tap.usage) rec.addUsage(tap.usage);
+      rec.finish = tap.finish ?? null;
       rec.toolCalls = tap.toolCalls;
       rec.firstContent();
       w.raw(200, out.bytes, { 'content-type': 'application/json' });

@@ -77,20 +77,34 @@ function modelEndpoint(method: string, path: string): { endpoint: Endpoint; surf
   return undefined;
 }
 
-export function createProxyServer(deps: ServerDeps): Server {
+export interface ProxyServer {
+  server: Server;
+  /** Resolves when every request handler started so far has finished (its spend line emitted). */
+  idle(): Promise<void>;
+}
+
+export function createProxyServer(deps: ServerDeps): ProxyServer {
+  const inflight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handle(deps, req, res).catch((e) => {
+    const p = handle(deps, req, res).catch((e) => {
       deps.log.error('unhandled error in request handler', { error: (e as Error).message });
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: 'internal error', type: 'api_error', code: 'internal_error' } }));
       } else res.destroy();
     });
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams may legitimately last as long as the upstream timeout
-  return server;
+  return {
+    server,
+    async idle() {
+      while (inflight.size) await Promise.allSettled([...inflight]);
+    },
+  };
 }
 
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

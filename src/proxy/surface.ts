@@ -33,5 +33,5 @@ export interface Surface {
   /** One SSE frame carrying an error, for failures after the stream started. */
   errorFrame(e: ProxyError): Uint8Array;
   sseTap(o: { hideUsageChunk: boolean } & TapHooks): TransformStream<Uint8Array, Uint8Array>;
-  jsonTap(json: unknown): { usage: Usage; finish: FinishReason | null; toolCalls: number };
+  jsonTap(json: unknown): { usage?: Usage; finish?: FinishReason; toolCalls: number };
 }

@@ -76,7 +76,7 @@ export const PRICE_TABLE: readonly PriceEntry[] = [
   },
   { name: 'gemini-2.5-flash-lite', match: /^gemini-2\.5-flash-lite/, ...perM(0.1, 0.4, 0.01) },
   { name: 'gemini-2.5-flash', match: /^gemini-2\.5-flash/, ...perM(0.3, 2.5, 0.03) },
-  { name: 'gemini-2.0-flash-lite', match: /^gemini-2\.0-flash-lite/, ...perM(0.075, 0.3, 0.075) },
+  { name: 'gemini-2.0-flash-lite', match: /^gemini-2\.0-flash-lite/, ...perM(0.075, 0.3, 0.01875) },
   { name: 'gemini-2.0-flash', match: /^gemini-2\.0-flash/, ...perM(0.1, 0.4, 0.025) },
 
   // --- Claude (Anthropic API; Vertex and Bedrock list the same global prices) ---

@@ -17,8 +17,9 @@ const MIN_SECRET_LENGTH = 4;
 const SHAPES: ReadonlyArray<{ re: RegExp; keepPrefix: boolean }> = [
   // PEM private keys (service-account JSON pasted into an error).
   { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, keepPrefix: false },
-  // Authorization header values: `Bearer xxx`, `Basic xxx`.
-  { re: /(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}/gi, keepPrefix: true },
+  // Authorization header values: `Bearer xxx`. (Not `Basic`: "Basic authentication failed"
+  // is a common message and no credential we handle uses Basic auth.)
+  { re: /(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, keepPrefix: true },
   // Anthropic (`sk-ant-…`), OpenAI (`sk-proj-…`, `sk-…`) and LiteLLM-style keys.
   { re: /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{6,}/g, keepPrefix: false },
   // Google API keys.

@@ -46,6 +46,12 @@ export class OpenAIStreamDecoder {
     } catch (cause) {
       return this.fail(invalidChunk(`upstream sent a stream chunk that is not JSON: ${preview(payload)}`, cause));
     }
+    this.value(json);
+  }
+
+  /** One payload already parsed from JSON (the pass-through tap parses it itself). */
+  value(json: unknown): void {
+    if (this.ended) return;
     if (json !== null && typeof json === 'object' && (json as { error?: unknown }).error != null) {
       return this.fail(decodeOpenAIErrorPayload(json));
     }
@@ -97,6 +103,11 @@ export class OpenAIStreamDecoder {
   /** How many tool calls the stream carried so far. */
   get toolCalls(): number {
     return this.tools.size;
+  }
+
+  /** The latest usage an upstream chunk carried (a new object each time one arrives). */
+  get latestUsage(): Usage | undefined {
+    return this.usage;
   }
 
   private toolFragment(call: ChunkToolCall): void {

@@ -11,7 +11,7 @@
  * `data: [DONE]`: that is what LiteLLM's proxy sends, and the official SDKs throw on the
  * error frame. A canonical stream ending without finish or error is reported the same way.
  */
-import type { StreamPart, Usage } from '../../canonical.ts';
+import type { StreamPart } from '../../canonical.ts';
 import { ProxyError } from '../../errors.ts';
 import { encodeOpenAIErrorBody } from './errors.ts';
 import { toOpenAIFinishReason, type OpenAIFinishReason } from './finish-reason.ts';
@@ -49,7 +49,6 @@ export function partsToOpenAISse(opts: OpenAISseOptions): TransformStream<Stream
   let id = opts.id !== undefined ? chatCompletionId(opts.id) : undefined;
   let roleSent = false;
   let done = false;
-  let usage: Partial<Usage> = {};
   /** OpenAI tool-call ordinal of each canonical tool-call block. */
   const toolOrdinal = new Map<number, number>();
 
@@ -87,7 +86,6 @@ export function partsToOpenAISse(opts: OpenAISseOptions): TransformStream<Stream
       switch (part.type) {
         case 'message-start':
           if (id === undefined && part.id) id = chatCompletionId(part.id);
-          if (part.usage) usage = { ...usage, ...part.usage };
           ensureRole(c);
           return;
         case 'text-start':
@@ -117,8 +115,7 @@ export function partsToOpenAISse(opts: OpenAISseOptions): TransformStream<Stream
           chunk(c, { tool_calls: [{ index, function: { arguments: part.argsJson } }] });
           return;
         }
-        case 'usage':
-          usage = { ...usage, ...part.usage };
+        case 'usage': // the finish part carries the final usage
           return;
         case 'finish': {
           ensureRole(c);

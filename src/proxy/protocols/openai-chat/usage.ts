@@ -18,13 +18,14 @@ export function fromOpenAIUsage(u: ChatUsage | null | undefined): Usage {
   };
 }
 
-export interface OpenAIUsage {
+// A type alias, not an interface, so it is assignable to the loose schema's index signature.
+export type OpenAIUsage = {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details: { cached_tokens: number };
   completion_tokens_details: { reasoning_tokens: number };
-}
+};
 
 export function toOpenAIUsage(u: Usage): OpenAIUsage {
   return {

@@ -1,0 +1,124 @@
+/**
+ * Turns one deployment's litellm_params (env references already resolved) into a Deployment:
+ * provider defaults, LiteLLM's provider environment variables, seconds → ms, simulator knobs.
+ * Used for model_list entries and for AGENTAB_MODEL_* overrides alike; `fail` says where.
+ */
+import type { ConfigErrorOptions } from './config-error.ts';
+import type { EnvLookup } from './env.ts';
+import { parseModelTarget } from './model-target.ts';
+import {
+  DEFAULT_ANTHROPIC_API_BASE,
+  DEFAULT_OPENAI_API_BASE,
+  DEFAULT_SIM_OPTIONS,
+  DEFAULT_VERTEX_LOCATION,
+} from './proxy-defaults.ts';
+import type { RawLitellmParams, RawSim } from './proxy-schema.ts';
+import { PROVIDERS, type Deployment, type RouterSettings, type SimOptions } from './types.ts';
+
+export type FailOptions = Pick<ConfigErrorOptions, 'validValues' | 'validLabel'>;
+
+export interface DeploymentContext {
+  alias: string;
+  /** Index of this deployment among the deployments of its alias. */
+  index: number;
+  lookup: EnvLookup;
+  router: RouterSettings;
+  /** Keys of litellm_params whose value came from `os.environ/…` (never echoed in messages). */
+  fromEnv?: ReadonlySet<string>;
+  /** Throws a located ConfigError about a litellm_params key. */
+  fail(key: keyof RawLitellmParams, detail: string, o?: FailOptions): never;
+  warn(key: keyof RawLitellmParams, message: string): void;
+}
+
+export function simOptionsFrom(raw: RawSim | undefined): SimOptions {
+  const r = raw ?? {};
+  const d = DEFAULT_SIM_OPTIONS;
+  return {
+    seed: r.seed ?? d.seed,
+    ttftMs: r.ttft_ms ?? d.ttftMs,
+    ttftMsPer1kTokens: r.ttft_ms_per_1k_tokens ?? d.ttftMsPer1kTokens,
+    tokensPerSecond: r.tokens_per_second ?? d.tokensPerSecond,
+    jitter: r.jitter ?? d.jitter,
+    errorRate: r.error_rate ?? d.errorRate,
+    rateLimitRate: r.rate_limit_rate ?? d.rateLimitRate,
+    stallRate: r.stall_rate ?? d.stallRate,
+    stallMs: r.stall_ms ?? d.stallMs,
+    answerTokens: r.answer_tokens ?? d.answerTokens,
+  };
+}
+
+function checkUrl(value: string | undefined, ctx: DeploymentContext): string | undefined {
+  if (value === undefined) return undefined;
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    const shown = ctx.fromEnv?.has('api_base') ? 'the value from the environment' : `"${value}"`;
+    ctx.fail('api_base', `${shown} is not an absolute http(s) URL`);
+  }
+  return value;
+}
+
+/** Drops keys whose value is undefined, so a Deployment only carries what is set. */
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): Deployment {
+  const target = parseModelTarget(p.model);
+  if (!target.ok) ctx.fail('model', target.detail, { validValues: PROVIDERS, validLabel: 'providers' });
+  const { provider, model } = target;
+  const { lookup, router } = ctx;
+
+  const d: Deployment = {
+    id: `${ctx.alias}#${ctx.index}`,
+    alias: ctx.alias,
+    provider,
+    model,
+    timeoutMs: p.timeout !== undefined ? Math.round(p.timeout * 1000) : router.timeoutMs,
+    ttftTimeoutMs: p.stream_timeout !== undefined ? Math.round(p.stream_timeout * 1000) : router.ttftTimeoutMs,
+    maxRetries: p.max_retries ?? router.numRetries,
+    weight: p.weight ?? 1,
+    inputCostPerToken: p.input_cost_per_token,
+    outputCostPerToken: p.output_cost_per_token,
+    cacheReadCostPerToken: p.cache_read_input_token_cost,
+    cacheWriteCostPerToken: p.cache_creation_input_token_cost,
+    extraHeaders: p.extra_headers,
+  };
+  const apiBase = checkUrl(p.api_base, ctx);
+
+  switch (provider) {
+    case 'openai':
+      // LiteLLM's fallbacks for OpenAI-compatible deployments.
+      d.apiBase = apiBase ?? lookup('OPENAI_API_BASE') ?? DEFAULT_OPENAI_API_BASE;
+      d.apiKey = p.api_key ?? lookup('OPENAI_API_KEY');
+      break;
+    case 'anthropic':
+      d.apiBase = apiBase ?? lookup('ANTHROPIC_API_BASE') ?? DEFAULT_ANTHROPIC_API_BASE;
+      d.apiKey = p.api_key ?? lookup('ANTHROPIC_API_KEY');
+      break;
+    case 'vertex_ai': {
+      const project = p.vertex_project ?? lookup('VERTEXAI_PROJECT') ?? lookup('GOOGLE_CLOUD_PROJECT');
+      if (!project) {
+        ctx.fail(
+          'vertex_project',
+          `no Google Cloud project for ${p.model}: set litellm_params.vertex_project, or VERTEXAI_PROJECT or GOOGLE_CLOUD_PROJECT in the environment`,
+        );
+      }
+      d.vertexProject = project;
+      d.vertexLocation = p.vertex_location ?? lookup('VERTEXAI_LOCATION') ?? DEFAULT_VERTEX_LOCATION;
+      d.vertexCredentials = p.vertex_credentials ?? lookup('VERTEXAI_CREDENTIALS') ?? lookup('GOOGLE_APPLICATION_CREDENTIALS');
+      d.apiBase = apiBase;
+      d.apiKey = p.api_key;
+      break;
+    }
+    case 'sim':
+      d.sim = simOptionsFrom(p.sim);
+      break;
+  }
+  if (p.sim !== undefined && provider !== 'sim') ctx.warn('sim', `only used by sim/ models; ignored for ${provider}`);
+  return compact(d);
+}

@@ -1,0 +1,63 @@
+/**
+ * The launcher contract: where and how a cell's workspace, setup, runner and check run
+ * (a local process, a container, a VM). The orchestrator owns the proxy and the records;
+ * a launcher only runs cells and reports what happened.
+ */
+import type { Logger } from '../../util/log.ts';
+import type { SimAction } from '../../sim/script.ts';
+import type { Cell } from '../cell.ts';
+import type { Plan, ResolvedRunner } from '../plan.ts';
+import type { ProcessResult } from '../run-process.ts';
+import type { CellEndpoint, RunnerReport } from '../runners/types.ts';
+
+export interface LaunchContext {
+  plan: Plan;
+  runId: string;
+  /** results/<experiment>/<runId> */
+  runDir: string;
+  /** Proxy root URL as seen from the orchestrator's host. */
+  proxyUrl: string;
+  /** The cell's endpoint for a proxy reachable at `proxyUrl` (the launcher may rewrite the host). */
+  endpoint(cellId: string, proxyUrl?: string): CellEndpoint;
+  /** Tells the proxy about a cell (its sim script, with paths resolved against `workspace`). */
+  registerCell(cellId: string, o: { simScript?: SimAction[] }): void;
+  /** Base environment of every cell process (PATH, locale). */
+  baseEnv: Record<string, string>;
+  runners: Record<string, ResolvedRunner>;
+  /** Keep cell workspaces after the run (default: delete them). */
+  keepWorkspaces: boolean;
+  log: Logger;
+}
+
+export type CellPhase = 'workspace' | 'setup' | 'runner' | 'check';
+
+export interface CellResult {
+  cellId: string;
+  host: string;
+  /** ISO-8601, when the launcher started on the cell. */
+  startedAt: string;
+  wallMs: number;
+  /** Orchestration overhead: launcher start → runner process spawned. */
+  launchMs: number | null;
+  phaseMs: Partial<Record<CellPhase, number>>;
+  runner: ProcessResult | null;
+  check: ProcessResult | null;
+  /** The phase that failed or was interrupted, if any. */
+  failedPhase?: CellPhase;
+  /** Why the launcher could not run the cell (workspace/setup/spawn), no secrets. */
+  infraError?: string;
+  timedOut: boolean;
+  canceled: boolean;
+  /** What the runner's transcript says. */
+  report: RunnerReport | null;
+  /** Launcher-specific facts for RunRecord.env (image, cpus, memory…). */
+  env: Record<string, string | number>;
+}
+
+export interface CellLauncher {
+  readonly kind: string;
+  prepare(ctx: LaunchContext): Promise<void>;
+  run(cell: Cell, signal: AbortSignal): Promise<CellResult>;
+  /** Idempotent; also called on Ctrl-C and on crash. */
+  dispose(): Promise<void>;
+}

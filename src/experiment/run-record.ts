@@ -1,0 +1,112 @@
+/**
+ * RunRecord: one line of `records.jsonl`, one per cell (see DESIGN.md "Records").
+ * Writers write the newest version; readers go through `parseRunRecord`, which accepts every
+ * version ever written and upgrades it to the newest shape.
+ */
+import { z } from 'zod';
+
+export const RUN_RECORD_VERSION = 1;
+
+export const OUTCOMES = ['pass', 'fail', 'error', 'timeout', 'canceled', 'infra'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+const count = z.number().int().nonnegative();
+const amount = z.number().nonnegative();
+
+export const RunUsageSchema = z.object({
+  input: amount,
+  output: amount,
+  cacheRead: amount,
+  cacheWrite: amount,
+  reasoning: amount,
+});
+
+/** Versions of the run environment; loose, so launchers may add what they know. */
+export const RunEnvSchema = z.looseObject({
+  image: z.string().optional(),
+  cpus: z.number().positive().optional(),
+  memory: z.union([z.string(), z.number()]).optional(),
+  runnerVersion: z.string().optional(),
+  proxyVersion: z.string().optional(),
+});
+
+export const RunRecordV1Schema = z.object({
+  v: z.literal(1),
+  experiment: z.string().min(1),
+  runId: z.string().min(1),
+  /** Cell id: stable hash of (experiment, runner, condition, task, rep). */
+  cell: z.string().min(1),
+  runner: z.string().min(1),
+  runnerVersion: z.string().nullable(),
+  condition: z.string().min(1),
+  task: z.string().min(1),
+  rep: count,
+  launcher: z.string(),
+  host: z.string(),
+  /** ISO-8601 timestamp. */
+  startedAt: z.string(),
+  wallMs: amount,
+  /** Null when the process was killed by a signal or never started. */
+  exitCode: z.number().int().nullable(),
+  outcome: z.enum(OUTCOMES),
+  calls: count,
+  usage: RunUsageSchema,
+  costUsd: amount,
+  /** Sum of call durations. */
+  modelMs: amount,
+  /** Median time to first token over the cell's calls; null without calls. */
+  ttftMs: amount.nullable(),
+  overheadMs: amount,
+  /** What the runner itself reported (turns, its own usage figures…); loose. */
+  runnerReported: z.looseObject({}),
+  env: RunEnvSchema,
+  /** Position of the cell in the run order. */
+  order: count.optional(),
+  /** Pairing block: cells of one task sharing a block ran back to back and are compared as a pair. */
+  block: count.optional(),
+  /** Durations of the cell's calls, ms (for latency CDFs). */
+  callLatenciesMs: z.array(amount).optional(),
+});
+
+export type RunRecord = z.infer<typeof RunRecordV1Schema>;
+export type RunUsage = z.infer<typeof RunUsageSchema>;
+
+export class RunRecordError extends Error {
+  readonly code: 'invalid_run_record' | 'unsupported_run_record_version';
+  readonly retryable = false;
+  readonly context: Record<string, unknown>;
+  constructor(
+    message: string,
+    code: RunRecordError['code'],
+    context: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'RunRecordError';
+    this.code = code;
+    this.context = context;
+  }
+}
+
+/** Validate one decoded JSON value as a RunRecord of any known version; returns the newest shape. */
+export function parseRunRecord(raw: unknown): RunRecord {
+  const v = typeof raw === 'object' && raw !== null ? (raw as { v?: unknown }).v : undefined;
+  if (v !== 1) {
+    throw new RunRecordError(
+      typeof v === 'number' && v > RUN_RECORD_VERSION
+        ? `run record version ${v} is newer than this agentab understands (${RUN_RECORD_VERSION})`
+        : `run record has no known version (v = ${JSON.stringify(v)})`,
+      'unsupported_run_record_version',
+      { v },
+    );
+  }
+  const r = RunRecordV1Schema.safeParse(raw);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    const where = first ? first.path.join('.') || '(root)' : '(root)';
+    throw new RunRecordError(`invalid run record at ${where}: ${first?.message ?? 'invalid'}`, 'invalid_run_record', {
+      path: where,
+    }, r.error);
+  }
+  return r.data;
+}

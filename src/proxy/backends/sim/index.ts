@@ -1,0 +1,72 @@
+/**
+ * The simulator as a backend of the proxy: a thin adapter over src/sim/. The simulated time
+ * counts as upstream time (timer begin → first token → end), so overhead figures stay
+ * meaningful when running against the simulator.
+ */
+import type { SimOptions } from '../../../config/types.ts';
+import type { Sleep } from '../../../sim/latency.ts';
+import { simulate, simulateResponse } from '../../../sim/model.ts';
+import { SIM_DEFAULTS } from '../../../sim/options.ts';
+import { createSimState, type SimState } from '../../../sim/plan.ts';
+import { countRequestTokens } from '../../../sim/tokens.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { BackendAdapter, CallOptions } from '../types.ts';
+
+export interface SimBackendOptions {
+  /** Injected for tests (zero or fake delays); defaults to an abortable setTimeout. */
+  sleep?: Sleep;
+  /** Millisecond clock for the simulated prompt cache's TTL; defaults to Date.now. */
+  now?: () => number;
+}
+
+export class SimBackend implements BackendAdapter {
+  readonly kind = 'sim' as const;
+  private readonly state: SimState;
+  private readonly sleep: Sleep | undefined;
+
+  constructor(o: SimBackendOptions = {}) {
+    this.state = createSimState(o.now);
+    this.sleep = o.sleep;
+  }
+
+  private options(o: CallOptions): SimOptions {
+    return o.deployment.sim ?? SIM_DEFAULTS;
+  }
+
+  async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {
+    o.timer.begin();
+    try {
+      return simulate(req, this.options(o), o.simScript, {
+        signal: o.signal,
+        state: this.state,
+        model: o.deployment.model || req.model,
+        onFirstToken: () => o.timer.firstByte(),
+        onEnd: () => o.timer.end(),
+        ...(this.sleep ? { sleep: this.sleep } : {}),
+      });
+    } catch (e) {
+      o.timer.end();
+      throw e;
+    }
+  }
+
+  async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
+    o.timer.begin();
+    try {
+      const res = await simulateResponse(req, this.options(o), o.simScript, {
+        signal: o.signal,
+        state: this.state,
+        model: o.deployment.model || req.model,
+        ...(this.sleep ? { sleep: this.sleep } : {}),
+      });
+      o.timer.firstByte(); // a non-streaming answer arrives all at once
+      return res;
+    } finally {
+      o.timer.end();
+    }
+  }
+
+  async countTokens(req: CanonicalRequest): Promise<number> {
+    return countRequestTokens(req);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Anthropic Messages request body → CanonicalRequest.
+ * Things the canonical form cannot carry (Anthropic server tools such as web_search or bash,
+ * unknown block types) are dropped and reported through `warn`.
+ */
+import { extname } from 'node:path';
+import { z } from 'zod';
+import { ProxyError } from '../../errors.ts';
+import type {
+  AssistantPart,
+  CanonicalMessage,
+  CanonicalRequest,
+  CanonicalTool,
+  ImagePart,
+  TextPart,
+  ToolChoice,
+  ToolResultPart,
+  UserPart,
+} from '../../canonical.ts';
+import {
+  imageBlock,
+  messagesRequest,
+  redactedThinkingBlock,
+  textBlock,
+  thinkingBlock,
+  toolResultBlock,
+  toolUseBlock,
+  type MessagesRequest,
+} from './anthropic-api.ts';
+
+export interface DecodeOptions {
+  /** Receives one message per thing dropped or changed on the way in. */
+  warn?: (message: string) => void;
+}
+
+export function decodeAnthropicRequest(body: unknown, o: DecodeOptions = {}): CanonicalRequest {
+  const parsed = messagesRequest.safeParse(body);
+  if (!parsed.success) {
+    throw new ProxyError(`invalid request body: ${z.prettifyError(parsed.error)}`, {
+      code: 'invalid_request_body',
+      kind: 'invalid_request',
+    });
+  }
+  const b = parsed.data;
+  const warn = o.warn ?? (() => {});
+  const req: CanonicalRequest = {
+    model: b.model,
+    system: decodeSystem(b.system),
+    messages: decodeMessages(b.messages, warn),
+    tools: decodeTools(b.tools, warn),
+    stream: b.stream ?? false,
+    sourceDialect: 'anthropic',
+    raw: body as Record<string, unknown>,
+  };
+  if (b.tool_choice) {
+    req.toolChoice = decodeToolChoice(b.tool_choice);
+    if (b.tool_choice.disable_parallel_tool_use !== undefined) {
+      req.parallelToolCalls = !b.tool_choice.disable_parallel_tool_use;
+    }
+  }
+  if (b.max_tokens !== undefined) req.maxTokens = b.max_tokens;
+  if (b.temperature !== undefined) req.temperature = b.temperature;
+  if (b.top_p !== undefined) req.topP = b.top_p;
+  if (b.stop_sequences?.length) req.stopSequences = b.stop_sequences;
+  const reasoning = decodeReasoning(b);
+  if (reasoning) req.reasoning = reasoning;
+  return req;
+}
+
+function decodeSystem(system: MessagesRequest['system']): TextPart[] {
+  if (system === undefined) return [];
+  if (typeof system === 'string') return system ? [{ type: 'text', text: system }] : [];
+  return system.map((s) => ({ type: 'text', text: s.text, ...(s.cache_control ? { cacheControl: true } : {}) }));
+}
+
+function decodeReasoning(b: MessagesRequest): CanonicalRequest['reasoning'] {
+  const effort = b.output_config?.effort;
+  const mappedEffort = effort === 'max' ? 'high' : effort;
+  if (b.thinking?.type === 'enabled') {
+    return {
+      ...(b.thinking.budget_tokens !== undefined ? { budgetTokens: b.thinking.budget_tokens } : {}),
+      ...(mappedEffort ? { effort: mappedEffort } : {}),
+    };
+  }
+  // 'adaptive' lets the model choose its budget; carry the request without one.
+  if (b.thinking?.type === 'adaptive') return mappedEffort ? { effort: mappedEffort } : {};
+  return undefined;
+}
+
+function decodeToolChoice(tc: NonNullable<MessagesRequest['tool_choice']>): ToolChoice {
+  switch (tc.type) {
+    case 'any':
+      return { type: 'required' };
+    case 'none':
+      return { type: 'none' };
+    case 'tool':
+      if (!tc.name) {
+        throw new ProxyError('tool_choice.type "tool" needs a name', { code: 'invalid_tool_choice', kind: 'invalid_request' });
+      }
+      return { type: 'tool', name: tc.name };
+    default:
+      return { type: 'auto' };
+  }
+}
+
+function decodeTools(tools: MessagesRequest['tools'], warn: (m: string) => void): CanonicalTool[] {
+  const out: CanonicalTool[] = [];
+  for (const t of tools ?? []) {
+    if (t.type !== undefined && t.type !== 'custom') {
+      warn(`dropped Anthropic server tool "${t.name}" (type ${t.type}): no other backend runs it`);
+      continue;
+    }
+    out.push({
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      parameters: t.input_schema ?? { type: 'object', properties: {} },
+    });
+  }
+  return out;
+}
+
+function decodeMessages(messages: MessagesRequest['messages'], warn: (m: string) => void): CanonicalMessage[] {
+  const out: CanonicalMessage[] = [];
+  // Tool results in Anthropic name no tool; Gemini's functionResponse needs the name.
+  const toolNames = new Map<string, string>();
+  for (const m of messages) {
+    const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+    if (m.role === 'assistant') {
+      const content: AssistantPart[] = [];
+      for (const block of blocks) {
+        const part = decodeAssistantBlock(block, warn);
+        if (!part) continue;
+        if (part.type === 'tool-call') toolNames.set(part.id, part.name);
+        content.push(part);
+      }
+      out.push({ role: 'assistant', content });
+      continue;
+    }
+    const results: ToolResultPart[] = [];
+    const rest: UserPart[] = [];
+    for (const block of blocks) {
+      if (block.type === 'tool_result') {
+        results.push(decodeToolResult(parseBlock(toolResultBlock, block), toolNames, warn));
+        continue;
+      }
+      const part = decodeUserBlock(block, warn);
+      if (part) rest.push(part);
+    }
+    if (results.length) out.push({ role: 'tool', content: results });
+    if (rest.length || !results.length) out.push({ role: 'user', content: rest });
+  }
+  return out;
+}
+
+type Block = { type: string; [k: string]: unknown };
+
+function decodeUserBlock(block: Block, warn: (m: string) => void): TextPart | ImagePart | undefined {
+  switch (block.type) {
+    case 'text':
+      return decodeText(block);
+    case 'image':
+      return decodeImage(block);
+    default:
+      warn(`dropped a "${block.type}" block from a user turn`);
+      return undefined;
+  }
+}
+
+function decodeAssistantBlock(block: Block, warn: (m: string) => void): AssistantPart | undefined {
+  switch (block.type) {
+    case 'text':
+      return decodeText(block);
+    case 'tool_use': {
+      const b = parseBlock(toolUseBlock, block);
+      return { type: 'tool-call', id: b.id, name: b.name, args: b.input ?? {} };
+    }
+    case 'thinking': {
+      const b = parseBlock(thinkingBlock, block);
+      return { type: 'reasoning', text: b.thinking, ...(b.signature ? { signature: b.signature } : {}) };
+    }
+    case 'redacted_thinking': {
+      const b = parseBlock(redactedThinkingBlock, block);
+      return { type: 'reasoning', text: '', redacted: b.data };
+    }
+    default:
+      warn(`dropped a "${block.type}" block from an assistant turn`);
+      return undefined;
+  }
+}
+
+function decodeToolResult(
+  b: z.infer<typeof toolResultBlock>,
+  toolNames: Map<string, string>,
+  warn: (m: string) => void,
+): ToolResultPart {
+  const content: Array<TextPart | ImagePart> = [];
+  if (typeof b.content === 'string') content.push({ type: 'text', text: b.content });
+  else for (const block of b.content ?? []) {
+    const part = decodeUserBlock(block, warn);
+    if (part) content.push(part);
+  }
+  const name = toolNames.get(b.tool_use_id);
+  return {
+    type: 'tool-result',
+    toolCallId: b.tool_use_id,
+    ...(name ? { name } : {}),
+    content,
+    ...(b.is_error ? { isError: true } : {}),
+  };
+}
+
+function decodeText(block: Block): TextPart {
+  const b = parseBlock(textBlock, block);
+  return { type: 'text', text: b.text, ...(b.cache_control ? { cacheControl: true } : {}) };
+}
+
+function decodeImage(block: Block): ImagePart {
+  const { source } = parseBlock(imageBlock, block);
+  if (source.type === 'base64') return { type: 'image', mediaType: source.media_type, data: source.data };
+  return { type: 'image', mediaType: mediaTypeOfUrl(source.url), url: source.url };
+}
+
+const MEDIA_TYPE_OF_EXT: Record<string, string> = { '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp' };
+
+/** Anthropic URL images carry no media type; guess it from the path (Gemini's fileData needs one). */
+function mediaTypeOfUrl(url: string): string {
+  let pathname = url;
+  try {
+    pathname = new URL(url).pathname;
+  } catch {
+    // not absolute: use as is
+  }
+  return MEDIA_TYPE_OF_EXT[extname(pathname).toLowerCase()] ?? 'image/jpeg';
+}
+
+function parseBlock<T extends z.ZodType>(schema: T, block: Block): z.infer<T> {
+  const r = schema.safeParse(block);
+  if (!r.success) {
+    throw new ProxyError(`invalid "${block.type}" block: ${z.prettifyError(r.error)}`, {
+      code: 'invalid_request_body',
+      kind: 'invalid_request',
+    });
+  }
+  return r.data;
+}

@@ -1,0 +1,27 @@
+/** The Anthropic Messages dialect: request/response codecs, SSE codecs, usage, errors. */
+export { decodeAnthropicRequest, type DecodeOptions } from './decode-request.ts';
+export {
+  encodeAnthropicRequest,
+  encodeAnthropicCountTokensRequest,
+  anthropicToolId,
+  VERTEX_ANTHROPIC_VERSION,
+  type EncodeAnthropicOptions,
+} from './encode-request.ts';
+export { decodeAnthropicResponse, encodeAnthropicResponse } from './response.ts';
+export { anthropicSseToParts } from './sse-to-parts.ts';
+export { partsToAnthropicSse, type PartsToAnthropicSseOptions } from './parts-to-sse.ts';
+export { anthropicSseTap, type SseTapCallbacks, type SseTapSummary } from './sse-tap.ts';
+export { anthropicUsageToCanonical, canonicalUsageToAnthropic } from './usage.ts';
+export { anthropicStopToFinish, finishToAnthropicStop } from './stop-reason.ts';
+export {
+  encodeAnthropicError,
+  decodeAnthropicError,
+  decodeAnthropicStreamError,
+  anthropicErrorBody,
+  type AnthropicErrorBody,
+} from './errors.ts';
+export {
+  decodeAnthropicCountTokensBody,
+  encodeAnthropicCountTokensResponse,
+  decodeAnthropicCountTokensResponse,
+} from './count-tokens.ts';

@@ -1,0 +1,158 @@
+/**
+ * An Anthropic Messages SSE stream (bytes) → canonical StreamParts, incrementally.
+ * Upstream block indices are renumbered densely because blocks with no canonical form
+ * (server tools, citations …) are skipped. A frame that does not parse becomes an error
+ * part and ends the stream; so does a stream that stops before `message_stop`.
+ */
+import { ProxyError } from '../../errors.ts';
+import type { FinishReason, StreamPart } from '../../canonical.ts';
+import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
+import { streamEvent, type AnthropicUsage, type StreamEvent } from './anthropic-api.ts';
+import { decodeAnthropicStreamError } from './errors.ts';
+import { anthropicStopToFinish } from './stop-reason.ts';
+import { anthropicUsageToCanonical, mergeAnthropicUsage } from './usage.ts';
+
+type BlockKind = 'text' | 'tool' | 'reasoning';
+
+export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
+  let usage: AnthropicUsage | undefined;
+  let finish: FinishReason = 'stop';
+  let stopSequence: string | undefined;
+  let ended = false;
+  let nextIndex = 0;
+  /** upstream index → our index and kind, for blocks we pass on. */
+  const blocks = new Map<number, { index: number; kind: BlockKind }>();
+
+  const fail = (c: TransformStreamDefaultController<StreamPart>, error: ProxyError) => {
+    ended = true;
+    c.enqueue({ type: 'error', error });
+  };
+
+  const onEvent = (ev: StreamEvent, c: TransformStreamDefaultController<StreamPart>) => {
+    switch (ev.type) {
+      case 'message_start':
+        usage = mergeAnthropicUsage(usage, ev.message.usage);
+        c.enqueue({
+          type: 'message-start',
+          id: ev.message.id,
+          model: ev.message.model ?? '',
+          usage: anthropicUsageToCanonical(usage),
+        });
+        return;
+      case 'content_block_start': {
+        const cb = ev.content_block;
+        const index = nextIndex;
+        if (cb.type === 'text') {
+          blocks.set(ev.index, { index, kind: 'text' });
+          c.enqueue({ type: 'text-start', index });
+          if (typeof cb.text === 'string' && cb.text) c.enqueue({ type: 'text-delta', index, text: cb.text });
+        } else if (cb.type === 'tool_use') {
+          blocks.set(ev.index, { index, kind: 'tool' });
+          c.enqueue({ type: 'tool-call-start', index, id: String(cb.id), name: String(cb.name) });
+          const input = cb.input;
+          if (input && typeof input === 'object' && Object.keys(input).length) {
+            c.enqueue({ type: 'tool-call-delta', index, argsJson: JSON.stringify(input) });
+          }
+        } else if (cb.type === 'thinking') {
+          blocks.set(ev.index, { index, kind: 'reasoning' });
+          c.enqueue({ type: 'reasoning-start', index });
+          if (typeof cb.thinking === 'string' && cb.thinking) c.enqueue({ type: 'reasoning-delta', index, text: cb.thinking });
+        } else if (cb.type === 'redacted_thinking') {
+          blocks.set(ev.index, { index, kind: 'reasoning' });
+          c.enqueue({ type: 'reasoning-start', index, redacted: String(cb.data ?? '') });
+        } else return;
+        nextIndex++;
+        return;
+      }
+      case 'content_block_delta': {
+        const block = blocks.get(ev.index);
+        if (!block) return;
+        const d = ev.delta;
+        const { index } = block;
+        if (d.type === 'text_delta' && typeof d.text === 'string') c.enqueue({ type: 'text-delta', index, text: d.text });
+        else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string') {
+          if (d.partial_json) c.enqueue({ type: 'tool-call-delta', index, argsJson: d.partial_json });
+        } else if (d.type === 'thinking_delta' && typeof d.thinking === 'string') {
+          c.enqueue({ type: 'reasoning-delta', index, text: d.thinking });
+        } else if (d.type === 'signature_delta' && typeof d.signature === 'string') {
+          c.enqueue({ type: 'reasoning-delta', index, text: '', signature: d.signature });
+        }
+        return;
+      }
+      case 'content_block_stop': {
+        const block = blocks.get(ev.index);
+        if (block) c.enqueue({ type: 'block-end', index: block.index });
+        return;
+      }
+      case 'message_delta':
+        if (ev.delta.stop_reason) finish = anthropicStopToFinish(ev.delta.stop_reason);
+        if (ev.delta.stop_sequence) stopSequence = ev.delta.stop_sequence;
+        if (ev.usage) {
+          usage = mergeAnthropicUsage(usage, ev.usage);
+          c.enqueue({ type: 'usage', usage: anthropicUsageToCanonical(usage) });
+        }
+        return;
+      case 'message_stop':
+        ended = true;
+        c.enqueue({
+          type: 'finish',
+          reason: finish,
+          usage: anthropicUsageToCanonical(usage),
+          ...(stopSequence ? { stopSequence } : {}),
+        });
+        return;
+      case 'error':
+        fail(c, decodeAnthropicStreamError(ev.error));
+        return;
+      case 'ping':
+        return;
+    }
+  };
+
+  return sseDecoder(
+    new TransformStream<EventSourceMessage, StreamPart>({
+      transform(msg, c) {
+        if (ended) return;
+        const json = parseEventJson(msg.data);
+        const parsed = streamEvent.safeParse(json);
+        if (parsed.success) return onEvent(parsed.data, c);
+        // Unknown event types are future additions: skip them. A known type that fails its schema is an error.
+        const type = (json as { type?: unknown } | undefined)?.type;
+        if (json !== undefined && typeof type === 'string' && !KNOWN_TYPES.has(type)) return;
+        fail(c, badFrame(msg.event, msg.data));
+      },
+      flush(c) {
+        if (!ended) {
+          c.enqueue({
+            type: 'error',
+            error: new ProxyError('upstream stream ended before message_stop', {
+              code: 'upstream_stream_truncated',
+              kind: 'bad_gateway',
+              retryable: true,
+            }),
+          });
+        }
+      },
+    }),
+  );
+}
+
+const KNOWN_TYPES = new Set([
+  'message_start',
+  'content_block_start',
+  'content_block_delta',
+  'content_block_stop',
+  'message_delta',
+  'message_stop',
+  'ping',
+  'error',
+]);
+
+function badFrame(event: string | undefined, data: string): ProxyError {
+  return new ProxyError(`upstream sent an unreadable stream frame (${event ?? 'no event name'})`, {
+    code: 'upstream_bad_frame',
+    kind: 'bad_gateway',
+    retryable: true,
+    context: { frame: data.slice(0, 200) },
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * CanonicalRequest → Gemini `generateContent` body (Vertex and the Gemini API take the same).
+ *
+ * - Roles: user → `user`, assistant → `model`, tool results → a `user` turn of functionResponse
+ *   parts (merged with a following user message: Gemini wants one turn per side).
+ * - Never sends cache_control (Gemini has no such field; breakpoints are simply dropped).
+ * - Thinking from earlier turns: Gemini only takes thoughts back as signatures, so reasoning
+ *   text is dropped and each functionCall gets its `thoughtSignature` back (from the part,
+ *   or from the tool-call id it rode in, see tool-call-id.ts).
+ */
+import type {
+  AssistantPart,
+  CanonicalMessage,
+  CanonicalRequest,
+  ImagePart,
+  TextPart,
+  ToolResultPart,
+} from '../../canonical.ts';
+import { cleanToolParameters } from './clean-schema.ts';
+import { baseToolCallId, signatureFromToolCallId } from './tool-call-id.ts';
+
+export interface EncodeGeminiOptions {
+  warn?: (message: string) => void;
+}
+
+type Part = Record<string, unknown>;
+interface Content {
+  role: 'user' | 'model';
+  parts: Part[];
+}
+
+const EFFORT_BUDGET = { low: 1024, medium: 8192, high: 24576 } as const;
+/** Gemini accepts at most this many stop sequences. */
+const MAX_STOP_SEQUENCES = 5;
+
+export function encodeGeminiRequest(req: CanonicalRequest, opts: EncodeGeminiOptions = {}): Record<string, unknown> {
+  const warn = opts.warn ?? (() => {});
+  const body: Record<string, unknown> = { contents: encodeContents(req.messages, warn) };
+  const system = req.system.filter((p) => p.text);
+  if (system.length) body.systemInstruction = { parts: system.map((p) => ({ text: p.text })) };
+  if (req.tools.length) {
+    body.tools = [
+      {
+        functionDeclarations: req.tools.map((t) => {
+          const parameters = cleanToolParameters(t.parameters);
+          return {
+            name: t.name,
+            ...(t.description ? { description: t.description } : {}),
+            ...(parameters ? { parameters } : {}),
+          };
+        }),
+      },
+    ];
+    const toolConfig = encodeToolConfig(req);
+    if (toolConfig) body.toolConfig = toolConfig;
+  }
+  const generationConfig = encodeGenerationConfig(req, warn);
+  if (Object.keys(generationConfig).length) body.generationConfig = generationConfig;
+  return body;
+}
+
+/** The body of `:countTokens` (Vertex takes the prompt-shaping fields of generateContent). */
+export function encodeGeminiCountTokensRequest(req: CanonicalRequest, opts: EncodeGeminiOptions = {}): Record<string, unknown> {
+  const { contents, systemInstruction, tools } = encodeGeminiRequest(req, opts);
+  return { contents, ...(systemInstruction ? { systemInstruction } : {}), ...(tools ? { tools } : {}) };
+}
+
+function encodeToolConfig(req: CanonicalRequest): Record<string, unknown> | undefined {
+  const tc = req.toolChoice;
+  if (!tc) return undefined;
+  switch (tc.type) {
+    case 'none':
+      return { functionCallingConfig: { mode: 'NONE' } };
+    case 'required':
+      return { functionCallingConfig: { mode: 'ANY' } };
+    case 'tool':
+      return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [tc.name] } };
+    default:
+      return { functionCallingConfig: { mode: 'AUTO' } };
+  }
+}
+
+function encodeGenerationConfig(req: CanonicalRequest, warn: (m: string) => void): Record<string, unknown> {
+  const g: Record<string, unknown> = {};
+  if (req.maxTokens !== undefined) g.maxOutputTokens = req.maxTokens;
+  if (req.temperature !== undefined) g.temperature = req.temperature;
+  if (req.topP !== undefined) g.topP = req.topP;
+  if (req.stopSequences?.length) {
+    if (req.stopSequences.length > MAX_STOP_SEQUENCES) warn(`kept the first ${MAX_STOP_SEQUENCES} stop sequences: Gemini takes no more`);
+    g.stopSequences = req.stopSequences.slice(0, MAX_STOP_SEQUENCES);
+  }
+  if (req.reasoning) {
+    const budget = req.reasoning.budgetTokens ?? (req.reasoning.effort ? EFFORT_BUDGET[req.reasoning.effort] : undefined);
+    g.thinkingConfig = { ...(budget !== undefined ? { thinkingBudget: budget } : {}), includeThoughts: true };
+  }
+  return g;
+}
+
+function encodeContents(messages: CanonicalMessage[], warn: (m: string) => void): Content[] {
+  const out: Content[] = [];
+  const names = new Map<string, string>(); // tool-call id → function name
+  let droppedThoughts = false;
+  for (const m of messages) {
+    let role: Content['role'];
+    let parts: Part[];
+    if (m.role === 'assistant') {
+      role = 'model';
+      parts = [];
+      for (const p of m.content) {
+        if (p.type === 'reasoning') {
+          droppedThoughts ||= !!(p.text || p.redacted);
+          continue;
+        }
+        if (p.type === 'tool-call') names.set(p.id, p.name);
+        parts.push(...encodeAssistantPart(p));
+      }
+    } else {
+      role = 'user';
+      parts = m.content.flatMap((p) => (p.type === 'tool-result' ? encodeToolResult(p, names, warn) : encodeUserPart(p)));
+    }
+    if (!parts.length) continue;
+    const last = out.at(-1);
+    if (last?.role === role) {
+      // functionResponse parts lead their turn, whatever order the merge met them in.
+      last.parts.push(...parts);
+      last.parts.sort((a, b) => Number('functionResponse' in b) - Number('functionResponse' in a));
+    } else out.push({ role, parts });
+  }
+  if (droppedThoughts) warn('dropped thinking text from earlier turns: Gemini takes thoughts back only as signatures');
+  return out;
+}
+
+function encodeAssistantPart(p: Exclude<AssistantPart, { type: 'reasoning' }>): Part[] {
+  if (p.type === 'text') return p.text ? [{ text: p.text }] : [];
+  const signature = p.signature ?? signatureFromToolCallId(p.id);
+  return [
+    {
+      functionCall: { name: p.name, args: isObject(p.args) ? p.args : {} },
+      ...(signature ? { thoughtSignature: signature } : {}),
+    },
+  ];
+}
+
+function encodeUserPart(p: TextPart | ImagePart): Part[] {
+  if (p.type === 'text') return p.text ? [{ text: p.text }] : [];
+  if (p.data !== undefined) return [{ inlineData: { mimeType: p.mediaType, data: p.data } }];
+  return [{ fileData: { mimeType: p.mediaType, fileUri: p.url ?? '' } }];
+}
+
+function encodeToolResult(p: ToolResultPart, names: Map<string, string>, warn: (m: string) => void): Part[] {
+  const name = p.name ?? names.get(p.toolCallId) ?? names.get(baseToolCallId(p.toolCallId));
+  if (!name) warn(`tool result ${p.toolCallId} matches no earlier tool call; sent with an empty name`);
+  const text = p.content
+    .filter((c): c is TextPart => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n');
+  const images = p.content.filter((c): c is ImagePart => c.type === 'image').flatMap(encodeUserPart);
+  return [{ functionResponse: { name: name ?? '', response: p.isError ? { error: text } : { result: text } } }, ...images];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

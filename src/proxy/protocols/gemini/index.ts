@@ -1,0 +1,11 @@
+/** The Gemini generateContent dialect (Vertex and the Gemini API): codecs, SSE, usage, errors. */
+export { encodeGeminiRequest, encodeGeminiCountTokensRequest, type EncodeGeminiOptions } from './encode-request.ts';
+export { decodeGeminiResponse, encodeGeminiResponse } from './response.ts';
+export { geminiSseToParts, type GeminiSseToPartsOptions } from './sse-to-parts.ts';
+export { partsToGeminiSse } from './parts-to-sse.ts';
+export { geminiUsageToCanonical, canonicalUsageToGemini } from './usage.ts';
+export { geminiFinishToCanonical, canonicalFinishToGemini } from './finish-reason.ts';
+export { decodeGeminiError, decodeGeminiStatus } from './errors.ts';
+export { decodeGeminiCountTokensResponse } from './count-tokens.ts';
+export { cleanSchemaForGemini, cleanToolParameters } from './clean-schema.ts';
+export { geminiToolCallId, signatureFromToolCallId, baseToolCallId, withSignature } from './tool-call-id.ts';

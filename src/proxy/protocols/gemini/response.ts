@@ -1,0 +1,69 @@
+/** Gemini `generateContent` answer ⇄ CanonicalResponse (non-streaming calls, and fakes in tests). */
+import { z } from 'zod';
+import { ProxyError } from '../../errors.ts';
+import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
+import { generateContentResponse } from './gemini-api.ts';
+import { decodeGeminiStatus } from './errors.ts';
+import { canonicalFinishToGemini, geminiFinishToCanonical } from './finish-reason.ts';
+import { geminiToolCallId, signatureFromToolCallId, withSignature } from './tool-call-id.ts';
+import { canonicalUsageToGemini, geminiUsageToCanonical } from './usage.ts';
+
+export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {}): CanonicalResponse {
+  const parsed = generateContentResponse.safeParse(body);
+  if (!parsed.success) {
+    throw new ProxyError(`upstream sent an invalid Gemini answer: ${z.prettifyError(parsed.error)}`, {
+      code: 'upstream_invalid_response',
+      kind: 'bad_gateway',
+      retryable: true,
+    });
+  }
+  const r = parsed.data;
+  if (r.error) throw decodeGeminiStatus(r.error);
+  const candidate = r.candidates?.[0];
+  const content: AssistantPart[] = [];
+  let calls = 0;
+  for (const p of candidate?.content?.parts ?? []) {
+    const last = content.at(-1);
+    if (p.functionCall) {
+      const args = p.functionCall.args ?? {};
+      const sig = p.thoughtSignature;
+      const id = p.functionCall.id
+        ? withSignature(p.functionCall.id, sig)
+        : geminiToolCallId(r.responseId ?? JSON.stringify([p.functionCall.name, args]), calls, sig);
+      calls++;
+      content.push({ type: 'tool-call', id, name: p.functionCall.name, args, ...(sig ? { signature: sig } : {}) });
+    } else if (typeof p.text === 'string' && p.thought) {
+      if (last?.type === 'reasoning') {
+        last.text += p.text;
+        if (p.thoughtSignature) last.signature = (last.signature ?? '') + p.thoughtSignature;
+      } else content.push({ type: 'reasoning', text: p.text, ...(p.thoughtSignature ? { signature: p.thoughtSignature } : {}) });
+    } else if (typeof p.text === 'string' && p.text) {
+      if (last?.type === 'text') last.text += p.text;
+      else content.push({ type: 'text', text: p.text });
+    }
+  }
+  const reason = r.promptFeedback?.blockReason ? 'SAFETY' : candidate?.finishReason;
+  return {
+    id: r.responseId ?? '',
+    model: r.modelVersion ?? opts.model ?? '',
+    content,
+    finish: geminiFinishToCanonical(reason, calls > 0),
+    usage: geminiUsageToCanonical(r.usageMetadata),
+  };
+}
+
+/** CanonicalResponse → a Gemini answer body (for fake upstreams and round-trip tests). */
+export function encodeGeminiResponse(res: CanonicalResponse): Record<string, unknown> {
+  const parts = res.content.flatMap((p): Record<string, unknown>[] => {
+    if (p.type === 'text') return [{ text: p.text }];
+    if (p.type === 'reasoning') return [{ text: p.text, thought: true, ...(p.signature ? { thoughtSignature: p.signature } : {}) }];
+    const sig = p.signature ?? signatureFromToolCallId(p.id);
+    return [{ functionCall: { name: p.name, args: p.args ?? {} }, ...(sig ? { thoughtSignature: sig } : {}) }];
+  });
+  return {
+    candidates: [{ content: { role: 'model', parts }, finishReason: canonicalFinishToGemini(res.finish), index: 0 }],
+    usageMetadata: canonicalUsageToGemini(res.usage),
+    ...(res.model ? { modelVersion: res.model } : {}),
+    ...(res.id ? { responseId: res.id } : {}),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * `streamGenerateContent?alt=sse` (bytes) → canonical StreamParts, incrementally.
+ *
+ * Each frame is a GenerateContentResponse whose candidates[0].content.parts are deltas: text
+ * (`thought: true` → reasoning) is streamed into the open block; a functionCall arrives whole
+ * and becomes tool-call-start + one tool-call-delta + block-end. usageMetadata is cumulative
+ * and may come in frames without content. Gemini has no end marker, so `finish` is emitted
+ * when the upstream closes; after a functionCall the finish is tool_use even though Gemini
+ * says STOP.
+ */
+import { createHash } from 'node:crypto';
+import { ProxyError } from '../../errors.ts';
+import type { StreamPart } from '../../canonical.ts';
+import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
+import { generateContentResponse, type GeminiPart, type GeminiUsage } from './gemini-api.ts';
+import { decodeGeminiStatus } from './errors.ts';
+import { geminiFinishToCanonical } from './finish-reason.ts';
+import { geminiToolCallId, withSignature } from './tool-call-id.ts';
+import { geminiUsageToCanonical } from './usage.ts';
+
+export interface GeminiSseToPartsOptions {
+  /** Model name for message-start when the upstream reports no modelVersion. */
+  model?: string;
+}
+
+type Emit = (p: StreamPart) => void;
+
+export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformStream<Uint8Array, StreamPart> {
+  let started = false;
+  let ended = false;
+  let nextIndex = 0;
+  let open: { index: number; kind: 'text' | 'reasoning' } | undefined;
+  let toolCalls = 0;
+  let responseId: string | undefined;
+  let finishReason: string | undefined;
+  let usage: GeminiUsage | undefined;
+  let usageKey = '';
+
+  const close = (emit: Emit) => {
+    if (open) emit({ type: 'block-end', index: open.index });
+    open = undefined;
+  };
+  const ensureOpen = (emit: Emit, kind: 'text' | 'reasoning'): number => {
+    if (open?.kind === kind) return open.index;
+    close(emit);
+    open = { index: nextIndex++, kind };
+    emit(kind === 'text' ? { type: 'text-start', index: open.index } : { type: 'reasoning-start', index: open.index });
+    return open.index;
+  };
+
+  const onPart = (emit: Emit, p: GeminiPart) => {
+    if (p.functionCall) {
+      close(emit);
+      const index = nextIndex++;
+      const args = p.functionCall.args ?? {};
+      const signature = p.thoughtSignature;
+      const id = p.functionCall.id
+        ? withSignature(p.functionCall.id, signature)
+        : geminiToolCallId(responseId ?? JSON.stringify([p.functionCall.name, args]), toolCalls, signature);
+      toolCalls++;
+      emit({ type: 'tool-call-start', index, id, name: p.functionCall.name, ...(signature ? { signature } : {}) });
+      emit({ type: 'tool-call-delta', index, argsJson: JSON.stringify(args) });
+      emit({ type: 'block-end', index });
+      return;
+    }
+    if (typeof p.text !== 'string') return; // executableCode, inlineData … have no canonical form
+    if (p.thought) {
+      if (!p.text && !p.thoughtSignature) return;
+      const index = ensureOpen(emit, 'reasoning');
+      if (p.text) emit({ type: 'reasoning-delta', index, text: p.text });
+      if (p.thoughtSignature) emit({ type: 'reasoning-delta', index, text: '', signature: p.thoughtSignature });
+      return;
+    }
+    // An empty text part carrying only a signature closes a thinking turn; nothing to show.
+    if (!p.text) return;
+    emit({ type: 'text-delta', index: ensureOpen(emit, 'text'), text: p.text });
+  };
+
+  const onFrame = (msg: EventSourceMessage, emit: Emit) => {
+    const parsed = generateContentResponse.safeParse(parseEventJson(msg.data));
+    if (!parsed.success) {
+      ended = true;
+      emit({ type: 'error', error: badFrame(msg.data) });
+      return;
+    }
+    const chunk = parsed.data;
+    if (chunk.error) {
+      ended = true;
+      emit({ type: 'error', error: decodeGeminiStatus(chunk.error, { midStream: true }) });
+      return;
+    }
+    if (!started) {
+      started = true;
+      responseId = chunk.responseId;
+      emit({
+        type: 'message-start',
+        id: chunk.responseId ?? `gemini_${createHash('sha256').update(msg.data).digest('hex').slice(0, 16)}`,
+        model: chunk.modelVersion ?? opts.model ?? '',
+        ...(chunk.usageMetadata ? { usage: geminiUsageToCanonical(chunk.usageMetadata) } : {}),
+      });
+    }
+    const candidate = chunk.candidates?.[0];
+    for (const p of candidate?.content?.parts ?? []) onPart(emit, p);
+    if (candidate?.finishReason) finishReason = candidate.finishReason;
+    if (chunk.promptFeedback?.blockReason) finishReason = 'SAFETY';
+    if (chunk.usageMetadata) {
+      usage = chunk.usageMetadata;
+      const key = JSON.stringify(usage);
+      if (key !== usageKey) {
+        usageKey = key;
+        emit({ type: 'usage', usage: geminiUsageToCanonical(usage) });
+      }
+    }
+  };
+
+  return sseDecoder(
+    new TransformStream<EventSourceMessage, StreamPart>({
+      transform(msg, c) {
+        if (!ended) onFrame(msg, (p) => c.enqueue(p));
+      },
+      flush(c) {
+        if (ended) return;
+        const emit: Emit = (p) => c.enqueue(p);
+        if (!started) {
+          emit({
+            type: 'error',
+            error: new ProxyError('upstream stream ended without any frame', {
+              code: 'upstream_empty_stream',
+              kind: 'bad_gateway',
+              retryable: true,
+            }),
+          });
+          return;
+        }
+        close(emit);
+        emit({ type: 'finish', reason: geminiFinishToCanonical(finishReason, toolCalls > 0), usage: geminiUsageToCanonical(usage) });
+      },
+    }),
+  );
+}
+
+function badFrame(data: string): ProxyError {
+  return new ProxyError('upstream sent an unreadable Gemini stream frame', {
+    code: 'upstream_bad_frame',
+    kind: 'bad_gateway',
+    retryable: true,
+    context: { frame: data.slice(0, 200) },
+  });
+}

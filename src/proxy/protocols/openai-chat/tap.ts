@@ -1,0 +1,142 @@
+/**
+ * Usage taps for pass-through, when client and upstream both speak OpenAI Chat and the proxy
+ * forwards the upstream's bytes untranslated.
+ *
+ * `openAISseTap` parses frames with eventsource-parser and re-emits each frame's ORIGINAL
+ * data text (`data: <text>\n\n`, comments as `: <text>\n\n`) — never re-serialised JSON — so
+ * the client gets what the upstream sent, except the usage-only chunk when the client did
+ * not ask for usage (the proxy adds `include_usage` upstream for its own accounting).
+ * What it learns goes to callbacks, through the same decoder the translating path uses.
+ */
+import type { EventSourceMessage } from 'eventsource-parser';
+import type { FinishReason, StreamPart, Usage } from '../../canonical.ts';
+import type { ProxyError } from '../../errors.ts';
+import { OpenAIStreamDecoder } from './decode-stream.ts';
+import { decodeOpenAIErrorPayload } from './errors.ts';
+import { fromOpenAIFinishReason } from './finish-reason.ts';
+import { ChatResponseSchema } from './schema.ts';
+import { createSseReader } from './sse-reader.ts';
+import { fromOpenAIUsage } from './usage.ts';
+
+export interface OpenAISseTapOptions {
+  /** Drop the usage-only chunk (`choices: []`, `usage` set): the client did not ask for it. */
+  hideUsageChunk: boolean;
+  /** Each time a chunk carries usage (normally once, the last chunk). */
+  onUsage(u: Usage): void;
+  /** Once, at the first chunk carrying content, tool calls or reasoning. */
+  onFirstContent(): void;
+  /** Once, when the stream finished (`[DONE]`, or the bytes ended after a finish_reason). */
+  onFinish(reason: FinishReason, toolCalls: number): void;
+  /** Once, for an error payload, an unparsable chunk, or bytes ending before a finish_reason. */
+  onError(e: ProxyError): void;
+}
+
+export function openAISseTap(opts: OpenAISseTapOptions): TransformStream<Uint8Array, Uint8Array> {
+  const encoder = new TextEncoder();
+  let firstContent = false;
+  let usage: Usage | undefined;
+  let decoder: OpenAIStreamDecoder | undefined;
+  let reader: ReturnType<typeof createSseReader> | undefined;
+
+  const onPart = (part: StreamPart) => {
+    switch (part.type) {
+      case 'text-delta':
+      case 'reasoning-delta':
+      case 'tool-call-start':
+        if (!firstContent) {
+          firstContent = true;
+          opts.onFirstContent();
+        }
+        return;
+      case 'finish':
+        opts.onFinish(part.reason, decoder?.toolCalls ?? 0);
+        return;
+      case 'error':
+        opts.onError(part.error);
+        return;
+      default:
+        return;
+    }
+  };
+
+  /** Reads one frame's payload; true when the frame must be dropped. */
+  const inspect = (data: string): boolean => {
+    const d = decoder;
+    if (!d) return false;
+    if (data === '[DONE]') {
+      d.data(data);
+      return false;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      d.data(data); // reports the unparsable chunk
+      return false;
+    }
+    d.value(json);
+    if (d.latestUsage !== usage && d.latestUsage) {
+      usage = d.latestUsage;
+      opts.onUsage(usage);
+    }
+    return opts.hideUsageChunk && isUsageOnlyChunk(json);
+  };
+
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      decoder = new OpenAIStreamDecoder(onPart);
+      const onEvent = (event: EventSourceMessage) => {
+        if (inspect(event.data)) return;
+        controller.enqueue(encoder.encode(frameText(event)));
+      };
+      const onComment = (comment: string) => controller.enqueue(encoder.encode(`: ${comment}\n\n`));
+      reader = createSseReader(onEvent, onComment);
+    },
+    transform(bytes) {
+      reader?.feed(bytes);
+    },
+    flush() {
+      reader?.end();
+      decoder?.end();
+    },
+  });
+}
+
+/** One event back to SSE text, multi-line data as several `data:` lines. */
+function frameText(event: EventSourceMessage): string {
+  let out = '';
+  if (event.event !== undefined) out += `event: ${event.event}\n`;
+  if (event.id !== undefined) out += `id: ${event.id}\n`;
+  for (const line of event.data.split('\n')) out += `data: ${line}\n`;
+  return out + '\n';
+}
+
+function isUsageOnlyChunk(json: unknown): boolean {
+  if (json === null || typeof json !== 'object') return false;
+  const { choices, usage } = json as { choices?: unknown; usage?: unknown };
+  return Array.isArray(choices) && choices.length === 0 && usage !== null && usage !== undefined;
+}
+
+export interface OpenAIJsonTapResult {
+  usage?: Usage;
+  finish?: FinishReason;
+  toolCalls: number;
+  /** The body was an error payload. */
+  error?: ProxyError;
+}
+
+/** What a non-streaming chat.completion (or error body) tells the spend record. */
+export function openAIJsonTap(json: unknown): OpenAIJsonTapResult {
+  if (json !== null && typeof json === 'object' && (json as { error?: unknown }).error != null) {
+    return { toolCalls: 0, error: decodeOpenAIErrorPayload(json) };
+  }
+  const parsed = ChatResponseSchema.safeParse(json);
+  if (!parsed.success) return { toolCalls: 0 };
+  const res = parsed.data;
+  const choice = res.choices[0];
+  return {
+    ...(res.usage ? { usage: fromOpenAIUsage(res.usage) } : {}),
+    ...(choice ? { finish: fromOpenAIFinishReason(choice.finish_reason) } : {}),
+    toolCalls: choice?.message.tool_calls?.length ?? 0,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Columnar grouping of RunRecords by runner × condition × task. One pass assigns each record
+ * a group id through nested Maps (no per-record key strings), a counting sort lays the runs
+ * used for statistics out group by group, and each metric becomes one Float64Array whose
+ * per-group slices are subarray views — no per-record objects are created.
+ */
+import { OUTCOMES, type Outcome, type RunRecord } from '../experiment/run-record.ts';
+import { metricDef, type MetricId } from './metrics.ts';
+
+/** Outcomes counted but kept out of latency and token statistics. */
+export const EXCLUDED_OUTCOMES: readonly Outcome[] = ['infra', 'canceled'];
+
+export interface Group {
+  runner: string;
+  condition: string;
+  task: string;
+  /** Runs per outcome, all outcomes included. */
+  outcomes: Record<Outcome, number>;
+  /** Indices into the records array of the runs used in statistics. */
+  used: Int32Array;
+  /** Per metric (same order as `metrics`): values of the used runs; NaN where a record has none. */
+  values: Float64Array[];
+  /** Pairing block of each used run, NaN where absent. */
+  blocks: Float64Array;
+}
+
+export interface Grouped {
+  metrics: readonly MetricId[];
+  groups: Group[];
+  runners: string[];
+  conditions: string[];
+  tasks: string[];
+}
+
+const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
+export function groupRecords(records: readonly RunRecord[], metrics: readonly MetricId[]): Grouped {
+  const n = records.length;
+  const ids = new Map<string, Map<string, Map<string, number>>>();
+  const keys: [string, string, string][] = [];
+  const gid = new Int32Array(n);
+  const excluded = new Uint8Array(OUTCOMES.length);
+  for (const o of EXCLUDED_OUTCOMES) excluded[OUTCOMES.indexOf(o)] = 1;
+  const outcomeIndex = new Map<string, number>(OUTCOMES.map((o, i) => [o, i]));
+  const oid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as RunRecord;
+    let byCond = ids.get(r.runner);
+    if (!byCond) ids.set(r.runner, (byCond = new Map()));
+    let byTask = byCond.get(r.condition);
+    if (!byTask) byCond.set(r.condition, (byTask = new Map()));
+    let g = byTask.get(r.task);
+    if (g === undefined) {
+      g = keys.length;
+      byTask.set(r.task, g);
+      keys.push([r.runner, r.condition, r.task]);
+    }
+    gid[i] = g;
+    oid[i] = outcomeIndex.get(r.outcome) as number;
+  }
+  const G = keys.length;
+  const K = OUTCOMES.length;
+  const outcomeCounts = new Int32Array(G * K);
+  const usedCount = new Int32Array(G);
+  for (let i = 0; i < n; i++) {
+    const g = gid[i] as number;
+    const o = oid[i] as number;
+    outcomeCounts[g * K + o]!++;
+    if (!excluded[o]) usedCount[g]!++;
+  }
+  const offset = new Int32Array(G + 1);
+  for (let g = 0; g < G; g++) offset[g + 1] = (offset[g] as number) + (usedCount[g] as number);
+  const fill = offset.slice(0, G);
+  const usedIdx = new Int32Array(offset[G] as number);
+  for (let i = 0; i < n; i++) if (!excluded[oid[i] as number]) usedIdx[fill[gid[i] as number]!++] = i;
+
+  const columns = metrics.map((id) => {
+    const read = metricDef(id).read;
+    const col = new Float64Array(usedIdx.length);
+    for (let j = 0; j < usedIdx.length; j++) col[j] = read(records[usedIdx[j] as number] as RunRecord);
+    return col;
+  });
+  const blockCol = new Float64Array(usedIdx.length);
+  for (let j = 0; j < usedIdx.length; j++) blockCol[j] = records[usedIdx[j] as number]!.block ?? NaN;
+
+  const groups: Group[] = keys.map(([runner, condition, task], g) => {
+    const a = offset[g] as number;
+    const b = offset[g + 1] as number;
+    const outcomes = Object.fromEntries(OUTCOMES.map((o, k) => [o, outcomeCounts[g * K + k] as number])) as Record<Outcome, number>;
+    return { runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b) };
+  });
+  groups.sort((x, y) => cmp(x.runner, y.runner) || cmp(x.condition, y.condition) || cmp(x.task, y.task));
+  const uniq = (f: (k: [string, string, string]) => string): string[] => [...new Set(keys.map(f))].sort(cmp);
+  return { metrics, groups, runners: uniq((k) => k[0]), conditions: uniq((k) => k[1]), tasks: uniq((k) => k[2]) };
+}
+
+/** Finite values of one metric of a group, ascending. */
+export function sortedFinite(values: Float64Array): Float64Array {
+  let k = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] as number)) k++;
+  const out = new Float64Array(k);
+  k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isNaN(v)) out[k++] = v;
+  }
+  return out.sort();
+}

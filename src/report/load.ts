@@ -1,0 +1,101 @@
+/**
+ * Reading RunRecords for a report: any number of run directories (their records.jsonl) or
+ * record files, pooled after checking they belong to one experiment. Records are put in a
+ * canonical order so the report does not depend on the order the inputs were named in.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseRunRecord, RunRecordError, type RunRecord } from '../experiment/run-record.ts';
+import { ReportError } from './errors.ts';
+
+export interface LoadedSource {
+  path: string;
+  records: number;
+}
+
+export interface LoadedRecords {
+  experiment: string;
+  records: RunRecord[];
+  sources: LoadedSource[];
+  runIds: string[];
+  /** Records dropped because a later line had the same (runId, cell). */
+  duplicates: number;
+}
+
+async function resolveFile(input: string): Promise<string> {
+  try {
+    const s = await stat(input);
+    return s.isDirectory() ? join(input, 'records.jsonl') : input;
+  } catch (e) {
+    throw new ReportError(`cannot read ${input}: ${(e as Error).message}`, 'unreadable_input', { path: input }, e);
+  }
+}
+
+export async function readRecordFile(path: string): Promise<RunRecord[]> {
+  const out: RunRecord[] = [];
+  let lineNo = 0;
+  try {
+    const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+    for await (const line of rl) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      out.push(parseRunRecord(JSON.parse(line)));
+    }
+  } catch (e) {
+    if (e instanceof RunRecordError || e instanceof SyntaxError) {
+      throw new ReportError(`${path}:${lineNo}: ${e.message}`, 'bad_record', { path, line: lineNo }, e);
+    }
+    throw new ReportError(`cannot read ${path}: ${(e as Error).message}`, 'unreadable_input', { path }, e);
+  }
+  return out;
+}
+
+/** Canonical order: runner, condition, task, rep, runId, cell (code-unit comparison, no locale). */
+export function compareRecords(a: RunRecord, b: RunRecord): number {
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return (
+    cmp(a.runner, b.runner) || cmp(a.condition, b.condition) || cmp(a.task, b.task) || a.rep - b.rep ||
+    cmp(a.runId, b.runId) || cmp(a.cell, b.cell)
+  );
+}
+
+/** Pool records, dropping earlier duplicates of (runId, cell), and check the experiment is one. */
+export function poolRecords(batches: readonly { path: string; records: readonly RunRecord[] }[]): LoadedRecords {
+  const byKey = new Map<string, RunRecord>();
+  let duplicates = 0;
+  const experiments = new Set<string>();
+  for (const b of batches) {
+    for (const r of b.records) {
+      experiments.add(r.experiment);
+      const key = `${r.runId}\u0000${r.cell}`;
+      if (byKey.has(key)) duplicates++;
+      byKey.set(key, r);
+    }
+  }
+  if (byKey.size === 0) throw new ReportError('no run records found in the inputs', 'no_records', { inputs: batches.map((b) => b.path) });
+  if (experiments.size > 1) {
+    throw new ReportError(`inputs belong to different experiments: ${[...experiments].sort().join(', ')}`, 'mixed_experiments', {
+      experiments: [...experiments].sort(),
+    });
+  }
+  const records = [...byKey.values()].sort(compareRecords);
+  return {
+    experiment: [...experiments][0] as string,
+    records,
+    sources: batches.map((b) => ({ path: b.path, records: b.records.length })),
+    runIds: [...new Set(records.map((r) => r.runId))].sort(),
+    duplicates,
+  };
+}
+
+export async function loadRecords(inputs: readonly string[]): Promise<LoadedRecords> {
+  if (inputs.length === 0) throw new ReportError('name at least one run directory or records.jsonl', 'no_records');
+  const batches = [];
+  for (const input of inputs) {
+    const path = await resolveFile(input);
+    batches.push({ path, records: await readRecordFile(path) });
+  }
+  return poolRecords(batches);
+}

@@ -1,0 +1,45 @@
+/** The metrics a report can compare: how to read each from a RunRecord, and how to show it. */
+import type { RunRecord } from '../experiment/run-record.ts';
+import { ReportError } from './errors.ts';
+
+export type MetricKind = 'duration' | 'tokens' | 'count' | 'usd';
+
+export interface MetricDef {
+  id: string;
+  label: string;
+  kind: MetricKind;
+  /** Value of the metric for a record; NaN when the record has none (e.g. ttft without calls). */
+  read(r: RunRecord): number;
+}
+
+export const METRICS = [
+  { id: 'wall', label: 'wall time', kind: 'duration', read: (r) => r.wallMs },
+  { id: 'model', label: 'model time', kind: 'duration', read: (r) => r.modelMs },
+  { id: 'calls', label: 'calls', kind: 'count', read: (r) => r.calls },
+  { id: 'input', label: 'input tokens', kind: 'tokens', read: (r) => r.usage.input },
+  { id: 'output', label: 'output tokens', kind: 'tokens', read: (r) => r.usage.output },
+  { id: 'cacheRead', label: 'cache-read tokens', kind: 'tokens', read: (r) => r.usage.cacheRead },
+  { id: 'cacheWrite', label: 'cache-write tokens', kind: 'tokens', read: (r) => r.usage.cacheWrite },
+  { id: 'reasoning', label: 'reasoning tokens', kind: 'tokens', read: (r) => r.usage.reasoning },
+  { id: 'cost', label: 'cost', kind: 'usd', read: (r) => r.costUsd },
+  { id: 'ttft', label: 'time to first token', kind: 'duration', read: (r) => r.ttftMs ?? NaN },
+  { id: 'overhead', label: 'proxy overhead', kind: 'duration', read: (r) => r.overheadMs },
+] as const satisfies readonly MetricDef[];
+
+export type MetricId = (typeof METRICS)[number]['id'];
+
+export const DEFAULT_METRICS: readonly MetricId[] = ['wall', 'model', 'calls', 'input', 'output', 'cacheRead', 'cost'];
+
+const BY_ID = new Map<string, MetricDef>(METRICS.map((m) => [m.id, m]));
+
+export function metricDef(id: string): MetricDef {
+  const m = BY_ID.get(id);
+  if (!m) {
+    throw new ReportError(`unknown metric "${id}" (known: ${METRICS.map((x) => x.id).join(', ')})`, 'unknown_metric', { metric: id });
+  }
+  return m;
+}
+
+export function isMetricId(id: string): id is MetricId {
+  return BY_ID.has(id);
+}

@@ -1,0 +1,119 @@
+/**
+ * Minimum detectable ratio for a median comparison, and the reps needed for a target ratio.
+ *
+ * On the log scale the sample median of n runs has variance ≈ (π/2)·σ²/n for roughly
+ * lognormal data (σ² = variance of log values), so the log ratio of two medians has standard
+ * error SE = σ·√((π/2)(1/n₁ + 1/n₂)); across T tasks the mean of per-task log ratios has
+ * SE/√T. The detectable ratio at two-sided level α and the given power is
+ * exp((t₁₋α/₂ + t_power)·SE) with t quantiles on the pooled degrees of freedom. It is reported
+ * as unreachable (null) when the exact rank test cannot reach α at all with these n.
+ * Paired designs use the same (conservative) formula: the pairing can only help.
+ */
+import { assertCount, assertProbability, StatsError } from './errors.ts';
+import { mean, type Sample } from './quantile.ts';
+import { minRankSumP } from './rank-sum.ts';
+import { minSignedRankP } from './signed-rank.ts';
+import { tQuantile } from './special.ts';
+
+export interface PowerInput {
+  /** Runs per arm per task: one number for equal arms, or [baseline, condition]. */
+  nPerArm: number | readonly [number, number];
+  /** Variance of log values within an arm (e.g. from an earlier run). */
+  logVariance: number;
+  tasks?: number;
+  alpha?: number;
+  power?: number;
+  paired?: boolean;
+}
+
+export interface PowerEstimate {
+  n1: number;
+  n2: number;
+  tasks: number;
+  alpha: number;
+  power: number;
+  /** Smallest two-sided p the exact rank test can produce with these n. */
+  minAchievableP: number;
+  /** False when no outcome of the data could be called significant at α. */
+  supportable: boolean;
+  /** Ratio (> 1) that would be detected with the given power; null when unreachable. */
+  detectableRatio: number | null;
+}
+
+const HALF_PI = Math.PI / 2;
+
+/** Standard error of a log median ratio for one task. */
+export function logMedianRatioSe(logVariance: number, n1: number, n2: number): number {
+  return Math.sqrt(HALF_PI * logVariance * (1 / n1 + 1 / n2));
+}
+
+/** exp((t₁₋α/₂ + t_power)·se) on df degrees of freedom. */
+export function detectableRatioFromSe(se: number, df: number, alpha = 0.05, power = 0.8): number {
+  const q = tQuantile(1 - alpha / 2, Math.max(1, df)) + tQuantile(power, Math.max(1, df));
+  return Math.exp(q * se);
+}
+
+/** Smallest achievable p of the (stratified) exact rank test over `tasks` identical tasks. */
+export function minAchievableP(n1: number, n2: number, tasks = 1, paired = false): number {
+  const one = paired ? minSignedRankP(Math.min(n1, n2)) : minRankSumP(n1, n2);
+  return Math.min(1, 2 * Math.pow(one / 2, tasks));
+}
+
+export function powerEstimate(o: PowerInput): PowerEstimate {
+  const [n1, n2] = typeof o.nPerArm === 'number' ? [o.nPerArm, o.nPerArm] : o.nPerArm;
+  const tasks = o.tasks ?? 1;
+  const alpha = o.alpha ?? 0.05;
+  const power = o.power ?? 0.8;
+  assertCount('nPerArm', n1, 1);
+  assertCount('nPerArm', n2, 1);
+  assertCount('tasks', tasks, 1);
+  assertProbability('alpha', alpha);
+  assertProbability('power', power);
+  if (!(o.logVariance >= 0)) throw new StatsError(`logVariance must be ≥ 0, got ${o.logVariance}`);
+  const minP = minAchievableP(n1, n2, tasks, o.paired ?? false);
+  const supportable = minP < alpha;
+  const df = tasks * (n1 + n2 - 2);
+  const se = logMedianRatioSe(o.logVariance, n1, n2) / Math.sqrt(tasks);
+  const detectableRatio = supportable && df >= 1 ? detectableRatioFromSe(se, df, alpha, power) : null;
+  return { n1, n2, tasks, alpha, power, minAchievableP: minP, supportable, detectableRatio };
+}
+
+/** Reps per arm (per task) needed to detect `ratio` (e.g. 1.05); null beyond 100,000. */
+export function repsForRatio(ratio: number, o: Omit<PowerInput, 'nPerArm'>): number | null {
+  if (!(ratio > 1)) throw new StatsError(`target ratio must be > 1, got ${ratio}`);
+  for (let n = 2; n <= 100_000; n = n < 64 ? n + 1 : Math.ceil(n * 1.05)) {
+    const e = powerEstimate({ ...o, nPerArm: n });
+    if (e.detectableRatio !== null && e.detectableRatio <= ratio) return n;
+  }
+  return null;
+}
+
+/** Variance of log values; null when n < 2 or any value ≤ 0 (logs undefined). */
+export function logVariance(x: Sample): number | null {
+  const n = x.length;
+  if (n < 2) return null;
+  const logs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = x[i] as number;
+    if (!(v > 0)) return null;
+    logs[i] = Math.log(v);
+  }
+  const m = mean(logs);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += ((logs[i] as number) - m) ** 2;
+  return s / (n - 1);
+}
+
+/** Within-arm pooled variance of log values over several samples; null if any is undefined. */
+export function pooledLogVariance(samples: readonly Sample[]): number | null {
+  let num = 0;
+  let den = 0;
+  for (const s of samples) {
+    if (s.length < 2) continue;
+    const v = logVariance(s);
+    if (v === null) return null;
+    num += (s.length - 1) * v;
+    den += s.length - 1;
+  }
+  return den > 0 ? num / den : null;
+}

@@ -1,0 +1,81 @@
+/**
+ * Ratio of medians (condition / baseline) with a percentile bootstrap on the log ratio.
+ * Independent arms are resampled independently, each from its own seeded stream (so swapping
+ * arms exactly inverts the interval); paired arms are resampled by pair.
+ */
+import { bootstrapMedians } from './median-bootstrap.ts';
+import type { Rng } from './prng.ts';
+import { medianSorted, quantileSorted, sortedCopy } from './quantile.ts';
+
+/** log(c / b) with the conventions 0/0 → 0, c/0 → +∞, 0/b → −∞ (metrics are ≥ 0). */
+export function logRatio(c: number, b: number): number {
+  if (b === 0) return c === 0 ? 0 : Infinity;
+  if (c === 0) return -Infinity;
+  return Math.log(c / b);
+}
+
+export interface RatioInterval {
+  ratio: number;
+  lo: number;
+  hi: number;
+}
+
+/** Percentile interval of replicates of a log ratio, back on the ratio scale. */
+export function percentileInterval(logReplicates: Float64Array, pointLog: number, confidence: number): RatioInterval {
+  const s = logReplicates.slice().sort();
+  const a = (1 - confidence) / 2;
+  return { ratio: Math.exp(pointLog), lo: Math.exp(quantileSorted(s, a)), hi: Math.exp(quantileSorted(s, 1 - a)) };
+}
+
+/** Replicates of log(median(cond) / median(base)) for independent arms (each sorted ascending). */
+export function independentLogRatios(base: Float64Array, cond: Float64Array, resamples: number, baseRng: Rng, condRng: Rng): Float64Array {
+  const mb = bootstrapMedians(base, resamples, baseRng);
+  const mc = bootstrapMedians(cond, resamples, condRng);
+  for (let i = 0; i < resamples; i++) mc[i] = logRatio(mc[i] as number, mb[i] as number);
+  return mc;
+}
+
+/** Positions of a sample's values in ascending order. */
+function ascendingOrder(x: Float64Array): Int32Array {
+  const idx = new Int32Array(x.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  return idx.sort((a, b) => (x[a] as number) - (x[b] as number) || a - b);
+}
+
+/** Median of the resample with the given per-index multiplicities, walking `order`. */
+function weightedMedian(x: Float64Array, order: Int32Array, counts: Int32Array): number {
+  const n = order.length;
+  const m = n % 2 === 0 ? n / 2 : (n + 1) / 2;
+  let cum = 0;
+  let lower = NaN;
+  for (let r = 0; r < n; r++) {
+    const i = order[r] as number;
+    cum += counts[i] as number;
+    if (Number.isNaN(lower) && cum >= m) {
+      lower = x[i] as number;
+      if (n % 2 === 1) return lower;
+    }
+    if (cum >= m + 1) return (lower + (x[i] as number)) / 2;
+  }
+  return lower;
+}
+
+/** Replicates of the log ratio of medians for paired arms: pairs are resampled together. */
+export function pairedLogRatios(base: Float64Array, cond: Float64Array, resamples: number, rng: Rng): Float64Array {
+  const n = base.length;
+  const ob = ascendingOrder(base);
+  const oc = ascendingOrder(cond);
+  const counts = new Int32Array(n);
+  const out = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    counts.fill(0);
+    for (let j = 0; j < n; j++) counts[rng.int(n)]!++;
+    out[b] = logRatio(weightedMedian(cond, oc, counts), weightedMedian(base, ob, counts));
+  }
+  return out;
+}
+
+/** Point estimate: log of the ratio of sample medians. */
+export function logMedianRatio(base: Float64Array, cond: Float64Array): number {
+  return logRatio(medianSorted(sortedCopy(cond)), medianSorted(sortedCopy(base)));
+}

@@ -1,0 +1,54 @@
+/**
+ * Verdict of a ratio (condition / baseline, lower is better) against a threshold θ, on the
+ * log scale so that swapping arms swaps improved and regressed exactly: the "no meaningful
+ * change" band is [1/(1+θ), 1+θ].
+ *
+ * improved / regressed need the whole CI beyond the band AND an (adjusted) rank-test p < α;
+ * nothing but "inconclusive" is reachable when the design cannot produce p < α at all (e.g.
+ * 3 runs per arm, whose smallest exact two-sided p is 0.1).
+ */
+
+export const VERDICTS = ['improved', 'regressed', 'no-change', 'inconclusive'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export type VerdictReason =
+  | 'ci-below-band'
+  | 'ci-above-band'
+  | 'ci-inside-band'
+  | 'ci-straddles-band'
+  | 'not-significant'
+  | 'too-few-runs'
+  | 'undefined-ratio';
+
+export interface VerdictInput {
+  lo: number | null;
+  hi: number | null;
+  /** p used for the decision (Holm-adjusted for headlines, BH q for per-task rows). */
+  p: number | null;
+  threshold: number;
+  alpha: number;
+  /** Whether the exact test could reach p < α with these n. */
+  supportable: boolean;
+}
+
+export interface VerdictResult {
+  verdict: Verdict;
+  reason: VerdictReason;
+}
+
+export function band(threshold: number): [number, number] {
+  return [1 / (1 + threshold), 1 + threshold];
+}
+
+export function decideVerdict(o: VerdictInput): VerdictResult {
+  if (!o.supportable) return { verdict: 'inconclusive', reason: 'too-few-runs' };
+  if (o.lo === null || o.hi === null || Number.isNaN(o.lo) || Number.isNaN(o.hi)) {
+    return { verdict: 'inconclusive', reason: 'undefined-ratio' };
+  }
+  const [bandLo, bandHi] = band(o.threshold);
+  const significant = o.p !== null && o.p < o.alpha;
+  if (o.hi < bandLo) return significant ? { verdict: 'improved', reason: 'ci-below-band' } : { verdict: 'inconclusive', reason: 'not-significant' };
+  if (o.lo > bandHi) return significant ? { verdict: 'regressed', reason: 'ci-above-band' } : { verdict: 'inconclusive', reason: 'not-significant' };
+  if (o.lo >= bandLo && o.hi <= bandHi) return { verdict: 'no-change', reason: 'ci-inside-band' };
+  return { verdict: 'inconclusive', reason: 'ci-straddles-band' };
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Deployment, SimOptions } from '../../src/config/types.ts';
+import { SimBackend } from '../../src/proxy/backends/sim/index.ts';
+import { type CallOptions, UpstreamTimer } from '../../src/proxy/backends/types.ts';
+import { ProxyError } from '../../src/proxy/errors.ts';
+import { countRequestTokens } from '../../src/sim/tokens.ts';
+import { silentLogger } from '../../src/util/log.ts';
+import { claudeCodeTools, fakeSleep, opts, readAll, request } from './fixtures.ts';
+
+function callOptions(sim: SimOptions | undefined, over: Partial<CallOptions> = {}): CallOptions & { ticks: () => number } {
+  let t = 0;
+  // A clock that advances 10 ms per reading, so upstream time is visibly accumulated.
+  const now = () => (t += 10);
+  const deployment: Deployment = {
+    id: 'shared-model#0',
+    alias: 'shared-model',
+    provider: 'sim',
+    model: 'sim-large',
+    timeoutMs: 60_000,
+    ttftTimeoutMs: 30_000,
+    maxRetries: 0,
+    weight: 1,
+    ...(sim ? { sim } : {}),
+  };
+  return { deployment, signal: new AbortController().signal, timer: new UpstreamTimer(now), log: silentLogger, ticks: () => t, ...over };
+}
+
+describe('SimBackend', () => {
+  test('streams through the simulator and times the upstream', async () => {
+    const backend = new SimBackend({ sleep: fakeSleep() });
+    const o = callOptions(opts(), { simScript: [{ action: 'bash', command: 'ls' }] });
+    const stream = await backend.stream(request({ tools: claudeCodeTools }), o);
+    assert.equal(o.timer.firstByteAt, undefined);
+    const parts = await readAll(stream);
+    const start = parts.find((p) => p.type === 'tool-call-start');
+    assert.ok(start?.type === 'tool-call-start' && start.name === 'Bash');
+    const first = parts[0];
+    assert.ok(first?.type === 'message-start' && first.model === 'sim-large');
+    assert.ok(o.timer.firstByteAt !== undefined);
+    assert.ok(o.timer.upstreamMs > 0);
+    assert.equal(backend.kind, 'sim');
+  });
+
+  test('generate answers all at once with the default script when none is given', async () => {
+    const backend = new SimBackend({ sleep: fakeSleep() });
+    const o = callOptions(undefined);
+    const res = await backend.generate(request({ stream: false }), o);
+    assert.equal(res.finish, 'stop');
+    assert.ok(res.content[0]?.type === 'text' && res.content[0].text.length > 20);
+    assert.ok(o.timer.firstByteAt !== undefined && o.timer.upstreamMs > 0);
+  });
+
+  test('a drawn failure rejects stream() so the router can retry', async () => {
+    const backend = new SimBackend({ sleep: fakeSleep() });
+    const o = callOptions(opts({ rateLimitRate: 1 }));
+    await assert.rejects(backend.stream(request(), o), (e) => e instanceof ProxyError && e.kind === 'rate_limit');
+    assert.ok(o.timer.upstreamMs > 0, 'the failed attempt still counts as upstream time');
+  });
+
+  test('prompt caching is remembered across calls of one backend', async () => {
+    const backend = new SimBackend({ sleep: fakeSleep(), now: () => 0 });
+    const big = request({ tools: claudeCodeTools, system: [{ type: 'text', text: 'Rules.\n'.repeat(1_500) }] });
+    const a = await backend.generate(big, callOptions(opts()));
+    const b = await backend.generate(big, callOptions(opts()));
+    assert.ok(a.usage.cacheWrite > 0 && a.usage.cacheRead === 0);
+    assert.equal(b.usage.cacheRead, a.usage.cacheWrite);
+  });
+
+  test('counts tokens of a request', async () => {
+    const backend = new SimBackend();
+    const req = request({ tools: claudeCodeTools });
+    assert.equal(await backend.countTokens(req), countRequestTokens(req));
+  });
+});
