@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { buildDeployment } from './build-deployment.ts';
-import { ConfigError, formatWhere } from './config-error.ts';
+import { ConfigError, formatWhere, type ConfigErrorOptions } from './config-error.ts';
 import { envLookup, envRefName, processEnv, readProxyEnv, resolveEnvRefs, type Env, type EnvLookup } from './env.ts';
 import { applyModelOverrides } from './model-overrides.ts';
 import { DEFAULT_ALIAS, DEFAULT_MAX_BODY_BYTES, DEFAULT_SIM_MODEL, defaultRouterSettings } from './proxy-defaults.ts';
@@ -97,7 +97,7 @@ class Reporter {
     return [...this.notes].sort((a, b) => a.line - b.line || a.column - b.column).map((n) => n.text);
   }
 
-  error(path: ConfigPath, detail: string, o: Partial<ConstructorParameters<typeof ConfigError>[1]> = {}, at: 'key' | 'value' = 'value'): ConfigError {
+  error(path: ConfigPath, detail: string, o: Partial<ConfigErrorOptions> = {}, at: 'key' | 'value' = 'value'): ConfigError {
     const pos = this.src.locate(path, at);
     return new ConfigError(detail, { code: 'config_invalid', file: this.src.file, line: pos.line, column: pos.column, key: formatPath(path), ...o });
   }
@@ -127,7 +127,9 @@ function assemble(cfg: RawProxyConfig, raw: Record<string, unknown>, src: YamlSo
 
   const { settings: router, fallbackRefs } = buildRouterSettings(cfg.router_settings, (p, m, at) => rep.warn(p, m, at));
 
-  const general = rep.resolve(cfg.general_settings ?? {}, ['general_settings'], lookup);
+  // Only master_key is resolved: ignored LiteLLM keys (database_url: os.environ/…) need not be set.
+  const general = cfg.general_settings ?? {};
+  const fileMasterKey = rep.resolve(general.master_key, ['general_settings', 'master_key'], lookup);
   for (const k of IGNORED_GENERAL_KEYS) {
     if (general[k] !== undefined) rep.warn(['general_settings', k], 'LiteLLM setting not implemented by agentab; ignored', 'key');
   }
@@ -144,7 +146,7 @@ function assemble(cfg: RawProxyConfig, raw: Record<string, unknown>, src: YamlSo
     source: src.file,
     deployments,
     router,
-    masterKey: proxyEnv.masterKey ?? general.master_key,
+    masterKey: proxyEnv.masterKey ?? fileMasterKey,
     maxBodyBytes: mb !== undefined ? Math.round(mb * 1024 * 1024) : DEFAULT_MAX_BODY_BYTES,
     warnings: [...src.yamlWarnings(), ...rep.warnings],
   };

@@ -109,7 +109,8 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
   const timer = new UpstreamTimer();
   rec.timer = timer;
 
-  const routed = await deps.router.call(peek.alias, call.clientGone, async (d): Promise<Outcome> => {
+  const routed = await deps.router.call(peek.alias, call.clientGone, async (d, info): Promise<Outcome> => {
+    rec.attempts = info.attempt;
     rec.deployment = d;
     const backend = deps.backendFor(d);
     const o: CallOptions = {

@@ -13,7 +13,7 @@ import { assertCount, assertProbability, StatsError } from './errors.ts';
 import { mean, type Sample } from './quantile.ts';
 import { minRankSumP } from './rank-sum.ts';
 import { minSignedRankP } from './signed-rank.ts';
-import { tQuantile } from './special.ts';
+import { normalQuantile, tQuantile } from './special.ts';
 
 export interface PowerInput {
   /** Runs per arm per task: one number for equal arms, or [baseline, condition]. */
@@ -47,10 +47,22 @@ export function logMedianRatioSe(logVariance: number, n1: number, n2: number): n
   return Math.sqrt(HALF_PI * logVariance * (1 / n1 + 1 / n2));
 }
 
+const quantileMemo = new Map<string, number>();
+/** t₁₋α/₂ + t_power, memoised: reports ask for the same few (α, power, df) thousands of times. */
+function criticalSum(df: number, alpha: number, power: number): number {
+  const key = `${df}:${alpha}:${power}`;
+  let q = quantileMemo.get(key);
+  if (q === undefined) {
+    if (quantileMemo.size > 10_000) quantileMemo.clear();
+    q = tQuantile(1 - alpha / 2, df) + tQuantile(power, df);
+    quantileMemo.set(key, q);
+  }
+  return q;
+}
+
 /** exp((t₁₋α/₂ + t_power)·se) on df degrees of freedom. */
 export function detectableRatioFromSe(se: number, df: number, alpha = 0.05, power = 0.8): number {
-  const q = tQuantile(1 - alpha / 2, Math.max(1, df)) + tQuantile(power, Math.max(1, df));
-  return Math.exp(q * se);
+  return Math.exp(criticalSum(Math.max(1, df), alpha, power) * se);
 }
 
 /** Smallest achievable p of the (stratified) exact rank test over `tasks` identical tasks. */
@@ -81,7 +93,12 @@ export function powerEstimate(o: PowerInput): PowerEstimate {
 /** Reps per arm (per task) needed to detect `ratio` (e.g. 1.05); null beyond 100,000. */
 export function repsForRatio(ratio: number, o: Omit<PowerInput, 'nPerArm'>): number | null {
   if (!(ratio > 1)) throw new StatsError(`target ratio must be > 1, got ${ratio}`);
-  for (let n = 2; n <= 100_000; n = n < 64 ? n + 1 : Math.ceil(n * 1.05)) {
+  const tasks = o.tasks ?? 1;
+  const z = normalQuantile(1 - (o.alpha ?? 0.05) / 2) + normalQuantile(o.power ?? 0.8);
+  const target = Math.log(ratio);
+  // Start from the normal-theory answer (a lower bound: t quantiles exceed z) and step up.
+  let n = Math.max(2, Math.floor((Math.PI * o.logVariance * z * z) / (tasks * target * target)));
+  for (; n <= 100_000; n++) {
     const e = powerEstimate({ ...o, nPerArm: n });
     if (e.detectableRatio !== null && e.detectableRatio <= ratio) return n;
   }

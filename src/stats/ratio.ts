@@ -11,7 +11,8 @@ import { medianSorted, quantileSorted, sortedCopy } from './quantile.ts';
 export function logRatio(c: number, b: number): number {
   if (b === 0) return c === 0 ? 0 : Infinity;
   if (c === 0) return -Infinity;
-  return Math.log(c / b);
+  // A difference of logs (not log(c / b)) so that swapping arms negates it exactly.
+  return Math.log(c) - Math.log(b);
 }
 
 export interface RatioInterval {

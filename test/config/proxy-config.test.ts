@@ -195,7 +195,8 @@ describe('router_settings', () => {
   });
 
   test('LiteLLM-only strategies and settings are accepted with a located warning', () => {
-    const cfg = parseProxyConfig(base + '  routing_strategy: latency-based-routing\n  cooldown_time: 30\n  retry_after: 1\n', {
+    const general = 'general_settings:\n  database_url: os.environ/DATABASE_URL\n';
+    const cfg = parseProxyConfig(base + '  routing_strategy: latency-based-routing\n  cooldown_time: 30\n  retry_after: 1\n' + general, {
       source: 'r.yaml',
       env: {},
     });
@@ -204,6 +205,8 @@ describe('router_settings', () => {
     assert.deepEqual(cfg.warnings, [
       'r.yaml:6:21: router_settings.routing_strategy: "latency-based-routing" is not implemented by agentab; using simple-shuffle',
       'r.yaml:7:3: router_settings.cooldown_time: LiteLLM setting not implemented by agentab; ignored',
+      // DATABASE_URL is unset, but an ignored key's os.environ/ reference is never resolved.
+      'r.yaml:10:3: general_settings.database_url: LiteLLM setting not implemented by agentab; ignored',
     ]);
   });
 });

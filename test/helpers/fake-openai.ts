@@ -116,7 +116,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     if (b.kind === 'hang-mid-stream') return;
     if (b.kind === 'disconnect-mid-stream') {
-      res.socket?.destroy();
+      setTimeout(() => res.socket?.destroy(), 50); // let the first chunks reach the proxy
       return;
     }
     sse(res, { ...base, choices: [{ index: 0, delta: {}, finish_reason: toolCall ? 'tool_calls' : 'stop' }], ...u0 });

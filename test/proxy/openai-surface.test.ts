@@ -203,7 +203,7 @@ general_settings:
       client().chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'x' }] }),
       (e: unknown) => e instanceof OpenAI.InternalServerError,
     );
-    assert.equal(up.received.length - before, 3);
+    assert.equal(up.received.length - before, 3, JSON.stringify(up.received.slice(-4).map((r) => r.body.model)));
     const s = await lastSpend();
     assert.equal(s.attempts, 3);
     assert.equal(s.status, 500);

@@ -175,7 +175,7 @@ export class LocalLauncher implements CellLauncher {
   }
 
   /** Removes one cell's workspace (after its record is written), unless workspaces are kept. */
-  async cleanCell(cellId: string): Promise<void> {
+  async release(cellId: string): Promise<void> {
     if (this.workRoot && !this.ctx?.keepWorkspaces) await rm(path.join(this.workRoot, cellId), { recursive: true, force: true });
   }
 }

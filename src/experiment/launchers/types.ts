@@ -58,6 +58,8 @@ export interface CellLauncher {
   readonly kind: string;
   prepare(ctx: LaunchContext): Promise<void>;
   run(cell: Cell, signal: AbortSignal): Promise<CellResult>;
+  /** Frees one finished cell's resources (its workspace), once its record is written. */
+  release?(cellId: string): Promise<void>;
   /** Idempotent; also called on Ctrl-C and on crash. */
   dispose(): Promise<void>;
 }

@@ -2,10 +2,10 @@
 import type { Provider } from '../../config/types.ts';
 import type { BackendAdapter } from './types.ts';
 import { OpenAICompatibleBackend } from './openai-compatible/index.ts';
-import { SimBackend, type SimBackendDeps } from './sim/index.ts';
+import { SimBackend, type SimBackendOptions } from './sim/index.ts';
 
 export interface BackendRegistryDeps {
-  sim?: SimBackendDeps;
+  sim?: SimBackendOptions;
   /** Replace a provider's backend (tests, custom providers). */
   overrides?: Partial<Record<Provider, BackendAdapter>>;
 }

@@ -3,10 +3,10 @@
  * counts as upstream time (timer begin → first token → end), so overhead figures stay
  * meaningful when running against the simulator.
  */
+import { DEFAULT_SIM_OPTIONS } from '../../../config/proxy-defaults.ts';
 import type { SimOptions } from '../../../config/types.ts';
 import type { Sleep } from '../../../sim/latency.ts';
 import { simulate, simulateResponse } from '../../../sim/model.ts';
-import { SIM_DEFAULTS } from '../../../sim/options.ts';
 import { createSimState, type SimState } from '../../../sim/plan.ts';
 import { countRequestTokens } from '../../../sim/tokens.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
@@ -30,7 +30,7 @@ export class SimBackend implements BackendAdapter {
   }
 
   private options(o: CallOptions): SimOptions {
-    return o.deployment.sim ?? SIM_DEFAULTS;
+    return o.deployment.sim ?? DEFAULT_SIM_OPTIONS;
   }
 
   async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {

@@ -7,6 +7,7 @@
  */
 import { ProxyError, kindOfStatus, type ErrorKind } from '../../errors.ts';
 import { RETRYABLE_KINDS, retryAfterMs, type HeaderBag } from '../common/headers.ts';
+import { encodeSseFrame } from '../common/sse.ts';
 import { errorPayload } from './anthropic-api.ts';
 
 export type AnthropicErrorType =
@@ -92,4 +93,9 @@ function parseErrorPayload(text: string): { type: string; message: string } | un
   } catch {
     return undefined;
   }
+}
+
+/** One `event: error` SSE frame, for failures after a stream to the client started. */
+export function anthropicErrorFrame(e: ProxyError): Uint8Array {
+  return encodeSseFrame(JSON.stringify(anthropicErrorBody(e)), 'error');
 }

@@ -10,14 +10,15 @@ export {
 export { decodeAnthropicResponse, encodeAnthropicResponse } from './response.ts';
 export { anthropicSseToParts } from './sse-to-parts.ts';
 export { partsToAnthropicSse, type PartsToAnthropicSseOptions } from './parts-to-sse.ts';
-export { anthropicSseTap, type SseTapCallbacks, type SseTapSummary } from './sse-tap.ts';
-export { anthropicUsageToCanonical, canonicalUsageToAnthropic } from './usage.ts';
-export { anthropicStopToFinish, finishToAnthropicStop } from './stop-reason.ts';
+export { anthropicSseTap, anthropicJsonTap, type AnthropicSseTapOptions, type AnthropicJsonTapResult } from './sse-tap.ts';
+export { fromAnthropicUsage, toAnthropicUsage, type AnthropicUsageOut } from './usage.ts';
+export { fromAnthropicStopReason, toAnthropicStopReason, type AnthropicStopReason } from './stop-reason.ts';
 export {
   encodeAnthropicError,
   decodeAnthropicError,
   decodeAnthropicStreamError,
   anthropicErrorBody,
+  anthropicErrorFrame,
   type AnthropicErrorBody,
 } from './errors.ts';
 export {

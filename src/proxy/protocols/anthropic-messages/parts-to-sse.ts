@@ -12,8 +12,8 @@ import { encodeSseFrame } from '../common/sse.ts';
 import { anthropicErrorBody } from './errors.ts';
 import { anthropicToolId } from './encode-request.ts';
 import { messageId } from './response.ts';
-import { finishToAnthropicStop } from './stop-reason.ts';
-import { canonicalUsageToAnthropic } from './usage.ts';
+import { toAnthropicStopReason } from './stop-reason.ts';
+import { toAnthropicUsage } from './usage.ts';
 
 export interface PartsToAnthropicSseOptions {
   /** The model name to report (the alias the client asked for). */
@@ -57,7 +57,7 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: canonicalUsageToAnthropic({ ...usage, output: usage.output ?? 0 }),
+        usage: toAnthropicUsage({ ...usage, output: usage.output ?? 0 }),
       },
     });
   };
@@ -107,10 +107,10 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
       ? { ...usage, ...final }
       : { ...usage, ...final, input: usage.input || opts.inputTokens || 0, cacheRead: usage.cacheRead ?? 0, cacheWrite: usage.cacheWrite ?? 0 };
     const effective = reason === 'stop' && sawToolUse ? 'tool_use' : reason;
-    const stopReason = finishToAnthropicStop(effective, stopSequence);
+    const stopReason = toAnthropicStopReason(effective, stopSequence);
     send('message_delta', {
       delta: { stop_reason: stopReason, stop_sequence: stopReason === 'stop_sequence' ? stopSequence : null },
-      usage: canonicalUsageToAnthropic(merged),
+      usage: toAnthropicUsage(merged),
     });
     send('message_stop', {});
   };

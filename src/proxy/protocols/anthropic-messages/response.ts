@@ -4,8 +4,8 @@ import { ProxyError } from '../../errors.ts';
 import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
 import { messagesResponse } from './anthropic-api.ts';
 import { anthropicToolId } from './encode-request.ts';
-import { anthropicStopToFinish, finishToAnthropicStop } from './stop-reason.ts';
-import { anthropicUsageToCanonical, canonicalUsageToAnthropic } from './usage.ts';
+import { fromAnthropicStopReason, toAnthropicStopReason } from './stop-reason.ts';
+import { fromAnthropicUsage, toAnthropicUsage } from './usage.ts';
 
 export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
   const parsed = messagesResponse.safeParse(body);
@@ -37,9 +37,9 @@ export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
     id: r.id,
     model: r.model ?? '',
     content,
-    finish: anthropicStopToFinish(r.stop_reason),
+    finish: fromAnthropicStopReason(r.stop_reason),
     ...(r.stop_sequence ? { stopSequence: r.stop_sequence } : {}),
-    usage: anthropicUsageToCanonical(r.usage),
+    usage: fromAnthropicUsage(r.usage),
   };
 }
 
@@ -57,7 +57,7 @@ export function encodeAnthropicResponse(res: CanonicalResponse, model: string): 
   });
   const hasToolUse = res.content.some((p) => p.type === 'tool-call');
   const finish = res.finish === 'stop' && hasToolUse ? 'tool_use' : res.finish;
-  const stopReason = finishToAnthropicStop(finish, res.stopSequence);
+  const stopReason = toAnthropicStopReason(finish, res.stopSequence);
   return {
     id: messageId(res.id),
     type: 'message',
@@ -66,7 +66,7 @@ export function encodeAnthropicResponse(res: CanonicalResponse, model: string): 
     content,
     stop_reason: stopReason,
     stop_sequence: stopReason === 'stop_sequence' ? (res.stopSequence ?? null) : null,
-    usage: canonicalUsageToAnthropic(res.usage),
+    usage: toAnthropicUsage(res.usage),
   };
 }
 

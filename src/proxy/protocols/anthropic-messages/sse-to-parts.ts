@@ -9,8 +9,8 @@ import type { FinishReason, StreamPart } from '../../canonical.ts';
 import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
 import { streamEvent, type AnthropicUsage, type StreamEvent } from './anthropic-api.ts';
 import { decodeAnthropicStreamError } from './errors.ts';
-import { anthropicStopToFinish } from './stop-reason.ts';
-import { anthropicUsageToCanonical, mergeAnthropicUsage } from './usage.ts';
+import { fromAnthropicStopReason } from './stop-reason.ts';
+import { fromAnthropicUsage, mergeAnthropicUsage } from './usage.ts';
 
 type BlockKind = 'text' | 'tool' | 'reasoning';
 
@@ -36,7 +36,7 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
           type: 'message-start',
           id: ev.message.id,
           model: ev.message.model ?? '',
-          usage: anthropicUsageToCanonical(usage),
+          usage: fromAnthropicUsage(usage),
         });
         return;
       case 'content_block_start': {
@@ -85,11 +85,11 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
         return;
       }
       case 'message_delta':
-        if (ev.delta.stop_reason) finish = anthropicStopToFinish(ev.delta.stop_reason);
+        if (ev.delta.stop_reason) finish = fromAnthropicStopReason(ev.delta.stop_reason);
         if (ev.delta.stop_sequence) stopSequence = ev.delta.stop_sequence;
         if (ev.usage) {
           usage = mergeAnthropicUsage(usage, ev.usage);
-          c.enqueue({ type: 'usage', usage: anthropicUsageToCanonical(usage) });
+          c.enqueue({ type: 'usage', usage: fromAnthropicUsage(usage) });
         }
         return;
       case 'message_stop':
@@ -97,7 +97,7 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
         c.enqueue({
           type: 'finish',
           reason: finish,
-          usage: anthropicUsageToCanonical(usage),
+          usage: fromAnthropicUsage(usage),
           ...(stopSequence ? { stopSequence } : {}),
         });
         return;

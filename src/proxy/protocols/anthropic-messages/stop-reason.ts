@@ -3,7 +3,7 @@ import type { FinishReason } from '../../canonical.ts';
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use';
 
-export function anthropicStopToFinish(stop: string | null | undefined): FinishReason {
+export function fromAnthropicStopReason(stop: string | null | undefined): FinishReason {
   switch (stop) {
     case 'tool_use':
       return 'tool_use';
@@ -22,7 +22,7 @@ export function anthropicStopToFinish(stop: string | null | undefined): FinishRe
  * Canonical → the four reasons WIRE.md lists. `content_filter` and `error` have no faithful
  * counterpart in that list and become `end_turn` (the turn is over, nothing more follows).
  */
-export function finishToAnthropicStop(finish: FinishReason, stopSequence?: string): AnthropicStopReason {
+export function toAnthropicStopReason(finish: FinishReason, stopSequence?: string): AnthropicStopReason {
   switch (finish) {
     case 'tool_use':
       return 'tool_use';

@@ -13,7 +13,7 @@ export interface AnthropicUsageOut {
   cache_read_input_tokens: number;
 }
 
-export function anthropicUsageToCanonical(u: AnthropicUsage | undefined): Usage {
+export function fromAnthropicUsage(u: AnthropicUsage | undefined): Usage {
   const uncached = u?.input_tokens ?? 0;
   const cacheWrite = u?.cache_creation_input_tokens ?? 0;
   const cacheRead = u?.cache_read_input_tokens ?? 0;
@@ -26,7 +26,7 @@ export function anthropicUsageToCanonical(u: AnthropicUsage | undefined): Usage 
   };
 }
 
-export function canonicalUsageToAnthropic(u: Partial<Usage>): AnthropicUsageOut {
+export function toAnthropicUsage(u: Partial<Usage>): AnthropicUsageOut {
   const cacheRead = u.cacheRead ?? 0;
   const cacheWrite = u.cacheWrite ?? 0;
   return {

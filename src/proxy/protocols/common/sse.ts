@@ -19,9 +19,8 @@ export function sseEventStream(): TransformStream<Uint8Array, EventSourceMessage
       parser.feed(decoder.decode(chunk, { stream: true }));
     },
     flush() {
-      const rest = decoder.decode();
-      if (rest) parser.feed(rest);
-      parser.reset({ consume: true });
+      // Completes a last line and frame the server did not terminate; a no-op after a complete frame.
+      parser.feed(decoder.decode() + '\n\n');
     },
   });
 }

@@ -3,8 +3,8 @@ export { encodeGeminiRequest, encodeGeminiCountTokensRequest, type EncodeGeminiO
 export { decodeGeminiResponse, encodeGeminiResponse } from './response.ts';
 export { geminiSseToParts, type GeminiSseToPartsOptions } from './sse-to-parts.ts';
 export { partsToGeminiSse } from './parts-to-sse.ts';
-export { geminiUsageToCanonical, canonicalUsageToGemini } from './usage.ts';
-export { geminiFinishToCanonical, canonicalFinishToGemini } from './finish-reason.ts';
+export { fromGeminiUsage, toGeminiUsage } from './usage.ts';
+export { fromGeminiFinishReason, toGeminiFinishReason } from './finish-reason.ts';
 export { decodeGeminiError, decodeGeminiStatus } from './errors.ts';
 export { decodeGeminiCountTokensResponse } from './count-tokens.ts';
 export { cleanSchemaForGemini, cleanToolParameters } from './clean-schema.ts';

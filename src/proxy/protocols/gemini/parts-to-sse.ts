@@ -7,8 +7,8 @@
 import type { ErrorKind } from '../../errors.ts';
 import type { StreamPart, Usage } from '../../canonical.ts';
 import { encodeSseFrame } from '../common/sse.ts';
-import { canonicalFinishToGemini } from './finish-reason.ts';
-import { canonicalUsageToGemini } from './usage.ts';
+import { toGeminiFinishReason } from './finish-reason.ts';
+import { toGeminiUsage } from './usage.ts';
 
 const STATUS_OF_KIND: Partial<Record<ErrorKind, string>> = {
   invalid_request: 'INVALID_ARGUMENT',
@@ -36,7 +36,7 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
         case 'message-start':
           responseId = p.id || undefined;
           model = opts.model ?? (p.model || undefined);
-          if (p.usage) c.enqueue(frame({ usageMetadata: canonicalUsageToGemini(p.usage) }));
+          if (p.usage) c.enqueue(frame({ usageMetadata: toGeminiUsage(p.usage) }));
           return;
         case 'text-delta':
           if (p.text) c.enqueue(content({ text: p.text }));
@@ -67,13 +67,13 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
           return;
         }
         case 'usage':
-          c.enqueue(frame({ usageMetadata: canonicalUsageToGemini(p.usage) }));
+          c.enqueue(frame({ usageMetadata: toGeminiUsage(p.usage) }));
           return;
         case 'finish':
           c.enqueue(
             frame({
-              candidates: [{ content: { role: 'model', parts: [] }, finishReason: canonicalFinishToGemini(p.reason), index: 0 }],
-              usageMetadata: canonicalUsageToGemini(p.usage satisfies Usage),
+              candidates: [{ content: { role: 'model', parts: [] }, finishReason: toGeminiFinishReason(p.reason), index: 0 }],
+              usageMetadata: toGeminiUsage(p.usage satisfies Usage),
             }),
           );
           return;

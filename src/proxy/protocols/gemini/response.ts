@@ -4,9 +4,9 @@ import { ProxyError } from '../../errors.ts';
 import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
 import { generateContentResponse } from './gemini-api.ts';
 import { decodeGeminiStatus } from './errors.ts';
-import { canonicalFinishToGemini, geminiFinishToCanonical } from './finish-reason.ts';
+import { toGeminiFinishReason, fromGeminiFinishReason } from './finish-reason.ts';
 import { geminiToolCallId, signatureFromToolCallId, withSignature } from './tool-call-id.ts';
-import { canonicalUsageToGemini, geminiUsageToCanonical } from './usage.ts';
+import { toGeminiUsage, fromGeminiUsage } from './usage.ts';
 
 export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {}): CanonicalResponse {
   const parsed = generateContentResponse.safeParse(body);
@@ -47,8 +47,8 @@ export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {
     id: r.responseId ?? '',
     model: r.modelVersion ?? opts.model ?? '',
     content,
-    finish: geminiFinishToCanonical(reason, calls > 0),
-    usage: geminiUsageToCanonical(r.usageMetadata),
+    finish: fromGeminiFinishReason(reason, calls > 0),
+    usage: fromGeminiUsage(r.usageMetadata),
   };
 }
 
@@ -61,8 +61,8 @@ export function encodeGeminiResponse(res: CanonicalResponse): Record<string, unk
     return [{ functionCall: { name: p.name, args: p.args ?? {} }, ...(sig ? { thoughtSignature: sig } : {}) }];
   });
   return {
-    candidates: [{ content: { role: 'model', parts }, finishReason: canonicalFinishToGemini(res.finish), index: 0 }],
-    usageMetadata: canonicalUsageToGemini(res.usage),
+    candidates: [{ content: { role: 'model', parts }, finishReason: toGeminiFinishReason(res.finish), index: 0 }],
+    usageMetadata: toGeminiUsage(res.usage),
     ...(res.model ? { modelVersion: res.model } : {}),
     ...(res.id ? { responseId: res.id } : {}),
   };

@@ -14,9 +14,9 @@ import type { StreamPart } from '../../canonical.ts';
 import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
 import { generateContentResponse, type GeminiPart, type GeminiUsage } from './gemini-api.ts';
 import { decodeGeminiStatus } from './errors.ts';
-import { geminiFinishToCanonical } from './finish-reason.ts';
+import { fromGeminiFinishReason } from './finish-reason.ts';
 import { geminiToolCallId, withSignature } from './tool-call-id.ts';
-import { geminiUsageToCanonical } from './usage.ts';
+import { fromGeminiUsage } from './usage.ts';
 
 export interface GeminiSseToPartsOptions {
   /** Model name for message-start when the upstream reports no modelVersion. */
@@ -96,7 +96,7 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
         type: 'message-start',
         id: chunk.responseId ?? `gemini_${createHash('sha256').update(msg.data).digest('hex').slice(0, 16)}`,
         model: chunk.modelVersion ?? opts.model ?? '',
-        ...(chunk.usageMetadata ? { usage: geminiUsageToCanonical(chunk.usageMetadata) } : {}),
+        ...(chunk.usageMetadata ? { usage: fromGeminiUsage(chunk.usageMetadata) } : {}),
       });
     }
     const candidate = chunk.candidates?.[0];
@@ -108,7 +108,7 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
       const key = JSON.stringify(usage);
       if (key !== usageKey) {
         usageKey = key;
-        emit({ type: 'usage', usage: geminiUsageToCanonical(usage) });
+        emit({ type: 'usage', usage: fromGeminiUsage(usage) });
       }
     }
   };
@@ -133,7 +133,7 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
           return;
         }
         close(emit);
-        emit({ type: 'finish', reason: geminiFinishToCanonical(finishReason, toolCalls > 0), usage: geminiUsageToCanonical(usage) });
+        emit({ type: 'finish', reason: fromGeminiFinishReason(finishReason, toolCalls > 0), usage: fromGeminiUsage(usage) });
       },
     }),
   );

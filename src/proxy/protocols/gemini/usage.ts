@@ -7,7 +7,7 @@
 import type { Usage } from '../../canonical.ts';
 import type { GeminiUsage } from './gemini-api.ts';
 
-export function geminiUsageToCanonical(u: GeminiUsage | undefined): Usage {
+export function fromGeminiUsage(u: GeminiUsage | undefined): Usage {
   const thoughts = u?.thoughtsTokenCount ?? 0;
   return {
     input: (u?.promptTokenCount ?? 0) + (u?.toolUsePromptTokenCount ?? 0),
@@ -18,7 +18,7 @@ export function geminiUsageToCanonical(u: GeminiUsage | undefined): Usage {
   };
 }
 
-export function canonicalUsageToGemini(u: Partial<Usage>): Required<Omit<GeminiUsage, 'toolUsePromptTokenCount'>> {
+export function toGeminiUsage(u: Partial<Usage>): Required<Omit<GeminiUsage, 'toolUsePromptTokenCount'>> {
   const input = u.input ?? 0;
   const output = u.output ?? 0;
   const thoughts = Math.min(u.reasoning ?? 0, output);

@@ -1,0 +1,110 @@
+/**
+ * Builds a cell's RunRecord by joining its spend lines (matched on the cell id, so exact
+ * under any concurrency) with the launcher's result and the runner's own transcript.
+ */
+import type { SpendRecord } from '../proxy/spend/record.ts';
+import type { Cell } from './cell.ts';
+import type { CellResult } from './launchers/types.ts';
+import { RUN_RECORD_VERSION, type Outcome, type RunRecord, type RunUsage } from './run-record.ts';
+
+/** Spend endpoints that are model calls (token counting and model listing are not). */
+const CALL_ENDPOINTS = new Set<string>(['messages', 'chat']);
+
+export function isModelCall(s: SpendRecord): boolean {
+  return CALL_ENDPOINTS.has(s.endpoint);
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function outcomeOf(cell: Cell, r: CellResult, calls: number): Outcome {
+  if (r.canceled) return 'canceled';
+  if (r.timedOut) return 'timeout';
+  if (r.infraError !== undefined) return 'infra';
+  const runner = r.runner;
+  if (!runner) return 'infra';
+  const failed = runner.exitCode !== 0 || r.report?.isError === true;
+  // an agent that failed without a single call reaching the proxy never talked to a model:
+  // the proxy was unreachable or the runner could not start, not a result of the condition
+  if (failed && calls === 0 && cell.runner.kind !== 'command') return 'infra';
+  if (failed) return 'error';
+  if (r.check && r.check.exitCode !== 0) return 'fail';
+  return 'pass';
+}
+
+export interface BuildRecordInput {
+  cell: Cell;
+  runId: string;
+  launcher: string;
+  result: CellResult;
+  /** Every spend line seen for this cell id during this attempt. */
+  spend: readonly SpendRecord[];
+  runnerVersion: string | null;
+  proxyVersion?: string;
+}
+
+export function buildRunRecord(i: BuildRecordInput): RunRecord {
+  const { cell, result: r } = i;
+  const mine = i.spend.filter((s) => s.cell === cell.id);
+  const calls = mine.filter(isModelCall);
+  const usage: RunUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+  let costUsd = 0;
+  let modelMs = 0;
+  for (const c of calls) {
+    usage.input += c.usage.input;
+    usage.output += c.usage.output;
+    usage.cacheRead += c.usage.cacheRead;
+    usage.cacheWrite += c.usage.cacheWrite;
+    usage.reasoning += c.usage.reasoning;
+    costUsd += c.costUsd;
+    modelMs += c.durationMs;
+  }
+  const ttfts = calls.map((c) => c.ttftMs).filter((t): t is number => t !== null);
+  const failedCalls = calls.filter((c) => c.status >= 400).length;
+  const report = r.report;
+  return {
+    v: RUN_RECORD_VERSION as 1,
+    experiment: cell.experiment,
+    runId: i.runId,
+    cell: cell.id,
+    runner: cell.runner.name,
+    runnerVersion: i.runnerVersion,
+    condition: cell.condition.name,
+    task: cell.task.id,
+    rep: cell.rep,
+    launcher: i.launcher,
+    host: r.host,
+    startedAt: r.startedAt,
+    wallMs: r.wallMs,
+    exitCode: r.runner?.exitCode ?? null,
+    outcome: outcomeOf(cell, r, calls.length),
+    calls: calls.length,
+    usage,
+    costUsd,
+    modelMs,
+    ttftMs: median(ttfts),
+    overheadMs: mine.reduce((a, c) => a + c.overheadMs, 0),
+    runnerReported: {
+      ...(report ?? {}),
+      kind: cell.runner.kind,
+      model: cell.model,
+      maxTurns: cell.maxTurns,
+      launchMs: r.launchMs,
+      phaseMs: r.phaseMs,
+      failedPhase: r.failedPhase ?? null,
+      error: r.infraError ?? report?.errorMessage ?? null,
+      signal: r.runner?.signal ?? null,
+      checkExitCode: r.check?.exitCode ?? null,
+      failedCalls,
+      otherRequests: mine.length - calls.length,
+    },
+    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion },
+    order: cell.index,
+    block: cell.block,
+    callLatenciesMs: calls.map((c) => c.durationMs),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Build the report model from pooled RunRecords: group, summarise every cell, compare every
+ * condition with the baseline per task and across tasks, adjust p-values (Benjamini–Hochberg
+ * over the whole per-task grid, Holm over the headlines) and decide verdicts.
+ */
+import type { RunRecord } from '../experiment/run-record.ts';
+import { benjaminiHochberg, holm } from '../stats/p-adjust.ts';
+import { decideVerdict } from '../stats/verdict.ts';
+import { cellStats } from './cells.ts';
+import { compareCondition, type ComparisonDraft, type HeadlineDraft, type TaskArms } from './compare.ts';
+import { groupRecords, type Group } from './group.ts';
+import type { LoadedRecords } from './load.ts';
+import { REPORT_FORMAT, REPORT_VERSION, type Comparison, type Headline, type Report, type ReportOptions } from './model.ts';
+import { resolveOptions, type ReportOptionsInput } from './options.ts';
+
+function armsByRunner(groups: readonly Group[], runner: string, baseline: string, condition: string): TaskArms[] {
+  const base = new Map<string, Group>();
+  for (const g of groups) if (g.runner === runner && g.condition === baseline) base.set(g.task, g);
+  const out: TaskArms[] = [];
+  for (const g of groups) {
+    if (g.runner !== runner || g.condition !== condition) continue;
+    const b = base.get(g.task);
+    if (b) out.push({ task: g.task, base: b, cond: g });
+  }
+  return out;
+}
+
+function strip<T extends { interval: unknown }>(d: T): Omit<T, 'interval'> {
+  const { interval: _ignored, ...rest } = d;
+  return rest;
+}
+
+function finalizeComparisons(drafts: readonly ComparisonDraft[], opt: ReportOptions): Comparison[] {
+  const q = benjaminiHochberg(drafts.map((d) => d.test.p));
+  return drafts.map((d, i) => {
+    const v = decideVerdict({ lo: d.interval.lo, hi: d.interval.hi, p: q[i] as number, threshold: opt.threshold, alpha: opt.alpha, supportable: d.supportable });
+    const { runner, condition, baseline, task, metric, nBase, nCond, paired, baseMedian, condMedian, ratio, lo, hi, test } = strip(d);
+    return {
+      runner, condition, baseline, task, metric, nBase, nCond, paired, baseMedian, condMedian, ratio, lo, hi, test,
+      q: q[i] as number,
+      geometricMeanRatio: d.geometricMeanRatio,
+      supportable: d.supportable,
+      detectableRatio: d.detectableRatio,
+      repsForThreshold: d.repsForThreshold,
+      verdict: v.verdict,
+      reason: v.reason,
+    };
+  });
+}
+
+function finalizeHeadlines(drafts: readonly HeadlineDraft[], opt: ReportOptions): Headline[] {
+  const adjusted = holm(drafts.map((d) => d.test.p));
+  return drafts.map((d, i) => {
+    const pHolm = adjusted[i] as number;
+    const v = decideVerdict({ lo: d.interval.lo, hi: d.interval.hi, p: pHolm, threshold: opt.threshold, alpha: opt.alpha, supportable: d.supportable });
+    const { runner, condition, baseline, metric, tasks, ratio, lo, hi, test } = strip(d);
+    return {
+      runner, condition, baseline, metric, tasks, ratio, lo, hi, test, pHolm,
+      supportable: d.supportable,
+      detectableRatio: d.detectableRatio,
+      repsForThreshold: d.repsForThreshold,
+      verdict: v.verdict,
+      reason: v.reason,
+    };
+  });
+}
+
+/** Build a report from records already validated (and, via loadRecords, pooled and ordered). */
+export function buildReport(loaded: LoadedRecords, input: ReportOptionsInput = {}): Report {
+  const records: readonly RunRecord[] = loaded.records;
+  const allConditions = [...new Set(records.map((r) => r.condition))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const opt = resolveOptions(input, allConditions);
+  const grouped = groupRecords(records, opt.metrics);
+  const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
+  const cells = grouped.groups.map((g) => cellStats(g, records, opt));
+  const notes: string[] = [];
+  const compDrafts: ComparisonDraft[] = [];
+  const headDrafts: HeadlineDraft[] = [];
+  for (const runner of grouped.runners) {
+    for (const condition of conditions.slice(1)) {
+      const arms = armsByRunner(grouped.groups, runner, opt.baseline, condition);
+      const hasCond = grouped.groups.some((g) => g.runner === runner && g.condition === condition);
+      if (hasCond && arms.length === 0) notes.push(`${runner}/${condition}: no task has a ${opt.baseline} arm for this runner; not compared`);
+      for (const g of grouped.groups) {
+        if (g.runner === runner && g.condition === condition && !arms.some((a) => a.task === g.task)) {
+          notes.push(`${runner}/${condition}/${g.task}: no ${opt.baseline} runs for this task; not compared`);
+        }
+      }
+      if (arms.length === 0) continue;
+      opt.metrics.forEach((metric, metricIndex) => {
+        const r = compareCondition({ runner, condition, metric, metricIndex, arms, options: opt });
+        compDrafts.push(...r.comparisons);
+        if (r.headline) headDrafts.push(r.headline);
+        notes.push(...r.notes);
+      });
+    }
+  }
+  const count = (o: 'infra' | 'canceled'): number => records.reduce((n, r) => n + (r.outcome === o ? 1 : 0), 0);
+  const infra = count('infra');
+  const canceled = count('canceled');
+  return {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    experiment: loaded.experiment,
+    runIds: loaded.runIds,
+    sources: loaded.sources,
+    records: { total: records.length, used: records.length - infra - canceled, infra, canceled, duplicates: loaded.duplicates },
+    options: opt,
+    runners: grouped.runners,
+    conditions,
+    tasks: grouped.tasks,
+    cells,
+    comparisons: finalizeComparisons(compDrafts, opt),
+    headlines: finalizeHeadlines(headDrafts, opt),
+    notes: [...new Set(notes)],
+  };
+}

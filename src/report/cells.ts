@@ -1,0 +1,59 @@
+/** Per-cell statistics: counts by outcome, success rate, and a summary of every metric. */
+import type { RunRecord } from '../experiment/run-record.ts';
+import { summarizeSorted } from '../stats/summary.ts';
+import { classifyOutlier } from '../stats/tukey.ts';
+import { wilsonInterval } from '../stats/wilson.ts';
+import { sortedFinite, type Group } from './group.ts';
+import type { CellStats, MetricStats, Outlier, ReportOptions, RunColumns } from './model.ts';
+
+function metricStats(values: Float64Array, runs: RunColumns, confidence: number): MetricStats {
+  const sorted = sortedFinite(values);
+  const samples = Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+  if (sorted.length === 0) {
+    return {
+      n: 0, median: null, medianCi: { lo: null, hi: null, unbounded: true, coverage: null, ranks: null },
+      mean: null, p95: null, min: null, max: null, outliers: [], samples,
+    };
+  }
+  const s = summarizeSorted(sorted, confidence);
+  const outliers: Outlier[] = [];
+  values.forEach((v, j) => {
+    const kind = Number.isNaN(v) ? null : classifyOutlier(v, s.fences);
+    if (kind) {
+      outliers.push({ value: v, runId: runs.runId[j] as string, cell: runs.cell[j] as string, rep: runs.rep[j] as number, kind });
+    }
+  });
+  return { n: s.n, median: s.median, medianCi: s.medianCi, mean: s.mean, p95: s.p95, min: s.min, max: s.max, outliers, samples };
+}
+
+export function cellStats(group: Group, records: readonly RunRecord[], options: ReportOptions): CellStats {
+  const n = group.used.length;
+  const runs: RunColumns = { runId: new Array(n), cell: new Array(n), rep: new Array(n), outcome: new Array(n), block: new Array(n) };
+  for (let j = 0; j < n; j++) {
+    const r = records[group.used[j] as number] as RunRecord;
+    runs.runId[j] = r.runId;
+    runs.cell[j] = r.cell;
+    runs.rep[j] = r.rep;
+    runs.outcome[j] = r.outcome;
+    runs.block[j] = r.block ?? null;
+  }
+  const metrics: Record<string, MetricStats> = {};
+  options.metrics.forEach((m, k) => {
+    metrics[m] = metricStats(group.values[k] as Float64Array, runs, options.confidence);
+  });
+  const latencies: number[] = [];
+  for (const i of group.used) for (const v of records[i]!.callLatenciesMs ?? []) latencies.push(v);
+  latencies.sort((a, b) => a - b);
+  const runs = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
+  return {
+    runner: group.runner,
+    condition: group.condition,
+    task: group.task,
+    runs,
+    outcomes: group.outcomes,
+    used: runs,
+    success: wilsonInterval(group.outcomes.pass, n, options.confidence),
+    metrics,
+    callLatenciesMs: latencies,
+  };
+}

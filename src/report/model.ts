@@ -1,0 +1,157 @@
+/**
+ * The report model: everything the renderers show, and what report.json serialises.
+ * Versioned; numbers that are undefined or unbounded (an infinite CI end, a ratio over a zero
+ * median) are null, never NaN/Infinity, so the JSON is plain.
+ */
+import type { Outcome } from '../experiment/run-record.ts';
+import type { Proportion } from '../stats/wilson.ts';
+import type { MedianInterval } from '../stats/summary.ts';
+import type { OutlierKind } from '../stats/tukey.ts';
+import type { Verdict, VerdictReason } from '../stats/verdict.ts';
+import type { TestMethod } from '../stats/rank-sum.ts';
+import type { LoadedSource } from './load.ts';
+import type { MetricId } from './metrics.ts';
+
+export const REPORT_FORMAT = 'agentab.report';
+export const REPORT_VERSION = 1;
+
+export interface ReportOptions {
+  baseline: string;
+  metrics: MetricId[];
+  /** θ: relative change below which a difference is not meaningful (0.05 = 5 %). */
+  threshold: number;
+  alpha: number;
+  /** Confidence of every interval, 1 − alpha. */
+  confidence: number;
+  /** Power at which the minimum detectable ratio is stated. */
+  power: number;
+  seed: number;
+  resamples: number;
+}
+
+/** The runs of a cell used in statistics, as parallel columns (index j is one run). */
+export interface RunColumns {
+  runId: string[];
+  cell: string[];
+  rep: number[];
+  outcome: Outcome[];
+  block: (number | null)[];
+}
+
+export interface Outlier {
+  value: number;
+  runId: string;
+  cell: string;
+  rep: number;
+  kind: OutlierKind;
+}
+
+export interface MetricStats {
+  /** Runs with a value for this metric. */
+  n: number;
+  median: number | null;
+  medianCi: MedianInterval;
+  mean: number | null;
+  p95: number | null;
+  min: number | null;
+  max: number | null;
+  outliers: Outlier[];
+  /** Raw values aligned with the cell's `used` columns (null where a run has no value). */
+  samples: (number | null)[];
+}
+
+export interface CellStats {
+  runner: string;
+  condition: string;
+  task: string;
+  /** All records of the cell, excluded outcomes included. */
+  runs: number;
+  outcomes: Record<Outcome, number>;
+  /** Runs used in statistics (outcomes other than infra and canceled). */
+  used: RunColumns;
+  /** pass / used, with a Wilson interval. */
+  success: Proportion | null;
+  metrics: Record<string, MetricStats>;
+  /** Durations of every call of the used runs, ascending. */
+  callLatenciesMs: number[];
+}
+
+export type TestName = 'mann-whitney-u' | 'wilcoxon-signed-rank' | 'stratified-rank';
+
+export interface TestSummary {
+  name: TestName;
+  method: TestMethod;
+  tieCorrected: boolean;
+  statistic: number;
+  p: number;
+}
+
+export interface RatioEstimate {
+  ratio: number | null;
+  lo: number | null;
+  hi: number | null;
+}
+
+export interface Comparison extends RatioEstimate {
+  runner: string;
+  condition: string;
+  baseline: string;
+  task: string;
+  metric: MetricId;
+  nBase: number;
+  nCond: number;
+  paired: boolean;
+  baseMedian: number | null;
+  condMedian: number | null;
+  test: TestSummary;
+  /** Benjamini–Hochberg q over every per-task comparison of the report. */
+  q: number;
+  /** Ratio of geometric means with a Welch t interval on logs (a parametric cross-check). */
+  geometricMeanRatio: (RatioEstimate & { p: number }) | null;
+  supportable: boolean;
+  detectableRatio: number | null;
+  /** Reps per arm that would detect a change of θ at this task's variance. */
+  repsForThreshold: number | null;
+  verdict: Verdict;
+  reason: VerdictReason;
+}
+
+export interface Headline extends RatioEstimate {
+  runner: string;
+  condition: string;
+  baseline: string;
+  metric: MetricId;
+  /** Tasks with both arms measured (the strata of the geometric mean). */
+  tasks: string[];
+  test: TestSummary;
+  /** Holm-adjusted p over every headline of the report. */
+  pHolm: number;
+  supportable: boolean;
+  detectableRatio: number | null;
+  repsForThreshold: number | null;
+  verdict: Verdict;
+  reason: VerdictReason;
+}
+
+export interface Report {
+  format: typeof REPORT_FORMAT;
+  version: typeof REPORT_VERSION;
+  experiment: string;
+  runIds: string[];
+  sources: LoadedSource[];
+  records: { total: number; used: number; infra: number; canceled: number; duplicates: number };
+  options: ReportOptions;
+  runners: string[];
+  /** Baseline first, then the others in code-unit order. */
+  conditions: string[];
+  tasks: string[];
+  cells: CellStats[];
+  comparisons: Comparison[];
+  headlines: Headline[];
+  /** Data-dependent remarks (a task without a baseline, broken pairing…). */
+  notes: string[];
+}
+
+export function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
