@@ -56,7 +56,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
-  const messages = await anthropicSurfaceIfAvailable();
+  const messages = await anthropicSurfaceIfAvailable(log);
   const { server, idle } = createProxyServer({
     config,
     router,
@@ -67,7 +67,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     secrets,
     backendFor: (d) => backends.get(d.provider),
     ...(messages ? { surfaces: { messages } } : {}),
-    countTokens: countTokensHandler({ router, backends, log, cells }),
+    countTokens: countTokensHandler({ router, backends, log }),
     emit(rec) {
       writer.write(rec);
       metrics.observe(rec);

@@ -141,13 +141,18 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
   rec.attempts = routed.attempts;
   rec.retryWaitMs = routed.retryWaitMs;
   try {
-    await deliver(surface, call, routed.value, peek);
+    await deliver(surface, call, routed.value, { ...peek, request: canonical });
   } finally {
     routed.release();
   }
 }
 
-async function deliver(surface: Surface, call: ModelCall, out: Outcome, peek: { alias: string; clientWantsUsage: boolean }): Promise<void> {
+async function deliver(
+  surface: Surface,
+  call: ModelCall,
+  out: Outcome,
+  peek: { alias: string; clientWantsUsage: boolean; request: CanonicalRequest | undefined },
+): Promise<void> {
   const { rec, w } = call;
   switch (out.kind) {
     case 'raw-json': {
@@ -174,7 +179,7 @@ async function deliver(surface: Surface, call: ModelCall, out: Outcome, peek: { 
       const bytes =
         out.kind === 'raw-stream'
           ? out.body.pipeThrough(surface.sseTap({ hideUsageChunk: !peek.clientWantsUsage, ...hooksFor(rec) }))
-          : out.parts.pipeThrough(partsTap(rec)).pipeThrough(surface.encodeStream({ alias: peek.alias, includeUsage: peek.clientWantsUsage }));
+          : out.parts.pipeThrough(partsTap(rec)).pipeThrough(surface.encodeStream({ alias: peek.alias, includeUsage: peek.clientWantsUsage, ...(peek.request ? { request: peek.request } : {}) }));
       try {
         await pump(bytes, w, call.clientGone);
         if (call.clientGone.aborted) rec.midStreamError(call.clientGone.reason);

@@ -35,7 +35,12 @@ export interface ServerDeps extends PipelineDeps {
   secrets: readonly (string | undefined)[];
   /** Extra surfaces (the Anthropic Messages surface) keyed by route. */
   surfaces?: Partial<Record<'messages', Surface>>;
-  countTokens?: (surface: Surface, body: Record<string, unknown>, cellId: string | undefined) => Promise<unknown>;
+  countTokens?: (
+    surface: Surface,
+    body: Record<string, unknown>,
+    cellId: string | undefined,
+    signal: AbortSignal,
+  ) => Promise<{ body: unknown; deployment: import('../config/types.ts').Deployment }>;
 }
 
 const CELL_PREFIX = /^\/cell\/([A-Za-z0-9._:-]{1,128})(\/.*)?$/;
@@ -194,7 +199,10 @@ async function handleModelRequest(
     if (typeof body.model === 'string') rec.alias = body.model;
     if (endpoint === 'count_tokens') {
       if (!deps.countTokens) throw new ProxyError('count_tokens is not served', { code: 'not_found', kind: 'not_found' });
-      w.json(200, await deps.countTokens(surface, body, cellId));
+      const counted = await deps.countTokens(surface, body, cellId, gone.signal);
+      rec.deployment = counted.deployment;
+      rec.attempts = 1;
+      w.json(200, counted.body);
       return;
     }
     const scriptHeader = header(req, 'x-agentab-sim-script');

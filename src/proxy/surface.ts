@@ -29,7 +29,7 @@ export interface Surface {
   decode(body: Record<string, unknown>): CanonicalRequest;
   encodeError(e: ProxyError): { status: number; body: unknown };
   encodeResponse(res: CanonicalResponse, alias: string): unknown;
-  encodeStream(o: { alias: string; includeUsage: boolean }): TransformStream<StreamPart, Uint8Array>;
+  encodeStream(o: { alias: string; includeUsage: boolean; request?: CanonicalRequest }): TransformStream<StreamPart, Uint8Array>;
   /** One SSE frame carrying an error, for failures after the stream started. */
   errorFrame(e: ProxyError): Uint8Array;
   sseTap(o: { hideUsageChunk: boolean } & TapHooks): TransformStream<Uint8Array, Uint8Array>;

@@ -44,12 +44,12 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
   const latencies: number[] = [];
   for (const i of group.used) for (const v of records[i]!.callLatenciesMs ?? []) latencies.push(v);
   latencies.sort((a, b) => a - b);
-  const runs = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
+  const total = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
   return {
     runner: group.runner,
     condition: group.condition,
     task: group.task,
-    runs,
+    runs: total,
     outcomes: group.outcomes,
     used: runs,
     success: wilsonInterval(group.outcomes.pass, n, options.confidence),

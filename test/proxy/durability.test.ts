@@ -32,10 +32,15 @@ async function scenario(graceMs: number, n: number) {
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const rl = createInterface({ input: child.stdout });
-  const [url] = (await once(rl, 'line')) as [string];
-  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, stderr);
   const exited = once(child, 'exit');
+  const rl = createInterface({ input: child.stdout });
+  const url = await Promise.race([
+    once(rl, 'line').then(([l]) => l as string),
+    exited.then(([c]) => {
+      throw new Error(`agentab proxy exited (${c}) before listening:\n${stderr}`);
+    }),
+  ]);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, stderr);
 
   let started = 0;
   let signalled = false;

@@ -6,7 +6,7 @@
  * retries like any 5xx. 502/503 likewise keep their status with type `api_error`.
  */
 import { ProxyError, kindOfStatus, type ErrorKind } from '../../errors.ts';
-import { RETRYABLE_KINDS, retryAfterMs, type HeaderBag } from '../common/headers.ts';
+import { RETRYABLE_KINDS, headerValue, retryAfterMs, type HeaderBag } from '../common/headers.ts';
 import { encodeSseFrame } from '../common/sse.ts';
 import { errorPayload } from './anthropic-api.ts';
 
@@ -65,10 +65,12 @@ export function decodeAnthropicError(status: number, text: string, headers?: Hea
   const payload = parseErrorPayload(text);
   const kind: ErrorKind = (payload && KIND_OF_TYPE[payload.type]) ?? kindOfStatus(status);
   const ra = retryAfterMs(headers);
+  // Anthropic's `x-should-retry` overrides the status, as the official SDK honours it.
+  const shouldRetry = headerValue(headers, 'x-should-retry');
   return new ProxyError(payload?.message || `upstream answered ${status}`, {
     code: `upstream_${payload?.type ?? status}`,
     kind,
-    retryable: RETRYABLE_KINDS.has(kind),
+    retryable: shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : RETRYABLE_KINDS.has(kind),
     upstreamStatus: status,
     ...(ra !== undefined ? { retryAfterMs: ra } : {}),
     context: { upstreamType: payload?.type, body: payload ? undefined : text.slice(0, 500) },

@@ -1,0 +1,32 @@
+/**
+ * Gemini through Vertex's OpenAI-compatible endpoint (`endpoints/openapi/chat/completions`,
+ * model `google/<m>`), translated with the openai-chat protocol module (whose encoder asks
+ * for `stream_options.include_usage`, so streamed usage can be logged).
+ */
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { CallOptions } from '../types.ts';
+import { postJson, readJson } from '../../upstream/http.ts';
+import { awaitFirstContent } from '../../protocols/common/first-content.ts';
+import {
+  decodeOpenAIError,
+  decodeOpenAIResponse,
+  encodeOpenAIRequest,
+  openAISseToParts,
+} from '../../protocols/openai-chat/index.ts';
+import { openAICompatUrl } from './endpoints.ts';
+import { invalidatingOn401 } from './errors.ts';
+import type { VertexCall } from './vertex-call.ts';
+
+export async function openAICompatGenerate(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<CanonicalResponse> {
+  const body = encodeOpenAIRequest({ ...req, stream: false }, v.model);
+  const res = await postJson(openAICompatUrl(o.deployment), body, await v.headers(), o, decode(v));
+  return decodeOpenAIResponse(await readJson(res.body));
+}
+
+export async function openAICompatStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<ReadableStream<StreamPart>> {
+  const body = encodeOpenAIRequest({ ...req, stream: true }, v.model);
+  const res = await postJson(openAICompatUrl(o.deployment), body, await v.headers(), o, decode(v));
+  return awaitFirstContent(res.body.pipeThrough(openAISseToParts()));
+}
+
+const decode = (v: VertexCall) => invalidatingOn401(decodeOpenAIError, v.tokens);

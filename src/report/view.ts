@@ -1,0 +1,59 @@
+/** Lookups over a Report shared by the renderers (tables are laid out runner × task × condition). */
+import { quantileSorted } from '../stats/quantile.ts';
+import { metricDef, type MetricDef, type MetricId } from './metrics.ts';
+import type { CellStats, Comparison, Headline, Report } from './model.ts';
+
+const SEP = '\u0000';
+
+export interface ReportView {
+  report: Report;
+  metric(id: MetricId): MetricDef;
+  cell(runner: string, condition: string, task: string): CellStats | undefined;
+  comparison(runner: string, condition: string, task: string, metric: MetricId): Comparison | undefined;
+  headline(runner: string, condition: string, metric: MetricId): Headline | undefined;
+  /** Tasks that have at least one cell for this runner. */
+  tasksOf(runner: string): string[];
+  /** Non-baseline conditions. */
+  others: string[];
+  /** Geometric mean of a condition's per-task medians over the tasks of a headline. */
+  geomeanOfMedians(runner: string, condition: string, metric: MetricId, tasks: readonly string[]): number | null;
+}
+
+export function viewOf(report: Report): ReportView {
+  const cells = new Map(report.cells.map((c) => [[c.runner, c.condition, c.task].join(SEP), c]));
+  const comps = new Map(report.comparisons.map((c) => [[c.runner, c.condition, c.task, c.metric].join(SEP), c]));
+  const heads = new Map(report.headlines.map((h) => [[h.runner, h.condition, h.metric].join(SEP), h]));
+  const cell = (r: string, c: string, t: string): CellStats | undefined => cells.get([r, c, t].join(SEP));
+  return {
+    report,
+    metric: metricDef,
+    cell,
+    comparison: (r, c, t, m) => comps.get([r, c, t, m].join(SEP)),
+    headline: (r, c, m) => heads.get([r, c, m].join(SEP)),
+    tasksOf: (r) => report.tasks.filter((t) => report.conditions.some((c) => cell(r, c, t) !== undefined)),
+    others: report.conditions.slice(1),
+    geomeanOfMedians(r, c, m, tasks) {
+      let s = 0;
+      for (const t of tasks) {
+        const med = cell(r, c, t)?.metrics[m]?.median;
+        if (med === undefined || med === null) return null;
+        if (med <= 0) return 0;
+        s += Math.log(med);
+      }
+      return tasks.length ? Math.exp(s / tasks.length) : null;
+    },
+  };
+}
+
+/** p50 / p90 / p99 of a cell group's pooled call latencies. */
+export function latencyQuantiles(sorted: readonly number[]): { n: number; p50: number; p90: number; p99: number } | null {
+  if (sorted.length === 0) return null;
+  return { n: sorted.length, p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99) };
+}
+
+/** Pooled, sorted call latencies of one runner × condition over all tasks. */
+export function pooledLatencies(report: Report, runner: string, condition: string): number[] {
+  const out: number[] = [];
+  for (const c of report.cells) if (c.runner === runner && c.condition === condition) for (const v of c.callLatenciesMs) out.push(v);
+  return out.sort((a, b) => a - b);
+}
