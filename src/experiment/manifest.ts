@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
 import type { ProxyConfig } from '../config/types.ts';
+import type { SpecOverrides } from '../config/experiment-types.ts';
 import { VERSION } from '../version.ts';
 import type { Plan } from './plan.ts';
 import { writeFileAtomic } from './records-store.ts';
@@ -69,14 +70,14 @@ export function configHash(c: ProxyConfig): string {
   return createHash('sha256').update(JSON.stringify({ deployments, router: c.router })).digest('hex').slice(0, 16);
 }
 
-export function newManifest(plan: Plan, runId: string, o: { cwd: string; overrides: z.infer<typeof OverridesSchema>; proxy?: ProxyConfig; status: Manifest['status'] }): Manifest {
+export function newManifest(plan: Plan, runId: string, o: { cwd: string; overrides: SpecOverrides; proxy?: ProxyConfig; status: Manifest['status'] }): Manifest {
   return {
     v: 1,
     experiment: plan.spec.name,
     runId,
     specFile: plan.spec.file ?? null,
     cwd: o.cwd,
-    overrides: o.overrides,
+    overrides: { ...o.overrides },
     seed: plan.spec.seed,
     cells: plan.cells.length,
     configHash: o.proxy ? configHash(o.proxy) : null,

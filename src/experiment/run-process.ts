@@ -7,6 +7,21 @@
 import { execa } from 'execa';
 import { killTree } from './kill-tree.ts';
 
+/** Process groups of cell processes still running, for a forced stop (second Ctrl-C, exit). */
+const liveGroups = new Set<number>();
+
+/** Kills every cell process group still running (synchronous: usable in an exit handler). */
+export function killAllLiveGroups(): number {
+  const n = liveGroups.size;
+  for (const pid of liveGroups) killTree(pid, 'SIGKILL');
+  liveGroups.clear();
+  return n;
+}
+
+export function liveGroupCount(): number {
+  return liveGroups.size;
+}
+
 export interface RunProcessOptions {
   argv: string[];
   cwd: string;
@@ -73,7 +88,10 @@ export async function runProcess(o: RunProcessOptions): Promise<ProcessResult> {
     stop();
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  if (pid !== undefined) o.onSpawn?.(pid);
+  if (pid !== undefined) {
+    liveGroups.add(pid);
+    o.onSpawn?.(pid);
+  }
   try {
     const r = await sub;
     const spawnError = r.failed && r.exitCode === undefined && r.signal === undefined ? (r.cause instanceof Error ? r.cause.message : r.shortMessage) : undefined;
@@ -92,6 +110,7 @@ export async function runProcess(o: RunProcessOptions): Promise<ProcessResult> {
     o.signal?.removeEventListener('abort', onAbort);
     if (pid !== undefined) {
       killTree(pid, 'SIGKILL'); // leftovers in the group (background jobs) die with the cell
+      liveGroups.delete(pid);
       o.onExit?.(pid);
     }
   }

@@ -45,7 +45,8 @@ export const anyBlock = z.object({ type: z.string() }).loose();
 
 export const messageParam = z
   .object({
-    role: z.enum(['user', 'assistant']),
+    /** Claude Code ≥ 2.1 also sends mid-conversation `system` turns (beta mid-conversation-system). */
+    role: z.enum(['user', 'assistant', 'system']),
     content: z.union([z.string(), z.array(anyBlock)]),
   })
   .loose();

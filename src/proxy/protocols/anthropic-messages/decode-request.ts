@@ -125,6 +125,16 @@ function decodeMessages(messages: MessagesRequest['messages'], warn: (m: string)
   const toolNames = new Map<string, string>();
   for (const m of messages) {
     const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+    if (m.role === 'system') {
+      // A mid-conversation system turn: no other dialect has one in that place, so it becomes
+      // a system-reminder text in the user turn (merged with the user turn before it).
+      const texts = blocks.filter((b) => b.type === 'text').map((b) => String((b as { text?: unknown }).text ?? ''));
+      const part: TextPart = { type: 'text', text: `<system-reminder>\n${texts.join('\n')}\n</system-reminder>` };
+      const prev = out[out.length - 1];
+      if (prev?.role === 'user') prev.content.push(part);
+      else out.push({ role: 'user', content: [part] });
+      continue;
+    }
     if (m.role === 'assistant') {
       const content: AssistantPart[] = [];
       for (const block of blocks) {

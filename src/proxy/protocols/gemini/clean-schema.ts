@@ -51,9 +51,9 @@ function clean(node: unknown, root: Schema, depth: number): Schema {
 }
 
 function cleanUnion(n: Schema, members: unknown[], root: Schema, depth: number): Schema {
-  const cleaned = members.map((m) => clean(m, root, depth + 1));
-  const nullable = cleaned.some((m) => m.type === 'null');
-  const rest = cleaned.filter((m) => m.type !== 'null');
+  const isNull = (m: unknown) => isObject(m) && m.type === 'null';
+  const nullable = members.some(isNull);
+  const rest = members.filter((m) => !isNull(m)).map((m) => clean(m, root, depth + 1));
   const outer = pickAnnotations(n);
   if (rest.length === 0) return { ...outer, type: 'string', nullable: true };
   if (rest.length === 1) return { ...rest[0], ...outer, ...(nullable ? { nullable: true } : {}) };

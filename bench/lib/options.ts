@@ -1,0 +1,97 @@
+/** Command-line flags of bench/proxy.ts, checked up front. */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { REPO_ROOT } from './targets.ts';
+
+export interface BenchOptions {
+  quick: boolean;
+  concurrencies: number[];
+  /** Per measurement: time cap and request cap. */
+  durationMs: number;
+  maxRequests: number;
+  warmupMs: number;
+  warmupRequests: number;
+  /** The memory run through agentab. */
+  memoryRequests: number;
+  memoryConcurrency: number;
+  memoryMaxMs: number;
+  peer: boolean;
+  /** Profile agentab (node --cpu-prof) in an extra phase and print its hotspots. */
+  profile: boolean;
+  profileMs: number;
+  outDir: string;
+}
+
+export const USAGE = `usage: tsx bench/proxy.ts [flags]
+  --quick                  short runs (1.5 s per measurement, 5k-request memory run)
+  --concurrency 1,10,100   concurrency levels
+  --duration-ms N          time cap per measurement (default 3000)
+  --max-requests N         request cap per measurement (default 50000)
+  --warmup-ms N            warm-up time per target and scenario (default 500)
+  --warmup-requests N      warm-up request cap (default 300)
+  --memory-requests N      requests in the memory run (default 100000; 0 = skip)
+  --memory-concurrency N   concurrency of the memory run (default 50)
+  --memory-max-ms N        time cap of the memory run (default 150000)
+  --no-peer                skip the Portkey gateway
+  --profile                also CPU-profile agentab under the headline load and list hotspots
+  --profile-ms N           length of each profiled load (default 4000)
+  --out DIR                where proxy-latest.{json,md} go (default bench/results)`;
+
+const positiveInt = (flag: string) =>
+  z.coerce.number({ error: `${flag}: expected a number` }).int(`${flag}: expected an integer`).nonnegative(`${flag}: must be ≥ 0`);
+
+const concurrencyList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => Number(x.trim())))
+  .refine((xs) => xs.length > 0 && xs.every((x) => Number.isInteger(x) && x > 0), {
+    error: (iss) => `--concurrency: expected positive integers separated by commas, got "${String(iss.input)}"`,
+  });
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      quick: { type: 'boolean' },
+      concurrency: { type: 'string' },
+      'duration-ms': { type: 'string' },
+      'max-requests': { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      'warmup-requests': { type: 'string' },
+      'memory-requests': { type: 'string' },
+      'memory-concurrency': { type: 'string' },
+      'memory-max-ms': { type: 'string' },
+      'no-peer': { type: 'boolean' },
+      profile: { type: 'boolean' },
+      'profile-ms': { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const num = (flag: keyof typeof values, dflt: number): number => {
+    const v = values[flag];
+    return typeof v === 'string' ? positiveInt(`--${flag}`).parse(v) : dflt;
+  };
+  const o: BenchOptions = {
+    quick,
+    concurrencies: values.concurrency ? concurrencyList.parse(values.concurrency) : [1, 10, 100],
+    durationMs: num('duration-ms', quick ? 1500 : 3000),
+    maxRequests: num('max-requests', 50_000),
+    warmupMs: num('warmup-ms', quick ? 300 : 500),
+    warmupRequests: num('warmup-requests', 300),
+    memoryRequests: num('memory-requests', quick ? 5_000 : 100_000),
+    memoryConcurrency: num('memory-concurrency', 50),
+    memoryMaxMs: num('memory-max-ms', 150_000),
+    peer: !(values['no-peer'] ?? false),
+    profile: values.profile ?? false,
+    profileMs: num('profile-ms', 4000),
+    outDir: values.out ?? join(REPO_ROOT, 'bench', 'results'),
+  };
+  for (const [flag, v] of [['--duration-ms', o.durationMs], ['--max-requests', o.maxRequests], ['--memory-concurrency', o.memoryConcurrency]] as const) {
+    if (v <= 0) throw new Error(`${flag}: must be > 0, got ${v}`);
+  }
+  return o;
+}

@@ -1,0 +1,118 @@
+/** The run's results as one JSON document and the same as Markdown tables. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Goal } from './goals.ts';
+import type { LoadResult } from './load-spec.ts';
+import type { BenchOptions } from './options.ts';
+import type { ProfileSummary } from './cpuprofile.ts';
+import type { RssSample, RssSummary } from './rss.ts';
+import { agentabOverPeer, find, MODES, type Comparison, type Measurement, type UpstreamProfile } from './scenarios.ts';
+
+export interface MemoryRun {
+  requested: number;
+  concurrency: number;
+  load: LoadResult;
+  rss: RssSummary | null;
+  samples: RssSample[];
+}
+
+export interface ProfiledLoad {
+  scenario: string;
+  rps: number;
+  summary: ProfileSummary;
+}
+
+export interface BenchReport {
+  version: 1;
+  date: string;
+  machine: { node: string; cpus: number; cpuModel: string; platform: string };
+  options: BenchOptions;
+  commands: Record<string, string>;
+  profiles: readonly UpstreamProfile[];
+  measurements: Measurement[];
+  comparisons: Comparison[];
+  memory: MemoryRun | null;
+  goals: Goal[];
+  hotspots: ProfiledLoad[];
+}
+
+const n = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const signed = (x: number | null, d = 2): string => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
+const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+
+function resultsTable(r: BenchReport, profile: UpstreamProfile): string[] {
+  const lines = [
+    row(['mode', 'c', 'target', 'req/s', '× direct', '× peer', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'TTFB p50', 'added TTFB p50', 'errors']),
+    row(Array(13).fill('---')),
+  ];
+  for (const mode of MODES) {
+    for (const c of r.options.concurrencies) {
+      for (const target of ['direct', 'agentab', 'portkey'] as const) {
+        const m = find(r.measurements, profile.id, mode, c, target);
+        if (!m) continue;
+        const cmp = r.comparisons.find((x) => x.profile === profile.id && x.mode === mode && x.concurrency === c && x.target === target);
+        const vsPeer = target === 'agentab' ? agentabOverPeer(r.measurements, profile.id, mode, c) : null;
+        lines.push(
+          row([
+            mode, String(c), target, n(m.result.rps, 0), n(cmp?.throughputRatio, 2), n(vsPeer, 1),
+            n(m.result.total.p50, 2), n(m.result.total.p99, 2), signed(cmp?.addedP50 ?? null), signed(cmp?.addedP99 ?? null),
+            n(m.result.ttfb.p50, 2), signed(cmp?.addedTtfbP50 ?? null), String(m.result.errors),
+          ]),
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const out: string[] = [
+    '# Proxy overhead benchmark',
+    '',
+    `${r.date} · Node ${r.machine.node} · ${r.machine.cpus} CPUs (${r.machine.cpuModel}) · ${r.machine.platform}`,
+    '',
+    '## Targets (issue #2)',
+    '',
+    row(['target', 'goal', 'measured', 'verdict']),
+    row(['---', '---', '---', '---']),
+    ...r.goals.map((g) => row([g.name, g.target, g.measured, g.verdict === 'met' ? '**met**' : `**${g.verdict}**`])),
+    '',
+    'Closed loop, fixed concurrency, one keep-alive connection per in-flight request; latency is',
+    'client-side from sending the request to the first body byte (TTFB) and to the last byte',
+    '(p50/p99). "added" = gateway percentile − direct percentile at the same concurrency.',
+    'agentab writes its spend log throughout.',
+  ];
+  for (const p of r.profiles) {
+    if (!r.measurements.some((m) => m.profile === p.id)) continue;
+    out.push('', `## Upstream: ${p.label}`, '', ...resultsTable(r, p));
+  }
+  if (r.memory) {
+    const m = r.memory;
+    out.push(
+      '',
+      `## Memory: ${m.load.completed} requests through agentab (mixed stream/json, c=${m.concurrency}, ttft 0)`,
+      '',
+      row(['start MB', 'mid MB', 'end MB', 'peak MB', 'growth after 20 %', 'slope MB/min (all)', 'slope MB/min (after 20 %)', 'req/s', 'errors']),
+      row(Array(9).fill('---')),
+      row([n(m.rss?.startMb), n(m.rss?.midMb), n(m.rss?.endMb), n(m.rss?.peakMb), signed(m.rss?.steadyGrowthMb ?? null, 1), n(m.rss?.slopeMbPerMin, 2), n(m.rss?.steadySlopeMbPerMin, 2), n(m.load.rps, 0), String(m.load.errors)]),
+    );
+  }
+  for (const h of r.hotspots) {
+    out.push('', `## agentab CPU hotspots: ${h.scenario} (${n(h.rps, 0)} req/s under --cpu-prof, ${n(h.summary.idlePct, 0)} % idle)`, '');
+    out.push(row(['self %', 'function (file:line)']), row(['---', '---']));
+    for (const f of h.summary.functions) out.push(row([n(f.selfPct, 1), f.where]));
+    out.push('', row(['self %', 'file']), row(['---', '---']));
+    for (const f of h.summary.files.slice(0, 10)) out.push(row([n(f.selfPct, 1), f.where]));
+  }
+  out.push('', '## Commands', '', ...Object.entries(r.commands).map(([k, v]) => `- ${k}: \`${v}\``), '');
+  return out.join('\n');
+}
+
+export function writeReport(r: BenchReport, dir: string): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'proxy-latest.json');
+  const md = join(dir, 'proxy-latest.md');
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(md, renderMarkdown(r));
+  return { json, md };
+}

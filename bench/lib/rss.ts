@@ -1,0 +1,86 @@
+/**
+ * Samples a process's resident set size from /proc/<pid>/status (VmRSS) at a fixed interval,
+ * and summarises the series: start / middle / end and a least-squares slope.
+ */
+import { readFileSync } from 'node:fs';
+import { linearRegression } from 'simple-statistics';
+
+export interface RssSample {
+  /** Milliseconds since sampling started. */
+  tMs: number;
+  rssMb: number;
+}
+
+export interface RssSummary {
+  samples: number;
+  startMb: number;
+  midMb: number;
+  endMb: number;
+  peakMb: number;
+  /** Slope over the whole run, MB per minute. */
+  slopeMbPerMin: number;
+  /** Slope after the first 20 % of the run (past JIT warm-up and pool growth), MB per minute. */
+  steadySlopeMbPerMin: number;
+  /** RSS at the 20 % mark, MB: the baseline once warmed up. */
+  steadyStartMb: number;
+  /** RSS at the 20 % mark → end, MB. */
+  steadyGrowthMb: number;
+}
+
+/** VmRSS of `pid` in MB, or null when the process is gone or /proc is unavailable. */
+export function readRssMb(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export class RssSampler {
+  readonly samples: RssSample[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private t0 = 0;
+
+  constructor(private readonly pid: number, private readonly intervalMs = 1000) {}
+
+  start(): void {
+    this.t0 = performance.now();
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+  }
+
+  stop(): RssSample[] {
+    clearInterval(this.timer);
+    this.sample();
+    return this.samples;
+  }
+
+  private sample(): void {
+    const rssMb = readRssMb(this.pid);
+    if (rssMb !== null) this.samples.push({ tMs: performance.now() - this.t0, rssMb });
+  }
+}
+
+function slopePerMin(s: RssSample[]): number {
+  if (s.length < 2) return 0;
+  const { m } = linearRegression(s.map((x) => [x.tMs, x.rssMb]));
+  return m * 60_000;
+}
+
+export function summarizeRss(samples: RssSample[]): RssSummary | null {
+  if (samples.length === 0) return null;
+  const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))] as RssSample;
+  const steady = samples.slice(Math.floor(samples.length * 0.2));
+  return {
+    samples: samples.length,
+    startMb: at(0).rssMb,
+    midMb: at(0.5).rssMb,
+    endMb: at(1).rssMb,
+    peakMb: Math.max(...samples.map((s) => s.rssMb)),
+    slopeMbPerMin: slopePerMin(samples),
+    steadySlopeMbPerMin: slopePerMin(steady),
+    steadyStartMb: at(0.2).rssMb,
+    steadyGrowthMb: at(1).rssMb - at(0.2).rssMb,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The three things measured: the simulated upstream itself (direct), agentab's proxy in
+ * front of it, and the Portkey gateway (from npm) in front of it. Each is a child process.
+ */
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { firstLineUrl, freePort, startService, type Service } from './service.ts';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const AGENTAB_BIN = join(REPO_ROOT, 'bin', 'agentab.js');
+
+export type TargetName = 'direct' | 'agentab' | 'portkey';
+
+/** How the load generator reaches one target. */
+export interface Target {
+  name: TargetName;
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  model: string;
+}
+
+export interface SimSettings {
+  ttftMs: number;
+  tokensPerSecond: number;
+  answerTokens: number;
+}
+
+export function startSim(s: SimSettings): Promise<Service> {
+  const args = [
+    AGENTAB_BIN, 'sim', '--port', '0', '--host', '127.0.0.1', '--jitter', '0', '--log-level', 'warn',
+    '--ttft-ms', String(s.ttftMs),
+    '--tokens-per-second', String(s.tokensPerSecond),
+    '--answer-tokens', String(s.answerTokens),
+  ];
+  return startService({ name: 'agentab sim', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+}
+
+export interface AgentabOptions {
+  upstreamUrl: string;
+  dir: string;
+  spendLog: string;
+  /** Write a V8 CPU profile into this directory when the proxy exits. */
+  cpuProfDir?: string;
+}
+
+export function agentabConfigYaml(upstreamUrl: string): string {
+  return [
+    'model_list:',
+    '  - model_name: bench-model',
+    `    litellm_params: { model: openai/sim-model, api_base: ${upstreamUrl}/v1 }`,
+    '',
+  ].join('\n');
+}
+
+export function startAgentab(o: AgentabOptions): Promise<Service> {
+  const config = join(o.dir, 'agentab-bench.yaml');
+  writeFileSync(config, agentabConfigYaml(o.upstreamUrl));
+  const nodeFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const args = [
+    ...nodeFlags, AGENTAB_BIN, 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1',
+    '--spend-log', o.spendLog, '--log-level', 'warn',
+  ];
+  return startService({ name: 'agentab proxy', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+}
+
+/** Path of Portkey's node entry point (`npm run start:node` runs this file). */
+export function portkeyEntry(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@portkey-ai/gateway/package.json')), 'build', 'start-server.js');
+}
+
+/**
+ * Portkey takes only `--port=N` (no host flag, so it listens on all interfaces while the
+ * bench runs; traffic is still sent to 127.0.0.1 only) and prints "Ready" after a 1 s
+ * spinner. `--headless` skips its log UI routes.
+ */
+export async function startPortkey(): Promise<Service> {
+  const port = await freePort();
+  return startService({
+    name: 'portkey gateway',
+    command: process.execPath,
+    args: [portkeyEntry(), `--port=${port}`, '--headless'],
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_ENV: 'production' },
+    ready: (out) => (out.includes('Ready for connections') ? `http://127.0.0.1:${port}` : null),
+  });
+}
+
+export function directTarget(simUrl: string): Target {
+  return { name: 'direct', origin: simUrl, path: '/v1/chat/completions', headers: {}, model: 'sim-model' };
+}
+
+export function agentabTarget(proxyUrl: string): Target {
+  return { name: 'agentab', origin: proxyUrl, path: '/v1/chat/completions', headers: {}, model: 'bench-model' };
+}
+
+/** Portkey routes by headers: provider openai, custom host = the simulator. */
+export function portkeyTarget(portkeyUrl: string, simUrl: string): Target {
+  return {
+    name: 'portkey',
+    origin: portkeyUrl,
+    path: '/v1/chat/completions',
+    headers: {
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `${simUrl}/v1`,
+      authorization: 'Bearer sk-bench-not-a-real-key',
+    },
+    model: 'sim-model',
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * `agentab run-matrix [experiment]`: run an experiment's cells and record them.
+ * Thin: parses flags into spec overrides, calls the orchestrator, prints.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { processEnv } from '../config/env.ts';
+import { isInteractive } from '../config/experiment-env.ts';
+import { parseDurationMs } from '../config/experiment-duration.ts';
+import { loadExperiment } from '../config/experiment-loader.ts';
+import type { ExperimentSpec, LauncherKind, RunOrder, SpecOverrides } from '../config/experiment-types.ts';
+import { dryRun } from '../experiment/dry-run.ts';
+import { readManifest } from '../experiment/manifest.ts';
+import { runMatrix } from '../experiment/orchestrator.ts';
+import { renderPlan } from '../experiment/plan-render.ts';
+import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
+import { killAllLiveGroups } from '../experiment/run-process.ts';
+import { cellTable, groupTable } from '../experiment/summary-table.ts';
+import { createLogger, type Level } from '../util/log.ts';
+
+export interface MatrixFlags {
+  runners?: string;
+  conditions?: string;
+  tasks?: string;
+  reps?: string;
+  launcher?: string;
+  concurrency?: string;
+  seed?: string;
+  budgetUsd?: string;
+  budgetTokens?: string;
+  timeout?: string;
+  order?: string;
+  out: string;
+  resume?: string;
+  json?: boolean;
+  logLevel: Level;
+}
+
+const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+
+function num(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${flag}: expected a number, got "${v}"`);
+  return n;
+}
+
+export function overridesFromFlags(f: MatrixFlags): SpecOverrides {
+  const o: SpecOverrides = {};
+  const set = <K extends keyof SpecOverrides>(k: K, v: SpecOverrides[K] | undefined) => {
+    if (v !== undefined) o[k] = v;
+  };
+  set('runners', list(f.runners));
+  set('conditions', list(f.conditions));
+  set('tasks', list(f.tasks));
+  set('reps', num(f.reps, '--reps'));
+  set('concurrency', num(f.concurrency, '--concurrency'));
+  set('seed', num(f.seed, '--seed'));
+  set('budgetUsd', num(f.budgetUsd, '--budget-usd'));
+  set('budgetTokens', num(f.budgetTokens, '--budget-tokens'));
+  if (f.timeout !== undefined) {
+    const ms = parseDurationMs(f.timeout);
+    if (ms === undefined) throw new Error(`--timeout: not a duration: "${f.timeout}" (use seconds, or e.g. 90s, 5m)`);
+    o.timeoutMs = ms;
+  }
+  if (f.launcher !== undefined) {
+    if (!['local', 'container', 'gce'].includes(f.launcher)) throw new Error(`--launcher: expected local, container or gce, got "${f.launcher}"`);
+    o.launcher = f.launcher as LauncherKind;
+  }
+  if (f.order !== undefined) {
+    if (!['interleaved', 'sequential', 'random'].includes(f.order)) throw new Error(`--order: expected interleaved, sequential or random, got "${f.order}"`);
+    o.order = f.order as RunOrder;
+  }
+  return o;
+}
+
+/** experiments/pilot.yaml of the current directory, else the one shipped with agentab. */
+export function defaultExperimentPath(cwd: string): string {
+  const local = path.join(cwd, 'experiments', 'pilot.yaml');
+  return existsSync(local) ? local : fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
+}
+
+export function addMatrixOptions(cmd: Command): Command {
+  return cmd
+    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or claude, opencode, command)')
+    .option('--conditions <list>', 'conditions to run, comma-separated')
+    .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
+    .option('--reps <n>', 'repetitions of every runner × condition × task')
+    .option('--launcher <kind>', 'local | container | gce')
+    .option('--concurrency <n>', 'cells running at once')
+    .option('--seed <n>', 'seed of the run order')
+    .option('--order <order>', 'interleaved | sequential | random')
+    .option('--budget-usd <usd>', 'stop scheduling cells once this much is spent')
+    .option('--budget-tokens <n>', 'stop scheduling cells once this many tokens are used')
+    .option('--timeout <duration>', 'per-cell timeout, e.g. 300s or 5m (overrides the tasks\' own)')
+    .option('--out <dir>', 'results root', 'results')
+    .option('--json', 'print JSON instead of tables')
+    .option('--log-level <level>', 'debug | info | warn | error', 'warn');
+}
+
+export interface MatrixInput {
+  spec: ExperimentSpec;
+  overrides: SpecOverrides;
+  cwd: string;
+  resumeDir?: string;
+}
+
+/** Loads the spec: from the argument (default pilot), or for --resume from the run's manifest. */
+export async function loadMatrixInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
+  const cwd = process.cwd();
+  const cli = overridesFromFlags(flags);
+  if (flags.resume) {
+    const m = await readManifest(flags.resume);
+    const specFile = experiment ? path.resolve(cwd, experiment) : m.specFile;
+    if (!specFile) throw new Error(`${flags.resume}: the manifest names no spec file; give the experiment file as an argument`);
+    // the original selection, with flags given now on top (e.g. a higher --concurrency)
+    const overrides = { ...(m.overrides as SpecOverrides), ...cli };
+    return { spec: await loadExperiment(specFile, overrides, m.cwd), overrides, cwd: m.cwd, resumeDir: flags.resume };
+  }
+  const file = experiment ?? defaultExperimentPath(cwd);
+  return { spec: await loadExperiment(file, cli, cwd), overrides: cli, cwd };
+}
+
+export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promise<void> {
+  const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: JSON.parse(JSON.stringify(r.plan, (k, v) => (k === 'spec' ? undefined : v))), estimate: { ...r.estimate, perCell: undefined } }, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(renderPlan(r.plan, r.estimate) + '\n');
+  if (r.runDir) process.stdout.write(`\nplan written to ${r.runDir}/plan.json — run exactly this plan with: agentab run-matrix --resume ${r.runDir}\n`);
+}
+
+async function runCommand(experiment: string | undefined, flags: MatrixFlags & { dryRun?: boolean; keepWorkspaces?: boolean }): Promise<void> {
+  const input = await loadMatrixInput(experiment, flags);
+  if (flags.dryRun) return printDryRun(input, flags);
+
+  const tty = !flags.json && isInteractive();
+  const progress: ProgressSink = tty ? new BarProgress() : new PlainProgress((l) => process.stderr.write(l + '\n'));
+  const log = createLogger(flags.logLevel, (l) => progress.note(l));
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      progress.note(`${sig}: canceling running cells and flushing the spend log (press Ctrl-C again to force)`);
+      abort.abort();
+      return;
+    }
+    const n = killAllLiveGroups();
+    process.stderr.write(`\n${sig} again: killed ${n} running cell process group(s); exiting without waiting\n`);
+    process.exit(130);
+  };
+  const onExit = () => killAllLiveGroups();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', onExit);
+  try {
+    const r = await runMatrix({
+      spec: input.spec,
+      outRoot: flags.out,
+      resumeDir: input.resumeDir,
+      overrides: input.overrides,
+      cwd: input.cwd,
+      env: processEnv(),
+      log,
+      progress,
+      signal: abort.signal,
+      keepWorkspaces: flags.keepWorkspaces,
+    });
+    const counts: Record<string, number> = {};
+    for (const rec of r.records) counts[rec.outcome] = (counts[rec.outcome] ?? 0) + 1;
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ runId: r.runId, runDir: r.runDir, ran: r.ran, skipped: r.skipped, notStarted: r.notStarted, stoppedBy: r.stoppedBy, counts, records: r.records }, null, 2) + '\n');
+    } else {
+      const cost = r.records.reduce((a, x) => a + x.costUsd, 0);
+      process.stdout.write(`\n${cellTable(r.records)}\n\n${groupTable(r.records)}\n\n`);
+      process.stdout.write(
+        `${r.records.length}/${r.plan.cells.length} cells recorded (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}), ran ${r.ran} now, ${r.skipped} already recorded, ${fmtUsd(cost)}\n` +
+          (r.stoppedBy === 'budget' ? `stopped: the ${r.budgetReached ?? ''} budget is spent; ${r.notStarted} cells not started (resume with a larger --budget-usd)\n` : '') +
+          (r.stoppedBy === 'abort' ? `canceled; ${r.notStarted} cells not started\n` : '') +
+          `results in ${r.runDir}\n` +
+          (r.records.length < r.plan.cells.length || r.records.some((x) => x.outcome === 'canceled') ? `resume with: agentab run-matrix --resume ${r.runDir}\n` : '') +
+          `report with: agentab report ${r.runDir}\n`,
+      );
+    }
+    if (r.stoppedBy === 'abort') process.exitCode = 130;
+    else if (r.stoppedBy === 'budget') process.exitCode = 2;
+    else if (r.records.some((x) => x.outcome !== 'pass')) process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+  }
+}
+
+export function registerRunMatrixCommand(program: Command): void {
+  const cmd = program
+    .command('run-matrix')
+    .description('Run every runner × condition × task × rep of an experiment and record each cell (default experiment: experiments/pilot.yaml).')
+    .argument('[experiment]', 'experiment spec (YAML)');
+  addMatrixOptions(cmd)
+    .option('--resume <runDir>', 'continue a run: re-plan, skip cells already recorded, run the rest')
+    .option('--dry-run', 'print the plan, the commands and an estimate; write only the plan')
+    .option('--keep-workspaces', 'keep cell workspaces (default: deleted after each cell)')
+    .action(runCommand);
+}

@@ -1,0 +1,63 @@
+/**
+ * `--dry-run` / `agentab plan`: resolves the runners (a missing binary fails here), builds
+ * the plan and its estimate, and writes nothing but the plan: plan.json and a `planned`
+ * manifest in a new run directory, which `--resume <dir>` can then execute as is.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { cellBaseEnv } from '../config/experiment-env.ts';
+import type { Env } from '../config/env.ts';
+import type { ExperimentSpec, SpecOverrides } from '../config/experiment-types.ts';
+import type { ProxyConfig } from '../config/types.ts';
+import { costOf } from '../proxy/spend/prices.ts';
+import type { Cell } from './cell.ts';
+import { estimatePlan, loadHistory, type CellEstimate, type PlanEstimate } from './estimate.ts';
+import { newManifest, writeManifest } from './manifest.ts';
+import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts';
+import { buildRunProxyConfig } from './proxy-config.ts';
+import { writeFileAtomic } from './records-store.ts';
+import { experimentDir, newRunId, runPaths } from './run-dir.ts';
+import { probeRunners } from './runners/probe.ts';
+
+export interface DryRunOptions {
+  spec: ExperimentSpec;
+  outRoot: string;
+  env: Env;
+  overrides?: SpecOverrides;
+  cwd?: string;
+  /** Write plan.json + manifest (default true). */
+  write?: boolean;
+  runners?: Record<string, ResolvedRunner>;
+  runId?: string;
+}
+
+export interface DryRunResult {
+  plan: Plan;
+  estimate: PlanEstimate & { perCell: CellEstimate[] };
+  runDir?: string;
+}
+
+/** Prices an expected size with the deployment the cell's alias routes to first. */
+function pricer(config: ProxyConfig) {
+  return (cell: Cell, input: number, output: number): number => {
+    const d = config.deployments.find((x) => x.alias === cell.model);
+    if (!d) return 0;
+    return costOf({ input, output, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, d.model, d, d.provider);
+  };
+}
+
+export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
+  const runners = o.runners ?? (await probeRunners(o.spec.runners, cellBaseEnv(o.env)));
+  const plan = buildPlan(o.spec, runners);
+  const proxy = await buildRunProxyConfig(o.spec, o.env);
+  const expDir = experimentDir(path.resolve(o.outRoot), o.spec.name);
+  const history = await loadHistory(expDir);
+  const estimate = estimatePlan(plan.cells, o.spec.concurrency, history, pricer(proxy));
+  if (o.write === false) return { plan, estimate };
+  const runId = o.runId ?? newRunId();
+  const runDir = path.join(expDir, runId);
+  await mkdir(runDir, { recursive: true });
+  await writeFileAtomic(runPaths(runDir).plan, JSON.stringify({ ...planToJson(plan), estimate: { ...estimate, perCell: undefined } }, null, 2) + '\n');
+  await writeManifest(runDir, newManifest(plan, runId, { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy, status: 'planned' }));
+  return { plan, estimate, runDir };
+}

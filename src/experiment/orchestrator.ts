@@ -1,0 +1,224 @@
+/**
+ * run-matrix: plans an experiment, starts one proxy for the run (spend log in the run dir),
+ * runs the cells on a launcher with bounded concurrency in the planned order, and writes a
+ * RunRecord per cell as it finishes. Resumable: cells already recorded are skipped.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { cellBaseEnv } from '../config/experiment-env.ts';
+import type { Env } from '../config/env.ts';
+import type { ExperimentSpec, SpecOverrides } from '../config/experiment-types.ts';
+import type { ProxyConfig } from '../config/types.ts';
+import { startProxy, type RunningProxy } from '../proxy/index.ts';
+import type { SpendRecord } from '../proxy/spend/record.ts';
+import type { Logger } from '../util/log.ts';
+import { VERSION } from '../version.ts';
+import { Budget } from './budget.ts';
+import { buildRunRecord } from './build-record.ts';
+import type { Cell } from './cell.ts';
+import { createLauncher } from './launchers/registry.ts';
+import type { CellLauncher, CellResult, LaunchContext } from './launchers/types.ts';
+import { newManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
+import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts';
+import { silentProgress, type ProgressSink } from './progress.ts';
+import { buildRunProxyConfig } from './proxy-config.ts';
+import { RecordsLog, writeFileAtomic } from './records-store.ts';
+import { experimentDir, newRunId, runPaths } from './run-dir.ts';
+import type { RunRecord } from './run-record.ts';
+import { probeRunners } from './runners/probe.ts';
+import type { CellEndpoint } from './runners/types.ts';
+import { schedule } from './scheduler.ts';
+
+export interface RunMatrixOptions {
+  spec: ExperimentSpec;
+  /** Results root; a new run goes to <outRoot>/<experiment>/<runId>. */
+  outRoot: string;
+  /** Continue this run directory: cells already recorded are skipped. */
+  resumeDir?: string;
+  /** Recorded in the manifest so a resume re-plans the same matrix. */
+  overrides?: SpecOverrides;
+  cwd?: string;
+  env: Env;
+  log: Logger;
+  progress?: ProgressSink;
+  /** Injected launcher (tests); default from the spec's launcher kind. */
+  launcher?: CellLauncher;
+  /** Aborting cancels running cells (recorded as canceled) and starts no new ones. */
+  signal?: AbortSignal;
+  keepWorkspaces?: boolean;
+  /** Pre-resolved runners (skips probing). */
+  runners?: Record<string, ResolvedRunner>;
+  proxyHost?: string;
+  proxyPort?: number;
+  runId?: string;
+}
+
+export interface RunMatrixResult {
+  runId: string;
+  runDir: string;
+  plan: Plan;
+  /** Every record of the run directory, in plan order. */
+  records: RunRecord[];
+  ran: number;
+  skipped: number;
+  notStarted: number;
+  stoppedBy: 'done' | 'abort' | 'budget';
+  budgetReached?: 'usd' | 'tokens';
+}
+
+export function cellEndpoint(proxy: Pick<RunningProxy, 'cellToken'>, proxyUrl: string, cellId: string): CellEndpoint {
+  const base = `${proxyUrl}/cell/${cellId}`;
+  return { proxyUrl, anthropicBaseUrl: base, openaiBaseUrl: `${base}/v1`, token: proxy.cellToken(cellId) };
+}
+
+/** A result for a cell whose launcher threw: an infra failure, never a crash of the run. */
+function crashedResult(cell: Cell, e: unknown, startedAt: number): CellResult {
+  return {
+    cellId: cell.id,
+    host: 'unknown',
+    startedAt: new Date(startedAt).toISOString(),
+    wallMs: Date.now() - startedAt,
+    launchMs: null,
+    phaseMs: {},
+    runner: null,
+    check: null,
+    infraError: `launcher error: ${(e as Error).message ?? String(e)}`,
+    timedOut: false,
+    canceled: false,
+    report: null,
+    env: {},
+  };
+}
+
+export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
+  const { spec, log } = o;
+  const progress = o.progress ?? silentProgress;
+  const baseEnv = cellBaseEnv(o.env);
+  const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
+  const plan = buildPlan(spec, runners);
+  const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, o.env);
+
+  let runId: string;
+  let runDir: string;
+  let manifest: Manifest;
+  if (o.resumeDir) {
+    runDir = path.resolve(o.resumeDir);
+    manifest = await readManifest(runDir);
+    if (manifest.experiment !== spec.name) throw new Error(`${runDir} is a run of experiment "${manifest.experiment}", not "${spec.name}"`);
+    runId = manifest.runId;
+  } else {
+    runId = o.runId ?? newRunId();
+    runDir = path.join(experimentDir(path.resolve(o.outRoot), spec.name), runId);
+    manifest = newManifest(plan, runId, { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy: proxyConfig, status: 'running' });
+  }
+  await mkdir(runPaths(runDir).cells, { recursive: true });
+  await writeFileAtomic(runPaths(runDir).plan, JSON.stringify(planToJson(plan), null, 2) + '\n');
+
+  const records = await RecordsLog.open(runDir);
+  if (records.repaired) log.info('recovered records of cells finished before a crash', { count: records.repaired });
+  const isDone = (c: Cell) => {
+    const r = records.recorded.get(c.id);
+    return r !== undefined && r.outcome !== 'canceled';
+  };
+  const todo = plan.cells.filter((c) => !isDone(c));
+  const skipped = plan.cells.length - todo.length;
+
+  const session = { startedAt: new Date().toISOString(), ran: 0, status: 'running' as string, finishedAt: undefined as string | undefined };
+  manifest = { ...manifest, status: 'running', sessions: [...manifest.sessions, session] };
+  await writeManifest(runDir, manifest);
+
+  const budget = new Budget(spec.budget);
+  for (const r of records.recorded.values()) budget.add(r.costUsd, r.usage.input + r.usage.output);
+  let sessionTokens = 0;
+  let sessionCost = 0;
+
+  const proxy = await startProxy({ config: proxyConfig, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 0, spendLogPath: runPaths(runDir).spend, runId, log: log.child({ component: 'proxy' }) });
+  const spendByCell = new Map<string, SpendRecord[]>();
+  const offSpend = proxy.onSpend((rec) => {
+    if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
+    const tokens = rec.usage.input + rec.usage.output;
+    if (rec.endpoint === 'messages' || rec.endpoint === 'chat') {
+      budget.add(rec.costUsd, tokens);
+      sessionTokens += tokens;
+      sessionCost += rec.costUsd;
+      progress.spend(sessionTokens, sessionCost);
+    }
+  });
+
+  const launcher = o.launcher ?? createLauncher(spec.launcher);
+  const ctx: LaunchContext = {
+    plan,
+    runId,
+    runDir,
+    proxyUrl: proxy.url,
+    endpoint: (id, url = proxy.url) => cellEndpoint(proxy, url, id),
+    registerCell: (id, info) => proxy.registerCell(id, info),
+    baseEnv,
+    runners,
+    keepWorkspaces: o.keepWorkspaces ?? false,
+    log,
+  };
+
+  let outcome: Awaited<ReturnType<typeof schedule>> = { started: 0, notStarted: todo.length, stoppedBy: 'done' };
+  let failure: unknown;
+  try {
+    await launcher.prepare(ctx);
+    progress.start(plan.cells.length, skipped, spec.concurrency);
+    outcome = await schedule({
+      items: todo,
+      concurrency: spec.concurrency,
+      signal: o.signal,
+      canStart: () => budget.exhausted() === undefined,
+      run: async (cell) => {
+        const t0 = Date.now();
+        spendByCell.set(cell.id, []);
+        progress.cellStarted(cell);
+        const cellAbort = new AbortController();
+        const onAbort = () => cellAbort.abort();
+        if (o.signal?.aborted) cellAbort.abort();
+        o.signal?.addEventListener('abort', onAbort, { once: true });
+        let result: CellResult;
+        try {
+          result = await launcher.run(cell, cellAbort.signal);
+        } catch (e) {
+          result = crashedResult(cell, e, t0);
+        } finally {
+          o.signal?.removeEventListener('abort', onAbort);
+        }
+        await proxy.flush();
+        const rec = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION });
+        spendByCell.delete(cell.id);
+        await records.write(rec);
+        session.ran++;
+        await launcher.release?.(cell.id).catch((e: unknown) => log.warn('could not clean a cell workspace', { cell: cell.id, error: (e as Error).message }));
+        progress.cellFinished(cell, rec);
+      },
+    });
+  } catch (e) {
+    failure = e;
+    throw e;
+  } finally {
+    progress.stop();
+    offSpend();
+    await launcher.dispose().catch((e: unknown) => log.warn('launcher dispose failed', { error: (e as Error).message }));
+    await proxy.close(2000);
+    session.finishedAt = new Date().toISOString();
+    session.status = failure ? 'failed' : outcome.stoppedBy === 'abort' ? 'canceled' : outcome.stoppedBy === 'budget' ? 'budget' : 'complete';
+    const allDone = plan.cells.every(isDone);
+    manifest = { ...manifest, status: failure ? 'failed' : allDone ? 'complete' : (session.status as Manifest['status']) };
+    await writeManifest(runDir, manifest).catch((e: unknown) => log.warn('could not update the manifest', { error: (e as Error).message }));
+  }
+  const order = new Map(plan.cells.map((c, i) => [c.id, i]));
+  const all = [...records.recorded.values()].filter((r) => order.has(r.cell)).sort((a, b) => order.get(a.cell)! - order.get(b.cell)!);
+  return {
+    runId,
+    runDir,
+    plan,
+    records: all,
+    ran: session.ran,
+    skipped,
+    notStarted: outcome.notStarted,
+    stoppedBy: o.signal?.aborted && outcome.stoppedBy === 'done' && all.some((r) => r.outcome === 'canceled') ? 'abort' : outcome.stoppedBy,
+    budgetReached: budget.exhausted(),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * A self-contained HTML report: inline CSS, the plots as inline SVG rendered server-side by
+ * Vega, no scripts and no network references, so the file opens anywhere (also offline).
+ */
+import { methodNotes } from './explain.ts';
+import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
+import type { Report } from './model.ts';
+import { renderSvg, reportPlots } from './plots.ts';
+import { detailTable, latencyTable, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
+import { viewOf } from './view.ts';
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => ESC[ch] as string);
+
+const CSS = `
+body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;max-width:1180px;margin:2em auto;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+.meta{color:#555}table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #e2e2e2;padding:.25em .55em;vertical-align:top}th{background:#f6f6f6;text-align:left}
+td.r{text-align:right}td.b{font-weight:600}
+.v{display:inline-block;padding:0 .45em;border-radius:.6em;font-size:.85em;font-weight:600;margin-left:.3em}
+.v-improved{background:#d8f3dc;color:#1b5e20}.v-regressed{background:#fde0dc;color:#8e1b10}
+.v-no-change{background:#e3ecf7;color:#1f3b63}.v-inconclusive{background:#eee;color:#555}
+ul.verdicts{list-style:none;padding-left:0}ul.verdicts li{margin:.3em 0}
+figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.3em}details{margin:.6em 0}
+.plots{display:flex;flex-wrap:wrap;gap:1.2em}.notes li{margin:.3em 0}
+`;
+
+function verdictBadge(v: Cell['verdict']): string {
+  return v ? `<span class="v v-${v}">${escapeHtml(VERDICT_TEXT[v])}</span>` : '';
+}
+
+function table(t: Table): string {
+  const head = `<tr>${t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const rows = t.rows.map((row) => {
+    const tds = row.map((x, i) => {
+      const cls = [t.align[i] === 'r' ? 'r' : '', x.bold ? 'b' : ''].filter(Boolean).join(' ');
+      return `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(x.text)}${verdictBadge(x.verdict)}</td>`;
+    });
+    return `<tr>${tds.join('')}</tr>`;
+  });
+  return `<table>\n${head}\n${rows.join('\n')}\n</table>`;
+}
+
+export async function renderHtml(r: Report): Promise<string> {
+  const v = viewOf(r);
+  const o = r.options;
+  const plots = reportPlots(r);
+  const svgs: string[] = [];
+  for (const p of plots) svgs.push(await renderSvg(p)); // one at a time: Vega views are CPU-bound
+  const figure = (i: number): string => {
+    const p = plots[i];
+    return p ? `<figure id="${p.id}" class="plot"><figcaption>${escapeHtml(p.title)}</figcaption>\n${svgs[i]}\n</figure>` : '';
+  };
+  const byKind = (prefix: string): string => plots.map((p, i) => (p.id.startsWith(prefix) ? figure(i) : '')).join('\n');
+  const perRunner = (make: (runner: string) => Table): string =>
+    r.runners.map((runner) => (r.runners.length > 1 ? `<h3>runner ${escapeHtml(runner)}</h3>\n` : '') + table(make(runner))).join('\n');
+  const verdicts = verdictBlocks(v)
+    .map((b) => `<p>${escapeHtml(b.title)}:</p>\n<ul class="verdicts">\n${b.lines
+      .map((l) => `<li><b>${escapeHtml(l.metric)}</b>${verdictBadge(l.verdict)} ${escapeHtml(l.summary)} · ${escapeHtml(l.details.join(' · '))}</li>`)
+      .join('\n')}\n</ul>`)
+    .join('\n');
+  const latency = latencyTable(v);
+  const body = [
+    `<h1>agentab report: ${escapeHtml(r.experiment)}</h1>`,
+    `<p class="meta">${r.records.total} records from ${r.sources.length} source(s), runs ${escapeHtml(r.runIds.join(', '))}; ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics.<br>`,
+    `Baseline <code>${escapeHtml(o.baseline)}</code> · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.</p>`,
+    '<h2>Verdicts</h2>',
+    verdicts || '<p>No condition shares a task with the baseline; nothing to compare.</p>',
+    r.comparisons.length ? `<h2>Ratios per task</h2>\n<div class="plots">${byKind('forest-')}</div>` : '',
+    ...o.metrics.map((m) => `<h2>${escapeHtml(v.metric(m).label)}</h2>\n${perRunner((runner) => metricTable(v, runner, m))}\n${figure(plots.findIndex((p) => p.id === `strip-${m}`))}`),
+    `<h2>Success rate</h2>\n<p>Passing runs of those used, with Wilson ${formatPercent(o.confidence)} intervals; excluded runs in parentheses.</p>\n${perRunner((runner) => successTable(v, runner))}`,
+    latency ? `<h2>Call latency</h2>\n${table(latency)}\n${byKind('cdf-')}` : '',
+    `<h2>Cell details</h2>\n${o.metrics.map((m) => `<details><summary>${escapeHtml(v.metric(m).label)}</summary>\n${table(detailTable(v, m))}\n</details>`).join('\n')}`,
+    `<h2>Notes</h2>\n<ol class="notes">${methodNotes(r).map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ol>`,
+    r.notes.length ? `<ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ul>` : '',
+  ].filter(Boolean);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>agentab report: ${escapeHtml(r.experiment)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${body.join('\n')}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,184 @@
+/**
+ * The report's plots as Vega-Lite specs, compiled and rendered to SVG in Node (renderer
+ * "none", so no canvas or browser is needed): per-task strip/box plots of raw runs, a forest
+ * plot of per-task ratios with the geomean and the ±θ band, and per-call latency CDFs.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { createRng } from '../stats/prng.ts';
+import { quantileSorted } from '../stats/quantile.ts';
+import { band } from '../stats/verdict.ts';
+import type { MetricKind } from './metrics.ts';
+import type { MetricId } from './metrics.ts';
+import type { Report } from './model.ts';
+import { pooledLatencies, viewOf } from './view.ts';
+
+export interface Plot {
+  id: string;
+  title: string;
+  spec: TopLevelSpec;
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const CONFIG = { font: 'Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 11 } };
+const CDF_POINTS = 400;
+
+function unitScale(kind: MetricKind): { factor: number; unit: string } {
+  switch (kind) {
+    case 'duration':
+      return { factor: 1 / 1000, unit: 's' };
+    case 'usd':
+      return { factor: 1, unit: 'USD' };
+    case 'tokens':
+      return { factor: 1, unit: 'tokens' };
+    case 'count':
+      return { factor: 1, unit: 'count' };
+  }
+}
+
+function stripPlot(r: Report, m: MetricId): Plot {
+  const v = viewOf(r);
+  const def = v.metric(m);
+  const { factor, unit } = unitScale(def.kind);
+  const rng = createRng(r.options.seed, `jitter:${m}`); // deterministic jitter: same seed, same page
+  const values: Record<string, string | number>[] = [];
+  for (const c of r.cells) {
+    for (const x of c.metrics[m]?.samples ?? []) {
+      if (x === null) continue;
+      const row = { task: r.runners.length > 1 ? `${c.runner} · ${c.task}` : c.task, condition: c.condition, value: x * factor, jitter: rng.next() * 2 - 1 };
+      values.push(row);
+    }
+  }
+  const color = { field: 'condition', type: 'nominal', sort: r.conditions, legend: { orient: 'top', title: null } } as const;
+  const y = { field: 'condition', type: 'nominal', title: null, sort: r.conditions } as const;
+  const x = { field: 'value', type: 'quantitative', title: `${def.label} (${unit})`, scale: { zero: false } } as const;
+  return {
+    id: `strip-${m}`,
+    title: `${def.label}: every run, per task`,
+    spec: {
+      $schema: SCHEMA,
+      config: CONFIG,
+      data: { values },
+      facet: { row: { field: 'task', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
+      spec: {
+        width: 420,
+        height: { step: 26 },
+        layer: [
+          { mark: { type: 'boxplot', extent: 1.5, outliers: false, size: 16, opacity: 0.35 }, encoding: { y, x, color } },
+          {
+            mark: { type: 'point', filled: true, size: 26, opacity: 0.85 },
+            encoding: { y, x, color, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-1, 1], range: [-7, 7] } } },
+          },
+        ],
+      },
+      resolve: { scale: { x: 'independent' } },
+    },
+  };
+}
+
+function forestPlot(r: Report, m: MetricId): Plot {
+  const v = viewOf(r);
+  const def = v.metric(m);
+  const rows: Record<string, string | number>[] = [];
+  const finite: number[] = [];
+  const add = (label: string, condition: string, ratio: number | null, lo: number | null, hi: number | null, kind: string): void => {
+    if (ratio === null || ratio <= 0) return;
+    for (const x of [ratio, lo, hi]) if (x !== null && x > 0) finite.push(x);
+    rows.push({ label, condition, ratio, lo: lo ?? NaN, hi: hi ?? NaN, kind });
+  };
+  const prefix = (runner: string): string => (r.runners.length > 1 ? `${runner} · ` : '');
+  for (const c of r.comparisons) if (c.metric === m) add(prefix(c.runner) + c.task, c.condition, c.ratio, c.lo, c.hi, 'task');
+  for (const h of r.headlines) if (h.metric === m) add(`${prefix(h.runner)}geomean`, h.condition, h.ratio, h.lo, h.hi, 'geomean');
+  const [bLo, bHi] = band(r.options.threshold);
+  const dom: [number, number] = [Math.min(bLo, ...finite) / 1.05, Math.max(bHi, ...finite) * 1.05];
+  for (const row of rows) {
+    if (Number.isNaN(row.lo as number)) row.lo = dom[0];
+    if (Number.isNaN(row.hi as number)) row.hi = dom[1];
+  }
+  const order = [...new Set(rows.filter((x) => x.kind === 'task').map((x) => x.label as string)), ...new Set(rows.filter((x) => x.kind === 'geomean').map((x) => x.label as string))];
+  const xScale = { type: 'log', domain: dom, nice: false } as const;
+  const y = { field: 'label', type: 'nominal', title: null, sort: order } as const;
+  const yOffset = { field: 'condition', type: 'nominal', sort: r.conditions.slice(1) } as const;
+  const color = { field: 'condition', type: 'nominal', sort: r.conditions.slice(1), legend: { orient: 'top', title: null } } as const;
+  return {
+    id: `forest-${m}`,
+    title: `${def.label}: condition / baseline, ratio of medians with ${Math.round(r.options.confidence * 100)}% CI`,
+    spec: {
+      $schema: SCHEMA,
+      config: CONFIG,
+      width: 420,
+      height: { step: Math.max(16, 9 * r.conditions.length) },
+      layer: [
+        { data: { values: [{ lo: bLo, hi: bHi }] }, mark: { type: 'rect', color: '#e8f0e8' }, encoding: { x: { field: 'lo', type: 'quantitative', scale: xScale }, x2: { field: 'hi' } } },
+        { data: { values: [{ one: 1 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'one', type: 'quantitative' } } },
+        {
+          data: { values: rows },
+          layer: [
+            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, yOffset, color, x: { field: 'lo', type: 'quantitative', scale: xScale, title: 'ratio (log scale; shaded: ±θ)' }, x2: { field: 'hi' } } },
+            {
+              mark: { type: 'point', filled: true, size: 70 },
+              encoding: { y, yOffset, color, x: { field: 'ratio', type: 'quantitative' }, shape: { field: 'kind', type: 'nominal', scale: { domain: ['task', 'geomean'], range: ['circle', 'diamond'] }, legend: null } },
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+function cdfPlot(r: Report, runner: string): Plot {
+  const values: Record<string, string | number>[] = [];
+  for (const c of r.conditions) {
+    const xs = pooledLatencies(r, runner, c);
+    const n = xs.length;
+    if (n === 0) continue;
+    const k = Math.min(n, CDF_POINTS);
+    for (let i = 0; i < k; i++) {
+      const p = k === 1 ? 1 : i / (k - 1);
+      const latency = (n <= CDF_POINTS ? (xs[i] as number) : quantileSorted(xs, p)) / 1000;
+      values.push({ condition: c, latency: Math.max(latency, 1e-3), fraction: n <= CDF_POINTS ? (i + 1) / n : p });
+    }
+  }
+  return {
+    id: `cdf-${runner}`,
+    title: `per-call latency, cumulative distribution${r.runners.length > 1 ? ` (runner ${runner})` : ''}`,
+    spec: {
+      $schema: SCHEMA,
+      config: CONFIG,
+      width: 420,
+      height: 240,
+      data: { values },
+      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
+      encoding: {
+        x: { field: 'latency', type: 'quantitative', scale: { type: 'log' }, title: 'call duration (s, log scale)' },
+        y: { field: 'fraction', type: 'quantitative', title: 'fraction of calls', scale: { domain: [0, 1] } },
+        color: { field: 'condition', type: 'nominal', sort: r.conditions, legend: { orient: 'top', title: null } },
+      },
+    },
+  };
+}
+
+export function reportPlots(r: Report): Plot[] {
+  const plots: Plot[] = [];
+  if (r.comparisons.length > 0) for (const m of r.options.metrics) plots.push(forestPlot(r, m));
+  for (const m of r.options.metrics) plots.push(stripPlot(r, m));
+  for (const runner of r.runners) if (r.cells.some((c) => c.runner === runner && c.callLatenciesMs.length > 0)) plots.push(cdfPlot(r, runner));
+  return plots;
+}
+
+/** Make ids inside one SVG unique within the page (several SVGs are inlined side by side). */
+function scopeIds(svg: string, scope: string): string {
+  return svg
+    .replace(/\bid="([^"]+)"/g, `id="${scope}-$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#${scope}-$1)`)
+    .replace(/href="#([^"]+)"/g, `href="#${scope}-$1"`);
+}
+
+export async function renderSvg(plot: Plot): Promise<string> {
+  const view = new vega.View(vega.parse(compile(plot.spec).spec), { renderer: 'none' });
+  try {
+    return scopeIds(await view.toSVG(), plot.id);
+  } finally {
+    view.finalize();
+  }
+}
