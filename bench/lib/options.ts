@@ -12,6 +12,9 @@ export interface BenchOptions {
   maxRequests: number;
   warmupMs: number;
   warmupRequests: number;
+  /** Once per target and upstream profile, before any measurement: a mixed load at c=10. */
+  primeRequests: number;
+  primeMs: number;
   /** The memory run through agentab. */
   memoryRequests: number;
   memoryConcurrency: number;
@@ -30,6 +33,8 @@ export const USAGE = `usage: tsx bench/proxy.ts [flags]
   --max-requests N         request cap per measurement (default 50000)
   --warmup-ms N            warm-up time per target and scenario (default 500)
   --warmup-requests N      warm-up request cap (default 300)
+  --prime-requests N       mixed requests sent to each fresh target first (default 2000)
+  --prime-ms N             time cap of that (default 3000)
   --memory-requests N      requests in the memory run (default 100000; 0 = skip)
   --memory-concurrency N   concurrency of the memory run (default 50)
   --memory-max-ms N        time cap of the memory run (default 150000)
@@ -60,6 +65,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'max-requests': { type: 'string' },
       'warmup-ms': { type: 'string' },
       'warmup-requests': { type: 'string' },
+      'prime-requests': { type: 'string' },
+      'prime-ms': { type: 'string' },
       'memory-requests': { type: 'string' },
       'memory-concurrency': { type: 'string' },
       'memory-max-ms': { type: 'string' },
@@ -82,6 +89,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     maxRequests: num('max-requests', 50_000),
     warmupMs: num('warmup-ms', quick ? 300 : 500),
     warmupRequests: num('warmup-requests', 300),
+    primeRequests: num('prime-requests', quick ? 500 : 2000),
+    primeMs: num('prime-ms', quick ? 1000 : 3000),
     memoryRequests: num('memory-requests', quick ? 5_000 : 100_000),
     memoryConcurrency: num('memory-concurrency', 50),
     memoryMaxMs: num('memory-max-ms', 150_000),

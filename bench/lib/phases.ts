@@ -56,12 +56,30 @@ async function withUpstream<T>(ctx: PhaseContext, profile: UpstreamProfile, tag:
   }
 }
 
+/**
+ * A freshly started server is slow for its first few thousand requests (module loading,
+ * JIT, connection pools), more so on a busy 2-core machine; a mixed load first, then the
+ * per-scenario warm-up, keeps that out of the figures.
+ */
+async function prime(ctx: PhaseContext, t: Target): Promise<void> {
+  const o = ctx.opts;
+  if (o.primeRequests === 0 || o.primeMs === 0) return;
+  await runLoadProcess({
+    ...spec(t, 'mixed', 10, o),
+    maxRequests: o.primeRequests,
+    maxDurationMs: o.primeMs,
+    warmupRequests: 0,
+    warmupMaxDurationMs: 0,
+  });
+}
+
 /** Every profile × mode × concurrency × target; targets interleaved within each scenario. */
 export async function runGrid(ctx: PhaseContext, portkey: Service | null): Promise<Measurement[]> {
   const out: Measurement[] = [];
   for (const profile of PROFILES) {
     await withUpstream(ctx, profile, profile.id, undefined, async (sim, proxy) => {
       const targets = [directTarget(sim.url), agentabTarget(proxy.url), ...(portkey ? [portkeyTarget(portkey.url, sim.url)] : [])];
+      for (const t of targets) await prime(ctx, t);
       for (const mode of MODES) {
         for (const c of ctx.opts.concurrencies) {
           for (const t of targets) {
@@ -125,5 +143,3 @@ export async function runProfiles(ctx: PhaseContext): Promise<ProfiledLoad[]> {
   }
   return out;
 }
-
-export { MODES };

@@ -55,8 +55,8 @@ export async function loadHistory(experimentDir: string, excludeRunDir?: string)
       // an unreadable run directory does not stop planning
     }
   }
-  // infra and canceled cells say nothing about how long a cell takes
-  return out.filter((r) => r.outcome !== 'infra' && r.outcome !== 'canceled');
+  // infra, canceled and error cells (often cut short) say little about how long a cell takes
+  return out.filter((r) => r.outcome === 'pass' || r.outcome === 'fail' || r.outcome === 'timeout');
 }
 
 export function estimateCell(cell: Cell, history: readonly RunRecord[], costOfUsage?: (cell: Cell, input: number, output: number) => number): CellEstimate {

@@ -1,6 +1,8 @@
 /** Hand-written RunRecords for report tests: a record factory and a seeded lognormal experiment. */
 import type { RunRecord } from '../../src/experiment/run-record.ts';
+import { buildReport } from '../../src/report/analyze.ts';
 import { poolRecords, type LoadedRecords } from '../../src/report/load.ts';
+import type { Report } from '../../src/report/model.ts';
 import { createRng, type Rng } from '../../src/stats/prng.ts';
 
 export function record(p: Partial<RunRecord> & Pick<RunRecord, 'condition' | 'task' | 'rep'>): RunRecord {
@@ -90,4 +92,20 @@ export function synthRecords(o: {
 
 export function loaded(records: RunRecord[], path = 'fixture.jsonl'): LoadedRecords {
   return poolRecords([{ path, records }]);
+}
+
+let golden: Report | undefined;
+
+/** The report behind the golden Markdown: 3 conditions, 2 tasks, 6 reps, one infra run. Built once. */
+export function goldenReport(): Report {
+  if (golden) return golden;
+  const recs = synthRecords({
+    seed: 21,
+    tasks: [{ task: 'fix-bug', scale: 12_000 }, { task: 'add-test', scale: 45_000 }],
+    conditions: { baseline: 1, 'with-docs': 0.8, 'no-mcp': 1 },
+    reps: 6,
+  });
+  recs.push(record({ condition: 'no-mcp', task: 'add-test', rep: 6, outcome: 'infra', wallMs: 200, calls: 0 }));
+  golden = buildReport(loaded(recs), { seed: 3 });
+  return golden;
 }

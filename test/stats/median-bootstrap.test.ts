@@ -46,7 +46,7 @@ function fromTables(x: number[]): Map<number, number> {
 }
 
 describe('order-statistic median bootstrap', () => {
-  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+  for (const n of [1, 2, 3, 4, 5, 6]) {
     test(`n = ${n}: tables match exhaustive enumeration of all resamples`, () => {
       const x = Array.from({ length: n }, (_, i) => 10 ** i); // distinct averages identify (L, H)
       const exact = enumerate(x);

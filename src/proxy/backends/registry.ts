@@ -3,9 +3,12 @@ import type { Provider } from '../../config/types.ts';
 import type { BackendAdapter } from './types.ts';
 import { OpenAICompatibleBackend } from './openai-compatible/index.ts';
 import { SimBackend, type SimBackendOptions } from './sim/index.ts';
+import { AnthropicBackend } from './anthropic/index.ts';
+import { VertexBackend, type VertexBackendDeps } from './vertex/index.ts';
 
 export interface BackendRegistryDeps {
   sim?: SimBackendOptions;
+  vertex?: VertexBackendDeps;
   /** Replace a provider's backend (tests, custom providers). */
   overrides?: Partial<Record<Provider, BackendAdapter>>;
 }
@@ -30,8 +33,9 @@ export class BackendRegistry {
       case 'sim':
         return new SimBackend(this.deps.sim ?? {});
       case 'anthropic':
+        return new AnthropicBackend();
       case 'vertex_ai':
-        throw new Error(`backend ${provider} is not available in this build`);
+        return new VertexBackend(this.deps.vertex ?? {});
     }
   }
 

@@ -206,7 +206,7 @@ describe('decodeAnthropicRequest', () => {
   });
 
   test('invalid bodies are a 400 invalid_request ProxyError naming the problem', () => {
-    for (const body of [{}, { model: 'm', messages: 'nope' }, { model: 'm', messages: [{ role: 'system', content: 'x' }] }]) {
+    for (const body of [{}, { model: 'm', messages: 'nope' }, { model: 'm', messages: [{ role: 'bot', content: 'x' }] }]) {
       assert.throws(
         () => decodeAnthropicRequest(body),
         (e: unknown) => e instanceof ProxyError && e.kind === 'invalid_request' && e.status === 400,

@@ -43,9 +43,8 @@ describe('partsToAnthropicSse', () => {
         'message_delta', 'message_stop',
       ],
     );
-    const toolStart = fs[4]!.data as { content_block: unknown };
-    assert.deepEqual(toolStart.content_block, { type: 'tool_use', id: 'call_a', name: 'Bash', input: {} });
-    const delta = fs.at(-2)!.data as { delta: unknown; usage: Record<string, number> };
+    assert.deepEqual(fs[4]!.data.content_block, { type: 'tool_use', id: 'call_a', name: 'Bash', input: {} });
+    const delta = fs.at(-2)!.data;
     assert.deepEqual(delta.delta, { stop_reason: 'tool_use', stop_sequence: null });
     assert.deepEqual(delta.usage, { input_tokens: 200, output_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 300 });
   });
@@ -68,8 +67,8 @@ describe('partsToAnthropicSse', () => {
       .map((f) => (f.data.delta as { partial_json: string }).partial_json);
     assert.deepEqual(json, ['{"x"', ':1}']);
     // A tool call was emitted, so 'stop' is reported as tool_use.
-    const md = fs.find((f) => f.data.type === 'message_delta')!.data as { delta: { stop_reason: string } };
-    assert.equal(md.delta.stop_reason, 'tool_use');
+    const md = fs.find((f) => f.data.type === 'message_delta')!.data;
+    assert.equal(md.delta?.stop_reason, 'tool_use');
   });
 
   test('WIRE: message_start.usage.input_tokens is the real prompt size (from the part, else the counted fallback), never 0', async () => {
@@ -79,7 +78,7 @@ describe('partsToAnthropicSse', () => {
         { type: 'finish', reason: 'stop', usage: usage({ input: 1200, cacheRead: 1000, output: 2 }) },
       ]),
     );
-    const u1 = (fromPart[0]!.data.message as { usage: Record<string, number> }).usage;
+    const u1 = fromPart[0]!.data.message!.usage;
     assert.equal(u1.input_tokens, 200);
     assert.equal(u1.cache_read_input_tokens, 1000);
 
@@ -93,9 +92,9 @@ describe('partsToAnthropicSse', () => {
         { inputTokens: 777 },
       ),
     );
-    assert.equal((counted[0]!.data.message as { usage: Record<string, number> }).usage.input_tokens, 777);
-    const md = counted.find((f) => f.data.type === 'message_delta')!.data as { usage: Record<string, number> };
-    assert.equal(md.usage.input_tokens, 777, 'an upstream that never reported input keeps the counted size');
+    assert.equal(counted[0]!.data.message!.usage.input_tokens, 777);
+    const md = counted.find((f) => f.data.type === 'message_delta')!.data;
+    assert.equal(md.usage?.input_tokens, 777, 'an upstream that never reported input keeps the counted size');
   });
 
   test('WIRE: Anthropic input_tokens EXCLUDES cache reads and writes (canonical input − cacheRead − cacheWrite)', async () => {
@@ -105,8 +104,8 @@ describe('partsToAnthropicSse', () => {
         { type: 'finish', reason: 'stop', usage: usage({ input: 1000, cacheRead: 600, cacheWrite: 300, output: 5 }) },
       ]),
     );
-    const u = (fs.at(-2)!.data as { usage: Record<string, number> }).usage;
-    assert.equal(u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens, 1000);
+    const u = fs.at(-2)!.data.usage!;
+    assert.equal(u.input_tokens! + u.cache_read_input_tokens! + u.cache_creation_input_tokens!, 1000);
     assert.equal(u.input_tokens, 100);
   });
 
@@ -126,7 +125,7 @@ describe('partsToAnthropicSse', () => {
     const deltas = fs.filter((f) => f.data.type === 'content_block_delta').map((f) => f.data.delta);
     assert.deepEqual(deltas, [{ type: 'thinking_delta', thinking: 'hmm' }, { type: 'signature_delta', signature: 'SIG' }]);
     assert.deepEqual(fs[5]!.data.content_block, { type: 'redacted_thinking', data: 'opaque' });
-    assert.equal((fs.at(-2)!.data as { delta: { stop_reason: string } }).delta.stop_reason, 'max_tokens');
+    assert.equal(fs.at(-2)!.data.delta?.stop_reason, 'max_tokens');
   });
 
   test('stop sequences are reported as stop_sequence with the matched text', async () => {
@@ -136,7 +135,7 @@ describe('partsToAnthropicSse', () => {
         { type: 'finish', reason: 'stop', stopSequence: 'END', usage: usage({ input: 1 }) },
       ]),
     );
-    assert.deepEqual((fs.at(-2)!.data as { delta: unknown }).delta, { stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    assert.deepEqual(fs.at(-2)!.data.delta, { stop_reason: 'stop_sequence', stop_sequence: 'END' });
   });
 
   test('an error part becomes an `event: error` frame with the Anthropic error type, and ends the stream', async () => {
@@ -154,7 +153,7 @@ describe('partsToAnthropicSse', () => {
     const fs = assertAnthropicStream(await encode([{ type: 'message-start', id: 'x', model: 'm' }, { type: 'text-delta', index: 0, text: 'a' }]), {
       endsWithError: true,
     });
-    assert.equal((fs.at(-1)!.data as { error: { type: string } }).error.type, 'api_error');
+    assert.equal(fs.at(-1)!.data.error?.type, 'api_error');
   });
 
   test('an empty completion is message_start, message_delta, message_stop', async () => {

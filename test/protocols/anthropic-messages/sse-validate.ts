@@ -6,7 +6,15 @@
 import assert from 'node:assert/strict';
 import { frames, type SseFrame } from '../../backends/helpers/streams.ts';
 
-type Data = { type: string; index?: number; [k: string]: unknown };
+export interface Data {
+  type: string;
+  index?: number;
+  message?: { content: unknown[]; usage: Record<string, number>; [k: string]: unknown };
+  content_block?: Record<string, unknown>;
+  delta?: Record<string, unknown>;
+  usage?: Record<string, number>;
+  error?: { type: string; message: string };
+}
 
 export function assertAnthropicStream(sse: string, opts: { endsWithError?: boolean } = {}): Array<SseFrame & { data: Data }> {
   const fs = frames(sse) as Array<SseFrame & { data: Data }>;
@@ -25,7 +33,7 @@ export function assertAnthropicStream(sse: string, opts: { endsWithError?: boole
     switch (t) {
       case 'message_start': {
         assert.equal(phase, 'start');
-        const msg = f.data.message as { content: unknown[]; usage: Record<string, number> };
+        const msg = f.data.message!;
         assert.deepEqual(msg.content, []);
         assert.equal(typeof msg.usage.input_tokens, 'number');
         phase = 'blocks';
@@ -36,7 +44,7 @@ export function assertAnthropicStream(sse: string, opts: { endsWithError?: boole
         const i = f.data.index!;
         assert.ok(!open.has(i) && !closed.has(i), `block ${i} started twice`);
         assert.equal(open.size, 0, 'blocks do not interleave');
-        const cb = f.data.content_block as { type: string; input?: unknown };
+        const cb = f.data.content_block!;
         if (cb.type === 'tool_use') assert.deepEqual(cb.input, {}, 'tool_use starts with input {}');
         open.add(i);
         break;
@@ -51,7 +59,7 @@ export function assertAnthropicStream(sse: string, opts: { endsWithError?: boole
       case 'message_delta': {
         assert.equal(phase, 'blocks');
         assert.equal(open.size, 0, 'every block stopped before message_delta');
-        const stop = (f.data.delta as { stop_reason: string }).stop_reason;
+        const stop = String(f.data.delta?.stop_reason);
         assert.ok(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use'].includes(stop), `stop_reason ${stop}`);
         phase = 'delta';
         break;

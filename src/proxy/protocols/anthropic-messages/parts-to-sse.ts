@@ -50,7 +50,7 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
     usage.input = input;
     send('message_start', {
       message: {
-        id: messageId(id || 'agentab'),
+        id: messageId(id),
         type: 'message',
         role: 'assistant',
         model: opts.model || model || '',

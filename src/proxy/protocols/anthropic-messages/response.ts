@@ -1,4 +1,5 @@
 /** Anthropic Messages response body ⇄ CanonicalResponse (non-streaming calls). */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ProxyError } from '../../errors.ts';
 import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
@@ -73,5 +74,8 @@ export function encodeAnthropicResponse(res: CanonicalResponse, model: string): 
 /** Anthropic message ids look like `msg_…`; keep upstream ids, prefixed when foreign. */
 export function messageId(id: string): string {
   if (id.startsWith('msg_')) return id;
-  return `msg_${id.replace(/[^a-zA-Z0-9_-]/g, '') || 'agentab'}`;
+  const clean = id.replace(/[^a-zA-Z0-9_-]/g, '');
+  // Claude Code merges assistant messages that share an id into one turn, so an upstream
+  // that gives none (Gemini without responseId) must still get a unique id per response.
+  return `msg_${clean || randomBytes(12).toString('hex')}`;
 }

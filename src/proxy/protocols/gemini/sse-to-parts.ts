@@ -8,7 +8,7 @@
  * when the upstream closes; after a functionCall the finish is tool_use even though Gemini
  * says STOP.
  */
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../../errors.ts';
 import type { StreamPart } from '../../canonical.ts';
 import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
@@ -94,7 +94,8 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
       responseId = chunk.responseId;
       emit({
         type: 'message-start',
-        id: chunk.responseId ?? `gemini_${createHash('sha256').update(msg.data).digest('hex').slice(0, 16)}`,
+        // Without a responseId, a fresh id: clients (Claude Code) merge turns that share a message id.
+        id: chunk.responseId ?? `gemini_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
         model: chunk.modelVersion ?? opts.model ?? '',
         ...(chunk.usageMetadata ? { usage: fromGeminiUsage(chunk.usageMetadata) } : {}),
       });

@@ -1,0 +1,87 @@
+/**
+ * Proxy overhead benchmark (issue #2): load at fixed concurrency against `agentab sim` as the
+ * upstream, measured in one run directly, through agentab (spend log on) and through the
+ * Portkey gateway from npm; then a long memory run through agentab. Prints a Markdown report
+ * and writes it with the raw figures to bench/results/proxy-latest.{md,json}.
+ *
+ *   npm run bench:proxy                 # full run, ~4–5 minutes on 2 cores
+ *   npm run bench:proxy -- --quick      # short measurements, 5k-request memory run
+ *   npm run bench:proxy -- --profile    # also list agentab's CPU hotspots
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../src/util/log.ts';
+import { checkGoals } from './lib/goals.ts';
+import { parseOptions, USAGE } from './lib/options.ts';
+import { runGrid, runMemory, runProfiles, type PhaseContext } from './lib/phases.ts';
+import { renderMarkdown, writeReport, type BenchReport } from './lib/report.ts';
+import { compare, PROFILES } from './lib/scenarios.ts';
+import type { Service } from './lib/service.ts';
+import { startPortkey } from './lib/targets.ts';
+
+async function main(argv: string[]): Promise<void> {
+  const parsed = parseOptions(argv);
+  if (parsed === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const opts = parsed;
+  const log = createLogger('info');
+  const dir = mkdtempSync(join(tmpdir(), 'agentab-bench-'));
+  const running = new Set<Service>();
+  const ctx: PhaseContext = {
+    opts,
+    dir,
+    log,
+    commands: { bench: `npx tsx bench/proxy.ts ${argv.join(' ')}`.trim() },
+    track: (s) => (running.add(s), s),
+  };
+  const stopAll = async () => {
+    await Promise.all([...running].map((s) => s.stop(5000)));
+  };
+  // Ctrl-C: stop our children (by pid) before exiting, so no server is left listening.
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = performance.now();
+  try {
+    let portkey: Service | null = null;
+    if (opts.peer) {
+      portkey = ctx.track(await startPortkey());
+      ctx.commands['portkey'] = portkey.commandLine;
+    }
+    const measurements = await runGrid(ctx, portkey);
+    await portkey?.stop();
+    const memory = opts.memoryRequests > 0 ? await runMemory(ctx) : null;
+    const hotspots = opts.profile ? await runProfiles(ctx) : [];
+    const report: BenchReport = {
+      version: 1,
+      date: new Date().toISOString(),
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: platform() },
+      options: opts,
+      commands: ctx.commands,
+      profiles: PROFILES,
+      measurements,
+      comparisons: compare(measurements),
+      memory,
+      goals: checkGoals(measurements, memory?.rss ?? null, memory?.load.completed ?? 0),
+      hotspots,
+    };
+    process.stdout.write(renderMarkdown(report) + '\n');
+    const files = writeReport(report, opts.outDir);
+    log.info(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`, files);
+  } finally {
+    await stopAll();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`bench/proxy: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

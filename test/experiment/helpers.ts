@@ -1,0 +1,56 @@
+/** Test helpers: temporary experiments with the `command` runner, and small fixtures. */
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CALL_PROXY = fileURLToPath(new URL('./fixtures/call-proxy.mjs', import.meta.url));
+
+export function tempDir(prefix = 'agentab-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface TempExperiment {
+  dir: string;
+  spec: string;
+  out: string;
+}
+
+/**
+ * Writes an experiment dir: `experiment.yaml` (the given YAML body) and task files
+ * `tasks/<id>.yaml` (given YAML bodies, `id:` added).
+ */
+export function writeExperiment(specYaml: string, tasks: Record<string, string>): TempExperiment {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, 'tasks'));
+  for (const [id, body] of Object.entries(tasks)) writeFileSync(path.join(dir, 'tasks', `${id}.yaml`), `id: ${id}\n${body}`);
+  const spec = path.join(dir, 'experiment.yaml');
+  writeFileSync(spec, specYaml);
+  return { dir, spec, out: path.join(dir, 'results') };
+}
+
+/** A fast simulator proxy block for experiment YAML. */
+export const FAST_SIM_PROXY = `proxy:
+  model_list:
+    - model_name: shared-model
+      litellm_params:
+        model: sim/sim-default
+        input_cost_per_token: 0.000001
+        output_cost_per_token: 0.000002
+        sim: { seed: 1, ttft_ms: 1, ttft_ms_per_1k_tokens: 0, tokens_per_second: 100000, jitter: 0 }
+`;
+
+/** Whether a process with this pid exists (and is not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
