@@ -40,7 +40,12 @@ describe('AnthropicBackend', () => {
     const n = up.requests.length;
     const body = { model: 'shared-model', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }], context_management: { x: 1 } };
     const raw = await backend.passthrough(
-      { dialect: 'anthropic', body, headers: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'claude-code-20250219,some-future-beta-2099-01-01' } },
+      {
+        dialect: 'anthropic',
+        body,
+        // Client credentials must never travel upstream, even if a caller forgot to strip them.
+        headers: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'claude-code-20250219,some-future-beta-2099-01-01', 'x-api-key': 'client-key', authorization: 'Bearer client-token' },
+      },
       callOptions(dep({ extraHeaders: { 'x-extra': 'e' } })),
     );
     assert.equal(raw.status, 200);

@@ -60,6 +60,16 @@ describe('geminiSseToParts', () => {
     assert.equal(res.finish, 'tool_use');
   });
 
+  test('without a responseId, two identical answers (e.g. the same `ls` on two turns) still get distinct message and tool-call ids', async () => {
+    const text = 'data: {"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"Bash","args":{"command":"ls"}}}]},"finishReason":"STOP"}]}\n\n';
+    const turn = async () => decodeAll(new TextEncoder().encode(text), geminiSseToParts());
+    const [a, b] = [await turn(), await turn()];
+    const idOf = (ps: StreamPart[], type: 'message-start' | 'tool-call-start') => (ps.find((p) => p.type === type) as { id: string }).id;
+    assert.notEqual(idOf(a, 'message-start'), idOf(b, 'message-start'));
+    assert.notEqual(idOf(a, 'tool-call-start'), idOf(b, 'tool-call-start'));
+    assert.match(idOf(a, 'tool-call-start'), /^[A-Za-z0-9_-]+$/);
+  });
+
   test('an error object mid-stream becomes one retryable error part and ends the parts', async () => {
     const parts = await decodeAll(fixture('gemini', 'error-mid-stream.chunks'), geminiSseToParts());
     const last = parts.at(-1) as Extract<StreamPart, { type: 'error' }>;

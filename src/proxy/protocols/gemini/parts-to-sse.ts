@@ -60,7 +60,7 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
           calls.delete(p.index);
           c.enqueue(
             content({
-              functionCall: { name: call.name, args: call.args ? (JSON.parse(call.args) as unknown) : {} },
+              functionCall: { name: call.name, args: parseArgs(call.args) },
               ...(call.signature ? { thoughtSignature: call.signature } : {}),
             }),
           );
@@ -91,4 +91,13 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
       }
     },
   });
+}
+
+function parseArgs(json: string): unknown {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return { _raw: json };
+  }
 }

@@ -1,4 +1,5 @@
 /** Gemini `generateContent` answer ⇄ CanonicalResponse (non-streaming calls, and fakes in tests). */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ProxyError } from '../../errors.ts';
 import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
@@ -22,16 +23,16 @@ export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {
   const candidate = r.candidates?.[0];
   const content: AssistantPart[] = [];
   let calls = 0;
+  // As in the stream decoder: a fresh id when Gemini gives none; it seeds the tool-call ids.
+  const id = r.responseId ?? `gemini_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
   for (const p of candidate?.content?.parts ?? []) {
     const last = content.at(-1);
     if (p.functionCall) {
       const args = p.functionCall.args ?? {};
       const sig = p.thoughtSignature;
-      const id = p.functionCall.id
-        ? withSignature(p.functionCall.id, sig)
-        : geminiToolCallId(r.responseId ?? JSON.stringify([p.functionCall.name, args]), calls, sig);
+      const callId = p.functionCall.id ? withSignature(p.functionCall.id, sig) : geminiToolCallId(id, calls, sig);
       calls++;
-      content.push({ type: 'tool-call', id, name: p.functionCall.name, args, ...(sig ? { signature: sig } : {}) });
+      content.push({ type: 'tool-call', id: callId, name: p.functionCall.name, args, ...(sig ? { signature: sig } : {}) });
     } else if (typeof p.text === 'string' && p.thought) {
       if (last?.type === 'reasoning') {
         last.text += p.text;
@@ -44,7 +45,7 @@ export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {
   }
   const reason = r.promptFeedback?.blockReason ? 'SAFETY' : candidate?.finishReason;
   return {
-    id: r.responseId ?? '',
+    id,
     model: r.modelVersion ?? opts.model ?? '',
     content,
     finish: fromGeminiFinishReason(reason, calls > 0),

@@ -31,7 +31,8 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
   let nextIndex = 0;
   let open: { index: number; kind: 'text' | 'reasoning' } | undefined;
   let toolCalls = 0;
-  let responseId: string | undefined;
+  /** The message id: the responseId, else a fresh one; it also seeds the tool-call ids, so they are unique per response. */
+  let messageId = '';
   let finishReason: string | undefined;
   let usage: GeminiUsage | undefined;
   let usageKey = '';
@@ -56,7 +57,7 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
       const signature = p.thoughtSignature;
       const id = p.functionCall.id
         ? withSignature(p.functionCall.id, signature)
-        : geminiToolCallId(responseId ?? JSON.stringify([p.functionCall.name, args]), toolCalls, signature);
+        : geminiToolCallId(messageId, toolCalls, signature);
       toolCalls++;
       emit({ type: 'tool-call-start', index, id, name: p.functionCall.name, ...(signature ? { signature } : {}) });
       emit({ type: 'tool-call-delta', index, argsJson: JSON.stringify(args) });
@@ -91,11 +92,11 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
     }
     if (!started) {
       started = true;
-      responseId = chunk.responseId;
+      // Without a responseId, a fresh id: clients (Claude Code) merge turns that share a message id.
+      messageId = chunk.responseId ?? `gemini_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
       emit({
         type: 'message-start',
-        // Without a responseId, a fresh id: clients (Claude Code) merge turns that share a message id.
-        id: chunk.responseId ?? `gemini_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+        id: messageId,
         model: chunk.modelVersion ?? opts.model ?? '',
         ...(chunk.usageMetadata ? { usage: fromGeminiUsage(chunk.usageMetadata) } : {}),
       });

@@ -1,0 +1,56 @@
+/**
+ * Smoke test of bench/proxy.ts: with tiny counts it runs end to end (sim, agentab, Portkey,
+ * load generator, memory run), prints its tables and writes the JSON and Markdown reports.
+ * No timing is asserted: only that every target answered and the report is complete.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface Report {
+  measurements: { target: string; profile: string; mode: string; concurrency: number; result: { completed: number; errors: number } }[];
+  goals: { name: string; verdict: string }[];
+  memory: { load: { completed: number; errors: number }; rss: { samples: number } | null } | null;
+}
+
+test('bench/proxy.ts runs with tiny counts and reports every target', { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'agentab-bench-test-'));
+  try {
+    const args = [
+      '--import', 'tsx', 'bench/proxy.ts', '--quick', '--concurrency', '2', '--duration-ms', '150', '--max-requests', '20',
+      '--warmup-ms', '50', '--warmup-requests', '4', '--prime-requests', '0', '--memory-requests', '40',
+      '--memory-concurrency', '2', '--out', out,
+    ];
+    const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 4 << 20 });
+    assert.match(stdout, /^# Proxy overhead benchmark/m);
+    assert.match(stdout, /^\| target \| goal \| measured \| verdict \|$/m);
+    for (const target of ['direct', 'agentab', 'portkey']) {
+      assert.match(stdout, new RegExp(`^\\| stream \\| 2 \\| ${target} \\|`, 'm'), `a streaming row for ${target}`);
+      assert.match(stdout, new RegExp(`^\\| json \\| 2 \\| ${target} \\|`, 'm'), `a json row for ${target}`);
+    }
+
+    const report = JSON.parse(readFileSync(join(out, 'proxy-latest.json'), 'utf8')) as Report;
+    // 2 upstream profiles × 2 modes × 1 concurrency × 3 targets
+    assert.equal(report.measurements.length, 12);
+    for (const m of report.measurements) {
+      const what = `${m.profile} ${m.mode} ${m.target}`;
+      assert.ok(m.result.completed > 0, `${what} completed requests`);
+      assert.equal(m.result.errors, 0, `${what} had no errors`);
+    }
+    assert.deepEqual(report.goals.map((g) => g.name).length, 4);
+    for (const g of report.goals) assert.ok(['met', 'not met', 'not measured'].includes(g.verdict), g.verdict);
+    assert.equal(report.memory?.load.completed, 40);
+    assert.equal(report.memory?.load.errors, 0);
+    assert.ok((report.memory?.rss?.samples ?? 0) >= 2, 'RSS sampled at least at start and end');
+    assert.equal(readFileSync(join(out, 'proxy-latest.md'), 'utf8').split('\n')[0], '# Proxy overhead benchmark');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
