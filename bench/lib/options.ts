@@ -2,10 +2,13 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { PROFILES, type ProfileId } from './scenarios.ts';
 import { REPO_ROOT } from './targets.ts';
 
 export interface BenchOptions {
   quick: boolean;
+  /** Which upstream profiles to measure (see scenarios.ts). */
+  upstreams: ProfileId[];
   concurrencies: number[];
   /** Per measurement: time cap and request cap. */
   durationMs: number;
@@ -28,6 +31,8 @@ export interface BenchOptions {
 
 export const USAGE = `usage: tsx bench/proxy.ts [flags]
   --quick                  short runs (1.5 s per measurement, 5k-request memory run)
+  --upstreams latency,throughput
+                           upstream profiles: ttft 20 ms / no delay (default both)
   --concurrency 1,10,100   concurrency levels
   --duration-ms N          time cap per measurement (default 3000)
   --max-requests N         request cap per measurement (default 50000)
@@ -43,15 +48,26 @@ export const USAGE = `usage: tsx bench/proxy.ts [flags]
   --profile-ms N           length of each profiled load (default 4000)
   --out DIR                where proxy-latest.{json,md} go (default bench/results)`;
 
+/** The first issue's message, which names the flag and the value received. */
+function check<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(r.error.issues[0]?.message ?? r.error.message);
+  return r.data;
+}
+
 const positiveInt = (flag: string) =>
   z.coerce.number({ error: `${flag}: expected a number` }).int(`${flag}: expected an integer`).nonnegative(`${flag}: must be ≥ 0`);
 
 const concurrencyList = z
   .string()
-  .transform((s) => s.split(',').map((x) => Number(x.trim())))
-  .refine((xs) => xs.length > 0 && xs.every((x) => Number.isInteger(x) && x > 0), {
-    error: (iss) => `--concurrency: expected positive integers separated by commas, got "${String(iss.input)}"`,
-  });
+  .regex(/^\s*[1-9]\d*(\s*,\s*[1-9]\d*)*\s*$/, { error: (iss) => `--concurrency: expected positive integers separated by commas, got "${String(iss.input)}"` })
+  .transform((s) => s.split(',').map((x) => Number(x.trim())));
+
+const PROFILE_IDS = PROFILES.map((p) => p.id);
+const upstreamList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .pipe(z.array(z.enum(PROFILE_IDS as [ProfileId, ...ProfileId[]], { error: (iss) => `--upstreams: expected ${PROFILE_IDS.join(' or ')}, got "${String(iss.input)}"` })).min(1));
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -60,6 +76,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     options: {
       help: { type: 'boolean', short: 'h' },
       quick: { type: 'boolean' },
+      upstreams: { type: 'string' },
       concurrency: { type: 'string' },
       'duration-ms': { type: 'string' },
       'max-requests': { type: 'string' },
@@ -80,11 +97,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const quick = values.quick ?? false;
   const num = (flag: keyof typeof values, dflt: number): number => {
     const v = values[flag];
-    return typeof v === 'string' ? positiveInt(`--${flag}`).parse(v) : dflt;
+    return typeof v === 'string' ? check(positiveInt(`--${flag}`), v) : dflt;
   };
   const o: BenchOptions = {
     quick,
-    concurrencies: values.concurrency ? concurrencyList.parse(values.concurrency) : [1, 10, 100],
+    upstreams: values.upstreams ? check(upstreamList, values.upstreams) : PROFILES.map((p) => p.id),
+    concurrencies: values.concurrency ? check(concurrencyList, values.concurrency) : [1, 10, 100],
     durationMs: num('duration-ms', quick ? 1500 : 3000),
     maxRequests: num('max-requests', 50_000),
     warmupMs: num('warmup-ms', quick ? 300 : 500),

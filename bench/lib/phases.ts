@@ -76,7 +76,7 @@ async function prime(ctx: PhaseContext, t: Target): Promise<void> {
 /** Every profile × mode × concurrency × target; targets interleaved within each scenario. */
 export async function runGrid(ctx: PhaseContext, portkey: Service | null): Promise<Measurement[]> {
   const out: Measurement[] = [];
-  for (const profile of PROFILES) {
+  for (const profile of PROFILES.filter((p) => ctx.opts.upstreams.includes(p.id))) {
     await withUpstream(ctx, profile, profile.id, undefined, async (sim, proxy) => {
       const targets = [directTarget(sim.url), agentabTarget(proxy.url), ...(portkey ? [portkeyTarget(portkey.url, sim.url)] : [])];
       for (const t of targets) await prime(ctx, t);

@@ -7,23 +7,11 @@ import type { RunRecord } from '../experiment/run-record.ts';
 import { benjaminiHochberg, holm } from '../stats/p-adjust.ts';
 import { decideVerdict } from '../stats/verdict.ts';
 import { cellStats } from './cells.ts';
-import { compareCondition, type ComparisonDraft, type HeadlineDraft, type TaskArms } from './compare.ts';
+import { compareRunner, type ComparisonDraft, type HeadlineDraft } from './compare.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
 import { REPORT_FORMAT, REPORT_VERSION, type Comparison, type Headline, type Report, type ReportOptions } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
-
-function armsByRunner(groups: readonly Group[], runner: string, baseline: string, condition: string): TaskArms[] {
-  const base = new Map<string, Group>();
-  for (const g of groups) if (g.runner === runner && g.condition === baseline) base.set(g.task, g);
-  const out: TaskArms[] = [];
-  for (const g of groups) {
-    if (g.runner !== runner || g.condition !== condition) continue;
-    const b = base.get(g.task);
-    if (b) out.push({ task: g.task, base: b, cond: g });
-  }
-  return out;
-}
 
 function strip<T extends { interval: unknown }>(d: T): Omit<T, 'interval'> {
   const { interval: _ignored, ...rest } = d;
@@ -77,24 +65,21 @@ export function buildReport(loaded: LoadedRecords, input: ReportOptionsInput = {
   const compDrafts: ComparisonDraft[] = [];
   const headDrafts: HeadlineDraft[] = [];
   for (const runner of grouped.runners) {
-    for (const condition of conditions.slice(1)) {
-      const arms = armsByRunner(grouped.groups, runner, opt.baseline, condition);
-      const hasCond = grouped.groups.some((g) => g.runner === runner && g.condition === condition);
-      if (hasCond && arms.length === 0) notes.push(`${runner}/${condition}: no task has a ${opt.baseline} arm for this runner; not compared`);
-      for (const g of grouped.groups) {
-        if (g.runner === runner && g.condition === condition && !arms.some((a) => a.task === g.task)) {
-          notes.push(`${runner}/${condition}/${g.task}: no ${opt.baseline} runs for this task; not compared`);
-        }
-      }
-      if (arms.length === 0) continue;
-      opt.metrics.forEach((metric, metricIndex) => {
-        const r = compareCondition({ runner, condition, metric, metricIndex, arms, options: opt });
-        compDrafts.push(...r.comparisons);
-        if (r.headline) headDrafts.push(r.headline);
-        notes.push(...r.notes);
-      });
+    const groups = grouped.groups.filter((g) => g.runner === runner);
+    const baseTasks = new Set(groups.filter((g) => g.condition === opt.baseline).map((g) => g.task));
+    for (const g of groups) {
+      if (g.condition !== opt.baseline && !baseTasks.has(g.task)) notes.push(`${runner}/${g.condition}/${g.task}: no ${opt.baseline} runs for this task; not compared`);
     }
+    const r = compareRunner({ runner, groups, conditions, options: opt });
+    compDrafts.push(...r.comparisons);
+    headDrafts.push(...r.headlines);
+    notes.push(...r.notes);
   }
+  // Present comparisons as runner › condition › metric › task, whatever order they were computed in.
+  const rank = (list: readonly string[], x: string): number => list.indexOf(x);
+  compDrafts.sort((a, b) =>
+    rank(grouped.runners, a.runner) - rank(grouped.runners, b.runner) || rank(conditions, a.condition) - rank(conditions, b.condition) ||
+    rank(opt.metrics, a.metric) - rank(opt.metrics, b.metric) || rank(grouped.tasks, a.task) - rank(grouped.tasks, b.task));
   const count = (o: 'infra' | 'canceled'): number => records.reduce((n, r) => n + (r.outcome === o ? 1 : 0), 0);
   const infra = count('infra');
   const canceled = count('canceled');

@@ -1,42 +1,55 @@
 /**
- * One condition against the baseline on one metric: a comparison per task (ratio of medians,
- * bootstrap CI, rank test, detectable ratio) and the across-task headline (geometric mean of
- * the per-task ratios). The headline's stratified bootstrap reuses the per-task replicates:
- * each task's replicates come from its own streams, so replicate b summed over tasks is a
- * resample drawn within every task × arm independently — runs of different tasks are never
+ * Every condition against the baseline for one runner: a comparison per task × metric (ratio
+ * of medians, bootstrap CI, rank test, detectable ratio) and per condition × metric the
+ * across-task headline (geometric mean of the per-task ratios).
+ *
+ * Tasks are the outer loop. Each arm's bootstrap median positions are drawn once from the
+ * arm's own seeded stream and reused for every metric and every comparison the arm is in (they
+ * depend on n only), and are dropped when the task is done. The headline's stratified bootstrap
+ * sums the per-task replicates: replicate b of different tasks come from independent streams,
+ * so the sum is a resample drawn within every task × arm — runs of different tasks are never
  * pooled. Adjusted p-values and verdicts are added by the caller, which sees every family.
  */
+import { bootstrapPositions } from '../stats/median-bootstrap.ts';
+import { detectableRatioFromSe, logMedianRatioSe, pooledLogVariance, repsForRatio } from '../stats/power.ts';
 import { createRng } from '../stats/prng.ts';
+import { medianSorted, sortedCopy } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
-import { independentLogRatios, logRatio, pairedLogRatios, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
+import { logRatio, logRatiosAt, pairedLogRatios, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
 import { minSignedRankP, signedRank } from '../stats/signed-rank.ts';
 import { stratifiedRankTest } from '../stats/stratified-rank.ts';
-import { detectableRatioFromSe, logMedianRatioSe, pooledLogVariance, repsForRatio } from '../stats/power.ts';
-import { medianSorted, sortedCopy } from '../stats/quantile.ts';
 import { welchTTest } from '../stats/welch.ts';
 import type { Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
-import type { Comparison, Headline, ReportOptions, TestSummary } from './model.ts';
-import { finiteOrNull } from './model.ts';
+import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type TestSummary } from './model.ts';
 import { armsOf } from './pairing.ts';
-
-export interface TaskArms {
-  task: string;
-  base: Group;
-  cond: Group;
-}
 
 /** A comparison before multiplicity adjustment; `interval` keeps infinite CI ends for the verdict. */
 export type ComparisonDraft = Omit<Comparison, 'q' | 'verdict' | 'reason'> & { interval: RatioInterval };
 export type HeadlineDraft = Omit<Headline, 'pHolm' | 'verdict' | 'reason'> & { interval: RatioInterval };
 
-export interface ConditionComparison {
+export interface RunnerComparison {
   comparisons: ComparisonDraft[];
-  headline: HeadlineDraft | null;
+  headlines: HeadlineDraft[];
   notes: string[];
 }
 
 const SEP = '\u0000';
+
+interface Accumulator {
+  condition: string;
+  metric: MetricId;
+  sum: Float64Array;
+  pointSum: number;
+  tests: RankTest[];
+  tasks: string[];
+  seSq: number;
+  df: number;
+  minPHalf: number;
+  logVarSum: number;
+  seKnown: boolean;
+  anyPaired: boolean;
+}
 
 function testSummary(t: RankTest, paired: boolean): TestSummary {
   return { name: paired ? 'wilcoxon-signed-rank' : 'mann-whitney-u', method: t.method, tieCorrected: t.tieCorrected, statistic: t.statistic, p: t.p };
@@ -55,110 +68,123 @@ function geometricMeanRatio(base: Float64Array, cond: Float64Array, confidence: 
   return { ratio: Math.exp(w.estimate), lo: Math.exp(w.lo), hi: Math.exp(w.hi), p: w.p };
 }
 
-interface Accumulator {
-  sum: Float64Array;
-  pointSum: number;
-  tests: RankTest[];
-  tasks: string[];
-  seSq: number;
-  df: number;
-  minPHalf: number;
-  logVarSum: number;
-  seKnown: boolean;
-}
-
-export function compareCondition(o: {
+export function compareRunner(o: {
   runner: string;
-  condition: string;
-  metric: MetricId;
-  metricIndex: number;
-  arms: readonly TaskArms[];
+  /** The runner's groups; tasks without a baseline group are skipped by the caller's notes. */
+  groups: readonly Group[];
+  conditions: readonly string[];
   options: ReportOptions;
-}): ConditionComparison {
-  const { options: opt, metric, runner, condition } = o;
+}): RunnerComparison {
+  const { runner, options: opt } = o;
   const B = opt.resamples;
-  const acc: Accumulator = { sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true };
+  const byKey = new Map(o.groups.map((g) => [`${g.condition}${SEP}${g.task}`, g]));
+  const tasks = [...new Set(o.groups.map((g) => g.task))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const accs = new Map<string, Accumulator>();
   const comparisons: ComparisonDraft[] = [];
   const notes: string[] = [];
-  let anyPaired = false;
-  for (const { task, base, cond } of o.arms) {
-    const k = o.metricIndex;
-    const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
-    if (!arms.paired && arms.brokenPairing) {
-      notes.push(`${runner}/${condition}/${task}/${metric}: pairing blocks do not match across arms; analysed as independent runs`);
-    }
-    if (arms.base.length === 0 || arms.cond.length === 0) {
-      notes.push(`${runner}/${condition}/${task}/${metric}: an arm has no values; not compared`);
-      continue;
-    }
-    const bs = sortedCopy(arms.base);
-    const cs = sortedCopy(arms.cond);
-    const nb = bs.length;
-    const nc = cs.length;
-    const label = (c: string): string => [runner, task, metric, c].join(SEP);
-    let replicates: Float64Array;
-    let test: RankTest;
-    if (arms.paired) {
-      anyPaired = true;
-      const pairLabel = [runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP);
-      replicates = pairedLogRatios(arms.base, arms.cond, B, createRng(opt.seed, `pair${SEP}${pairLabel}`));
-      test = signedRank(arms.cond, arms.base);
-    } else {
-      replicates = independentLogRatios(bs, cs, B, createRng(opt.seed, `arm${SEP}${label(opt.baseline)}`), createRng(opt.seed, `arm${SEP}${label(condition)}`));
-      test = mannWhitneyU(cs, bs);
-    }
-    const baseMedian = medianSorted(bs);
-    const condMedian = medianSorted(cs);
-    const pointLog = logRatio(condMedian, baseMedian);
-    const interval = percentileInterval(replicates, pointLog, opt.confidence);
-    const logVar = pooledLogVariance([bs, cs]);
-    const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
-    const supportable = minP < opt.alpha;
-    const se = logVar === null ? null : logMedianRatioSe(logVar, nb, nc);
-    const df = nb + nc - 2;
-    comparisons.push({
-      runner, condition, baseline: opt.baseline, task, metric, nBase: nb, nCond: nc, paired: arms.paired,
-      baseMedian, condMedian,
-      ratio: finiteOrNull(interval.ratio), lo: finiteOrNull(interval.lo), hi: finiteOrNull(interval.hi),
-      test: testSummary(test, arms.paired),
-      geometricMeanRatio: geometricMeanRatio(bs, cs, opt.confidence),
-      supportable,
-      detectableRatio: supportable && se !== null && df >= 1 ? detectableRatioFromSe(se, df, opt.alpha, opt.power) : null,
-      repsForThreshold: logVar === null ? null : repsForRatio(1 + opt.threshold, { logVariance: logVar, alpha: opt.alpha, power: opt.power, paired: arms.paired }),
-      interval,
-    });
-    for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
-    acc.pointSum += pointLog;
-    acc.tests.push(test);
-    acc.tasks.push(task);
-    acc.df += df;
-    acc.minPHalf *= minP / 2;
-    if (se === null || logVar === null) acc.seKnown = false;
-    else {
-      acc.seSq += se * se;
-      acc.logVarSum += logVar;
+  for (const task of tasks) {
+    const base = byKey.get(`${opt.baseline}${SEP}${task}`);
+    if (!base) continue;
+    const positions = new Map<string, Int32Array>(); // this task's arms: condition × n
+    const positionsOf = (condition: string, n: number): Int32Array => {
+      const key = `${condition}${SEP}${n}`;
+      let p = positions.get(key);
+      if (!p) {
+        p = bootstrapPositions(n, B, createRng(opt.seed, ['arm', runner, task, condition, n].join(SEP)));
+        positions.set(key, p);
+      }
+      return p;
+    };
+    for (const condition of o.conditions) {
+      const cond = byKey.get(`${condition}${SEP}${task}`);
+      if (!cond || condition === opt.baseline) continue;
+      opt.metrics.forEach((metric, k) => {
+        const where = `${runner}/${condition}/${task}/${metric}`;
+        const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
+        if (!arms.paired && arms.brokenPairing) notes.push(`${where}: pairing blocks do not match across arms; analysed as independent runs`);
+        if (arms.base.length === 0 || arms.cond.length === 0) {
+          notes.push(`${where}: an arm has no values; not compared`);
+          return;
+        }
+        const bs = sortedCopy(arms.base);
+        const cs = sortedCopy(arms.cond);
+        const nb = bs.length;
+        const nc = cs.length;
+        let replicates: Float64Array;
+        let test: RankTest;
+        if (arms.paired) {
+          const label = ['pair', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP);
+          replicates = pairedLogRatios(arms.base, arms.cond, B, createRng(opt.seed, label));
+          test = signedRank(arms.cond, arms.base);
+        } else {
+          replicates = logRatiosAt(bs, positionsOf(opt.baseline, nb), cs, positionsOf(condition, nc));
+          test = mannWhitneyU(cs, bs);
+        }
+        const baseMedian = medianSorted(bs);
+        const condMedian = medianSorted(cs);
+        const pointLog = logRatio(condMedian, baseMedian);
+        const interval = percentileInterval(replicates, pointLog, opt.confidence);
+        const logVar = pooledLogVariance([bs, cs]);
+        const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
+        const supportable = minP < opt.alpha;
+        const se = logVar === null ? null : logMedianRatioSe(logVar, nb, nc);
+        const df = nb + nc - 2;
+        comparisons.push({
+          runner, condition, baseline: opt.baseline, task, metric, nBase: nb, nCond: nc, paired: arms.paired, baseMedian, condMedian,
+          ratio: finiteOrNull(interval.ratio), lo: finiteOrNull(interval.lo), hi: finiteOrNull(interval.hi),
+          test: testSummary(test, arms.paired),
+          geometricMeanRatio: geometricMeanRatio(bs, cs, opt.confidence),
+          supportable,
+          detectableRatio: supportable && se !== null && df >= 1 ? detectableRatioFromSe(se, df, opt.alpha, opt.power) : null,
+          repsForThreshold: logVar === null ? null : repsForRatio(1 + opt.threshold, { logVariance: logVar, alpha: opt.alpha, power: opt.power, paired: arms.paired }),
+          interval,
+        });
+        const accKey = `${condition}${SEP}${metric}`;
+        let acc = accs.get(accKey);
+        if (!acc) {
+          acc = { condition, metric, sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true, anyPaired: false };
+          accs.set(accKey, acc);
+        }
+        for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
+        acc.pointSum += pointLog;
+        acc.tests.push(test);
+        acc.tasks.push(task);
+        acc.df += df;
+        acc.minPHalf *= minP / 2;
+        acc.anyPaired ||= arms.paired;
+        if (se === null || logVar === null) acc.seKnown = false;
+        else {
+          acc.seSq += se * se;
+          acc.logVarSum += logVar;
+        }
+      });
     }
   }
-  return { comparisons, headline: headlineOf(acc, o, anyPaired), notes };
+  const headlines: HeadlineDraft[] = [];
+  for (const condition of o.conditions) {
+    for (const metric of opt.metrics) {
+      const acc = accs.get(`${condition}${SEP}${metric}`);
+      if (acc) headlines.push(headlineOf(acc, runner, opt));
+    }
+  }
+  return { comparisons, headlines, notes };
 }
 
-function headlineOf(acc: Accumulator, o: Parameters<typeof compareCondition>[0], anyPaired: boolean): HeadlineDraft | null {
+function headlineOf(acc: Accumulator, runner: string, opt: ReportOptions): HeadlineDraft {
   const T = acc.tasks.length;
-  if (T === 0) return null;
-  const opt = o.options;
   for (let b = 0; b < acc.sum.length; b++) acc.sum[b] = (acc.sum[b] as number) / T;
   const interval = percentileInterval(acc.sum, acc.pointSum / T, opt.confidence);
   const st = stratifiedRankTest(acc.tests);
   const supportable = Math.min(1, 2 * acc.minPHalf) < opt.alpha;
   const se = acc.seKnown ? Math.sqrt(acc.seSq) / T : null;
   return {
-    runner: o.runner, condition: o.condition, baseline: opt.baseline, metric: o.metric, tasks: acc.tasks,
+    runner, condition: acc.condition, baseline: opt.baseline, metric: acc.metric, tasks: acc.tasks,
     ratio: finiteOrNull(interval.ratio), lo: finiteOrNull(interval.lo), hi: finiteOrNull(interval.hi),
     test: { name: 'stratified-rank', method: st.method, tieCorrected: st.tieCorrected, statistic: st.statistic, p: st.p },
     supportable,
     detectableRatio: supportable && se !== null && acc.df >= 1 ? detectableRatioFromSe(se, acc.df, opt.alpha, opt.power) : null,
     repsForThreshold: acc.seKnown
-      ? repsForRatio(1 + opt.threshold, { logVariance: acc.logVarSum / T, tasks: T, alpha: opt.alpha, power: opt.power, paired: anyPaired })
+      ? repsForRatio(1 + opt.threshold, { logVariance: acc.logVarSum / T, tasks: T, alpha: opt.alpha, power: opt.power, paired: acc.anyPaired })
       : null,
     interval,
   };

@@ -61,31 +61,61 @@ export function compareRecords(a: RunRecord, b: RunRecord): number {
   );
 }
 
+/** Ranks of strings in code-unit order. */
+function rankStrings(values: Iterable<string>): Map<string, number> {
+  return new Map([...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((v, i) => [v, i]));
+}
+
+/**
+ * Sort in canonical order (as compareRecords) through integer keys: strings are ranked once, so
+ * a million records sort on numbers instead of repeated string comparisons.
+ */
+function canonicalSort(records: RunRecord[]): RunRecord[] {
+  const runner = rankStrings(records.map((r) => r.runner));
+  const condition = rankStrings(records.map((r) => r.condition));
+  const task = rankStrings(records.map((r) => r.task));
+  const runId = rankStrings(records.map((r) => r.runId));
+  const n = records.length;
+  const k1 = new Float64Array(n);
+  const k2 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as RunRecord;
+    k1[i] = ((runner.get(r.runner) as number) * condition.size + (condition.get(r.condition) as number)) * task.size + (task.get(r.task) as number);
+    k2[i] = r.rep * runId.size + (runId.get(r.runId) as number);
+  }
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx.sort((a, b) => (k1[a] as number) - (k1[b] as number) || (k2[a] as number) - (k2[b] as number) || compareRecords(records[a] as RunRecord, records[b] as RunRecord));
+  return Array.from(idx, (i) => records[i] as RunRecord);
+}
+
 /** Pool records, dropping earlier duplicates of (runId, cell), and check the experiment is one. */
 export function poolRecords(batches: readonly { path: string; records: readonly RunRecord[] }[]): LoadedRecords {
-  const byKey = new Map<string, RunRecord>();
+  const byRun = new Map<string, Map<string, RunRecord>>();
   let duplicates = 0;
   const experiments = new Set<string>();
   for (const b of batches) {
     for (const r of b.records) {
       experiments.add(r.experiment);
-      const key = `${r.runId}\u0000${r.cell}`;
-      if (byKey.has(key)) duplicates++;
-      byKey.set(key, r);
+      let cells = byRun.get(r.runId);
+      if (!cells) byRun.set(r.runId, (cells = new Map()));
+      if (cells.has(r.cell)) duplicates++;
+      cells.set(r.cell, r);
     }
   }
-  if (byKey.size === 0) throw new ReportError('no run records found in the inputs', 'no_records', { inputs: batches.map((b) => b.path) });
+  const all: RunRecord[] = [];
+  for (const cells of byRun.values()) for (const r of cells.values()) all.push(r);
+  if (all.length === 0) throw new ReportError('no run records found in the inputs', 'no_records', { inputs: batches.map((b) => b.path) });
   if (experiments.size > 1) {
     throw new ReportError(`inputs belong to different experiments: ${[...experiments].sort().join(', ')}`, 'mixed_experiments', {
       experiments: [...experiments].sort(),
     });
   }
-  const records = [...byKey.values()].sort(compareRecords);
   return {
     experiment: [...experiments][0] as string,
-    records,
+    records: canonicalSort(all),
     sources: batches.map((b) => ({ path: b.path, records: b.records.length })),
-    runIds: [...new Set(records.map((r) => r.runId))].sort(),
+    runIds: [...byRun.keys()].sort(),
     duplicates,
   };
 }

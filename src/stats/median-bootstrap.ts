@@ -73,8 +73,11 @@ export class MedianPositions {
     return same;
   }
 
-  /** One bootstrap median of `sorted` (ascending, length n). */
-  draw(sorted: ArrayLike<number>, rng: Rng): number {
+  /**
+   * 0-based positions of the two order statistics averaged into one bootstrap median
+   * (equal for odd n). They do not depend on the values, so one draw serves every metric.
+   */
+  drawPositions(rng: Rng, out: Int32Array, at: number): void {
     const { n, m, cdf } = this;
     const u = rng.next();
     let lo = 0;
@@ -84,12 +87,21 @@ export class MedianPositions {
       if ((cdf[mid] as number) >= u) hi = mid;
       else lo = mid + 1;
     }
-    const xl = sorted[lo] as number;
-    if (!this.even || rng.next() < (this.same as Float64Array)[lo]!) return xl;
+    out[at] = lo;
+    if (!this.even || rng.next() < (this.same as Float64Array)[lo]!) {
+      out[at + 1] = lo;
+      return;
+    }
     const L = lo + 1;
     const t = Math.max(1, Math.ceil((n - L) * (1 - Math.pow(1 - rng.next(), 1 / (n - m)))));
-    const H = Math.min(n, L + t);
-    return (xl + (sorted[H - 1] as number)) / 2;
+    out[at + 1] = Math.min(n, L + t) - 1;
+  }
+
+  /** One bootstrap median of `sorted` (ascending, length n). */
+  draw(sorted: ArrayLike<number>, rng: Rng): number {
+    const p = new Int32Array(2);
+    this.drawPositions(rng, p, 0);
+    return ((sorted[p[0] as number] as number) + (sorted[p[1] as number] as number)) / 2;
   }
 }
 
@@ -105,10 +117,24 @@ export function medianPositions(n: number): MedianPositions {
   return p;
 }
 
+/** `count` bootstrap median positions for a sample of size n, as pairs [lo₀, hi₀, lo₁, hi₁, …]. */
+export function bootstrapPositions(n: number, count: number, rng: Rng): Int32Array {
+  const out = new Int32Array(2 * count);
+  const pos = medianPositions(n);
+  for (let b = 0; b < count; b++) pos.drawPositions(rng, out, 2 * b);
+  return out;
+}
+
+/** The bootstrap medians of an ascending sample at the given positions. */
+export function mediansAt(sorted: ArrayLike<number>, positions: Int32Array): Float64Array {
+  const out = new Float64Array(positions.length / 2);
+  for (let b = 0; b < out.length; b++) {
+    out[b] = ((sorted[positions[2 * b] as number] as number) + (sorted[positions[2 * b + 1] as number] as number)) / 2;
+  }
+  return out;
+}
+
 /** `count` bootstrap medians of an ascending sample. */
 export function bootstrapMedians(sorted: ArrayLike<number>, count: number, rng: Rng): Float64Array {
-  const out = new Float64Array(count);
-  const pos = medianPositions(sorted.length);
-  for (let b = 0; b < count; b++) out[b] = pos.draw(sorted, rng);
-  return out;
+  return mediansAt(sorted, bootstrapPositions(sorted.length, count, rng));
 }

@@ -56,3 +56,57 @@ export function variance(x: Sample): number {
   }
   return s / (n - 1);
 }
+
+/** Rearranges a[left..right] so that a[k] holds its k-th smallest value (Hoare quickselect). */
+function select(a: Float64Array, k: number, left: number, right: number): void {
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // median of three as pivot keeps sorted and reversed inputs linear
+    const x = a[left] as number;
+    const y = a[mid] as number;
+    const z = a[right] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
+}
+
+/**
+ * Type-7 quantiles of an unsorted sample without sorting it: quickselect of the (at most two per
+ * level) order statistics needed, O(n) instead of O(n log n). Used for bootstrap percentiles.
+ * No NaN allowed (±Infinity is fine).
+ */
+export function quantilesUnsorted(x: Float64Array, ps: readonly number[]): number[] {
+  const n = x.length;
+  if (n === 0) throw new StatsError('quantile of an empty sample');
+  const a = x.slice();
+  const want = new Set<number>();
+  for (const p of ps) {
+    if (!(p >= 0 && p <= 1)) throw new StatsError(`quantile level must be in [0, 1], got ${p}`);
+    const h = Math.floor((n - 1) * p);
+    want.add(h);
+    if (h + 1 < n) want.add(h + 1);
+  }
+  let left = 0;
+  for (const k of [...want].sort((u, v) => u - v)) {
+    select(a, k, left, n - 1);
+    left = k + 1;
+  }
+  const view = { length: n } as Record<number, number> & { length: number };
+  for (const k of want) view[k] = a[k] as number;
+  return ps.map((p) => quantileSorted(view, p));
+}

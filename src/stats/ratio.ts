@@ -3,9 +3,9 @@
  * Independent arms are resampled independently, each from its own seeded stream (so swapping
  * arms exactly inverts the interval); paired arms are resampled by pair.
  */
-import { bootstrapMedians } from './median-bootstrap.ts';
+import { bootstrapPositions, mediansAt } from './median-bootstrap.ts';
 import type { Rng } from './prng.ts';
-import { medianSorted, quantileSorted, sortedCopy } from './quantile.ts';
+import { medianSorted, quantilesUnsorted, sortedCopy } from './quantile.ts';
 
 /** log(c / b) with the conventions 0/0 → 0, c/0 → +∞, 0/b → −∞ (metrics are ≥ 0). */
 export function logRatio(c: number, b: number): number {
@@ -23,16 +23,21 @@ export interface RatioInterval {
 
 /** Percentile interval of replicates of a log ratio, back on the ratio scale. */
 export function percentileInterval(logReplicates: Float64Array, pointLog: number, confidence: number): RatioInterval {
-  const s = logReplicates.slice().sort();
   const a = (1 - confidence) / 2;
-  return { ratio: Math.exp(pointLog), lo: Math.exp(quantileSorted(s, a)), hi: Math.exp(quantileSorted(s, 1 - a)) };
+  const [lo, hi] = quantilesUnsorted(logReplicates, [a, 1 - a]) as [number, number];
+  return { ratio: Math.exp(pointLog), lo: Math.exp(lo), hi: Math.exp(hi) };
 }
 
 /** Replicates of log(median(cond) / median(base)) for independent arms (each sorted ascending). */
 export function independentLogRatios(base: Float64Array, cond: Float64Array, resamples: number, baseRng: Rng, condRng: Rng): Float64Array {
-  const mb = bootstrapMedians(base, resamples, baseRng);
-  const mc = bootstrapMedians(cond, resamples, condRng);
-  for (let i = 0; i < resamples; i++) mc[i] = logRatio(mc[i] as number, mb[i] as number);
+  return logRatiosAt(base, bootstrapPositions(base.length, resamples, baseRng), cond, bootstrapPositions(cond.length, resamples, condRng));
+}
+
+/** Replicates of the log ratio of medians from pre-drawn median positions of each arm. */
+export function logRatiosAt(base: Float64Array, basePos: Int32Array, cond: Float64Array, condPos: Int32Array): Float64Array {
+  const mb = mediansAt(base, basePos);
+  const mc = mediansAt(cond, condPos);
+  for (let i = 0; i < mc.length; i++) mc[i] = logRatio(mc[i] as number, mb[i] as number);
   return mc;
 }
 

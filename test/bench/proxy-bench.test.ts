@@ -24,7 +24,7 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
   const out = mkdtempSync(join(tmpdir(), 'agentab-bench-test-'));
   try {
     const args = [
-      '--import', 'tsx', 'bench/proxy.ts', '--quick', '--concurrency', '2', '--duration-ms', '150', '--max-requests', '20',
+      '--import', 'tsx', 'bench/proxy.ts', '--quick', '--upstreams', 'throughput', '--concurrency', '2', '--duration-ms', '150', '--max-requests', '20',
       '--warmup-ms', '50', '--warmup-requests', '4', '--prime-requests', '0', '--memory-requests', '40',
       '--memory-concurrency', '2', '--out', out,
     ];
@@ -37,8 +37,8 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     }
 
     const report = JSON.parse(readFileSync(join(out, 'proxy-latest.json'), 'utf8')) as Report;
-    // 2 upstream profiles × 2 modes × 1 concurrency × 3 targets
-    assert.equal(report.measurements.length, 12);
+    // 1 upstream profile × 2 modes × 1 concurrency × 3 targets
+    assert.equal(report.measurements.length, 6);
     for (const m of report.measurements) {
       const what = `${m.profile} ${m.mode} ${m.target}`;
       assert.ok(m.result.completed > 0, `${what} completed requests`);
