@@ -59,32 +59,33 @@ function generate(): RunRecord[] {
   return out;
 }
 
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+/** Wall and CPU time of one step (CPU time too, because shared machines make wall time noisy). */
+function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  const value = f();
+  const used = process.cpuUsage(c);
+  return { value, wall: performance.now() - t, cpu: (used.user + used.system) / 1000 };
+}
+const seconds = (x: { wall: number; cpu: number }): string => `${(x.wall / 1000).toFixed(2)} s (cpu ${(x.cpu / 1000).toFixed(2)} s)`;
 
-let t = performance.now();
-const records = generate();
-const genMs = performance.now() - t;
-
-t = performance.now();
-const loaded = poolRecords([{ path: 'generated', records }]);
-const poolMs = performance.now() - t;
-
-t = performance.now();
-const grouped = groupRecords(loaded.records, DEFAULT_METRICS);
-const groupMs = performance.now() - t;
-
-t = performance.now();
-const report = buildReport(loaded, { resamples: RESAMPLES });
-const reportMs = performance.now() - t;
+const gen = timed(generate);
+const records = gen.value;
+const pool = timed(() => poolRecords([{ path: 'generated', records }]));
+const loaded = pool.value;
+const group = timed(() => groupRecords(loaded.records, DEFAULT_METRICS));
+const grouped = group.value;
+const full = timed(() => buildReport(loaded, { resamples: RESAMPLES }));
+const report = full.value;
 
 const n = records.length.toLocaleString('en-US');
 process.stdout.write(
   [
-    `generated ${n} RunRecords in ${seconds(genMs)} (${grouped.groups.length} cells, ${REPS} reps each)`,
-    `pool (dedupe + canonical sort): ${seconds(poolMs)}`,
-    `group into typed columns (${DEFAULT_METRICS.length} metrics): ${seconds(groupMs)}`,
-    `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(reportMs)}`,
-    `aggregating ${n} records: ${seconds(poolMs + reportMs)} end to end`,
+    `generated ${n} RunRecords in ${seconds(gen)} (${grouped.groups.length} cells, ${REPS} reps each)`,
+    `pool (dedupe + canonical sort): ${seconds(pool)}`,
+    `group into typed columns (${DEFAULT_METRICS.length} metrics): ${seconds(group)}`,
+    `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
+    `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end`,
     '',
   ].join('\n'),
 );

@@ -9,7 +9,7 @@
  *   npm run bench:proxy -- --profile    # also list agentab's CPU hotspots
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, platform, tmpdir } from 'node:os';
+import { cpus, loadavg, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../src/util/log.ts';
 import { checkGoals } from './lib/goals.ts';
@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const started = performance.now();
+  const loadAvgStart = loadavg();
   try {
     let portkey: Service | null = null;
     if (opts.peer) {
@@ -58,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
     const report: BenchReport = {
       version: 1,
       date: new Date().toISOString(),
-      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: platform() },
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: platform(), loadAvgStart, loadAvgEnd: loadavg() },
       options: opts,
       commands: ctx.commands,
       profiles: PROFILES,

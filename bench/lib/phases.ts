@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../src/util/log.ts';
-import { summarizeCpuProfile } from './cpuprofile.ts';
+import { hrtimeUs, summarizeCpuProfile } from './cpuprofile.ts';
 import { runLoadProcess } from './load.ts';
 import type { LoadSpec } from './load-spec.ts';
 import type { BenchOptions } from './options.ts';
@@ -129,16 +129,20 @@ export async function runProfiles(ctx: PhaseContext): Promise<ProfiledLoad[]> {
   const out: ProfiledLoad[] = [];
   for (const [i, { profile, mode }] of loads.entries()) {
     const profDir = join(ctx.dir, `cpuprof-${i}`);
-    const rps = await withUpstream(ctx, profile, `profiled-${profile.id}-${mode}`, profDir, async (_sim, proxy) => {
-      const r = await runLoadProcess({ ...spec(agentabTarget(proxy.url), mode, top, ctx.opts), maxDurationMs: ctx.opts.profileMs });
-      return r.rps;
+    const { rps, window } = await withUpstream(ctx, profile, `profiled-${profile.id}-${mode}`, profDir, async (_sim, proxy) => {
+      const target = agentabTarget(proxy.url);
+      await prime(ctx, target);
+      // Only samples taken while this load ran count: not start-up, priming or shutdown.
+      const fromUs = hrtimeUs();
+      const r = await runLoadProcess({ ...spec(target, mode, top, ctx.opts), maxDurationMs: ctx.opts.profileMs });
+      return { rps: r.rps, window: { fromUs, toUs: hrtimeUs() } };
     });
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) {
       ctx.log.warn(`no CPU profile written in ${profDir}`);
       continue;
     }
-    const summary = summarizeCpuProfile(join(profDir, file), REPO_ROOT);
+    const summary = summarizeCpuProfile(join(profDir, file), REPO_ROOT, { window });
     out.push({ scenario: `${profile.id} upstream, ${mode}, c=${top}`, rps, summary });
   }
   return out;

@@ -25,7 +25,7 @@ export interface ProfiledLoad {
 export interface BenchReport {
   version: 1;
   date: string;
-  machine: { node: string; cpus: number; cpuModel: string; platform: string };
+  machine: { node: string; cpus: number; cpuModel: string; platform: string; loadAvgStart: number[]; loadAvgEnd: number[] };
   options: BenchOptions;
   commands: Record<string, string>;
   profiles: readonly UpstreamProfile[];
@@ -69,7 +69,8 @@ export function renderMarkdown(r: BenchReport): string {
   const out: string[] = [
     '# Proxy overhead benchmark',
     '',
-    `${r.date} · Node ${r.machine.node} · ${r.machine.cpus} CPUs (${r.machine.cpuModel}) · ${r.machine.platform}`,
+    `${r.date} · Node ${r.machine.node} · ${r.machine.cpus} CPUs (${r.machine.cpuModel}) · ${r.machine.platform} · ` +
+      `load average ${r.machine.loadAvgStart.map((x) => x.toFixed(1)).join('/')} at start, ${r.machine.loadAvgEnd.map((x) => x.toFixed(1)).join('/')} at end`,
     '',
     '## Targets (issue #2)',
     '',
@@ -99,8 +100,8 @@ export function renderMarkdown(r: BenchReport): string {
   }
   for (const h of r.hotspots) {
     out.push('', `## agentab CPU hotspots: ${h.scenario} (${n(h.rps, 0)} req/s under --cpu-prof, ${n(h.summary.idlePct, 0)} % idle)`, '');
-    out.push(row(['self %', 'function (file:line)']), row(['---', '---']));
-    for (const f of h.summary.functions) out.push(row([n(f.selfPct, 1), f.where]));
+    out.push(row(['self %', 'function (file:line)', 'reached from (nearest src/ frame)']), row(['---', '---', '---']));
+    for (const f of h.summary.functions) out.push(row([n(f.selfPct, 1), f.where, f.via ?? '']));
     out.push('', row(['self %', 'file']), row(['---', '---']));
     for (const f of h.summary.files.slice(0, 10)) out.push(row([n(f.selfPct, 1), f.where]));
   }

@@ -3,11 +3,10 @@ import type { RunRecord } from '../experiment/run-record.ts';
 import { summarizeSorted } from '../stats/summary.ts';
 import { classifyOutlier } from '../stats/tukey.ts';
 import { wilsonInterval } from '../stats/wilson.ts';
-import { sortedFinite, type Group } from './group.ts';
+import { sortedValues, type Group } from './group.ts';
 import type { CellStats, MetricStats, Outlier, ReportOptions, RunColumns } from './model.ts';
 
-function metricStats(values: Float64Array, runs: RunColumns, confidence: number): MetricStats {
-  const sorted = sortedFinite(values);
+function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumns, confidence: number): MetricStats {
   const samples = Array.from(values, (v) => (Number.isNaN(v) ? null : v));
   if (sorted.length === 0) {
     return {
@@ -39,7 +38,7 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
   }
   const metrics: Record<string, MetricStats> = {};
   options.metrics.forEach((m, k) => {
-    metrics[m] = metricStats(group.values[k] as Float64Array, runs, options.confidence);
+    metrics[m] = metricStats(group.values[k] as Float64Array, sortedValues(group, k), runs, options.confidence);
   });
   const latencies: number[] = [];
   for (const i of group.used) for (const v of records[i]!.callLatenciesMs ?? []) latencies.push(v);

@@ -11,15 +11,15 @@
  * pooled. Adjusted p-values and verdicts are added by the caller, which sees every family.
  */
 import { bootstrapPositions } from '../stats/median-bootstrap.ts';
-import { detectableRatioFromSe, logMedianRatioSe, pooledLogVariance, repsForRatio } from '../stats/power.ts';
+import { detectableRatioFromSe, logMedianRatioSe, repsForRatio } from '../stats/power.ts';
 import { createRng } from '../stats/prng.ts';
-import { medianSorted, sortedCopy } from '../stats/quantile.ts';
+import { medianSorted, sortedCopy, variance } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
 import { logRatio, logRatiosAt, pairedLogRatios, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
 import { minSignedRankP, signedRank } from '../stats/signed-rank.ts';
 import { stratifiedRankTest } from '../stats/stratified-rank.ts';
 import { welchTTest } from '../stats/welch.ts';
-import type { Group } from './group.ts';
+import { sortedValues, type Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
 import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type TestSummary } from './model.ts';
 import { armsOf } from './pairing.ts';
@@ -51,6 +51,16 @@ interface Accumulator {
   anyPaired: boolean;
 }
 
+function accumulator(accs: Map<string, Accumulator>, condition: string, metric: MetricId, B: number): Accumulator {
+  const key = `${condition}${SEP}${metric}`;
+  let acc = accs.get(key);
+  if (!acc) {
+    acc = { condition, metric, sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true, anyPaired: false };
+    accs.set(key, acc);
+  }
+  return acc;
+}
+
 function testSummary(t: RankTest, paired: boolean): TestSummary {
   return { name: paired ? 'wilcoxon-signed-rank' : 'mann-whitney-u', method: t.method, tieCorrected: t.tieCorrected, statistic: t.statistic, p: t.p };
 }
@@ -60,12 +70,23 @@ function logs(x: Float64Array): Float64Array | null {
   return x.map(Math.log);
 }
 
-function geometricMeanRatio(base: Float64Array, cond: Float64Array, confidence: number): ComparisonDraft['geometricMeanRatio'] {
-  const lb = logs(base);
-  const lc = logs(cond);
+function geometricMeanRatio(lb: Float64Array | null, lc: Float64Array | null, confidence: number): ComparisonDraft['geometricMeanRatio'] {
   const w = lb && lc ? welchTTest(lc, lb, confidence) : null;
   if (!w || Number.isNaN(w.t)) return null;
   return { ratio: Math.exp(w.estimate), lo: Math.exp(w.lo), hi: Math.exp(w.hi), p: w.p };
+}
+
+/** Within-arm pooled variance of log values (arms with fewer than 2 runs add nothing). */
+function pooledVariance(lb: Float64Array | null, lc: Float64Array | null): number | null {
+  if (!lb || !lc) return null;
+  let num = 0;
+  let den = 0;
+  for (const l of [lb, lc]) {
+    if (l.length < 2) continue;
+    num += (l.length - 1) * variance(l);
+    den += l.length - 1;
+  }
+  return den > 0 ? num / den : null;
 }
 
 export function compareRunner(o: {
@@ -106,8 +127,8 @@ export function compareRunner(o: {
           notes.push(`${where}: an arm has no values; not compared`);
           return;
         }
-        const bs = sortedCopy(arms.base);
-        const cs = sortedCopy(arms.cond);
+        const bs = arms.paired ? sortedCopy(arms.base) : sortedValues(base, k);
+        const cs = arms.paired ? sortedCopy(arms.cond) : sortedValues(cond, k);
         const nb = bs.length;
         const nc = cs.length;
         let replicates: Float64Array;
@@ -123,8 +144,12 @@ export function compareRunner(o: {
         const baseMedian = medianSorted(bs);
         const condMedian = medianSorted(cs);
         const pointLog = logRatio(condMedian, baseMedian);
-        const interval = percentileInterval(replicates, pointLog, opt.confidence);
-        const logVar = pooledLogVariance([bs, cs]);
+        const lb = logs(bs);
+        const lc = logs(cs);
+        const logVar = pooledVariance(lb, lc);
+        const acc = accumulator(accs, condition, metric, B);
+        for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
+        const interval = percentileInterval(replicates, pointLog, opt.confidence, true); // reorders replicates
         const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
         const supportable = minP < opt.alpha;
         const se = logVar === null ? null : logMedianRatioSe(logVar, nb, nc);
@@ -133,19 +158,12 @@ export function compareRunner(o: {
           runner, condition, baseline: opt.baseline, task, metric, nBase: nb, nCond: nc, paired: arms.paired, baseMedian, condMedian,
           ratio: finiteOrNull(interval.ratio), lo: finiteOrNull(interval.lo), hi: finiteOrNull(interval.hi),
           test: testSummary(test, arms.paired),
-          geometricMeanRatio: geometricMeanRatio(bs, cs, opt.confidence),
+          geometricMeanRatio: geometricMeanRatio(lb, lc, opt.confidence),
           supportable,
           detectableRatio: supportable && se !== null && df >= 1 ? detectableRatioFromSe(se, df, opt.alpha, opt.power) : null,
           repsForThreshold: logVar === null ? null : repsForRatio(1 + opt.threshold, { logVariance: logVar, alpha: opt.alpha, power: opt.power, paired: arms.paired }),
           interval,
         });
-        const accKey = `${condition}${SEP}${metric}`;
-        let acc = accs.get(accKey);
-        if (!acc) {
-          acc = { condition, metric, sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true, anyPaired: false };
-          accs.set(accKey, acc);
-        }
-        for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
         acc.pointSum += pointLog;
         acc.tests.push(test);
         acc.tasks.push(task);
@@ -173,7 +191,7 @@ export function compareRunner(o: {
 function headlineOf(acc: Accumulator, runner: string, opt: ReportOptions): HeadlineDraft {
   const T = acc.tasks.length;
   for (let b = 0; b < acc.sum.length; b++) acc.sum[b] = (acc.sum[b] as number) / T;
-  const interval = percentileInterval(acc.sum, acc.pointSum / T, opt.confidence);
+  const interval = percentileInterval(acc.sum, acc.pointSum / T, opt.confidence, true);
   const st = stratifiedRankTest(acc.tests);
   const supportable = Math.min(1, 2 * acc.minPHalf) < opt.alpha;
   const se = acc.seKnown ? Math.sqrt(acc.seSq) / T : null;

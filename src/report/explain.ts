@@ -28,3 +28,10 @@ export function methodNotes(r: Report): string[] {
   ];
   return notes;
 }
+
+/** Why a report has no verdicts. */
+export function nothingToCompare(r: Report): string {
+  return r.conditions.length < 2
+    ? `Only one condition (${r.options.baseline}) in these runs; nothing to compare.`
+    : `No condition shares a task with the baseline (${r.options.baseline}) for the same runner; nothing to compare.`;
+}

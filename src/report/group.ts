@@ -22,6 +22,8 @@ export interface Group {
   values: Float64Array[];
   /** Pairing block of each used run, NaN where absent. */
   blocks: Float64Array;
+  /** Per metric: the finite values ascending, computed on first use (see sortedValues). */
+  sorted: (Float64Array | undefined)[];
 }
 
 export interface Grouped {
@@ -87,7 +89,7 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
     const a = offset[g] as number;
     const b = offset[g + 1] as number;
     const outcomes = Object.fromEntries(OUTCOMES.map((o, k) => [o, outcomeCounts[g * K + k] as number])) as Record<Outcome, number>;
-    return { runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b) };
+    return { runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b), sorted: [] };
   });
   groups.sort((x, y) => cmp(x.runner, y.runner) || cmp(x.condition, y.condition) || cmp(x.task, y.task));
   const uniq = (f: (k: [string, string, string]) => string): string[] => [...new Set(keys.map(f))].sort(cmp);
@@ -105,4 +107,14 @@ export function sortedFinite(values: Float64Array): Float64Array {
     if (!Number.isNaN(v)) out[k++] = v;
   }
   return out.sort();
+}
+
+/** A group's finite values of metric k, ascending; sorted once and shared by every reader (do not modify). */
+export function sortedValues(g: Group, k: number): Float64Array {
+  let s = g.sorted[k];
+  if (!s) {
+    s = sortedFinite(g.values[k] as Float64Array);
+    g.sorted[k] = s;
+  }
+  return s;
 }

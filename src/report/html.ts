@@ -2,7 +2,7 @@
  * A self-contained HTML report: inline CSS, the plots as inline SVG rendered server-side by
  * Vega, no scripts and no network references, so the file opens anywhere (also offline).
  */
-import { methodNotes } from './explain.ts';
+import { methodNotes, nothingToCompare } from './explain.ts';
 import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { renderSvg, reportPlots } from './plots.ts';
@@ -66,7 +66,7 @@ export async function renderHtml(r: Report): Promise<string> {
     `<p class="meta">${r.records.total} records from ${r.sources.length} source(s), runs ${escapeHtml(r.runIds.join(', '))}; ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics.<br>`,
     `Baseline <code>${escapeHtml(o.baseline)}</code> · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.</p>`,
     '<h2>Verdicts</h2>',
-    verdicts || '<p>No condition shares a task with the baseline; nothing to compare.</p>',
+    verdicts || `<p>${escapeHtml(nothingToCompare(r))}</p>`,
     r.comparisons.length ? `<h2>Ratios per task</h2>\n<div class="plots">${byKind('forest-')}</div>` : '',
     ...o.metrics.map((m) => `<h2>${escapeHtml(v.metric(m).label)}</h2>\n${perRunner((runner) => metricTable(v, runner, m))}\n${figure(plots.findIndex((p) => p.id === `strip-${m}`))}`),
     `<h2>Success rate</h2>\n<p>Passing runs of those used, with Wilson ${formatPercent(o.confidence)} intervals; excluded runs in parentheses.</p>\n${perRunner((runner) => successTable(v, runner))}`,

@@ -85,26 +85,33 @@ function canonicalSort(records: RunRecord[]): RunRecord[] {
   }
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => (k1[a] as number) - (k1[b] as number) || (k2[a] as number) - (k2[b] as number) || compareRecords(records[a] as RunRecord, records[b] as RunRecord));
+  idx.sort((a, b) => (k1[a] as number) - (k1[b] as number) || (k2[a] as number) - (k2[b] as number) || compareRecords(records[a] as RunRecord, records[b] as RunRecord) || a - b);
   return Array.from(idx, (i) => records[i] as RunRecord);
 }
 
-/** Pool records, dropping earlier duplicates of (runId, cell), and check the experiment is one. */
+/**
+ * Pool records, dropping earlier duplicates of (runId, cell), and check the experiment is one.
+ * A cell id is a hash of (experiment, runner, condition, task, rep), so duplicates sort next to
+ * each other (in input order, the sort being stable); keeping the last of each run is O(n).
+ */
 export function poolRecords(batches: readonly { path: string; records: readonly RunRecord[] }[]): LoadedRecords {
-  const byRun = new Map<string, Map<string, RunRecord>>();
-  let duplicates = 0;
   const experiments = new Set<string>();
+  const input: RunRecord[] = [];
   for (const b of batches) {
     for (const r of b.records) {
       experiments.add(r.experiment);
-      let cells = byRun.get(r.runId);
-      if (!cells) byRun.set(r.runId, (cells = new Map()));
-      if (cells.has(r.cell)) duplicates++;
-      cells.set(r.cell, r);
+      input.push(r);
     }
   }
+  const sorted = input.length ? canonicalSort(input) : [];
   const all: RunRecord[] = [];
-  for (const cells of byRun.values()) for (const r of cells.values()) all.push(r);
+  let duplicates = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const r = sorted[i] as RunRecord;
+    const next = sorted[i + 1];
+    if (next && next.runId === r.runId && next.cell === r.cell) duplicates++;
+    else all.push(r);
+  }
   if (all.length === 0) throw new ReportError('no run records found in the inputs', 'no_records', { inputs: batches.map((b) => b.path) });
   if (experiments.size > 1) {
     throw new ReportError(`inputs belong to different experiments: ${[...experiments].sort().join(', ')}`, 'mixed_experiments', {
@@ -113,9 +120,9 @@ export function poolRecords(batches: readonly { path: string; records: readonly 
   }
   return {
     experiment: [...experiments][0] as string,
-    records: canonicalSort(all),
+    records: all,
     sources: batches.map((b) => ({ path: b.path, records: b.records.length })),
-    runIds: [...byRun.keys()].sort(),
+    runIds: [...new Set(all.map((r) => r.runId))].sort(),
     duplicates,
   };
 }

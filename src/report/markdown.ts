@@ -2,7 +2,7 @@
  * Markdown report, benchstat-style: one table per metric (`task | baseline | c1 | vs base …`)
  * with a geomean row, criterion-style verdict lines up front, details and method notes after.
  */
-import { methodNotes } from './explain.ts';
+import { methodNotes, nothingToCompare } from './explain.ts';
 import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { detailTable, latencyTable, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
@@ -44,7 +44,7 @@ export function renderMarkdown(r: Report): string {
     '',
     '## Verdicts',
     '',
-    ...(verdicts.length === 0 ? ['No condition shares a task with the baseline; nothing to compare.', ''] : []),
+    ...(verdicts.length === 0 ? [nothingToCompare(r), ''] : []),
     ...verdicts.flatMap((b) => [
       `${b.title}:`,
       '',

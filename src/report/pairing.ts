@@ -19,14 +19,25 @@ function blockIndex(blocks: Float64Array): Map<number, number> | null {
   return m;
 }
 
+/** The values without NaN (the array itself when there is none, as is usual). */
 function finite(values: Float64Array): Float64Array {
-  return values.filter((v) => !Number.isNaN(v));
+  let k = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] as number)) k++;
+  if (k === values.length) return values;
+  const out = new Float64Array(k);
+  k = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] as number)) out[k++] = values[i] as number;
+  return out;
 }
 
 export function armsOf(baseValues: Float64Array, baseBlocks: Float64Array, condValues: Float64Array, condBlocks: Float64Array): Arms {
-  const bi = blockIndex(baseBlocks);
-  const ci = blockIndex(condBlocks);
-  const anyBlocks = baseBlocks.some((b) => !Number.isNaN(b)) || condBlocks.some((b) => !Number.isNaN(b));
+  const hasBlock = (blocks: Float64Array): boolean => {
+    for (let i = 0; i < blocks.length; i++) if (!Number.isNaN(blocks[i] as number)) return true;
+    return false;
+  };
+  const anyBlocks = hasBlock(baseBlocks) || hasBlock(condBlocks);
+  const bi = anyBlocks ? blockIndex(baseBlocks) : null;
+  const ci = anyBlocks ? blockIndex(condBlocks) : null;
   const same = bi !== null && ci !== null && bi.size === ci.size && bi.size > 0 && [...bi.keys()].every((k) => ci.has(k));
   if (!same) return { paired: false, base: finite(baseValues), cond: finite(condValues), brokenPairing: anyBlocks };
   const keys = [...(bi as Map<number, number>).keys()].sort((a, b) => a - b);

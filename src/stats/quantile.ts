@@ -10,7 +10,7 @@ export type Sample = ArrayLike<number>;
 
 /** Ascending copy as a Float64Array (numeric sort, no comparator). */
 export function sortedCopy(x: Sample): Float64Array {
-  const out = Float64Array.from(x as ArrayLike<number>);
+  const out = x instanceof Float64Array ? x.slice() : Float64Array.from(x as ArrayLike<number>);
   out.sort();
   return out;
 }
@@ -88,12 +88,12 @@ function select(a: Float64Array, k: number, left: number, right: number): void {
 /**
  * Type-7 quantiles of an unsorted sample without sorting it: quickselect of the (at most two per
  * level) order statistics needed, O(n) instead of O(n log n). Used for bootstrap percentiles.
- * No NaN allowed (±Infinity is fine).
+ * No NaN allowed (±Infinity is fine). With `inPlace` the input is reordered instead of copied.
  */
-export function quantilesUnsorted(x: Float64Array, ps: readonly number[]): number[] {
+export function quantilesUnsorted(x: Float64Array, ps: readonly number[], inPlace = false): number[] {
   const n = x.length;
   if (n === 0) throw new StatsError('quantile of an empty sample');
-  const a = x.slice();
+  const a = inPlace ? x : x.slice();
   const want = new Set<number>();
   for (const p of ps) {
     if (!(p >= 0 && p <= 1)) throw new StatsError(`quantile level must be in [0, 1], got ${p}`);

@@ -56,15 +56,48 @@ export function rankSumPmf(n1: number, n2: number): Float64Array {
   return pmf;
 }
 
+function ascending(x: ArrayLike<number>): boolean {
+  for (let i = 1; i < x.length; i++) if ((x[i] as number) < (x[i - 1] as number)) return false;
+  return true;
+}
+
+/** Rank sum of x and the tie term, by merging two ascending samples: O(n), no sort. */
+function rankSumOfSorted(x: ArrayLike<number>, y: ArrayLike<number>): { r1: number; tieTerm: number } {
+  let i = 0;
+  let j = 0;
+  let rank = 0;
+  let r1 = 0;
+  let tieTerm = 0;
+  while (i < x.length || j < y.length) {
+    const v = Math.min(i < x.length ? (x[i] as number) : Infinity, j < y.length ? (y[j] as number) : Infinity);
+    let inX = 0;
+    let inY = 0;
+    while (i < x.length && x[i] === v) (i++, inX++);
+    while (j < y.length && y[j] === v) (j++, inY++);
+    const t = inX + inY;
+    r1 += inX * (rank + (t + 1) / 2);
+    if (t > 1) tieTerm += t * t * t - t;
+    rank += t;
+  }
+  return { r1, tieTerm };
+}
+
+function rankSum(x: ArrayLike<number>, y: ArrayLike<number>): { r1: number; tieTerm: number } {
+  if (ascending(x) && ascending(y)) return rankSumOfSorted(x, y);
+  const all = new Float64Array(x.length + y.length);
+  for (let i = 0; i < x.length; i++) all[i] = x[i] as number;
+  for (let i = 0; i < y.length; i++) all[x.length + i] = y[i] as number;
+  const { ranks, tieTerm } = midRanks(all);
+  let r1 = 0;
+  for (let i = 0; i < x.length; i++) r1 += ranks[i] as number;
+  return { r1, tieTerm };
+}
+
 export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): RankTest {
   const n1 = x.length;
   const n2 = y.length;
-  const all = new Float64Array(n1 + n2);
-  for (let i = 0; i < n1; i++) all[i] = x[i] as number;
-  for (let i = 0; i < n2; i++) all[n1 + i] = y[i] as number;
-  const { ranks, tieTerm, hasTies } = midRanks(all);
-  let r1 = 0;
-  for (let i = 0; i < n1; i++) r1 += ranks[i] as number;
+  const { r1, tieTerm } = rankSum(x, y);
+  const hasTies = tieTerm > 0;
   const u = r1 - (n1 * (n1 + 1)) / 2;
   const nullMean = (n1 * n2) / 2;
   const N = n1 + n2;

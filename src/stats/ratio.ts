@@ -21,10 +21,10 @@ export interface RatioInterval {
   hi: number;
 }
 
-/** Percentile interval of replicates of a log ratio, back on the ratio scale. */
-export function percentileInterval(logReplicates: Float64Array, pointLog: number, confidence: number): RatioInterval {
+/** Percentile interval of replicates of a log ratio, back on the ratio scale; `inPlace` lets it reorder them. */
+export function percentileInterval(logReplicates: Float64Array, pointLog: number, confidence: number, inPlace = false): RatioInterval {
   const a = (1 - confidence) / 2;
-  const [lo, hi] = quantilesUnsorted(logReplicates, [a, 1 - a]) as [number, number];
+  const [lo, hi] = quantilesUnsorted(logReplicates, [a, 1 - a], inPlace) as [number, number];
   return { ratio: Math.exp(pointLog), lo: Math.exp(lo), hi: Math.exp(hi) };
 }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { band, decideVerdict } from '../../src/stats/verdict.ts';
 import { benjaminiHochberg, holm } from '../../src/stats/p-adjust.ts';
 import { createRng } from '../../src/stats/prng.ts';
-import { quantileSorted } from '../../src/stats/quantile.ts';
+import { quantileSorted, quantilesUnsorted, sortedCopy } from '../../src/stats/quantile.ts';
+import { mannWhitneyU } from '../../src/stats/rank-sum.ts';
 
 const base = { threshold: 0.05, alpha: 0.05, supportable: true, p: 0.001 };
 
@@ -62,5 +63,29 @@ describe('seeded PRNG and quantiles', () => {
   test('quantiles of replicates with infinite ends do not become NaN', () => {
     assert.equal(quantileSorted([-Infinity, 0, 1], 0.2), -Infinity);
     assert.equal(quantileSorted([0, 1, Infinity], 0.9), Infinity);
+  });
+
+  test('quickselect quantiles equal sorted quantiles, with ties and infinities', () => {
+    const r = createRng(3, 'qs');
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + r.int(400);
+      const x = Float64Array.from({ length: n }, () => (r.next() < 0.05 ? -Infinity : Math.floor(r.next() * 20)));
+      const ps = [0.025, 0.5, 0.975];
+      const sorted = sortedCopy(x);
+      assert.deepEqual(quantilesUnsorted(x, ps), ps.map((p) => quantileSorted(sorted, p)));
+    }
+  });
+
+  test('rank sum by merging sorted samples equals the general mid-rank path', () => {
+    const r = createRng(4, 'ranks');
+    for (let trial = 0; trial < 50; trial++) {
+      const x = Array.from({ length: 1 + r.int(30) }, () => r.int(12));
+      const y = Array.from({ length: 1 + r.int(30) }, () => r.int(12));
+      const general = mannWhitneyU(x, y); // unsorted input: mid-ranks through a sort
+      const merged = mannWhitneyU(sortedCopy(x), sortedCopy(y));
+      assert.equal(merged.statistic, general.statistic);
+      assert.equal(merged.p, general.p);
+      assert.equal(merged.nullVariance, general.nullVariance);
+    }
   });
 });

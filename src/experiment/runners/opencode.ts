@@ -62,7 +62,21 @@ export const opencodeRunner: RunnerAdapter = {
       OPENCODE_DISABLE_TERMINAL_TITLE: '1',
     };
     const argv = [ctx.bin, 'run', '--format', 'json', '--model', `${OPENCODE_PROVIDER}/${cell.model}`, ...cell.runner.args, ...cell.condition.args, cell.task.prompt];
-    return { argv, env, files: { [configFile]: JSON.stringify(opencodeConfig(ctx), null, 2) + '\n' }, secretEnv: [TOKEN_VARIABLE] };
+    const configDir = path.dirname(configFile);
+    return {
+      argv,
+      env,
+      files: {
+        [configFile]: JSON.stringify(opencodeConfig(ctx), null, 2) + '\n',
+        // OpenCode npm-installs @opencode-ai/plugin into every config dir at start-up (in the
+        // background, from the registry) unless node_modules exists and the lockfile lists
+        // it. We use no plugins, and a per-cell download would put network and CPU noise in
+        // every measured run, so the config dir is marked as installed.
+        [path.join(configDir, 'package-lock.json')]: JSON.stringify({ lockfileVersion: 3, packages: { '': { dependencies: { '@opencode-ai/plugin': '*' } } } }) + '\n',
+        [path.join(configDir, 'node_modules', '.agentab')]: 'no plugins installed on purpose (see agentab src/experiment/runners/opencode.ts)\n',
+      },
+      secretEnv: [TOKEN_VARIABLE],
+    };
   },
   parse: parseOpencodeTranscript,
 };
