@@ -15,7 +15,8 @@ import { createLogger } from '../src/util/log.ts';
 import { checkGoals } from './lib/goals.ts';
 import { parseOptions, USAGE } from './lib/options.ts';
 import { runGrid, runMemory, runProfiles, type PhaseContext } from './lib/phases.ts';
-import { renderMarkdown, writeReport, type BenchReport } from './lib/report.ts';
+import { renderMarkdown, writeReport } from './lib/report.ts';
+import type { BenchReport } from './lib/results.ts';
 import { compare, PROFILES } from './lib/scenarios.ts';
 import type { Service } from './lib/service.ts';
 import { startPortkey } from './lib/targets.ts';
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
       portkey = ctx.track(await startPortkey());
       ctx.commands['portkey'] = portkey.commandLine;
     }
-    const measurements = await runGrid(ctx, portkey);
+    const { measurements, selfReported } = await runGrid(ctx, portkey);
     await portkey?.stop();
     const memory = opts.memoryRequests > 0 ? await runMemory(ctx) : null;
     const hotspots = opts.profile ? await runProfiles(ctx) : [];
@@ -65,8 +66,9 @@ async function main(argv: string[]): Promise<void> {
       profiles: PROFILES,
       measurements,
       comparisons: compare(measurements),
+      selfReported,
       memory,
-      goals: checkGoals(measurements, memory?.rss ?? null, memory?.load.completed ?? 0),
+      goals: checkGoals(measurements, selfReported, memory?.rss ?? null, memory?.load.completed ?? 0),
       hotspots,
     };
     process.stdout.write(renderMarkdown(report) + '\n');

@@ -86,10 +86,17 @@ mkdir -p "$cache"
 exec 9>"$cache/build.lock"
 flock 9
 
-if [ "$force" = 0 ] && image_exists "$ref"; then
-  say "$ref is up to date"
-  echo "$ref"
-  exit 0
+image_id() {
+  if [ "$engine" = podman ]; then podman image inspect --format '{{.Id}}' "$1" 2>/dev/null; else docker image inspect --format '{{.Id}}' "$1" 2>/dev/null; fi
+}
+previous=""
+if image_exists "$ref"; then
+  if [ "$force" = 0 ]; then
+    say "$ref is up to date"
+    echo "$ref"
+    exit 0
+  fi
+  previous="$(image_id "$ref" || true)"
 fi
 
 # --- the root filesystem: debootstrap from the host's mirror, cached as a tarball ----------
@@ -198,5 +205,7 @@ tar --numeric-owner -cf - \
     --change "LABEL agentab.image=runners agentab.manifest=$hash" \
     --change 'CMD ["/bin/bash"]' \
     - "$ref" >/dev/null
+# a forced rebuild leaves the old image untagged: drop it unless a container still uses it
+if [ -n "$previous" ] && [ "$previous" != "$(image_id "$ref")" ]; then "$engine" rmi "$previous" >/dev/null 2>&1 || true; fi
 say "built $ref"
 echo "$ref"

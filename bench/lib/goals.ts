@@ -1,11 +1,15 @@
 /**
  * The targets from issue #2, checked against one run:
- * throughput ≥ 0.4× direct and ≥ 10× the peer gateway (pure-throughput upstream, highest
- * concurrency, both streaming and not: the worse of the two counts); p50 added latency
- * ≤ 1 ms at 100 concurrent streams (fixed-latency upstream); memory flat over the long run.
+ * - throughput ≥ 0.4× direct and ≥ 10× the peer gateway: pure-throughput upstream, highest
+ *   concurrency, streaming and not (the worse of the two counts);
+ * - p50 added latency ≤ 1 ms at 100 concurrent streams: the model-paced `streams` profile;
+ * - memory flat over the long run.
+ * Throughput goals are judged on the measured req/s; the CPU-bound estimate is shown beside
+ * it because a busy machine moves the measured ratio a lot and the estimate little.
  */
+import type { SelfReported } from './results.ts';
 import type { RssSummary } from './rss.ts';
-import { agentabOverPeer, compare, find, MODES, type Measurement } from './scenarios.ts';
+import { agentabOverPeer, agentabOverPeerByCpu, compare, type Comparison, type Measurement, type Mode } from './scenarios.ts';
 
 export type Verdict = 'met' | 'not met' | 'not measured';
 
@@ -24,7 +28,8 @@ export const STREAMS = 100;
 /** RSS may grow at most this share from the 20 % mark to the end of the memory run. */
 export const MEMORY_GROWTH_SHARE = 0.1;
 
-const fmt = (x: number, d = 2) => x.toFixed(d);
+const MODES: readonly Mode[] = ['json', 'stream'];
+const fmt = (x: number | null, d = 2) => (x === null ? 'n/a' : x.toFixed(d));
 const verdict = (v: number | null, ok: (x: number) => boolean): Verdict => (v === null ? 'not measured' : ok(v) ? 'met' : 'not met');
 
 function minOf(xs: (number | null)[]): number | null {
@@ -32,46 +37,62 @@ function minOf(xs: (number | null)[]): number | null {
   return Math.min(...(xs as number[]));
 }
 
-export function checkGoals(ms: Measurement[], memory: RssSummary | null, memoryRequests: number): Goal[] {
-  const cs = compare(ms);
-  const top = Math.max(0, ...ms.map((m) => m.concurrency));
-  const vsDirect = minOf(MODES.map((mode) => cs.find((c) => c.profile === 'throughput' && c.mode === mode && c.concurrency === top && c.target === 'agentab')?.throughputRatio ?? null));
+function throughputGoals(ms: Measurement[], cs: Comparison[]): Goal[] {
+  const top = Math.max(0, ...ms.filter((m) => m.profile === 'throughput').map((m) => m.concurrency));
+  const at = (mode: Mode) => cs.find((c) => c.profile === 'throughput' && c.mode === mode && c.concurrency === top && c.target === 'agentab');
+  const vsDirect = minOf(MODES.map((mode) => at(mode)?.throughputRatio ?? null));
+  const vsDirectCpu = minOf(MODES.map((mode) => at(mode)?.cpuBoundRatio ?? null));
   const vsPeer = minOf(MODES.map((mode) => agentabOverPeer(ms, 'throughput', mode, top)));
-  const streams = cs.find((c) => c.profile === 'latency' && c.mode === 'stream' && c.concurrency === STREAMS && c.target === 'agentab');
-  const added = streams?.addedP50 ?? null;
-  const memShare = memory && memory.steadyStartMb > 0 ? memory.steadyGrowthMb / memory.steadyStartMb : null;
-  const goals: Goal[] = [
+  const vsPeerCpu = minOf(MODES.map((mode) => agentabOverPeerByCpu(ms, 'throughput', mode, top)));
+  const where = `worse of json/stream, ttft-0 upstream, c=${top}`;
+  return [
     {
       name: 'throughput vs direct',
       target: `≥ ${THROUGHPUT_VS_DIRECT}× direct`,
-      measured: vsDirect === null ? 'n/a' : `${fmt(vsDirect)}× (worse of json/stream, c=${top}, ttft 0)`,
+      measured: `${fmt(vsDirect)}× (CPU-bound estimate ${fmt(vsDirectCpu)}×; ${where})`,
       value: vsDirect,
       verdict: verdict(vsDirect, (x) => x >= THROUGHPUT_VS_DIRECT),
     },
     {
       name: 'throughput vs peer',
       target: `≥ ${THROUGHPUT_VS_PEER}× Portkey`,
-      measured: vsPeer === null ? 'n/a' : `${fmt(vsPeer, 1)}× (worse of json/stream, c=${top}, ttft 0)`,
+      measured: `${fmt(vsPeer, 1)}× (CPU-bound estimate ${fmt(vsPeerCpu, 1)}×; ${where})`,
       value: vsPeer,
       verdict: verdict(vsPeer, (x) => x >= THROUGHPUT_VS_PEER),
     },
-    {
-      name: 'p50 added latency, 100 streams',
-      target: `≤ ${ADDED_P50_MS} ms`,
-      measured: added === null ? 'n/a' : `${fmt(added)} ms (ttft-20 upstream, stream, c=${STREAMS})`,
-      value: added,
-      verdict: verdict(added, (x) => x <= ADDED_P50_MS),
-    },
-    {
-      name: `memory over ${memoryRequests} requests`,
-      target: `flat (≤ ${MEMORY_GROWTH_SHARE * 100} % growth after warm-up)`,
-      measured: memory
-        ? `${fmt(memory.startMb, 0)} → ${fmt(memory.midMb, 0)} → ${fmt(memory.endMb, 0)} MB, after warm-up ${memory.steadyGrowthMb >= 0 ? '+' : ''}${fmt(memory.steadyGrowthMb, 1)} MB, slope ${fmt(memory.steadySlopeMbPerMin)} MB/min`
-        : 'n/a',
-      value: memShare,
-      verdict: verdict(memShare, (x) => x <= MEMORY_GROWTH_SHARE),
-    },
   ];
-  if (!find(ms, 'latency', 'stream', STREAMS, 'agentab')) goals[2]!.measured = `n/a (needs --concurrency to include ${STREAMS})`;
-  return goals;
+}
+
+function latencyGoal(cs: Comparison[], own: SelfReported[]): Goal {
+  const c = cs.find((x) => x.profile === 'streams' && x.mode === 'stream' && x.concurrency === STREAMS && x.target === 'agentab');
+  const added = c?.addedP50 ?? null;
+  const self = own.find((x) => x.profile === 'streams' && x.mode === 'stream')?.overheadMs.p50 ?? null;
+  return {
+    name: `p50 added latency, ${STREAMS} streams`,
+    target: `≤ ${ADDED_P50_MS} ms`,
+    measured: c
+      ? `${fmt(added)} ms total, ${fmt(c.addedTtfbP50)} ms to first byte (model-paced streams, c=${STREAMS}); agentab's own overheadMs p50 ${fmt(self, 3)} ms`
+      : 'n/a (needs --upstreams to include streams)',
+    value: added,
+    verdict: verdict(added, (x) => x <= ADDED_P50_MS),
+  };
+}
+
+function memoryGoal(memory: RssSummary | null, requests: number): Goal {
+  const share = memory && memory.steadyStartMb > 0 ? memory.steadyGrowthMb / memory.steadyStartMb : null;
+  const sign = (x: number) => (x >= 0 ? '+' : '');
+  return {
+    name: `memory over ${requests} requests`,
+    target: `flat (≤ ${MEMORY_GROWTH_SHARE * 100} % growth after the first 20 %)`,
+    measured: memory
+      ? `${fmt(memory.startMb, 0)} → ${fmt(memory.midMb, 0)} → ${fmt(memory.endMb, 0)} MB; after 20 %: ${sign(memory.steadyGrowthMb)}${fmt(memory.steadyGrowthMb, 1)} MB, slope ${fmt(memory.steadySlopeMbPerMin)} MB/min`
+      : 'n/a',
+    value: share,
+    verdict: verdict(share, (x) => x <= MEMORY_GROWTH_SHARE),
+  };
+}
+
+export function checkGoals(ms: Measurement[], own: SelfReported[], memory: RssSummary | null, memoryRequests: number): Goal[] {
+  const cs = compare(ms);
+  return [...throughputGoals(ms, cs), latencyGoal(cs, own), memoryGoal(memory, memoryRequests)];
 }

@@ -7,20 +7,29 @@ import { z } from 'zod';
 export const RequestMode = z.enum(['json', 'stream', 'mixed']);
 export type RequestMode = z.infer<typeof RequestMode>;
 
-export const LoadSpec = z.strictObject({
+export const LoadTarget = z.strictObject({
+  name: z.string().min(1),
   /** Origin only, e.g. http://127.0.0.1:4000; must be loopback (checked by the worker). */
   origin: z.string().url(),
   path: z.string().startsWith('/'),
   headers: z.record(z.string(), z.string()),
   model: z.string().min(1),
+  /** Server processes whose CPU time (from /proc) is charged to this target's requests. */
+  cpuPids: z.record(z.string(), z.number().int().positive()),
+});
+export type LoadTarget = z.infer<typeof LoadTarget>;
+
+export const LoadSpec = z.strictObject({
+  /** Measured in turn, round by round, so slow drifts of a busy machine hit all alike. */
+  targets: z.array(LoadTarget).min(1),
   /** json = non-streaming; mixed alternates stream and json request by request. */
   mode: RequestMode,
   concurrency: z.number().int().positive(),
-  /** Stop issuing after this many requests… */
-  maxRequests: z.number().int().positive(),
-  /** …or after this long, whichever comes first. */
-  maxDurationMs: z.number().int().positive(),
-  /** Unmeasured requests at the same concurrency before the measured run (0 = none). */
+  rounds: z.number().int().positive(),
+  /** Per target and round: stop issuing after this many requests or this long. */
+  roundMaxRequests: z.number().int().positive(),
+  roundMaxDurationMs: z.number().int().positive(),
+  /** Unmeasured requests per target at the same concurrency before its first round. */
   warmupRequests: z.number().int().nonnegative(),
   warmupMaxDurationMs: z.number().int().nonnegative(),
 });
@@ -38,16 +47,22 @@ export const LatencySummary = z.strictObject({
 export type LatencySummary = z.infer<typeof LatencySummary>;
 
 export const LoadResult = z.strictObject({
+  target: z.string(),
   completed: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
   /** Up to a few distinct error messages, to say why requests failed. */
   errorSamples: z.array(z.string()),
+  /** Sum of the measured windows of all rounds. */
   elapsedMs: z.number().nonnegative(),
-  /** Successful requests per second over the measured window. */
+  /** Successful requests per second over the measured windows. */
   rps: z.number().nonnegative(),
   /** Time from sending the request to the first body byte. */
   ttfb: LatencySummary,
   /** Time from sending the request to the last body byte. */
   total: LatencySummary,
+  /** CPU time (user + system) per successful request, µs, by role; `loadgen` is this worker. */
+  cpuUsPerRequest: z.record(z.string(), z.number().nullable()),
 });
 export type LoadResult = z.infer<typeof LoadResult>;
+
+export const LoadResults = z.array(LoadResult);

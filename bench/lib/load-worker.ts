@@ -1,15 +1,19 @@
 /**
- * The load generator, run as its own process so its CPU use is visible and separate from
- * the orchestrator: `node --import tsx bench/lib/load-worker.ts '<LoadSpec JSON>'`.
+ * The load generator, run as its own process so its CPU use stays out of the orchestrator:
+ * `node --import tsx bench/lib/load-worker.ts '<LoadSpec JSON>'`. Prints LoadResult[] as JSON.
+ *
  * Closed loop: `concurrency` lanes each send a request, read the whole body, and send the
- * next, until the request count or the time cap is reached. Prints one LoadResult JSON line.
+ * next, until the round's request count or time cap is reached. Targets are measured in
+ * turn for `rounds` rounds over kept-alive pools, after one warm-up each.
  *
  * Hand-written rather than autocannon: autocannon reports only whole-response latency, and
- * here the time to the first body byte of a stream matters as much as the total.
+ * here the time to the first body byte of a stream matters as much as the total; the
+ * rounds interleave targets, and the servers' CPU time is read around each measured window.
  */
 import { Pool } from 'undici';
-import { LoadSpec, type LoadResult } from './load-spec.ts';
+import { processCpuMs, selfCpuMs } from './cpu-time.ts';
 import { summarizeLatencies } from './latency.ts';
+import { LoadSpec, type LoadResult, type LoadTarget } from './load-spec.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const MAX_ERROR_SAMPLES = 5;
@@ -20,6 +24,9 @@ interface Sink {
   total: number[];
   errors: number;
   errorSamples: Set<string>;
+  elapsedMs: number;
+  /** CPU ms by role, summed over measured windows. */
+  cpuMs: Map<string, number | null>;
 }
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -42,15 +49,15 @@ function noteError(sink: Sink, message: string): void {
 }
 
 /** Sends one request and reads its body to the end; records timings only on success. */
-async function once(pool: Pool, spec: LoadSpec, body: string, stream: boolean, sink: Sink | null): Promise<void> {
+async function once(pool: Pool, t: LoadTarget, body: string, stream: boolean, sink: Sink | null): Promise<void> {
   const t0 = nowMs();
   let firstByte = 0;
   let tail = '';
   try {
     const res = await pool.request({
-      path: spec.path,
+      path: t.path,
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...spec.headers },
+      headers: { 'content-type': 'application/json', ...t.headers },
       body,
     });
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -69,50 +76,84 @@ async function once(pool: Pool, spec: LoadSpec, body: string, stream: boolean, s
   }
 }
 
-/** Runs `lanes` closed loops sharing one request budget and one deadline. */
-async function closedLoop(pool: Pool, spec: LoadSpec, maxRequests: number, maxDurationMs: number, sink: Sink | null): Promise<number> {
-  const bodies = { stream: requestBody(spec.model, true), json: requestBody(spec.model, false) };
-  const start = nowMs();
-  const deadline = start + maxDurationMs;
+/** `concurrency` closed loops sharing one request budget and one deadline. */
+async function closedLoop(pool: Pool, t: LoadTarget, spec: LoadSpec, maxRequests: number, maxDurationMs: number, sink: Sink | null): Promise<void> {
+  const bodies = { stream: requestBody(t.model, true), json: requestBody(t.model, false) };
+  const deadline = nowMs() + maxDurationMs;
   let issued = 0;
   const lane = async (): Promise<void> => {
     while (issued < maxRequests && nowMs() < deadline) {
       const n = issued++;
       const stream = spec.mode === 'stream' || (spec.mode === 'mixed' && n % 2 === 0);
-      await once(pool, spec, stream ? bodies.stream : bodies.json, stream, sink);
+      await once(pool, t, stream ? bodies.stream : bodies.json, stream, sink);
     }
   };
   await Promise.all(Array.from({ length: spec.concurrency }, lane));
-  return nowMs() - start;
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const origin = new URL(spec.origin);
-  if (!LOOPBACK.has(origin.hostname)) throw new Error(`refusing non-loopback target ${origin.hostname}`);
-  const pool = new Pool(spec.origin, { connections: spec.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+function cpuSnapshot(t: LoadTarget): Map<string, number | null> {
+  const m = new Map<string, number | null>([['loadgen', selfCpuMs()]]);
+  for (const [role, pid] of Object.entries(t.cpuPids)) m.set(role, processCpuMs(pid));
+  return m;
+}
+
+/** One measured round for one target; adds its samples, window and CPU time to `sink`. */
+async function measuredRound(pool: Pool, t: LoadTarget, spec: LoadSpec, sink: Sink): Promise<void> {
+  const cpu0 = cpuSnapshot(t);
+  const t0 = nowMs();
+  await closedLoop(pool, t, spec, spec.roundMaxRequests, spec.roundMaxDurationMs, sink);
+  sink.elapsedMs += nowMs() - t0;
+  for (const [role, after] of cpuSnapshot(t)) {
+    const before = cpu0.get(role) ?? null;
+    const sum = sink.cpuMs.has(role) ? (sink.cpuMs.get(role) ?? null) : 0;
+    // Once unreadable (process gone, no /proc), the role's total stays unknown.
+    sink.cpuMs.set(role, after === null || before === null || sum === null ? null : sum + after - before);
+  }
+}
+
+function toResult(t: LoadTarget, s: Sink): LoadResult {
+  const completed = s.total.length;
+  const cpuUsPerRequest: Record<string, number | null> = {};
+  for (const [role, ms] of s.cpuMs) cpuUsPerRequest[role] = ms === null || completed === 0 ? null : (ms * 1000) / completed;
+  return {
+    target: t.name,
+    completed,
+    errors: s.errors,
+    errorSamples: [...s.errorSamples],
+    elapsedMs: s.elapsedMs,
+    rps: s.elapsedMs > 0 ? (completed * 1000) / s.elapsedMs : 0,
+    ttfb: summarizeLatencies(s.ttfb),
+    total: summarizeLatencies(s.total),
+    cpuUsPerRequest,
+  };
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult[]> {
+  for (const t of spec.targets) {
+    const host = new URL(t.origin).hostname;
+    if (!LOOPBACK.has(host)) throw new Error(`refusing non-loopback target ${t.name}: ${host}`);
+  }
+  const pools = spec.targets.map((t) => new Pool(t.origin, { connections: spec.concurrency, pipelining: 1, keepAliveTimeout: 60_000 }));
+  const sinks: Sink[] = spec.targets.map(() => ({ ttfb: [], total: [], errors: 0, errorSamples: new Set(), elapsedMs: 0, cpuMs: new Map() }));
   try {
-    if (spec.warmupRequests > 0 && spec.warmupMaxDurationMs > 0) {
-      await closedLoop(pool, spec, spec.warmupRequests, spec.warmupMaxDurationMs, null);
+    for (let round = 0; round < spec.rounds; round++) {
+      for (const [i, t] of spec.targets.entries()) {
+        const pool = pools[i] as Pool;
+        // Warm-up right before the first round, so the target is warm when it is measured.
+        if (round === 0 && spec.warmupRequests > 0 && spec.warmupMaxDurationMs > 0) {
+          await closedLoop(pool, t, spec, spec.warmupRequests, spec.warmupMaxDurationMs, null);
+        }
+        await measuredRound(pool, t, spec, sinks[i] as Sink);
+      }
     }
-    const sink: Sink = { ttfb: [], total: [], errors: 0, errorSamples: new Set() };
-    const elapsedMs = await closedLoop(pool, spec, spec.maxRequests, spec.maxDurationMs, sink);
-    const completed = sink.total.length;
-    return {
-      completed,
-      errors: sink.errors,
-      errorSamples: [...sink.errorSamples],
-      elapsedMs,
-      rps: elapsedMs > 0 ? (completed * 1000) / elapsedMs : 0,
-      ttfb: summarizeLatencies(sink.ttfb),
-      total: summarizeLatencies(sink.total),
-    };
+    return spec.targets.map((t, i) => toResult(t, sinks[i] as Sink));
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((p) => p.close()));
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const spec = LoadSpec.parse(JSON.parse(process.argv[2] ?? 'null'));
-  const result = await runLoad(spec);
-  process.stdout.write(JSON.stringify(result) + '\n');
+  const results = await runLoad(spec);
+  process.stdout.write(JSON.stringify(results) + '\n');
 }

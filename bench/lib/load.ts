@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LoadResult, LoadSpec } from './load-spec.ts';
+import { LoadResults, LoadSpec, type LoadResult } from './load-spec.ts';
 import { REPO_ROOT } from './targets.ts';
 
 const run = promisify(execFile);
@@ -16,10 +16,12 @@ export class LoadError extends Error {
   }
 }
 
-export async function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
+/** Runs one spec; one result per target, in the spec's order. */
+export async function runLoadProcess(spec: LoadSpec): Promise<LoadResult[]> {
   const checked = LoadSpec.parse(spec);
   // The worker's own time cap bounds the run; this is only a backstop against a hang.
-  const timeout = checked.maxDurationMs + checked.warmupMaxDurationMs + 60_000;
+  const perTarget = checked.rounds * checked.roundMaxDurationMs + checked.warmupMaxDurationMs;
+  const timeout = checked.targets.length * perTarget + 60_000;
   let stdout: string;
   try {
     ({ stdout } = await run(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(checked)], {
@@ -32,7 +34,7 @@ export async function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
     throw new LoadError(`load generator failed: ${err.message}${err.stderr ? `\n${err.stderr.slice(-2000)}` : ''}`, { cause: e });
   }
   const line = stdout.trim().split('\n').pop() ?? '';
-  const parsed = LoadResult.safeParse(JSON.parse(line));
+  const parsed = LoadResults.safeParse(JSON.parse(line));
   if (!parsed.success) throw new LoadError(`load generator printed an unexpected result: ${parsed.error.message}`);
   return parsed.data;
 }

@@ -10,8 +10,10 @@ export interface BenchOptions {
   /** Which upstream profiles to measure (see scenarios.ts). */
   upstreams: ProfileId[];
   concurrencies: number[];
-  /** Per measurement: time cap and request cap. */
+  /** Per target and scenario, summed over rounds: time cap and request cap. */
   durationMs: number;
+  /** Targets take turns this many times per scenario (each round gets durationMs / rounds). */
+  rounds: number;
   maxRequests: number;
   warmupMs: number;
   warmupRequests: number;
@@ -30,16 +32,17 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: tsx bench/proxy.ts [flags]
-  --quick                  short runs (1.5 s per measurement, 5k-request memory run)
-  --upstreams latency,throughput
-                           upstream profiles: ttft 20 ms / no delay (default both)
+  --quick                  short runs (1 s per measurement, 5k-request memory run)
+  --upstreams latency,throughput,streams
+                           upstream profiles (default all; see bench/lib/scenarios.ts)
   --concurrency 1,10,100   concurrency levels
-  --duration-ms N          time cap per measurement (default 3000)
-  --max-requests N         request cap per measurement (default 50000)
+  --duration-ms N          time cap per target and scenario (default 2000)
+  --rounds N               targets take turns N times per scenario (default 2)
+  --max-requests N         request cap per target and scenario (default 50000)
   --warmup-ms N            warm-up time per target and scenario (default 500)
   --warmup-requests N      warm-up request cap (default 300)
   --prime-requests N       mixed requests sent to each fresh target first (default 2000)
-  --prime-ms N             time cap of that (default 3000)
+  --prime-ms N             time cap of that, per target (default 1500)
   --memory-requests N      requests in the memory run (default 100000; 0 = skip)
   --memory-concurrency N   concurrency of the memory run (default 50)
   --memory-max-ms N        time cap of the memory run (default 150000)
@@ -79,6 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       upstreams: { type: 'string' },
       concurrency: { type: 'string' },
       'duration-ms': { type: 'string' },
+      rounds: { type: 'string' },
       'max-requests': { type: 'string' },
       'warmup-ms': { type: 'string' },
       'warmup-requests': { type: 'string' },
@@ -103,12 +107,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     quick,
     upstreams: values.upstreams ? check(upstreamList, values.upstreams) : PROFILES.map((p) => p.id),
     concurrencies: values.concurrency ? check(concurrencyList, values.concurrency) : [1, 10, 100],
-    durationMs: num('duration-ms', quick ? 1500 : 3000),
+    durationMs: num('duration-ms', quick ? 1000 : 2000),
+    rounds: num('rounds', 2),
     maxRequests: num('max-requests', 50_000),
     warmupMs: num('warmup-ms', quick ? 300 : 500),
     warmupRequests: num('warmup-requests', 300),
     primeRequests: num('prime-requests', quick ? 500 : 2000),
-    primeMs: num('prime-ms', quick ? 1000 : 3000),
+    primeMs: num('prime-ms', quick ? 1000 : 1500),
     memoryRequests: num('memory-requests', quick ? 5_000 : 100_000),
     memoryConcurrency: num('memory-concurrency', 50),
     memoryMaxMs: num('memory-max-ms', 150_000),
@@ -117,7 +122,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     profileMs: num('profile-ms', 4000),
     outDir: values.out ?? join(REPO_ROOT, 'bench', 'results'),
   };
-  for (const [flag, v] of [['--duration-ms', o.durationMs], ['--max-requests', o.maxRequests], ['--memory-concurrency', o.memoryConcurrency]] as const) {
+  for (const [flag, v] of [['--duration-ms', o.durationMs], ['--rounds', o.rounds], ['--max-requests', o.maxRequests], ['--memory-concurrency', o.memoryConcurrency]] as const) {
     if (v <= 0) throw new Error(`${flag}: must be > 0, got ${v}`);
   }
   return o;

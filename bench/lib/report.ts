@@ -1,62 +1,29 @@
 /** The run's results as one JSON document and the same as Markdown tables. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Goal } from './goals.ts';
-import type { LoadResult } from './load-spec.ts';
-import type { BenchOptions } from './options.ts';
-import type { ProfileSummary } from './cpuprofile.ts';
-import type { RssSample, RssSummary } from './rss.ts';
-import { agentabOverPeer, find, MODES, type Comparison, type Measurement, type UpstreamProfile } from './scenarios.ts';
-
-export interface MemoryRun {
-  requested: number;
-  concurrency: number;
-  load: LoadResult;
-  rss: RssSummary | null;
-  samples: RssSample[];
-}
-
-export interface ProfiledLoad {
-  scenario: string;
-  rps: number;
-  summary: ProfileSummary;
-}
-
-export interface BenchReport {
-  version: 1;
-  date: string;
-  machine: { node: string; cpus: number; cpuModel: string; platform: string; loadAvgStart: number[]; loadAvgEnd: number[] };
-  options: BenchOptions;
-  commands: Record<string, string>;
-  profiles: readonly UpstreamProfile[];
-  measurements: Measurement[];
-  comparisons: Comparison[];
-  memory: MemoryRun | null;
-  goals: Goal[];
-  hotspots: ProfiledLoad[];
-}
+import type { BenchReport } from './results.ts';
+import { agentabOverPeer, agentabOverPeerByCpu, find, type UpstreamProfile } from './scenarios.ts';
 
 const n = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const signed = (x: number | null, d = 2): string => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
 const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
 
 function resultsTable(r: BenchReport, profile: UpstreamProfile): string[] {
-  const lines = [
-    row(['mode', 'c', 'target', 'req/s', '× direct', '× peer', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'TTFB p50', 'added TTFB p50', 'errors']),
-    row(Array(13).fill('---')),
-  ];
-  for (const mode of MODES) {
-    for (const c of r.options.concurrencies) {
+  const head = ['mode', 'c', 'target', 'req/s', '× direct', '× peer', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'TTFB p50', 'added TTFB p50', 'gateway CPU µs/req', 'CPU-bound × direct', 'CPU-bound × peer', 'errors'];
+  const lines = [row(head), row(head.map(() => '---'))];
+  for (const mode of profile.modes) {
+    for (const c of profile.concurrencies ?? r.options.concurrencies) {
       for (const target of ['direct', 'agentab', 'portkey'] as const) {
         const m = find(r.measurements, profile.id, mode, c, target);
         if (!m) continue;
         const cmp = r.comparisons.find((x) => x.profile === profile.id && x.mode === mode && x.concurrency === c && x.target === target);
-        const vsPeer = target === 'agentab' ? agentabOverPeer(r.measurements, profile.id, mode, c) : null;
+        const isA = target === 'agentab';
         lines.push(
           row([
-            mode, String(c), target, n(m.result.rps, 0), n(cmp?.throughputRatio, 2), n(vsPeer, 1),
+            mode, String(c), target, n(m.result.rps, 0), n(cmp?.throughputRatio, 2), isA ? n(agentabOverPeer(r.measurements, profile.id, mode, c), 1) : '–',
             n(m.result.total.p50, 2), n(m.result.total.p99, 2), signed(cmp?.addedP50 ?? null), signed(cmp?.addedP99 ?? null),
-            n(m.result.ttfb.p50, 2), signed(cmp?.addedTtfbP50 ?? null), String(m.result.errors),
+            n(m.result.ttfb.p50, 2), signed(cmp?.addedTtfbP50 ?? null), n(cmp?.gatewayCpuUs, 0), n(cmp?.cpuBoundRatio, 2),
+            isA ? n(agentabOverPeerByCpu(r.measurements, profile.id, mode, c), 1) : '–', String(m.result.errors),
           ]),
         );
       }
@@ -81,11 +48,18 @@ export function renderMarkdown(r: BenchReport): string {
     'Closed loop, fixed concurrency, one keep-alive connection per in-flight request; latency is',
     'client-side from sending the request to the first body byte (TTFB) and to the last byte',
     '(p50/p99). "added" = gateway percentile − direct percentile at the same concurrency.',
-    'agentab writes its spend log throughout.',
+    `Targets take turns in ${r.options.rounds} rounds per scenario. agentab writes its spend log throughout.`,
+    '"CPU-bound" ratios come from CPU time per request (upstream + gateway + load generator, read',
+    'from /proc): the throughput ratio two saturated cores would give, insensitive to other load.',
   ];
   for (const p of r.profiles) {
     if (!r.measurements.some((m) => m.profile === p.id)) continue;
     out.push('', `## Upstream: ${p.label}`, '', ...resultsTable(r, p));
+    const own = r.selfReported.filter((x) => x.profile === p.id);
+    if (own.length > 0) {
+      const parts = own.map((x) => `${x.mode} p50 ${n(x.overheadMs.p50, 3)} ms, p99 ${n(x.overheadMs.p99, 3)} ms (${x.overheadMs.count} requests)`);
+      out.push('', `agentab's own \`overheadMs\` from its spend log, whole phase: ${parts.join('; ')}.`);
+    }
   }
   if (r.memory) {
     const m = r.memory;

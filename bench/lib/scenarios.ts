@@ -5,23 +5,57 @@
 import type { LatencySummary, LoadResult } from './load-spec.ts';
 import type { SimSettings, TargetName } from './targets.ts';
 
-export type ProfileId = 'latency' | 'throughput';
+export type ProfileId = 'latency' | 'throughput' | 'streams';
 export type Mode = 'json' | 'stream';
 
 export interface UpstreamProfile {
   id: ProfileId;
   label: string;
   sim: SimSettings;
+  modes: readonly Mode[];
+  /** Fixed concurrency levels, or null for the --concurrency list. */
+  concurrencies: readonly number[] | null;
+  /** Long requests need longer measuring windows and warm-ups to collect enough samples. */
+  minDurationMs: number;
+  minWarmupMs: number;
 }
 
 /**
- * latency: a small, fixed model latency (20 ms to the first token, then 20 tokens at
- * 1000 tok/s ≈ 8 chunks over 20 ms), so added latency is measured on top of real waiting.
+ * latency: a small fixed model latency (20 ms to the first token, then 20 tokens at
+ * 1000 tok/s ≈ 8 chunks over 20 ms). At c=100 that offers ~2500 req/s, more than two cores
+ * serve, so every target is CPU-bound there and "added" latency is mostly queueing.
  * throughput: no waiting at all, so every target is CPU-bound and req/s compares the hops.
+ * streams: the headline — 100 concurrent streams paced like a model (40 tokens at 50 tok/s,
+ * ~0.8 s each, ~16 chunks), which leaves CPU to spare, so "added" is the hop's own latency.
  */
 export const PROFILES: readonly UpstreamProfile[] = [
-  { id: 'latency', label: 'ttft 20 ms, 20 tok @ 1000 tok/s', sim: { ttftMs: 20, tokensPerSecond: 1000, answerTokens: 20 } },
-  { id: 'throughput', label: 'ttft 0, no token delay', sim: { ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 } },
+  {
+    id: 'latency',
+    label: 'ttft 20 ms, 20 tokens at 1000 tok/s',
+    sim: { ttftMs: 20, tokensPerSecond: 1000, answerTokens: 20 },
+    modes: ['json', 'stream'],
+    concurrencies: null,
+    minDurationMs: 0,
+    minWarmupMs: 0,
+  },
+  {
+    id: 'throughput',
+    label: 'ttft 0, no token delay',
+    sim: { ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 },
+    modes: ['json', 'stream'],
+    concurrencies: null,
+    minDurationMs: 0,
+    minWarmupMs: 0,
+  },
+  {
+    id: 'streams',
+    label: '100 model-paced streams: ttft 20 ms, 40 tokens at 50 tok/s',
+    sim: { ttftMs: 20, tokensPerSecond: 50, answerTokens: 40 },
+    modes: ['stream'],
+    concurrencies: [100],
+    minDurationMs: 6000,
+    minWarmupMs: 2000,
+  },
 ];
 
 export const MODES: readonly Mode[] = ['json', 'stream'];
@@ -47,6 +81,14 @@ export interface Comparison {
   addedP99: number | null;
   addedTtfbP50: number | null;
   addedTtfbP99: number | null;
+  /** The gateway process's CPU time per request, µs. */
+  gatewayCpuUs: number | null;
+  /**
+   * Throughput ratio predicted from CPU cost alone: when the cores are the bottleneck,
+   * req/s ∝ 1 / (CPU µs per request summed over upstream, gateway and load generator).
+   * Much less sensitive to other load on the machine than the measured ratio.
+   */
+  cpuBoundRatio: number | null;
 }
 
 type Pct = 'p50' | 'p99';
@@ -57,8 +99,20 @@ const diff = (a: LatencySummary, b: LatencySummary, p: Pct): number | null => {
 };
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
+/** CPU µs per request over every process involved, or null if any is unknown. */
+function cpuPerRequest(r: LoadResult): number | null {
+  const xs = Object.values(r.cpuUsPerRequest);
+  return xs.length > 0 && xs.every((x) => x !== null) ? (xs as number[]).reduce((a, b) => a + b, 0) : null;
+}
+
 export function find(ms: Measurement[], profile: ProfileId, mode: Mode, concurrency: number, target: TargetName): Measurement | undefined {
   return ms.find((m) => m.profile === profile && m.mode === mode && m.concurrency === concurrency && m.target === target);
+}
+
+function cpuBoundRatio(direct: LoadResult, gateway: LoadResult): number | null {
+  const d = cpuPerRequest(direct);
+  const g = cpuPerRequest(gateway);
+  return d === null || g === null ? null : ratio(d, g);
 }
 
 export function compare(ms: Measurement[]): Comparison[] {
@@ -77,6 +131,8 @@ export function compare(ms: Measurement[]): Comparison[] {
       addedP99: diff(m.result.total, d.result.total, 'p99'),
       addedTtfbP50: diff(m.result.ttfb, d.result.ttfb, 'p50'),
       addedTtfbP99: diff(m.result.ttfb, d.result.ttfb, 'p99'),
+      gatewayCpuUs: m.result.cpuUsPerRequest['gateway'] ?? null,
+      cpuBoundRatio: cpuBoundRatio(d.result, m.result),
     });
   }
   return out;
@@ -87,4 +143,11 @@ export function agentabOverPeer(ms: Measurement[], profile: ProfileId, mode: Mod
   const a = find(ms, profile, mode, concurrency, 'agentab');
   const p = find(ms, profile, mode, concurrency, 'portkey');
   return a && p ? ratio(a.result.rps, p.result.rps) : null;
+}
+
+/** The same, predicted from CPU cost per request (see Comparison.cpuBoundRatio). */
+export function agentabOverPeerByCpu(ms: Measurement[], profile: ProfileId, mode: Mode, concurrency: number): number | null {
+  const a = find(ms, profile, mode, concurrency, 'agentab');
+  const p = find(ms, profile, mode, concurrency, 'portkey');
+  return a && p ? cpuBoundRatio(p.result, a.result) : null;
 }

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LoadTarget } from './load-spec.ts';
 import { firstLineUrl, freePort, startService, type Service } from './service.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -13,13 +14,9 @@ const AGENTAB_BIN = join(REPO_ROOT, 'bin', 'agentab.js');
 
 export type TargetName = 'direct' | 'agentab' | 'portkey';
 
-/** How the load generator reaches one target. */
-export interface Target {
+/** How the load generator reaches one target (a LoadTarget with a known name). */
+export interface Target extends LoadTarget {
   name: TargetName;
-  origin: string;
-  path: string;
-  headers: Record<string, string>;
-  model: string;
 }
 
 export interface SimSettings {
@@ -89,25 +86,33 @@ export async function startPortkey(): Promise<Service> {
   });
 }
 
-export function directTarget(simUrl: string): Target {
-  return { name: 'direct', origin: simUrl, path: '/v1/chat/completions', headers: {}, model: 'sim-model' };
+export function directTarget(sim: Service): Target {
+  return { name: 'direct', origin: sim.url, path: '/v1/chat/completions', headers: {}, model: 'sim-model', cpuPids: { upstream: sim.pid } };
 }
 
-export function agentabTarget(proxyUrl: string): Target {
-  return { name: 'agentab', origin: proxyUrl, path: '/v1/chat/completions', headers: {}, model: 'bench-model' };
+export function agentabTarget(proxy: Service, sim: Service): Target {
+  return {
+    name: 'agentab',
+    origin: proxy.url,
+    path: '/v1/chat/completions',
+    headers: {},
+    model: 'bench-model',
+    cpuPids: { upstream: sim.pid, gateway: proxy.pid },
+  };
 }
 
 /** Portkey routes by headers: provider openai, custom host = the simulator. */
-export function portkeyTarget(portkeyUrl: string, simUrl: string): Target {
+export function portkeyTarget(portkey: Service, sim: Service): Target {
   return {
     name: 'portkey',
-    origin: portkeyUrl,
+    origin: portkey.url,
     path: '/v1/chat/completions',
     headers: {
       'x-portkey-provider': 'openai',
-      'x-portkey-custom-host': `${simUrl}/v1`,
+      'x-portkey-custom-host': `${sim.url}/v1`,
       authorization: 'Bearer sk-bench-not-a-real-key',
     },
     model: 'sim-model',
+    cpuPids: { upstream: sim.pid, gateway: portkey.pid },
   };
 }

@@ -4,6 +4,9 @@
  */
 import { Command } from 'commander';
 import { registerProxyCommand, registerSimCommand } from './proxy.ts';
+import { registerReportCommand } from './report.ts';
+import { registerRunMatrixCommand } from './run-matrix.ts';
+import { registerPlanCommand } from './plan.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -11,8 +14,11 @@ export function buildProgram(): Command {
     .description('Measure how changes to a coding agent\'s environment move its latency, tokens and cost.')
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)');
+  registerRunMatrixCommand(program);
+  registerPlanCommand(program);
   registerProxyCommand(program);
   registerSimCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

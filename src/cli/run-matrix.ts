@@ -14,6 +14,7 @@ import type { ExperimentSpec, LauncherKind, RunOrder, SpecOverrides } from '../c
 import { dryRun } from '../experiment/dry-run.ts';
 import { readManifest } from '../experiment/manifest.ts';
 import { runMatrix } from '../experiment/orchestrator.ts';
+import { planToJson } from '../experiment/plan.ts';
 import { renderPlan } from '../experiment/plan-render.ts';
 import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
 import { killAllLiveGroups } from '../experiment/run-process.ts';
@@ -126,7 +127,7 @@ export async function loadMatrixInput(experiment: string | undefined, flags: Mat
 export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promise<void> {
   const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: JSON.parse(JSON.stringify(r.plan, (k, v) => (k === 'spec' ? undefined : v))), estimate: { ...r.estimate, perCell: undefined } }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined } }, null, 2) + '\n');
     return;
   }
   process.stdout.write(renderPlan(r.plan, r.estimate) + '\n');

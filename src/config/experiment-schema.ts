@@ -75,6 +75,28 @@ const ProxyYamlSchema = z.union([
   z.object({ model_list: ProxyModelListSchema }).loose(),
 ]);
 
+/**
+ * Options of `launcher: {kind: container, …}`. The launcher validates its options with this
+ * schema (the spec's launcher block itself stays loose, as for every launcher kind).
+ */
+export const ContainerLauncherOptionsSchema = z
+  .object({
+    /** Image reference; default: the runner image built offline (`agentab image build`). */
+    image: z.string().min(1).optional(),
+    /** CPUs per cell container (fractions allowed). */
+    cpus: z.number().positive().optional(),
+    /** Memory per cell container: bytes, or a size such as "2g" or "512m". */
+    memory: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*([kmgt]i?b?|b)?$/i, 'a size such as "2g" or "512m"')]).optional(),
+    /** `host` (default): containers share the host's network, the proxy on 127.0.0.1 is reachable. */
+    network: z.string().min(1).optional(),
+    /** The engine API: a socket path, unix:// or tcp:// URL (default: DOCKER_HOST, Docker's socket, Podman's). */
+    engine: z.string().min(1).optional(),
+    /** SIGTERM → kill delay when a cell is stopped. */
+    kill_grace_ms: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type ContainerLauncherOptions = z.infer<typeof ContainerLauncherOptionsSchema>;
+
 const LauncherYamlSchema = z.union([
   z.enum(LAUNCHER_KINDS),
   z.object({ kind: z.enum(LAUNCHER_KINDS) }).loose(),

@@ -4,6 +4,7 @@
  * RunRecord per cell as it finishes. Resumable: cells already recorded are skipped.
  */
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { cellBaseEnv } from '../config/experiment-env.ts';
 import type { Env } from '../config/env.ts';
@@ -75,7 +76,7 @@ export function cellEndpoint(proxy: Pick<RunningProxy, 'cellToken'>, proxyUrl: s
 function crashedResult(cell: Cell, e: unknown, startedAt: number): CellResult {
   return {
     cellId: cell.id,
-    host: 'unknown',
+    host: os.hostname(),
     startedAt: new Date(startedAt).toISOString(),
     wallMs: Date.now() - startedAt,
     launchMs: null,
@@ -97,6 +98,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
   const plan = buildPlan(spec, runners);
   const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, o.env);
+  const launcher = o.launcher ?? createLauncher(spec.launcher);
 
   let runId: string;
   let runDir: string;
@@ -145,7 +147,6 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     }
   });
 
-  const launcher = o.launcher ?? createLauncher(spec.launcher);
   const ctx: LaunchContext = {
     plan,
     runId,

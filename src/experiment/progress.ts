@@ -93,7 +93,8 @@ export class BarProgress implements ProgressSink {
 
   private payload() {
     const eta = this.t.etaMs();
-    return { running: this.running, failures: this.t.failures, etaText: eta === undefined ? '?' : formatDuration(eta), tokens: fmtInt(this.t.tokens), cost: fmtUsd(this.t.costUsd) };
+    const etaText = this.t.done >= this.t.total ? 'done' : eta === undefined ? '?' : formatDuration(eta);
+    return { running: this.running, failures: this.t.failures, etaText, tokens: fmtInt(this.t.tokens), cost: fmtUsd(this.t.costUsd) };
   }
 
   start(total: number, alreadyDone: number, concurrency: number): void {

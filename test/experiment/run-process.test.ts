@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { descendants } from '../../src/experiment/kill-tree.ts';
 import { liveGroupCount, runProcess } from '../../src/experiment/run-process.ts';
 import { alive, tempDir } from './helpers.ts';
 
@@ -78,6 +77,5 @@ describe('runProcess', () => {
     assert.equal(readFileSync(log, 'utf8').trim(), '[]', 'only the given environment reaches the process');
     const bad = await runProcess({ argv: ['/nonexistent/bin'], cwd: dir, env, stdoutFile: log, stderrFile: log, timeoutMs: 10_000 });
     assert.ok(bad.spawnError, 'a missing binary is a spawn error');
-    assert.deepEqual(descendants(process.pid).filter((p) => alive(p) && p !== process.pid).length >= 0, true);
   });
 });

@@ -1,0 +1,49 @@
+/** The plain data a run produces: what the phases return and the report is made of. */
+import type { ProfileSummary } from './cpuprofile.ts';
+import type { Goal } from './goals.ts';
+import type { LatencySummary, LoadResult } from './load-spec.ts';
+import type { BenchOptions } from './options.ts';
+import type { RssSample, RssSummary } from './rss.ts';
+import type { Comparison, Measurement, Mode, ProfileId, UpstreamProfile } from './scenarios.ts';
+
+export interface GridResult {
+  measurements: Measurement[];
+  /** agentab's own overheadMs (from its spend log) per profile and mode, all requests of the phase. */
+  selfReported: SelfReported[];
+}
+
+export interface SelfReported {
+  profile: ProfileId;
+  mode: Mode;
+  overheadMs: LatencySummary;
+}
+
+export interface MemoryRun {
+  requested: number;
+  concurrency: number;
+  load: LoadResult;
+  rss: RssSummary | null;
+  samples: RssSample[];
+}
+
+export interface ProfiledLoad {
+  scenario: string;
+  rps: number;
+  summary: ProfileSummary;
+}
+
+export interface BenchReport {
+  version: 1;
+  date: string;
+  machine: { node: string; cpus: number; cpuModel: string; platform: string; loadAvgStart: number[]; loadAvgEnd: number[] };
+  options: BenchOptions;
+  commands: Record<string, string>;
+  profiles: readonly UpstreamProfile[];
+  measurements: Measurement[];
+  comparisons: Comparison[];
+  selfReported: SelfReported[];
+  memory: MemoryRun | null;
+  goals: Goal[];
+  hotspots: ProfiledLoad[];
+}
+

@@ -1,0 +1,102 @@
+/**
+ * A run killed with SIGKILL at any point resumes without duplicate or lost records, and
+ * Ctrl-C (SIGINT) of the CLI leaves no cell process behind.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { readRecordsFile } from '../../src/experiment/records-store.ts';
+import { runPaths } from '../../src/experiment/run-dir.ts';
+import { alive, CALL_PROXY, FAST_SIM_PROXY, writeExperiment } from './helpers.ts';
+
+const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
+const cliEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1' };
+
+function cli(args: string[]) {
+  return execa(process.execPath, ['--import', 'tsx', CLI, ...args], { env: cliEnv, extendEnv: false, reject: false, cwd: path.dirname(CLI) });
+}
+
+async function recordCount(runDir: string): Promise<number> {
+  return (await readRecordsFile(runPaths(runDir).records)).records.length;
+}
+
+async function waitFor(f: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await f()) return;
+    await sleep(50);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('crash safety of run-matrix', () => {
+  test('SIGKILL twice mid-run, then --resume: every cell recorded exactly once', async () => {
+    const x = writeExperiment(
+      `name: crash
+runners: [{ name: cmd, kind: command, command: 'sleep 0.2; node ${CALL_PROXY} 1' }]
+conditions: [{ name: a }, { name: b }]
+tasks: tasks/*.yaml
+reps: 4
+concurrency: 3
+${FAST_SIM_PROXY}`,
+      { t1: 'prompt: p\n', t2: 'prompt: p\n' },
+    );
+    // plan it first (a `planned` run dir), then execute that plan through --resume
+    const planned = await cli(['plan', x.spec, '--out', x.out, '--json']);
+    assert.equal(planned.exitCode, 0, planned.stderr);
+    const planDir = JSON.parse(planned.stdout).runDir as string;
+    assert.ok(planDir);
+    const total = 16;
+
+    for (const killAfter of [2, 7]) {
+      const child = cli(['run-matrix', '--resume', planDir]);
+      await waitFor(async () => (await recordCount(planDir)) >= killAfter, `${killAfter} records`);
+      child.kill('SIGKILL');
+      await child;
+      assert.ok((await recordCount(planDir)) < total, 'killed before the end');
+    }
+    const done = await cli(['run-matrix', '--resume', planDir, '--json']);
+    assert.equal(done.exitCode, 0, done.stderr);
+    const out = JSON.parse(done.stdout);
+    assert.equal(out.records.length, total);
+    const f = await readRecordsFile(runPaths(planDir).records);
+    assert.equal(f.records.length, total);
+    assert.equal(f.duplicates, 0, 'no cell appended twice');
+    assert.equal(f.badLines, 0);
+    assert.equal(f.tornTail, false);
+    const plan = JSON.parse(readFileSync(runPaths(planDir).plan, 'utf8')) as { cells: { id: string }[] };
+    assert.deepEqual(f.records.map((r) => r.cell).sort(), plan.cells.map((c) => c.id).sort());
+    assert.ok(f.records.every((r) => r.outcome === 'pass'));
+  });
+
+  test('Ctrl-C cancels running cells (recorded canceled), kills their processes and exits 130', async () => {
+    const x = writeExperiment(
+      `name: ctrlc
+runners: [{ name: cmd, kind: command, command: 'sleep 300 & echo $! >> "$PIDS"; sleep 300 & echo $! >> "$PIDS"; wait' }]
+conditions: [{ name: a, env: { PIDS: "${'${PIDS_FILE}'}" } }]
+tasks: tasks/*.yaml
+reps: 4
+concurrency: 2
+${FAST_SIM_PROXY}`,
+      { t: 'prompt: p\n' },
+    );
+    const pids = path.join(x.dir, 'pids');
+    writeFileSync(pids, '');
+    writeFileSync(x.spec, readFileSync(x.spec, 'utf8').replace('${PIDS_FILE}', pids));
+    const child = cli(['run-matrix', x.spec, '--out', x.out, '--json']);
+    await waitFor(() => readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).length >= 4, 'two cells to start');
+    child.kill('SIGINT');
+    const r = await child;
+    assert.equal(r.exitCode, 130, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.stoppedBy, 'abort');
+    assert.equal(out.records.length, 2);
+    assert.ok(out.records.every((rec: { outcome: string }) => rec.outcome === 'canceled'));
+    const sleepers = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    for (const pid of sleepers) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
+  });
+});
