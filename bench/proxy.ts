@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<void> {
     await stopAll();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    rmSync(dir, { recursive: true, force: true });
+    if (opts.keep) log.info(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

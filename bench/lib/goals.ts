@@ -83,9 +83,9 @@ function memoryGoal(memory: RssSummary | null, requests: number): Goal {
   const sign = (x: number) => (x >= 0 ? '+' : '');
   return {
     name: `memory over ${requests} requests`,
-    target: `flat (≤ ${MEMORY_GROWTH_SHARE * 100} % growth after the first 20 %)`,
+    target: `flat (median RSS of the last 20 % ≤ ${MEMORY_GROWTH_SHARE * 100} % above that of 20–40 %)`,
     measured: memory
-      ? `${fmt(memory.startMb, 0)} → ${fmt(memory.midMb, 0)} → ${fmt(memory.endMb, 0)} MB; after 20 %: ${sign(memory.steadyGrowthMb)}${fmt(memory.steadyGrowthMb, 1)} MB, slope ${fmt(memory.steadySlopeMbPerMin)} MB/min`
+      ? `start/mid/end ${fmt(memory.startMb, 0)} → ${fmt(memory.midMb, 0)} → ${fmt(memory.endMb, 0)} MB; median ${fmt(memory.steadyStartMb, 0)} → ${fmt(memory.steadyEndMb, 0)} MB (${sign(memory.steadyGrowthMb)}${fmt(memory.steadyGrowthMb, 1)}), slope after 20 % ${fmt(memory.steadySlopeMbPerMin)} MB/min`
       : 'n/a',
     value: share,
     verdict: verdict(share, (x) => x <= MEMORY_GROWTH_SHARE),

@@ -29,6 +29,8 @@ export interface BenchOptions {
   profile: boolean;
   profileMs: number;
   outDir: string;
+  /** Keep the temp dir (configs, spend logs, CPU profiles) instead of deleting it. */
+  keep: boolean;
 }
 
 export const USAGE = `usage: tsx bench/proxy.ts [flags]
@@ -42,14 +44,15 @@ export const USAGE = `usage: tsx bench/proxy.ts [flags]
   --warmup-ms N            warm-up time per target and scenario (default 500)
   --warmup-requests N      warm-up request cap (default 300)
   --prime-requests N       mixed requests sent to each fresh target first (default 2000)
-  --prime-ms N             time cap of that, per target (default 1500)
+  --prime-ms N             time cap of that, per target (default 1000)
   --memory-requests N      requests in the memory run (default 100000; 0 = skip)
-  --memory-concurrency N   concurrency of the memory run (default 50)
+  --memory-concurrency N   concurrency of the memory run (default 100)
   --memory-max-ms N        time cap of the memory run (default 150000)
   --no-peer                skip the Portkey gateway
   --profile                also CPU-profile agentab under the headline load and list hotspots
   --profile-ms N           length of each profiled load (default 4000)
-  --out DIR                where proxy-latest.{json,md} go (default bench/results)`;
+  --out DIR                where proxy-latest.{json,md} go (default bench/results)
+  --keep                   keep the temp dir (spend logs, .cpuprofile files) and print its path`;
 
 /** The first issue's message, which names the flag and the value received. */
 function check<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -95,6 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       profile: { type: 'boolean' },
       'profile-ms': { type: 'string' },
       out: { type: 'string' },
+      keep: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
@@ -113,14 +117,15 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     warmupMs: num('warmup-ms', quick ? 300 : 500),
     warmupRequests: num('warmup-requests', 300),
     primeRequests: num('prime-requests', quick ? 500 : 2000),
-    primeMs: num('prime-ms', quick ? 1000 : 1500),
+    primeMs: num('prime-ms', 1000),
     memoryRequests: num('memory-requests', quick ? 5_000 : 100_000),
-    memoryConcurrency: num('memory-concurrency', 50),
+    memoryConcurrency: num('memory-concurrency', 100),
     memoryMaxMs: num('memory-max-ms', 150_000),
     peer: !(values['no-peer'] ?? false),
     profile: values.profile ?? false,
     profileMs: num('profile-ms', 4000),
     outDir: values.out ?? join(REPO_ROOT, 'bench', 'results'),
+    keep: values.keep ?? false,
   };
   for (const [flag, v] of [['--duration-ms', o.durationMs], ['--rounds', o.rounds], ['--max-requests', o.maxRequests], ['--memory-concurrency', o.memoryConcurrency]] as const) {
     if (v <= 0) throw new Error(`${flag}: must be > 0, got ${v}`);

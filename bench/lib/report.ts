@@ -58,7 +58,7 @@ export function renderMarkdown(r: BenchReport): string {
     const own = r.selfReported.filter((x) => x.profile === p.id);
     if (own.length > 0) {
       const parts = own.map((x) => `${x.mode} p50 ${n(x.overheadMs.p50, 3)} ms, p99 ${n(x.overheadMs.p99, 3)} ms (${x.overheadMs.count} requests)`);
-      out.push('', `agentab's own \`overheadMs\` from its spend log, whole phase: ${parts.join('; ')}.`);
+      out.push('', `agentab's own \`overheadMs\` from its spend log, all requests of the grid to this upstream (incl. warm-ups): ${parts.join('; ')}.`);
     }
   }
   if (r.memory) {
@@ -67,9 +67,12 @@ export function renderMarkdown(r: BenchReport): string {
       '',
       `## Memory: ${m.load.completed} requests through agentab (mixed stream/json, c=${m.concurrency}, ttft 0)`,
       '',
-      row(['start MB', 'mid MB', 'end MB', 'peak MB', 'growth after 20 %', 'slope MB/min (all)', 'slope MB/min (after 20 %)', 'req/s', 'errors']),
-      row(Array(9).fill('---')),
-      row([n(m.rss?.startMb), n(m.rss?.midMb), n(m.rss?.endMb), n(m.rss?.peakMb), signed(m.rss?.steadyGrowthMb ?? null, 1), n(m.rss?.slopeMbPerMin, 2), n(m.rss?.steadySlopeMbPerMin, 2), n(m.load.rps, 0), String(m.load.errors)]),
+      row(['start MB', 'mid MB', 'end MB', 'peak MB', 'median 20–40 %', 'median last 20 %', 'slope MB/min (all)', 'slope MB/min (after 20 %)', 'req/s', 'errors']),
+      row(Array(10).fill('---')),
+      row([
+        n(m.rss?.startMb), n(m.rss?.midMb), n(m.rss?.endMb), n(m.rss?.peakMb), n(m.rss?.steadyStartMb), n(m.rss?.steadyEndMb),
+        n(m.rss?.slopeMbPerMin, 2), n(m.rss?.steadySlopeMbPerMin, 2), n(m.load.rps, 0), String(m.load.errors),
+      ]),
     );
   }
   for (const h of r.hotspots) {

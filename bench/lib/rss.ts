@@ -21,9 +21,11 @@ export interface RssSummary {
   slopeMbPerMin: number;
   /** Slope after the first 20 % of the run (past JIT warm-up and pool growth), MB per minute. */
   steadySlopeMbPerMin: number;
-  /** RSS at the 20 % mark, MB: the baseline once warmed up. */
+  /** Median RSS over 20–40 % of the run, MB: the baseline once warmed up. */
   steadyStartMb: number;
-  /** RSS at the 20 % mark → end, MB. */
+  /** Median RSS over the last 20 % of the run, MB. */
+  steadyEndMb: number;
+  /** steadyEndMb − steadyStartMb. Medians of windows, because GC makes RSS a sawtooth. */
   steadyGrowthMb: number;
 }
 
@@ -68,10 +70,26 @@ function slopePerMin(s: RssSample[]): number {
   return m * 60_000;
 }
 
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Median RSS of the samples between fractions `from` and `to` of the run (at least one). */
+function windowMedian(samples: RssSample[], from: number, to: number): number {
+  const n = samples.length;
+  const a = Math.min(n - 1, Math.floor(from * n));
+  const b = Math.max(a + 1, Math.ceil(to * n));
+  return medianOf(samples.slice(a, b).map((s) => s.rssMb));
+}
+
 export function summarizeRss(samples: RssSample[]): RssSummary | null {
   if (samples.length === 0) return null;
   const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))] as RssSample;
   const steady = samples.slice(Math.floor(samples.length * 0.2));
+  const steadyStartMb = windowMedian(samples, 0.2, 0.4);
+  const steadyEndMb = windowMedian(samples, 0.8, 1);
   return {
     samples: samples.length,
     startMb: at(0).rssMb,
@@ -80,7 +98,8 @@ export function summarizeRss(samples: RssSample[]): RssSummary | null {
     peakMb: Math.max(...samples.map((s) => s.rssMb)),
     slopeMbPerMin: slopePerMin(samples),
     steadySlopeMbPerMin: slopePerMin(steady),
-    steadyStartMb: at(0.2).rssMb,
-    steadyGrowthMb: at(1).rssMb - at(0.2).rssMb,
+    steadyStartMb,
+    steadyEndMb,
+    steadyGrowthMb: steadyEndMb - steadyStartMb,
   };
 }

@@ -7,10 +7,11 @@ import { iterSpendLog } from '../../src/proxy/spend/reader.ts';
 import { summarizeLatencies } from './latency.ts';
 import type { LatencySummary } from './load-spec.ts';
 
-export async function spendOverhead(path: string, stream: boolean): Promise<LatencySummary> {
+/** overheadMs of the successful calls to `alias` that were (or were not) streamed. */
+export async function spendOverhead(path: string, which: { alias: string; stream: boolean }): Promise<LatencySummary> {
   const xs: number[] = [];
   for await (const r of iterSpendLog(path, undefined, { missingOk: true })) {
-    if (r.status === 200 && r.stream === stream) xs.push(r.overheadMs);
+    if (r.status === 200 && r.alias === which.alias && r.stream === which.stream) xs.push(r.overheadMs);
   }
   return summarizeLatencies(xs);
 }

@@ -35,26 +35,33 @@ export function startSim(s: SimSettings): Promise<Service> {
   return startService({ name: 'agentab sim', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
-export interface AgentabOptions {
+/** One model alias of the bench proxy and the simulator it forwards to. */
+export interface Route {
+  alias: string;
   upstreamUrl: string;
+}
+
+export interface AgentabOptions {
+  routes: Route[];
   dir: string;
+  /** Names the config file, so several proxies can share `dir`. */
+  tag: string;
   spendLog: string;
   /** Write a V8 CPU profile into this directory when the proxy exits. */
   cpuProfDir?: string;
 }
 
-export function agentabConfigYaml(upstreamUrl: string): string {
-  return [
-    'model_list:',
-    '  - model_name: bench-model',
-    `    litellm_params: { model: openai/sim-model, api_base: ${upstreamUrl}/v1 }`,
-    '',
-  ].join('\n');
+export function agentabConfigYaml(routes: Route[]): string {
+  const lines = ['model_list:'];
+  for (const r of routes) {
+    lines.push(`  - model_name: ${r.alias}`, `    litellm_params: { model: openai/sim-model, api_base: ${r.upstreamUrl}/v1 }`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 export function startAgentab(o: AgentabOptions): Promise<Service> {
-  const config = join(o.dir, 'agentab-bench.yaml');
-  writeFileSync(config, agentabConfigYaml(o.upstreamUrl));
+  const config = join(o.dir, `agentab-${o.tag}.yaml`);
+  writeFileSync(config, agentabConfigYaml(o.routes));
   const nodeFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const args = [
     ...nodeFlags, AGENTAB_BIN, 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1',
@@ -90,13 +97,13 @@ export function directTarget(sim: Service): Target {
   return { name: 'direct', origin: sim.url, path: '/v1/chat/completions', headers: {}, model: 'sim-model', cpuPids: { upstream: sim.pid } };
 }
 
-export function agentabTarget(proxy: Service, sim: Service): Target {
+export function agentabTarget(proxy: Service, sim: Service, alias: string): Target {
   return {
     name: 'agentab',
     origin: proxy.url,
     path: '/v1/chat/completions',
     headers: {},
-    model: 'bench-model',
+    model: alias,
     cpuPids: { upstream: sim.pid, gateway: proxy.pid },
   };
 }

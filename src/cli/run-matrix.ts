@@ -19,7 +19,9 @@ import { renderPlan } from '../experiment/plan-render.ts';
 import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
 import { killAllLiveGroups } from '../experiment/run-process.ts';
 import { cellTable, groupTable } from '../experiment/summary-table.ts';
-import { createLogger, type Level } from '../util/log.ts';
+import type { RunRecord } from '../experiment/run-record.ts';
+import { buildRunReport, writeRunReport, type RunReport } from '../report/run-report.ts';
+import { createLogger, type Level, type Logger } from '../util/log.ts';
 
 export interface MatrixFlags {
   runners?: string;
@@ -134,6 +136,27 @@ export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promi
   if (r.runDir) process.stdout.write(`\nplan written to ${r.runDir}/plan.json — run exactly this plan with: agentab run-matrix --resume ${r.runDir}\n`);
 }
 
+/**
+ * The run's report (report.md/.html/.json in the run dir) and its verdict section for the
+ * terminal. A report that cannot be built or written is a warning, never a failed run.
+ */
+async function reportRun(runDir: string, records: readonly RunRecord[], log: Logger): Promise<{ verdicts?: string; paths: string[] }> {
+  let built: Omit<RunReport, 'paths'> | null;
+  try {
+    built = buildRunReport(runDir, records);
+  } catch (e) {
+    log.warn(`could not build the report: ${(e as Error).message}`, { runDir });
+    return { paths: [] };
+  }
+  if (!built) return { paths: [] };
+  try {
+    return { verdicts: built.verdicts, paths: (await writeRunReport(runDir, built)).paths };
+  } catch (e) {
+    log.warn(`could not write the report: ${(e as Error).message}`, { runDir });
+    return { verdicts: built.verdicts, paths: [] };
+  }
+}
+
 async function runCommand(experiment: string | undefined, flags: MatrixFlags & { dryRun?: boolean; keepWorkspaces?: boolean }): Promise<void> {
   const input = await loadMatrixInput(experiment, flags);
   if (flags.dryRun) return printDryRun(input, flags);
@@ -173,18 +196,23 @@ async function runCommand(experiment: string | undefined, flags: MatrixFlags & {
     });
     const counts: Record<string, number> = {};
     for (const rec of r.records) counts[rec.outcome] = (counts[rec.outcome] ?? 0) + 1;
+    // Not after Ctrl-C: the user asked to stop. The progress display is stopped: warnings go to stderr.
+    const report = r.stoppedBy === 'abort' ? { paths: [] } : await reportRun(r.runDir, r.records, createLogger(flags.logLevel));
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ runId: r.runId, runDir: r.runDir, ran: r.ran, skipped: r.skipped, notStarted: r.notStarted, stoppedBy: r.stoppedBy, counts, records: r.records }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ runId: r.runId, runDir: r.runDir, ran: r.ran, skipped: r.skipped, notStarted: r.notStarted, stoppedBy: r.stoppedBy, counts, reportFiles: report.paths, records: r.records }, null, 2) + '\n');
     } else {
       const cost = r.records.reduce((a, x) => a + x.costUsd, 0);
       process.stdout.write(`\n${cellTable(r.records)}\n\n${groupTable(r.records)}\n\n`);
+      if (report.verdicts) process.stdout.write(`${report.verdicts}\n`);
       process.stdout.write(
         `${r.records.length}/${r.plan.cells.length} cells recorded (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}), ran ${r.ran} now, ${r.skipped} already recorded, ${fmtUsd(cost)}\n` +
           (r.stoppedBy === 'budget' ? `stopped: the ${r.budgetReached ?? ''} budget is spent; ${r.notStarted} cells not started (resume with a larger --budget-usd)\n` : '') +
           (r.stoppedBy === 'abort' ? `canceled; ${r.notStarted} cells not started\n` : '') +
           `results in ${r.runDir}\n` +
           (r.records.length < r.plan.cells.length || r.records.some((x) => x.outcome === 'canceled') ? `resume with: agentab run-matrix --resume ${r.runDir}\n` : '') +
-          `report with: agentab report ${r.runDir}\n`,
+          (report.paths.length
+            ? `report: ${report.paths.map((p) => path.basename(p)).join(', ')} in the results (agentab report ${r.runDir} for other formats or options)\n`
+            : `report with: agentab report ${r.runDir}\n`),
       );
     }
     if (r.stoppedBy === 'abort') process.exitCode = 130;

@@ -28,6 +28,7 @@ function finalizeComparisons(drafts: readonly ComparisonDraft[], opt: ReportOpti
       q: q[i] as number,
       geometricMeanRatio: d.geometricMeanRatio,
       supportable: d.supportable,
+      runsNeeded: d.runsNeeded,
       detectableRatio: d.detectableRatio,
       repsForThreshold: d.repsForThreshold,
       verdict: v.verdict,
@@ -45,6 +46,9 @@ function finalizeHeadlines(drafts: readonly HeadlineDraft[], opt: ReportOptions)
     return {
       runner, condition, baseline, metric, tasks, ratio, lo, hi, test, pHolm,
       supportable: d.supportable,
+      minArm: d.minArm,
+      paired: d.paired,
+      runsNeeded: d.runsNeeded,
       detectableRatio: d.detectableRatio,
       repsForThreshold: d.repsForThreshold,
       verdict: v.verdict,

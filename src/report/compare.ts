@@ -11,7 +11,7 @@
  * pooled. Adjusted p-values and verdicts are added by the caller, which sees every family.
  */
 import { bootstrapPositions } from '../stats/median-bootstrap.ts';
-import { detectableRatioFromSe, logMedianRatioSe, repsForRatio } from '../stats/power.ts';
+import { detectableRatioFromSe, logMedianRatioSe, minRunsPerArm, repsForRatio, verdictSupportable } from '../stats/power.ts';
 import { createRng } from '../stats/prng.ts';
 import { medianSorted, sortedCopy, variance } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
@@ -49,13 +49,19 @@ interface Accumulator {
   logVarSum: number;
   seKnown: boolean;
   anyPaired: boolean;
+  /** Every task's arms can support a verdict on their own. */
+  allSupportable: boolean;
+  /** Fewest runs in any arm of any task. */
+  minArm: number;
+  /** Largest per-arm minimum over the tasks (pairs need more runs than independent arms). */
+  runsNeeded: number;
 }
 
 function accumulator(accs: Map<string, Accumulator>, condition: string, metric: MetricId, B: number): Accumulator {
   const key = `${condition}${SEP}${metric}`;
   let acc = accs.get(key);
   if (!acc) {
-    acc = { condition, metric, sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true, anyPaired: false };
+    acc = { condition, metric, sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true, anyPaired: false, allSupportable: true, minArm: Infinity, runsNeeded: 0 };
     accs.set(key, acc);
   }
   return acc;
@@ -151,7 +157,9 @@ export function compareRunner(o: {
         for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
         const interval = percentileInterval(replicates, pointLog, opt.confidence, true); // reorders replicates
         const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
-        const supportable = minP < opt.alpha;
+        // Equivalence needs the same support as a difference: no verdict at all below the minimum.
+        const supportable = verdictSupportable(nb, nc, opt.alpha, arms.paired);
+        const runsNeeded = minRunsPerArm(opt.alpha, arms.paired);
         const se = logVar === null ? null : logMedianRatioSe(logVar, nb, nc);
         const df = nb + nc - 2;
         comparisons.push({
@@ -160,6 +168,7 @@ export function compareRunner(o: {
           test: testSummary(test, arms.paired),
           geometricMeanRatio: geometricMeanRatio(lb, lc, opt.confidence),
           supportable,
+          runsNeeded,
           detectableRatio: supportable && se !== null && df >= 1 ? detectableRatioFromSe(se, df, opt.alpha, opt.power) : null,
           repsForThreshold: logVar === null ? null : repsForRatio(1 + opt.threshold, { logVariance: logVar, alpha: opt.alpha, power: opt.power, paired: arms.paired }),
           interval,
@@ -170,6 +179,9 @@ export function compareRunner(o: {
         acc.df += df;
         acc.minPHalf *= minP / 2;
         acc.anyPaired ||= arms.paired;
+        acc.allSupportable &&= supportable;
+        acc.minArm = Math.min(acc.minArm, nb, nc);
+        acc.runsNeeded = Math.max(acc.runsNeeded, runsNeeded);
         if (se === null || logVar === null) acc.seKnown = false;
         else {
           acc.seSq += se * se;
@@ -193,13 +205,18 @@ function headlineOf(acc: Accumulator, runner: string, opt: ReportOptions): Headl
   for (let b = 0; b < acc.sum.length; b++) acc.sum[b] = (acc.sum[b] as number) / T;
   const interval = percentileInterval(acc.sum, acc.pointSum / T, opt.confidence, true);
   const st = stratifiedRankTest(acc.tests);
-  const supportable = Math.min(1, 2 * acc.minPHalf) < opt.alpha;
+  // The stratified test alone could reach α with several tiny tasks, but each task's bootstrap
+  // would still be degenerate: a headline verdict needs every task to support one.
+  const supportable = acc.allSupportable && Math.min(1, 2 * acc.minPHalf) < opt.alpha;
   const se = acc.seKnown ? Math.sqrt(acc.seSq) / T : null;
   return {
     runner, condition: acc.condition, baseline: opt.baseline, metric: acc.metric, tasks: acc.tasks,
     ratio: finiteOrNull(interval.ratio), lo: finiteOrNull(interval.lo), hi: finiteOrNull(interval.hi),
     test: { name: 'stratified-rank', method: st.method, tieCorrected: st.tieCorrected, statistic: st.statistic, p: st.p },
     supportable,
+    minArm: acc.minArm,
+    paired: acc.anyPaired,
+    runsNeeded: acc.runsNeeded,
     detectableRatio: supportable && se !== null && acc.df >= 1 ? detectableRatioFromSe(se, acc.df, opt.alpha, opt.power) : null,
     repsForThreshold: acc.seKnown
       ? repsForRatio(1 + opt.threshold, { logVariance: acc.logVarSum / T, tasks: T, alpha: opt.alpha, power: opt.power, paired: acc.anyPaired })

@@ -40,10 +40,15 @@ export function formatRatioCi(lo: number | null, hi: number | null): string {
   return `[${lo === null ? '-∞' : formatChange(lo)}, ${hi === null ? '+∞' : formatChange(hi)}]`;
 }
 
-/** Detectable change as "±x%" from a ratio > 1. */
+/**
+ * Detectable change from a ratio ≥ 1: "±8.35%"; "any change" when the runs do not vary at all
+ * (ratio exactly 1), "±<0.01%" below display precision, "n/a" when undefined (null, NaN, ∞).
+ */
 export function formatDetectable(ratio: number | null): string {
-  if (ratio === null) return 'none';
-  return `±${formatChange(ratio).slice(1)}`;
+  if (ratio === null || !Number.isFinite(ratio) || ratio < 1) return 'n/a';
+  if (ratio === 1) return 'any change (no run-to-run variance)';
+  const text = formatChange(ratio);
+  return text === '0%' ? '±<0.01%' : `±${text.slice(1)}`;
 }
 
 export function formatP(p: number): string {
@@ -85,7 +90,7 @@ export function reasonText(reason: VerdictReason, thresholdPct: string): string 
     case 'not-significant':
       return 'CI clears the band but the adjusted p is not below α';
     case 'too-few-runs':
-      return 'too few runs: no outcome could reach p < α';
+      return 'too few runs for any verdict';
     case 'undefined-ratio':
       return 'ratio undefined (zero median)';
   }

@@ -6,14 +6,14 @@ import { methodNotes, nothingToCompare } from './explain.ts';
 import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { renderSvg, reportPlots } from './plots.ts';
-import { detailTable, latencyTable, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
+import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
 import { viewOf } from './view.ts';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => ESC[ch] as string);
 
 const CSS = `
-body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;max-width:1180px;margin:2em auto;padding:0 1em}
+body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;max-width:1240px;margin:2em auto;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 .meta{color:#555}table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums}
 th,td{border:1px solid #e2e2e2;padding:.25em .55em;vertical-align:top}th{background:#f6f6f6;text-align:left}
@@ -23,7 +23,8 @@ td.r{text-align:right}td.b{font-weight:600}
 .v-no-change{background:#e3ecf7;color:#1f3b63}.v-inconclusive{background:#eee;color:#555}
 ul.verdicts{list-style:none;padding-left:0}ul.verdicts li{margin:.3em 0}
 figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.3em}details{margin:.6em 0}
-.plots{display:flex;flex-wrap:wrap;gap:1.2em}.notes li{margin:.3em 0}
+.plots{display:flex;flex-wrap:wrap;gap:0 2em}.notes li{margin:.3em 0}
+p.fn{color:#555;font-size:.9em;margin:.2em 0 1em}
 `;
 
 function verdictBadge(v: Cell['verdict']): string {
@@ -39,7 +40,8 @@ function table(t: Table): string {
     });
     return `<tr>${tds.join('')}</tr>`;
   });
-  return `<table>\n${head}\n${rows.join('\n')}\n</table>`;
+  const notes = t.footnotes.map((n) => `<p class="fn">${escapeHtml(n)}</p>`).join('\n');
+  return `<table>\n${head}\n${rows.join('\n')}\n</table>${notes ? `\n${notes}` : ''}`;
 }
 
 export async function renderHtml(r: Report): Promise<string> {
@@ -61,16 +63,18 @@ export async function renderHtml(r: Report): Promise<string> {
       .join('\n')}\n</ul>`)
     .join('\n');
   const latency = latencyTable(v);
+  const unbounded = mediansNote(v);
   const body = [
     `<h1>agentab report: ${escapeHtml(r.experiment)}</h1>`,
     `<p class="meta">${r.records.total} records from ${r.sources.length} source(s), runs ${escapeHtml(r.runIds.join(', '))}; ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics.<br>`,
     `Baseline <code>${escapeHtml(o.baseline)}</code> · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.</p>`,
+    unbounded ? `<p class="meta">${escapeHtml(unbounded)}</p>` : '',
     '<h2>Verdicts</h2>',
     verdicts || `<p>${escapeHtml(nothingToCompare(r))}</p>`,
     r.comparisons.length ? `<h2>Ratios per task</h2>\n<div class="plots">${byKind('forest-')}</div>` : '',
     ...o.metrics.map((m) => `<h2>${escapeHtml(v.metric(m).label)}</h2>\n${perRunner((runner) => metricTable(v, runner, m))}\n${figure(plots.findIndex((p) => p.id === `strip-${m}`))}`),
     `<h2>Success rate</h2>\n<p>Passing runs of those used, with Wilson ${formatPercent(o.confidence)} intervals; excluded runs in parentheses.</p>\n${perRunner((runner) => successTable(v, runner))}`,
-    latency ? `<h2>Call latency</h2>\n${table(latency)}\n${byKind('cdf-')}` : '',
+    latency ? `<h2>Call latency</h2>\n${table(latency)}\n<div class="plots">${byKind('cdf-')}</div>` : '',
     `<h2>Cell details</h2>\n${o.metrics.map((m) => `<details><summary>${escapeHtml(v.metric(m).label)}</summary>\n${table(detailTable(v, m))}\n</details>`).join('\n')}`,
     `<h2>Notes</h2>\n<ol class="notes">${methodNotes(r).map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ol>`,
     r.notes.length ? `<ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ul>` : '',

@@ -5,8 +5,8 @@
 import { methodNotes, nothingToCompare } from './explain.ts';
 import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
-import { detailTable, latencyTable, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
-import { viewOf } from './view.ts';
+import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
+import { viewOf, type ReportView } from './view.ts';
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
 
@@ -21,7 +21,24 @@ function table(t: Table): string {
     `| ${t.header.map(esc).join(' | ')} |`,
     `|${t.align.map((a) => (a === 'l' ? ':--' : '--:')).join('|')}|`,
     ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+    ...(t.footnotes.length ? ['', ...t.footnotes.map(esc)] : []),
   ].join('\n');
+}
+
+function verdictLines(v: ReportView): string[] {
+  const blocks = verdictBlocks(v);
+  if (blocks.length === 0) return [nothingToCompare(v.report), ''];
+  return blocks.flatMap((b) => [
+    `${b.title}:`,
+    '',
+    ...b.lines.map((l) => `- **${l.metric}: ${VERDICT_TEXT[l.verdict]}** ${l.summary} · ${l.details.join(' · ')}`),
+    '',
+  ]);
+}
+
+/** The "## Verdicts" section alone (what run-matrix prints at the end of a run). */
+export function renderVerdictsMarkdown(r: Report): string {
+  return ['## Verdicts', '', ...verdictLines(viewOf(r))].join('\n');
 }
 
 export function renderMarkdown(r: Report): string {
@@ -33,24 +50,19 @@ export function renderMarkdown(r: Report): string {
     ...intro,
     ...r.runners.flatMap((runner) => [...(r.runners.length > 1 ? [`### runner ${runner}`, ''] : []), table(make(runner)), '']),
   ];
-  const verdicts = verdictBlocks(v);
   const latency = latencyTable(v);
+  const unbounded = mediansNote(v);
   const src = r.sources.length === 1 ? '1 source' : `${r.sources.length} sources`;
   const lines: string[] = [
     `# agentab report: ${r.experiment}`,
     '',
     `${r.records.total} records from ${src} (run${r.runIds.length === 1 ? '' : 's'} ${r.runIds.join(', ')}); ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics${r.records.duplicates ? `; ${r.records.duplicates} duplicate records dropped` : ''}.`,
     `Baseline \`${o.baseline}\` · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.`,
+    ...(unbounded ? ['', unbounded] : []),
     '',
     '## Verdicts',
     '',
-    ...(verdicts.length === 0 ? [nothingToCompare(r), ''] : []),
-    ...verdicts.flatMap((b) => [
-      `${b.title}:`,
-      '',
-      ...b.lines.map((l) => `- **${l.metric}: ${VERDICT_TEXT[l.verdict]}** ${l.summary} · ${l.details.join(' · ')}`),
-      '',
-    ]),
+    ...verdictLines(v),
     ...o.metrics.flatMap((m) => perRunner(v.metric(m).label, (runner) => metricTable(v, runner, m))),
     ...perRunner('Success rate', (runner) => successTable(v, runner), [
       `Passing runs of those used, with Wilson ${formatPercent(o.confidence)} intervals; excluded runs in parentheses.`,
@@ -65,7 +77,7 @@ export function renderMarkdown(r: Report): string {
     '## Notes',
     '',
     ...methodNotes(r).map((n, i) => `${i + 1}. ${n}`),
-    ...r.notes.map((n) => `- ${esc(n)}`),
+    ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${esc(n)}`)] : []),
     '',
   ];
   return lines.join('\n');

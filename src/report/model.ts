@@ -108,7 +108,10 @@ export interface Comparison extends RatioEstimate {
   q: number;
   /** Ratio of geometric means with a Welch t interval on logs (a parametric cross-check). */
   geometricMeanRatio: (RatioEstimate & { p: number }) | null;
+  /** Whether these n can support any verdict (improved, regressed or no change). */
   supportable: boolean;
+  /** Fewest runs per arm (pairs, when paired) for a verdict at α. */
+  runsNeeded: number;
   detectableRatio: number | null;
   /** Reps per arm that would detect a change of θ at this task's variance. */
   repsForThreshold: number | null;
@@ -126,7 +129,14 @@ export interface Headline extends RatioEstimate {
   test: TestSummary;
   /** Holm-adjusted p over every headline of the report. */
   pHolm: number;
+  /** Whether every task's n can support a verdict (improved, regressed or no change). */
   supportable: boolean;
+  /** Fewest runs in any arm of any of the tasks (pairs, when paired). */
+  minArm: number;
+  /** Whether any task was analysed as pairs (blocks of the interleaved order). */
+  paired: boolean;
+  /** Fewest runs per arm (pairs, when paired) each task needs for a verdict at α. */
+  runsNeeded: number;
   detectableRatio: number | null;
   repsForThreshold: number | null;
   verdict: Verdict;

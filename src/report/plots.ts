@@ -8,6 +8,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { createRng } from '../stats/prng.ts';
 import { quantileSorted } from '../stats/quantile.ts';
 import { band } from '../stats/verdict.ts';
+import { thresholdText } from './format.ts';
 import type { MetricKind } from './metrics.ts';
 import type { MetricId } from './metrics.ts';
 import type { Report } from './model.ts';
@@ -36,44 +37,94 @@ function unitScale(kind: MetricKind): { factor: number; unit: string } {
   }
 }
 
+/** Below this many runs a cell gets a median tick instead of a box: quartiles of 2–4 runs mislead. */
+const MIN_BOX_N = 5;
+const STRIP_STEP = 26;
+
 function stripPlot(r: Report, m: MetricId): Plot {
   const v = viewOf(r);
   const def = v.metric(m);
   const { factor, unit } = unitScale(def.kind);
   const rng = createRng(r.options.seed, `jitter:${m}`); // deterministic jitter: same seed, same page
   const values: Record<string, string | number>[] = [];
+  const range = new Map<string, [number, number]>();
   for (const c of r.cells) {
-    for (const x of c.metrics[m]?.samples ?? []) {
+    const s = c.metrics[m];
+    const task = r.runners.length > 1 ? `${c.runner} · ${c.task}` : c.task;
+    for (const x of s?.samples ?? []) {
       if (x === null) continue;
-      const row = { task: r.runners.length > 1 ? `${c.runner} · ${c.task}` : c.task, condition: c.condition, value: x * factor, jitter: rng.next() * 2 - 1 };
-      values.push(row);
+      const value = x * factor;
+      values.push({ task, condition: c.condition, value, n: s?.n ?? 0, jitter: rng.next() * 2 - 1 });
+      const [lo, hi] = range.get(task) ?? [value, value];
+      range.set(task, [Math.min(lo, value), Math.max(hi, value)]);
     }
   }
-  const color = { field: 'condition', type: 'nominal', sort: r.conditions, legend: { orient: 'top', title: null } } as const;
+  // A task whose runs all have one value would get a zero-width axis (and labels like
+  // "4.000000"): widen it with two invisible points.
+  for (const [task, [lo, hi]] of range) {
+    if (hi - lo > 1e-9 * Math.abs(hi)) continue;
+    const pad = lo === 0 || def.kind === 'count' ? 1 : Math.abs(lo) * 0.05;
+    for (const value of [lo - pad, hi + pad]) values.push({ task, condition: r.options.baseline, value, n: 0, jitter: 0, pad: 1 });
+  }
+  const real = { filter: 'datum.pad !== 1' };
+  const color = { field: 'condition', type: 'nominal', sort: r.conditions, legend: { orient: 'top', title: null, symbolOpacity: 0.85 } } as const;
   const y = { field: 'condition', type: 'nominal', title: null, sort: r.conditions } as const;
-  const x = { field: 'value', type: 'quantitative', title: `${def.label} (${unit})`, scale: { zero: false } } as const;
+  // padding (pixels) keeps the extreme runs off the plot's edges
+  const x = { field: 'value', type: 'quantitative', title: null, scale: { zero: false, padding: 10 } } as const;
   return {
     id: `strip-${m}`,
-    title: `${def.label}: every run, per task`,
+    title: `${def.label}${def.kind === 'duration' || def.kind === 'usd' ? ` (${unit})` : ''}: every run, per task${r.cells.some((c) => (c.metrics[m]?.n ?? 0) >= MIN_BOX_N) ? '; boxes from ' + MIN_BOX_N + ' runs' : ''}`,
     spec: {
       $schema: SCHEMA,
       config: CONFIG,
       data: { values },
-      facet: { row: { field: 'task', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
+      facet: { row: { field: 'task', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold', labelLimit: 220 } } },
       spec: {
         width: 420,
-        height: { step: 26 },
+        height: { step: STRIP_STEP },
         layer: [
-          { mark: { type: 'boxplot', extent: 1.5, outliers: false, size: 16, opacity: 0.35 }, encoding: { y, x, color } },
           {
-            mark: { type: 'point', filled: true, size: 26, opacity: 0.85 },
-            encoding: { y, x, color, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-1, 1], range: [-7, 7] } } },
+            transform: [real, { filter: `datum.n >= ${MIN_BOX_N}` }],
+            mark: { type: 'boxplot', extent: 1.5, outliers: false, size: 16, opacity: 0.35 },
+            encoding: { y, x, color },
           },
+          {
+            transform: [real, { filter: `datum.n < ${MIN_BOX_N}` }],
+            mark: { type: 'tick', thickness: 2, size: 18, opacity: 0.6 },
+            encoding: { y, x: { ...x, aggregate: 'median' }, color },
+          },
+          {
+            transform: [real],
+            mark: { type: 'point', filled: true, size: 26, opacity: 0.85 },
+            encoding: { y, x, color, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-1, 1], range: [STRIP_STEP / 2 - 6, STRIP_STEP / 2 + 6] } } },
+          },
+          { transform: [{ filter: 'datum.pad === 1' }], mark: { type: 'point', opacity: 0 }, encoding: { y, x } },
         ],
       },
       resolve: { scale: { x: 'independent' } },
     },
   };
+}
+
+/** Narrow enough for two forest plots side by side on the page. */
+const FOREST_WIDTH = 300;
+const TICK_STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5];
+
+/**
+ * Ticks of a log-scaled ratio axis at round percent changes (…, -5%, 0%, +5%, …) and the decimals
+ * their labels need. Null for wide domains (beyond ×3), where Vega's own log ticks read better.
+ */
+export function percentTicks(dom: readonly [number, number], maxTicks = 7): { values: number[]; digits: number } | null {
+  if (!(dom[0] > 0) || dom[1] / dom[0] > 3) return null;
+  for (const step of TICK_STEPS) {
+    const k0 = Math.ceil((dom[0] - 1) / step - 1e-9);
+    const k1 = Math.floor((dom[1] - 1) / step + 1e-9);
+    if (k1 - k0 + 1 > maxTicks) continue;
+    const values: number[] = [];
+    for (let k = k0; k <= k1; k++) values.push(Math.round((1 + k * step) * 1e9) / 1e9);
+    return { values, digits: Number.isInteger(Math.round(step * 1e6) / 1e4) ? 0 : 1 };
+  }
+  return null;
 }
 
 function forestPlot(r: Report, m: MetricId): Plot {
@@ -97,27 +148,33 @@ function forestPlot(r: Report, m: MetricId): Plot {
   }
   const order = [...new Set(rows.filter((x) => x.kind === 'task').map((x) => x.label as string)), ...new Set(rows.filter((x) => x.kind === 'geomean').map((x) => x.label as string))];
   const xScale = { type: 'log', domain: dom, nice: false } as const;
-  const y = { field: 'label', type: 'nominal', title: null, sort: order } as const;
+  const ticks = percentTicks(dom);
+  const xAxis = {
+    title: `change vs ${r.options.baseline} (log scale; shaded: ±${thresholdText(r.options.threshold)})`,
+    labelExpr: `datum.value === 1 ? '0%' : format(datum.value - 1, '+.${ticks?.digits ?? 0}%')`,
+    ...(ticks ? { values: ticks.values } : { labelOverlap: 'greedy' as const }),
+  };
+  const y = { field: 'label', type: 'nominal', title: null, sort: order, axis: { labelLimit: 240 } } as const;
   const yOffset = { field: 'condition', type: 'nominal', sort: r.conditions.slice(1) } as const;
   const color = { field: 'condition', type: 'nominal', sort: r.conditions.slice(1), legend: { orient: 'top', title: null } } as const;
   return {
     id: `forest-${m}`,
-    title: `${def.label}: condition / baseline, ratio of medians with ${Math.round(r.options.confidence * 100)}% CI`,
+    title: `${def.label}: ratio of medians with ${Math.round(r.options.confidence * 100)}% CI, per task`,
     spec: {
       $schema: SCHEMA,
       config: CONFIG,
-      width: 420,
+      width: FOREST_WIDTH,
       height: { step: Math.max(16, 9 * r.conditions.length) },
       layer: [
-        { data: { values: [{ lo: bLo, hi: bHi }] }, mark: { type: 'rect', color: '#e8f0e8' }, encoding: { x: { field: 'lo', type: 'quantitative', scale: xScale }, x2: { field: 'hi' } } },
-        { data: { values: [{ one: 1 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'one', type: 'quantitative' } } },
+        { data: { values: [{ lo: bLo, hi: bHi }] }, mark: { type: 'rect', color: '#e8f0e8' }, encoding: { x: { field: 'lo', type: 'quantitative', scale: xScale, axis: xAxis }, x2: { field: 'hi' } } },
+        { data: { values: [{ one: 1 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'one', type: 'quantitative', axis: xAxis } } },
         {
           data: { values: rows },
           layer: [
-            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, yOffset, color, x: { field: 'lo', type: 'quantitative', scale: xScale, title: 'ratio (log scale; shaded: ±θ)' }, x2: { field: 'hi' } } },
+            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, yOffset, color, x: { field: 'lo', type: 'quantitative', scale: xScale, axis: xAxis }, x2: { field: 'hi' } } },
             {
               mark: { type: 'point', filled: true, size: 70 },
-              encoding: { y, yOffset, color, x: { field: 'ratio', type: 'quantitative' }, shape: { field: 'kind', type: 'nominal', scale: { domain: ['task', 'geomean'], range: ['circle', 'diamond'] }, legend: null } },
+              encoding: { y, yOffset, color, x: { field: 'ratio', type: 'quantitative', axis: xAxis }, shape: { field: 'kind', type: 'nominal', scale: { domain: ['task', 'geomean'], range: ['circle', 'diamond'] }, legend: null } },
             },
           ],
         },

@@ -22,6 +22,8 @@ export interface Table {
   /** 'l' or 'r' per column. */
   align: ('l' | 'r')[];
   rows: Cell[][];
+  /** Lines shown under the table (what a ¹ marker means). */
+  footnotes: string[];
 }
 
 export interface VerdictBlock {
@@ -31,13 +33,31 @@ export interface VerdictBlock {
 
 const c = (text: string, extra: Omit<Cell, 'text'> = {}): Cell => ({ text, ...extra });
 
+/** Marks a median without an interval, benchstat-style, when other cells do have one. */
+const UNBOUNDED_MARK = '±∞ ¹';
+
+function unboundedFootnote(v: ReportView): string {
+  return `¹ need ≥ ${v.medianCiMinN} runs for a ${formatPercent(v.report.options.confidence)} interval of the median`;
+}
+
+/**
+ * The sentence said once instead of marking every median, when no cell has an interval.
+ * Null when some cell has one (tables then mark the cells without).
+ */
+export function mediansNote(v: ReportView): string | null {
+  if (!v.allMediansUnbounded || v.report.cells.length === 0) return null;
+  return `Every cell has fewer than ${v.medianCiMinN} runs, so medians are shown without an interval (an exact ${formatPercent(v.report.options.confidence)} interval needs at least ${v.medianCiMinN}).`;
+}
+
 function medianCell(v: ReportView, cell: CellStats | undefined, m: MetricId): Cell {
   const s = cell?.metrics[m];
   if (!s || s.n === 0) return c('—');
   const k = v.metric(m).kind;
-  const ci = s.medianCi.unbounded ? '[unbounded]' : `[${formatValue(k, s.medianCi.lo)}, ${formatValue(k, s.medianCi.hi)}]`;
-  return c(`${formatValue(k, s.median)} ${ci}`);
+  if (s.medianCi.unbounded) return c(v.allMediansUnbounded ? formatValue(k, s.median) : `${formatValue(k, s.median)} ${UNBOUNDED_MARK}`);
+  return c(`${formatValue(k, s.median)} [${formatValue(k, s.medianCi.lo)}, ${formatValue(k, s.medianCi.hi)}]`);
 }
+
+const marked = (rows: Cell[][]): boolean => rows.some((r) => r.some((x) => x.text.endsWith(UNBOUNDED_MARK)));
 
 function vsBase(x: Comparison | undefined): Cell {
   if (!x) return c('—');
@@ -71,7 +91,23 @@ export function metricTable(v: ReportView, runner: string, m: MetricId): Table {
     });
     rows.push(geo);
   }
-  return { header, align, rows };
+  return { header, align, rows, footnotes: marked(rows) ? [unboundedFootnote(v)] : [] };
+}
+
+/** Why a headline has no verdict, or what its n can detect; and how many runs would do. */
+function powerDetails(h: Headline, th: string): string[] {
+  const reps = h.repsForThreshold;
+  const perTask = h.tasks.length > 1 ? ' per task' : '';
+  if (!h.supportable) {
+    const unit = h.paired ? 'pairs' : 'per arm';
+    const more = reps !== null ? `; ~${reps} runs per arm${perTask} would detect ±${th}` : '';
+    return [`n=${h.minArm} ${unit}${perTask} is too few for any verdict (needs ≥ ${h.runsNeeded} ${unit})${more}`];
+  }
+  // Null although supportable: some run has a zero value, so the spread of logs is undefined.
+  const detectable = h.detectableRatio === null ? 'n/a (zero values: no spread on the log scale)' : formatDetectable(h.detectableRatio);
+  const out = [`detectable at this n: ${detectable}`];
+  if (reps !== null && h.verdict === 'inconclusive' && reps > h.minArm) out.push(`~${reps} runs per arm${perTask} would detect ±${th}`);
+  return out;
 }
 
 export function verdictBlocks(v: ReportView): VerdictBlock[] {
@@ -89,10 +125,9 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
         lines: hs.map((h) => {
           const details = [
             `${pText('p', h.test.p, h.test.method !== 'exact', true)}, ${pText('Holm p', h.pHolm, false, true)}`,
-            reasonText(h.reason, th),
-            `detectable at this n: ${formatDetectable(h.detectableRatio)}`,
+            ...(h.reason === 'too-few-runs' ? [] : [reasonText(h.reason, th)]),
+            ...powerDetails(h, th),
           ];
-          if (h.repsForThreshold !== null && h.verdict === 'inconclusive') details.push(`~${h.repsForThreshold} runs per arm per task would detect ±${th}`);
           return { metric: v.metric(h.metric).label, verdict: h.verdict, summary: `${formatChange(h.ratio)} ${formatRatioCi(h.lo, h.hi)}`, details };
         }),
       });
@@ -114,7 +149,7 @@ export function successTable(v: ReportView, runner: string): Table {
       return c(excl.length ? `${base} (+${excl.join(', ')})` : base);
     }),
   ]);
-  return { header: ['task', ...r.conditions], align: ['l', ...r.conditions.map(() => 'r' as const)], rows };
+  return { header: ['task', ...r.conditions], align: ['l', ...r.conditions.map(() => 'r' as const)], rows, footnotes: [] };
 }
 
 export function detailTable(v: ReportView, m: MetricId): Table {
@@ -122,17 +157,18 @@ export function detailTable(v: ReportView, m: MetricId): Table {
   const k = v.metric(m).kind;
   const multi = r.runners.length > 1;
   const f = (x: number | null | undefined): string => formatValue(k, x ?? null);
+  const showCi = !v.allMediansUnbounded; // else said once for the whole report
   const rows = r.cells.map((cell) => {
     const s = cell.metrics[m];
-    const ci = !s || s.medianCi.unbounded ? 'unbounded' : `${f(s.medianCi.lo)} – ${f(s.medianCi.hi)}`;
+    const ci = !s || s.medianCi.unbounded ? UNBOUNDED_MARK : `${f(s.medianCi.lo)} – ${f(s.medianCi.hi)}`;
     const outl = s && s.outliers.length
       ? s.outliers.slice(0, 3).map((o) => `rep ${o.rep} ${f(o.value)}${o.kind === 'extreme' ? ' (extreme)' : ''}`).join(', ') + (s.outliers.length > 3 ? `, +${s.outliers.length - 3}` : '')
       : '';
-    return [...(multi ? [cell.runner] : []), cell.condition, cell.task, String(s?.n ?? 0), f(s?.median), ci, f(s?.mean), f(s?.p95), f(s?.min), f(s?.max), outl].map((t) => c(t));
+    return [...(multi ? [cell.runner] : []), cell.condition, cell.task, String(s?.n ?? 0), f(s?.median), ...(showCi ? [ci] : []), f(s?.mean), f(s?.p95), f(s?.min), f(s?.max), outl].map((t) => c(t));
   });
-  const header = [...(multi ? ['runner'] : []), 'condition', 'task', 'n', 'median', `${formatPercent(r.options.confidence)} CI`, 'mean', 'p95', 'min', 'max', 'outliers'];
+  const header = [...(multi ? ['runner'] : []), 'condition', 'task', 'n', 'median', ...(showCi ? [`${formatPercent(r.options.confidence)} CI`] : []), 'mean', 'p95', 'min', 'max', 'outliers'];
   const textCols = multi ? 3 : 2;
-  return { header, align: header.map((_, i) => (i < textCols || i === header.length - 1 ? 'l' : 'r')), rows };
+  return { header, align: header.map((_, i) => (i < textCols || i === header.length - 1 ? 'l' : 'r')), rows, footnotes: marked(rows) ? [unboundedFootnote(v)] : [] };
 }
 
 export function latencyTable(v: ReportView): Table | null {
@@ -148,5 +184,5 @@ export function latencyTable(v: ReportView): Table | null {
   }
   if (rows.length === 0) return null;
   const header = [...(multi ? ['runner'] : []), 'condition', 'calls', 'p50', 'p90', 'p99'];
-  return { header, align: header.map((_, i) => (i < header.length - 4 ? 'l' : 'r')), rows };
+  return { header, align: header.map((_, i) => (i < header.length - 4 ? 'l' : 'r')), rows, footnotes: [] };
 }

@@ -1,4 +1,5 @@
 /** Lookups over a Report shared by the renderers (tables are laid out runner × task × condition). */
+import { minNForMedianCi } from '../stats/order-stat-ci.ts';
 import { quantileSorted } from '../stats/quantile.ts';
 import { metricDef, type MetricDef, type MetricId } from './metrics.ts';
 import type { CellStats, Comparison, Headline, Report } from './model.ts';
@@ -15,6 +16,10 @@ export interface ReportView {
   tasksOf(runner: string): string[];
   /** Non-baseline conditions. */
   others: string[];
+  /** Fewest runs for a median interval at the report's confidence. */
+  medianCiMinN: number;
+  /** No cell has a median interval for any metric (every cell has too few runs). */
+  allMediansUnbounded: boolean;
   /** Geometric mean of a condition's per-task medians over the tasks of a headline. */
   geomeanOfMedians(runner: string, condition: string, metric: MetricId, tasks: readonly string[]): number | null;
 }
@@ -32,6 +37,8 @@ export function viewOf(report: Report): ReportView {
     headline: (r, c, m) => heads.get([r, c, m].join(SEP)),
     tasksOf: (r) => report.tasks.filter((t) => report.conditions.some((c) => cell(r, c, t) !== undefined)),
     others: report.conditions.slice(1),
+    medianCiMinN: minNForMedianCi(report.options.confidence),
+    allMediansUnbounded: report.cells.every((c) => Object.values(c.metrics).every((s) => s.medianCi.unbounded)),
     geomeanOfMedians(r, c, m, tasks) {
       let s = 0;
       for (const t of tasks) {

@@ -6,11 +6,13 @@
  * error SE = σ·√((π/2)(1/n₁ + 1/n₂)); across T tasks the mean of per-task log ratios has
  * SE/√T. The detectable ratio at two-sided level α and the given power is
  * exp((t₁₋α/₂ + t_power)·SE) with t quantiles on the pooled degrees of freedom. It is reported
- * as unreachable (null) when the exact rank test cannot reach α at all with these n.
+ * as unreachable (null) when no verdict is reachable with these n: every arm of every task needs
+ * at least `minRunsPerArm` runs (the fewest at which one task's exact rank test can reach α;
+ * see verdictSupportable), and the (stratified) exact test must be able to reach α.
  * Paired designs use the same (conservative) formula: the pairing can only help.
  */
 import { assertCount, assertProbability, StatsError } from './errors.ts';
-import { mean, type Sample } from './quantile.ts';
+import { variance, type Sample } from './quantile.ts';
 import { minRankSumP } from './rank-sum.ts';
 import { minSignedRankP } from './signed-rank.ts';
 import { normalQuantile, tQuantile } from './special.ts';
@@ -34,7 +36,9 @@ export interface PowerEstimate {
   power: number;
   /** Smallest two-sided p the exact rank test can produce with these n. */
   minAchievableP: number;
-  /** False when no outcome of the data could be called significant at α. */
+  /** Fewest runs per arm (pairs, when paired) of a task for any verdict at α. */
+  minRunsPerArm: number;
+  /** False when the data cannot support a verdict (too few runs per arm, or α unreachable). */
   supportable: boolean;
   /** Ratio (> 1) that would be detected with the given power; null when unreachable. */
   detectableRatio: number | null;
@@ -71,6 +75,34 @@ export function minAchievableP(n1: number, n2: number, tasks = 1, paired = false
   return Math.min(1, 2 * Math.pow(one / 2, tasks));
 }
 
+const minRunsMemo = new Map<string, number>();
+
+/**
+ * Fewest runs per arm (pairs, when paired) at which one task's exact two-sided rank test can
+ * reach p < α: 4 for Mann–Whitney and 6 for the signed-rank test at α = 0.05. Below it no
+ * outcome is significant, and the bootstrap median of an arm takes at most 3 distinct values
+ * (n = 2 or 3), so an interval "wholly inside ±θ" is an artefact of the resampling as well: no
+ * verdict of any kind (improved, regressed or no change) is given.
+ */
+export function minRunsPerArm(alpha = 0.05, paired = false): number {
+  assertProbability('alpha', alpha);
+  const key = `${alpha}:${paired}`;
+  let n = minRunsMemo.get(key);
+  if (n === undefined) {
+    n = 1;
+    while ((paired ? minSignedRankP(n) : minRankSumP(n, n)) >= alpha) n++;
+    minRunsMemo.set(key, n);
+  }
+  return n;
+}
+
+/** Whether one task's arms of n1 and n2 runs can support a verdict at α (see minRunsPerArm). */
+export function verdictSupportable(n1: number, n2: number, alpha = 0.05, paired = false): boolean {
+  const min = minRunsPerArm(alpha, paired);
+  if (n1 < min || n2 < min) return false;
+  return (paired ? minSignedRankP(Math.min(n1, n2)) : minRankSumP(n1, n2)) < alpha;
+}
+
 export function powerEstimate(o: PowerInput): PowerEstimate {
   const [n1, n2] = typeof o.nPerArm === 'number' ? [o.nPerArm, o.nPerArm] : o.nPerArm;
   const tasks = o.tasks ?? 1;
@@ -82,12 +114,13 @@ export function powerEstimate(o: PowerInput): PowerEstimate {
   assertProbability('alpha', alpha);
   assertProbability('power', power);
   if (!(o.logVariance >= 0)) throw new StatsError(`logVariance must be ≥ 0, got ${o.logVariance}`);
-  const minP = minAchievableP(n1, n2, tasks, o.paired ?? false);
-  const supportable = minP < alpha;
+  const paired = o.paired ?? false;
+  const minP = minAchievableP(n1, n2, tasks, paired);
+  const supportable = minP < alpha && verdictSupportable(n1, n2, alpha, paired);
   const df = tasks * (n1 + n2 - 2);
   const se = logMedianRatioSe(o.logVariance, n1, n2) / Math.sqrt(tasks);
   const detectableRatio = supportable && df >= 1 ? detectableRatioFromSe(se, df, alpha, power) : null;
-  return { n1, n2, tasks, alpha, power, minAchievableP: minP, supportable, detectableRatio };
+  return { n1, n2, tasks, alpha, power, minAchievableP: minP, minRunsPerArm: minRunsPerArm(alpha, paired), supportable, detectableRatio };
 }
 
 /** Reps per arm (per task) needed to detect `ratio` (e.g. 1.05); null beyond 100,000. */
@@ -97,7 +130,7 @@ export function repsForRatio(ratio: number, o: Omit<PowerInput, 'nPerArm'>): num
   const z = normalQuantile(1 - (o.alpha ?? 0.05) / 2) + normalQuantile(o.power ?? 0.8);
   const target = Math.log(ratio);
   // Start from the normal-theory answer (a lower bound: t quantiles exceed z) and step up.
-  let n = Math.max(2, Math.floor((Math.PI * o.logVariance * z * z) / (tasks * target * target)));
+  let n = Math.max(minRunsPerArm(o.alpha ?? 0.05, o.paired ?? false), Math.floor((Math.PI * o.logVariance * z * z) / (tasks * target * target)));
   for (; n <= 100_000; n++) {
     const e = powerEstimate({ ...o, nPerArm: n });
     if (e.detectableRatio !== null && e.detectableRatio <= ratio) return n;
@@ -115,10 +148,7 @@ export function logVariance(x: Sample): number | null {
     if (!(v > 0)) return null;
     logs[i] = Math.log(v);
   }
-  const m = mean(logs);
-  let s = 0;
-  for (let i = 0; i < n; i++) s += ((logs[i] as number) - m) ** 2;
-  return s / (n - 1);
+  return variance(logs);
 }
 
 /** Within-arm pooled variance of log values over several samples; null if any is undefined. */

@@ -44,14 +44,20 @@ export function mean(x: Sample): number {
   return s / n;
 }
 
-/** Unbiased sample variance (two-pass); NaN for n < 2. */
+/**
+ * Unbiased sample variance (two-pass, shifted by the first value); NaN for n < 2. The shift
+ * makes a constant sample's variance exactly 0 (sum/n need not reproduce the value itself).
+ */
 export function variance(x: Sample): number {
   const n = x.length;
   if (n < 2) return NaN;
-  const m = mean(x);
+  const k = x[0] as number;
+  let t = 0;
+  for (let i = 0; i < n; i++) t += (x[i] as number) - k;
+  const m = t / n;
   let s = 0;
   for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - m;
+    const d = (x[i] as number) - k - m;
     s += d * d;
   }
   return s / (n - 1);

@@ -3,9 +3,11 @@
  * log scale so that swapping arms swaps improved and regressed exactly: the "no meaningful
  * change" band is [1/(1+θ), 1+θ].
  *
- * improved / regressed need the whole CI beyond the band AND an (adjusted) rank-test p < α;
- * nothing but "inconclusive" is reachable when the design cannot produce p < α at all (e.g.
- * 3 runs per arm, whose smallest exact two-sided p is 0.1).
+ * improved / regressed need the whole CI beyond the band AND an (adjusted) rank-test p < α.
+ * Nothing but "inconclusive" is reachable when the design cannot support a verdict (e.g. 3 runs
+ * per arm, whose smallest exact two-sided p is 0.1): not even "no change", because an interval
+ * bootstrapped from so few runs takes only a handful of values and can sit inside ±θ whatever
+ * the truth (see minRunsPerArm in power.ts).
  */
 
 export const VERDICTS = ['improved', 'regressed', 'no-change', 'inconclusive'] as const;
@@ -27,7 +29,7 @@ export interface VerdictInput {
   p: number | null;
   threshold: number;
   alpha: number;
-  /** Whether the exact test could reach p < α with these n. */
+  /** Whether these n can support any verdict (see verdictSupportable in power.ts). */
   supportable: boolean;
 }
 

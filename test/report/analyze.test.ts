@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { buildReport } from '../../src/report/analyze.ts';
 import { renderJson } from '../../src/report/json.ts';
+import { renderMarkdown } from '../../src/report/markdown.ts';
 import type { Report } from '../../src/report/model.ts';
 import { loaded, record, synthRecords } from './fixtures.ts';
 
@@ -126,6 +127,60 @@ describe('report analysis', () => {
       if (c.test.method === 'exact') assert.ok(c.test.p >= 0.1, `${c.metric}: p ${c.test.p}`);
     }
     assert.equal(headline(r).verdict, 'inconclusive');
+  });
+
+  for (const reps of [2, 3]) {
+    for (const blocks of [false, true]) {
+      test(`${reps} runs per arm over 4 tasks (${blocks ? 'paired' : 'independent'}): every metric inconclusive, even "no change"`, () => {
+        const tasks = ['a', 'b', 'c', 'd'].map((task, i) => ({ task, scale: 5_000 * (i + 1) }));
+        const recs = synthRecords({ seed: 11, tasks, conditions: { baseline: 1, c1: 1 }, reps, sigma: 0.005, blocks });
+        const r = buildReport(loaded(recs), FAST);
+        assert.equal(r.headlines.length, 7);
+        // The intervals are tight enough that the old rule called them "no meaningful change".
+        const inside = r.headlines.filter((h) => (h.lo as number) >= 1 / 1.05 && (h.hi as number) <= 1.05);
+        assert.ok(inside.length >= 5, `${inside.length} headline intervals inside ±5%`);
+        for (const x of [...r.comparisons, ...r.headlines]) {
+          assert.equal(x.verdict, 'inconclusive', `${x.metric}`);
+          assert.equal(x.reason, 'too-few-runs');
+          assert.equal(x.supportable, false);
+          assert.equal(x.detectableRatio, null);
+          assert.equal(x.runsNeeded, blocks ? 6 : 4);
+        }
+        for (const h of r.headlines) {
+          assert.equal(h.minArm, reps);
+          assert.equal(h.paired, blocks);
+          assert.ok(h.repsForThreshold !== null && h.repsForThreshold >= h.runsNeeded, `${h.metric}: ${h.repsForThreshold}`);
+        }
+        const md = renderMarkdown(r);
+        const unit = blocks ? 'pairs' : 'per arm';
+        const line = new RegExp(`^- \\*\\*wall time: inconclusive\\*\\* .* · n=${reps} ${unit} per task is too few for any verdict \\(needs ≥ ${blocks ? 6 : 4} ${unit}\\); ~\\d+ runs per arm per task would detect ±5%$`, 'm');
+        assert.match(md, line);
+        assert.doesNotMatch(md, /no meaningful change\*\*/);
+      });
+    }
+  }
+
+  test('10 runs per arm of tight, equal data: no meaningful change for every metric', () => {
+    // The fixture's model time sums per-call latencies of wide spread; tie it to the tight wall time.
+    const recs = synthRecords({ seed: 12, tasks: TASKS.slice(0, 2), conditions: { baseline: 1, c1: 1 }, reps: 10, sigma: 0.005 })
+      .map((x) => ({ ...x, modelMs: Math.round(x.wallMs * 0.8) }));
+    const r = buildReport(loaded(recs), FAST);
+    assert.equal(r.headlines.length, 7);
+    for (const x of [...r.comparisons, ...r.headlines]) {
+      assert.equal(x.supportable, true);
+      assert.equal(x.verdict, 'no-change', `${x.metric}: [${x.lo}, ${x.hi}]`);
+    }
+    const calls = headline(r, 'calls');
+    assert.equal(calls.detectableRatio, 1, 'calls do not vary: any change is detectable');
+    assert.match(renderMarkdown(r), /^- \*\*calls: no meaningful change\*\* .* · detectable at this n: any change \(no run-to-run variance\)$/m);
+  });
+
+  test('a larger arm does not make up for a tiny one: 3 vs 12 runs gives no verdict', () => {
+    const recs = synthRecords({ seed: 13, tasks: TASKS.slice(0, 1), conditions: { baseline: 1, c1: 1 }, reps: 12, sigma: 0.005 })
+      .filter((x) => x.condition === 'baseline' || x.rep < 3);
+    const r = buildReport(loaded(recs), FAST);
+    for (const x of [...r.comparisons, ...r.headlines]) assert.equal(x.verdict, 'inconclusive');
+    assert.match(renderMarkdown(r), /n=3 per arm is too few for any verdict \(needs ≥ 4 per arm\)/);
   });
 
   test('cell statistics: unbounded median CI at n = 5, Wilson success, Tukey outliers', () => {

@@ -3,12 +3,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { buildReport } from '../../src/report/analyze.ts';
 import { renderCsv } from '../../src/report/csv.ts';
+import { formatDetectable } from '../../src/report/format.ts';
 import { renderHtml } from '../../src/report/html.ts';
 import { renderJson } from '../../src/report/json.ts';
-import { renderMarkdown } from '../../src/report/markdown.ts';
+import { renderMarkdown, renderVerdictsMarkdown } from '../../src/report/markdown.ts';
 import type { Report } from '../../src/report/model.ts';
-import { goldenReport } from './fixtures.ts';
+import { goldenReport, loaded, synthRecords } from './fixtures.ts';
 
 const GOLDEN = fileURLToPath(new URL('./__golden__/pilot.md', import.meta.url));
 
@@ -60,5 +62,39 @@ describe('renderers', () => {
     const metrics = r.options.metrics.length;
     assert.equal(svgs.length, metrics /* forest */ + metrics /* strip */ + 1 /* cdf */);
     assert.ok((html.match(/class="mark-symbol/g) ?? []).length >= metrics * 2);
+  });
+
+  test('detectable change: a percent, "any change" without variance, "n/a" when undefined — never a bare "±%"', () => {
+    assert.equal(formatDetectable(1.0835), '±8.35%');
+    assert.equal(formatDetectable(1), 'any change (no run-to-run variance)');
+    assert.equal(formatDetectable(1.00001), '±<0.01%');
+    for (const x of [null, NaN, Infinity, 0, 0.9]) assert.equal(formatDetectable(x), 'n/a');
+    // A metric that never varies (calls here) in a design that supports verdicts.
+    const recs = synthRecords({ seed: 2, tasks: [{ task: 't', scale: 10_000 }], conditions: { baseline: 1, c: 1.3 }, reps: 8 }).map((x) => ({ ...x, calls: 4 }));
+    const md = renderMarkdown(buildReport(loaded(recs), { resamples: 1000 }));
+    assert.match(md, /^- \*\*calls: [^\n]*detectable at this n: any change \(no run-to-run variance\)$/m);
+    assert.doesNotMatch(md, /±%/);
+  });
+
+  test('medians without an interval: said once when no cell has one, marked ±∞ ¹ with a footnote when some do', () => {
+    const small = synthRecords({ seed: 4, tasks: [{ task: 'a', scale: 5000 }, { task: 'b', scale: 9000 }], conditions: { baseline: 1, c: 1 }, reps: 2 });
+    const md = renderMarkdown(buildReport(loaded(small), { resamples: 1000 }));
+    assert.equal(md.match(/Every cell has fewer than 6 runs, so medians are shown without an interval/g)?.length, 1);
+    assert.doesNotMatch(md.slice(0, md.indexOf('## Notes')), /unbounded|±∞/);
+    assert.match(md, /^\| condition \| task \| n \| median \| mean \| p95 \|/m, 'no interval column in the details');
+
+    const mixed = synthRecords({ seed: 4, tasks: [{ task: 'a', scale: 5000 }], conditions: { baseline: 1, c: 1 }, reps: 8 })
+      .filter((x) => x.condition === 'baseline' || x.rep < 3);
+    const md2 = renderMarkdown(buildReport(loaded(mixed), { resamples: 1000, metrics: ['wall'] }));
+    assert.doesNotMatch(md2, /Every cell has fewer/);
+    assert.match(md2, /^\| a \| [\d.]+s \[[\d.]+s, [\d.]+s\] \| [\d.]+s ±∞ ¹ \|/m);
+    assert.match(md2, /^¹ need ≥ 6 runs for a 95% interval of the median$/m);
+  });
+
+  test('the verdict section renders alone, as run-matrix prints it', () => {
+    const text = renderVerdictsMarkdown(goldenReport());
+    assert.ok(text.startsWith('## Verdicts\n\n'));
+    assert.ok(renderMarkdown(goldenReport()).includes(text));
+    assert.doesNotMatch(text, /## wall time/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logVariance, minAchievableP, pooledLogVariance, powerEstimate, repsForRatio } from '../../src/stats/power.ts';
+import { logVariance, minAchievableP, minRunsPerArm, pooledLogVariance, powerEstimate, repsForRatio, verdictSupportable } from '../../src/stats/power.ts';
 import { normalQuantile } from '../../src/stats/special.ts';
 import { StatsError } from '../../src/stats/errors.ts';
 
@@ -12,11 +12,28 @@ describe('power and minimum detectable ratio', () => {
     assert.ok(Math.abs(e.minAchievableP - 0.1) < 1e-12);
   });
 
-  test('several tasks make a stratified test reachable even at 3 runs per arm', () => {
+  test('several tasks make a stratified test reachable at 3 runs per arm, but no verdict: each task needs its minimum', () => {
     assert.ok(minAchievableP(3, 3, 3) < 0.05);
     const e = powerEstimate({ nPerArm: 3, logVariance: 0.04, tasks: 3 });
-    assert.equal(e.supportable, true);
-    assert.ok(e.detectableRatio !== null && e.detectableRatio > 1);
+    assert.equal(e.supportable, false);
+    assert.equal(e.detectableRatio, null);
+    assert.equal(e.minRunsPerArm, 4);
+    const four = powerEstimate({ nPerArm: 4, logVariance: 0.04, tasks: 3 });
+    assert.equal(four.supportable, true);
+    assert.ok(four.detectableRatio !== null && four.detectableRatio > 1);
+  });
+
+  test('the per-arm minimum is where one task\'s exact test first reaches α', () => {
+    assert.equal(minRunsPerArm(0.05), 4); // 3 per arm: smallest p = 0.1; 4: 2/70
+    assert.equal(minRunsPerArm(0.05, true), 6); // 5 pairs: 2/32; 6 pairs: 2/64
+    assert.equal(minRunsPerArm(0.01), 5);
+    assert.equal(verdictSupportable(4, 4), true);
+    assert.equal(verdictSupportable(3, 3), false);
+    assert.equal(verdictSupportable(3, 20), false, 'a large arm does not make up for a tiny one');
+    assert.equal(verdictSupportable(5, 5, 0.05, true), false);
+    assert.equal(verdictSupportable(6, 6, 0.05, true), true);
+    assert.equal(repsForRatio(1.5, { logVariance: 0.0001, tasks: 10 }), 4, 'never fewer reps than a verdict needs');
+    assert.equal(repsForRatio(1.5, { logVariance: 0.0001, tasks: 10, paired: true }), 6);
   });
 
   test('large n approaches the normal-theory formula exp((z₀.₉₇₅ + z₀.₈)·σ·√(π/n))', () => {

@@ -1,11 +1,13 @@
 /** Launchers by kind. The container and GCE launchers register here when they exist. */
 import type { LauncherDef, LauncherKind } from '../../config/experiment-types.ts';
+import { createContainerLauncher } from './container/index.ts';
 import { LocalLauncher } from './local.ts';
 import type { CellLauncher } from './types.ts';
 
 export type LauncherFactory = (def: LauncherDef) => CellLauncher;
 
 const FACTORIES: Partial<Record<LauncherKind, LauncherFactory>> = {
+  container: createContainerLauncher,
   local: (def) => new LocalLauncher({ killGraceMs: typeof def.options.kill_grace_ms === 'number' ? def.options.kill_grace_ms : undefined }),
 };
 

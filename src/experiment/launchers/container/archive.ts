@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 
 const MAX_ARCHIVE_BYTES = 2 * 1024 ** 3;
@@ -29,7 +28,7 @@ export async function tarDirectory(dir: string, o: { uid: number; gid: number; m
 }
 
 /** Extracts a tar stream into `dest` (created), owned by the current user. */
-export async function extractArchive(stream: Readable, dest: string): Promise<void> {
+export async function extractArchive(stream: NodeJS.ReadableStream, dest: string): Promise<void> {
   await mkdir(dest, { recursive: true });
   await new Promise<void>((resolve, reject) => {
     const tar = spawn('tar', ['-C', dest, '--no-same-owner', '--no-same-permissions', '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });

@@ -1,0 +1,327 @@
+/**
+ * The container launcher: each cell in a fresh container of the runner image, driven
+ * through the Docker Engine API (dockerode; Docker or Podman's compatible service). The
+ * task workspace is built on the host and copied in, setup, runner and check run inside as
+ * the non-root `agent` user, limits (CPUs, memory) are applied and read back into the
+ * record, logs are copied out, and the container is removed afterwards whatever happened:
+ * normal end, timeout, abort, a crash of the orchestrator (dispose, exit reaper, `agentab
+ * clean`; every container is labelled with its run).
+ */
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { readContainerEnv, type ContainerEnv } from '../../../config/container-env.ts';
+import type { Cell } from '../../cell.ts';
+import { cellDir } from '../../run-dir.ts';
+import type { ProcessResult } from '../../run-process.ts';
+import { runnerAdapter } from '../../runners/registry.ts';
+import { jsonLines, type Invocation } from '../../runners/types.ts';
+import { resolveSimScript } from '../../sim-script.ts';
+import { materializeTask, overlayFiles } from '../../workspace.ts';
+import type { CellLauncher, CellPhase, CellResult, LaunchContext } from '../types.ts';
+import { extractArchive, tarDirectory } from './archive.ts';
+import { createOptions, proxyUrlForContainers } from './cell-container.ts';
+import { discoverEngine, type Engine } from './engine.ts';
+import { engineMessage, engineStatus } from './errors.ts';
+import { execInContainer } from './exec.ts';
+import { HostDirsCache } from './host-dirs.ts';
+import { armExitReaper } from './exit-reaper.ts';
+import { buildOfflineImage, inspectImage, type ImageInfo } from './image.ts';
+import { cellLabels, LABELS, removeContainers, removeRunContainers } from './labels.ts';
+import type { ContainerOptions } from './options.ts';
+import { writeOwner } from './work-root.ts';
+import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME, CONTAINER_WORKSPACE, RUNNER_ARTIFACTS, containerBaseEnv, containerBin, relativeToHome } from './paths.ts';
+
+export interface ContainerLauncherDeps {
+  /** Injected engine (tests, benchmarks); default: discovered in prepare(). */
+  engine?: Engine;
+  env?: ContainerEnv;
+  /** Where cells' staging dirs go (default: a new directory under the OS temp dir). */
+  workRoot?: string;
+}
+
+export class ContainerLauncher implements CellLauncher {
+  readonly kind = 'container';
+  private ctx?: LaunchContext;
+  private engine?: Engine;
+  private image?: ImageInfo;
+  private imageRef = '';
+  private proxyUrl = '';
+  private workRoot?: string;
+  private disarmReaper?: () => void;
+  /** Containers of cells still running, by cell id. */
+  private readonly live = new Map<string, Docker.Container>();
+  private readonly hostDirs = new HostDirsCache();
+
+  constructor(
+    private readonly opts: ContainerOptions,
+    private readonly deps: ContainerLauncherDeps = {},
+  ) {}
+
+  /** The engine in use (after prepare). */
+  get engineInfo(): Engine | undefined {
+    return this.engine;
+  }
+
+  async prepare(ctx: LaunchContext): Promise<void> {
+    this.ctx = ctx;
+    const env = this.deps.env ?? readContainerEnv();
+    const engine = this.deps.engine ?? (await discoverEngine({ endpoint: this.opts.engine, env }));
+    this.engine = engine;
+    this.proxyUrl = proxyUrlForContainers(ctx.proxyUrl, this.opts.network, engine.kind);
+    if (this.opts.image) {
+      this.imageRef = this.opts.image;
+    } else {
+      ctx.log.info('ensuring the offline runner image (a first build takes a few minutes)', { engine: engine.version });
+      this.imageRef = await buildOfflineImage({ env, engineCli: engine.kind, onProgress: (line) => ctx.log.debug(line) });
+    }
+    this.image = await inspectImage(engine.docker, this.imageRef);
+    // a missing image is not fatal here: every cell then reports the engine's own message as infra
+    if (!this.image) ctx.log.warn('the image is not available from the engine; cells will fail to start', { image: this.imageRef, engine: engine.endpoint });
+    this.workRoot = this.deps.workRoot ?? path.join(os.tmpdir(), `agentab-ct-${ctx.runId}`);
+    await mkdir(this.workRoot, { recursive: true });
+    await writeOwner(this.workRoot, ctx.runId);
+    this.disarmReaper = armExitReaper(engine.connection, ctx.runId, () => this.live.size > 0);
+    ctx.log.info('container launcher ready', { engine: engine.version, endpoint: engine.endpoint, image: this.imageRef, cpus: this.opts.cpus, memory: this.opts.memoryBytes, network: this.opts.network });
+  }
+
+  async run(cell: Cell, signal: AbortSignal): Promise<CellResult> {
+    const ctx = this.ctx;
+    const engine = this.engine;
+    const workRoot = this.workRoot;
+    if (!ctx || !engine || !workRoot) throw new Error('ContainerLauncher.run before prepare');
+    const { docker } = engine;
+    const t0 = Date.now();
+    const out = cellDir(ctx.runDir, cell.id);
+    const stage = path.join(workRoot, cell.id);
+    const homeDir = path.join(stage, 'home');
+    const hostWorkspace = path.join(homeDir, 'work');
+    const phaseMs: Partial<Record<CellPhase, number>> = {};
+    const env: Record<string, string | number> = { image: this.imageRef, engine: engine.version, network: this.opts.network, cpus: this.opts.cpus, memory: this.opts.memoryBytes };
+    if (this.image) env.imageId = this.image.id;
+    const result = (p: Partial<CellResult>): CellResult => ({
+      cellId: cell.id,
+      host: os.hostname(),
+      startedAt: new Date(t0).toISOString(),
+      wallMs: Date.now() - t0,
+      launchMs: null,
+      phaseMs,
+      runner: null,
+      check: null,
+      timedOut: false,
+      canceled: false,
+      report: null,
+      env,
+      ...p,
+    });
+    const timed = async <T>(phase: CellPhase, f: () => Promise<T>): Promise<T> => {
+      const s = Date.now();
+      try {
+        return await f();
+      } finally {
+        phaseMs[phase] = (phaseMs[phase] ?? 0) + Date.now() - s;
+      }
+    };
+
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out, { recursive: true });
+
+    // --- the workspace and the runner's files, built on the host --------------------------
+    const adapter = runnerAdapter(cell.runner.kind);
+    const resolved = ctx.runners[cell.runner.name];
+    let inv: Invocation;
+    try {
+      await timed('workspace', async () => {
+        await rm(stage, { recursive: true, force: true });
+        await mkdir(homeDir, { recursive: true });
+        await materializeTask(cell.task, hostWorkspace, ctx.baseEnv);
+      });
+    } catch (e) {
+      return result({ failedPhase: 'workspace', infraError: (e as Error).message });
+    }
+    try {
+      if (!resolved) throw new Error(`runner ${cell.runner.name} was not resolved`);
+      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin) });
+      for (const [file, content] of Object.entries(inv.files)) {
+        const rel = relativeToHome(file);
+        if (!rel) throw new Error(`runner file ${file} is outside the container's home ${CONTAINER_HOME}`);
+        await mkdir(path.dirname(path.join(homeDir, rel)), { recursive: true });
+        await writeFile(path.join(homeDir, rel), content, { mode: 0o600 });
+      }
+    } catch (e) {
+      return result({ failedPhase: 'runner', infraError: (e as Error).message });
+    }
+    if (signal.aborted) return result({ failedPhase: 'workspace', canceled: true });
+
+    // --- the container ---------------------------------------------------------------------
+    let container: Docker.Container | undefined;
+    let forceTimer: NodeJS.Timeout | undefined;
+    const stop = async (): Promise<void> => {
+      const c = container;
+      if (!c || forceTimer) return;
+      // the container is removed after the grace period whatever happens; first ask nicely:
+      // TERM every process of the agent user except PID 1 (the idle `sleep`)
+      forceTimer = setTimeout(() => void removeContainers(docker, [c.id]), this.opts.killGraceMs);
+      try {
+        const e = await c.exec({ Cmd: ['/bin/sh', '-c', 'kill -TERM -1'], User: AGENT_USER, AttachStdout: false, AttachStderr: false });
+        await e.start({ Detach: true });
+      } catch {
+        // already gone
+      }
+    };
+    try {
+      const infra = await timed('workspace', async (): Promise<string | undefined> => {
+        // a leftover of the same cell (a run resumed after a crash) would hold the name
+        const old = await docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${ctx.runId}`, `${LABELS.cell}=${cell.id}`] } });
+        if (old.length) await removeContainers(docker, old.map((c) => c.Id));
+        try {
+          container = await docker.createContainer(
+            createOptions({
+              image: this.imageRef,
+              name: `agentab-${ctx.runId}-${cell.id}`,
+              labels: cellLabels({ runId: ctx.runId, cellId: cell.id, experiment: cell.experiment }),
+              cpus: this.opts.cpus,
+              memoryBytes: this.opts.memoryBytes,
+              network: this.opts.network,
+              engineKind: engine.kind,
+            }),
+          );
+        } catch (e) {
+          return `could not create the container from image ${this.imageRef}: ${engineMessage(e)}`;
+        }
+        this.live.set(cell.id, container);
+        try {
+          await container.start();
+        } catch (e) {
+          return `could not start the container from image ${this.imageRef}: ${engineMessage(e)}`;
+        }
+        const info = await container.inspect();
+        env.container = info.Id.slice(0, 12);
+        if (info.HostConfig.NanoCpus) env.cpus = info.HostConfig.NanoCpus / 1e9;
+        if (info.HostConfig.Memory) env.memory = info.HostConfig.Memory;
+        env.imageId = info.Image.startsWith('sha256:') ? info.Image : `sha256:${info.Image}`;
+        try {
+          await container.putArchive(await this.hostDirs.get([path.dirname(cell.task.file), ctx.plan.spec.dir]), { path: '/' });
+          await container.putArchive(await tarDirectory(homeDir, { uid: AGENT_UID, gid: AGENT_GID, members: await readdir(homeDir) }), { path: CONTAINER_HOME });
+        } catch (e) {
+          return `could not copy the workspace into the container: ${engineMessage(e)}`;
+        }
+        return undefined;
+      });
+      if (infra) return result({ failedPhase: 'workspace', infraError: infra });
+      const c = container!;
+
+      // --- setup, runner, check: processes in the container --------------------------------
+      const cellEnv = {
+        ...containerBaseEnv(ctx.baseEnv),
+        AGENTAB_CELL_ID: cell.id,
+        AGENTAB_TASK: cell.task.id,
+        AGENTAB_CONDITION: cell.condition.name,
+        AGENTAB_WORKSPACE: CONTAINER_WORKSPACE,
+        AGENTAB_TASK_DIR: path.dirname(cell.task.file),
+        AGENTAB_SPEC_DIR: ctx.plan.spec.dir,
+      };
+      const exec = (argv: string[], stdoutFile: string, stderrFile: string, envs: Record<string, string>, onStart?: () => void) =>
+        execInContainer({ docker, container: c, argv, env: envs, user: AGENT_USER, cwd: CONTAINER_WORKSPACE, stdoutFile, stderrFile, timeoutMs: cell.timeoutMs, signal, stop, onStart });
+      const shell = (cmd: string, log: string, envs: Record<string, string>) => exec(['/bin/sh', '-c', cmd], log, log, envs);
+      const stopped = (r: ProcessResult, phase: CellPhase, what: string): CellResult | undefined => {
+        if (r.canceled) return result({ failedPhase: phase, canceled: true });
+        if (r.timedOut) return result({ failedPhase: phase, timedOut: true });
+        if (r.spawnError || r.exitCode !== 0) return result({ failedPhase: phase, infraError: `${what} failed: ${r.spawnError ?? `exit ${r.exitCode ?? r.signal}`} (see ${phase}.log)` });
+        return undefined;
+      };
+
+      const setupLog = path.join(out, 'setup.log');
+      for (const cmd of cell.task.setup) {
+        const s = stopped(await timed('setup', () => shell(cmd, setupLog, cellEnv)), 'setup', `task setup \`${cmd}\``);
+        if (s) return s;
+      }
+      if (Object.keys(cell.condition.files).length > 0) {
+        try {
+          await timed('setup', async () => {
+            const overlay = path.join(stage, 'overlay');
+            await overlayFiles(cell.condition, overlay);
+            await c.putArchive(await tarDirectory(overlay, { uid: AGENT_UID, gid: AGENT_GID, members: await readdir(overlay) }), { path: CONTAINER_WORKSPACE });
+          });
+        } catch (e) {
+          return result({ failedPhase: 'setup', infraError: `condition ${cell.condition.name}: could not place its files: ${engineMessage(e)}` });
+        }
+      }
+      for (const cmd of cell.condition.setup) {
+        const s = stopped(await timed('setup', () => shell(cmd, setupLog, { ...cellEnv, ...cell.condition.env })), 'setup', `condition setup \`${cmd}\``);
+        if (s) return s;
+      }
+
+      ctx.registerCell(cell.id, { simScript: resolveSimScript(cell.task.sim, CONTAINER_WORKSPACE) });
+      const stdoutFile = path.join(out, 'stdout.log');
+      let launchMs: number | null = null;
+      const runner = await timed('runner', () =>
+        exec(inv.argv, stdoutFile, path.join(out, 'stderr.log'), { ...containerBaseEnv(ctx.baseEnv), ...cell.runner.env, ...cell.condition.env, ...inv.env }, () => {
+          launchMs = Date.now() - t0;
+        }),
+      );
+      const stdout = await readFile(stdoutFile, 'utf8').catch(() => '');
+      if (adapter.jsonTranscript) {
+        const lines = jsonLines(stdout).map((l) => JSON.stringify(l));
+        await writeFile(path.join(out, 'transcript.jsonl'), lines.length ? lines.join('\n') + '\n' : '');
+      }
+      const report = adapter.parse(stdout);
+      await this.copyArtifacts(c, cell, out);
+      const base = { runner, report, launchMs };
+      if (runner.spawnError) return result({ ...base, failedPhase: 'runner', infraError: `could not start ${inv.argv[0]} in the container: ${runner.spawnError}` });
+      if (runner.canceled) return result({ ...base, failedPhase: 'runner', canceled: true });
+      if (runner.timedOut) return result({ ...base, failedPhase: 'runner', timedOut: true });
+
+      let check: ProcessResult | null = null;
+      if (cell.task.check && runner.exitCode === 0) {
+        check = await timed('check', () => shell(cell.task.check!, path.join(out, 'check.log'), cellEnv));
+        if (check.canceled) return result({ ...base, check, failedPhase: 'check', canceled: true });
+        if (check.timedOut) return result({ ...base, check, failedPhase: 'check', timedOut: true });
+      }
+      if (ctx.keepWorkspaces) await this.copyOut(c, CONTAINER_WORKSPACE, path.join(stage, 'after'));
+      return result({ ...base, check });
+    } finally {
+      if (forceTimer) clearTimeout(forceTimer);
+      if (container) {
+        const r = await removeContainers(docker, [container.id]);
+        if (r.errors.length) ctx.log.warn('could not remove a cell container (dispose and `agentab clean` retry)', { cell: cell.id, errors: r.errors });
+        else this.live.delete(cell.id);
+      }
+    }
+  }
+
+  /** Runner session logs (best effort: a runner that never started has none). */
+  private async copyArtifacts(c: Docker.Container, cell: Cell, out: string): Promise<void> {
+    for (const rel of RUNNER_ARTIFACTS[cell.runner.kind]) {
+      await this.copyOut(c, path.posix.join(CONTAINER_HOME, rel), path.join(out, 'home', path.dirname(rel)));
+    }
+  }
+
+  private async copyOut(c: Docker.Container, from: string, to: string): Promise<void> {
+    try {
+      await extractArchive(await c.getArchive({ path: from }), to);
+    } catch (e) {
+      if (engineStatus(e) !== 404) this.ctx?.log.debug('could not copy out of a container', { from, error: engineMessage(e) });
+    }
+  }
+
+  async release(cellId: string): Promise<void> {
+    if (this.workRoot && !this.ctx?.keepWorkspaces) await rm(path.join(this.workRoot, cellId), { recursive: true, force: true });
+  }
+
+  async dispose(): Promise<void> {
+    const engine = this.engine;
+    const ctx = this.ctx;
+    if (engine && ctx) {
+      const r = await removeRunContainers(engine.docker, ctx.runId).catch((e: unknown) => ({ removed: [], errors: [engineMessage(e)] }));
+      if (r.errors.length) ctx.log.warn('some containers of the run could not be removed; run `agentab clean`', { errors: r.errors });
+      else {
+        this.live.clear();
+        this.disarmReaper?.();
+        this.disarmReaper = undefined;
+      }
+    }
+    if (this.workRoot && !ctx?.keepWorkspaces) await rm(this.workRoot, { recursive: true, force: true });
+  }
+}
