@@ -38,10 +38,10 @@ export const USAGE = `usage: tsx bench/proxy.ts [flags]
   --upstreams latency,throughput,streams
                            upstream profiles (default all; see bench/lib/scenarios.ts)
   --concurrency 1,10,100   concurrency levels
-  --duration-ms N          time cap per target and scenario (default 2000)
+  --duration-ms N          time cap per target and scenario (default 1600)
   --rounds N               targets take turns N times per scenario (default 2)
   --max-requests N         request cap per target and scenario (default 50000)
-  --warmup-ms N            warm-up time per target and scenario (default 500)
+  --warmup-ms N            warm-up time per target and scenario (default 400)
   --warmup-requests N      warm-up request cap (default 300)
   --prime-requests N       mixed requests sent to each fresh target first (default 2000)
   --prime-ms N             time cap of that, per target (default 1000)
@@ -111,10 +111,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     quick,
     upstreams: values.upstreams ? check(upstreamList, values.upstreams) : PROFILES.map((p) => p.id),
     concurrencies: values.concurrency ? check(concurrencyList, values.concurrency) : [1, 10, 100],
-    durationMs: num('duration-ms', quick ? 1000 : 2000),
+    durationMs: num('duration-ms', quick ? 1000 : 1600),
     rounds: num('rounds', 2),
     maxRequests: num('max-requests', 50_000),
-    warmupMs: num('warmup-ms', quick ? 300 : 500),
+    warmupMs: num('warmup-ms', quick ? 300 : 400),
     warmupRequests: num('warmup-requests', 300),
     primeRequests: num('prime-requests', quick ? 500 : 2000),
     primeMs: num('prime-ms', 1000),

@@ -32,13 +32,14 @@ const aliasOf = (id: ProfileId): string => `bench-${id}`;
 
 function spec(targets: Target[], mode: LoadSpec['mode'], concurrency: number, o: BenchOptions, p: UpstreamProfile): LoadSpec {
   const durationMs = Math.max(o.durationMs, p.minDurationMs);
+  const rounds = Math.max(o.rounds, p.minRounds);
   return {
     targets,
     mode,
     concurrency,
-    rounds: o.rounds,
-    roundMaxRequests: Math.max(1, Math.ceil(o.maxRequests / o.rounds)),
-    roundMaxDurationMs: Math.max(1, Math.round(durationMs / o.rounds)),
+    rounds,
+    roundMaxRequests: Math.max(1, Math.ceil(o.maxRequests / rounds)),
+    roundMaxDurationMs: Math.max(1, Math.round(durationMs / rounds)),
     warmupRequests: Math.max(o.warmupRequests, concurrency),
     warmupMaxDurationMs: Math.max(o.warmupMs, p.minWarmupMs),
   };

@@ -48,7 +48,7 @@ export function renderMarkdown(r: BenchReport): string {
     'Closed loop, fixed concurrency, one keep-alive connection per in-flight request; latency is',
     'client-side from sending the request to the first body byte (TTFB) and to the last byte',
     '(p50/p99). "added" = gateway percentile − direct percentile at the same concurrency.',
-    `Targets take turns in ${r.options.rounds} rounds per scenario. agentab writes its spend log throughout.`,
+    `Targets take turns in rounds (${r.profiles.map((p) => `${p.id}: ${Math.max(r.options.rounds, p.minRounds)}`).join(', ')}). agentab writes its spend log throughout.`,
     '"CPU-bound" ratios come from CPU time per request (upstream + gateway + load generator, read',
     'from /proc): the throughput ratio two saturated cores would give, insensitive to other load.',
   ];

@@ -18,6 +18,8 @@ export interface UpstreamProfile {
   /** Long requests need longer measuring windows and warm-ups to collect enough samples. */
   minDurationMs: number;
   minWarmupMs: number;
+  /** More, shorter rounds spread a noisy neighbour's bursts over all targets alike. */
+  minRounds: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export const PROFILES: readonly UpstreamProfile[] = [
     concurrencies: null,
     minDurationMs: 0,
     minWarmupMs: 0,
+    minRounds: 0,
   },
   {
     id: 'throughput',
@@ -46,6 +49,7 @@ export const PROFILES: readonly UpstreamProfile[] = [
     concurrencies: null,
     minDurationMs: 0,
     minWarmupMs: 0,
+    minRounds: 0,
   },
   {
     id: 'streams',
@@ -53,8 +57,9 @@ export const PROFILES: readonly UpstreamProfile[] = [
     sim: { ttftMs: 20, tokensPerSecond: 50, answerTokens: 40 },
     modes: ['stream'],
     concurrencies: [100],
-    minDurationMs: 6000,
+    minDurationMs: 8000,
     minWarmupMs: 2000,
+    minRounds: 4,
   },
 ];
 

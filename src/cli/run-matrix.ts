@@ -12,6 +12,7 @@ import { parseDurationMs } from '../config/experiment-duration.ts';
 import { loadExperiment } from '../config/experiment-loader.ts';
 import type { ExperimentSpec, LauncherKind, RunOrder, SpecOverrides } from '../config/experiment-types.ts';
 import { dryRun } from '../experiment/dry-run.ts';
+import { renderPlanPower } from '../experiment/dry-run-power.ts';
 import { readManifest } from '../experiment/manifest.ts';
 import { runMatrix } from '../experiment/orchestrator.ts';
 import { planToJson } from '../experiment/plan.ts';
@@ -129,10 +130,10 @@ export async function loadMatrixInput(experiment: string | undefined, flags: Mat
 export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promise<void> {
   const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined } }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined }, power: r.power }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(renderPlan(r.plan, r.estimate) + '\n');
+  process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n');
   if (r.runDir) process.stdout.write(`\nplan written to ${r.runDir}/plan.json — run exactly this plan with: agentab run-matrix --resume ${r.runDir}\n`);
 }
 

@@ -11,6 +11,7 @@ import type { ExperimentSpec, SpecOverrides } from '../config/experiment-types.t
 import type { ProxyConfig } from '../config/types.ts';
 import { costOf } from '../proxy/spend/prices.ts';
 import type { Cell } from './cell.ts';
+import { planPower, type PlanPower } from './dry-run-power.ts';
 import { estimatePlan, loadHistory, type CellEstimate, type PlanEstimate } from './estimate.ts';
 import { newManifest, writeManifest } from './manifest.ts';
 import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts';
@@ -34,6 +35,8 @@ export interface DryRunOptions {
 export interface DryRunResult {
   plan: Plan;
   estimate: PlanEstimate & { perCell: CellEstimate[] };
+  /** What change the planned reps can detect, from earlier runs' spread. */
+  power: PlanPower;
   runDir?: string;
 }
 
@@ -53,11 +56,18 @@ export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
   const expDir = experimentDir(path.resolve(o.outRoot), o.spec.name);
   const history = await loadHistory(expDir);
   const estimate = estimatePlan(plan.cells, o.spec.concurrency, history, pricer(proxy));
-  if (o.write === false) return { plan, estimate };
+  const power = planPower({
+    reps: o.spec.reps,
+    tasks: o.spec.tasks.map((t) => t.id),
+    runners: o.spec.runners.map((r) => r.name),
+    paired: o.spec.order !== 'random', // blocks of conditions run back to back (order.ts)
+    history,
+  });
+  if (o.write === false) return { plan, estimate, power };
   const runId = o.runId ?? newRunId();
   const runDir = path.join(expDir, runId);
   await mkdir(runDir, { recursive: true });
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify({ ...planToJson(plan), estimate: { ...estimate, perCell: undefined } }, null, 2) + '\n');
   await writeManifest(runDir, newManifest(plan, runId, { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy, status: 'planned' }));
-  return { plan, estimate, runDir };
+  return { plan, estimate, power, runDir };
 }

@@ -108,21 +108,37 @@ function stripPlot(r: Report, m: MetricId): Plot {
 
 /** Narrow enough for two forest plots side by side on the page. */
 const FOREST_WIDTH = 300;
-const TICK_STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5];
+const TICK_STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5];
+/**
+ * Width of a label character as Vega estimates it without a canvas (0.8 × the 11 px font size):
+ * its overlap check hides labels closer than that, so ticks are spaced by the same measure.
+ */
+const LABEL_CHAR_PX = 8.8;
+const LABEL_GAP_PX = 2;
 
 /**
  * Ticks of a log-scaled ratio axis at round percent changes (…, -5%, 0%, +5%, …) and the decimals
- * their labels need. Null for wide domains (beyond ×3), where Vega's own log ticks read better.
+ * their labels need. Linear steps crowd together at the top of a log axis, so the step is the
+ * smallest whose two highest labels do not touch. Null for very wide domains, where Vega's own
+ * log ticks read better.
  */
-export function percentTicks(dom: readonly [number, number], maxTicks = 7): { values: number[]; digits: number } | null {
-  if (!(dom[0] > 0) || dom[1] / dom[0] > 3) return null;
+export function percentTicks(dom: readonly [number, number], widthPx: number, maxTicks = 7): { values: number[]; digits: number } | null {
+  if (!(dom[0] > 0) || !(dom[1] > dom[0]) || dom[1] / dom[0] > 20) return null;
+  const pxPerLog = widthPx / Math.log(dom[1] / dom[0]);
   for (const step of TICK_STEPS) {
     const k0 = Math.ceil((dom[0] - 1) / step - 1e-9);
     const k1 = Math.floor((dom[1] - 1) / step + 1e-9);
     if (k1 - k0 + 1 > maxTicks) continue;
+    const digits = Number.isInteger(Math.round(step * 1e6) / 1e4) ? 0 : 1;
+    const top = 1 + k1 * step;
+    if (k1 > k0) {
+      const chars = (v: number): number => `+${(Math.abs(v - 1) * 100).toFixed(digits)}%`.length;
+      const need = ((chars(top) + chars(top - step)) / 2) * LABEL_CHAR_PX + LABEL_GAP_PX;
+      if (pxPerLog * Math.log(top / (top - step)) < need) continue;
+    }
     const values: number[] = [];
     for (let k = k0; k <= k1; k++) values.push(Math.round((1 + k * step) * 1e9) / 1e9);
-    return { values, digits: Number.isInteger(Math.round(step * 1e6) / 1e4) ? 0 : 1 };
+    return { values, digits };
   }
   return null;
 }
@@ -148,11 +164,12 @@ function forestPlot(r: Report, m: MetricId): Plot {
   }
   const order = [...new Set(rows.filter((x) => x.kind === 'task').map((x) => x.label as string)), ...new Set(rows.filter((x) => x.kind === 'geomean').map((x) => x.label as string))];
   const xScale = { type: 'log', domain: dom, nice: false } as const;
-  const ticks = percentTicks(dom);
+  const ticks = percentTicks(dom, FOREST_WIDTH);
   const xAxis = {
     title: `change vs ${r.options.baseline} (log scale; shaded: ±${thresholdText(r.options.threshold)})`,
     labelExpr: `datum.value === 1 ? '0%' : format(datum.value - 1, '+.${ticks?.digits ?? 0}%')`,
-    ...(ticks ? { values: ticks.values } : { labelOverlap: 'greedy' as const }),
+    // centred labels: flush ones (Vega-Lite's default) shift inwards onto their neighbours
+    ...(ticks ? { values: ticks.values, labelFlush: false } : { labelOverlap: 'greedy' as const }),
   };
   const y = { field: 'label', type: 'nominal', title: null, sort: order, axis: { labelLimit: 240 } } as const;
   const yOffset = { field: 'condition', type: 'nominal', sort: r.conditions.slice(1) } as const;

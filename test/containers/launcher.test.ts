@@ -153,7 +153,7 @@ timeout: 60s`,
     try {
       for (const [img, pattern] of [
         ['localhost/agentab-missing:nope', /^could not create the container from image localhost\/agentab-missing:nope: .*(no such image|not known|not found)/i],
-        [broken, /^could not start the container from image localhost\/agentab-broken:test: .*sleep.*(not found|no such file)/i],
+        [broken, /^could not start the container from image localhost\/agentab-broken:test: .*(sleep|user agent|passwd)/i],
       ] as const) {
         const x = containerExperiment(`  kind: container\n  image: ${img}`, `runners:\n  - name: cmd\n    kind: command\n    command: "true"\nconditions: [{name: a}]\ntasks: tasks/*.yaml\ntimeout: 30s`);
         const runId = newRunId('broken');

@@ -73,7 +73,7 @@ describe('paths inside the image', () => {
 
   test('the base environment is the container\'s, not the host\'s', () => {
     const env = containerBaseEnv({ PATH: '/host/bin', LANG: 'de_DE.UTF-8', TZ: 'UTC', CI: '1', TMPDIR: '/host/tmp' });
-    assert.equal(env.PATH.split(':')[0], '/opt/agents/bin');
+    assert.equal(env.PATH?.split(':')[0], '/opt/agents/bin');
     assert.equal(env.LANG, 'C.UTF-8');
     assert.equal(env.TZ, 'UTC');
     assert.equal(env.TMPDIR, '/tmp');

@@ -10,6 +10,7 @@ import { renderHtml } from '../../src/report/html.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { renderMarkdown, renderVerdictsMarkdown } from '../../src/report/markdown.ts';
 import type { Report } from '../../src/report/model.ts';
+import { percentTicks } from '../../src/report/plots.ts';
 import { goldenReport, loaded, synthRecords } from './fixtures.ts';
 
 const GOLDEN = fileURLToPath(new URL('./__golden__/pilot.md', import.meta.url));
@@ -96,5 +97,16 @@ describe('renderers', () => {
     assert.ok(text.startsWith('## Verdicts\n\n'));
     assert.ok(renderMarkdown(goldenReport()).includes(text));
     assert.doesNotMatch(text, /## wall time/);
+  });
+
+  test('forest plot ticks: round percent changes, never crowded at the top of the log axis', () => {
+    assert.deepEqual(percentTicks([0.93, 1.07], 300), { values: [0.94, 0.96, 0.98, 1, 1.02, 1.04, 1.06], digits: 0 });
+    assert.deepEqual(percentTicks([0.995, 1.004], 300)?.digits, 1, 'sub-percent steps get a decimal');
+    const wide = percentTicks([0.9, 2.1], 300);
+    assert.ok(wide);
+    assert.ok(wide.values.includes(1) && wide.values.includes(2), `${wide.values}`);
+    const px = (a: number, b: number): number => (300 * Math.log(b / a)) / Math.log(2.1 / 0.9);
+    for (let i = 1; i < wide.values.length; i++) assert.ok(px(wide.values[i - 1] as number, wide.values[i] as number) >= 41, 'room for "+75%" and "+100%" side by side');
+    assert.equal(percentTicks([0.01, 50], 300), null, 'very wide: Vega\'s own log ticks');
   });
 });

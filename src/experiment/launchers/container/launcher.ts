@@ -165,7 +165,9 @@ export class ContainerLauncher implements CellLauncher {
       forceTimer = setTimeout(() => void removeContainers(docker, [c.id]), this.opts.killGraceMs);
       try {
         const e = await c.exec({ Cmd: ['/bin/sh', '-c', 'kill -TERM -1'], User: AGENT_USER, AttachStdout: false, AttachStderr: false });
-        await e.start({ Detach: true });
+        // the engine answers once the process started; the connection would stay open otherwise
+        const s: unknown = await e.start({ Detach: true });
+        (s as { destroy?: () => void } | undefined)?.destroy?.();
       } catch {
         // already gone
       }

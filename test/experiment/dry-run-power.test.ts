@@ -1,0 +1,95 @@
+/** The plan step's power estimate from hand-written earlier records. */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadExperiment } from '../../src/config/experiment-loader.ts';
+import { dryRun } from '../../src/experiment/dry-run.ts';
+import { planPower, renderPlanPower } from '../../src/experiment/dry-run-power.ts';
+import { runPaths } from '../../src/experiment/run-dir.ts';
+import type { RunRecord } from '../../src/experiment/run-record.ts';
+import { formatDetectable } from '../../src/report/format.ts';
+import { powerEstimate, repsForRatio } from '../../src/stats/power.ts';
+import { tempDir } from './helpers.ts';
+
+const PILOT = fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
+const fakeRunners = {
+  claude: { name: 'claude', kind: 'claude' as const, bin: '/opt/claude', version: '9.9.9' },
+  opencode: { name: 'opencode', kind: 'opencode' as const, bin: '/opt/opencode', version: '8.8.8' },
+};
+
+function rec(o: Partial<RunRecord>): RunRecord {
+  return {
+    v: 1, experiment: 'pilot', runId: 'old', cell: 'x', runner: 'claude', runnerVersion: null, condition: 'baseline', task: 'write-file', rep: 1,
+    launcher: 'local', host: 'h', startedAt: '2025-01-01T00:00:00Z', wallMs: 1000, exitCode: 0, outcome: 'pass', calls: 2,
+    usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, costUsd: 0.5, modelMs: 1, ttftMs: 1, overheadMs: 0, runnerReported: {}, env: {},
+    ...o,
+  };
+}
+
+/**
+ * Two tasks × two conditions, 4 runs per cell whose wall times are m·e^{0, +0.1, −0.1, 0}: the
+ * log values of every cell have mean 0 and variance (0.01 + 0.01) / 3, whatever the cell's scale.
+ */
+const SPREAD = 0.02 / 3;
+function history(): RunRecord[] {
+  const out: RunRecord[] = [];
+  for (const [task, scale] of [['write-file', 2000], ['fix-test', 9000]] as const) {
+    for (const condition of ['baseline', 'c1']) {
+      [0, 0.1, -0.1, 0].forEach((d, rep) => out.push(rec({ task, condition, rep, cell: `${task}-${condition}-${rep}`, wallMs: scale * Math.exp(d) })));
+    }
+  }
+  return out;
+}
+
+describe('plan power', () => {
+  test('detectable change across tasks and per task, from the pooled spread of earlier runs', () => {
+    const p = planPower({ reps: 8, tasks: ['write-file', 'fix-test'], runners: ['claude'], paired: true, history: history(), metrics: ['wall', 'calls'] });
+    assert.equal(p.records, 16);
+    const wall = p.metrics.find((m) => m.metric === 'wall');
+    assert.ok(wall && wall.logVariance !== null);
+    assert.ok(Math.abs(wall.logVariance - SPREAD) < 1e-12, `${wall.logVariance}`);
+    assert.equal(wall.supportable, true);
+    const v = wall.logVariance;
+    assert.equal(wall.detectableRatio, powerEstimate({ nPerArm: 8, logVariance: v, tasks: 2, paired: true }).detectableRatio);
+    assert.equal(wall.detectableRatioPerTask, powerEstimate({ nPerArm: 8, logVariance: v, paired: true }).detectableRatio);
+    assert.ok((wall.detectableRatioPerTask as number) > (wall.detectableRatio as number), 'one task detects less than four');
+    assert.equal(wall.repsForThreshold, repsForRatio(1.05, { logVariance: v, tasks: 2, paired: true }));
+    const calls = p.metrics.find((m) => m.metric === 'calls');
+    assert.equal(calls?.logVariance, 0, 'calls never vary in these records');
+    assert.equal(calls?.detectableRatio, 1);
+
+    const text = renderPlanPower(p);
+    const pct = formatDetectable(wall.detectableRatio).replace('.', '\\.');
+    assert.match(text, new RegExp(`^ {2}with 8 reps per arm, the smallest detectable change in wall time is ${pct} across 2 tasks, ±[\\d.]+% for one task \\(from 16 earlier records\\); ~${wall.repsForThreshold} reps per arm would detect ±5%$`, 'm'));
+    assert.match(text, /^ {2}with 8 reps per arm, any change in calls is detectable \(earlier runs did not vary; from 16 earlier records\)$/m);
+  });
+
+  test('too few planned reps: no verdict possible, and how many would do', () => {
+    const p = planPower({ reps: 2, tasks: ['write-file', 'fix-test'], runners: ['claude'], paired: false, history: history(), metrics: ['wall'] });
+    assert.equal(p.metrics[0]?.supportable, false);
+    assert.equal(p.metrics[0]?.detectableRatio, null);
+    assert.match(renderPlanPower(p), /^ {2}with 2 reps per arm, no verdict on wall time is possible \(each task needs ≥ 4 runs per arm; from 16 earlier records\); ~\d+ reps per arm would detect ±5%$/m);
+  });
+
+  test('without earlier records it says so instead of guessing', () => {
+    const p = planPower({ reps: 5, tasks: ['a'], runners: ['claude'], paired: true, history: [] });
+    assert.equal(p.records, 0);
+    assert.match(renderPlanPower(p), /no earlier records of this experiment/);
+  });
+
+  test('the dry run reads earlier run directories and reports power for the planned reps', async () => {
+    const out = tempDir();
+    const old = path.join(out, 'pilot', 'old-run');
+    mkdirSync(old, { recursive: true });
+    writeFileSync(runPaths(old).records, history().map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const spec = await loadExperiment(PILOT, { reps: 6 });
+    const r = await dryRun({ spec, outRoot: out, env: {}, runners: fakeRunners, write: false });
+    assert.equal(r.power.reps, 6);
+    assert.equal(r.power.paired, spec.order !== 'random');
+    assert.equal(r.power.records, 16);
+    assert.equal(r.power.tasks, spec.tasks.length);
+    assert.match(renderPlanPower(r.power), /with 6 reps per arm, the smallest detectable change in wall time is ±[\d.]+% across \d+ tasks/);
+  });
+});
