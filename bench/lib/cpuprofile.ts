@@ -65,8 +65,9 @@ function frameName(n: Node, root: string): { where: string; file: string } {
   const file = url ? shortUrl(url, root) : '';
   if (!file) return { where: functionName, file };
   let line: string = String(lineNumber + 1);
-  if (lineNumber === 0 && file.endsWith('.ts') && url.startsWith('file://')) {
-    // tsx output is one line per file; find the function in the source by name instead.
+  if (file.endsWith('.ts') && url.startsWith('file://')) {
+    // V8's line is one of tsx's compiled output (whitespace-minified); find the function in
+    // the source by name instead.
     line = String(definitionLine(url.slice('file://'.length), functionName) ?? '?');
   }
   return { where: `${functionName || '(anonymous)'} (${file}:${line})`, file };

@@ -61,7 +61,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown): T {
   return r.data;
 }
 
-const positiveInt = (flag: string) =>
+const nonNegativeInt = (flag: string) =>
   z.coerce.number({ error: `${flag}: expected a number` }).int(`${flag}: expected an integer`).nonnegative(`${flag}: must be ≥ 0`);
 
 const concurrencyList = z
@@ -105,7 +105,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const quick = values.quick ?? false;
   const num = (flag: keyof typeof values, dflt: number): number => {
     const v = values[flag];
-    return typeof v === 'string' ? check(positiveInt(`--${flag}`), v) : dflt;
+    return typeof v === 'string' ? check(nonNegativeInt(`--${flag}`), v) : dflt;
   };
   const o: BenchOptions = {
     quick,

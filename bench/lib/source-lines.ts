@@ -1,7 +1,8 @@
 /**
  * Line of a named function in a TypeScript source file. tsx compiles with esbuild's
- * `minifyWhitespace`, so V8 reports every function of a .ts file on line 1; its names are
- * kept (`keepNames`), so the definition is found again by name in the original source.
+ * `minifyWhitespace`, so V8's lines for a .ts file are those of the compiled output (mostly
+ * line 1); names are kept (`keepNames`), so the definition is found again by name in the
+ * original source.
  * A CPU profile's line is a function's start line too, so this gives the same information.
  */
 import { readFileSync } from 'node:fs';

@@ -33,5 +33,7 @@ export interface Surface {
   /** One SSE frame carrying an error, for failures after the stream started. */
   errorFrame(e: ProxyError): Uint8Array;
   sseTap(o: { hideUsageChunk: boolean } & TapHooks): TransformStream<Uint8Array, Uint8Array>;
+  /** The same tap as a synchronous core for the pass-through fast path. */
+  sseTapCore(o: { hideUsageChunk: boolean } & TapHooks): { push(b: Uint8Array): string | Uint8Array; end(): string | Uint8Array };
   jsonTap(json: unknown): { usage?: Usage; finish?: FinishReason; toolCalls: number };
 }

@@ -57,7 +57,9 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string>;
   /** The upstream body as bytes, streamed. */
-  body: ReadableStream<Uint8Array>;
+  readonly body: ReadableStream<Uint8Array>;
+  /** The same body as a plain async iterator (the pass-through fast path); use one or the other. */
+  chunks?(): AsyncIterable<Uint8Array>;
 }
 
 export interface BackendAdapter {

@@ -6,6 +6,7 @@ import {
   anthropicErrorFrame,
   anthropicJsonTap,
   anthropicSseTap,
+  anthropicSseTapCore,
   decodeAnthropicRequest,
   encodeAnthropicError,
   encodeAnthropicResponse,
@@ -34,6 +35,7 @@ export function anthropicSurface(log: Logger): Surface {
     encodeStream: (o) => partsToAnthropicSse({ model: o.alias, ...(o.request ? { inputTokens: countRequestTokens(o.request) } : {}) }),
     errorFrame: (e) => anthropicErrorFrame(e),
     sseTap: (o) => anthropicSseTap(o),
+    sseTapCore: (o) => anthropicSseTapCore(o),
     jsonTap: (json) => anthropicJsonTap(json),
   };
 }

@@ -7,6 +7,7 @@ import {
   encodeOpenAIResponse,
   openAIJsonTap,
   openAISseTap,
+  openAISseTapCore,
   partsToOpenAISse,
 } from '../protocols/openai-chat/index.ts';
 
@@ -32,5 +33,6 @@ export const openAISurface: Surface = {
   encodeStream: (o) => partsToOpenAISse({ model: o.alias, includeUsage: o.includeUsage }),
   errorFrame: (e) => enc.encode(`data: ${JSON.stringify(encodeOpenAIError(e).body)}\n\n`),
   sseTap: (o) => openAISseTap(o),
+  sseTapCore: (o) => openAISseTapCore(o),
   jsonTap: (json) => openAIJsonTap(json),
 };

@@ -1,9 +1,10 @@
 /** Errors of the container launcher, with stable codes. */
 
-export type ContainerErrorCode = 'container_engine_unavailable' | 'container_image_failed' | 'container_options_invalid' | 'container_failed';
+export type ContainerErrorCode = 'container_engine_unavailable' | 'container_image_failed' | 'container_options_invalid';
 
 export class ContainerError extends Error {
   readonly retryable: boolean;
+  readonly context: Record<string, unknown>;
   constructor(
     readonly code: ContainerErrorCode,
     message: string,
@@ -14,7 +15,6 @@ export class ContainerError extends Error {
     this.retryable = o.retryable ?? false;
     this.context = o.context ?? {};
   }
-  readonly context: Record<string, unknown>;
 }
 
 /**

@@ -28,6 +28,19 @@ export interface AnthropicSseTapOptions {
 }
 
 export function anthropicSseTap(opts: AnthropicSseTapOptions): TransformStream<Uint8Array, Uint8Array> {
+  const core = anthropicSseTapCore(opts);
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      c.enqueue(core.push(chunk));
+    },
+    flush() {
+      core.end();
+    },
+  });
+}
+
+/** The tap as a synchronous core: `push` returns the bytes unchanged after reading them. */
+export function anthropicSseTapCore(opts: AnthropicSseTapOptions): { push(b: Uint8Array): Uint8Array; end(): Uint8Array } {
   const decoder = new TextDecoder();
   let usage: AnthropicUsage | undefined;
   let reason: FinishReason = 'stop';
@@ -83,12 +96,12 @@ export function anthropicSseTap(opts: AnthropicSseTapOptions): TransformStream<U
     },
   });
 
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, c) {
-      c.enqueue(chunk);
+  return {
+    push(chunk) {
       parser.feed(decoder.decode(chunk, { stream: true }));
+      return chunk;
     },
-    flush() {
+    end() {
       parser.feed(decoder.decode() + '\n\n'); // completes a last frame sent without its blank line
       if (!ended) {
         ended = true;
@@ -96,8 +109,9 @@ export function anthropicSseTap(opts: AnthropicSseTapOptions): TransformStream<U
           new ProxyError('upstream stream ended before message_stop', { code: 'upstream_stream_truncated', kind: 'bad_gateway' }),
         );
       }
+      return new Uint8Array(0);
     },
-  });
+  };
 }
 
 export interface AnthropicJsonTapResult {

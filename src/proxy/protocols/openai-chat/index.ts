@@ -6,7 +6,7 @@ export { decodeOpenAIResponse } from './decode-response.ts';
 export { encodeOpenAIResponse, type ChatCompletion } from './encode-response.ts';
 export { openAISseToParts, openAIDataToParts, OpenAIStreamDecoder } from './decode-stream.ts';
 export { partsToOpenAISse, type OpenAISseOptions } from './encode-stream.ts';
-export { openAISseTap, openAIJsonTap, type OpenAISseTapOptions, type OpenAIJsonTapResult } from './tap.ts';
+export { openAISseTap, openAISseTapCore, tapCoreToTransform, type SseTapCore, openAIJsonTap, type OpenAISseTapOptions, type OpenAIJsonTapResult } from './tap.ts';
 export { fromOpenAIUsage, toOpenAIUsage, type OpenAIUsage } from './usage.ts';
 export { fromOpenAIFinishReason, toOpenAIFinishReason, type OpenAIFinishReason } from './finish-reason.ts';
 export {

@@ -31,8 +31,37 @@ export interface OpenAISseTapOptions {
   onError(e: ProxyError): void;
 }
 
+/**
+ * The tap as a synchronous core: `push` takes upstream bytes and returns the text to send on
+ * (every frame completed by these bytes, joined, so one write carries them all), `end` the
+ * rest. The proxy's pass-through path drives it straight from the socket, without web streams.
+ */
+export interface SseTapCore {
+  push(bytes: Uint8Array): string | Uint8Array;
+  end(): string | Uint8Array;
+}
+
 export function openAISseTap(opts: OpenAISseTapOptions): TransformStream<Uint8Array, Uint8Array> {
-  const encoder = new TextEncoder();
+  return tapCoreToTransform(openAISseTapCore(opts));
+}
+
+const textEncoder = new TextEncoder();
+
+/** Wraps a tap core in a TransformStream (for callers that compose web streams). */
+export function tapCoreToTransform(core: SseTapCore): TransformStream<Uint8Array, Uint8Array> {
+  const out = (v: string | Uint8Array, c: TransformStreamDefaultController<Uint8Array>) => {
+    if (typeof v === 'string') {
+      if (v) c.enqueue(textEncoder.encode(v));
+    } else if (v.length) c.enqueue(v);
+  };
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform: (bytes, c) => out(core.push(bytes), c),
+    flush: (c) => out(core.end(), c),
+  });
+}
+
+export function openAISseTapCore(opts: OpenAISseTapOptions): SseTapCore {
+  let pending = '';
   let firstContent = false;
   let usage: Usage | undefined;
   let decoder: OpenAIStreamDecoder | undefined;
@@ -82,24 +111,31 @@ export function openAISseTap(opts: OpenAISseTapOptions): TransformStream<Uint8Ar
     return opts.hideUsageChunk && isUsageOnlyChunk(json);
   };
 
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      decoder = new OpenAIStreamDecoder(onPart);
-      const onEvent = (event: EventSourceMessage) => {
-        if (inspect(event.data)) return;
-        controller.enqueue(encoder.encode(frameText(event)));
-      };
-      const onComment = (comment: string) => controller.enqueue(encoder.encode(`: ${comment}\n\n`));
-      reader = createSseReader(onEvent, onComment);
+  decoder = new OpenAIStreamDecoder(onPart);
+  const onEvent = (event: EventSourceMessage) => {
+    if (inspect(event.data)) return;
+    pending += frameText(event);
+  };
+  const onComment = (comment: string) => {
+    pending += `: ${comment}\n\n`;
+  };
+  reader = createSseReader(onEvent, onComment);
+  const take = () => {
+    const t = pending;
+    pending = '';
+    return t;
+  };
+  return {
+    push(bytes) {
+      reader!.feed(bytes);
+      return take();
     },
-    transform(bytes) {
-      reader?.feed(bytes);
+    end() {
+      reader!.end();
+      decoder!.end();
+      return take();
     },
-    flush() {
-      reader?.end();
-      decoder?.end();
-    },
-  });
+  };
 }
 
 /** One event back to SSE text, multi-line data as several `data:` lines. */
@@ -130,13 +166,16 @@ export function openAIJsonTap(json: unknown): OpenAIJsonTapResult {
   if (json !== null && typeof json === 'object' && (json as { error?: unknown }).error != null) {
     return { toolCalls: 0, error: decodeOpenAIErrorPayload(json) };
   }
-  const parsed = ChatResponseSchema.safeParse(json);
-  if (!parsed.success) return { toolCalls: 0 };
-  const res = parsed.data;
-  const choice = res.choices[0];
+  // Hot path of every pass-through call: read the three fields directly instead of
+  // validating the whole (possibly large) body with a schema; usage alone goes through one.
+  if (json === null || typeof json !== 'object') return { toolCalls: 0 };
+  const res = json as { choices?: unknown; usage?: unknown };
+  const choice = Array.isArray(res.choices) ? (res.choices[0] as { finish_reason?: unknown; message?: { tool_calls?: unknown } } | undefined) : undefined;
+  const usage = res.usage != null ? ChatResponseSchema.shape.usage.safeParse(res.usage) : undefined;
+  const toolCalls = choice?.message?.tool_calls;
   return {
-    ...(res.usage ? { usage: fromOpenAIUsage(res.usage) } : {}),
-    ...(choice ? { finish: fromOpenAIFinishReason(choice.finish_reason) } : {}),
-    toolCalls: choice?.message.tool_calls?.length ?? 0,
+    ...(usage?.success && usage.data ? { usage: fromOpenAIUsage(usage.data) } : {}),
+    ...(choice ? { finish: fromOpenAIFinishReason(typeof choice.finish_reason === 'string' ? choice.finish_reason : null) } : {}),
+    toolCalls: Array.isArray(toolCalls) ? toolCalls.length : 0,
   };
 }
