@@ -7,6 +7,8 @@ import { registerProxyCommand, registerSimCommand } from './proxy.ts';
 import { registerReportCommand } from './report.ts';
 import { registerRunMatrixCommand } from './run-matrix.ts';
 import { registerPlanCommand } from './plan.ts';
+import { registerImageCommand } from './image.ts';
+import { registerCleanCommand } from './clean.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerProxyCommand(program);
   registerSimCommand(program);
   registerReportCommand(program);
+  registerImageCommand(program);
+  registerCleanCommand(program);
   return program;
 }
 

@@ -5,6 +5,7 @@
  * spawnSync. Only a SIGKILL escapes this; `agentab clean` finds those leftovers by label.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from './engine.ts';
 
@@ -17,10 +18,14 @@ export function reapRunNow(connection: Connection, runId: string): boolean {
   return r.status === 0;
 }
 
-/** Arms the exit handler; returns the function that disarms it (after a clean dispose). */
-export function armExitReaper(connection: Connection, runId: string, hasLiveContainers: () => boolean): () => void {
+/**
+ * Arms the exit handler; returns the function that disarms it (after a clean dispose).
+ * `stagingDir`, when given, is deleted too.
+ */
+export function armExitReaper(connection: Connection, runId: string, hasLiveContainers: () => boolean, stagingDir?: string): () => void {
   const onExit = () => {
     if (hasLiveContainers()) reapRunNow(connection, runId);
+    if (stagingDir) rmSync(stagingDir, { recursive: true, force: true });
   };
   process.on('exit', onExit);
   return () => process.off('exit', onExit);

@@ -82,7 +82,7 @@ export class ContainerLauncher implements CellLauncher {
     this.workRoot = this.deps.workRoot ?? path.join(os.tmpdir(), `agentab-ct-${ctx.runId}`);
     await mkdir(this.workRoot, { recursive: true });
     await writeOwner(this.workRoot, ctx.runId);
-    this.disarmReaper = armExitReaper(engine.connection, ctx.runId, () => this.live.size > 0);
+    this.disarmReaper = armExitReaper(engine.connection, ctx.runId, () => this.live.size > 0, ctx.keepWorkspaces ? undefined : this.workRoot);
     ctx.log.info('container launcher ready', { engine: engine.version, endpoint: engine.endpoint, image: this.imageRef, cpus: this.opts.cpus, memory: this.opts.memoryBytes, network: this.opts.network });
   }
 
