@@ -74,7 +74,7 @@ export class ResponseWriter {
       'x-accel-buffering': 'no',
       ...headers,
     });
-    this.res.flushHeaders();
+    // No flushHeaders(): the status line and headers leave with the first chunk, in one write.
   }
 
   /** Writes a chunk; resolves at once unless the socket buffer is full. */

@@ -124,7 +124,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     if (backend.passthrough && backend.nativeDialect === surface.dialect) {
       const raw = await backend.passthrough({ dialect: surface.dialect, body, headers: forwardable(surface, call.headers) }, o);
       if (peek.stream) return { kind: 'raw-stream', raw };
-      const bytes = await readFullBody(raw.body);
+      const bytes = raw.chunks ? await concatChunks(raw.chunks()) : await readFullBody(raw.body);
       let json: unknown;
       try {
         json = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -231,4 +231,10 @@ async function passRawStream(surface: Surface, call: ModelCall, chunks: AsyncIte
     call.clientGone.removeEventListener('abort', onGone);
     w.end();
   }
+}
+
+async function concatChunks(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
