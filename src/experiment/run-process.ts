@@ -6,6 +6,7 @@
  */
 import { execa } from 'execa';
 import { killTree } from './kill-tree.ts';
+import { armStopTrigger } from './stop-trigger.ts';
 
 /** Process groups of cell processes still running, for a forced stop (second Ctrl-C, exit). */
 const liveGroups = new Set<number>();
@@ -71,23 +72,13 @@ export async function runProcess(o: RunProcessOptions): Promise<ProcessResult> {
     cleanup: false,
   });
   const pid = sub.pid;
-  let timedOut = false;
-  let canceled = false;
   let forceTimer: NodeJS.Timeout | undefined;
   const stop = () => {
     if (pid === undefined || forceTimer) return;
     killTree(pid, 'SIGTERM');
     forceTimer = setTimeout(() => killTree(pid, 'SIGKILL'), grace);
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, o.timeoutMs);
-  const onAbort = () => {
-    canceled = true;
-    stop();
-  };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const trigger = armStopTrigger(o.timeoutMs, o.signal, stop);
   if (pid !== undefined) {
     liveGroups.add(pid);
     o.onSpawn?.(pid);
@@ -98,16 +89,15 @@ export async function runProcess(o: RunProcessOptions): Promise<ProcessResult> {
     return {
       exitCode: r.exitCode ?? null,
       signal: r.signal ?? null,
-      timedOut,
-      canceled: canceled && !timedOut,
+      timedOut: trigger.timedOut,
+      canceled: trigger.canceled && !trigger.timedOut,
       startedAtMs,
       durationMs: now() - startedAtMs,
       ...(spawnError ? { spawnError } : {}),
     };
   } finally {
-    clearTimeout(timer);
+    trigger.disarm();
     if (forceTimer) clearTimeout(forceTimer);
-    o.signal?.removeEventListener('abort', onAbort);
     if (pid !== undefined) {
       killTree(pid, 'SIGKILL'); // leftovers in the group (background jobs) die with the cell
       liveGroups.delete(pid);

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { loadExperiment } from '../../src/config/experiment-loader.ts';
 import { dryRun } from '../../src/experiment/dry-run.ts';
 import { planPower, renderPlanPower } from '../../src/experiment/dry-run-power.ts';
@@ -12,21 +11,7 @@ import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { formatDetectable } from '../../src/report/format.ts';
 import { powerEstimate, repsForRatio } from '../../src/stats/power.ts';
 import { tempDir } from './helpers.ts';
-
-const PILOT = fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
-const fakeRunners = {
-  claude: { name: 'claude', kind: 'claude' as const, bin: '/opt/claude', version: '9.9.9' },
-  opencode: { name: 'opencode', kind: 'opencode' as const, bin: '/opt/opencode', version: '8.8.8' },
-};
-
-function rec(o: Partial<RunRecord>): RunRecord {
-  return {
-    v: 1, experiment: 'pilot', runId: 'old', cell: 'x', runner: 'claude', runnerVersion: null, condition: 'baseline', task: 'write-file', rep: 1,
-    launcher: 'local', host: 'h', startedAt: '2025-01-01T00:00:00Z', wallMs: 1000, exitCode: 0, outcome: 'pass', calls: 2,
-    usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, costUsd: 0.5, modelMs: 1, ttftMs: 1, overheadMs: 0, runnerReported: {}, env: {},
-    ...o,
-  };
-}
+import { fakeRunners, PILOT, pastRecord } from './pilot-fixtures.ts';
 
 /**
  * Two tasks × two conditions, 4 runs per cell whose wall times are m·e^{0, +0.1, −0.1, 0}: the
@@ -37,7 +22,7 @@ function history(): RunRecord[] {
   const out: RunRecord[] = [];
   for (const [task, scale] of [['write-file', 2000], ['fix-test', 9000]] as const) {
     for (const condition of ['baseline', 'c1']) {
-      [0, 0.1, -0.1, 0].forEach((d, rep) => out.push(rec({ task, condition, rep, cell: `${task}-${condition}-${rep}`, wallMs: scale * Math.exp(d) })));
+      [0, 0.1, -0.1, 0].forEach((d, rep) => out.push(pastRecord({ task, condition, rep, cell: `${task}-${condition}-${rep}`, wallMs: scale * Math.exp(d) })));
     }
   }
   return out;

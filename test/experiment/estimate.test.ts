@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { loadExperiment } from '../../src/config/experiment-loader.ts';
 import { dryRun } from '../../src/experiment/dry-run.ts';
 import { DEFAULT_CELL_MS, estimateCell, estimatePlan } from '../../src/experiment/estimate.ts';
@@ -10,35 +9,21 @@ import { readManifest } from '../../src/experiment/manifest.ts';
 import { renderPlan } from '../../src/experiment/plan-render.ts';
 import { buildPlan } from '../../src/experiment/plan.ts';
 import { runPaths } from '../../src/experiment/run-dir.ts';
-import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { tempDir } from './helpers.ts';
+import { fakeRunners, PILOT, pastRecord } from './pilot-fixtures.ts';
 
-const PILOT = fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
 const spec = await loadExperiment(PILOT);
 const plan = buildPlan(spec);
-const fakeRunners = {
-  claude: { name: 'claude', kind: 'claude' as const, bin: '/opt/claude', version: '9.9.9' },
-  opencode: { name: 'opencode', kind: 'opencode' as const, bin: '/opt/opencode', version: '8.8.8' },
-};
-
-function rec(o: Partial<RunRecord>): RunRecord {
-  return {
-    v: 1, experiment: 'pilot', runId: 'old', cell: 'x', runner: 'claude', runnerVersion: null, condition: 'baseline', task: 'write-file', rep: 1,
-    launcher: 'local', host: 'h', startedAt: '2025-01-01T00:00:00Z', wallMs: 1000, exitCode: 0, outcome: 'pass', calls: 2,
-    usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, costUsd: 0.5, modelMs: 1, ttftMs: 1, overheadMs: 0, runnerReported: {}, env: {},
-    ...o,
-  };
-}
 
 describe('estimates', () => {
   const cell = plan.cells.find((c) => c.runner.name === 'claude' && c.condition.name === 'c1' && c.task.id === 'write-file')!;
 
   test('use the most specific earlier records: same runner+condition+task, then runner+task, then task', () => {
-    const exact = [rec({ condition: 'c1', wallMs: 3000 }), rec({ condition: 'c1', wallMs: 5000 }), rec({ wallMs: 99_000 })];
+    const exact = [pastRecord({ condition: 'c1', wallMs: 3000 }), pastRecord({ condition: 'c1', wallMs: 5000 }), pastRecord({ wallMs: 99_000 })];
     assert.equal(estimateCell(cell, exact).wallMs, 4000);
-    assert.equal(estimateCell(cell, [rec({ wallMs: 7000 })]).wallMs, 7000);
-    assert.equal(estimateCell(cell, [rec({ runner: 'opencode', wallMs: 8000 })]).wallMs, 8000);
-    assert.equal(estimateCell(cell, [rec({ runner: 'opencode', wallMs: 8000 })]).source, 'history');
+    assert.equal(estimateCell(cell, [pastRecord({ wallMs: 7000 })]).wallMs, 7000);
+    assert.equal(estimateCell(cell, [pastRecord({ runner: 'opencode', wallMs: 8000 })]).wallMs, 8000);
+    assert.equal(estimateCell(cell, [pastRecord({ runner: 'opencode', wallMs: 8000 })]).source, 'history');
   });
 
   test('fall back to the task\'s expected size, then to a default', () => {
@@ -63,7 +48,7 @@ describe('dry run', () => {
     const out = tempDir();
     const old = path.join(out, 'pilot', 'old-run');
     mkdirSync(old, { recursive: true });
-    writeFileSync(runPaths(old).records, JSON.stringify(rec({ task: 'summarise-doc', wallMs: 12_345, costUsd: 0.1 })) + '\n');
+    writeFileSync(runPaths(old).records, JSON.stringify(pastRecord({ task: 'summarise-doc', wallMs: 12_345, costUsd: 0.1 })) + '\n');
     const r = await dryRun({ spec, outRoot: out, env: {}, runners: fakeRunners, runId: 'planned' });
     assert.equal(r.runDir, path.join(out, 'pilot', 'planned'));
     assert.deepEqual(readdirSync(r.runDir!).sort(), ['manifest.json', 'plan.json']);

@@ -31,7 +31,8 @@ function jsonLines(text: string): Record<string, unknown>[] {
   return out;
 }
 
-export async function runClaude(o: {
+/** One agent CLI run against the proxy, as cell `cellId` asking for model `alias`. */
+export interface AgentRunOptions {
   baseUrl: string;
   token: string;
   cwd: string;
@@ -39,8 +40,9 @@ export async function runClaude(o: {
   alias: string;
   cellId: string;
   extraHeaders?: Record<string, string>;
-  maxTurns?: number;
-}): Promise<AgentRun> {
+}
+
+export async function runClaude(o: AgentRunOptions & { maxTurns?: number }): Promise<AgentRun> {
   const home = mkdtempSync(join(tmpdir(), 'agentab-claude-home-'));
   const headers = { 'X-Cell-Id': o.cellId, ...(o.extraHeaders ?? {}) };
   const r = await execa(
@@ -75,15 +77,8 @@ export async function runClaude(o: {
   return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, events: jsonLines(r.stdout) };
 }
 
-export async function runOpenCode(o: {
-  baseUrl: string; // the proxy's OpenAI base, e.g. http://127.0.0.1:PORT/cell/<id>/v1
-  token: string;
-  cwd: string;
-  prompt: string;
-  alias: string;
-  cellId: string;
-  extraHeaders?: Record<string, string>;
-}): Promise<AgentRun> {
+/** `baseUrl` is the proxy's OpenAI base, e.g. http://127.0.0.1:PORT/cell/<id>/v1. */
+export async function runOpenCode(o: AgentRunOptions): Promise<AgentRun> {
   const home = mkdtempSync(join(tmpdir(), 'agentab-opencode-home-'));
   const config = {
     $schema: 'https://opencode.ai/config.json',

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ProcessResult } from '../../run-process.ts';
+import { armStopTrigger } from '../../stop-trigger.ts';
 import { engineMessage } from './errors.ts';
 
 export interface ContainerExecOptions {
@@ -97,21 +98,10 @@ export async function execInContainer(o: ContainerExecOptions): Promise<ProcessR
   });
   o.docker.modem.demuxStream(stream, out, errTap);
 
-  let timedOut = false;
-  let canceled = false;
   let stopping: Promise<void> | undefined;
-  const stop = () => {
+  const trigger = armStopTrigger(o.timeoutMs, o.signal, () => {
     stopping ??= o.stop().catch(() => undefined);
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, o.timeoutMs);
-  const onAbort = () => {
-    canceled = true;
-    stop();
-  };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
 
   try {
     await new Promise<void>((resolve) => {
@@ -120,8 +110,7 @@ export async function execInContainer(o: ContainerExecOptions): Promise<ProcessR
       stream.once('error', () => resolve());
     });
   } finally {
-    clearTimeout(timer);
-    o.signal?.removeEventListener('abort', onAbort);
+    trigger.disarm();
     // the hijacked connection stays open after the process ends: close it ourselves
     stream.destroy();
   }
@@ -130,6 +119,7 @@ export async function execInContainer(o: ContainerExecOptions): Promise<ProcessR
   await closeLog(out);
   if (err !== out) await closeLog(err);
   const durationMs = Date.now() - startedAtMs;
+  const { timedOut, canceled } = trigger;
   const killed = timedOut || canceled;
   const result: ProcessResult = {
     exitCode: killed && exitCode === null ? null : exitCode,

@@ -7,19 +7,19 @@
  * normal end, timeout, abort, a crash of the orchestrator (dispose, exit reaper, `agentab
  * clean`; every container is labelled with its run).
  */
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { readContainerEnv, type ContainerEnv } from '../../../config/container-env.ts';
 import type { Cell } from '../../cell.ts';
 import { cellDir } from '../../run-dir.ts';
-import type { ProcessResult } from '../../run-process.ts';
 import { runnerAdapter } from '../../runners/registry.ts';
-import { jsonLines, type Invocation } from '../../runners/types.ts';
+import type { Invocation } from '../../runners/types.ts';
 import { resolveSimScript } from '../../sim-script.ts';
-import { materializeTask, overlayFiles } from '../../workspace.ts';
-import type { CellLauncher, CellPhase, CellResult, LaunchContext } from '../types.ts';
+import { overlayFiles } from '../../workspace.ts';
+import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
+import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
 import { extractArchive, tarDirectory } from './archive.ts';
 import { createOptions, proxyUrlForContainers } from './cell-container.ts';
 import { discoverEngine, type Engine } from './engine.ts';
@@ -92,54 +92,23 @@ export class ContainerLauncher implements CellLauncher {
     const workRoot = this.workRoot;
     if (!ctx || !engine || !workRoot) throw new Error('ContainerLauncher.run before prepare');
     const { docker } = engine;
-    const t0 = Date.now();
     const out = cellDir(ctx.runDir, cell.id);
     const stage = path.join(workRoot, cell.id);
     const homeDir = path.join(stage, 'home');
     const hostWorkspace = path.join(homeDir, 'work');
-    const phaseMs: Partial<Record<CellPhase, number>> = {};
     const env: Record<string, string | number> = { image: this.imageRef, engine: engine.version, network: this.opts.network, cpus: this.opts.cpus, memory: this.opts.memoryBytes };
     if (this.image) env.imageId = this.image.id;
-    const result = (p: Partial<CellResult>): CellResult => ({
-      cellId: cell.id,
-      host: os.hostname(),
-      startedAt: new Date(t0).toISOString(),
-      wallMs: Date.now() - t0,
-      launchMs: null,
-      phaseMs,
-      runner: null,
-      check: null,
-      timedOut: false,
-      canceled: false,
-      report: null,
-      env,
-      ...p,
-    });
-    const timed = async <T>(phase: CellPhase, f: () => Promise<T>): Promise<T> => {
-      const s = Date.now();
-      try {
-        return await f();
-      } finally {
-        phaseMs[phase] = (phaseMs[phase] ?? 0) + Date.now() - s;
-      }
-    };
+    const clock = startCell(cell, env);
+    const { result, timed } = clock;
 
-    await rm(out, { recursive: true, force: true });
-    await mkdir(out, { recursive: true });
+    await freshCellDir(out);
 
     // --- the workspace and the runner's files, built on the host --------------------------
     const adapter = runnerAdapter(cell.runner.kind);
     const resolved = ctx.runners[cell.runner.name];
     let inv: Invocation;
-    try {
-      await timed('workspace', async () => {
-        await rm(stage, { recursive: true, force: true });
-        await mkdir(homeDir, { recursive: true });
-        await materializeTask(cell.task, hostWorkspace, ctx.baseEnv);
-      });
-    } catch (e) {
-      return result({ failedPhase: 'workspace', infraError: (e as Error).message });
-    }
+    const failed = await buildWorkspace(clock, cell, ctx, { root: stage, home: homeDir, workspace: hostWorkspace });
+    if (failed) return failed;
     try {
       if (!resolved) throw new Error(`runner ${cell.runner.name} was not resolved`);
       inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin) });
@@ -215,74 +184,34 @@ export class ContainerLauncher implements CellLauncher {
       const c = container!;
 
       // --- setup, runner, check: processes in the container --------------------------------
-      const cellEnv = {
-        ...containerBaseEnv(ctx.baseEnv),
-        AGENTAB_CELL_ID: cell.id,
-        AGENTAB_TASK: cell.task.id,
-        AGENTAB_CONDITION: cell.condition.name,
-        AGENTAB_WORKSPACE: CONTAINER_WORKSPACE,
-        AGENTAB_TASK_DIR: path.dirname(cell.task.file),
-        AGENTAB_SPEC_DIR: ctx.plan.spec.dir,
-      };
+      const cellEnv = cellEnvVars(cell, ctx, containerBaseEnv(ctx.baseEnv), CONTAINER_WORKSPACE);
       const exec = (argv: string[], stdoutFile: string, stderrFile: string, envs: Record<string, string>, onStart?: () => void) =>
         execInContainer({ docker, container: c, argv, env: envs, user: AGENT_USER, cwd: CONTAINER_WORKSPACE, stdoutFile, stderrFile, timeoutMs: cell.timeoutMs, signal, stop, onStart });
-      const shell = (cmd: string, log: string, envs: Record<string, string>) => exec(['/bin/sh', '-c', cmd], log, log, envs);
-      const stopped = (r: ProcessResult, phase: CellPhase, what: string): CellResult | undefined => {
-        if (r.canceled) return result({ failedPhase: phase, canceled: true });
-        if (r.timedOut) return result({ failedPhase: phase, timedOut: true });
-        if (r.spawnError || r.exitCode !== 0) return result({ failedPhase: phase, infraError: `${what} failed: ${r.spawnError ?? `exit ${r.exitCode ?? r.signal}`} (see ${phase}.log)` });
-        return undefined;
-      };
+      const shell: CellShell = (cmd, log, envs) => exec(['/bin/sh', '-c', cmd], log, log, envs);
 
-      const setupLog = path.join(out, 'setup.log');
-      for (const cmd of cell.task.setup) {
-        const s = stopped(await timed('setup', () => shell(cmd, setupLog, cellEnv)), 'setup', `task setup \`${cmd}\``);
-        if (s) return s;
-      }
-      if (Object.keys(cell.condition.files).length > 0) {
-        try {
-          await timed('setup', async () => {
-            const overlay = path.join(stage, 'overlay');
-            await overlayFiles(cell.condition, overlay);
-            await c.putArchive(await tarDirectory(overlay, { uid: AGENT_UID, gid: AGENT_GID, members: await readdir(overlay) }), { path: CONTAINER_WORKSPACE });
-          });
-        } catch (e) {
-          return result({ failedPhase: 'setup', infraError: `condition ${cell.condition.name}: could not place its files: ${engineMessage(e)}` });
-        }
-      }
-      for (const cmd of cell.condition.setup) {
-        const s = stopped(await timed('setup', () => shell(cmd, setupLog, { ...cellEnv, ...cell.condition.env })), 'setup', `condition setup \`${cmd}\``);
-        if (s) return s;
-      }
+      const setupFailed = await runSetup({ clock, cell, shell, log: path.join(out, 'setup.log'), env: cellEnv, overlay: () => this.placeOverlay(c, cell, stage) });
+      if (setupFailed) return setupFailed;
 
       ctx.registerCell(cell.id, { simScript: resolveSimScript(cell.task.sim, CONTAINER_WORKSPACE) });
-      const stdoutFile = path.join(out, 'stdout.log');
       let launchMs: number | null = null;
       const runner = await timed('runner', () =>
-        exec(inv.argv, stdoutFile, path.join(out, 'stderr.log'), { ...containerBaseEnv(ctx.baseEnv), ...cell.runner.env, ...cell.condition.env, ...inv.env }, () => {
-          launchMs = Date.now() - t0;
+        exec(inv.argv, path.join(out, 'stdout.log'), path.join(out, 'stderr.log'), { ...containerBaseEnv(ctx.baseEnv), ...cell.runner.env, ...cell.condition.env, ...inv.env }, () => {
+          launchMs = Date.now() - clock.t0;
         }),
       );
-      const stdout = await readFile(stdoutFile, 'utf8').catch(() => '');
-      if (adapter.jsonTranscript) {
-        const lines = jsonLines(stdout).map((l) => JSON.stringify(l));
-        await writeFile(path.join(out, 'transcript.jsonl'), lines.length ? lines.join('\n') + '\n' : '');
-      }
-      const report = adapter.parse(stdout);
       await this.copyArtifacts(c, cell, out);
-      const base = { runner, report, launchMs };
-      if (runner.spawnError) return result({ ...base, failedPhase: 'runner', infraError: `could not start ${inv.argv[0]} in the container: ${runner.spawnError}` });
-      if (runner.canceled) return result({ ...base, failedPhase: 'runner', canceled: true });
-      if (runner.timedOut) return result({ ...base, failedPhase: 'runner', timedOut: true });
-
-      let check: ProcessResult | null = null;
-      if (cell.task.check && runner.exitCode === 0) {
-        check = await timed('check', () => shell(cell.task.check!, path.join(out, 'check.log'), cellEnv));
-        if (check.canceled) return result({ ...base, check, failedPhase: 'check', canceled: true });
-        if (check.timedOut) return result({ ...base, check, failedPhase: 'check', timedOut: true });
-      }
-      if (ctx.keepWorkspaces) await this.copyOut(c, CONTAINER_WORKSPACE, path.join(stage, 'after'));
-      return result({ ...base, check });
+      return await afterRunner({
+        clock,
+        cell,
+        adapter,
+        out,
+        runner,
+        launchMs,
+        runnerLabel: `${inv.argv[0]} in the container`,
+        shell,
+        env: cellEnv,
+        beforeEnd: ctx.keepWorkspaces ? () => this.copyOut(c, CONTAINER_WORKSPACE, path.join(stage, 'after')) : undefined,
+      });
     } finally {
       if (forceTimer) clearTimeout(forceTimer);
       if (container) {
@@ -290,6 +219,18 @@ export class ContainerLauncher implements CellLauncher {
         if (r.errors.length) ctx.log.warn('could not remove a cell container (dispose and `agentab clean` retry)', { cell: cell.id, errors: r.errors });
         else this.live.delete(cell.id);
       }
+    }
+  }
+
+  /** The condition's files, written on the host and copied into the workspace. */
+  private async placeOverlay(c: Docker.Container, cell: Cell, stage: string): Promise<void> {
+    if (Object.keys(cell.condition.files).length === 0) return;
+    try {
+      const overlay = path.join(stage, 'overlay');
+      await overlayFiles(cell.condition, overlay);
+      await c.putArchive(await tarDirectory(overlay, { uid: AGENT_UID, gid: AGENT_GID, members: await readdir(overlay) }), { path: CONTAINER_WORKSPACE });
+    } catch (e) {
+      throw new Error(`condition ${cell.condition.name}: could not place its files: ${engineMessage(e)}`);
     }
   }
 
