@@ -5,7 +5,6 @@ import type { Logger } from '../../util/log.ts';
 import {
   anthropicErrorFrame,
   anthropicJsonTap,
-  anthropicSseTap,
   anthropicSseTapCore,
   decodeAnthropicRequest,
   encodeAnthropicError,
@@ -31,10 +30,12 @@ export function anthropicSurface(log: Logger): Surface {
     encodeResponse: (res, alias) => encodeAnthropicResponse(res, alias),
     // message_start must carry the real prompt size (Claude Code reads it); upstreams that
     // report usage only at the end (OpenAI, Gemini) get a local count with the same tokenizer
-    // the simulator uses.
-    encodeStream: (o) => partsToAnthropicSse({ model: o.alias, ...(o.request ? { inputTokens: countRequestTokens(o.request) } : {}) }),
+    // the simulator uses — counted only when the upstream's message start has none.
+    encodeStream: (o) => {
+      const request = o.request;
+      return partsToAnthropicSse({ model: o.alias, ...(request ? { inputTokens: () => countRequestTokens(request) } : {}) });
+    },
     errorFrame: (e) => anthropicErrorFrame(e),
-    sseTap: (o) => anthropicSseTap(o),
     sseTapCore: (o) => anthropicSseTapCore(o),
     jsonTap: (json) => anthropicJsonTap(json),
   };

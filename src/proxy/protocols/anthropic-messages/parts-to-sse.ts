@@ -18,8 +18,11 @@ import { toAnthropicUsage } from './usage.ts';
 export interface PartsToAnthropicSseOptions {
   /** The model name to report (the alias the client asked for). */
   model: string;
-  /** Prompt size to report when the upstream gave none at message start (e.g. counted locally). */
-  inputTokens?: number;
+  /**
+   * Prompt size to report when the upstream gave none at message start (e.g. counted locally).
+   * A function is called only then, so upstreams that report usage cost no local count.
+   */
+  inputTokens?: number | (() => number);
 }
 
 type Kind = 'text' | 'tool' | 'reasoning';
@@ -38,6 +41,9 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
   let usage: Partial<Usage> = {};
   const blocks = new Map<number, Block>();
   let c!: TransformStreamDefaultController<Uint8Array>;
+  let fallbackInput: number | undefined;
+  const localInput = () =>
+    (fallbackInput ??= typeof opts.inputTokens === 'function' ? opts.inputTokens() : (opts.inputTokens ?? 0));
 
   const send = (type: string, payload: Record<string, unknown>) =>
     c.enqueue(encodeSseFrame(JSON.stringify({ type, ...payload }), type));
@@ -46,7 +52,7 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
     if (started) return;
     started = true;
     if (startUsage) usage = { ...usage, ...startUsage };
-    const input = usage.input || opts.inputTokens || 0;
+    const input = usage.input || localInput();
     usage.input = input;
     send('message_start', {
       message: {
@@ -105,7 +111,7 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
     // An upstream that never reported its prompt (final input 0) keeps what message_start said.
     const merged: Partial<Usage> = final.input
       ? { ...usage, ...final }
-      : { ...usage, ...final, input: usage.input || opts.inputTokens || 0, cacheRead: usage.cacheRead ?? 0, cacheWrite: usage.cacheWrite ?? 0 };
+      : { ...usage, ...final, input: usage.input || localInput(), cacheRead: usage.cacheRead ?? 0, cacheWrite: usage.cacheWrite ?? 0 };
     const effective = reason === 'stop' && sawToolUse ? 'tool_use' : reason;
     const stopReason = toAnthropicStopReason(effective, stopSequence);
     send('message_delta', {
