@@ -15,7 +15,8 @@ import { createProxyServer, type CellInfo } from './server.ts';
 import { SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
-import { anthropicSurfaceIfAvailable, countTokensHandler } from './surfaces/registry.ts';
+import { anthropicSurface } from './surfaces/anthropic.ts';
+import { countTokensHandler } from './surfaces/count-tokens.ts';
 
 export interface RunningProxy {
   url: string;
@@ -56,7 +57,6 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
-  const messages = await anthropicSurfaceIfAvailable(log);
   const { server, idle } = createProxyServer({
     config,
     router,
@@ -66,7 +66,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     cells,
     secrets,
     backendFor: (d) => backends.get(d.provider),
-    ...(messages ? { surfaces: { messages } } : {}),
+    surfaces: { messages: anthropicSurface(log) },
     countTokens: countTokensHandler({ router, backends, log }),
     emit(rec) {
       writer.write(rec);

@@ -1,17 +1,12 @@
-/** The Anthropic Messages surface and its `count_tokens` endpoint. */
+/** `POST /v1/messages/count_tokens`. */
 import type { Surface } from '../surface.ts';
 import type { Router } from '../router.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Logger } from '../../util/log.ts';
 import { ProxyError } from '../errors.ts';
 import { UpstreamTimer } from '../backends/types.ts';
-import { anthropicSurface } from './anthropic.ts';
 import { decodeAnthropicCountTokensBody, encodeAnthropicCountTokensResponse } from '../protocols/anthropic-messages/index.ts';
 import { countRequestTokens } from '../../sim/tokens.ts';
-
-export async function anthropicSurfaceIfAvailable(log: Logger): Promise<Surface | undefined> {
-  return anthropicSurface(log);
-}
 
 /**
  * `POST /v1/messages/count_tokens`: asks the routed backend when it has a count endpoint

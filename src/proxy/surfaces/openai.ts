@@ -6,7 +6,6 @@ import {
   encodeOpenAIError,
   encodeOpenAIResponse,
   openAIJsonTap,
-  openAISseTap,
   openAISseTapCore,
   partsToOpenAISse,
 } from '../protocols/openai-chat/index.ts';
@@ -32,7 +31,6 @@ export const openAISurface: Surface = {
   encodeResponse: (res, alias) => encodeOpenAIResponse(res, alias),
   encodeStream: (o) => partsToOpenAISse({ model: o.alias, includeUsage: o.includeUsage }),
   errorFrame: (e) => enc.encode(`data: ${JSON.stringify(encodeOpenAIError(e).body)}\n\n`),
-  sseTap: (o) => openAISseTap(o),
   sseTapCore: (o) => openAISseTapCore(o),
   jsonTap: (json) => openAIJsonTap(json),
 };
