@@ -120,8 +120,3 @@ export async function pump(src: ReadableStream<Uint8Array>, w: ResponseWriter, c
     reader.releaseLock();
   }
 }
-
-/** Reads a whole byte stream (a non-streamed upstream body). */
-export async function readFullBody(src: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(src).arrayBuffer());
-}

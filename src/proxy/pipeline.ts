@@ -4,12 +4,12 @@
  * canonical form otherwise, and feed the call record along the way.
  */
 import type { Deployment } from '../config/types.ts';
-import type { CanonicalRequest, StreamPart } from './canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from './canonical.ts';
 import { ProxyError } from './errors.ts';
 import type { BackendAdapter, CallOptions, RawResponse } from './backends/types.ts';
 import { UpstreamTimer } from './backends/types.ts';
 import type { CallRecord } from './call-record.ts';
-import { pump, readFullBody, type ResponseWriter } from './http-io.ts';
+import { pump, type ResponseWriter } from './http-io.ts';
 import type { Router } from './router.ts';
 import type { Surface, TapHooks } from './surface.ts';
 import type { Logger } from '../util/log.ts';
@@ -37,7 +37,7 @@ type Outcome =
   | { kind: 'raw-stream'; raw: RawResponse }
   | { kind: 'raw-json'; bytes: Uint8Array; json: unknown }
   | { kind: 'stream'; parts: ReadableStream<StreamPart> }
-  | { kind: 'json'; body: unknown };
+  | { kind: 'json'; res: CanonicalResponse };
 
 function hooksFor(rec: CallRecord): TapHooks {
   return {
@@ -124,7 +124,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     if (backend.passthrough && backend.nativeDialect === surface.dialect) {
       const raw = await backend.passthrough({ dialect: surface.dialect, body, headers: forwardable(surface, call.headers) }, o);
       if (peek.stream) return { kind: 'raw-stream', raw };
-      const bytes = raw.chunks ? await concatChunks(raw.chunks()) : await readFullBody(raw.body);
+      const bytes = await concatChunks(raw.chunks());
       let json: unknown;
       try {
         json = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -135,8 +135,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     }
     const req = canonicalOf();
     if (peek.stream) return { kind: 'stream', parts: await backend.stream(req, o) };
-    const res = await backend.generate(req, o);
-    return { kind: 'json', body: res };
+    return { kind: 'json', res: await backend.generate(req, o) };
   });
   rec.attempts = routed.attempts;
   rec.retryWaitMs = routed.retryWaitMs;
@@ -165,7 +164,7 @@ async function deliver(
       return;
     }
     case 'json': {
-      const res = out.body as import('./canonical.ts').CanonicalResponse;
+      const res = out.res;
       rec.addUsage(res.usage);
       rec.finish = res.finish;
       rec.toolCalls = res.content.filter((c) => c.type === 'tool-call').length;
@@ -175,17 +174,13 @@ async function deliver(
     }
     case 'raw-stream':
       w.startStream(200);
-      if (out.raw.chunks) {
-        await passRawStream(surface, call, out.raw.chunks(), !peek.clientWantsUsage);
-        return;
-      }
-    // falls through: a backend without the iterator fast path goes through web streams
+      await passRawStream(surface, call, out.raw.chunks(), !peek.clientWantsUsage);
+      return;
     case 'stream': {
       w.startStream(200);
-      const bytes =
-        out.kind === 'raw-stream'
-          ? out.raw.body.pipeThrough(surface.sseTap({ hideUsageChunk: !peek.clientWantsUsage, ...hooksFor(rec) }))
-          : out.parts.pipeThrough(partsTap(rec)).pipeThrough(surface.encodeStream({ alias: peek.alias, includeUsage: peek.clientWantsUsage, ...(peek.request ? { request: peek.request } : {}) }));
+      const bytes = out.parts
+        .pipeThrough(partsTap(rec))
+        .pipeThrough(surface.encodeStream({ alias: peek.alias, includeUsage: peek.clientWantsUsage, ...(peek.request ? { request: peek.request } : {}) }));
       try {
         await pump(bytes, w, call.clientGone);
         if (call.clientGone.aborted) rec.midStreamError(call.clientGone.reason);

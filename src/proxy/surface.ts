@@ -32,8 +32,7 @@ export interface Surface {
   encodeStream(o: { alias: string; includeUsage: boolean; request?: CanonicalRequest }): TransformStream<StreamPart, Uint8Array>;
   /** One SSE frame carrying an error, for failures after the stream started. */
   errorFrame(e: ProxyError): Uint8Array;
-  sseTap(o: { hideUsageChunk: boolean } & TapHooks): TransformStream<Uint8Array, Uint8Array>;
-  /** The same tap as a synchronous core for the pass-through fast path. */
+  /** Taps a same-dialect upstream stream synchronously (the pass-through path). */
   sseTapCore(o: { hideUsageChunk: boolean } & TapHooks): { push(b: Uint8Array): string | Uint8Array; end(): string | Uint8Array };
   jsonTap(json: unknown): { usage?: Usage; finish?: FinishReason; toolCalls: number };
 }

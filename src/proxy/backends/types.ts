@@ -56,10 +56,8 @@ export interface RawCall {
 export interface RawResponse {
   status: number;
   headers: Record<string, string>;
-  /** The upstream body as bytes, streamed. */
-  readonly body: ReadableStream<Uint8Array>;
-  /** The same body as a plain async iterator (the pass-through fast path); use one or the other. */
-  chunks?(): AsyncIterable<Uint8Array>;
+  /** The upstream body as bytes, read straight from the socket (no web streams on this path). */
+  chunks(): AsyncIterable<Uint8Array>;
 }
 
 export interface BackendAdapter {

@@ -113,7 +113,10 @@ export async function postJson(
   };
 }
 
-/** The generator twin of timedBody. */
+/**
+ * The upstream body as an async iterator: the first byte stops the TTFT timer; the end, an
+ * error or an early `return()` closes the attempt (timer, deadlines, socket).
+ */
 async function* timedChunks(src: Dispatcher.ResponseData['body'], dl: Deadline, o: CallOptions): AsyncGenerator<Uint8Array> {
   let first = true;
   try {
@@ -134,38 +137,27 @@ async function* timedChunks(src: Dispatcher.ResponseData['body'], dl: Deadline, 
   }
 }
 
-/** Wraps the upstream body: first byte stops the TTFT timer; end/cancel closes the attempt. */
+/** The same body as a web ReadableStream, for the translating paths that pipe it through decoders. */
 function timedBody(src: Dispatcher.ResponseData['body'], dl: Deadline, o: CallOptions): ReadableStream<Uint8Array> {
-  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let first = true;
-  const finish = () => {
-    o.timer.end();
-    dl.done();
-  };
+  const chunks = timedChunks(src, dl, o);
   return new ReadableStream<Uint8Array>(
     {
       async pull(ctrl) {
         try {
-          const { value, done } = await it.next();
-          if (done) {
-            finish();
-            ctrl.close();
-            return;
-          }
-          if (first) {
-            first = false;
-            dl.firstByte();
-            o.timer.firstByte();
-          }
-          ctrl.enqueue(value);
+          const { value, done } = await chunks.next();
+          if (done) ctrl.close();
+          else ctrl.enqueue(value);
         } catch (e) {
-          finish();
-          ctrl.error(dl.signal.aborted ? dl.reason() : midStreamError(e));
+          ctrl.error(e);
         }
       },
       async cancel() {
-        finish();
+        // Close the attempt at once, even before the first read or while one is pending (a
+        // generator that never started skips its finally); both calls are idempotent.
+        o.timer.end();
+        dl.done();
         src.destroy();
+        await chunks.return(undefined).catch(() => {});
       },
     },
     { highWaterMark: 0 },
