@@ -10,7 +10,9 @@ import { processEnv } from '../config/env.ts';
 import { isInteractive } from '../config/experiment-env.ts';
 import { parseDurationMs } from '../config/experiment-duration.ts';
 import { loadExperiment } from '../config/experiment-loader.ts';
-import type { ExperimentSpec, LauncherKind, RunOrder, SpecOverrides } from '../config/experiment-types.ts';
+import { LAUNCHER_NAMES } from '../experiment/launchers/registry.ts';
+import { RUNNER_NAMES } from '../experiment/runners/registry.ts';
+import type { ExperimentSpec, RunOrder, SpecOverrides } from '../config/experiment-types.ts';
 import { dryRun } from '../experiment/dry-run.ts';
 import { renderPlanPower } from '../experiment/dry-run-power.ts';
 import { readManifest } from '../experiment/manifest.ts';
@@ -70,8 +72,8 @@ export function overridesFromFlags(f: MatrixFlags): SpecOverrides {
     o.timeoutMs = ms;
   }
   if (f.launcher !== undefined) {
-    if (!['local', 'container', 'gce'].includes(f.launcher)) throw new Error(`--launcher: expected local, container or gce, got "${f.launcher}"`);
-    o.launcher = f.launcher as LauncherKind;
+    if (!LAUNCHER_NAMES.includes(f.launcher)) throw new Error(`--launcher: expected ${LAUNCHER_NAMES.join(', ')}, got "${f.launcher}"`);
+    o.launcher = f.launcher;
   }
   if (f.order !== undefined) {
     if (!['interleaved', 'sequential', 'random'].includes(f.order)) throw new Error(`--order: expected interleaved, sequential or random, got "${f.order}"`);
@@ -88,11 +90,11 @@ export function defaultExperimentPath(cwd: string): string {
 
 export function addMatrixOptions(cmd: Command): Command {
   return cmd
-    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or claude, opencode, command)')
+    .option('--runners <list>', `runners to run, comma-separated (names of the spec, or ${RUNNER_NAMES.join(', ')})`)
     .option('--conditions <list>', 'conditions to run, comma-separated')
     .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
     .option('--reps <n>', 'repetitions of every runner × condition × task')
-    .option('--launcher <kind>', 'local | container | gce')
+    .option('--launcher <kind>', LAUNCHER_NAMES.join(' | '))
     .option('--concurrency <n>', 'cells running at once')
     .option('--seed <n>', 'seed of the run order')
     .option('--order <order>', 'interleaved | sequential | random')

@@ -1,9 +1,9 @@
 /** Parses a deployment target `<provider>/<model>` (LiteLLM's `model` field). */
-import { PROVIDERS, type Provider } from './types.ts';
+import { BACKEND_NAMES } from '../proxy/backends/registry.ts';
 
-export type ModelTarget = { ok: true; provider: Provider; model: string } | { ok: false; detail: string };
+export type ModelTarget = { ok: true; provider: string; model: string } | { ok: false; detail: string };
 
-const isProvider = (s: string): s is Provider => (PROVIDERS as readonly string[]).includes(s);
+const isProvider = (s: string): boolean => BACKEND_NAMES.includes(s);
 
 export function parseModelTarget(text: string): ModelTarget {
   const slash = text.indexOf('/');

@@ -4,8 +4,8 @@
  * logged or written to a record.
  */
 
-export const PROVIDERS = ['openai', 'vertex_ai', 'anthropic', 'sim'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+/** A backend's registry name (src/proxy/backends/registry.ts): `openai`, `vertex_ai`, `anthropic`, `sim`, … */
+export type Provider = string;
 
 /** Knobs of the simulated model (litellm_params.sim in YAML, snake_case there). */
 export interface SimOptions {

@@ -98,7 +98,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
   const plan = buildPlan(spec, runners);
   const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, o.env);
-  const launcher = o.launcher ?? createLauncher(spec.launcher);
+  const launcher = o.launcher ?? (await createLauncher(spec.launcher));
 
   let runId: string;
   let runDir: string;

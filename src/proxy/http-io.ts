@@ -3,7 +3,7 @@
  * to node:http, with backpressure and byte counting. Framework types stop here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
 
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);

@@ -5,7 +5,7 @@
  * (answered 2xx); errors before that point are retried or failed over.
  */
 import type { Deployment, ProxyConfig } from '../config/types.ts';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
 
 export interface AttemptInfo {
   deployment: Deployment;

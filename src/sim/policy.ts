@@ -9,7 +9,7 @@
  * - Past the end of the script: the script's last `say`, or a short closing line.
  * Tool results flagged as errors do not change the step, so a failing tool never loops.
  */
-import type { CanonicalRequest, CanonicalTool } from '../proxy/canonical.ts';
+import type { CanonicalRequest, CanonicalTool } from '../canonical/form.ts';
 import { lorem } from './lorem.ts';
 import type { Rng } from './rng.ts';
 import type { SimAction } from './script.ts';

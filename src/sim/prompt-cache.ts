@@ -4,7 +4,7 @@
  * (system prompt + tool definitions): the first sight of a prefix is a cache write, a repeat
  * within the TTL a cache read (which refreshes the TTL, as Anthropic's does).
  */
-import { Lru } from './lru.ts';
+import { Lru } from '../util/lru.ts';
 
 export const CACHE_TTL_MS = 5 * 60_000;
 /** Anthropic and OpenAI do not cache prefixes shorter than this. */

@@ -4,7 +4,7 @@
  * header (JSON). The default script is a single `say`.
  */
 import { z } from 'zod';
-import { ProxyError } from '../proxy/errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
 
 export const SimActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('bash'), command: z.string(), description: z.string().optional() }).strict(),

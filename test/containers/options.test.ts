@@ -36,9 +36,9 @@ describe('container launcher options', () => {
     assert.throws(() => parseContainerOptions({ memory: '1k' }), /below the engines' minimum/);
   });
 
-  test('the registry builds a container launcher from a spec block, and rejects bad options up front', () => {
-    assert.equal(createLauncher({ kind: 'container', options: { cpus: 2 } }).kind, 'container');
-    assert.throws(() => createLauncher({ kind: 'container', options: { memory: 'much' } }), /launcher\.memory/);
+  test('the registry builds a container launcher from a spec block, and rejects bad options up front', async () => {
+    assert.equal((await createLauncher({ kind: 'container', options: { cpus: 2 } })).kind, 'container');
+    await assert.rejects(createLauncher({ kind: 'container', options: { memory: 'much' } }), /launcher\.memory/);
   });
 });
 

@@ -7,7 +7,7 @@ import type {
   CanonicalResponse,
   CanonicalTool,
   StreamPart,
-} from '../../src/proxy/canonical.ts';
+} from '../../src/canonical/form.ts';
 import type { Sleep } from '../../src/sim/latency.ts';
 
 const obj = (properties: Record<string, unknown>, required: string[]) => ({

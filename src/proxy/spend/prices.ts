@@ -15,7 +15,7 @@
  * the cost columns of demo and test runs move with tokens the way real runs do. Override the
  * sim deployment's prices (e.g. all 0) to change that.
  */
-import type { Usage } from '../canonical.ts';
+import type { Usage } from '../../canonical/form.ts';
 
 export const PRICES_AS_OF = '2025-12-15';
 

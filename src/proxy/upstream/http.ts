@@ -4,7 +4,7 @@
  * the body into a web ReadableStream without buffering it.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import { ProxyError } from '../errors.ts';
+import { ProxyError } from '../../canonical/errors.ts';
 import type { CallOptions } from '../backends/types.ts';
 import { startDeadline, type Deadline } from './deadline.ts';
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyError, type ErrorKind } from '../../../src/proxy/errors.ts';
+import { ProxyError, type ErrorKind } from '../../../src/canonical/errors.ts';
 import {
   decodeOpenAIError,
   decodeOpenAIErrorPayload,

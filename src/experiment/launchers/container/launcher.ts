@@ -31,7 +31,7 @@ import { buildOfflineImage, inspectImage, type ImageInfo } from './image.ts';
 import { cellLabels, LABELS, removeContainers, removeRunContainers } from './labels.ts';
 import type { ContainerOptions } from './options.ts';
 import { writeOwner } from './work-root.ts';
-import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME, CONTAINER_WORKSPACE, RUNNER_ARTIFACTS, containerBaseEnv, containerBin, relativeToHome } from './paths.ts';
+import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME, CONTAINER_WORKSPACE, containerBaseEnv, containerBin, relativeToHome } from './paths.ts';
 
 export interface ContainerLauncherDeps {
   /** Injected engine (tests, benchmarks); default: discovered in prepare(). */
@@ -236,7 +236,7 @@ export class ContainerLauncher implements CellLauncher {
 
   /** Runner session logs (best effort: a runner that never started has none). */
   private async copyArtifacts(c: Docker.Container, cell: Cell, out: string): Promise<void> {
-    for (const rel of RUNNER_ARTIFACTS[cell.runner.kind]) {
+    for (const rel of runnerAdapter(cell.runner.kind).artifacts) {
       await this.copyOut(c, path.posix.join(CONTAINER_HOME, rel), path.join(out, 'home', path.dirname(rel)));
     }
   }

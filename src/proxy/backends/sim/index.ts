@@ -8,9 +8,24 @@ import type { SimOptions } from '../../../config/types.ts';
 import type { Sleep } from '../../../sim/latency.ts';
 import { simulate, simulateResponse } from '../../../sim/model.ts';
 import { createSimState, type SimState } from '../../../sim/plan.ts';
-import { countRequestTokens } from '../../../sim/tokens.ts';
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
-import type { BackendAdapter, CallOptions } from '../types.ts';
+import { countRequestTokens } from '../../../canonical/tokens.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
+import { parseScriptHeader, type SimAction } from '../../../sim/script.ts';
+import type { BackendAdapter, CallOptions, CellContext } from '../types.ts';
+
+/** The request header that carries a script for one call (JSON or base64 of JSON). */
+export const SIM_SCRIPT_HEADER = 'x-agentab-sim-script';
+
+/**
+ * The script of this call: the request's `x-agentab-sim-script` header, else the cell's
+ * registered `simScript` (the task's `sim:` actions, registered by the orchestrator).
+ */
+export function scriptOf(cell: CellContext | undefined): SimAction[] | undefined {
+  const header = cell?.headers[SIM_SCRIPT_HEADER];
+  if (header) return parseScriptHeader(header);
+  const registered = cell?.registered['simScript'];
+  return Array.isArray(registered) ? (registered as SimAction[]) : undefined;
+}
 
 export interface SimBackendOptions {
   /** Injected for tests (zero or fake delays); defaults to an abortable setTimeout. */
@@ -36,7 +51,7 @@ export class SimBackend implements BackendAdapter {
   async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {
     o.timer.begin();
     try {
-      return simulate(req, this.options(o), o.simScript, {
+      return simulate(req, this.options(o), scriptOf(o.cell), {
         signal: o.signal,
         state: this.state,
         model: o.deployment.model || req.model,
@@ -53,7 +68,7 @@ export class SimBackend implements BackendAdapter {
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
     o.timer.begin();
     try {
-      const res = await simulateResponse(req, this.options(o), o.simScript, {
+      const res = await simulateResponse(req, this.options(o), scriptOf(o.cell), {
         signal: o.signal,
         state: this.state,
         model: o.deployment.model || req.model,
@@ -70,3 +85,6 @@ export class SimBackend implements BackendAdapter {
     return countRequestTokens(req);
   }
 }
+
+/** `options` are injected by tests and embedding programs (a fake sleep or clock). */
+export const createBackend = (options: unknown): BackendAdapter => new SimBackend((options ?? {}) as SimBackendOptions);

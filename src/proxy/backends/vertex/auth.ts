@@ -9,7 +9,7 @@
  * never logged and never put into error messages.
  */
 import { execa } from 'execa';
-import { ProxyError } from '../../errors.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import type { Deployment } from '../../../config/types.ts';
 
 export interface AccessToken {

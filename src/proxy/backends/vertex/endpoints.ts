@@ -12,7 +12,7 @@
  * `apiBase` replaces `https://{host}` (with or without a trailing `/v1`), so tests and
  * private gateways can stand in for Google.
  */
-import { ProxyError } from '../../errors.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import type { Deployment } from '../../../config/types.ts';
 
 export type VertexMode = 'gemini' | 'openai' | 'anthropic';

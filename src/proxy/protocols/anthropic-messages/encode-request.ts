@@ -9,7 +9,7 @@ import type {
   ImagePart,
   TextPart,
   ToolResultPart,
-} from '../../canonical.ts';
+} from '../../../canonical/form.ts';
 
 export interface EncodeAnthropicOptions {
   vertex?: boolean;

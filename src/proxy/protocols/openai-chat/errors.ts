@@ -2,7 +2,7 @@
  * Errors in OpenAI's shape: ProxyError → `{"error":{"message","type","code","param"}}` for
  * our clients, and an upstream's error answer (HTTP status, body, headers) → ProxyError.
  */
-import { kindOfStatus, ProxyError, type ErrorKind } from '../../errors.ts';
+import { kindOfStatus, ProxyError, type ErrorKind } from '../../../canonical/errors.ts';
 import { ChatErrorBodySchema } from './schema.ts';
 
 export interface OpenAIErrorBody {

@@ -9,8 +9,8 @@
  * What it learns goes to callbacks, through the same decoder the translating path uses.
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { FinishReason, StreamPart, Usage } from '../../canonical.ts';
-import type { ProxyError } from '../../errors.ts';
+import type { FinishReason, StreamPart, Usage } from '../../../canonical/form.ts';
+import type { ProxyError } from '../../../canonical/errors.ts';
 import { OpenAIStreamDecoder } from './decode-stream.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';

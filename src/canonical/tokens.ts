@@ -14,8 +14,8 @@
  * the string itself; only new text is tokenised.
  */
 import { countTokens, decodeGenerator, encode } from 'gpt-tokenizer/encoding/o200k_base';
-import type { CanonicalMessage, CanonicalRequest, CanonicalTool, TextPart } from '../proxy/canonical.ts';
-import { Lru } from './lru.ts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalTool, TextPart } from './form.ts';
+import { Lru } from '../util/lru.ts';
 
 /** Text is text: `<|endoftext|>` in a prompt is counted as characters, never rejected. */
 const ENCODE_OPTIONS = { disallowedSpecial: new Set<string>() };
