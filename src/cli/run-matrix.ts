@@ -11,7 +11,7 @@ import { isInteractive } from '../config/experiment-env.ts';
 import { parseDurationMs } from '../config/experiment-duration.ts';
 import { loadExperiment } from '../config/experiment-loader.ts';
 import { LAUNCHER_NAMES } from '../experiment/launchers/registry.ts';
-import { RUNNER_NAMES } from '../experiment/runners/registry.ts';
+import { RUNNER_NAMES } from '../experiment/runners/adapters.ts';
 import type { ExperimentSpec, RunOrder, SpecOverrides } from '../config/experiment-types.ts';
 import { dryRun } from '../experiment/dry-run.ts';
 import { renderPlanPower } from '../experiment/dry-run-power.ts';

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { SimScriptSchema } from '../sim/script.ts';
 import { parseDurationMs } from './experiment-duration.ts';
-import { RUNNER_NAMES } from '../experiment/runners/registry.ts';
+import { RUNNER_NAMES } from '../experiment/runners/adapters.ts';
 import { LAUNCHER_NAMES } from '../experiment/launchers/registry.ts';
 
 /** Runner and launcher kinds come from their registries: a new one is valid wherever a kind is. */

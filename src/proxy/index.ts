@@ -12,7 +12,7 @@ import { ProxyMetrics } from './metrics.ts';
 import { Router, type RouterDeps } from './router.ts';
 import { RouteTable } from './route-table.ts';
 import { createProxyServer } from './server.ts';
-import { SURFACES } from './surfaces/registry.ts';
+import { loadSurfaces } from './surfaces/registry.ts';
 import { SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
@@ -53,7 +53,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const router = new Router(config, o.router);
   const backends = new BackendRegistry(o.backends ?? {});
   await backends.load(config.deployments.map((d) => d.provider));
-  const routes = new RouteTable(SURFACES.map((create) => create({ log })));
+  const routes = new RouteTable((await loadSurfaces()).map((create) => create({ log })));
   const metrics = new ProxyMetrics();
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();

@@ -14,7 +14,7 @@ import type Docker from 'dockerode';
 import { readContainerEnv, type ContainerEnv } from '../../../config/container-env.ts';
 import type { Cell } from '../../cell.ts';
 import { cellDir } from '../../run-dir.ts';
-import { runnerAdapter } from '../../runners/registry.ts';
+import { runnerAdapter } from '../../runners/adapters.ts';
 import type { Invocation } from '../../runners/types.ts';
 import { resolveSimScript } from '../../sim-script.ts';
 import { overlayFiles } from '../../workspace.ts';

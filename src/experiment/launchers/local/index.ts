@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Cell } from '../../cell.ts';
 import { runProcess } from '../../run-process.ts';
-import { runnerAdapter } from '../../runners/registry.ts';
+import { runnerAdapter } from '../../runners/adapters.ts';
 import { resolveSimScript } from '../../sim-script.ts';
 import { overlayFiles } from '../../workspace.ts';
 import { cellDir } from '../../run-dir.ts';

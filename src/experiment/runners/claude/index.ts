@@ -17,7 +17,7 @@ const MODEL_VARIABLES = [
   'CLAUDE_CODE_SUBAGENT_MODEL',
 ] as const;
 
-export const claudeRunner: RunnerAdapter = {
+export const runner: RunnerAdapter = {
   kind: 'claude',
   jsonTranscript: true,
   artifacts: ['.claude/projects'],

@@ -14,7 +14,7 @@ export function commandOf(ctx: InvocationContext): string {
   return c;
 }
 
-export const commandRunner: RunnerAdapter = {
+export const runner: RunnerAdapter = {
   kind: 'command',
   jsonTranscript: false,
   artifacts: [],

@@ -36,7 +36,7 @@ export function opencodeConfig(ctx: InvocationContext): Record<string, unknown> 
   };
 }
 
-export const opencodeRunner: RunnerAdapter = {
+export const runner: RunnerAdapter = {
   kind: 'opencode',
   jsonTranscript: true,
   artifacts: ['.local/share/opencode/log'],

@@ -17,7 +17,7 @@ import {
 const messages = { method: 'POST', kind: 'generate', endpoint: 'messages', model: 'body' } as const;
 const countTokens = { method: 'POST', kind: 'count_tokens', endpoint: 'count_tokens', model: 'body' } as const;
 
-export const anthropicMessagesSurface: SurfaceFactory = ({ log }) => ({
+export const createSurface: SurfaceFactory = ({ log }) => ({
   dialect: 'anthropic',
   routes: [
     { ...messages, path: '/v1/messages' },

@@ -13,7 +13,7 @@ import {
 const enc = new TextEncoder();
 const chat = { method: 'POST', kind: 'generate', endpoint: 'chat', model: 'body' } as const;
 
-export const openAIChatSurface: SurfaceFactory = () => ({
+export const createSurface: SurfaceFactory = () => ({
   dialect: 'openai',
   routes: [
     { ...chat, path: '/v1/chat/completions' },
