@@ -6,6 +6,7 @@
  */
 import type { Deployment, ProxyConfig } from '../config/types.ts';
 import { ProxyError } from '../canonical/errors.ts';
+import { sleep } from '../util/sleep.ts';
 
 export interface AttemptInfo {
   deployment: Deployment;
@@ -33,20 +34,6 @@ export interface RouterDeps {
 
 const NO_FALLBACK_KINDS = new Set(['invalid_request', 'request_too_large', 'client_closed']);
 
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export class Router {
   private readonly byAlias = new Map<string, Deployment[]>();
@@ -66,7 +53,7 @@ export class Router {
       this.byAlias.set(d.alias, list);
     }
     this.random = deps.random ?? Math.random;
-    this.sleep = deps.sleep ?? abortableSleep;
+    this.sleep = deps.sleep ?? sleep;
     this.now = deps.now ?? (() => performance.now());
   }
 

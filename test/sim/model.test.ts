@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { collectStream, type StreamPart } from '../../src/canonical/form.ts';
 import { ProxyError } from '../../src/canonical/errors.ts';
-import { realSleep } from '../../src/sim/latency.ts';
+import { sleep as realSleep } from '../../src/util/sleep.ts';
 import { simulate, simulateResponse } from '../../src/sim/model.ts';
 import { createSimState } from '../../src/sim/plan.ts';
 import type { SimAction } from '../../src/sim/script.ts';

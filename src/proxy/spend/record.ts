@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { STATUS_OF_KIND, type ErrorKind } from '../../canonical/errors.ts';
-import { scrubSecrets } from './scrub.ts';
+import { scrubSecrets } from '../../util/scrub.ts';
 
 export const SPEND_RECORD_VERSION = 1 as const;
 

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_SIM_OPTIONS } from '../../../config/proxy-defaults.ts';
 import type { SimOptions } from '../../../config/types.ts';
-import type { Sleep } from '../../../sim/latency.ts';
+import type { Sleep } from '../../../util/sleep.ts';
 import { simulate, simulateResponse } from '../../../sim/model.ts';
 import { createSimState, type SimState } from '../../../sim/plan.ts';
 import { countRequestTokens } from '../../../canonical/tokens.ts';

@@ -17,7 +17,7 @@ import { ProxyError } from '../../../canonical/errors.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { ChatChunkSchema, type ChunkToolCall } from './schema.ts';
-import { createSseReader } from './sse-reader.ts';
+import { createSseReader } from '../common/sse.ts';
 import { fromOpenAIUsage } from './usage.ts';
 import { describeZodError } from './validation-message.ts';
 

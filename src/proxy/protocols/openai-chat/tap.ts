@@ -15,7 +15,7 @@ import { OpenAIStreamDecoder } from './decode-stream.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { ChatResponseSchema } from './schema.ts';
-import { createSseReader } from './sse-reader.ts';
+import { createSseReader } from '../common/sse.ts';
 import { fromOpenAIUsage } from './usage.ts';
 
 export interface OpenAISseTapOptions {
