@@ -9,6 +9,7 @@ import { registerRunMatrixCommand } from './run-matrix.ts';
 import { registerPlanCommand } from './plan.ts';
 import { registerImageCommand } from './image.ts';
 import { registerCleanCommand } from './clean.ts';
+import { registerViewCommand } from './view.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerImageCommand(program);
   registerCleanCommand(program);
+  registerViewCommand(program);
   return program;
 }
 
