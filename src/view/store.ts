@@ -11,6 +11,7 @@ import { buildReport } from '../report/analyze.ts';
 import { poolRecords } from '../report/load.ts';
 import type { Comparison, Headline, Report } from '../report/model.ts';
 import { renderSvg, reportPlots } from '../report/plots.ts';
+import { METRICS } from '../report/metrics.ts';
 import { assignKeys, fileStamp, findRunDirs, loadRun, readJsonFile, type LoadedRun, type RunLocation, type RunSummary } from './runs.ts';
 import { buildSpendIndex, readCellCalls, type SpendIndex } from './spend-index.ts';
 import { payload, transcriptEntries, type Payload, type TranscriptEntry } from './transcript.ts';
@@ -126,6 +127,8 @@ export interface OverviewReport {
   comparisons: Comparison[];
   cells: { runner: string; condition: string; task: string; runs: number; outcomes: Record<string, number>; success: Report['cells'][number]['success']; medians: Record<string, number | null> }[];
   notes: string[];
+  /** Label and kind of every metric, for display. */
+  metricInfo: Record<string, MetricInfo>;
   /** Everything else the report model carries (e.g. success comparisons), passed through. */
   extra: Record<string, unknown>;
 }
@@ -154,9 +157,16 @@ export function overviewOf(report: Report): OverviewReport {
       medians: Object.fromEntries(Object.entries(c.metrics).map(([m, s]) => [m, s.median])),
     })),
     notes: report.notes,
+    metricInfo: METRIC_INFO,
     extra,
   };
 }
+
+export interface MetricInfo {
+  label: string;
+  kind: string;
+}
+export const METRIC_INFO: Record<string, MetricInfo> = Object.fromEntries(METRICS.map((m) => [m.id, { label: m.label, kind: m.kind }]));
 
 interface Cached<T> {
   stamp: string;
@@ -330,7 +340,7 @@ export class RunStore {
   }
 
   /** Two runs side by side, condition by condition: each headline's ratio and verdict in both. */
-  async compare(a: string, b: string): Promise<{ a: RunSummary; b: RunSummary; rows: CompareRow[]; notes: string[] }> {
+  async compare(a: string, b: string): Promise<{ a: RunSummary; b: RunSummary; rows: CompareRow[]; notes: string[]; metricInfo: Record<string, MetricInfo> }> {
     const [runA, runB] = [await this.run(a), await this.run(b)];
     const notes: string[] = [];
     if (runA.summary.experiment !== runB.summary.experiment) notes.push(`the runs belong to different experiments (${runA.summary.experiment}, ${runB.summary.experiment}): compared by runner, condition and metric name`);
@@ -372,7 +382,7 @@ export class RunStore {
         push(runner, report.options.baseline, metric, undefined, undefined);
       }
     }
-    return { a: runA.summary, b: runB.summary, rows, notes };
+    return { a: runA.summary, b: runB.summary, rows, notes, metricInfo: METRIC_INFO };
   }
 }
 

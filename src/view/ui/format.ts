@@ -28,10 +28,11 @@ export function fmtBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export function fmtMetric(metric: string, v: number | null | undefined): string {
+/** A metric's value by its kind (see report/metrics.ts): duration, tokens, count or usd. */
+export function fmtMetric(kind: string | undefined, v: number | null | undefined): string {
   if (v === null || v === undefined) return '–';
-  if (metric.endsWith('Ms') || metric.includes('time')) return fmtMs(v);
-  if (metric.toLowerCase().includes('cost')) return fmtUsd(v);
+  if (kind === 'duration') return fmtMs(v);
+  if (kind === 'usd') return fmtUsd(v);
   return fmtInt(v);
 }
 

@@ -74,7 +74,7 @@ function Timeline({ d }: { d: CellDetail }) {
           <rect class={`phase phase-${p.name}`} x={160 + x(p.start)} y={2} width={Math.max(1, x(p.start + p.ms) - x(p.start))} height={rowH - 4}>
             <title>{`${p.name}: ${fmtMs(p.ms)}`}</title>
           </rect>
-          <text x={160 + x(p.start) + 3} y={rowH - 5} class="phase-label">{p.name}</text>
+          {x(p.start + p.ms) - x(p.start) > p.name.length * 7 + 6 ? <text x={160 + x(p.start) + 3} y={rowH - 5} class="phase-label">{p.name}</text> : null}
         </g>
       ))}
       {d.calls.map((c, i) => {

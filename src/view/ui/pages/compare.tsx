@@ -1,5 +1,5 @@
 /** Two runs side by side, condition by condition: each run's verdicts and medians, and run B over run A. */
-import type { CompareRow } from '../../store.ts';
+import type { CompareRow, MetricInfo } from '../../store.ts';
 import type { RunSummary } from '../../runs.ts';
 import { Crumbs, Status, Verdict } from '../components.tsx';
 import { fmtMetric, fmtRatio } from '../format.ts';
@@ -11,6 +11,7 @@ interface CompareResponse {
   b: RunSummary;
   rows: CompareRow[];
   notes: string[];
+  metricInfo: Record<string, MetricInfo>;
 }
 
 export function ComparePage({ a, b }: { a: string; b: string }) {
@@ -35,9 +36,9 @@ export function ComparePage({ a, b }: { a: string; b: string }) {
                   <tr key={`${r.runner}-${r.condition}-${r.metric}`}>
                     <td>{r.runner}</td>
                     <td>{r.condition}</td>
-                    <td>{r.metric}</td>
-                    <td class="r">{fmtMetric(r.metric, r.medianA)}</td>
-                    <td class="r">{fmtMetric(r.metric, r.medianB)}</td>
+                    <td>{d.metricInfo[r.metric]?.label ?? r.metric}</td>
+                    <td class="r">{fmtMetric(d.metricInfo[r.metric]?.kind, r.medianA)}</td>
+                    <td class="r">{fmtMetric(d.metricInfo[r.metric]?.kind, r.medianB)}</td>
                     <td class="r">{fmtRatio(r.bOverA)}</td>
                     <td>{r.a ? <>{fmtRatio(r.a.ratio)} <Verdict verdict={r.a.verdict} /></> : '–'}</td>
                     <td>{r.b ? <>{fmtRatio(r.b.ratio)} <Verdict verdict={r.b.verdict} /></> : '–'}</td>

@@ -27,17 +27,17 @@ function successOf(report: OverviewReport, runner: string, condition: string): {
   return { pass, used };
 }
 
-function HeadlineLine({ run, h }: { run: string; h: Headline }) {
+function HeadlineLine({ run, h, label }: { run: string; h: Headline; label: string }) {
   return (
     <li data-metric={h.metric}>
-      <b>{h.metric}</b> <Verdict verdict={h.verdict} /> {fmtRatio(h.ratio)} [{fmtRatio(h.lo)}, {fmtRatio(h.hi)}] · p = {h.test.p.toFixed(3)}, Holm p = {h.pHolm.toFixed(3)} · {h.tasks.length} task(s), ≥{h.minArm} {h.paired ? 'pairs' : 'runs'} each
+      <b>{label}</b> <Verdict verdict={h.verdict} /> {fmtRatio(h.ratio)} [{fmtRatio(h.lo)}, {fmtRatio(h.hi)}] · p = {h.test.p.toFixed(3)}, Holm p = {h.pHolm.toFixed(3)} · {h.tasks.length} task(s), ≥{h.minArm} {h.paired ? 'pairs' : 'runs'} each
       {h.reason ? <span class="reason"> · {String(h.reason).replace(/-/g, ' ')}</span> : null}{' '}
       <a class="cells-link" href={href.cells(run, { runner: h.runner, condition: [h.baseline, h.condition] })}>cells →</a>
     </li>
   );
 }
 
-function TaskTable({ run, rows }: { run: string; rows: Comparison[] }) {
+function TaskTable({ run, rows, info }: { run: string; rows: Comparison[]; info: OverviewReport['metricInfo'] }) {
   return (
     <table>
       <thead>
@@ -47,9 +47,9 @@ function TaskTable({ run, rows }: { run: string; rows: Comparison[] }) {
         {rows.map((c) => (
           <tr key={`${c.task}-${c.metric}`}>
             <td>{c.task}</td>
-            <td>{c.metric}</td>
-            <td class="r">{fmtMetric(c.metric, c.baseMedian)}</td>
-            <td class="r">{fmtMetric(c.metric, c.condMedian)}</td>
+            <td>{info[c.metric]?.label ?? c.metric}</td>
+            <td class="r">{fmtMetric(info[c.metric]?.kind, c.baseMedian)}</td>
+            <td class="r">{fmtMetric(info[c.metric]?.kind, c.condMedian)}</td>
             <td class="r">{fmtRatio(c.ratio)} [{fmtRatio(c.lo)}, {fmtRatio(c.hi)}]</td>
             <td class="r">{c.nBase} / {c.nCond}</td>
             <td><Verdict verdict={c.verdict} /></td>
@@ -112,10 +112,10 @@ export function RunPage({ run }: { run: string }) {
                           <b>success</b> {succ.pass}/{succ.used} ({fmtPct(succ.used ? succ.pass / succ.used : null)}) vs {base.pass}/{base.used} ({fmtPct(base.used ? base.pass / base.used : null)}) in {report.options.baseline}{' '}
                           <a href={href.cells(run, { runner, condition, outcome: ['fail', 'error', 'timeout'] })}>failed cells →</a>
                         </p>
-                        <ul class="verdicts">{heads.map((h) => <HeadlineLine key={h.metric} run={run} h={h} />)}</ul>
+                        <ul class="verdicts">{heads.map((h) => <HeadlineLine key={h.metric} run={run} h={h} label={report.metricInfo[h.metric]?.label ?? h.metric} />)}</ul>
                         <details>
                           <summary>per task</summary>
-                          <TaskTable run={run} rows={report.comparisons.filter((c) => c.runner === runner && c.condition === condition)} />
+                          <TaskTable run={run} info={report.metricInfo} rows={report.comparisons.filter((c) => c.runner === runner && c.condition === condition)} />
                         </details>
                       </div>
                     );
