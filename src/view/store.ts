@@ -21,6 +21,7 @@ export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 /** Files of a cell directory the viewer serves, by name (nothing else in the directory is). */
 export const CELL_FILES = ['transcript.jsonl', 'stdout.log', 'stderr.log', 'setup.log', 'check.log', 'record.json', 'workspace.diff'] as const;
 const LOG_PREVIEW = 20_000;
+const REPORT_MIN_INTERVAL_MS = 3000;
 const DIFF_PREVIEW = 200_000;
 
 export class ViewError extends Error {
@@ -176,7 +177,7 @@ interface Cached<T> {
 export class RunStore {
   private locations: RunLocation[] = [];
   private readonly runs = new Map<string, LoadedRun>();
-  private readonly reports = new Map<string, Cached<Report>>();
+  private readonly reports = new Map<string, Cached<Report> & { at: number; computeMs: number }>();
   private readonly plots = new Map<string, Cached<{ id: string; title: string; svg: string }[]>>();
   private readonly spend = new Map<string, Cached<Promise<SpendIndex>>>();
   private readonly rootsReal: string[] = [];
@@ -221,6 +222,10 @@ export class RunStore {
     if (run.records.length === 0) return null;
     const cached = this.reports.get(key);
     if (cached && cached.stamp === run.stamp) return cached.value;
+    // A run in progress changes with every record: recompute its report at most every few
+    // seconds (and never more than a fifth of the time), serving the last one meanwhile.
+    if (cached && Date.now() - cached.at < Math.max(REPORT_MIN_INTERVAL_MS, 5 * cached.computeMs)) return cached.value;
+    const started = Date.now();
     const paths = runPaths(run.loc.dir);
     const [reportInfo, recordsInfo] = await Promise.all([stat(path.join(run.loc.dir, 'report.json')).catch(() => null), stat(paths.records).catch(() => null)]);
     let report: Report | null = null;
@@ -229,7 +234,7 @@ export class RunStore {
       if (fromFile && Array.isArray(fromFile.headlines) && Array.isArray(fromFile.cells) && fromFile.records?.total === run.records.length) report = fromFile;
     }
     report ??= buildReport(poolRecords([{ path: paths.records, records: run.records }]));
-    this.reports.set(key, { stamp: run.stamp, value: report });
+    this.reports.set(key, { stamp: run.stamp, value: report, at: Date.now(), computeMs: Date.now() - started });
     return report;
   }
 

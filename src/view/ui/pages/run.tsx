@@ -99,6 +99,7 @@ export function RunPage({ run }: { run: string }) {
             ) : (
               <>
                 <h2>Verdicts</h2>
+                {report.records.total < s.recorded ? <p class="banner" id="report-lag">Statistics of the first {report.records.total} of {s.recorded} records; they update every few seconds while the run goes on.</p> : null}
                 <p class="meta">Against <code>{report.options.baseline}</code>, θ = {(report.options.threshold * 100).toFixed(0)}%, {(report.options.confidence * 100).toFixed(0)}% intervals; geometric mean of per-task median ratios.</p>
                 {report.runners.map((runner) =>
                   report.conditions.slice(1).map((condition) => {
