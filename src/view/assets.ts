@@ -1,16 +1,19 @@
 /**
  * The viewer's front end: a Preact app in src/view/ui, bundled by esbuild into one script.
- * A package build writes `dist/view/app.js` (`npm run build:view`); without it (a source
- * checkout) the bundle is made in memory the first time the page is asked for (~0.1 s), so
- * the page never runs stale code and needs no network.
+ * `npm run build` writes `dist/view/app.js` (buildUiBundle); where that is missing or older
+ * than src/view/ui (a source checkout being edited) the bundle is made in memory the first
+ * time the page is asked for (~0.1 s), so the page never runs stale code and needs no network.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// src/view or dist/view: the package root is two levels up either way.
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const UI_ENTRY = path.join(here, 'ui', 'main.tsx');
-const PREBUILT = path.resolve(here, '..', '..', 'dist', 'view', 'app.js');
+const PACKAGE_ROOT = path.resolve(here, '..', '..');
+const UI_DIR = path.join(PACKAGE_ROOT, 'src', 'view', 'ui');
+export const UI_ENTRY = path.join(UI_DIR, 'main.tsx');
+export const PREBUILT = path.join(PACKAGE_ROOT, 'dist', 'view', 'app.js');
 
 export interface Assets {
   js: string;
@@ -40,15 +43,20 @@ async function newestMtime(dir: string): Promise<number> {
   return newest;
 }
 
+/** Writes the bundle to `outfile` (the package build calls this with PREBUILT). */
+export async function buildUiBundle(outfile: string = PREBUILT): Promise<void> {
+  const esbuild = await import('esbuild');
+  await esbuild.build({ ...ESBUILD_OPTIONS, outfile, write: true, logLevel: 'warning' });
+}
+
 let cached: Promise<Assets> | undefined;
 
 export function loadAssets(): Promise<Assets> {
   cached ??= (async () => {
-    const css = await readFile(path.join(here, 'ui', 'styles.css'), 'utf8');
+    const srcPresent = await stat(UI_DIR).then(() => true, () => false);
+    const css = await readFile(path.join(srcPresent ? UI_DIR : path.join(here, 'ui'), 'styles.css'), 'utf8');
     const prebuilt = await stat(PREBUILT).catch(() => null);
-    const uiDir = path.join(here, 'ui');
-    const srcPresent = await stat(uiDir).then(() => true, () => false);
-    if (prebuilt && (!srcPresent || prebuilt.mtimeMs >= (await newestMtime(uiDir)))) return { js: await readFile(PREBUILT, 'utf8'), css };
+    if (prebuilt && (!srcPresent || prebuilt.mtimeMs >= (await newestMtime(UI_DIR)))) return { js: await readFile(PREBUILT, 'utf8'), css };
     const esbuild = await import('esbuild');
     const out = await esbuild.build({ ...ESBUILD_OPTIONS, write: false, logLevel: 'silent' });
     const file = out.outputFiles[0];
