@@ -1,8 +1,6 @@
 /** Declares `agentab run-matrix` and the matrix flags it shares with `plan`; the work is in ../run-matrix.ts, loaded when it runs. */
 import type { Command } from 'commander';
 import type { Level } from '../../util/log.ts';
-import { LAUNCHER_NAMES } from '../../experiment/launchers/registry.ts';
-import { RUNNER_NAMES } from '../../experiment/runners/adapters.ts';
 
 export interface MatrixFlags {
   runners?: string;
@@ -26,11 +24,11 @@ export type RunMatrixFlags = MatrixFlags & { dryRun?: boolean; keepWorkspaces?: 
 
 export function addMatrixOptions(cmd: Command): Command {
   return cmd
-    .option('--runners <list>', `runners to run, comma-separated (names of the spec, or ${RUNNER_NAMES.join(', ')})`)
+    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or registered runner kinds: claude, opencode, command, …)')
     .option('--conditions <list>', 'conditions to run, comma-separated')
     .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
     .option('--reps <n>', 'repetitions of every runner × condition × task')
-    .option('--launcher <kind>', LAUNCHER_NAMES.join(' | '))
+    .option('--launcher <kind>', 'a registered launcher kind: local, container, …')
     .option('--concurrency <n>', 'cells running at once')
     .option('--seed <n>', 'seed of the run order')
     .option('--order <order>', 'interleaved | sequential | random')
