@@ -21,6 +21,7 @@ interface ReportFlags {
   resamples: string;
   out?: string;
   json?: boolean;
+  runs: string;
 }
 
 function number(name: string, text: string, integer: boolean): number {
@@ -43,6 +44,7 @@ export function registerReportCommand(program: Command): void {
     .option('--alpha <alpha>', 'significance level; intervals are at 1 - alpha', '0.05')
     .option('--seed <n>', 'seed of the bootstrap (same seed, same report)', '1')
     .option('--resamples <n>', 'bootstrap resamples', String(DEFAULT_RESAMPLES))
+    .option('--runs <which>', 'runs whose latency, tokens and cost are compared: passing (default) or all (pass, fail, error, timeout); success always counts every run', 'passing')
     .option('--out <dir>', 'write report.<format> for every format into this directory')
     .option('--json', 'print the JSON report to stdout')
     .action(async (inputs: string[], flags: ReportFlags) => {
@@ -51,6 +53,7 @@ export function registerReportCommand(program: Command): void {
       if (!flags.out && formats.length > 1) {
         throw new ReportError('several formats need --out DIR (stdout takes one)', 'bad_option', { formats });
       }
+      if (flags.runs !== 'passing' && flags.runs !== 'all') throw new ReportError(`--runs must be passing or all, got "${flags.runs}"`, 'bad_option', { runs: flags.runs });
       const loaded = await loadRecords(inputs);
       if (loaded.duplicates > 0) log.warn('dropped duplicate run records (same runId and cell)', { duplicates: loaded.duplicates });
       const report = buildReport(loaded, {
@@ -60,6 +63,7 @@ export function registerReportCommand(program: Command): void {
         alpha: number('alpha', flags.alpha, false),
         seed: number('seed', flags.seed, true),
         resamples: number('resamples', flags.resamples, true),
+        runs: flags.runs,
       });
       if (flags.out) {
         for (const path of await writeReport(report, formats, flags.out)) log.info('wrote report', { path });
