@@ -15,7 +15,7 @@ import { dryRun } from '../experiment/dry-run.ts';
 import { renderPlanPower } from '../experiment/dry-run-power.ts';
 import { readManifest } from '../experiment/manifest.ts';
 import { runMatrix } from '../experiment/orchestrator.ts';
-import { planToJson } from '../experiment/plan.ts';
+import { buildPlan, planToJson } from '../experiment/plan.ts';
 import { renderPlan } from '../experiment/plan-render.ts';
 import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
 import { killAllLiveGroups } from '../experiment/run-process.ts';
@@ -23,8 +23,13 @@ import { cellTable, groupTable } from '../experiment/summary-table.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
 import { buildRunReport, writeRunReport, type RunReport } from '../report/run-report.ts';
 import { createLogger, type Level, type Logger } from '../util/log.ts';
+import { estimateCell, loadHistory } from '../experiment/estimate.ts';
+import { readBundleManifest } from '../experiment/launchers/gce/bundle.ts';
+import { experimentDir } from '../experiment/run-dir.ts';
+import { parseShard, shardCells } from '../experiment/shard.ts';
+import { addGceOptions, gceOverridesFromFlags, type GceFlags } from './gce-flags.ts';
 
-export interface MatrixFlags {
+export interface MatrixFlags extends GceFlags {
   runners?: string;
   conditions?: string;
   tasks?: string;
@@ -38,6 +43,11 @@ export interface MatrixFlags {
   order?: string;
   out: string;
   resume?: string;
+  /** `i/N`: run only shard i of N (0-based, as BATCH_TASK_INDEX). */
+  shard?: string;
+  /** An unpacked GCE input bundle (its bundle.json names the spec, the run id and the shards). */
+  bundle?: string;
+  runId?: string;
   json?: boolean;
   logLevel: Level;
 }
@@ -64,6 +74,7 @@ export function overridesFromFlags(f: MatrixFlags): SpecOverrides {
   set('seed', num(f.seed, '--seed'));
   set('budgetUsd', num(f.budgetUsd, '--budget-usd'));
   set('budgetTokens', num(f.budgetTokens, '--budget-tokens'));
+  set('gce', gceOverridesFromFlags(f));
   if (f.timeout !== undefined) {
     const ms = parseDurationMs(f.timeout);
     if (ms === undefined) throw new Error(`--timeout: not a duration: "${f.timeout}" (use seconds, or e.g. 90s, 5m)`);
@@ -87,7 +98,8 @@ export function defaultExperimentPath(cwd: string): string {
 }
 
 export function addMatrixOptions(cmd: Command): Command {
-  return cmd
+  return addGceOptions(
+    cmd
     .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or claude, opencode, command)')
     .option('--conditions <list>', 'conditions to run, comma-separated')
     .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
@@ -101,7 +113,8 @@ export function addMatrixOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'per-cell timeout, e.g. 300s or 5m (overrides the tasks\' own)')
     .option('--out <dir>', 'results root', 'results')
     .option('--json', 'print JSON instead of tables')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn');
+    .option('--log-level <level>', 'debug | info | warn | error', 'warn'),
+  );
 }
 
 export interface MatrixInput {
@@ -109,10 +122,18 @@ export interface MatrixInput {
   overrides: SpecOverrides;
   cwd: string;
   resumeDir?: string;
+  runId?: string;
+  /** The cells of this shard (`--shard`). */
+  only?: ReadonlySet<string>;
 }
 
 /** Loads the spec: from the argument (default pilot), or for --resume from the run's manifest. */
 export async function loadMatrixInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
+  if (flags.bundle || flags.shard) return loadShardInput(experiment, flags);
+  return loadSpecInput(experiment, flags);
+}
+
+async function loadSpecInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
   const cwd = process.cwd();
   const cli = overridesFromFlags(flags);
   if (flags.resume) {
@@ -125,6 +146,30 @@ export async function loadMatrixInput(experiment: string | undefined, flags: Mat
   }
   const file = experiment ?? defaultExperimentPath(cwd);
   return { spec: await loadExperiment(file, cli, cwd), overrides: cli, cwd };
+}
+
+/**
+ * `--shard i/N`, with `--bundle <dir>` (on a GCE VM: the launcher's shards, run id and
+ * overrides) or with a spec (the shards computed here from the plan and earlier runs' times).
+ */
+async function loadShardInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
+  if (!flags.shard) throw new Error('--bundle needs --shard <index>/<count>');
+  const shard = parseShard(flags.shard);
+  if (flags.bundle) {
+    if (experiment || flags.resume) throw new Error('--bundle names the spec and the run itself: give no experiment file and no --resume');
+    const dir = path.resolve(flags.bundle);
+    const m = await readBundleManifest(dir);
+    if (m.shards.count !== shard.count) throw new Error(`--shard ${flags.shard}: the bundle has ${m.shards.count} shards`);
+    const overrides = { ...(m.overrides as SpecOverrides), ...overridesFromFlags(flags) };
+    const spec = await loadExperiment(path.join(dir, m.spec), overrides, dir);
+    return { spec, overrides, cwd: dir, runId: m.runId, only: new Set(m.shards.cells[shard.index] ?? []) };
+  }
+  const input = await loadSpecInput(experiment, flags);
+  const plan = buildPlan(input.spec);
+  const history = await loadHistory(experimentDir(path.resolve(flags.out), input.spec.name));
+  const perCell = new Map(plan.cells.map((c) => [c.id, estimateCell(c, history).wallMs]));
+  const shards = shardCells(plan.cells, shard.count, (c) => perCell.get(c.id)!);
+  return { ...input, runId: flags.runId ?? input.runId, only: new Set(shards.cells[shard.index]) };
 }
 
 export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promise<void> {
@@ -194,6 +239,8 @@ async function runCommand(experiment: string | undefined, flags: MatrixFlags & {
       progress,
       signal: abort.signal,
       keepWorkspaces: flags.keepWorkspaces,
+      runId: input.runId ?? flags.runId,
+      only: input.only,
     });
     const counts: Record<string, number> = {};
     for (const rec of r.records) counts[rec.outcome] = (counts[rec.outcome] ?? 0) + 1;
@@ -235,5 +282,8 @@ export function registerRunMatrixCommand(program: Command): void {
     .option('--resume <runDir>', 'continue a run: re-plan, skip cells already recorded, run the rest')
     .option('--dry-run', 'print the plan, the commands and an estimate; write only the plan')
     .option('--keep-workspaces', 'keep cell workspaces (default: deleted after each cell)')
+    .option('--shard <i/N>', 'run only shard i of N (0-based): blocks of paired cells spread by estimated time (what each GCE VM runs)')
+    .option('--bundle <dir>', 'an unpacked GCE input bundle: its spec, run id, overrides and shards (used with --shard on the VMs)')
+    .option('--run-id <id>', 'the run id of a new run (default: time-based)')
     .action(runCommand);
 }
