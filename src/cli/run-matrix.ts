@@ -25,6 +25,8 @@ import { buildRunReport, writeRunReport, type RunReport } from '../report/run-re
 import { createLogger, type Level, type Logger } from '../util/log.ts';
 import { estimateCell, loadHistory } from '../experiment/estimate.ts';
 import { readBundleManifest } from '../experiment/launchers/gce/bundle.ts';
+import { gceDryRun, renderGceDryRun } from '../experiment/launchers/gce/dry-run.ts';
+import { readGceEnv } from '../config/gce-env.ts';
 import { experimentDir } from '../experiment/run-dir.ts';
 import { parseShard, shardCells } from '../experiment/shard.ts';
 import { addGceOptions, gceOverridesFromFlags, type GceFlags } from './gce-flags.ts';
@@ -174,11 +176,12 @@ async function loadShardInput(experiment: string | undefined, flags: MatrixFlags
 
 export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promise<void> {
   const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
+  const gce = input.spec.launcher.kind === 'gce' ? gceDryRun(r.plan, r.estimate, r.runDir ? path.basename(r.runDir) : 'dry-run', readGceEnv()) : undefined;
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined }, power: r.power }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined }, power: r.power, ...(gce ? { gce } : {}) }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n');
+  process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n' + (gce ? '\n' + renderGceDryRun(gce) + '\n' : ''));
   if (r.runDir) process.stdout.write(`\nplan written to ${r.runDir}/plan.json — run exactly this plan with: agentab run-matrix --resume ${r.runDir}\n`);
 }
 

@@ -198,7 +198,8 @@ export function shardVm(o: ShardVmOptions): TaskRunner {
     };
     const inner = new AbortController();
     signal.addEventListener('abort', () => inner.abort(), { once: true });
-    await runMatrix({ spec: input.spec, outRoot: path.join(work, 'results'), overrides: input.overrides, cwd: input.cwd, env: o.env, log: silentLogger, progress, signal: inner.signal, runId: input.runId, only: input.only });
+    // the task's environment (secrets from secretVariables included) over the VM's own
+    await runMatrix({ spec: input.spec, outRoot: path.join(work, 'results'), overrides: input.overrides, cwd: input.cwd, env: { ...o.env, ...env }, log: silentLogger, progress, signal: inner.signal, runId: input.runId, only: input.only });
     await chain;
     if (crash || signal.aborted) return 1;
     return 0;
