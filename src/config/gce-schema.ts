@@ -2,7 +2,7 @@
  * Options of `launcher: {kind: gce, …}` (Google Cloud Batch). Keys are snake_case like the
  * rest of a spec; the camelCase spellings (`machineType`, `cellsPerVm`, `serviceAccount`,
  * `maxRetries`, `bootDiskGb`, `pollInterval`) are accepted too. Every key has a CLI flag
- * (`--gce-<key with dashes>`), see src/cli/gce-flags.ts.
+ * (`--gce-<key with dashes>`), see src/cli/commands/gce-flags.ts.
  */
 import { z } from 'zod';
 import { DurationSchema } from './experiment-schema.ts';

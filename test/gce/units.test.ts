@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { addGceOptions, gceOverridesFromFlags } from '../../src/cli/gce-flags.ts';
+import { addGceOptions, gceOverridesFromFlags } from '../../src/cli/commands/gce-flags.ts';
 import { loadExperiment } from '../../src/config/experiment-loader.ts';
 import { extractArchive } from '../../src/experiment/launchers/container/archive.ts';
 import { buildBundle, readBundleManifest } from '../../src/experiment/launchers/gce/bundle.ts';
