@@ -23,6 +23,7 @@ import { cellTable, groupTable } from '../experiment/summary-table.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
 import { buildRunReport, writeRunReport, type RunReport } from '../report/run-report.ts';
 import { createLogger, type Level, type Logger } from '../util/log.ts';
+import { addResultsUriOption, resultsFromFlags } from './results-uri.ts';
 
 export interface MatrixFlags {
   runners?: string;
@@ -40,6 +41,7 @@ export interface MatrixFlags {
   resume?: string;
   json?: boolean;
   logLevel: Level;
+  resultsUri?: string;
 }
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -184,6 +186,7 @@ async function runCommand(experiment: string | undefined, flags: MatrixFlags & {
   process.on('exit', onExit);
   try {
     const r = await runMatrix({
+      ...(await resultsFromFlags(flags, processEnv(), log)),
       spec: input.spec,
       outRoot: flags.out,
       resumeDir: input.resumeDir,
@@ -231,7 +234,7 @@ export function registerRunMatrixCommand(program: Command): void {
     .command('run-matrix')
     .description('Run every runner × condition × task × rep of an experiment and record each cell (default experiment: experiments/pilot.yaml).')
     .argument('[experiment]', 'experiment spec (YAML)');
-  addMatrixOptions(cmd)
+  addResultsUriOption(addMatrixOptions(cmd))
     .option('--resume <runDir>', 'continue a run: re-plan, skip cells already recorded, run the rest')
     .option('--dry-run', 'print the plan, the commands and an estimate; write only the plan')
     .option('--keep-workspaces', 'keep cell workspaces (default: deleted after each cell)')
