@@ -79,18 +79,20 @@ export function processExecutor(o: ProcessExecutorOptions = {}): TaskExecutor {
           resolve(code);
         });
       });
-      const signal = (sig: NodeJS.Signals) => {
+      const signal = (sig: NodeJS.Signals, target: number | undefined) => {
         try {
-          if (child.pid) process.kill(-child.pid, sig);
+          if (target) process.kill(target, sig);
         } catch {
           // already gone
         }
       };
       return {
         exited,
+        // as a container engine stops a container: SIGTERM to the main process only (it must
+        // pass it on), SIGKILL to everything after the grace period
         async stop() {
-          signal('SIGTERM');
-          const timer = setTimeout(() => signal('SIGKILL'), GRACE_MS);
+          signal('SIGTERM', child.pid);
+          const timer = setTimeout(() => signal('SIGKILL', child.pid && -child.pid), GRACE_MS);
           await exited;
           clearTimeout(timer);
         },
