@@ -4,16 +4,9 @@
  * stamps every record's env with the VM's name, zone and machine type from the metadata
  * server. AGENTAB_GCS_ENDPOINT points the storage client elsewhere (tests).
  */
-import type { Command } from 'commander';
-import { createStorage, GcsPrefix } from '../cloud/gcs.ts';
-import { readVmFacts } from '../cloud/gce-metadata.ts';
 import type { Env } from '../config/env.ts';
-import { GcsResultsSink, type ResultsSink } from '../experiment/results-sink.ts';
+import type { ResultsSink } from '../experiment/results-sink.ts';
 import type { Logger } from '../util/log.ts';
-
-export function addResultsUriOption(cmd: Command): Command {
-  return cmd.option('--results-uri <gs://bucket/prefix>', 'mirror the run dir to Cloud Storage as each cell finishes, and add the GCE VM\'s name, zone and machine type to every record (what each GCE VM runs)');
-}
 
 export interface RunOutputs {
   results?: ResultsSink;
@@ -23,6 +16,8 @@ export interface RunOutputs {
 /** The sink and the VM's facts for `--results-uri`; nothing without it. */
 export async function resultsFromFlags(flags: { resultsUri?: string }, env: Env, log: Logger): Promise<RunOutputs> {
   if (!flags.resultsUri) return {};
+  // loaded only here: Google's clients are heavy, and a local run needs none of them
+  const [{ createStorage, GcsPrefix }, { readVmFacts }, { GcsResultsSink }] = await Promise.all([import('../cloud/gcs.ts'), import('../cloud/gce-metadata.ts'), import('../experiment/results-sink.ts')]);
   const prefix = new GcsPrefix(createStorage({ endpoint: env.AGENTAB_GCS_ENDPOINT || undefined }), flags.resultsUri);
   let recordEnv: Record<string, string | number> | undefined;
   try {
