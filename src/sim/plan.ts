@@ -9,12 +9,14 @@ import { drawFaults } from './faults.ts';
 import { chunkDelayMs, chunkSizes, ttftMs } from './latency.ts';
 import { Lru } from './lru.ts';
 import { decideTurn, type Turn } from './policy.ts';
+import { minCacheableTokens, resolveCacheRules } from './cache-rules.ts';
 import { PromptCache } from './prompt-cache.ts';
+import { promptSegments, totalTokens } from './prompt-segments.ts';
 import { digest, type Rng, rngFrom } from './rng.ts';
 import type { SimAction } from './script.ts';
-import { countPromptTokens, countTextTokens, systemText, tokenPieces, toolJson, truncateToTokens } from './tokens.ts';
+import { countTextTokens, systemText, tokenPieces, toolJson, truncateToTokens } from './tokens.ts';
 
-/** What a simulator instance remembers across calls: prompt cache and attempt counts. */
+/** What a simulator instance remembers across calls: prompt caches and attempt counts. */
 export interface SimState {
   cache: PromptCache;
   /** Request digest → calls seen, so a retried identical request draws new faults. */
@@ -49,11 +51,15 @@ export interface CallPlan {
   attempt: number;
 }
 
-/** Digests of the stable prefix (system + tools) and of the whole request. */
-function digests(req: CanonicalRequest): { prefix: string; request: string } {
-  const prefixText = `${req.model}\u0000${systemText(req.system)}\u0000${req.tools.map(toolJson).join('\u0000')}`;
-  const prefix = digest(prefixText);
-  return { prefix, request: digest(`${prefix}\u0000${JSON.stringify(req.messages)}`) };
+/** Digest of the whole request: its id, and the seed of its draws. */
+function requestDigest(req: CanonicalRequest): string {
+  const prefix = digest(`${req.model}\u0000${systemText(req.system)}\u0000${req.tools.map(toolJson).join('\u0000')}`);
+  return digest(`${prefix}\u0000${JSON.stringify(req.messages)}`);
+}
+
+/** Where a call's prompt cache lives (see SimBackend: credential and cell, unless shared). */
+export interface CallScope {
+  cacheScope: string;
 }
 
 /** Splits text into chunks of a few tokens; the first chunk's delay is `firstDelayMs`. */
@@ -86,16 +92,22 @@ export function planCall(
   script: readonly SimAction[] | undefined,
   state: SimState,
   model: string = req.model,
+  scope: CallScope = { cacheScope: 'default' },
 ): CallPlan {
-  const d = digests(req);
+  const d = { request: requestDigest(req) };
+  // Invalid cache breakpoints are refused before anything else, as Anthropic does.
+  const segments = promptSegments(req, model);
+  const rules = resolveCacheRules(opts.cache.rules, req.sourceDialect);
+  const minTokens = opts.cache.minTokens ?? minCacheableTokens(rules, model);
+  state.cache.validate(rules, segments);
   const attempt = state.attempts.get(d.request) ?? 0;
   state.attempts.set(d.request, attempt + 1);
 
   const faults = drawFaults(opts, rngFrom(opts.seed, d.request, 'faults', attempt));
   if (faults.error) throw faults.error;
 
-  const prompt = countPromptTokens(req);
-  const cache = state.cache.account(d.prefix, prompt.prefix);
+  const promptTokens = totalTokens(segments);
+  const cache = state.cache.account(scope.cacheScope, rules, segments, minTokens);
   const content = rngFrom(opts.seed, d.request, 'content');
   const timing = rngFrom(opts.seed, d.request, 'timing', attempt);
   const turn = decideTurn(req, script, { answerTokens: opts.answerTokens, rng: content });
@@ -128,7 +140,7 @@ export function planCall(
     });
   }
 
-  const ttft = ttftMs(opts, prompt.total, timing) + faults.stallMs;
+  const ttft = ttftMs(opts, promptTokens, timing, cache.cacheRead) + faults.stallMs;
   return {
     id: `msg_sim_${d.request}`,
     model,
@@ -136,7 +148,14 @@ export function planCall(
     stallMs: faults.stallMs,
     blocks,
     finish,
-    usage: { input: prompt.total, output, cacheRead: cache.cacheRead, cacheWrite: cache.cacheWrite, reasoning: 0 },
+    usage: {
+      input: promptTokens,
+      output,
+      cacheRead: cache.cacheRead,
+      cacheWrite: cache.cacheWrite,
+      reasoning: 0,
+      ...(cache.cacheWrite1h > 0 ? { cacheWrite1h: cache.cacheWrite1h } : {}),
+    },
     turn,
     attempt,
   };
