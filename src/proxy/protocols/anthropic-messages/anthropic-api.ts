@@ -103,6 +103,11 @@ export const anthropicUsage = z
     output_tokens: z.number().nullish(),
     cache_creation_input_tokens: z.number().nullish(),
     cache_read_input_tokens: z.number().nullish(),
+    /** The write split by TTL (Anthropic reports it since the 1-hour TTL exists). */
+    cache_creation: z
+      .object({ ephemeral_5m_input_tokens: z.number().nullish(), ephemeral_1h_input_tokens: z.number().nullish() })
+      .loose()
+      .nullish(),
   })
   .loose();
 export type AnthropicUsage = z.infer<typeof anthropicUsage>;
