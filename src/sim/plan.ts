@@ -41,7 +41,7 @@ export type PlannedBlock =
 export interface CallPlan {
   id: string;
   model: string;
-  /** Time to first token, including any stall. */
+  /** Time to first token, including any stall and the action's think time. */
   ttftMs: number;
   stallMs: number;
   blocks: PlannedBlock[];
@@ -140,7 +140,7 @@ export function planCall(
     });
   }
 
-  const ttft = ttftMs(opts, promptTokens, timing, cache.cacheRead) + faults.stallMs;
+  const ttft = ttftMs(opts, promptTokens, timing, cache.cacheRead) + faults.stallMs + (turn.thinkMs ?? 0);
   return {
     id: `msg_sim_${d.request}`,
     model,
