@@ -94,22 +94,22 @@ export function planCall(
   model: string = req.model,
   scope: CallScope = { cacheScope: 'default' },
 ): CallPlan {
-  const d = { request: requestDigest(req) };
+  const requestKey = requestDigest(req);
   // Invalid cache breakpoints are refused before anything else, as Anthropic does.
   const segments = promptSegments(req, model);
   const rules = resolveCacheRules(opts.cache.rules, req.sourceDialect);
   const minTokens = opts.cache.minTokens ?? minCacheableTokens(rules, model);
   state.cache.validate(rules, segments);
-  const attempt = state.attempts.get(d.request) ?? 0;
-  state.attempts.set(d.request, attempt + 1);
+  const attempt = state.attempts.get(requestKey) ?? 0;
+  state.attempts.set(requestKey, attempt + 1);
 
-  const faults = drawFaults(opts, rngFrom(opts.seed, d.request, 'faults', attempt));
+  const faults = drawFaults(opts, rngFrom(opts.seed, requestKey, 'faults', attempt));
   if (faults.error) throw faults.error;
 
   const promptTokens = totalTokens(segments);
   const cache = state.cache.account(scope.cacheScope, rules, segments, minTokens);
-  const content = rngFrom(opts.seed, d.request, 'content');
-  const timing = rngFrom(opts.seed, d.request, 'timing', attempt);
+  const content = rngFrom(opts.seed, requestKey, 'content');
+  const timing = rngFrom(opts.seed, requestKey, 'timing', attempt);
   const turn = decideTurn(req, script, { answerTokens: opts.answerTokens, rng: content });
 
   const blocks: PlannedBlock[] = [];
@@ -134,7 +134,7 @@ export function planCall(
     blocks.push({
       kind: 'tool',
       delayMs: chunkDelayMs(opts, nameTokens, timing),
-      id: `toolu_sim_${d.request.slice(0, 12)}_${turn.step}`,
+      id: `toolu_sim_${requestKey.slice(0, 12)}_${turn.step}`,
       name: turn.name,
       chunks: chunk(argsJson, opts, content, timing, undefined, 2),
     });
@@ -142,7 +142,7 @@ export function planCall(
 
   const ttft = ttftMs(opts, promptTokens, timing, cache.cacheRead) + faults.stallMs + (turn.thinkMs ?? 0);
   return {
-    id: `msg_sim_${d.request}`,
+    id: `msg_sim_${requestKey}`,
     model,
     ttftMs: ttft,
     stallMs: faults.stallMs,
