@@ -9,7 +9,7 @@
  */
 import type { SimCacheRules } from '../config/types.ts';
 import type { Dialect } from '../proxy/canonical.ts';
-import { normaliseModelName } from '../proxy/spend/prices.ts';
+import { simulatedModelName } from '../util/model-name.ts';
 import { OPENAI_MIN_CACHED_TOKENS, type CacheRules } from './prompt-cache.ts';
 
 export function resolveCacheRules(option: SimCacheRules, dialect: Dialect): CacheRules {
@@ -41,7 +41,7 @@ const GEMINI_DEFAULT_MIN_TOKENS = 1_024;
 
 /** The minimum cacheable prompt length for `rules` when standing in for `model`. */
 export function minCacheableTokens(rules: CacheRules, model: string): number {
-  const name = normaliseModelName(model).replace(/^sim\//, '');
+  const name = simulatedModelName(model);
   const lookup = (table: ReadonlyArray<readonly [RegExp, number]>, fallback: number) =>
     table.find(([re]) => re.test(name))?.[1] ?? fallback;
   switch (rules) {

@@ -20,7 +20,7 @@
  * uncached ones (CACHED_PREFILL_FACTOR). No provider publishes a comparable curve per
  * model, so every profile uses the same slope; override `ttft_ms_per_1k_tokens` per deployment.
  */
-import { normaliseModelName } from '../proxy/spend/prices.ts';
+import { simulatedModelName } from '../util/model-name.ts';
 
 export interface LatencyProfile {
   /** Which measurement the numbers come from, for docs and `--help`. */
@@ -57,6 +57,6 @@ const PROFILES: ReadonlyArray<readonly [RegExp, LatencyProfile]> = [
 
 /** The timing profile of the model a sim deployment stands in for. */
 export function latencyProfileOf(model: string): LatencyProfile {
-  const name = normaliseModelName(model).replace(/^sim\//, '');
+  const name = simulatedModelName(model);
   return PROFILES.find(([re]) => re.test(name))?.[1] ?? DEFAULT_LATENCY_PROFILE;
 }

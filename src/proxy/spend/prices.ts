@@ -19,6 +19,7 @@
  * tokens and caching the way real runs do. Override the sim deployment's prices to change that.
  */
 import type { Usage } from '../canonical.ts';
+import { normaliseModelName, simulatedModelName } from '../../util/model-name.ts';
 
 export const PRICES_AS_OF = '2025-12-15';
 
@@ -127,22 +128,8 @@ export const PRICE_TABLE: readonly PriceEntry[] = [
   { name: 'sim', match: /^sim(?![a-z0-9])/, ...perM(0.3, 2.5, 0.03, 0.3 * 1.25), cacheWrite1h: (0.3 * 2) / M },
 ];
 
-/**
- * Reduces the model names providers and gateways use to a bare model id:
- * `publishers/google/models/gemini-2.5-pro` → `gemini-2.5-pro`,
- * `projects/p/locations/l/publishers/anthropic/models/claude-sonnet-4-5@20250929` → `claude-sonnet-4-5`,
- * `google/gemini-2.5-flash`, `vertex_ai/…`, `anthropic.claude-…-v1:0` (Bedrock) → bare id.
- * A `sim/` prefix is kept (`sim/x` stays `sim/x`) so every simulator model prices as sim.
- */
-export function normaliseModelName(model: string): string {
-  let m = model.trim().toLowerCase();
-  const slash = m.lastIndexOf('/');
-  if (!m.startsWith('sim/') && slash >= 0) m = m.slice(slash + 1);
-  m = m.replace(/^(?:[a-z]{2}\.)?(?:anthropic|openai|google)\./, ''); // Bedrock `us.anthropic.` style
-  m = m.replace(/@.*$/, ''); // Vertex version suffix
-  m = m.replace(/-v\d+(?::\d+)?$/, ''); // Bedrock `-v1:0`
-  return m;
-}
+// One home for model-name normalisation (the simulator's profiles use it too); re-exported here.
+export { normaliseModelName } from '../../util/model-name.ts';
 
 const cache = new Map<string, PriceEntry | null>();
 
@@ -162,7 +149,7 @@ function lookup(key: string): PriceEntry | undefined {
 export function priceOf(model: string, provider?: string): PriceEntry | undefined {
   const key = normaliseModelName(model);
   if (provider !== 'sim') return lookup(key);
-  const real = lookup(key.replace(/^sim\//, ''));
+  const real = lookup(simulatedModelName(key));
   return real && real.name !== 'sim' ? real : lookup('sim');
 }
 
