@@ -13,7 +13,7 @@ import {
   DEFAULT_VERTEX_LOCATION,
 } from './proxy-defaults.ts';
 import type { RawLitellmParams, RawSim } from './proxy-schema.ts';
-import { latencyProfileOf } from '../sim/latency-profiles.ts';
+import { latencyProfileOf } from './sim-profiles.ts';
 import { PROVIDERS, type Deployment, type RouterSettings, type SimOptions } from './types.ts';
 
 export type FailOptions = Pick<ConfigErrorOptions, 'validValues' | 'validLabel'>;

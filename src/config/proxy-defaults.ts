@@ -1,5 +1,5 @@
 /** Default values of the proxy configuration, in one place so the docs, the simulator and tests agree. */
-import { DEFAULT_LATENCY_PROFILE } from '../sim/latency-profiles.ts';
+import { DEFAULT_LATENCY_PROFILE } from './sim-profiles.ts';
 import type { RouterSettings, SimOptions } from './types.ts';
 
 /** The alias agents are pointed at when nothing else is configured. */
@@ -7,7 +7,7 @@ export const DEFAULT_ALIAS = 'shared-model';
 /** The upstream model name of the simulator deployment of the default config. */
 export const DEFAULT_SIM_MODEL = 'sim-default';
 
-/** Timing defaults come from published measurements (sim/latency-profiles.ts cites them). */
+/** Timing defaults come from published measurements (config/sim-profiles.ts cites them). */
 export const DEFAULT_SIM_OPTIONS: Readonly<SimOptions> = Object.freeze({
   seed: 1,
   ttftMs: DEFAULT_LATENCY_PROFILE.ttftMs,

@@ -6,7 +6,7 @@
  * zero or fake delays.
  */
 import type { SimOptions } from '../config/types.ts';
-import { CACHED_PREFILL_FACTOR } from './latency-profiles.ts';
+import { CACHED_PREFILL_FACTOR } from '../config/sim-profiles.ts';
 import type { Rng } from './rng.ts';
 
 /** Sleeps `ms`, rejecting with the signal's reason as soon as it aborts. */

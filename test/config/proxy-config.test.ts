@@ -134,7 +134,7 @@ describe('parseProxyConfig: a LiteLLM-style file', () => {
       { source: 's.yaml', env: {} },
     );
     const sonnet = c.deployments[0]!.sim!;
-    // claude-sonnet-4.6 measured 2,120 ms to first token (sim/latency-profiles.ts); the deployment's own value wins.
+    // claude-sonnet-4.6 measured 2,120 ms to first token (config/sim-profiles.ts); the deployment's own value wins.
     assert.equal(sonnet.ttftMs, 2_120);
     assert.equal(sonnet.tokensPerSecond, 99);
     assert.equal(sonnet.ttftMsPer1kCachedTokens, 3);
