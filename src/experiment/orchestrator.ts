@@ -15,7 +15,7 @@ import type { SpendRecord } from '../proxy/spend/record.ts';
 import type { Logger } from '../util/log.ts';
 import { VERSION } from '../version.ts';
 import { Budget } from './budget.ts';
-import { buildRunRecord } from './build-record.ts';
+import { buildRunRecord, simCacheOf } from './build-record.ts';
 import type { Cell } from './cell.ts';
 import { createLauncher } from './launchers/registry.ts';
 import type { CellLauncher, CellResult, LaunchContext } from './launchers/types.ts';
@@ -24,6 +24,7 @@ import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
 import { RecordsLog, writeFileAtomic } from './records-store.ts';
+import type { ResultsSink } from './results-sink.ts';
 import { experimentDir, newRunId, runPaths } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
 import { probeRunners } from './runners/probe.ts';
@@ -47,11 +48,17 @@ export interface RunMatrixOptions {
   /** Aborting cancels running cells (recorded as canceled) and starts no new ones. */
   signal?: AbortSignal;
   keepWorkspaces?: boolean;
+  /** Mirrors the run dir as cells finish (`--results-uri`); restores what it already holds first. */
+  results?: ResultsSink;
+  /** Added to every record's env: facts of the machine the run runs on (the GCE VM's name, zone, machine type). */
+  recordEnv?: Record<string, string | number>;
   /** Pre-resolved runners (skips probing). */
   runners?: Record<string, ResolvedRunner>;
   proxyHost?: string;
   proxyPort?: number;
   runId?: string;
+  /** Run only these cells of the plan (a shard, `--shard i/N`); the others are not this run's to run or count. */
+  only?: ReadonlySet<string>;
 }
 
 export interface RunMatrixResult {
@@ -66,6 +73,8 @@ export interface RunMatrixResult {
   stoppedBy: 'done' | 'abort' | 'budget';
   budgetReached?: 'usd' | 'tokens';
 }
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function cellEndpoint(proxy: Pick<RunningProxy, 'cellToken'>, proxyUrl: string, cellId: string): CellEndpoint {
   const base = `${proxyUrl}/cell/${cellId}`;
@@ -98,7 +107,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
   const plan = buildPlan(spec, runners);
   const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, o.env);
-  const launcher = o.launcher ?? (await createLauncher(spec.launcher));
+  const launcher = o.launcher ?? (await createLauncher(spec.launcher, { overrides: o.overrides }));
 
   let runId: string;
   let runDir: string;
@@ -109,6 +118,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     if (manifest.experiment !== spec.name) throw new Error(`${runDir} is a run of experiment "${manifest.experiment}", not "${spec.name}"`);
     runId = manifest.runId;
   } else {
+    if (o.runId !== undefined && !RUN_ID.test(o.runId)) throw new Error(`run id ${JSON.stringify(o.runId)}: expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
     runId = o.runId ?? newRunId();
     runDir = path.join(experimentDir(path.resolve(o.outRoot), spec.name), runId);
     manifest = newManifest(plan, runId, { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy: proxyConfig, status: 'running' });
@@ -116,14 +126,17 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   await mkdir(runPaths(runDir).cells, { recursive: true });
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify(planToJson(plan), null, 2) + '\n');
 
-  const records = await RecordsLog.open(runDir);
+  const restored = o.results ? await o.results.open(runDir) : 0;
+  if (restored) log.info(`restored ${restored} record(s) from ${o.results!.target}`);
+  const records = await RecordsLog.open(runDir, { env: o.recordEnv });
   if (records.repaired) log.info('recovered records of cells finished before a crash', { count: records.repaired });
   const isDone = (c: Cell) => {
     const r = records.recorded.get(c.id);
     return r !== undefined && r.outcome !== 'canceled';
   };
-  const todo = plan.cells.filter((c) => !isDone(c));
-  const skipped = plan.cells.length - todo.length;
+  const scope = o.only ? plan.cells.filter((c) => o.only!.has(c.id)) : plan.cells;
+  const todo = scope.filter((c) => !isDone(c));
+  const skipped = scope.length - todo.length;
 
   const session = { startedAt: new Date().toISOString(), ran: 0, status: 'running' as string, finishedAt: undefined as string | undefined };
   manifest = { ...manifest, status: 'running', sessions: [...manifest.sessions, session] };
@@ -134,62 +147,76 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   let sessionTokens = 0;
   let sessionCost = 0;
 
-  const proxy = await startProxy({ config: proxyConfig, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 0, spendLogPath: runPaths(runDir).spend, runId, log: log.child({ component: 'proxy' }) });
+  // a remote launcher's machines run their own proxies: none here
+  const proxy = launcher.remote
+    ? undefined
+    : await startProxy({ config: proxyConfig, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 0, spendLogPath: runPaths(runDir).spend, runId, log: log.child({ component: 'proxy' }) });
   const spendByCell = new Map<string, SpendRecord[]>();
-  const offSpend = proxy.onSpend((rec) => {
-    if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
-    const tokens = rec.usage.input + rec.usage.output;
-    if (rec.endpoint === 'messages' || rec.endpoint === 'chat') {
-      budget.add(rec.costUsd, tokens);
-      sessionTokens += tokens;
-      sessionCost += rec.costUsd;
-      progress.spend(sessionTokens, sessionCost);
-    }
-  });
+  const countSpend = (costUsd: number, tokens: number) => {
+    budget.add(costUsd, tokens);
+    sessionTokens += tokens;
+    sessionCost += costUsd;
+    progress.spend(sessionTokens, sessionCost);
+  };
+  const offSpend = proxy
+    ? proxy.onSpend((rec) => {
+        if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
+        if (rec.endpoint === 'messages' || rec.endpoint === 'chat') countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
+      })
+    : () => undefined;
+  const noProxy = (): never => {
+    throw new Error(`the ${launcher.kind} launcher runs its own proxies`);
+  };
 
   const ctx: LaunchContext = {
     plan,
     runId,
     runDir,
-    proxyUrl: proxy.url,
-    endpoint: (id, url = proxy.url) => cellEndpoint(proxy, url, id),
-    registerCell: (id, info) => proxy.registerCell(id, info),
+    proxyUrl: proxy?.url ?? '',
+    endpoint: (id, url = proxy?.url) => (proxy && url ? cellEndpoint(proxy, url, id) : noProxy()),
+    registerCell: (id, info) => (proxy ? proxy.registerCell(id, info) : noProxy()),
     baseEnv,
     runners,
     keepWorkspaces: o.keepWorkspaces ?? false,
     log,
+    cells: todo,
+    note: (line) => progress.note(line),
   };
 
   let outcome: Awaited<ReturnType<typeof schedule>> = { started: 0, notStarted: todo.length, stoppedBy: 'done' };
   let failure: unknown;
   try {
     await launcher.prepare(ctx);
-    progress.start(plan.cells.length, skipped, spec.concurrency);
+    progress.start(scope.length, skipped, spec.concurrency);
     outcome = await schedule({
       items: todo,
-      concurrency: spec.concurrency,
+      // a remote launcher gets every cell at once and runs them at its own pace
+      concurrency: launcher.remote ? Math.max(1, todo.length) : spec.concurrency,
       signal: o.signal,
       canStart: () => budget.exhausted() === undefined,
       run: async (cell) => {
         const t0 = Date.now();
         spendByCell.set(cell.id, []);
-        progress.cellStarted(cell);
+        const events = { started: () => progress.cellStarted(cell) };
+        if (!launcher.remote) events.started();
         const cellAbort = new AbortController();
         const onAbort = () => cellAbort.abort();
         if (o.signal?.aborted) cellAbort.abort();
         o.signal?.addEventListener('abort', onAbort, { once: true });
         let result: CellResult;
         try {
-          result = await launcher.run(cell, cellAbort.signal);
+          result = await launcher.run(cell, cellAbort.signal, events);
         } catch (e) {
           result = crashedResult(cell, e, t0);
         } finally {
           o.signal?.removeEventListener('abort', onAbort);
         }
-        await proxy.flush();
-        const rec = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION });
+        await proxy?.flush();
+        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, simCache: simCacheOf(proxyConfig, cell.model) });
+        if (result.record) countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
         spendByCell.delete(cell.id);
-        await records.write(rec);
+        const written = await records.write(rec);
+        await o.results?.cellRecorded(written);
         session.ran++;
         await launcher.release?.(cell.id).catch((e: unknown) => log.warn('could not clean a cell workspace', { cell: cell.id, error: (e as Error).message }));
         progress.cellFinished(cell, rec);
@@ -202,12 +229,13 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     progress.stop();
     offSpend();
     await launcher.dispose().catch((e: unknown) => log.warn('launcher dispose failed', { error: (e as Error).message }));
-    await proxy.close(2000);
+    await proxy?.close(2000);
     session.finishedAt = new Date().toISOString();
     session.status = failure ? 'failed' : outcome.stoppedBy === 'abort' ? 'canceled' : outcome.stoppedBy === 'budget' ? 'budget' : 'complete';
-    const allDone = plan.cells.every(isDone);
+    const allDone = scope.every(isDone);
     manifest = { ...manifest, status: failure ? 'failed' : allDone ? 'complete' : (session.status as Manifest['status']) };
     await writeManifest(runDir, manifest).catch((e: unknown) => log.warn('could not update the manifest', { error: (e as Error).message }));
+    await o.results?.close().catch((e: unknown) => log.warn(`could not mirror the results to ${o.results?.target}`, { error: (e as Error).message }));
   }
   const order = new Map(plan.cells.map((c, i) => [c.id, i]));
   const all = [...records.recorded.values()].filter((r) => order.has(r.cell)).sort((a, b) => order.get(a.cell)! - order.get(b.cell)!);

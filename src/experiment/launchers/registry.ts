@@ -3,17 +3,21 @@
  * one line here (CONTRIBUTING.md). Loaded lazily, so naming the kinds (the spec schema, the
  * CLI) imports no launcher and its engine client.
  */
-import type { LauncherDef } from '../../config/experiment-types.ts';
+import type { LauncherDef, SpecOverrides } from '../../config/experiment-types.ts';
 import type { CellLauncher } from './types.ts';
 
 export interface LauncherModule {
-  /** Validates `def.options` (throwing a message that names the option) and builds the launcher. */
-  createLauncher(def: LauncherDef): CellLauncher;
+  /**
+   * Validates `def.options` (throwing a message that names the option) and builds the
+   * launcher. `overrides`: the run's CLI overrides (a remote launcher passes them to its machines).
+   */
+  createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides }): CellLauncher;
 }
 
 const LAUNCHERS: Readonly<Record<string, () => Promise<LauncherModule>>> = {
   local: () => import('./local/index.ts'),
   container: () => import('./container/index.ts'),
+  gce: () => import('./gce/index.ts'),
 };
 
 /** Launcher kinds a spec may name, in registration order. */
@@ -28,8 +32,8 @@ export class LauncherUnavailableError extends Error {
   }
 }
 
-export async function createLauncher(def: LauncherDef): Promise<CellLauncher> {
+export async function createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides } = {}): Promise<CellLauncher> {
   const load = LAUNCHERS[def.kind];
   if (!load) throw new LauncherUnavailableError(def.kind);
-  return (await load()).createLauncher(def);
+  return (await load()).createLauncher(def, o);
 }
