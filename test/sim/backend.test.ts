@@ -61,7 +61,7 @@ describe('SimBackend', () => {
   test('prompt caching is remembered across calls of one backend, per cell unless shared', async () => {
     const backend = new SimBackend({ sleep: fakeSleep(), now: () => 0 });
     const big = request({ tools: claudeCodeTools, system: [{ type: 'text', text: 'Rules.\n'.repeat(1_500), cacheControl: { ttl: '5m' } }] });
-    const inCell = (cellId: string, o = opts()) => ({ ...callOptions(o), cellId });
+    const inCell = (cellId: string, o = opts()) => ({ ...callOptions(o), cell: { id: cellId, registered: {}, headers: {} } });
     const a = await backend.generate(big, inCell('cell-a'));
     const b = await backend.generate(big, inCell('cell-a'));
     assert.ok(a.usage.cacheWrite > 0 && a.usage.cacheRead === 0);

@@ -20,7 +20,7 @@ import { resolveSimScript } from '../../sim-script.ts';
 import { overlayFiles } from '../../workspace.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
 import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
-import { extractArchive, tarDirectory } from './archive.ts';
+import { extractArchive, tarDirectory } from '../archive.ts';
 import { createOptions, proxyUrlForContainers } from './cell-container.ts';
 import { discoverEngine, type Engine } from './engine.ts';
 import { engineMessage, engineStatus } from './errors.ts';
