@@ -43,7 +43,27 @@ function stopOnSignals(proxy: RunningProxy, log: ReturnType<typeof createLogger>
   });
 }
 
-async function serve(config: ProxyConfig, o: { host: string; port: number; spendLog?: string; runId?: string; logLevel: Level; grace: number; banner: string }) {
+/** `--otlp-header k=v`, repeatable. */
+function collectHeader(v: string, prev: Record<string, string> = {}): Record<string, string> {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new Error(`--otlp-header: expected name=value, got "${v.replace(/=.*/, '=…')}"`);
+  return { ...prev, [v.slice(0, eq).trim()]: v.slice(eq + 1) };
+}
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  spendLog?: string;
+  runId?: string;
+  logLevel: Level;
+  grace: number;
+  banner: string;
+  otlpEndpoint?: string;
+  otlpHeader?: Record<string, string>;
+  phaseTiming?: boolean;
+}
+
+async function serve(config: ProxyConfig, o: ServeOptions) {
   const log = createLogger(o.logLevel);
   for (const w of config.warnings ?? []) log.warn(w);
   const proxy = await startProxy({
@@ -52,6 +72,8 @@ async function serve(config: ProxyConfig, o: { host: string; port: number; spend
     port: o.port,
     spendLogPath: o.spendLog ?? null,
     ...(o.runId ? { runId: o.runId } : {}),
+    ...(o.otlpEndpoint ? { otlp: { endpoint: o.otlpEndpoint, headers: { ...config.otlp?.headers, ...o.otlpHeader } } } : {}),
+    ...(o.phaseTiming === false ? { phaseTiming: false } : {}),
     log,
   });
   const aliases = [...new Set(config.deployments.map((d) => `${d.alias} → ${d.provider}/${d.model}`))];
@@ -59,6 +81,7 @@ async function serve(config: ProxyConfig, o: { host: string; port: number; spend
     models: aliases,
     spendLog: o.spendLog ?? null,
     auth: config.masterKey ? 'master key' : 'open',
+    otlp: o.otlpEndpoint ?? config.otlp?.endpoint ?? null,
   });
   // A machine-readable line on stdout so scripts can find the port when --port 0 is used.
   process.stdout.write(`${proxy.url}\n`);
@@ -76,7 +99,10 @@ export function registerProxyCommand(program: Command): void {
     .option('--run-id <id>', 'run id written on every spend line')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', numberOption('--grace'), 10_000)
-    .action(async (opts: { config?: string; port: number; host: string; spendLog?: string; runId?: string; logLevel: Level; grace: number }) => {
+    .option('--otlp-endpoint <url>', 'export a span per call (GenAI conventions) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318')
+    .option('--otlp-header <name=value>', 'header of the OTLP export requests (repeatable)', collectHeader)
+    .option('--no-phase-timing', "do not record the proxy's own phases of each call in the spend log")
+    .action(async (opts: Omit<ServeOptions, 'banner'> & { config?: string }) => {
       const env = processEnv();
       const config = await loadProxyConfig({ ...(opts.config ? { path: opts.config } : {}), env });
       await serve(config, { ...opts, banner: 'agentab proxy' });
