@@ -9,6 +9,7 @@ import { registerRunMatrixCommand } from './run-matrix.ts';
 import { registerPlanCommand } from './plan.ts';
 import { registerImageCommand } from './image.ts';
 import { registerCleanCommand } from './clean.ts';
+import { registerTraceCommand } from './trace.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerImageCommand(program);
   registerCleanCommand(program);
+  registerTraceCommand(program);
   return program;
 }
 
