@@ -10,6 +10,7 @@ import { registerPlanCommand } from './plan.ts';
 import { registerImageCommand } from './image.ts';
 import { registerCleanCommand } from './clean.ts';
 import { registerTraceCommand } from './trace.ts';
+import { registerDebugCommand } from './debug.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerImageCommand(program);
   registerCleanCommand(program);
   registerTraceCommand(program);
+  registerDebugCommand(program);
   return program;
 }
 
