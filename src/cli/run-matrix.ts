@@ -1,11 +1,11 @@
 /**
  * `agentab run-matrix [experiment]`: run an experiment's cells and record them.
- * Thin: parses flags into spec overrides, calls the orchestrator, prints.
+ * Thin: parses flags into spec overrides, calls the orchestrator, prints. The flags are
+ * declared in commands/run-matrix.ts; this module loads only when run-matrix or plan runs.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import { processEnv } from '../config/env.ts';
 import { isInteractive } from '../config/experiment-env.ts';
 import { parseDurationMs } from '../config/experiment-duration.ts';
@@ -22,25 +22,8 @@ import { killAllLiveGroups } from '../experiment/run-process.ts';
 import { cellTable, groupTable } from '../experiment/summary-table.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
 import { buildRunReport, writeRunReport, type RunReport } from '../report/run-report.ts';
-import { createLogger, type Level, type Logger } from '../util/log.ts';
-
-export interface MatrixFlags {
-  runners?: string;
-  conditions?: string;
-  tasks?: string;
-  reps?: string;
-  launcher?: string;
-  concurrency?: string;
-  seed?: string;
-  budgetUsd?: string;
-  budgetTokens?: string;
-  timeout?: string;
-  order?: string;
-  out: string;
-  resume?: string;
-  json?: boolean;
-  logLevel: Level;
-}
+import { createLogger, type Logger } from '../util/log.ts';
+import type { MatrixFlags, RunMatrixFlags } from './commands/run-matrix.ts';
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -84,24 +67,6 @@ export function overridesFromFlags(f: MatrixFlags): SpecOverrides {
 export function defaultExperimentPath(cwd: string): string {
   const local = path.join(cwd, 'experiments', 'pilot.yaml');
   return existsSync(local) ? local : fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
-}
-
-export function addMatrixOptions(cmd: Command): Command {
-  return cmd
-    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or claude, opencode, command)')
-    .option('--conditions <list>', 'conditions to run, comma-separated')
-    .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
-    .option('--reps <n>', 'repetitions of every runner × condition × task')
-    .option('--launcher <kind>', 'local | container | gce')
-    .option('--concurrency <n>', 'cells running at once')
-    .option('--seed <n>', 'seed of the run order')
-    .option('--order <order>', 'interleaved | sequential | random')
-    .option('--budget-usd <usd>', 'stop scheduling cells once this much is spent')
-    .option('--budget-tokens <n>', 'stop scheduling cells once this many tokens are used')
-    .option('--timeout <duration>', 'per-cell timeout, e.g. 300s or 5m (overrides the tasks\' own)')
-    .option('--out <dir>', 'results root', 'results')
-    .option('--json', 'print JSON instead of tables')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn');
 }
 
 export interface MatrixInput {
@@ -158,7 +123,7 @@ async function reportRun(runDir: string, records: readonly RunRecord[], log: Log
   }
 }
 
-async function runCommand(experiment: string | undefined, flags: MatrixFlags & { dryRun?: boolean; keepWorkspaces?: boolean }): Promise<void> {
+export async function runCommand(experiment: string | undefined, flags: RunMatrixFlags): Promise<void> {
   const input = await loadMatrixInput(experiment, flags);
   if (flags.dryRun) return printDryRun(input, flags);
 
@@ -224,16 +189,4 @@ async function runCommand(experiment: string | undefined, flags: MatrixFlags & {
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
   }
-}
-
-export function registerRunMatrixCommand(program: Command): void {
-  const cmd = program
-    .command('run-matrix')
-    .description('Run every runner × condition × task × rep of an experiment and record each cell (default experiment: experiments/pilot.yaml).')
-    .argument('[experiment]', 'experiment spec (YAML)');
-  addMatrixOptions(cmd)
-    .option('--resume <runDir>', 'continue a run: re-plan, skip cells already recorded, run the rest')
-    .option('--dry-run', 'print the plan, the commands and an estimate; write only the plan')
-    .option('--keep-workspaces', 'keep cell workspaces (default: deleted after each cell)')
-    .action(runCommand);
 }
