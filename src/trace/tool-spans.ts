@@ -3,7 +3,8 @@
  * they are measured. Claude Code stamps only the result, so a call's start is inferred: the
  * end of the latest model call that finished before the result arrived (the agent runs a tool
  * once the response asking for it is complete). A call with no result (the cell was stopped
- * mid-tool) ends where the runner ended.
+ * mid-tool) ends at the next model call after its start (the agent moved on without printing
+ * the result, as Claude Code does when it is interrupted), else where the runner ended.
  */
 import type { Span } from './span.ts';
 import type { ToolCall } from './tool-calls.ts';
@@ -11,9 +12,11 @@ import type { ToolCall } from './tool-calls.ts';
 /** Tool time shorter than this is rounding noise between two clocks. */
 const CLOCK_SLACK_MS = 5;
 
-function inferredStart(endMs: number, models: readonly Span[]): number | null {
+/** The end of the latest model call that ended by `endMs` (only calls that asked for tools, if `askedForTools`). */
+function inferredStart(endMs: number, models: readonly Span[], askedForTools = false): number | null {
   let best: number | null = null;
   for (const m of models) {
+    if (askedForTools && m.attrs.finish !== 'tool_use') continue;
     if (m.endMs <= endMs + CLOCK_SLACK_MS && (best === null || m.endMs > best)) best = m.endMs;
   }
   return best === null ? null : Math.min(best, endMs);
@@ -29,12 +32,18 @@ export function toolSpans(cell: string, calls: readonly ToolCall[], models: read
   const out: Span[] = [];
   for (const c of calls) {
     const unfinished = c.endMs === null;
-    const end = c.endMs ?? o.runnerEndMs ?? null;
+    let end = c.endMs ?? o.runnerEndMs ?? null;
     let start = c.startMs;
     let timing: Span['timing'] = 'measured';
     if (start === null && end !== null) {
-      start = inferredStart(end, modelCalls) ?? end;
+      // a call with no result was asked for by the last response that asked for tools
+      start = (unfinished ? inferredStart(end, modelCalls, true) : null) ?? inferredStart(end, modelCalls) ?? end;
       timing = 'inferred';
+    }
+    if (unfinished && start !== null && end !== null) {
+      const from = start;
+      const next = modelCalls.filter((m) => m.startMs >= from).reduce<number | null>((a, m) => (a === null || m.startMs < a ? m.startMs : a), null);
+      if (next !== null) end = Math.min(end, next);
     }
     if (unfinished) timing = 'inferred';
     if (start === null || end === null) continue; // nothing places it in time

@@ -38,7 +38,8 @@ const SHAPES: ReadonlyArray<{ re: RegExp; keepPrefix: boolean }> = [
   { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}/g, keepPrefix: false },
   // Environment-style assignments of secret-named variables: `DB_PASSWORD=…`, `MY_API_KEY: …`
   // (values of 8+ characters with a letter, so `max_tokens: 1024` stays).
-  { re: /(\b[A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\b\s*[=:]\s*["']?)(?=[^\s"',}]*[A-Za-z])[^\s"',}]{8,}/gi, keepPrefix: true },
+  // A backslash ends the value too, so text that is JSON stays JSON (`\"` and `\n` survive).
+  { re: /(\b[A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\b\s*[=:]\s*["']?)(?=[^\s"'\\,}]*[A-Za-z])[^\s"'\\,}]{8,}/gi, keepPrefix: true },
 ];
 
 export type Scrubber = (text: string) => string;

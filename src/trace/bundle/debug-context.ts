@@ -20,8 +20,10 @@ function table(header: string[], rows: string[][]): string {
 }
 
 function outcomeText(s: CellSummary, t: CellTimeline): string {
-  const last = lastRunning(t);
-  const during = last ? ` When it stopped, ${last.kind} \`${last.name}\` had been running for ${seconds(last.endMs - last.startMs)}.` : '';
+  const longest = longestCall(t);
+  const during = longest
+    ? ` Its longest call was ${longest.kind} \`${longest.name}\` (${seconds(longest.endMs - longest.startMs)}${longest.attrs.unfinished === true ? ', never finished' : longest.status === 'error' ? ', ended in an error' : ''}).`
+    : ' No model or tool call was made.';
   switch (s.outcome) {
     case 'pass':
       return 'The agent finished and the task\'s check passed.';
@@ -38,10 +40,9 @@ function outcomeText(s: CellSummary, t: CellTimeline): string {
   }
 }
 
-/** The model or tool call still open at the cell's end (a tool cut off by a timeout). */
-function lastRunning(t: CellTimeline): Span | undefined {
-  const calls = t.spans.filter((s) => (s.kind === 'tool' && s.attrs.unfinished === true) || s.kind === 'model');
-  return calls.filter((s) => s.status === 'error').sort((a, b) => b.endMs - a.endMs)[0];
+/** The longest model or tool call (what a timed-out or canceled cell was mostly waiting on). */
+function longestCall(t: CellTimeline): Span | undefined {
+  return t.spans.filter((s) => s.kind === 'tool' || s.kind === 'model').sort((a, b) => b.endMs - b.startMs - (a.endMs - a.startMs))[0];
 }
 
 function hints(t: CellTimeline, s: CellSummary, p: ProfileSummary): string[] {
