@@ -39,7 +39,7 @@ const SHAPES: ReadonlyArray<{ re: RegExp; keepPrefix: boolean }> = [
   // Environment-style assignments of secret-named variables: `DB_PASSWORD=…`, `MY_API_KEY: …`
   // (values of 8+ characters with a letter, so `max_tokens: 1024` stays).
   // A backslash ends the value too, so text that is JSON stays JSON (`\"` and `\n` survive).
-  { re: /(\b[A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\b\s*[=:]\s*["']?)(?=[^\s"'\\,}]*[A-Za-z])[^\s"'\\,}]{8,}/gi, keepPrefix: true },
+  { re: /(\b[A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\b\s*[=:]\s*["']?)(?!\[redacted\])(?=[^\s"'\\,;)\]}>]*[A-Za-z])[^\s"'\\,;)\]}>]{8,}/gi, keepPrefix: true },
 ];
 
 export type Scrubber = (text: string) => string;
