@@ -49,6 +49,14 @@ for (const entry of readdirSync(srcDir, { recursive: true, withFileTypes: true }
   cpSync(from, to);
 }
 
+// The results viewer's front end, bundled once (src/view/ui → dist/view/app.js).
+try {
+  const { buildUiBundle } = await import(join(DIST_DIR, 'view', 'assets.js'));
+  await buildUiBundle();
+} catch (e) {
+  fail(`could not bundle the viewer's front end: ${e.message}`);
+}
+
 if (sourceFingerprint() !== before || sourceStats() !== stats) fail('src/ changed while compiling: dist/ is left unstamped; build again');
 writeFileSync(BUILD_STAMP, JSON.stringify({ sources: before, stats, builtAt: new Date().toISOString(), node: process.version }) + '\n');
 process.stderr.write(`build: dist/ is up to date with src/\n`);

@@ -16,6 +16,7 @@ import { registerPlanCommand } from './commands/plan.ts';
 import { registerProxyCommand, registerSimCommand } from './commands/proxy.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRunMatrixCommand } from './commands/run-matrix.ts';
+import { registerViewCommand } from './commands/view.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerImageCommand(program);
   registerCleanCommand(program);
+  registerViewCommand(program);
   return program;
 }
 
