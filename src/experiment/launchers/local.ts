@@ -2,7 +2,7 @@
  * The local launcher: each cell runs as a child process tree on this machine, in a fresh
  * workspace and a private home under a per-run temp directory.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cell } from '../cell.ts';
@@ -31,8 +31,9 @@ export class LocalLauncher implements CellLauncher {
 
   async prepare(ctx: LaunchContext): Promise<void> {
     this.ctx = ctx;
-    this.workRoot = this.opts.workRoot ?? path.join(os.tmpdir(), `agentab-${ctx.runId}`);
-    await mkdir(this.workRoot, { recursive: true });
+    // unique per launcher: shards of one run may share a host (and a run id)
+    if (this.opts.workRoot) await mkdir(this.opts.workRoot, { recursive: true });
+    this.workRoot = this.opts.workRoot ?? (await mkdtemp(path.join(os.tmpdir(), `agentab-${ctx.runId}-`)));
   }
 
   async run(cell: Cell, signal: AbortSignal): Promise<CellResult> {
