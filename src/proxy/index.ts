@@ -18,6 +18,7 @@ import { closeUpstreamAgent } from './upstream/http.ts';
 import { anthropicSurface } from './surfaces/anthropic.ts';
 import { countTokensHandler } from './surfaces/count-tokens.ts';
 import { createOtlpSink, type OtlpOptions } from './otlp/exporter.ts';
+import { preloadTokenizer } from '../sim/tokens.ts';
 
 export interface RunningProxy {
   url: string;
@@ -97,6 +98,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       resolve();
     });
   });
+  // Listening already: the simulator's tokenizer loads now rather than on its first request.
+  preloadTokenizer();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed = false;
