@@ -15,7 +15,7 @@ import type { SpendRecord } from '../proxy/spend/record.ts';
 import type { Logger } from '../util/log.ts';
 import { VERSION } from '../version.ts';
 import { Budget } from './budget.ts';
-import { buildRunRecord } from './build-record.ts';
+import { buildRunRecord, simCacheOf } from './build-record.ts';
 import type { Cell } from './cell.ts';
 import { createLauncher } from './launchers/registry.ts';
 import type { CellLauncher, CellResult, LaunchContext } from './launchers/types.ts';
@@ -208,7 +208,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
           o.signal?.removeEventListener('abort', onAbort);
         }
         await proxy?.flush();
-        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION });
+        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, simCache: simCacheOf(proxyConfig, cell.model) });
         if (result.record) countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
         spendByCell.delete(cell.id);
         await records.write(rec);
