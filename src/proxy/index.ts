@@ -17,6 +17,7 @@ import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
 import { anthropicSurface } from './surfaces/anthropic.ts';
 import { countTokensHandler } from './surfaces/count-tokens.ts';
+import { preloadTokenizer } from '../sim/tokens.ts';
 
 export interface RunningProxy {
   url: string;
@@ -82,6 +83,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       resolve();
     });
   });
+  // Listening already: the simulator's tokenizer loads now rather than on its first request.
+  preloadTokenizer();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed = false;
