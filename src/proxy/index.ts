@@ -16,6 +16,8 @@ import { loadSurfaces } from './surfaces/registry.ts';
 import { SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
+import { createOtlpSink, type OtlpOptions } from './otlp/exporter.ts';
+import { preloadTokenizer } from '../canonical/tokens.ts';
 
 export interface RunningProxy {
   url: string;
@@ -45,6 +47,10 @@ export interface StartProxyOptions {
   log?: Logger;
   router?: RouterDeps;
   backends?: BackendRegistryDeps;
+  /** Export a span per call to an OTLP/HTTP collector (batched, off the request path). */
+  otlp?: OtlpOptions;
+  /** Record the proxy's own phases of each call in its spend line (default true). */
+  phaseTiming?: boolean;
 }
 
 export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
@@ -58,6 +64,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();
   const cells = new Map<string, Readonly<Record<string, unknown>>>();
+  const otlpOptions = o.otlp ?? config.otlp;
+  const otlp = otlpOptions ? createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
@@ -74,8 +82,16 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     emit(rec) {
       writer.write(rec);
       metrics.observe(rec);
+      if (otlp) {
+        try {
+          otlp.observe(rec);
+        } catch (e) {
+          log.warn('could not record an OTLP span', { error: (e as Error).message });
+        }
+      }
       for (const l of listeners) l(rec);
     },
+    ...(o.phaseTiming !== undefined ? { phaseTiming: o.phaseTiming } : {}),
   });
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -85,6 +101,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       resolve();
     });
   });
+  // Listening already: the simulator's tokenizer loads now rather than on its first request.
+  preloadTokenizer();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed = false;
@@ -113,6 +131,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       });
       await idle();
       await writer.close();
+      await otlp?.shutdown();
       await backends.close();
       await closeUpstreamAgent();
     },

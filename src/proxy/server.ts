@@ -31,6 +31,8 @@ export interface ServerDeps extends PipelineDeps {
   emit(rec: SpendRecord): void;
   /** Strings to scrub from any error text that is logged or recorded. */
   secrets: readonly (string | undefined)[];
+  /** Record the proxy's own phases of each call in its spend line (default on; see call-phases.ts). */
+  phaseTiming?: boolean;
 }
 
 const CELL_PREFIX = /^\/cell\/([A-Za-z0-9._:-]{1,128})(\/.*)?$/;
@@ -165,7 +167,7 @@ async function handleModelRequest(
     client: header(req, 'user-agent') ?? null,
     session: header(req, 'x-claude-code-session-id') ?? header(req, 'x-session-id') ?? null,
     reqBytes: Number(header(req, 'content-length') ?? 0) || 0,
-  });
+  }, undefined, deps.phaseTiming !== false);
   const gone = new AbortController();
   const onClose = () => {
     if (!w.res.writableFinished) {
@@ -178,6 +180,7 @@ async function handleModelRequest(
     const buf = await readBody(req, deps.config.maxBodyBytes);
     rec.init.reqBytes = buf.length;
     const body = parseJsonBody(buf);
+    rec.mark('bodyRead');
     if (route.model === 'path' && routed.params.model) rec.alias = routed.params.model;
     else if (typeof body.model === 'string') rec.alias = body.model;
     const cell = cellContext(deps, req, cellId);
@@ -212,6 +215,7 @@ async function handleModelRequest(
     } else w.end();
   } finally {
     w.res.off('close', onClose);
+    rec.mark('responded');
     rec.resBytes = w.bytes;
     const out = rec.build(deps.secrets);
     if (out) deps.emit(out);
