@@ -77,7 +77,7 @@ export class CallRecord {
     const upstreamMs = Math.min(durationMs, (this.timer?.upstreamMs ?? 0) + this.retryWaitMs);
     const d = this.deployment;
     const cost = d
-      ? costOf(this.usage, d.model, {
+      ? costOf(this.usage, d.priceModel ?? d.model, {
           inputCostPerToken: d.inputCostPerToken,
           outputCostPerToken: d.outputCostPerToken,
           cacheReadCostPerToken: d.cacheReadCostPerToken,

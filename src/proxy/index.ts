@@ -12,7 +12,7 @@ import { BackendRegistry, type BackendRegistryDeps } from './backends/registry.t
 import { ProxyMetrics } from './metrics.ts';
 import { Router, type RouterDeps } from './router.ts';
 import { createProxyServer, type CellInfo } from './server.ts';
-import { SpendWriter } from './spend/writer.ts';
+import { installExitHandlers, SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
 import { anthropicSurface } from './surfaces/anthropic.ts';
@@ -27,8 +27,16 @@ export interface RunningProxy {
   cellToken(cellId: string): string;
   /** Resolves when every spend line written so far is on disk. */
   flush(): Promise<void>;
-  /** Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then cuts them; flushes the spend log. */
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then cuts
+   * them (their spend lines carry a `shutdown` error); flushes the spend log.
+   */
   close(graceMs?: number): Promise<void>;
+  /**
+   * For an exit that cannot wait (a second Ctrl-C): cuts every request in flight, records it
+   * with a `shutdown` error and writes every pending spend line synchronously.
+   */
+  stopNow(): void;
   onSpend(listener: (rec: SpendRecord) => void): () => void;
   readonly server: Server;
 }
@@ -57,7 +65,9 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
-  const { server, idle } = createProxyServer({
+  // Whatever way the process ends, spend lines still in memory are appended at 'exit'.
+  const disposeExitHandler = installExitHandlers(writer);
+  const { server, idle, cutInflight } = createProxyServer({
     config,
     router,
     metrics,
@@ -100,7 +110,10 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       if (closed) return;
       closed = true;
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        const force = setTimeout(() => {
+          cutInflight();
+          server.closeAllConnections();
+        }, graceMs);
         force.unref();
         server.close(() => {
           clearTimeout(force);
@@ -110,8 +123,14 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       });
       await idle();
       await writer.close();
+      disposeExitHandler();
       await backends.close();
       await closeUpstreamAgent();
+    },
+    stopNow() {
+      cutInflight();
+      writer.flushSync();
+      server.closeAllConnections();
     },
     onSpend(l) {
       listeners.add(l);

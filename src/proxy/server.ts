@@ -86,12 +86,31 @@ export interface ProxyServer {
   server: Server;
   /** Resolves when every request handler started so far has finished (its spend line emitted). */
   idle(): Promise<void>;
+  /**
+   * The proxy is going away (grace expired, a second signal): every request still in flight is
+   * aborted with a `shutdown` error and its spend record emitted now, synchronously, so an
+   * exit right after loses none. Returns how many were cut.
+   */
+  cutInflight(): number;
+}
+
+/** What the server must reach of a request in flight to cut it at shutdown. */
+interface InflightCall {
+  rec: CallRecord;
+  gone: AbortController;
+  /** A streamed answer already started: the client saw a 200, the failure is mid-stream. */
+  started(): boolean;
+}
+
+export function shutdownError(): ProxyError {
+  return new ProxyError('the proxy shut down before the request finished', { code: 'shutdown', kind: 'unavailable' });
 }
 
 export function createProxyServer(deps: ServerDeps): ProxyServer {
   const inflight = new Set<Promise<void>>();
+  const calls = new Set<InflightCall>();
   const server = createServer((req, res) => {
-    const p = handle(deps, req, res).catch((e) => {
+    const p = handle(deps, req, res, calls).catch((e) => {
       deps.log.error('unhandled error in request handler', { error: (e as Error).message });
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -109,10 +128,22 @@ export function createProxyServer(deps: ServerDeps): ProxyServer {
     async idle() {
       while (inflight.size) await Promise.allSettled([...inflight]);
     },
+    cutInflight() {
+      const cut = [...calls];
+      for (const call of cut) {
+        const e = shutdownError();
+        call.gone.abort(e);
+        if (call.started()) call.rec.midStreamError(e);
+        else call.rec.fail(e);
+        const out = call.rec.build(deps.secrets);
+        if (out) deps.emit(out);
+      }
+      return cut.length;
+    },
   };
 }
 
-async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, calls: Set<InflightCall>): Promise<void> {
   const method = req.method ?? 'GET';
   const { path, cellId } = routeOf(req);
   const w = new ResponseWriter(res);
@@ -123,7 +154,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       w.json(404, { error: { message: `${path} is not served by this proxy`, type: 'invalid_request_error', code: 'not_found' } });
       return;
     }
-    await handleModelRequest(deps, req, w, surface, me.endpoint, path, cellId);
+    await handleModelRequest(deps, req, w, surface, me.endpoint, path, cellId, calls);
     return;
   }
   if ((method === 'GET' || method === 'HEAD') && path === '/') {
@@ -170,6 +201,7 @@ async function handleModelRequest(
   endpoint: Endpoint,
   path: string,
   cellId: string | undefined,
+  calls: Set<InflightCall>,
 ): Promise<void> {
   const rec = new CallRecord({
     id: randomUUID(),
@@ -191,6 +223,8 @@ async function handleModelRequest(
     }
   };
   w.res.once('close', onClose);
+  const call: InflightCall = { rec, gone, started: () => w.res.headersSent };
+  calls.add(call);
   try {
     checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
     const buf = await readBody(req, deps.config.maxBodyBytes);
@@ -236,6 +270,7 @@ async function handleModelRequest(
       w.json(status, body, headers);
     } else w.end();
   } finally {
+    calls.delete(call);
     w.res.off('close', onClose);
     rec.resBytes = w.bytes;
     const out = rec.build(deps.secrets);
