@@ -109,7 +109,10 @@ export function shutdownError(): ProxyError {
 export function createProxyServer(deps: ServerDeps): ProxyServer {
   const inflight = new Set<Promise<void>>();
   const calls = new Set<InflightCall>();
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, deps.config.requestHeaderTimeoutMs) }, (req, res) => {
+    // A request is being served: the connection may be quiet for as long as the upstream takes
+    // (Node restores the keep-alive idle timeout once the response is finished).
+    req.socket.setTimeout(0);
     const p = handle(deps, req, res, calls).catch((e) => {
       deps.log.error('unhandled error in request handler', { error: (e as Error).message });
       if (!res.headersSent) {
@@ -120,9 +123,7 @@ export function createProxyServer(deps: ServerDeps): ProxyServer {
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // streams may legitimately last as long as the upstream timeout
+  applyConnectionLimits(server, deps.config, deps.log);
   return {
     server,
     async idle() {
@@ -141,6 +142,29 @@ export function createProxyServer(deps: ServerDeps): ProxyServer {
       return cut.length;
     },
   };
+}
+
+/**
+ * Connection limits (general_settings): a connection that sends no request within the header
+ * timeout is closed (Node's headersTimeout only starts at a request's first byte, so idle
+ * sockets would otherwise stay open forever); keep-alive connections idle longer than the idle
+ * timeout are closed; connections beyond the cap are closed at once. Request bodies have their
+ * own timeout (readBody). `requestTimeout` stays 0: it would also bound the body-less waiting
+ * of a long upstream call.
+ */
+function applyConnectionLimits(server: Server, config: ProxyConfig, log: Logger): void {
+  server.timeout = config.requestHeaderTimeoutMs;
+  server.headersTimeout = config.requestHeaderTimeoutMs;
+  server.keepAliveTimeout = config.idleTimeoutMs;
+  server.requestTimeout = 0;
+  server.maxConnections = config.maxConnections;
+  let lastDropWarning = 0;
+  server.on('drop', () => {
+    const now = Date.now();
+    if (now - lastDropWarning < 10_000) return;
+    lastDropWarning = now;
+    log.warn(`connection refused: ${config.maxConnections} client connections are open (general_settings.max_connections)`);
+  });
 }
 
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, calls: Set<InflightCall>): Promise<void> {
@@ -227,7 +251,7 @@ async function handleModelRequest(
   calls.add(call);
   try {
     checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
-    const buf = await readBody(req, deps.config.maxBodyBytes);
+    const buf = await readBody(req, deps.config.maxBodyBytes, deps.config.requestBodyTimeoutMs);
     rec.init.reqBytes = buf.length;
     const body = parseJsonBody(buf);
     if (typeof body.model === 'string') rec.alias = body.model;
@@ -267,6 +291,8 @@ async function handleModelRequest(
       const { status, body } = surface.encodeError(pe);
       const headers: Record<string, string> = {};
       if (pe.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(pe.retryAfterMs / 1000));
+      // The rest of a timed-out body may still come: this connection cannot carry another request.
+      if (pe.code === 'request_body_timeout') headers.connection = 'close';
       w.json(status, body, headers);
     } else w.end();
   } finally {

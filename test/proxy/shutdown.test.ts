@@ -80,7 +80,7 @@ describe('proxy shutdown keeps every spend line', { timeout: 180_000 }, () => {
     p.child.kill('SIGINT');
     const result = await p.child;
     await Promise.all(slow);
-    assert.equal(result.exitCode, 130, result.stderr);
+    assert.equal(result.exitCode, 130, String(result.stderr));
 
     const recs = readSpend(p.spendPath);
     assert.equal(recs.length, 3, JSON.stringify(recs));
@@ -103,7 +103,7 @@ describe('proxy shutdown keeps every spend line', { timeout: 180_000 }, () => {
     p.child.kill('SIGTERM');
     const result = await p.child;
     await slow;
-    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(result.exitCode, 0, String(result.stderr));
     await waitFor(() => readSpend(p.spendPath).length > 0, 'the spend line');
     const [rec] = readSpend(p.spendPath);
     assert.equal(rec!.error?.code, 'shutdown');
