@@ -2,7 +2,7 @@
  * Builds a cell's RunRecord by joining its spend lines (matched on the cell id, so exact
  * under any concurrency) with the launcher's result and the runner's own transcript.
  */
-import type { SpendRecord } from '../proxy/spend/record.ts';
+import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Cell } from './cell.ts';
 import type { CellResult } from './launchers/types.ts';
 import { RUN_RECORD_VERSION, type Outcome, type RunRecord, type RunUsage } from './run-record.ts';
@@ -60,9 +60,10 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     usage.cacheRead += c.usage.cacheRead;
     usage.cacheWrite += c.usage.cacheWrite;
     usage.reasoning += c.usage.reasoning;
-    costUsd += c.costUsd;
+    costUsd += costOrZero(c);
     modelMs += c.durationMs;
   }
+  const unpriced = [...new Set(calls.filter((c) => c.priced === false).map((c) => c.upstreamModel ?? c.alias))].sort();
   const ttfts = calls.map((c) => c.ttftMs).filter((t): t is number => t !== null);
   const failedCalls = calls.filter((c) => c.status >= 400).length;
   const report = r.report;
@@ -85,6 +86,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     calls: calls.length,
     usage,
     costUsd,
+    ...(unpriced.length ? { unpricedModels: unpriced } : {}),
     modelMs,
     ttftMs: median(ttfts),
     overheadMs: mine.reduce((a, c) => a + c.overheadMs, 0),

@@ -11,7 +11,7 @@ import type { Env } from '../config/env.ts';
 import type { ExperimentSpec, SpecOverrides } from '../config/experiment-types.ts';
 import type { ProxyConfig } from '../config/types.ts';
 import { startProxy, type RunningProxy } from '../proxy/index.ts';
-import type { SpendRecord } from '../proxy/spend/record.ts';
+import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Logger } from '../util/log.ts';
 import { VERSION } from '../version.ts';
 import { Budget } from './budget.ts';
@@ -140,9 +140,9 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
     const tokens = rec.usage.input + rec.usage.output;
     if (rec.endpoint === 'messages' || rec.endpoint === 'chat') {
-      budget.add(rec.costUsd, tokens);
+      budget.add(costOrZero(rec), tokens);
       sessionTokens += tokens;
-      sessionCost += rec.costUsd;
+      sessionCost += costOrZero(rec);
       progress.spend(sessionTokens, sessionCost);
     }
   });

@@ -15,6 +15,7 @@ import { createProxyServer, type CellInfo } from './server.ts';
 import { installExitHandlers, SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
+import { priceOf } from './spend/prices.ts';
 import { anthropicSurface } from './surfaces/anthropic.ts';
 import { countTokensHandler } from './surfaces/count-tokens.ts';
 
@@ -58,13 +59,21 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const config = o.config;
   const router = new Router(config, o.router);
   const backends = new BackendRegistry(o.backends ?? {});
-  const metrics = new ProxyMetrics();
+  const metrics = new ProxyMetrics(undefined, (requested) => router.routeOf(requested));
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();
   const cells = new Map<string, CellInfo>();
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
+  // A model without a price is logged with costUsd null; say so once per model, at start-up when the config already tells.
+  const unpricedWarned = new Set<string>();
+  const warnUnpriced = (model: string) => {
+    if (unpricedWarned.has(model)) return;
+    unpricedWarned.add(model);
+    log.warn(`no price for model "${model}": its calls are logged with costUsd null (set input_cost_per_token and output_cost_per_token on its deployment)`);
+  };
+  for (const d of config.deployments) if (!d.model.includes('*') && !deploymentPriced(d)) warnUnpriced(d.priceModel ?? d.model);
   // Whatever way the process ends, spend lines still in memory are appended at 'exit'.
   const disposeExitHandler = installExitHandlers(writer);
   const { server, idle, cutInflight } = createProxyServer({
@@ -79,6 +88,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     surfaces: { messages: anthropicSurface(log) },
     countTokens: countTokensHandler({ router, backends, log }),
     emit(rec) {
+      if (rec.priced === false) warnUnpriced(rec.upstreamModel ?? rec.alias);
       writer.write(rec);
       metrics.observe(rec);
       for (const l of listeners) l(rec);
@@ -137,4 +147,9 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       return () => listeners.delete(l);
     },
   };
+}
+
+/** A deployment's calls can be priced: a configured price or a built-in table entry. */
+function deploymentPriced(d: Deployment): boolean {
+  return d.inputCostPerToken !== undefined || d.outputCostPerToken !== undefined || priceOf(d.priceModel ?? d.model, d.provider) !== undefined;
 }

@@ -43,7 +43,9 @@ export interface ServerDeps extends PipelineDeps {
   ) => Promise<{ body: unknown; deployment: import('../config/types.ts').Deployment }>;
 }
 
-const CELL_PREFIX = /^\/cell\/([A-Za-z0-9._:-]{1,128})(\/.*)?$/;
+/** A cell id, in the path prefix and in X-Cell-Id alike: starts alphanumeric (no `.`/`..`), at most 128 characters. */
+const CELL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const CELL_PREFIX = /^\/cell\/([^/]*)(\/.*)?$/;
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -53,6 +55,16 @@ function header(req: IncomingMessage, name: string): string | undefined {
 interface Routed {
   path: string;
   cellId: string | undefined;
+  /** The cell id given (path or header) is not a valid id: the request is refused with 400. */
+  badCellId?: ProxyError;
+}
+
+function badCellId(where: string, id: string): ProxyError {
+  const shown = id.length > 40 ? `${JSON.stringify(id.slice(0, 40))}… (${id.length} characters)` : JSON.stringify(id);
+  return new ProxyError(
+    `invalid cell id ${shown} in ${where}: expected 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit`,
+    { code: 'invalid_cell_id', kind: 'invalid_request' },
+  );
 }
 
 function routeOf(req: IncomingMessage): Routed {
@@ -62,10 +74,21 @@ function routeOf(req: IncomingMessage): Routed {
   let cellId: string | undefined;
   const m = CELL_PREFIX.exec(path);
   if (m) {
-    cellId = m[1];
     path = m[2] ?? '/';
+    let id = m[1]!;
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // keep it raw; it fails the check below
+    }
+    if (!CELL_ID.test(id)) return { path, cellId: undefined, badCellId: badCellId('the path prefix /cell/<id>', id) };
+    cellId = id;
   }
-  cellId ??= header(req, 'x-cell-id') || undefined;
+  const fromHeader = header(req, 'x-cell-id');
+  if (cellId === undefined && fromHeader !== undefined && fromHeader !== '') {
+    if (!CELL_ID.test(fromHeader)) return { path, cellId: undefined, badCellId: badCellId('X-Cell-Id', fromHeader) };
+    cellId = fromHeader;
+  }
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return { path, cellId };
 }
@@ -169,8 +192,14 @@ function applyConnectionLimits(server: Server, config: ProxyConfig, log: Logger)
 
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, calls: Set<InflightCall>): Promise<void> {
   const method = req.method ?? 'GET';
-  const { path, cellId } = routeOf(req);
+  const { path, cellId, badCellId } = routeOf(req);
   const w = new ResponseWriter(res);
+  if (badCellId) {
+    const surface = path.startsWith('/v1/messages') && deps.surfaces?.messages ? deps.surfaces.messages : openAISurface;
+    const { status, body } = surface.encodeError(badCellId);
+    w.json(status, body);
+    return;
+  }
   const me = modelEndpoint(method, path);
   if (me) {
     const surface = me.surfaceKey === 'chat' ? openAISurface : deps.surfaces?.messages;

@@ -289,7 +289,7 @@ describe('honoured on a real proxy process', () => {
       const [rec] = await proxy.spend();
       const expected = rec!.usage.input * 0.001 + rec!.usage.output * 0.002;
       assert.ok(rec!.usage.input > 0 && rec!.usage.output > 0);
-      assert.ok(Math.abs(rec!.costUsd - expected) < 1e-12, `${rec!.costUsd} vs ${expected}`);
+      assert.ok(Math.abs(rec!.costUsd! - expected) < 1e-12, `${rec!.costUsd} vs ${expected}`);
     } finally {
       await proxy.close(0);
     }

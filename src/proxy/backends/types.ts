@@ -36,6 +36,8 @@ export interface CallOptions {
   /** Aborted when the client disconnects or a timeout fires: stop the upstream at once. */
   signal: AbortSignal;
   timer: UpstreamTimer;
+  /** The client asked for a stream: only then does the time-to-first-token limit (stream_timeout) apply. */
+  stream?: boolean;
   cellId?: string;
   /** The simulator's script for this call (from the cell's task or a request header). */
   simScript?: SimAction[];
