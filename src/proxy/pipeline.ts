@@ -148,7 +148,8 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       } catch (e) {
         // JSON nested deeper than the stack allows, anywhere on the way: the request's fault, a 400.
         if (e instanceof RangeError) throw unprocessable(e);
-        throw e;
+        // Nothing has reached the client inside an attempt: an upstream body that broke is safe to retry.
+        throw retryableBreak(e);
       }
     }, progress);
   } finally {
