@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader: no build step is needed.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/main.ts');
-await main(process.argv);
+// The compiled CLI when dist/ matches src/, else the sources through tsx (bin/launch.js).
+import { launch } from './launch.js';
+await launch(process.argv);

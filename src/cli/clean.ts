@@ -1,20 +1,13 @@
 /**
  * `agentab clean`: removes what dead runs left behind — containers labelled with a run
  * whose orchestrator process is gone, and the container launcher's staging dirs.
+ * The flags are declared in commands/clean.ts; this module loads only when the command runs.
  */
-import type { Command } from 'commander';
 import { readContainerEnv } from '../config/container-env.ts';
 import { discoverEngine, type Engine } from '../experiment/launchers/container/engine.ts';
 import { cleanLeftovers, type CleanReport } from '../experiment/launchers/container/leftovers.ts';
-import { createLogger, type Level } from '../util/log.ts';
-
-interface CleanFlags {
-  all?: boolean;
-  dryRun?: boolean;
-  engine?: string;
-  json?: boolean;
-  logLevel: Level;
-}
+import { createLogger } from '../util/log.ts';
+import type { CleanFlags } from './commands/clean.ts';
 
 function render(r: CleanReport, dryRun: boolean): string {
   const verb = dryRun ? 'would remove' : 'removed';
@@ -30,7 +23,7 @@ function render(r: CleanReport, dryRun: boolean): string {
   return lines.join('\n');
 }
 
-async function cleanCommand(flags: CleanFlags): Promise<void> {
+export async function cleanCommand(flags: CleanFlags): Promise<void> {
   const log = createLogger(flags.logLevel);
   let engine: Engine | undefined;
   try {
@@ -42,16 +35,4 @@ async function cleanCommand(flags: CleanFlags): Promise<void> {
   const r = await cleanLeftovers({ docker: engine?.docker, all: flags.all, dryRun: flags.dryRun });
   process.stdout.write((flags.json ? JSON.stringify({ engine: engine?.version ?? null, dryRun: !!flags.dryRun, ...r }, null, 2) : render(r, !!flags.dryRun)) + '\n');
   if (r.errors.length) process.exitCode = 1;
-}
-
-export function registerCleanCommand(program: Command): void {
-  program
-    .command('clean')
-    .description('Remove containers and staging dirs left by dead runs (runs whose agentab process is gone).')
-    .option('--all', 'remove every agentab container, also of runs still alive or of other hosts')
-    .option('--dry-run', 'list what would be removed')
-    .option('--engine <endpoint>', 'container engine API (unix:///path.sock, tcp://host:port); default: DOCKER_HOST, Docker, Podman')
-    .option('--json', 'print JSON')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn')
-    .action(cleanCommand);
 }

@@ -2,22 +2,15 @@
  * `agentab image build`: builds the runner image offline (containers/build-image.sh: a
  * debootstrap root filesystem, the host's Node, the installed runner CLIs), tagged by
  * content, so it is a no-op until a runner version, Node or the script changes.
+ * The flags are declared in commands/image.ts; this module loads only when the command runs.
  */
-import type { Command } from 'commander';
 import { readContainerEnv } from '../config/container-env.ts';
 import { discoverEngine, type Engine } from '../experiment/launchers/container/engine.ts';
 import { buildOfflineImage, inspectImage, offlineImageRef } from '../experiment/launchers/container/image.ts';
-import { createLogger, type Level } from '../util/log.ts';
+import { createLogger } from '../util/log.ts';
+import type { BuildFlags } from './commands/image.ts';
 
-interface BuildFlags {
-  force?: boolean;
-  printTag?: boolean;
-  engine?: string;
-  json?: boolean;
-  logLevel: Level;
-}
-
-async function buildCommand(flags: BuildFlags): Promise<void> {
+export async function buildCommand(flags: BuildFlags): Promise<void> {
   const log = createLogger(flags.logLevel);
   const env = readContainerEnv();
   if (flags.printTag) {
@@ -39,17 +32,4 @@ async function buildCommand(flags: BuildFlags): Promise<void> {
   } else {
     process.stdout.write(`${ref}${info ? `  ${info.id}` : ''}\n`);
   }
-}
-
-export function registerImageCommand(program: Command): void {
-  const image = program.command('image').description('The runner image of the container launcher.');
-  image
-    .command('build')
-    .description('Build the runner image offline (debootstrap + the host\'s Node + the installed runner CLIs); a no-op when it is up to date.')
-    .option('--force', 'rebuild even when the image for the current content exists')
-    .option('--print-tag', 'print the image reference for the current content and exit (no build)')
-    .option('--engine <endpoint>', 'container engine API (unix:///path.sock, tcp://host:port); default: DOCKER_HOST, Docker, Podman')
-    .option('--json', 'print JSON')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn')
-    .action(buildCommand);
 }

@@ -1,14 +1,22 @@
 /**
  * The `agentab` command line. Commands stay thin: they parse flags, call into src/, print,
  * and set process.exitCode.
+ *
+ * Start-up is lazy, so every command starts at once: src/cli/commands/<name>.ts declares a
+ * command (name, flags, help) and imports only light modules (commander, constants, types);
+ * its action imports the module that does the work (src/cli/<name>.ts) when the command runs.
+ * A new command follows the same shape: one declaration file here, registered below, and a
+ * dynamic import() in its action. test/cli/startup.test.ts fails when `--help` loads an action
+ * module or a heavy dependency.
  */
 import { Command } from 'commander';
-import { registerProxyCommand, registerSimCommand } from './proxy.ts';
-import { registerReportCommand } from './report.ts';
-import { registerRunMatrixCommand } from './run-matrix.ts';
-import { registerPlanCommand } from './plan.ts';
-import { registerImageCommand } from './image.ts';
-import { registerCleanCommand } from './clean.ts';
+import { registerCleanCommand } from './commands/clean.ts';
+import { registerImageCommand } from './commands/image.ts';
+import { registerPlanCommand } from './commands/plan.ts';
+import { registerProxyCommand, registerSimCommand } from './commands/proxy.ts';
+import { registerReportCommand } from './commands/report.ts';
+import { registerRunMatrixCommand } from './commands/run-matrix.ts';
+import { registerViewCommand } from './commands/view.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -23,6 +31,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerImageCommand(program);
   registerCleanCommand(program);
+  registerViewCommand(program);
   return program;
 }
 

@@ -1,11 +1,11 @@
 /**
  * `agentab run-matrix [experiment]`: run an experiment's cells and record them.
- * Thin: parses flags into spec overrides, calls the orchestrator, prints.
+ * Thin: parses flags into spec overrides, calls the orchestrator, prints. The flags are
+ * declared in commands/run-matrix.ts; this module loads only when run-matrix or plan runs.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import { processEnv } from '../config/env.ts';
 import { isInteractive } from '../config/experiment-env.ts';
 import { parseDurationMs } from '../config/experiment-duration.ts';
@@ -15,32 +15,23 @@ import { dryRun } from '../experiment/dry-run.ts';
 import { renderPlanPower } from '../experiment/dry-run-power.ts';
 import { readManifest } from '../experiment/manifest.ts';
 import { runMatrix } from '../experiment/orchestrator.ts';
-import { planToJson } from '../experiment/plan.ts';
+import { buildPlan, planToJson } from '../experiment/plan.ts';
 import { renderPlan } from '../experiment/plan-render.ts';
 import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
 import { killAllLiveGroups } from '../experiment/run-process.ts';
 import { cellTable, groupTable } from '../experiment/summary-table.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
 import { buildRunReport, writeRunReport, type RunReport } from '../report/run-report.ts';
-import { createLogger, type Level, type Logger } from '../util/log.ts';
+import { createLogger, type Logger } from '../util/log.ts';
+import type { MatrixFlags, RunMatrixFlags } from './commands/run-matrix.ts';
+import { estimateCell, loadHistory } from '../experiment/estimate.ts';
+import { readBundleManifest } from '../experiment/launchers/gce/bundle.ts';
+import { gceDryRun, renderGceDryRun } from '../experiment/launchers/gce/dry-run.ts';
+import { readGceEnv } from '../config/gce-env.ts';
+import { experimentDir } from '../experiment/run-dir.ts';
+import { parseShard, shardCells } from '../experiment/shard.ts';
+import { gceOverridesFromFlags } from './commands/gce-flags.ts';
 
-export interface MatrixFlags {
-  runners?: string;
-  conditions?: string;
-  tasks?: string;
-  reps?: string;
-  launcher?: string;
-  concurrency?: string;
-  seed?: string;
-  budgetUsd?: string;
-  budgetTokens?: string;
-  timeout?: string;
-  order?: string;
-  out: string;
-  resume?: string;
-  json?: boolean;
-  logLevel: Level;
-}
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -64,6 +55,7 @@ export function overridesFromFlags(f: MatrixFlags): SpecOverrides {
   set('seed', num(f.seed, '--seed'));
   set('budgetUsd', num(f.budgetUsd, '--budget-usd'));
   set('budgetTokens', num(f.budgetTokens, '--budget-tokens'));
+  set('gce', gceOverridesFromFlags(f));
   if (f.timeout !== undefined) {
     const ms = parseDurationMs(f.timeout);
     if (ms === undefined) throw new Error(`--timeout: not a duration: "${f.timeout}" (use seconds, or e.g. 90s, 5m)`);
@@ -86,33 +78,23 @@ export function defaultExperimentPath(cwd: string): string {
   return existsSync(local) ? local : fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
 }
 
-export function addMatrixOptions(cmd: Command): Command {
-  return cmd
-    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or claude, opencode, command)')
-    .option('--conditions <list>', 'conditions to run, comma-separated')
-    .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
-    .option('--reps <n>', 'repetitions of every runner × condition × task')
-    .option('--launcher <kind>', 'local | container | gce')
-    .option('--concurrency <n>', 'cells running at once')
-    .option('--seed <n>', 'seed of the run order')
-    .option('--order <order>', 'interleaved | sequential | random')
-    .option('--budget-usd <usd>', 'stop scheduling cells once this much is spent')
-    .option('--budget-tokens <n>', 'stop scheduling cells once this many tokens are used')
-    .option('--timeout <duration>', 'per-cell timeout, e.g. 300s or 5m (overrides the tasks\' own)')
-    .option('--out <dir>', 'results root', 'results')
-    .option('--json', 'print JSON instead of tables')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn');
-}
-
 export interface MatrixInput {
   spec: ExperimentSpec;
   overrides: SpecOverrides;
   cwd: string;
   resumeDir?: string;
+  runId?: string;
+  /** The cells of this shard (`--shard`). */
+  only?: ReadonlySet<string>;
 }
 
 /** Loads the spec: from the argument (default pilot), or for --resume from the run's manifest. */
 export async function loadMatrixInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
+  if (flags.bundle || flags.shard) return loadShardInput(experiment, flags);
+  return loadSpecInput(experiment, flags);
+}
+
+async function loadSpecInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
   const cwd = process.cwd();
   const cli = overridesFromFlags(flags);
   if (flags.resume) {
@@ -127,13 +109,38 @@ export async function loadMatrixInput(experiment: string | undefined, flags: Mat
   return { spec: await loadExperiment(file, cli, cwd), overrides: cli, cwd };
 }
 
+/**
+ * `--shard i/N`, with `--bundle <dir>` (on a GCE VM: the launcher's shards, run id and
+ * overrides) or with a spec (the shards computed here from the plan and earlier runs' times).
+ */
+async function loadShardInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
+  if (!flags.shard) throw new Error('--bundle needs --shard <index>/<count>');
+  const shard = parseShard(flags.shard);
+  if (flags.bundle) {
+    if (experiment || flags.resume) throw new Error('--bundle names the spec and the run itself: give no experiment file and no --resume');
+    const dir = path.resolve(flags.bundle);
+    const m = await readBundleManifest(dir);
+    if (m.shards.count !== shard.count) throw new Error(`--shard ${flags.shard}: the bundle has ${m.shards.count} shards`);
+    const overrides = { ...(m.overrides as SpecOverrides), ...overridesFromFlags(flags) };
+    const spec = await loadExperiment(path.join(dir, m.spec), overrides, dir);
+    return { spec, overrides, cwd: dir, runId: m.runId, only: new Set(m.shards.cells[shard.index] ?? []) };
+  }
+  const input = await loadSpecInput(experiment, flags);
+  const plan = buildPlan(input.spec);
+  const history = await loadHistory(experimentDir(path.resolve(flags.out), input.spec.name));
+  const perCell = new Map(plan.cells.map((c) => [c.id, estimateCell(c, history).wallMs]));
+  const shards = shardCells(plan.cells, shard.count, (c) => perCell.get(c.id)!);
+  return { ...input, runId: flags.runId ?? input.runId, only: new Set(shards.cells[shard.index]) };
+}
+
 export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promise<void> {
   const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
+  const gce = input.spec.launcher.kind === 'gce' ? gceDryRun(r.plan, r.estimate, r.runDir ? path.basename(r.runDir) : 'dry-run', readGceEnv()) : undefined;
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined }, power: r.power }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined }, power: r.power, ...(gce ? { gce } : {}) }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n');
+  process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n' + (gce ? '\n' + renderGceDryRun(gce) + '\n' : ''));
   if (r.runDir) process.stdout.write(`\nplan written to ${r.runDir}/plan.json — run exactly this plan with: agentab run-matrix --resume ${r.runDir}\n`);
 }
 
@@ -158,7 +165,7 @@ async function reportRun(runDir: string, records: readonly RunRecord[], log: Log
   }
 }
 
-async function runCommand(experiment: string | undefined, flags: MatrixFlags & { dryRun?: boolean; keepWorkspaces?: boolean }): Promise<void> {
+export async function runCommand(experiment: string | undefined, flags: RunMatrixFlags): Promise<void> {
   const input = await loadMatrixInput(experiment, flags);
   if (flags.dryRun) return printDryRun(input, flags);
 
@@ -194,6 +201,8 @@ async function runCommand(experiment: string | undefined, flags: MatrixFlags & {
       progress,
       signal: abort.signal,
       keepWorkspaces: flags.keepWorkspaces,
+      runId: input.runId ?? flags.runId,
+      only: input.only,
     });
     const counts: Record<string, number> = {};
     for (const rec of r.records) counts[rec.outcome] = (counts[rec.outcome] ?? 0) + 1;
@@ -224,16 +233,4 @@ async function runCommand(experiment: string | undefined, flags: MatrixFlags & {
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
   }
-}
-
-export function registerRunMatrixCommand(program: Command): void {
-  const cmd = program
-    .command('run-matrix')
-    .description('Run every runner × condition × task × rep of an experiment and record each cell (default experiment: experiments/pilot.yaml).')
-    .argument('[experiment]', 'experiment spec (YAML)');
-  addMatrixOptions(cmd)
-    .option('--resume <runDir>', 'continue a run: re-plan, skip cells already recorded, run the rest')
-    .option('--dry-run', 'print the plan, the commands and an estimate; write only the plan')
-    .option('--keep-workspaces', 'keep cell workspaces (default: deleted after each cell)')
-    .action(runCommand);
 }

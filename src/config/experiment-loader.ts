@@ -192,5 +192,9 @@ export async function applyOverrides(spec: ExperimentSpec, o: SpecOverrides, cwd
   }
   if (o.order !== undefined) out.order = o.order;
   if (o.launcher !== undefined && o.launcher !== spec.launcher.kind) out.launcher = { kind: o.launcher, options: {} };
+  if (o.gce && Object.keys(o.gce).length) {
+    if (out.launcher.kind !== 'gce') throw new SpecError('override_invalid', `--gce-* flags apply to the gce launcher, and this run uses "${out.launcher.kind}" (add --launcher gce)`, { key: '--gce-*' });
+    out.launcher = { kind: 'gce', options: { ...out.launcher.options, ...o.gce } };
+  }
   return out;
 }

@@ -107,4 +107,6 @@ export interface SpecOverrides {
   budgetTokens?: number;
   timeoutMs?: number;
   order?: RunOrder;
+  /** `--gce-*` flags: options of the gce launcher (YAML keys), over the spec's `launcher:` block. */
+  gce?: Record<string, unknown>;
 }

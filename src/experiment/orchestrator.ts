@@ -52,6 +52,8 @@ export interface RunMatrixOptions {
   proxyHost?: string;
   proxyPort?: number;
   runId?: string;
+  /** Run only these cells of the plan (a shard, `--shard i/N`); the others are not this run's to run or count. */
+  only?: ReadonlySet<string>;
 }
 
 export interface RunMatrixResult {
@@ -66,6 +68,8 @@ export interface RunMatrixResult {
   stoppedBy: 'done' | 'abort' | 'budget';
   budgetReached?: 'usd' | 'tokens';
 }
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function cellEndpoint(proxy: Pick<RunningProxy, 'cellToken'>, proxyUrl: string, cellId: string): CellEndpoint {
   const base = `${proxyUrl}/cell/${cellId}`;
@@ -98,7 +102,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
   const plan = buildPlan(spec, runners);
   const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, o.env);
-  const launcher = o.launcher ?? createLauncher(spec.launcher);
+  const launcher = o.launcher ?? createLauncher(spec.launcher, { overrides: o.overrides });
 
   let runId: string;
   let runDir: string;
@@ -109,6 +113,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     if (manifest.experiment !== spec.name) throw new Error(`${runDir} is a run of experiment "${manifest.experiment}", not "${spec.name}"`);
     runId = manifest.runId;
   } else {
+    if (o.runId !== undefined && !RUN_ID.test(o.runId)) throw new Error(`run id ${JSON.stringify(o.runId)}: expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
     runId = o.runId ?? newRunId();
     runDir = path.join(experimentDir(path.resolve(o.outRoot), spec.name), runId);
     manifest = newManifest(plan, runId, { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy: proxyConfig, status: 'running' });
@@ -122,8 +127,9 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     const r = records.recorded.get(c.id);
     return r !== undefined && r.outcome !== 'canceled';
   };
-  const todo = plan.cells.filter((c) => !isDone(c));
-  const skipped = plan.cells.length - todo.length;
+  const scope = o.only ? plan.cells.filter((c) => o.only!.has(c.id)) : plan.cells;
+  const todo = scope.filter((c) => !isDone(c));
+  const skipped = scope.length - todo.length;
 
   const session = { startedAt: new Date().toISOString(), ran: 0, status: 'running' as string, finishedAt: undefined as string | undefined };
   manifest = { ...manifest, status: 'running', sessions: [...manifest.sessions, session] };
@@ -134,60 +140,73 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   let sessionTokens = 0;
   let sessionCost = 0;
 
-  const proxy = await startProxy({ config: proxyConfig, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 0, spendLogPath: runPaths(runDir).spend, runId, log: log.child({ component: 'proxy' }) });
+  // a remote launcher's machines run their own proxies: none here
+  const proxy = launcher.remote
+    ? undefined
+    : await startProxy({ config: proxyConfig, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 0, spendLogPath: runPaths(runDir).spend, runId, log: log.child({ component: 'proxy' }) });
   const spendByCell = new Map<string, SpendRecord[]>();
-  const offSpend = proxy.onSpend((rec) => {
-    if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
-    const tokens = rec.usage.input + rec.usage.output;
-    if (rec.endpoint === 'messages' || rec.endpoint === 'chat') {
-      budget.add(costOrZero(rec), tokens);
-      sessionTokens += tokens;
-      sessionCost += costOrZero(rec);
-      progress.spend(sessionTokens, sessionCost);
-    }
-  });
+  const countSpend = (costUsd: number, tokens: number) => {
+    budget.add(costUsd, tokens);
+    sessionTokens += tokens;
+    sessionCost += costUsd;
+    progress.spend(sessionTokens, sessionCost);
+  };
+  const offSpend = proxy
+    ? proxy.onSpend((rec) => {
+        if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
+        if (rec.endpoint === 'messages' || rec.endpoint === 'chat') countSpend(costOrZero(rec), rec.usage.input + rec.usage.output);
+      })
+    : () => undefined;
+  const noProxy = (): never => {
+    throw new Error(`the ${launcher.kind} launcher runs its own proxies`);
+  };
 
   const ctx: LaunchContext = {
     plan,
     runId,
     runDir,
-    proxyUrl: proxy.url,
-    endpoint: (id, url = proxy.url) => cellEndpoint(proxy, url, id),
-    registerCell: (id, info) => proxy.registerCell(id, info),
+    proxyUrl: proxy?.url ?? '',
+    endpoint: (id, url = proxy?.url) => (proxy && url ? cellEndpoint(proxy, url, id) : noProxy()),
+    registerCell: (id, info) => (proxy ? proxy.registerCell(id, info) : noProxy()),
     baseEnv,
     runners,
     keepWorkspaces: o.keepWorkspaces ?? false,
     log,
+    cells: todo,
+    note: (line) => progress.note(line),
   };
 
   let outcome: Awaited<ReturnType<typeof schedule>> = { started: 0, notStarted: todo.length, stoppedBy: 'done' };
   let failure: unknown;
   try {
     await launcher.prepare(ctx);
-    progress.start(plan.cells.length, skipped, spec.concurrency);
+    progress.start(scope.length, skipped, spec.concurrency);
     outcome = await schedule({
       items: todo,
-      concurrency: spec.concurrency,
+      // a remote launcher gets every cell at once and runs them at its own pace
+      concurrency: launcher.remote ? Math.max(1, todo.length) : spec.concurrency,
       signal: o.signal,
       canStart: () => budget.exhausted() === undefined,
       run: async (cell) => {
         const t0 = Date.now();
         spendByCell.set(cell.id, []);
-        progress.cellStarted(cell);
+        const events = { started: () => progress.cellStarted(cell) };
+        if (!launcher.remote) events.started();
         const cellAbort = new AbortController();
         const onAbort = () => cellAbort.abort();
         if (o.signal?.aborted) cellAbort.abort();
         o.signal?.addEventListener('abort', onAbort, { once: true });
         let result: CellResult;
         try {
-          result = await launcher.run(cell, cellAbort.signal);
+          result = await launcher.run(cell, cellAbort.signal, events);
         } catch (e) {
           result = crashedResult(cell, e, t0);
         } finally {
           o.signal?.removeEventListener('abort', onAbort);
         }
-        await proxy.flush();
-        const rec = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION });
+        await proxy?.flush();
+        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION });
+        if (result.record) countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
         spendByCell.delete(cell.id);
         await records.write(rec);
         session.ran++;
@@ -202,10 +221,10 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     progress.stop();
     offSpend();
     await launcher.dispose().catch((e: unknown) => log.warn('launcher dispose failed', { error: (e as Error).message }));
-    await proxy.close(2000);
+    await proxy?.close(2000);
     session.finishedAt = new Date().toISOString();
     session.status = failure ? 'failed' : outcome.stoppedBy === 'abort' ? 'canceled' : outcome.stoppedBy === 'budget' ? 'budget' : 'complete';
-    const allDone = plan.cells.every(isDone);
+    const allDone = scope.every(isDone);
     manifest = { ...manifest, status: failure ? 'failed' : allDone ? 'complete' : (session.status as Manifest['status']) };
     await writeManifest(runDir, manifest).catch((e: unknown) => log.warn('could not update the manifest', { error: (e as Error).message }));
   }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readdir, readFile, rename, truncate, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, truncate, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CELL_ID_PATTERN } from './cell-id.ts';
 import { cellRecordPath, runPaths } from './run-dir.ts';
@@ -156,6 +156,8 @@ export class RecordsLog {
   /** Writes record.json, then appends the line; appends are serialised. */
   write(rec: RunRecord): Promise<void> {
     const p = this.chain.then(async () => {
+      // a cell that never started (launcher error, remote infra) has no directory yet
+      await mkdir(path.dirname(cellRecordPath(this.runDir, rec.cell)), { recursive: true });
       await writeFileAtomic(cellRecordPath(this.runDir, rec.cell), JSON.stringify(rec, null, 2) + '\n');
       await appendSynced(runPaths(this.runDir).records, JSON.stringify(rec) + '\n');
       this.recorded.set(rec.cell, rec);

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { ReportError } from './errors.ts';
 import { DEFAULT_METRICS, isMetricId, type MetricId } from './metrics.ts';
 import type { ReportOptions } from './model.ts';
+import { DEFAULT_RESAMPLES } from './defaults.ts';
+
+export { DEFAULT_RESAMPLES };
 
 export const MIN_RESAMPLES = 1000;
-export const DEFAULT_RESAMPLES = 10_000;
 
 export const ReportOptionsInputSchema = z.strictObject({
   baseline: z.string().min(1).optional(),

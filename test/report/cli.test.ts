@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { registerReportCommand } from '../../src/cli/report.ts';
+import { registerReportCommand } from '../../src/cli/commands/report.ts';
 import { synthRecords } from './fixtures.ts';
 
 function program(): Command {

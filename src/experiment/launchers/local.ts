@@ -2,7 +2,7 @@
  * The local launcher: each cell runs as a child process tree on this machine, in a fresh
  * workspace and a private home under a per-run temp directory.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cell } from '../cell.ts';
@@ -10,6 +10,7 @@ import { runProcess } from '../run-process.ts';
 import { runnerAdapter } from '../runners/registry.ts';
 import { resolveSimScript } from '../sim-script.ts';
 import { overlayFiles } from '../workspace.ts';
+import { snapshotWorkspace, workspaceDiff } from '../workspace-diff.ts';
 import { cellDir } from '../run-dir.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from './cell-common.ts';
 import type { CellLauncher, CellResult, LaunchContext } from './types.ts';
@@ -30,8 +31,9 @@ export class LocalLauncher implements CellLauncher {
 
   async prepare(ctx: LaunchContext): Promise<void> {
     this.ctx = ctx;
-    this.workRoot = this.opts.workRoot ?? path.join(os.tmpdir(), `agentab-${ctx.runId}`);
-    await mkdir(this.workRoot, { recursive: true });
+    // unique per launcher: shards of one run may share a host (and a run id)
+    if (this.opts.workRoot) await mkdir(this.opts.workRoot, { recursive: true });
+    this.workRoot = this.opts.workRoot ?? (await mkdtemp(path.join(os.tmpdir(), `agentab-${ctx.runId}-`)));
   }
 
   async run(cell: Cell, signal: AbortSignal): Promise<CellResult> {
@@ -54,6 +56,8 @@ export class LocalLauncher implements CellLauncher {
 
     const setupFailed = await runSetup({ clock, cell, shell, log: path.join(out, 'setup.log'), env: cellEnv, overlay: () => overlayFiles(cell.condition, workspace) });
     if (setupFailed) return setupFailed;
+    // The starting state the viewer diffs against: the workspace as the runner finds it.
+    const before = await clock.timed('workspace', () => snapshotWorkspace(workspace));
 
     const adapter = runnerAdapter(cell.runner.kind);
     const resolved = ctx.runners[cell.runner.name];
@@ -85,7 +89,10 @@ export class LocalLauncher implements CellLauncher {
         },
       }),
     );
-    return afterRunner({ clock, cell, adapter, out, runner, launchMs, runnerLabel: inv.argv[0] ?? 'the runner', shell, env: cellEnv });
+    const result = await afterRunner({ clock, cell, adapter, out, runner, launchMs, runnerLabel: inv.argv[0] ?? 'the runner', shell, env: cellEnv });
+    // After the cell's clock stopped: what the agent (and the check) changed, whatever the outcome.
+    await writeFile(path.join(out, 'workspace.diff'), workspaceDiff(before, await snapshotWorkspace(workspace))).catch(() => undefined);
+    return result;
   }
 
   async dispose(): Promise<void> {

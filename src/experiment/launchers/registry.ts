@@ -1,13 +1,16 @@
-/** Launchers by kind. The container and GCE launchers register here when they exist. */
-import type { LauncherDef, LauncherKind } from '../../config/experiment-types.ts';
+/** Launchers by kind. */
+import type { LauncherDef, LauncherKind, SpecOverrides } from '../../config/experiment-types.ts';
 import { createContainerLauncher } from './container/index.ts';
+import { createGceLauncher } from './gce/index.ts';
 import { LocalLauncher } from './local.ts';
 import type { CellLauncher } from './types.ts';
 
-export type LauncherFactory = (def: LauncherDef) => CellLauncher;
+/** `overrides`: the run's CLI overrides (a remote launcher passes them to its machines). */
+export type LauncherFactory = (def: LauncherDef, o: { overrides?: SpecOverrides }) => CellLauncher;
 
 const FACTORIES: Partial<Record<LauncherKind, LauncherFactory>> = {
   container: createContainerLauncher,
+  gce: createGceLauncher,
   local: (def) => new LocalLauncher({ killGraceMs: typeof def.options.kill_grace_ms === 'number' ? def.options.kill_grace_ms : undefined }),
 };
 
@@ -24,10 +27,10 @@ export function registerLauncher(kind: LauncherKind, factory: LauncherFactory): 
   FACTORIES[kind] = factory;
 }
 
-export function createLauncher(def: LauncherDef): CellLauncher {
+export function createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides } = {}): CellLauncher {
   const f = FACTORIES[def.kind];
   if (!f) throw new LauncherUnavailableError(def.kind);
-  return f(def);
+  return f(def, o);
 }
 
 export function launcherAvailable(kind: LauncherKind): boolean {

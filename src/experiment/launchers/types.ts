@@ -7,7 +7,9 @@ import type { Logger } from '../../util/log.ts';
 import type { SimAction } from '../../sim/script.ts';
 import type { Cell } from '../cell.ts';
 import type { Plan, ResolvedRunner } from '../plan.ts';
+import type { SpendRecord } from '../../proxy/spend/record.ts';
 import type { ProcessResult } from '../run-process.ts';
+import type { RunRecord } from '../run-record.ts';
 import type { CellEndpoint, RunnerReport } from '../runners/types.ts';
 
 export interface LaunchContext {
@@ -27,6 +29,10 @@ export interface LaunchContext {
   /** Keep cell workspaces after the run (default: delete them). */
   keepWorkspaces: boolean;
   log: Logger;
+  /** The cells this session will run (those without a record), in run order. */
+  cells: readonly Cell[];
+  /** A line for the user (shown above the progress bar). */
+  note(line: string): void;
 }
 
 export type CellPhase = 'workspace' | 'setup' | 'runner' | 'check';
@@ -52,12 +58,30 @@ export interface CellResult {
   report: RunnerReport | null;
   /** Launcher-specific facts for RunRecord.env (image, cpus, memory…). */
   env: Record<string, string | number>;
+  /**
+   * A remote launcher's finished record (built next to the cell by that machine's own
+   * orchestrator and proxy); the orchestrator writes it as is, with `spend` its spend lines.
+   */
+  record?: RunRecord;
+  spend?: SpendRecord[];
+}
+
+/** What a launcher tells the orchestrator about a cell while it runs. */
+export interface CellEvents {
+  /** The cell has started (a remote launcher knows this later than when run() is called). */
+  started(): void;
 }
 
 export interface CellLauncher {
   readonly kind: string;
+  /**
+   * Remote: cells run on other machines, each with its own proxy (GCE). The orchestrator
+   * then starts no proxy, hands the launcher every cell at once (the launcher runs them at
+   * its own pace) and takes the records it returns.
+   */
+  readonly remote?: boolean;
   prepare(ctx: LaunchContext): Promise<void>;
-  run(cell: Cell, signal: AbortSignal): Promise<CellResult>;
+  run(cell: Cell, signal: AbortSignal, events?: CellEvents): Promise<CellResult>;
   /** Frees one finished cell's resources (its workspace), once its record is written. */
   release?(cellId: string): Promise<void>;
   /** Idempotent; also called on Ctrl-C and on crash. */

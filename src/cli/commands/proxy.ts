@@ -1,0 +1,74 @@
+/** Declares `agentab proxy` and `agentab sim`; the work is in ../proxy.ts, loaded when one runs. */
+import type { Command } from 'commander';
+import { DEFAULT_SIM_OPTIONS } from '../../config/proxy-defaults.ts';
+import type { Level } from '../../util/log.ts';
+
+function numberOption(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a non-negative number, got "${v}"`);
+    return n;
+  };
+}
+
+export interface ProxyFlags {
+  config?: string;
+  port: number;
+  host: string;
+  spendLog?: string;
+  runId?: string;
+  logLevel: Level;
+  grace: number;
+}
+
+export interface SimFlags {
+  port: number;
+  host: string;
+  alias: string;
+  seed: number;
+  ttftMs: number;
+  ttftMsPer1k: number;
+  tokensPerSecond: number;
+  answerTokens: number;
+  jitter: number;
+  errorRate: number;
+  rateLimitRate: number;
+  stallRate: number;
+  spendLog?: string;
+  logLevel: Level;
+}
+
+export function registerProxyCommand(program: Command): void {
+  program
+    .command('proxy')
+    .description('Run the measuring gateway: OpenAI Chat and Anthropic Messages in, any backend out, one spend line per call.')
+    .option('-c, --config <file>', 'LiteLLM-style config.yaml (default: the simulator as "shared-model")')
+    .option('-p, --port <n>', 'port (0 = any free port)', numberOption('--port'), 4000)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--spend-log <file>', 'append one JSON line per call to this file')
+    .option('--run-id <id>', 'run id written on every spend line')
+    .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', numberOption('--grace'), 10_000)
+    .action(async (flags: ProxyFlags) => (await import('../proxy.ts')).proxyCommand(flags));
+}
+
+export function registerSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('Run the simulated model alone as an OpenAI/Anthropic-compatible upstream (for benchmarks and demos).')
+    .option('-p, --port <n>', 'port (0 = any free port)', numberOption('--port'), 4100)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--alias <name>', 'model name it answers to (any name is accepted by the OpenAI route)', 'sim-model')
+    .option('--seed <n>', 'random seed', numberOption('--seed'), DEFAULT_SIM_OPTIONS.seed)
+    .option('--ttft-ms <ms>', 'base time to first token', numberOption('--ttft-ms'), DEFAULT_SIM_OPTIONS.ttftMs)
+    .option('--ttft-ms-per-1k <ms>', 'extra time to first token per 1k prompt tokens', numberOption('--ttft-ms-per-1k'), DEFAULT_SIM_OPTIONS.ttftMsPer1kTokens)
+    .option('--tokens-per-second <n>', 'output token rate', numberOption('--tokens-per-second'), DEFAULT_SIM_OPTIONS.tokensPerSecond)
+    .option('--answer-tokens <n>', 'tokens in the default answer', numberOption('--answer-tokens'), DEFAULT_SIM_OPTIONS.answerTokens)
+    .option('--jitter <x>', 'lognormal sigma of latency jitter', numberOption('--jitter'), DEFAULT_SIM_OPTIONS.jitter)
+    .option('--error-rate <p>', 'probability of a 500', numberOption('--error-rate'), 0)
+    .option('--rate-limit-rate <p>', 'probability of a 429', numberOption('--rate-limit-rate'), 0)
+    .option('--stall-rate <p>', 'probability of a stall before the first token', numberOption('--stall-rate'), 0)
+    .option('--spend-log <file>', 'also write spend lines')
+    .option('--log-level <level>', 'debug | info | warn | error', 'warn')
+    .action(async (flags: SimFlags) => (await import('../proxy.ts')).simCommand(flags));
+}

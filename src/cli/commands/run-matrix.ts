@@ -1,0 +1,63 @@
+/** Declares `agentab run-matrix` and the matrix flags it shares with `plan`; the work is in ../run-matrix.ts, loaded when it runs. */
+import type { Command } from 'commander';
+import type { Level } from '../../util/log.ts';
+import { addGceOptions, type GceFlags } from './gce-flags.ts';
+
+export interface MatrixFlags extends GceFlags {
+  runners?: string;
+  conditions?: string;
+  tasks?: string;
+  reps?: string;
+  launcher?: string;
+  concurrency?: string;
+  seed?: string;
+  budgetUsd?: string;
+  budgetTokens?: string;
+  timeout?: string;
+  order?: string;
+  out: string;
+  resume?: string;
+  /** `i/N`: run only shard i of N (0-based, as BATCH_TASK_INDEX). */
+  shard?: string;
+  /** An unpacked GCE input bundle (its bundle.json names the spec, the run id and the shards). */
+  bundle?: string;
+  runId?: string;
+  json?: boolean;
+  logLevel: Level;
+}
+
+export type RunMatrixFlags = MatrixFlags & { dryRun?: boolean; keepWorkspaces?: boolean };
+
+export function addMatrixOptions(cmd: Command): Command {
+  cmd
+    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or claude, opencode, command)')
+    .option('--conditions <list>', 'conditions to run, comma-separated')
+    .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
+    .option('--reps <n>', 'repetitions of every runner × condition × task')
+    .option('--launcher <kind>', 'local | container | gce')
+    .option('--concurrency <n>', 'cells running at once')
+    .option('--seed <n>', 'seed of the run order')
+    .option('--order <order>', 'interleaved | sequential | random')
+    .option('--budget-usd <usd>', 'stop scheduling cells once this much is spent')
+    .option('--budget-tokens <n>', 'stop scheduling cells once this many tokens are used')
+    .option('--timeout <duration>', 'per-cell timeout, e.g. 300s or 5m (overrides the tasks\' own)')
+    .option('--out <dir>', 'results root', 'results')
+    .option('--json', 'print JSON instead of tables')
+    .option('--log-level <level>', 'debug | info | warn | error', 'warn');
+  return addGceOptions(cmd);
+}
+
+export function registerRunMatrixCommand(program: Command): void {
+  const cmd = program
+    .command('run-matrix')
+    .description('Run every runner × condition × task × rep of an experiment and record each cell (default experiment: experiments/pilot.yaml).')
+    .argument('[experiment]', 'experiment spec (YAML)');
+  addMatrixOptions(cmd)
+    .option('--resume <runDir>', 'continue a run: re-plan, skip cells already recorded, run the rest')
+    .option('--dry-run', 'print the plan, the commands and an estimate; write only the plan')
+    .option('--keep-workspaces', 'keep cell workspaces (default: deleted after each cell)')
+    .option('--shard <i/N>', 'run only shard i of N (0-based): blocks of paired cells spread by estimated time (what each GCE VM runs)')
+    .option('--bundle <dir>', 'an unpacked GCE input bundle: its spec, run id, overrides and shards (used with --shard on the VMs)')
+    .option('--run-id <id>', 'the run id of a new run (default: time-based)')
+    .action(async (experiment: string | undefined, flags: RunMatrixFlags) => (await import('../run-matrix.ts')).runCommand(experiment, flags));
+}

@@ -1,0 +1,208 @@
+/**
+ * One cell: outcome and metrics, a timeline of its phases and model calls, the calls from the
+ * spend log, the transcript (tool calls collapsed, big payloads cut with their sizes), the
+ * check's output, what the agent changed in the workspace, and its files.
+ */
+import type { CallRow, CellDetail } from '../../store.ts';
+import type { Payload, TranscriptEntry } from '../../transcript.ts';
+import { Crumbs, Outcome, Status } from '../components.tsx';
+import { fmtBytes, fmtInt, fmtMs, fmtUsd } from '../format.ts';
+import { useApi } from '../live.ts';
+import { href } from '../route.ts';
+
+function Text({ p, file, run, cell }: { p: Payload | null | undefined; file?: string; run: string; cell: string }) {
+  if (!p) return <p class="meta">(none)</p>;
+  return (
+    <>
+      <pre>{p.text || '(empty)'}</pre>
+      {p.cut ? (
+        <p class="cut">
+          cut: showing {fmtBytes(Buffer_byteLength(p.text))} of {fmtBytes(p.bytes)}
+          {file ? <> · <a href={`/api/runs/${encodeURIComponent(run)}/cells/${encodeURIComponent(cell)}/files/${file}`} target="_blank">whole file</a></> : null}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function Buffer_byteLength(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+function Entry({ e, run, cell }: { e: TranscriptEntry; run: string; cell: string }) {
+  if (e.kind === 'tool') {
+    return (
+      <details class={`entry tool${e.isError ? ' is-error' : ''}`}>
+        <summary>
+          <b>{e.title}</b> {e.isError ? <span class="o o-fail">error</span> : null} {e.durationMs !== undefined ? fmtMs(e.durationMs) : ''}{' '}
+          <span class="meta">input {fmtBytes(e.input?.bytes ?? 0)} · result {fmtBytes(e.output?.bytes ?? 0)}</span>
+        </summary>
+        <h4>input</h4>
+        <Text p={e.input} run={run} cell={cell} file="transcript.jsonl" />
+        <h4>result</h4>
+        <Text p={e.output} run={run} cell={cell} file="transcript.jsonl" />
+      </details>
+    );
+  }
+  return (
+    <div class={`entry ${e.kind}${e.isError ? ' is-error' : ''}`}>
+      <span class="who">{e.title}</span>
+      {e.text ? <Text p={e.text} run={run} cell={cell} file="transcript.jsonl" /> : null}
+    </div>
+  );
+}
+
+/** Phases as consecutive bars, then each call from its arrival to its end (first token marked). */
+function Timeline({ d }: { d: CellDetail }) {
+  const wall = Math.max(d.record.wallMs, ...d.calls.map((c) => c.startMs + c.durationMs), 1);
+  const width = 900;
+  const x = (ms: number): number => Math.max(0, Math.min(width, (ms / wall) * width));
+  const phases = ((d.record.runnerReported as { phaseMs?: Record<string, number> }).phaseMs ?? {}) as Record<string, number>;
+  const order = ['workspace', 'setup', 'runner', 'check'];
+  let at = 0;
+  const phaseBars = order.filter((p) => typeof phases[p] === 'number').map((p) => {
+    const start = at;
+    at += phases[p] as number;
+    return { name: p, start, ms: phases[p] as number };
+  });
+  const rowH = 16;
+  const height = (phaseBars.length ? rowH + 8 : 0) + d.calls.length * rowH + 24;
+  return (
+    <svg class="timeline" viewBox={`0 0 ${width + 160} ${height}`} width="100%" role="img" aria-label="cell timeline">
+      {phaseBars.map((p) => (
+        <g key={p.name}>
+          <rect class={`phase phase-${p.name}`} x={160 + x(p.start)} y={2} width={Math.max(1, x(p.start + p.ms) - x(p.start))} height={rowH - 4}>
+            <title>{`${p.name}: ${fmtMs(p.ms)}`}</title>
+          </rect>
+          {x(p.start + p.ms) - x(p.start) > p.name.length * 7 + 6 ? <text x={160 + x(p.start) + 3} y={rowH - 5} class="phase-label">{p.name}</text> : null}
+        </g>
+      ))}
+      {d.calls.map((c, i) => {
+        const y = (phaseBars.length ? rowH + 8 : 0) + i * rowH;
+        return (
+          <g key={c.id}>
+            <text x={0} y={y + rowH - 4} class="call-label">{`call ${i + 1} · ${fmtInt(c.usage.input)} in`}</text>
+            <rect class={`call${c.status >= 400 ? ' failed' : ''}`} x={160 + x(c.startMs)} y={y + 2} width={Math.max(1, x(c.startMs + c.durationMs) - x(c.startMs))} height={rowH - 4}>
+              <title>{`call ${i + 1}: ${fmtMs(c.durationMs)}, first token ${fmtMs(c.ttftMs)}, ${c.usage.input} in / ${c.usage.output} out, status ${c.status}`}</title>
+            </rect>
+            {c.ttftMs !== null ? <line class="ttft" x1={160 + x(c.startMs + c.ttftMs)} x2={160 + x(c.startMs + c.ttftMs)} y1={y + 1} y2={y + rowH - 1} /> : null}
+          </g>
+        );
+      })}
+      <text x={160} y={height - 4} class="axis">0</text>
+      <text x={160 + width} y={height - 4} class="axis" text-anchor="end">{fmtMs(wall)}</text>
+    </svg>
+  );
+}
+
+function Calls({ calls }: { calls: CallRow[] }) {
+  if (calls.length === 0) return <p class="meta">No model calls in the spend log for this cell.</p>;
+  return (
+    <table class="calls">
+      <thead>
+        <tr><th>#</th><th class="r">start</th><th class="r">first token</th><th class="r">duration</th><th>status</th><th class="r">attempts</th><th>model</th><th class="r">input</th><th class="r">cache read</th><th class="r">cache write</th><th class="r">output</th><th class="r">cost</th><th class="r">proxy overhead</th></tr>
+      </thead>
+      <tbody>
+        {calls.map((c, i) => (
+          <tr key={c.id} class={c.status >= 400 ? 'failed' : ''}>
+            <td>{i + 1}</td>
+            <td class="r">{fmtMs(c.startMs)}</td>
+            <td class="r">{fmtMs(c.ttftMs)}</td>
+            <td class="r">{fmtMs(c.durationMs)}</td>
+            <td>{c.status}{c.error ? ` ${c.error}` : ''}</td>
+            <td class="r">{c.attempts}</td>
+            <td>{c.alias} → {c.backend ?? '?'}/{c.model ?? '?'}{c.stream ? ' (stream)' : ''}</td>
+            <td class="r">{fmtInt(c.usage.input)}</td>
+            <td class="r">{fmtInt(c.usage.cacheRead)}</td>
+            <td class="r">{fmtInt(c.usage.cacheWrite)}</td>
+            <td class="r">{fmtInt(c.usage.output)}</td>
+            <td class="r">{c.costUsd === null ? 'unpriced' : fmtUsd(c.costUsd)}</td>
+            <td class="r">{fmtMs(c.overheadMs)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Diff({ p }: { p: Payload | null }) {
+  if (!p) return <p class="meta">No workspace diff was recorded for this cell.</p>;
+  if (!p.text) return <p class="meta">The workspace is unchanged.</p>;
+  return (
+    <pre class="diff">
+      {p.text.split('\n').map((line, i) => (
+        <span key={i} class={line.startsWith('+++') || line.startsWith('---') ? 'd-file' : line.startsWith('+') ? 'd-add' : line.startsWith('-') ? 'd-del' : line.startsWith('@@') ? 'd-hunk' : ''}>{line + '\n'}</span>
+      ))}
+      {p.cut ? <span class="cut">… cut ({fmtBytes(p.bytes)} in all)</span> : null}
+    </pre>
+  );
+}
+
+export function CellPage({ run, cell }: { run: string; cell: string }) {
+  const state = useApi<CellDetail>(`/api/runs/${encodeURIComponent(run)}/cells/${encodeURIComponent(cell)}`, run);
+  return (
+    <section>
+      <Status state={state}>
+        {(d) => {
+          const r = d.record;
+          const reported = r.runnerReported as { error?: string | null; failedPhase?: string | null; turns?: number; toolCalls?: number; result?: string };
+          return (
+            <>
+              <Crumbs items={[['runs', href.runs()], [run, href.run(run)], ['cells', href.cells(run, { runner: r.runner, condition: r.condition, task: r.task })], [cell, null]]} />
+              <h1>
+                <code>{cell}</code> <Outcome outcome={r.outcome} />
+              </h1>
+              <p class="meta">
+                {r.runner} {r.runnerVersion ?? ''} · condition <b>{r.condition}</b> · task <b>{r.task}</b> · rep {r.rep} · started {r.startedAt} on {r.host} ({r.launcher})
+              </p>
+              {reported.error ? <p class="error">error{reported.failedPhase ? ` in ${reported.failedPhase}` : ''}: {reported.error}</p> : null}
+              <dl class="metrics">
+                <div><dt>wall</dt><dd>{fmtMs(r.wallMs)}</dd></div>
+                <div><dt>model time</dt><dd>{fmtMs(r.modelMs)}</dd></div>
+                <div><dt>calls</dt><dd>{r.calls}</dd></div>
+                <div><dt>median first token</dt><dd>{fmtMs(r.ttftMs)}</dd></div>
+                <div><dt>input tokens</dt><dd>{fmtInt(r.usage.input)}</dd></div>
+                <div><dt>cache read</dt><dd>{fmtInt(r.usage.cacheRead)}</dd></div>
+                <div><dt>output tokens</dt><dd>{fmtInt(r.usage.output)}</dd></div>
+                <div><dt>cost</dt><dd>{fmtUsd(r.costUsd)}</dd></div>
+                <div><dt>proxy overhead</dt><dd>{fmtMs(r.overheadMs)}</dd></div>
+                {reported.turns !== undefined ? <div><dt>turns</dt><dd>{reported.turns}</dd></div> : null}
+                {reported.toolCalls !== undefined ? <div><dt>tool calls</dt><dd>{reported.toolCalls}</dd></div> : null}
+              </dl>
+              <h2>Timeline</h2>
+              <Timeline d={d} />
+              <h2 id="calls">Model calls <small>{d.calls.length}</small></h2>
+              <Calls calls={d.calls} />
+              <h2 id="transcript">Transcript <small>{d.transcript.length} entries</small></h2>
+              <div class="transcript">
+                {d.transcript.length ? d.transcript.map((e, i) => <Entry key={i} e={e} run={run} cell={cell} />) : <p class="meta">No transcript.</p>}
+              </div>
+              <h2 id="check">Check output</h2>
+              <Text p={d.logs.check} run={run} cell={cell} file="check.log" />
+              <h2 id="diff">Workspace changes</h2>
+              <Diff p={d.diff} />
+              {d.logs.stderr?.text ? (
+                <details>
+                  <summary>runner stderr ({fmtBytes(d.logs.stderr.bytes)})</summary>
+                  <Text p={d.logs.stderr} run={run} cell={cell} file="stderr.log" />
+                </details>
+              ) : null}
+              {d.logs.setup?.text ? (
+                <details>
+                  <summary>setup log ({fmtBytes(d.logs.setup.bytes)})</summary>
+                  <Text p={d.logs.setup} run={run} cell={cell} file="setup.log" />
+                </details>
+              ) : null}
+              <h2>Files</h2>
+              <ul class="files">
+                {d.files.map((f) => (
+                  <li key={f.name}><a href={`/api/runs/${encodeURIComponent(run)}/cells/${encodeURIComponent(cell)}/files/${f.name}`} target="_blank">{f.name}</a> <span class="meta">{fmtBytes(f.bytes)}</span></li>
+                ))}
+              </ul>
+            </>
+          );
+        }}
+      </Status>
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+/**
+ * A run's overview: per runner and condition, the success rate first, then each metric's
+ * verdict against the baseline (linking to the cells behind it), the per-task ratios, and the
+ * report's plots (fetched after the page shows: they take longer to draw).
+ */
+import type { Comparison, Headline } from '../../../report/model.ts';
+import type { RunSummary } from '../../runs.ts';
+import type { OverviewReport } from '../../store.ts';
+import { Crumbs, Status, Verdict } from '../components.tsx';
+import { fmtDate, fmtMetric, fmtPct, fmtRatio, fmtUsd } from '../format.ts';
+import { useApi } from '../live.ts';
+import { href } from '../route.ts';
+
+interface Overview {
+  run: RunSummary;
+  report: OverviewReport | null;
+}
+
+function successOf(report: OverviewReport, runner: string, condition: string): { pass: number; used: number } {
+  let pass = 0;
+  let used = 0;
+  for (const c of report.cells) {
+    if (c.runner !== runner || c.condition !== condition) continue;
+    pass += c.outcomes.pass ?? 0;
+    used += c.runs - (c.outcomes.infra ?? 0) - (c.outcomes.canceled ?? 0);
+  }
+  return { pass, used };
+}
+
+function HeadlineLine({ run, h, label }: { run: string; h: Headline; label: string }) {
+  return (
+    <li data-metric={h.metric}>
+      <b>{label}</b> <Verdict verdict={h.verdict} /> {fmtRatio(h.ratio)} [{fmtRatio(h.lo)}, {fmtRatio(h.hi)}] · p = {h.test.p.toFixed(3)}, Holm p = {h.pHolm.toFixed(3)} · {h.tasks.length} task(s), ≥{h.minArm} {h.paired ? 'pairs' : 'runs'} each
+      {h.reason ? <span class="reason"> · {String(h.reason).replace(/-/g, ' ')}</span> : null}{' '}
+      <a class="cells-link" href={href.cells(run, { runner: h.runner, condition: [h.baseline, h.condition] })}>cells →</a>
+    </li>
+  );
+}
+
+function TaskTable({ run, rows, info }: { run: string; rows: Comparison[]; info: OverviewReport['metricInfo'] }) {
+  return (
+    <table>
+      <thead>
+        <tr><th>task</th><th>metric</th><th class="r">baseline median</th><th class="r">median</th><th class="r">ratio [CI]</th><th class="r">n</th><th>verdict</th><th></th></tr>
+      </thead>
+      <tbody>
+        {rows.map((c) => (
+          <tr key={`${c.task}-${c.metric}`}>
+            <td>{c.task}</td>
+            <td>{info[c.metric]?.label ?? c.metric}</td>
+            <td class="r">{fmtMetric(info[c.metric]?.kind, c.baseMedian)}</td>
+            <td class="r">{fmtMetric(info[c.metric]?.kind, c.condMedian)}</td>
+            <td class="r">{fmtRatio(c.ratio)} [{fmtRatio(c.lo)}, {fmtRatio(c.hi)}]</td>
+            <td class="r">{c.nBase} / {c.nCond}</td>
+            <td><Verdict verdict={c.verdict} /></td>
+            <td><a href={href.cells(run, { runner: c.runner, task: c.task, condition: [c.baseline, c.condition] })}>cells</a></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Plots({ run }: { run: string }) {
+  const state = useApi<{ plots: { id: string; title: string; svg: string }[] }>(`/api/runs/${encodeURIComponent(run)}/plots`, run);
+  return (
+    <Status state={state}>
+      {({ plots }) => (
+        <div class="plots">
+          {plots.map((p) => (
+            <figure key={p.id} id={`plot-${p.id}`}>
+              <figcaption>{p.title}</figcaption>
+              <div dangerouslySetInnerHTML={{ __html: p.svg }} />
+            </figure>
+          ))}
+        </div>
+      )}
+    </Status>
+  );
+}
+
+export function RunPage({ run }: { run: string }) {
+  const state = useApi<Overview>(`/api/runs/${encodeURIComponent(run)}`, run);
+  return (
+    <section>
+      <Status state={state}>
+        {({ run: s, report }) => (
+          <>
+            <Crumbs items={[['runs', href.runs()], [`${s.experiment} / ${s.runId}`, null]]} />
+            <h1>{s.experiment} <small>{s.runId}</small></h1>
+            {s.simulated ? <p class="banner sim">Simulated model: every call went to agentab's simulator, not a real provider. Latency, tokens and cost are the simulator's.</p> : null}
+            <p class="meta">
+              started {fmtDate(s.createdAt)} · {s.status ?? 'status unknown'} · {s.recorded}{s.planned !== null ? ` of ${s.planned}` : ''} cells recorded · pass rate {fmtPct(s.passRate)} · {fmtUsd(s.costUsd)} ·
+              backend {s.backends.join(', ') || '–'} {s.models.length ? `(${s.models.join(', ')})` : ''} · runners {s.runners.map((r) => `${r.name} ${r.version ?? ''}`).join(', ')} · launcher {s.launcher ?? '–'}
+            </p>
+            <p><a class="button" href={href.cells(run)}>All {s.recorded} cells</a></p>
+            {!report ? (
+              <p>No records yet.</p>
+            ) : (
+              <>
+                <h2>Verdicts</h2>
+                {report.records.total < s.recorded ? <p class="banner" id="report-lag">Statistics of the first {report.records.total} of {s.recorded} records; they update every few seconds while the run goes on.</p> : null}
+                <p class="meta">Against <code>{report.options.baseline}</code>, θ = {(report.options.threshold * 100).toFixed(0)}%, {(report.options.confidence * 100).toFixed(0)}% intervals; geometric mean of per-task median ratios.</p>
+                {report.runners.map((runner) =>
+                  report.conditions.slice(1).map((condition) => {
+                    const heads = report.headlines.filter((h) => h.runner === runner && h.condition === condition);
+                    const succ = successOf(report, runner, condition);
+                    const base = successOf(report, runner, report.options.baseline);
+                    return (
+                      <div class="verdict-block" key={`${runner}-${condition}`} data-runner={runner} data-condition={condition}>
+                        <h3>{condition} vs {report.options.baseline} <small>runner {runner}</small></h3>
+                        <p class="success">
+                          <b>success</b> {succ.pass}/{succ.used} ({fmtPct(succ.used ? succ.pass / succ.used : null)}) vs {base.pass}/{base.used} ({fmtPct(base.used ? base.pass / base.used : null)}) in {report.options.baseline}{' '}
+                          <a href={href.cells(run, { runner, condition, outcome: ['fail', 'error', 'timeout'] })}>failed cells →</a>
+                        </p>
+                        <ul class="verdicts">{heads.map((h) => <HeadlineLine key={h.metric} run={run} h={h} label={report.metricInfo[h.metric]?.label ?? h.metric} />)}</ul>
+                        <details>
+                          <summary>per task</summary>
+                          <TaskTable run={run} info={report.metricInfo} rows={report.comparisons.filter((c) => c.runner === runner && c.condition === condition)} />
+                        </details>
+                      </div>
+                    );
+                  }),
+                )}
+                {report.notes.length ? (
+                  <>
+                    <h2>Notes</h2>
+                    <ul>{report.notes.map((n) => <li key={n}>{n}</li>)}</ul>
+                  </>
+                ) : null}
+                <h2>Plots</h2>
+                <Plots run={run} />
+              </>
+            )}
+          </>
+        )}
+      </Status>
+    </section>
+  );
+}

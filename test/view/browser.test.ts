@@ -1,0 +1,142 @@
+/**
+ * `agentab view` in headless Chromium (Debian's `chromium`, driven by playwright-core) on two
+ * real pilot runs: run list → run → a verdict's cells → a cell's transcript and calls, the
+ * filters, and the comparison of the two runs. Each page is screenshotted (under
+ * $AGENTAB_SCREENSHOTS when set, else a temp dir) and each screenshot must have content.
+ * Skipped, with a message, only where /usr/bin/chromium is not installed.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { silentLogger } from '../../src/util/log.ts';
+import { startViewServer, type ViewServer } from '../../src/view/server.ts';
+import { resultsCopy } from './helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install -y chromium)`;
+const WAIT = { timeout: 60_000 };
+
+/** Shares of pixels that are not the page background, computed in the page from the PNG. */
+async function inkShare(page: Page, png: Buffer): Promise<number> {
+  return page.evaluate(async (b64: string) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, img.width, img.height).data;
+    let ink = 0;
+    for (let i = 0; i < data.length; i += 4) if ((data[i] as number) < 200 || (data[i + 1] as number) < 200 || (data[i + 2] as number) < 200) ink++;
+    return ink / (data.length / 4);
+  }, png.toString('base64'));
+}
+
+describe('agentab view in headless Chromium', { skip }, () => {
+  let root: string;
+  let view: ViewServer;
+  let browser: Browser;
+  let page: Page;
+  let shots: string;
+  const errors: string[] = [];
+
+  const shot = async (name: string): Promise<void> => {
+    const png = await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
+    const ink = await inkShare(page, png);
+    assert.ok(ink > 0.01, `${name}.png is blank (${(ink * 100).toFixed(2)}% ink)`);
+  };
+
+  before(async () => {
+    root = await resultsCopy();
+    shots = process.env.AGENTAB_SCREENSHOTS ?? (await mkdtemp(path.join(tmpdir(), 'agentab-view-shots-')));
+    await mkdir(shots, { recursive: true });
+    view = await startViewServer({ inputs: [root], port: 0, log: silentLogger });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (r) => {
+      if (!r.url().startsWith(view.url.replace(/\/$/, '')) && !r.url().startsWith('data:')) errors.push(`request outside the viewer: ${r.url()}`);
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await view?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  test('run list → run → verdict → cells → cell with transcript and calls', async () => {
+    await page.goto(view.url);
+    await page.locator('table.runs tbody tr').first().waitFor(WAIT);
+    assert.equal(await page.locator('table.runs tbody tr').count(), 2);
+    await shot('runs');
+
+    await page.locator('table.runs tbody tr a').first().click();
+    await page.locator('.verdict-block').first().waitFor(WAIT);
+    assert.equal(await page.locator('.verdict-block').count(), 2, 'one block per runner × condition');
+    assert.match(await page.locator('.banner.sim').innerText(), /Simulated model/);
+    await shot('run-overview');
+
+    // a verdict links to the cells behind it: this runner, baseline and the condition
+    const block = page.locator('.verdict-block[data-runner="claude"]');
+    await block.locator('li[data-metric="input"] a.cells-link, li a.cells-link').first().click();
+    await page.locator('table.cells tbody tr').first().waitFor(WAIT);
+    assert.match(page.url(), /cells\?runner=claude&condition=baseline%2Cc1/);
+    const runners = await page.locator('table.cells tbody tr td:nth-child(2)').allInnerTexts();
+    assert.ok(runners.length === 8 && runners.every((r) => r === 'claude'), `cells of claude: ${runners.join(',')}`);
+    await shot('cells-of-verdict');
+
+    await page.locator('table.cells tbody tr a').first().click();
+    await page.locator('table.calls tbody tr').first().waitFor(WAIT);
+    const calls = await page.locator('table.calls tbody tr').count();
+    const recorded = Number(await page.locator('dl.metrics div:has(dt:text-is("calls")) dd').innerText());
+    assert.equal(calls, recorded, 'one row per model call');
+    const tools = page.locator('.transcript details.tool');
+    assert.ok((await tools.count()) > 0, 'tool calls are shown, collapsed');
+    assert.equal(await tools.first().evaluate((d) => (d as HTMLDetailsElement).open), false);
+    await tools.first().locator('summary').click();
+    assert.equal(await tools.first().evaluate((d) => (d as HTMLDetailsElement).open), true);
+    assert.ok((await page.locator('svg.timeline rect.call').count()) === calls, 'a timeline bar per call');
+    await shot('cell');
+  });
+
+  test('filters narrow the cells and live in the URL', async () => {
+    const key = view.store.summaries()[0]?.key as string;
+    await page.goto(`${view.url}#/run/${key}/cells`);
+    await page.locator('#cell-count').waitFor(WAIT);
+    assert.match(await page.locator('#cell-count').innerText(), /^16 of 16 cells$/);
+    await page.locator('select[name="task"]').selectOption('summarise-doc');
+    await page.waitForFunction(() => document.querySelector('#cell-count')?.textContent?.startsWith('4 of'), undefined, WAIT);
+    assert.match(page.url(), /task=summarise-doc/);
+    await page.locator('select[name="runner"]').selectOption('opencode');
+    await page.waitForFunction(() => document.querySelector('#cell-count')?.textContent?.startsWith('2 of'), undefined, WAIT);
+    await shot('cells-filtered');
+    const first = await page.locator('table.cells tbody tr td code').first().innerText();
+    await page.goto(`${view.url}#/run/${key}/cells?q=${first.slice(0, 6)}`);
+    await page.waitForFunction(() => document.querySelector('#cell-count')?.textContent?.startsWith('1 of'), undefined, WAIT);
+  });
+
+  test('compare two runs condition by condition', async () => {
+    await page.goto(view.url);
+    await page.locator('table.runs tbody tr').first().waitFor(WAIT);
+    const boxes = page.locator('table.runs input[type="checkbox"]');
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.locator('#compare-link').click();
+    await page.locator('table.compare tbody tr').first().waitFor(WAIT);
+    const rows = await page.locator('table.compare tbody tr').count();
+    assert.ok(rows >= 4 * 2, `rows: ${rows}`);
+    assert.match(await page.locator('table.compare').innerText(), /baseline/);
+    await shot('compare');
+  });
+
+  test('no page errors and no request left the viewer', () => {
+    assert.deepEqual(errors, []);
+  });
+});

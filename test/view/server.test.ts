@@ -1,0 +1,187 @@
+/**
+ * `agentab view`'s server on real pilot runs (fixtures): the API's answers against the records
+ * and spend logs, filters, the refusal of every path that leaves the results, the token, the
+ * Host check, and live updates when a record is appended.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, readFile, rm, symlink, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { silentLogger } from '../../src/util/log.ts';
+import { startViewServer, type ViewServer } from '../../src/view/server.ts';
+import type { RunSummary } from '../../src/view/runs.ts';
+import type { CellDetail } from '../../src/view/store.ts';
+import { rawGet, resultsCopy } from './helpers.ts';
+
+async function json<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200, `${url}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+describe('agentab view server', () => {
+  let root: string;
+  let view: ViewServer;
+  let base: string;
+  let runs: RunSummary[];
+
+  before(async () => {
+    root = await resultsCopy();
+    view = await startViewServer({ inputs: [root], port: 0, log: silentLogger, pollMs: 100 });
+    base = view.url.replace(/\/$/, '');
+    runs = (await json<{ runs: RunSummary[] }>(`${base}/api/runs`)).runs;
+  });
+  after(async () => {
+    await view?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  test('the run list summarises each run from its records', async () => {
+    assert.equal(runs.length, 2);
+    for (const run of runs) {
+      const lines = (await readFile(path.join(run.dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { outcome: string; costUsd: number });
+      assert.equal(run.recorded, lines.length);
+      assert.equal(run.pass, lines.filter((l) => l.outcome === 'pass').length);
+      assert.ok(Math.abs(run.costUsd - lines.reduce((s, l) => s + l.costUsd, 0)) < 1e-9);
+      assert.equal(run.experiment, 'pilot');
+      assert.deepEqual(run.backends, ['sim']);
+      assert.equal(run.simulated, true);
+      assert.deepEqual(run.runners.map((r) => r.name), ['claude', 'opencode']);
+    }
+  });
+
+  test('the overview carries the verdicts of every runner × condition × metric', async () => {
+    const key = (runs[0] as RunSummary).key;
+    const { report } = await json<{ report: { headlines: { runner: string; condition: string; metric: string; verdict: string }[]; runners: string[]; options: { metrics: string[] } } }>(`${base}/api/runs/${key}`);
+    assert.deepEqual(report.runners, ['claude', 'opencode']);
+    assert.equal(report.headlines.length, 2 * report.options.metrics.length);
+    for (const h of report.headlines) assert.ok(['improved', 'regressed', 'no-change', 'inconclusive'].includes(h.verdict), h.verdict);
+  });
+
+  test('filters by runner, condition, task, outcome and text', async () => {
+    const key = (runs[0] as RunSummary).key;
+    const all = await json<{ total: number; matched: number; rows: { cell: string; runner: string; task: string; condition: string }[] }>(`${base}/api/runs/${key}/cells`);
+    assert.equal(all.matched, all.total);
+    const some = await json<typeof all>(`${base}/api/runs/${key}/cells?runner=claude&task=summarise-doc`);
+    assert.ok(some.rows.length > 0 && some.rows.length < all.total);
+    assert.ok(some.rows.every((r) => r.runner === 'claude' && r.task === 'summarise-doc'));
+    const two = await json<typeof all>(`${base}/api/runs/${key}/cells?condition=baseline,c1&outcome=pass`);
+    assert.equal(two.matched, all.total);
+    const none = await json<typeof all>(`${base}/api/runs/${key}/cells?outcome=timeout`);
+    assert.equal(none.matched, 0);
+    const cell = (all.rows[3] as { cell: string }).cell;
+    const byText = await json<typeof all>(`${base}/api/runs/${key}/cells?q=${cell.slice(0, 8)}`);
+    assert.deepEqual(byText.rows.map((r) => r.cell), [cell]);
+  });
+
+  test('a cell page has its calls (tokens add up to the record), transcript tool calls and check', async () => {
+    for (const run of runs) {
+      const { rows } = await json<{ rows: { cell: string }[] }>(`${base}/api/runs/${run.key}/cells`);
+      for (const { cell } of rows) {
+        const d = await json<CellDetail>(`${base}/api/runs/${run.key}/cells/${cell}`);
+        assert.equal(d.calls.length, d.record.calls, `${cell}: calls`);
+        assert.equal(d.calls.reduce((s, c) => s + c.usage.input, 0), d.record.usage.input, `${cell}: input tokens`);
+        assert.equal(d.calls.reduce((s, c) => s + c.usage.output, 0), d.record.usage.output, `${cell}: output tokens`);
+        const tools = d.transcript.filter((e) => e.kind === 'tool').length;
+        assert.equal(tools, (d.record.runnerReported as { toolCalls: number }).toolCalls, `${cell}: tool calls`);
+        assert.ok(d.calls.every((c) => c.startMs >= 0 && c.startMs <= d.record.wallMs), `${cell}: calls inside the cell's time`);
+        assert.ok(d.logs.check !== null, `${cell}: check log`);
+      }
+    }
+  });
+
+  test('large payloads are cut with their size noted', async () => {
+    const { payload } = await import('../../src/view/transcript.ts');
+    const big = payload('x'.repeat(10_000));
+    assert.equal(big.cut, true);
+    assert.equal(big.bytes, 10_000);
+    assert.equal(big.text.length, 2000);
+    assert.equal(payload('small').cut, false);
+  });
+
+  test('refuses every path that leaves the results', async () => {
+    const port = Number(new URL(base).port);
+    const key = (runs[0] as RunSummary).key;
+    const { rows } = await json<{ rows: { cell: string }[] }>(`${base}/api/runs/${key}/cells`);
+    const cell = (rows[0] as { cell: string }).cell;
+    // a symlink planted in a cell directory that points outside the run
+    const planted = path.join((runs[0] as RunSummary).dir, 'cells', cell, 'setup.log');
+    await unlink(planted).catch(() => undefined);
+    await symlink('/etc/passwd', planted);
+    const attempts = [
+      '/../../../../etc/passwd',
+      '/api/runs/../../../etc/passwd',
+      '/api/runs/%2e%2e%2f%2e%2e%2fetc/cells',
+      `/api/runs/${key}/cells/..%2f..%2f..%2fetc/files/passwd`,
+      `/api/runs/${key}/cells/${cell}/files/..%2f..%2fmanifest.json`,
+      `/api/runs/${key}/cells/${cell}/files/%2fetc%2fpasswd`,
+      `/api/runs/${key}/cells/${cell}/files/setup.log`,
+      `/api/runs/${key}/cells/%00/files/record.json`,
+      `/api/runs/${key}/cells/${'a'.repeat(500)}`,
+      '/app.js/../../../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/api/runs/..%5c..%5cetc',
+    ];
+    for (const target of attempts) {
+      const r = await rawGet(port, target);
+      assert.ok(r.status >= 400 && r.status < 500, `${target}: status ${r.status}`);
+      assert.ok(!r.body.includes('root:x:0'), `${target} leaked /etc/passwd`);
+    }
+    // the planted link is refused, an honest file of the same cell is served
+    assert.equal((await rawGet(port, `/api/runs/${key}/cells/${cell}/files/setup.log`)).status, 403);
+    assert.equal((await rawGet(port, `/api/runs/${key}/cells/${cell}/files/record.json`)).status, 200);
+    await unlink(planted);
+  });
+
+  test('refuses a foreign Host (DNS rebinding) and anything but GET', async () => {
+    const port = Number(new URL(base).port);
+    assert.equal((await rawGet(port, '/api/runs', { host: 'evil.example:80' })).status, 403);
+    const res = await fetch(`${base}/api/runs`, { method: 'POST', body: '{}' });
+    assert.equal(res.status, 405);
+  });
+
+  test('live: appending a record announces the run on /api/events', async () => {
+    const run = runs[0] as RunSummary;
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/events`, { signal: controller.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const line = (await readFile(path.join(run.dir, 'records.jsonl'), 'utf8')).trim().split('\n')[0] as string;
+    await appendFile(path.join(run.dir, 'records.jsonl'), line.replace(/"cell":"[^"]+"/, '"cell":"live0000cell"') + '\n');
+    let seen = '';
+    const deadline = Date.now() + 15_000;
+    while (!seen.includes('event: run') && Date.now() < deadline) {
+      const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+      if (chunk && !chunk.done) seen += new TextDecoder().decode(chunk.value);
+    }
+    controller.abort();
+    assert.match(seen, /event: run\ndata: \{"key":"[^"]+","recorded":17/);
+    const { total } = await json<{ total: number }>(`${base}/api/runs/${run.key}/cells`);
+    assert.equal(total, 17);
+  });
+});
+
+describe('agentab view token', () => {
+  test('bound with a token, requests without it are refused; the token sets a cookie', async () => {
+    const root = await resultsCopy(['pilot-a']);
+    const view = await startViewServer({ inputs: [root], port: 0, token: 'sesame-0123456789', log: silentLogger });
+    try {
+      const base = view.url.split('?')[0]?.replace(/\/$/, '') as string;
+      assert.match(view.url, /\?token=sesame-0123456789$/);
+      assert.equal((await fetch(`${base}/api/runs`)).status, 401);
+      assert.equal((await fetch(`${base}/api/runs?token=wrong`)).status, 401);
+      const ok = await fetch(`${base}/api/runs?token=sesame-0123456789`);
+      assert.equal(ok.status, 200);
+      const cookie = (ok.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      assert.match(cookie, /^agentab_view_token=/);
+      assert.equal((await fetch(`${base}/api/runs`, { headers: { cookie } })).status, 200);
+      assert.equal((await fetch(`${base}/api/runs`, { headers: { authorization: 'Bearer sesame-0123456789' } })).status, 200);
+    } finally {
+      await view.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('binding beyond loopback without a token is refused', async () => {
+    await assert.rejects(startViewServer({ inputs: ['.'], host: '0.0.0.0', port: 0, log: silentLogger }), /needs a token/);
+  });
+});
