@@ -25,6 +25,7 @@ export async function reportCommand(inputs: string[], flags: ReportFlags): Promi
   if (!flags.out && formats.length > 1) {
     throw new ReportError('several formats need --out DIR (stdout takes one)', 'bad_option', { formats });
   }
+  if (flags.runs !== 'passing' && flags.runs !== 'all') throw new ReportError(`--runs must be passing or all, got "${flags.runs}"`, 'bad_option', { runs: flags.runs });
   const loaded = await loadRecords(inputs);
   if (loaded.duplicates > 0) log.warn('dropped duplicate run records (same runId and cell)', { duplicates: loaded.duplicates });
   const report = buildReport(loaded, {
@@ -34,6 +35,7 @@ export async function reportCommand(inputs: string[], flags: ReportFlags): Promi
     alpha: number('alpha', flags.alpha, false),
     seed: number('seed', flags.seed, true),
     resamples: number('resamples', flags.resamples, true),
+    runs: flags.runs,
   });
   if (flags.out) {
     for (const path of await writeReport(report, formats, flags.out)) log.info('wrote report', { path });

@@ -1,12 +1,16 @@
 /**
- * The plan step's power estimate (`--dry-run`, `agentab plan`): from the spread of earlier runs
- * of the same experiment, the smallest change the planned reps can detect per metric, and the
- * reps that would detect ±θ. The same calculation as the report's "detectable at this n"
- * (stats/power.ts), across the plan's tasks as the report's headline verdicts are.
+ * The plan step's power estimate (`--dry-run`, `agentab plan`): whether the planned reps can
+ * give any verdict at all (the exact tests' smallest p, and Holm over the report's headlines,
+ * need no history), and from the spread of earlier runs of the same experiment the smallest
+ * change the verdict rule calls per metric and the reps for "no meaningful change". The same
+ * calculation as the report's "detectable at this n" (stats/power.ts), across the plan's tasks
+ * as the report's headline verdicts are.
  */
 import { metricDef, type MetricId } from '../report/metrics.ts';
 import { earlierLogVariance } from '../report/variance.ts';
-import { powerEstimate, repsForRatio } from '../stats/power.ts';
+import { minAchievableP, minRepsForVerdict, minRunsPerArm, powerEstimate, repsForNoChange } from '../stats/power.ts';
+import { DEFAULT_METRICS } from '../report/metrics.ts';
+import { formatP } from '../report/format.ts';
 import { formatDetectable, thresholdText } from '../report/format.ts';
 import type { RunRecord } from './run-record.ts';
 
@@ -22,8 +26,8 @@ export interface MetricPower {
   detectableRatio: number | null;
   /** Detectable ratio of one task's comparison. */
   detectableRatioPerTask: number | null;
-  /** Reps per arm that would detect ±θ across the tasks. */
-  repsForThreshold: number | null;
+  /** Reps per arm at which "no meaningful change" is reached (with the given power) when nothing changes. */
+  repsForNoChange: number | null;
 }
 
 export interface PlanPower {
@@ -36,6 +40,12 @@ export interface PlanPower {
   power: number;
   /** Fewest reps per arm for any verdict. */
   minRunsPerArm: number;
+  /** Headline verdicts the report will adjust over (Holm): runners × other conditions × metrics. */
+  headlines: number;
+  /** Fewest reps per arm at which a headline verdict is reachable at all (exact test × Holm). */
+  minRepsForHeadline: number;
+  /** Said before the run when the planned reps cannot give a verdict. */
+  warnings: string[];
   /** Earlier records the spread comes from. */
   records: number;
   metrics: MetricPower[];
@@ -47,6 +57,10 @@ export interface PlanPowerInput {
   tasks: readonly string[];
   runners: readonly string[];
   paired: boolean;
+  /** Conditions of the plan, baseline included (default 2). */
+  conditions?: number;
+  /** Metrics the report adjusts over (default: the report's default metrics). */
+  reportMetrics?: number;
   /** Earlier records of the experiment (as loadHistory returns them). */
   history: readonly RunRecord[];
   threshold?: number;
@@ -60,46 +74,60 @@ export function planPower(o: PlanPowerInput): PlanPower {
   const power = o.power ?? 0.8;
   const threshold = o.threshold ?? 0.05;
   const T = Math.max(1, o.tasks.length);
+  const headlines = Math.max(1, o.runners.length * Math.max(1, (o.conditions ?? 2) - 1) * (o.reportMetrics ?? DEFAULT_METRICS.length));
   // The plan's own runners and tasks when earlier runs have them; otherwise every earlier run.
   const tasks = new Set(o.tasks);
   const runners = new Set(o.runners);
   const own = o.history.filter((r) => tasks.has(r.task) && runners.has(r.runner));
   const records = own.length > 0 ? own : o.history;
+  const base = { alpha, power, threshold, paired: o.paired };
   const metrics = (o.metrics ?? PLAN_POWER_METRICS).map((metric): MetricPower => {
     const logVariance = records.length ? earlierLogVariance(records, metric).pooled : null;
-    if (logVariance === null) return { metric, logVariance, supportable: false, detectableRatio: null, detectableRatioPerTask: null, repsForThreshold: null };
-    const base = { logVariance, alpha, power, paired: o.paired };
-    const all = powerEstimate({ ...base, nPerArm: o.reps, tasks: T });
+    if (logVariance === null) return { metric, logVariance, supportable: false, detectableRatio: null, detectableRatioPerTask: null, repsForNoChange: null };
+    const all = powerEstimate({ ...base, logVariance, nPerArm: o.reps, tasks: T, multiplicity: headlines });
     return {
       metric,
       logVariance,
       supportable: all.supportable,
       detectableRatio: all.detectableRatio,
-      detectableRatioPerTask: powerEstimate({ ...base, nPerArm: o.reps }).detectableRatio,
-      repsForThreshold: repsForRatio(1 + threshold, { ...base, tasks: T }),
+      detectableRatioPerTask: powerEstimate({ ...base, logVariance, nPerArm: o.reps }).detectableRatio,
+      repsForNoChange: repsForNoChange({ ...base, logVariance, tasks: T, multiplicity: headlines }),
     };
   });
-  const minRunsPerArm = powerEstimate({ nPerArm: Math.max(1, o.reps), logVariance: 0, alpha, paired: o.paired }).minRunsPerArm;
-  return { reps: o.reps, tasks: T, paired: o.paired, threshold, alpha, power, minRunsPerArm, records: records.length, metrics };
+  const perArm = minRunsPerArm(alpha, o.paired);
+  const minRepsForHeadline = minRepsForVerdict({ alpha, paired: o.paired, tasks: T, multiplicity: headlines });
+  const unit = o.paired ? 'pairs' : 'runs per arm';
+  const warnings: string[] = [];
+  if (o.reps < perArm) {
+    warnings.push(
+      `with ${o.reps} reps no verdict of any kind is possible: each task needs ≥ ${perArm} ${unit} (the exact test's smallest p with ${o.reps} is ${formatP(minAchievableP(o.reps, o.reps, 1, o.paired))}, not below α = ${alpha}); plan ≥ ${minRepsForHeadline} reps for headline verdicts`,
+    );
+  } else if (o.reps < minRepsForHeadline) {
+    warnings.push(
+      `with ${o.reps} reps no headline verdict is reachable: the smallest p over ${T} task${T === 1 ? '' : 's'} (${formatP(minAchievableP(o.reps, o.reps, T, o.paired))}) times ${headlines} headlines (Holm) is not below α = ${alpha}; plan ≥ ${minRepsForHeadline} reps${o.paired ? ' (or order: random, whose independent arms reach smaller p with the same reps)' : ''}`,
+    );
+  }
+  return { reps: o.reps, tasks: T, paired: o.paired, threshold, alpha, power, minRunsPerArm: perArm, headlines, minRepsForHeadline, warnings, records: records.length, metrics };
 }
 
-/** Lines for the plan output, one per metric. */
+/** Lines for the plan output: warnings first, then one line per metric. */
 export function renderPlanPower(p: PlanPower): string {
   const th = thresholdText(p.threshold);
   const unit = p.paired ? 'pairs' : 'runs per arm';
-  const head = `power (${Math.round(p.power * 100)}% power, α = ${p.alpha}, θ = ${th}, ${p.tasks} task${p.tasks === 1 ? '' : 's'}${p.paired ? ', conditions paired in blocks' : ''}):`;
-  if (p.records === 0) return `${head}\n  no earlier records of this experiment to estimate the spread from; plan again after a first run`;
+  const head = `power (${Math.round(p.power * 100)}% power, α = ${p.alpha}, θ = ${th}, ${p.tasks} task${p.tasks === 1 ? '' : 's'}, Holm over ${p.headlines} headlines${p.paired ? ', conditions paired in blocks' : ''}):`;
+  const warnings = p.warnings.map((w) => `  WARNING: ${w}`);
+  if (p.records === 0) return [head, ...warnings, '  no earlier records of this experiment to estimate the spread from; plan again after a first run'].join('\n');
   const from = `from ${p.records} earlier record${p.records === 1 ? '' : 's'}`;
   const lines = p.metrics.map((m) => {
     const label = metricDef(m.metric).label;
-    const more = m.repsForThreshold !== null ? `; ~${m.repsForThreshold} reps per arm would detect ±${th}` : '';
+    const more = m.repsForNoChange !== null ? `; ~${m.repsForNoChange} reps per arm would show "no meaningful change" (±${th}) if nothing changed` : '';
     if (m.logVariance === null) return `  ${label}: spread unknown (earlier cells need ≥ 2 runs with values above zero)`;
     if (!m.supportable) {
-      return `  with ${p.reps} reps per arm, no verdict on ${label} is possible (each task needs ≥ ${p.minRunsPerArm} ${unit}; ${from})${more}`;
+      return `  with ${p.reps} reps per arm, no verdict on ${label} is possible (needs ≥ ${Math.max(p.minRunsPerArm, p.minRepsForHeadline)} ${unit}; ${from})${more}`;
     }
-    if (m.detectableRatio === 1) return `  with ${p.reps} reps per arm, any change in ${label} is detectable (earlier runs did not vary; ${from})`;
-    const perTask = p.tasks > 1 ? ` across ${p.tasks} tasks, ${formatDetectable(m.detectableRatioPerTask)} for one task` : '';
-    return `  with ${p.reps} reps per arm, the smallest detectable change in ${label} is ${formatDetectable(m.detectableRatio)}${perTask} (${from})${more}`;
+    if (m.logVariance === 0) return `  with ${p.reps} reps per arm, any change in ${label} beyond ±${th} gets a verdict (earlier runs did not vary; ${from})`;
+    const perTask = p.tasks > 1 ? ` across ${p.tasks} tasks, ${formatDetectable(m.detectableRatioPerTask, p.threshold)} for one task` : '';
+    return `  with ${p.reps} reps per arm, the verdict rule calls a true change of ${formatDetectable(m.detectableRatio, p.threshold)} in ${label} with ${Math.round(p.power * 100)}% power${perTask} (${from})${more}`;
   });
-  return [head, ...lines].join('\n');
+  return [head, ...warnings, ...lines].join('\n');
 }

@@ -61,6 +61,7 @@ export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
     tasks: o.spec.tasks.map((t) => t.id),
     runners: o.spec.runners.map((r) => r.name),
     paired: o.spec.order !== 'random', // blocks of conditions run back to back (order.ts)
+    conditions: o.spec.conditions.length,
     history,
   });
   if (o.write === false) return { plan, estimate, power };

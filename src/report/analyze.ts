@@ -5,32 +5,50 @@
  */
 import type { RunRecord } from '../experiment/run-record.ts';
 import { benjaminiHochberg, holm } from '../stats/p-adjust.ts';
-import { decideVerdict } from '../stats/verdict.ts';
+import { fisherExact } from '../stats/fisher.ts';
+import { detectableRatioFromSe, repsForNoChange, repsForRatio } from '../stats/power.ts';
+import { decideAbsoluteVerdict, decideVerdict } from '../stats/verdict.ts';
+import { wilsonInterval, type Proportion } from '../stats/wilson.ts';
 import { cellStats } from './cells.ts';
-import { compareRunner, type ComparisonDraft, type HeadlineDraft } from './compare.ts';
+import { compareRunner, type ComparisonDraft, type HeadlineDraft, type PowerBasis } from './compare.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
-import { REPORT_FORMAT, REPORT_VERSION, type Comparison, type Headline, type Report, type ReportOptions } from './model.ts';
+import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type RepsNeeded, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
 
-function strip<T extends { interval: unknown }>(d: T): Omit<T, 'interval'> {
-  const { interval: _ignored, ...rest } = d;
+function strip<T extends { interval: unknown; power: unknown }>(d: T): Omit<T, 'interval' | 'power'> {
+  const { interval: _ignored, power: _power, ...rest } = d;
   return rest;
+}
+
+/**
+ * The power figures of a comparison or headline for the verdict rule it faces: the true change
+ * called with the report's power at this n, and the reps per arm to call the observed change
+ * (or, when it is inside ±θ, to reach "no meaningful change" if nothing changed).
+ */
+function powerFigures(basis: PowerBasis, o: { supportable: boolean; ratio: number | null; paired: boolean; multiplicity: number; opt: ReportOptions }): { detectableRatio: number | null; repsNeeded: RepsNeeded | null } {
+  const { opt } = o;
+  const common = { alpha: opt.alpha, power: opt.power, threshold: opt.threshold, paired: o.paired, tasks: basis.tasks, multiplicity: o.multiplicity };
+  const detectableRatio = o.supportable && basis.se !== null && basis.df >= 1 ? detectableRatioFromSe(basis.se, basis.df, opt.alpha, opt.power, opt.threshold) : null;
+  if (basis.logVariance === null || o.ratio === null || !(o.ratio > 0)) return { detectableRatio, repsNeeded: null };
+  const beyond = Math.abs(Math.log(o.ratio)) > Math.log1p(opt.threshold);
+  const repsNeeded: RepsNeeded = beyond
+    ? { kind: 'change', target: o.ratio, reps: repsForRatio(o.ratio, { ...common, logVariance: basis.logVariance }) }
+    : { kind: 'no-change', target: 1, reps: repsForNoChange({ ...common, logVariance: basis.logVariance }) };
+  return { detectableRatio, repsNeeded };
 }
 
 function finalizeComparisons(drafts: readonly ComparisonDraft[], opt: ReportOptions): Comparison[] {
   const q = benjaminiHochberg(drafts.map((d) => d.test.p));
   return drafts.map((d, i) => {
-    const v = decideVerdict({ lo: d.interval.lo, hi: d.interval.hi, p: q[i] as number, threshold: opt.threshold, alpha: opt.alpha, supportable: d.supportable });
-    const { runner, condition, baseline, task, metric, nBase, nCond, paired, baseMedian, condMedian, ratio, lo, hi, test } = strip(d);
+    const qi = q[i] as number;
+    const v = d.absolute
+      ? decideAbsoluteVerdict({ lo: d.absolute.lo, hi: d.absolute.hi, p: qi, alpha: opt.alpha, supportable: d.supportable, identical: d.absolute.identical })
+      : decideVerdict({ lo: d.interval.lo, hi: d.interval.hi, p: qi, threshold: opt.threshold, alpha: opt.alpha, supportable: d.supportable });
     return {
-      runner, condition, baseline, task, metric, nBase, nCond, paired, baseMedian, condMedian, ratio, lo, hi, test,
-      q: q[i] as number,
-      geometricMeanRatio: d.geometricMeanRatio,
-      supportable: d.supportable,
-      runsNeeded: d.runsNeeded,
-      detectableRatio: d.detectableRatio,
-      repsForThreshold: d.repsForThreshold,
+      ...strip(d),
+      q: qi,
+      ...powerFigures(d.power, { supportable: d.supportable, ratio: d.ratio, paired: d.paired, multiplicity: 1, opt }),
       verdict: v.verdict,
       reason: v.reason,
     };
@@ -42,19 +60,58 @@ function finalizeHeadlines(drafts: readonly HeadlineDraft[], opt: ReportOptions)
   return drafts.map((d, i) => {
     const pHolm = adjusted[i] as number;
     const v = decideVerdict({ lo: d.interval.lo, hi: d.interval.hi, p: pHolm, threshold: opt.threshold, alpha: opt.alpha, supportable: d.supportable });
-    const { runner, condition, baseline, metric, tasks, ratio, lo, hi, test } = strip(d);
     return {
-      runner, condition, baseline, metric, tasks, ratio, lo, hi, test, pHolm,
-      supportable: d.supportable,
-      minArm: d.minArm,
-      paired: d.paired,
-      runsNeeded: d.runsNeeded,
-      detectableRatio: d.detectableRatio,
-      repsForThreshold: d.repsForThreshold,
+      ...strip(d),
+      pHolm,
+      ...powerFigures(d.power, { supportable: d.supportable, ratio: d.ratio, paired: d.paired, multiplicity: drafts.length, opt }),
       verdict: v.verdict,
       reason: v.reason,
     };
   });
+}
+
+/** Success of every condition against the baseline, per runner, over the tasks both arms ran. */
+function compareSuccess(cells: readonly CellStats[], runners: readonly string[], conditions: readonly string[], opt: ReportOptions): SuccessComparison[] {
+  const out: SuccessComparison[] = [];
+  for (const runner of runners) {
+    const mine = cells.filter((c) => c.runner === runner);
+    const baseByTask = new Map(mine.filter((c) => c.condition === opt.baseline).map((c) => [c.task, c]));
+    for (const condition of conditions) {
+      if (condition === opt.baseline) continue;
+      const tasks: string[] = [];
+      let kb = 0, nb = 0, kc = 0, nc = 0;
+      for (const c of mine) {
+        const b = c.condition === condition ? baseByTask.get(c.task) : undefined;
+        if (!b) continue;
+        tasks.push(c.task);
+        kb += b.success?.k ?? 0;
+        nb += b.success?.n ?? 0;
+        kc += c.success?.k ?? 0;
+        nc += c.success?.n ?? 0;
+      }
+      if (tasks.length === 0) continue;
+      const base = wilsonInterval(kb, nb, opt.confidence);
+      const cond = wilsonInterval(kc, nc, opt.confidence);
+      const p = nb > 0 && nc > 0 ? fisherExact(kc, nc, kb, nb).p : 1;
+      const rb = nb ? kb / nb : 0;
+      const rc = nc ? kc / nc : 0;
+      const verdict = nb === 0 || nc === 0 ? 'inconclusive' : p < opt.alpha ? (rc < rb ? 'worse' : 'better') : rc === rb ? 'same' : 'inconclusive';
+      out.push({ runner, condition, baseline: opt.baseline, tasks: tasks.sort(), base, cond, p, verdict });
+    }
+  }
+  return out;
+}
+
+const pct = (x: Proportion | null): string => (x ? `${x.k}/${x.n}` : '0/0');
+
+/** What success does to a condition's overall reading (see ConditionVerdict). */
+function overallOf(s: SuccessComparison, headlines: readonly Headline[], opt: ReportOptions): ConditionVerdict {
+  const rates = `${pct(s.cond)} passed vs ${pct(s.base)} in ${opt.baseline}`;
+  if (s.verdict === 'worse') return { runner: s.runner, condition: s.condition, overall: 'regressed', reason: `success rate is worse (${rates}, Fisher exact p = ${s.p < 0.001 ? '<0.001' : s.p.toPrecision(2)}); faster or cheaper passing runs do not make up for it` };
+  const lower = (s.cond?.rate ?? 0) < (s.base?.rate ?? 0);
+  const improvedSomewhere = headlines.some((h) => h.runner === s.runner && h.condition === s.condition && h.verdict === 'improved');
+  if (lower && improvedSomewhere) return { runner: s.runner, condition: s.condition, overall: 'inconclusive', reason: `success rate is lower (${rates}; not significant), so the improvements on passing runs are not an overall improvement` };
+  return { runner: s.runner, condition: s.condition, overall: null, reason: null };
 }
 
 /** Build a report from records already validated (and, via loadRecords, pooled and ordered). */
@@ -62,7 +119,7 @@ export function buildReport(loaded: LoadedRecords, input: ReportOptionsInput = {
   const records: readonly RunRecord[] = loaded.records;
   const allConditions = [...new Set(records.map((r) => r.condition))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const opt = resolveOptions(input, allConditions);
-  const grouped = groupRecords(records, opt.metrics);
+  const grouped = groupRecords(records, opt.metrics, opt.runs);
   const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
   const cells = grouped.groups.map((g) => cellStats(g, records, opt));
   const notes: string[] = [];
@@ -88,6 +145,8 @@ export function buildReport(loaded: LoadedRecords, input: ReportOptionsInput = {
   compDrafts.sort((a, b) =>
     rank(grouped.runners, a.runner) - rank(grouped.runners, b.runner) || rank(conditions, a.condition) - rank(conditions, b.condition) ||
     rank(opt.metrics, a.metric) - rank(opt.metrics, b.metric) || rank(grouped.tasks, a.task) - rank(grouped.tasks, b.task));
+  const headlines = finalizeHeadlines(headDrafts, opt);
+  const success = compareSuccess(cells, grouped.runners, conditions, opt);
   const count = (o: 'infra' | 'canceled'): number => records.reduce((n, r) => n + (r.outcome === o ? 1 : 0), 0);
   const infra = count('infra');
   const canceled = count('canceled');
@@ -103,8 +162,10 @@ export function buildReport(loaded: LoadedRecords, input: ReportOptionsInput = {
     conditions,
     tasks: grouped.tasks,
     cells,
+    success,
+    overall: success.map((x) => overallOf(x, headlines, opt)),
     comparisons: finalizeComparisons(compDrafts, opt),
-    headlines: finalizeHeadlines(headDrafts, opt),
+    headlines,
     notes: [...new Set(notes)],
   };
 }

@@ -11,7 +11,8 @@
  * pooled. Adjusted p-values and verdicts are added by the caller, which sees every family.
  */
 import { bootstrapPositions } from '../stats/median-bootstrap.ts';
-import { detectableRatioFromSe, logMedianRatioSe, minRunsPerArm, repsForRatio, verdictSupportable } from '../stats/power.ts';
+import { meanDifferenceInterval } from '../stats/mean-difference.ts';
+import { logMedianRatioSe, minRunsPerArm, verdictSupportable } from '../stats/power.ts';
 import { createRng } from '../stats/prng.ts';
 import { medianSorted, sortedCopy, variance } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
@@ -21,12 +22,21 @@ import { stratifiedRankTest } from '../stats/stratified-rank.ts';
 import { welchTTest } from '../stats/welch.ts';
 import { sortedValues, type Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
-import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type TestSummary } from './model.ts';
+import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
 import { armsOf } from './pairing.ts';
 
+/** What the power figures need: the standard error of the log ratio, its df and the log variance. */
+export interface PowerBasis {
+  se: number | null;
+  df: number;
+  logVariance: number | null;
+  tasks: number;
+}
+
+type Finalized = 'q' | 'verdict' | 'reason' | 'detectableRatio' | 'repsNeeded';
 /** A comparison before multiplicity adjustment; `interval` keeps infinite CI ends for the verdict. */
-export type ComparisonDraft = Omit<Comparison, 'q' | 'verdict' | 'reason'> & { interval: RatioInterval };
-export type HeadlineDraft = Omit<Headline, 'pHolm' | 'verdict' | 'reason'> & { interval: RatioInterval };
+export type ComparisonDraft = Omit<Comparison, Finalized> & { interval: RatioInterval; power: PowerBasis };
+export type HeadlineDraft = Omit<Headline, 'pHolm' | 'verdict' | 'reason' | 'detectableRatio' | 'repsNeeded'> & { interval: RatioInterval; power: PowerBasis };
 
 export interface RunnerComparison {
   comparisons: ComparisonDraft[];
@@ -55,13 +65,14 @@ interface Accumulator {
   minArm: number;
   /** Largest per-arm minimum over the tasks (pairs need more runs than independent arms). */
   runsNeeded: number;
+  spread: RunSpread | null;
 }
 
 function accumulator(accs: Map<string, Accumulator>, condition: string, metric: MetricId, B: number): Accumulator {
   const key = `${condition}${SEP}${metric}`;
   let acc = accs.get(key);
   if (!acc) {
-    acc = { condition, metric, sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true, anyPaired: false, allSupportable: true, minArm: Infinity, runsNeeded: 0 };
+    acc = { condition, metric, sum: new Float64Array(B), pointSum: 0, tests: [], tasks: [], seSq: 0, df: 0, minPHalf: 1, logVarSum: 0, seKnown: true, anyPaired: false, allSupportable: true, minArm: Infinity, runsNeeded: 0, spread: null };
     accs.set(key, acc);
   }
   return acc;
@@ -95,6 +106,38 @@ function pooledVariance(lb: Float64Array | null, lc: Float64Array | null): numbe
   return den > 0 ? num / den : null;
 }
 
+/** Range of the per-run changes: per pair (paired) or over every condition × baseline run pair. */
+function spreadOf(base: Float64Array, cond: Float64Array, bs: Float64Array, cs: Float64Array, paired: boolean): RunSpread | null {
+  if (paired) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < base.length; i++) {
+      const b = base[i] as number;
+      if (!(b > 0)) return null;
+      const r = (cond[i] as number) / b;
+      lo = Math.min(lo, r);
+      hi = Math.max(hi, r);
+    }
+    return base.length ? { paired, n: base.length, lo, hi } : null;
+  }
+  if (!(bs.length && cs.length && (bs[0] as number) > 0)) return null;
+  return { paired, n: Math.min(bs.length, cs.length), lo: (cs[0] as number) / (bs[bs.length - 1] as number), hi: (cs[cs.length - 1] as number) / (bs[0] as number) };
+}
+
+function mergeSpread(a: RunSpread | null, b: RunSpread | null, first: boolean): RunSpread | null {
+  if (first) return b;
+  if (!a || !b) return null;
+  return { paired: a.paired && b.paired, n: a.n + b.n, lo: Math.min(a.lo, b.lo), hi: Math.max(a.hi, b.hi) };
+}
+
+const allFinite = (x: Float64Array): boolean => {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i] as number)) return false;
+  return true;
+};
+
+const identicalArms = (bs: Float64Array, cs: Float64Array): boolean =>
+  bs[0] === bs[bs.length - 1] && cs[0] === cs[cs.length - 1] && bs[0] === cs[0];
+
 export function compareRunner(o: {
   runner: string;
   /** The runner's groups; tasks without a baseline group are skipped by the caller's notes. */
@@ -109,6 +152,7 @@ export function compareRunner(o: {
   const accs = new Map<string, Accumulator>();
   const comparisons: ComparisonDraft[] = [];
   const notes: string[] = [];
+  const runsLabel = opt.runs === 'passing' ? 'passing runs' : 'runs';
   for (const task of tasks) {
     const base = byKey.get(`${opt.baseline}${SEP}${task}`);
     if (!base) continue;
@@ -130,7 +174,8 @@ export function compareRunner(o: {
         const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
         if (!arms.paired && arms.brokenPairing) notes.push(`${where}: pairing blocks do not match across arms; analysed as independent runs`);
         if (arms.base.length === 0 || arms.cond.length === 0) {
-          notes.push(`${where}: an arm has no values; not compared`);
+          const which = arms.base.length === 0 ? opt.baseline : condition;
+          notes.push(`${where}: no ${runsLabel} with a value in ${which}; not compared`);
           return;
         }
         const bs = arms.paired ? sortedCopy(arms.base) : sortedValues(base, k);
@@ -150,11 +195,12 @@ export function compareRunner(o: {
         const baseMedian = medianSorted(bs);
         const condMedian = medianSorted(cs);
         const pointLog = logRatio(condMedian, baseMedian);
+        // A ratio needs a positive baseline median and finite bootstrap ratios (no zero medians
+        // in the resamples); otherwise the change is reported on the absolute scale.
+        const ratioDefined = baseMedian > 0 && Number.isFinite(pointLog) && allFinite(replicates);
         const lb = logs(bs);
         const lc = logs(cs);
         const logVar = pooledVariance(lb, lc);
-        const acc = accumulator(accs, condition, metric, B);
-        for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
         const interval = percentileInterval(replicates, pointLog, opt.confidence, true); // reorders replicates
         const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
         // Equivalence needs the same support as a difference: no verdict at all below the minimum.
@@ -162,17 +208,35 @@ export function compareRunner(o: {
         const runsNeeded = minRunsPerArm(opt.alpha, arms.paired);
         const se = logVar === null ? null : logMedianRatioSe(logVar, nb, nc);
         const df = nb + nc - 2;
+        const absolute = ratioDefined
+          ? null
+          : {
+              ...meanDifferenceInterval(arms.paired ? arms.base : bs, arms.paired ? arms.cond : cs, arms.paired, B,
+                createRng(opt.seed, ['diff', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP)), opt.confidence),
+              identical: identicalArms(bs, cs),
+            };
+        const spread = spreadOf(arms.base, arms.cond, bs, cs, arms.paired);
         comparisons.push({
           runner, condition, baseline: opt.baseline, task, metric, nBase: nb, nCond: nc, paired: arms.paired, baseMedian, condMedian,
-          ratio: finiteOrNull(interval.ratio), lo: finiteOrNull(interval.lo), hi: finiteOrNull(interval.hi),
+          ratio: ratioDefined ? finiteOrNull(interval.ratio) : null,
+          lo: ratioDefined ? finiteOrNull(interval.lo) : null,
+          hi: ratioDefined ? finiteOrNull(interval.hi) : null,
+          absolute,
           test: testSummary(test, arms.paired),
           geometricMeanRatio: geometricMeanRatio(lb, lc, opt.confidence),
           supportable,
           runsNeeded,
-          detectableRatio: supportable && se !== null && df >= 1 ? detectableRatioFromSe(se, df, opt.alpha, opt.power) : null,
-          repsForThreshold: logVar === null ? null : repsForRatio(1 + opt.threshold, { logVariance: logVar, alpha: opt.alpha, power: opt.power, paired: arms.paired }),
+          spread,
           interval,
+          power: { se: ratioDefined ? se : null, df, logVariance: ratioDefined ? logVar : null, tasks: 1 },
         });
+        if (!ratioDefined) {
+          notes.push(`${where}: the ${opt.baseline} median is 0 (or resamples hit 0), so the change is shown as an absolute difference of means and left out of the geometric mean`);
+          return;
+        }
+        const acc = accumulator(accs, condition, metric, B);
+        for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
+        acc.spread = mergeSpread(acc.spread, spread, acc.tasks.length === 0);
         acc.pointSum += pointLog;
         acc.tests.push(test);
         acc.tasks.push(task);
@@ -217,10 +281,9 @@ function headlineOf(acc: Accumulator, runner: string, opt: ReportOptions): Headl
     minArm: acc.minArm,
     paired: acc.anyPaired,
     runsNeeded: acc.runsNeeded,
-    detectableRatio: supportable && se !== null && acc.df >= 1 ? detectableRatioFromSe(se, acc.df, opt.alpha, opt.power) : null,
-    repsForThreshold: acc.seKnown
-      ? repsForRatio(1 + opt.threshold, { logVariance: acc.logVarSum / T, tasks: T, alpha: opt.alpha, power: opt.power, paired: acc.anyPaired })
-      : null,
+    minAchievableP: Math.min(1, 2 * acc.minPHalf),
+    spread: acc.spread,
     interval,
+    power: { se, df: acc.df, logVariance: acc.seKnown ? acc.logVarSum / T : null, tasks: T },
   };
 }

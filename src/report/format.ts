@@ -26,6 +26,12 @@ export function formatValue(kind: MetricKind, v: number | null): string {
   }
 }
 
+/** An absolute change with its sign: "+1.2k", "-350ms", "0". */
+export function formatSigned(kind: MetricKind, v: number): string {
+  const text = formatValue(kind, Math.abs(v));
+  return v > 0 ? `+${text}` : v < 0 ? `-${text}` : text;
+}
+
 /** A ratio as a signed percent change: 0.895 → "-10.5%". */
 export function formatChange(ratio: number | null): string {
   if (ratio === null) return '∞';
@@ -42,11 +48,12 @@ export function formatRatioCi(lo: number | null, hi: number | null): string {
 
 /**
  * Detectable change from a ratio ≥ 1: "±8.35%"; "any change" when the runs do not vary at all
- * (ratio exactly 1), "±<0.01%" below display precision, "n/a" when undefined (null, NaN, ∞).
+ * (the ratio is the band's edge 1 + θ itself, or 1 with θ = 0), "±<0.01%" below display
+ * precision, "n/a" when undefined (null, NaN, ∞).
  */
-export function formatDetectable(ratio: number | null): string {
+export function formatDetectable(ratio: number | null, threshold = 0): string {
   if (ratio === null || !Number.isFinite(ratio) || ratio < 1) return 'n/a';
-  if (ratio === 1) return 'any change (no run-to-run variance)';
+  if (Math.abs(ratio - (1 + threshold)) < 1e-12) return threshold > 0 ? `any change beyond ±${thresholdText(threshold)} (no run-to-run variance)` : 'any change (no run-to-run variance)';
   const text = formatChange(ratio);
   return text === '0%' ? '±<0.01%' : `±${text.slice(1)}`;
 }
@@ -93,6 +100,16 @@ export function reasonText(reason: VerdictReason, thresholdPct: string): string 
       return 'too few runs for any verdict';
     case 'undefined-ratio':
       return 'ratio undefined (zero median)';
+    case 'absolute-increase':
+      return 'zero baseline: the absolute increase is significant (any change from 0 exceeds ±' + thresholdPct + ')';
+    case 'absolute-decrease':
+      return 'zero baseline: the absolute decrease is significant';
+    case 'absolute-identical':
+      return 'both arms hold the same value in every run';
+    case 'absolute-not-significant':
+      return 'zero baseline: the absolute change is not significant';
+    case 'no-passing-runs':
+      return 'no passing runs to compare';
   }
 }
 

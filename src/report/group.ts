@@ -7,8 +7,15 @@
 import { OUTCOMES, type Outcome, type RunRecord } from '../experiment/run-record.ts';
 import { metricDef, type MetricId } from './metrics.ts';
 
-/** Outcomes counted but kept out of latency and token statistics. */
+/** Outcomes counted but kept out of every statistic (success rate included). */
 export const EXCLUDED_OUTCOMES: readonly Outcome[] = ['infra', 'canceled'];
+
+/**
+ * Which used runs feed the latency / token / cost statistics: `passing` (the default) compares
+ * runs that passed their check only, so a condition that fails fast never looks cheaper;
+ * `all` takes every used run (pass, fail, error, timeout).
+ */
+export type MetricRuns = 'passing' | 'all';
 
 export interface Group {
   runner: string;
@@ -18,7 +25,7 @@ export interface Group {
   outcomes: Record<Outcome, number>;
   /** Indices into the records array of the runs used in statistics. */
   used: Int32Array;
-  /** Per metric (same order as `metrics`): values of the used runs; NaN where a record has none. */
+  /** Per metric (same order as `metrics`): values of the used runs; NaN where a record has none or its outcome is not measured (see MetricRuns). */
   values: Float64Array[];
   /** Pairing block of each used run, NaN where absent. */
   blocks: Float64Array;
@@ -36,7 +43,7 @@ export interface Grouped {
 
 const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
 
-export function groupRecords(records: readonly RunRecord[], metrics: readonly MetricId[]): Grouped {
+export function groupRecords(records: readonly RunRecord[], metrics: readonly MetricId[], metricRuns: MetricRuns = 'all'): Grouped {
   const n = records.length;
   const ids = new Map<string, Map<string, Map<string, number>>>();
   const keys: [string, string, string][] = [];
@@ -79,7 +86,10 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
   const columns = metrics.map((id) => {
     const read = metricDef(id).read;
     const col = new Float64Array(usedIdx.length);
-    for (let j = 0; j < usedIdx.length; j++) col[j] = read(records[usedIdx[j] as number] as RunRecord);
+    for (let j = 0; j < usedIdx.length; j++) {
+      const r = records[usedIdx[j] as number] as RunRecord;
+      col[j] = metricRuns === 'all' || r.outcome === 'pass' ? read(r) : NaN;
+    }
     return col;
   });
   const blockCol = new Float64Array(usedIdx.length);

@@ -27,8 +27,8 @@ figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.3em}details{marg
 p.fn{color:#555;font-size:.9em;margin:.2em 0 1em}
 `;
 
-function verdictBadge(v: Cell['verdict']): string {
-  return v ? `<span class="v v-${v}">${escapeHtml(VERDICT_TEXT[v])}</span>` : '';
+function verdictBadge(v: Cell['verdict'], label?: string): string {
+  return v ? `<span class="v v-${v}">${escapeHtml(label ?? VERDICT_TEXT[v])}</span>` : '';
 }
 
 function table(t: Table): string {
@@ -52,14 +52,14 @@ export async function renderHtml(r: Report): Promise<string> {
   for (const p of plots) svgs.push(await renderSvg(p)); // one at a time: Vega views are CPU-bound
   const figure = (i: number): string => {
     const p = plots[i];
-    return p ? `<figure id="${p.id}" class="plot"><figcaption>${escapeHtml(p.title)}</figcaption>\n${svgs[i]}\n</figure>` : '';
+    return p ? `<figure id="${p.id}" class="plot"><figcaption>${escapeHtml(p.title)}</figcaption>\n${svgs[i]}${p.note ? `\n<p class="fn">${escapeHtml(p.note)}</p>` : ''}\n</figure>` : '';
   };
   const byKind = (prefix: string): string => plots.map((p, i) => (p.id.startsWith(prefix) ? figure(i) : '')).join('\n');
   const perRunner = (make: (runner: string) => Table): string =>
     r.runners.map((runner) => (r.runners.length > 1 ? `<h3>runner ${escapeHtml(runner)}</h3>\n` : '') + table(make(runner))).join('\n');
   const verdicts = verdictBlocks(v)
     .map((b) => `<p>${escapeHtml(b.title)}:</p>\n<ul class="verdicts">\n${b.lines
-      .map((l) => `<li><b>${escapeHtml(l.metric)}</b>${verdictBadge(l.verdict)} ${escapeHtml(l.summary)} · ${escapeHtml(l.details.join(' · '))}</li>`)
+      .map((l) => `<li><b>${escapeHtml(l.metric)}</b>${verdictBadge(l.verdict, l.label)} ${escapeHtml(l.summary)} · ${escapeHtml(l.details.join(' · '))}</li>`)
       .join('\n')}\n</ul>`)
     .join('\n');
   const latency = latencyTable(v);

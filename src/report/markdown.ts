@@ -31,7 +31,7 @@ function verdictLines(v: ReportView): string[] {
   return blocks.flatMap((b) => [
     `${b.title}:`,
     '',
-    ...b.lines.map((l) => `- **${l.metric}: ${VERDICT_TEXT[l.verdict]}** ${l.summary} · ${l.details.join(' · ')}`),
+    ...b.lines.map((l) => `- **${l.metric}: ${l.label ?? VERDICT_TEXT[l.verdict]}**${l.summary ? ` ${l.summary}` : ''} · ${l.details.join(' · ')}`),
     '',
   ]);
 }

@@ -10,10 +10,11 @@ import type { OutlierKind } from '../stats/tukey.ts';
 import type { Verdict, VerdictReason } from '../stats/verdict.ts';
 import type { TestMethod } from '../stats/rank-sum.ts';
 import type { LoadedSource } from './load.ts';
+import type { MetricRuns } from './group.ts';
 import type { MetricId } from './metrics.ts';
 
 export const REPORT_FORMAT = 'agentab.report';
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 export interface ReportOptions {
   baseline: string;
@@ -27,6 +28,8 @@ export interface ReportOptions {
   power: number;
   seed: number;
   resamples: number;
+  /** Runs whose latency / token / cost values are compared (success counts every used run). */
+  runs: MetricRuns;
 }
 
 /** The runs of a cell used in statistics, as parallel columns (index j is one run). */
@@ -92,6 +95,59 @@ export interface RatioEstimate {
   hi: number | null;
 }
 
+/** Range of per-run changes (ratios): per pair, or over every condition × baseline run pair. */
+export interface RunSpread {
+  paired: boolean;
+  /** Pairs, or the smaller arm's runs. */
+  n: number;
+  lo: number;
+  hi: number;
+}
+
+/** Condition − baseline where a ratio is undefined (zero baseline median): difference of means. */
+export interface AbsoluteChange {
+  diff: number;
+  lo: number;
+  hi: number;
+  /** Both arms hold one and the same value (e.g. 0 in every run). */
+  identical: boolean;
+}
+
+/** Reps per arm (per task) the verdict rule needs: to call the observed change, or "no meaningful change" at no change. */
+export interface RepsNeeded {
+  kind: 'change' | 'no-change';
+  /** The true ratio assumed (the observed ratio, or 1). */
+  target: number;
+  /** Null beyond 100,000 reps. */
+  reps: number | null;
+}
+
+/** Success rate of a condition against the baseline over the tasks both ran. */
+export interface SuccessComparison {
+  runner: string;
+  condition: string;
+  baseline: string;
+  tasks: string[];
+  base: Proportion | null;
+  cond: Proportion | null;
+  /** Two-sided Fisher exact p on the pooled 2 × 2 table. */
+  p: number;
+  /** worse / better when p < α; same when neither rate moved; otherwise inconclusive. */
+  verdict: 'worse' | 'better' | 'same' | 'inconclusive';
+}
+
+/**
+ * A condition's overall reading: regressed when its success rate is significantly worse;
+ * inconclusive (never improved) when its success rate is lower but not significantly;
+ * null when success does not stand in the way of the metric verdicts.
+ */
+export interface ConditionVerdict {
+  runner: string;
+  condition: string;
+  overall: Verdict | null;
+  reason: string | null;
+}
+
 export interface Comparison extends RatioEstimate {
   runner: string;
   condition: string;
@@ -103,6 +159,8 @@ export interface Comparison extends RatioEstimate {
   paired: boolean;
   baseMedian: number | null;
   condMedian: number | null;
+  /** Set (and ratio/lo/hi null) where the ratio is undefined: a zero baseline median. */
+  absolute: AbsoluteChange | null;
   test: TestSummary;
   /** Benjamini–Hochberg q over every per-task comparison of the report. */
   q: number;
@@ -112,9 +170,10 @@ export interface Comparison extends RatioEstimate {
   supportable: boolean;
   /** Fewest runs per arm (pairs, when paired) for a verdict at α. */
   runsNeeded: number;
+  /** True ratio (≥ 1 + θ, or its mirror) the verdict rule calls with the report's power at this n. */
   detectableRatio: number | null;
-  /** Reps per arm that would detect a change of θ at this task's variance. */
-  repsForThreshold: number | null;
+  repsNeeded: RepsNeeded | null;
+  spread: RunSpread | null;
   verdict: Verdict;
   reason: VerdictReason;
 }
@@ -137,8 +196,11 @@ export interface Headline extends RatioEstimate {
   paired: boolean;
   /** Fewest runs per arm (pairs, when paired) each task needs for a verdict at α. */
   runsNeeded: number;
+  /** Smallest p the stratified exact test can reach with these n (before Holm). */
+  minAchievableP: number;
   detectableRatio: number | null;
-  repsForThreshold: number | null;
+  repsNeeded: RepsNeeded | null;
+  spread: RunSpread | null;
   verdict: Verdict;
   reason: VerdictReason;
 }
@@ -156,6 +218,10 @@ export interface Report {
   conditions: string[];
   tasks: string[];
   cells: CellStats[];
+  /** Success first: per runner × condition against the baseline. */
+  success: SuccessComparison[];
+  /** Per runner × condition: what success does to the overall reading. */
+  overall: ConditionVerdict[];
   comparisons: Comparison[];
   headlines: Headline[];
   /** Data-dependent remarks (a task without a baseline, broken pairing…). */

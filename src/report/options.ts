@@ -17,6 +17,7 @@ export const ReportOptionsInputSchema = z.strictObject({
   power: z.number().gt(0).lt(1).optional(),
   seed: z.number().int().nonnegative().max(0xffffffff).optional(),
   resamples: z.number().int().min(MIN_RESAMPLES).max(1_000_000).optional(),
+  runs: z.enum(['passing', 'all']).optional(),
 });
 export type ReportOptionsInput = z.infer<typeof ReportOptionsInputSchema>;
 
@@ -64,5 +65,6 @@ export function resolveOptions(input: ReportOptionsInput, conditions: readonly s
     power: o.power ?? 0.8,
     seed: o.seed ?? 1,
     resamples: o.resamples ?? DEFAULT_RESAMPLES,
+    runs: o.runs ?? 'passing',
   };
 }

@@ -18,6 +18,8 @@ export interface Plot {
   id: string;
   title: string;
   spec: TopLevelSpec;
+  /** Said under the plot: what it leaves out and why (never dropped silently). */
+  note?: string;
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -148,8 +150,12 @@ function forestPlot(r: Report, m: MetricId): Plot {
   const def = v.metric(m);
   const rows: Record<string, string | number>[] = [];
   const finite: number[] = [];
+  const left: string[] = [];
   const add = (label: string, condition: string, ratio: number | null, lo: number | null, hi: number | null, kind: string): void => {
-    if (ratio === null || ratio <= 0) return;
+    if (ratio === null || ratio <= 0) {
+      left.push(`${label} (${condition})`);
+      return;
+    }
     for (const x of [ratio, lo, hi]) if (x !== null && x > 0) finite.push(x);
     rows.push({ label, condition, ratio, lo: lo ?? NaN, hi: hi ?? NaN, kind });
   };
@@ -177,6 +183,7 @@ function forestPlot(r: Report, m: MetricId): Plot {
   return {
     id: `forest-${m}`,
     title: `${def.label}: ratio of medians with ${Math.round(r.options.confidence * 100)}% CI, per task`,
+    ...(left.length ? { note: `Not on this log-scale plot (no ratio: a zero median; the tables give the absolute change): ${left.join(', ')}.` } : {}),
     spec: {
       $schema: SCHEMA,
       config: CONFIG,

@@ -3,11 +3,13 @@
  * and HTML renderers only decide how a cell, a bold cell and a verdict look.
  */
 import type { Verdict } from '../stats/verdict.ts';
+import { fisherExact } from '../stats/fisher.ts';
+import type { Proportion } from '../stats/wilson.ts';
 import {
-  formatChange, formatDetectable, formatPercent, formatRatioCi, formatValue, pText, reasonText, thresholdText,
+  formatChange, formatDetectable, formatP, formatPercent, formatRatioCi, formatSigned, formatValue, pText, reasonText, thresholdText,
 } from './format.ts';
 import type { MetricId } from './metrics.ts';
-import type { CellStats, Comparison, Headline } from './model.ts';
+import type { CellStats, Comparison, Headline, RunSpread, SuccessComparison } from './model.ts';
 import { latencyQuantiles, pooledLatencies, type ReportView } from './view.ts';
 
 export interface Cell {
@@ -26,9 +28,18 @@ export interface Table {
   footnotes: string[];
 }
 
+export interface VerdictLine {
+  metric: string;
+  verdict: Verdict;
+  /** Shown instead of the verdict's own text (success: "worse", "better"…). */
+  label?: string;
+  summary: string;
+  details: string[];
+}
+
 export interface VerdictBlock {
   title: string;
-  lines: { metric: string; verdict: Verdict; summary: string; details: string[] }[];
+  lines: VerdictLine[];
 }
 
 const c = (text: string, extra: Omit<Cell, 'text'> = {}): Cell => ({ text, ...extra });
@@ -59,10 +70,18 @@ function medianCell(v: ReportView, cell: CellStats | undefined, m: MetricId): Ce
 
 const marked = (rows: Cell[][]): boolean => rows.some((r) => r.some((x) => x.text.endsWith(UNBOUNDED_MARK)));
 
-function vsBase(x: Comparison | undefined): Cell {
+/** The change of a comparison: a percent change with its CI, or an absolute one at a zero baseline. */
+export function changeText(v: ReportView, x: Comparison): string {
+  if (!x.absolute) return `${formatChange(x.ratio)} ${formatRatioCi(x.lo, x.hi)}`;
+  const k = v.metric(x.metric).kind;
+  const a = x.absolute;
+  return `${formatSigned(k, a.diff)} abs [${formatSigned(k, a.lo)}, ${formatSigned(k, a.hi)}] (mean; ${x.baseline} median 0)`;
+}
+
+function vsBase(v: ReportView, x: Comparison | undefined): Cell {
   if (!x) return c('—');
   const pair = x.paired ? ' paired' : '';
-  return c(`${formatChange(x.ratio)} ${formatRatioCi(x.lo, x.hi)} ${pText('p', x.test.p, x.test.method !== 'exact')} ${pText('q', x.q)} n=${x.nBase}+${x.nCond}${pair}`, { verdict: x.verdict });
+  return c(`${changeText(v, x)} ${pText('p', x.test.p, x.test.method !== 'exact')} ${pText('q', x.q)} n=${x.nBase}+${x.nCond}${pair}`, { verdict: x.verdict });
 }
 
 export function metricTable(v: ReportView, runner: string, m: MetricId): Table {
@@ -77,7 +96,7 @@ export function metricTable(v: ReportView, runner: string, m: MetricId): Table {
   const tasks = v.tasksOf(runner);
   const rows = tasks.map((t) => {
     const row = [c(t), medianCell(v, v.cell(runner, r.options.baseline, t), m)];
-    for (const cond of v.others) row.push(medianCell(v, v.cell(runner, cond, t), m), vsBase(v.comparison(runner, cond, t, m)));
+    for (const cond of v.others) row.push(medianCell(v, v.cell(runner, cond, t), m), vsBase(v, v.comparison(runner, cond, t, m)));
     return row;
   });
   const heads = v.others.map((cond) => v.headline(runner, cond, m));
@@ -94,20 +113,66 @@ export function metricTable(v: ReportView, runner: string, m: MetricId): Table {
   return { header, align, rows, footnotes: marked(rows) ? [unboundedFootnote(v)] : [] };
 }
 
-/** Why a headline has no verdict, or what its n can detect; and how many runs would do. */
-function powerDetails(h: Headline, th: string): string[] {
-  const reps = h.repsForThreshold;
+/** What the runs themselves show (for a verdict the design cannot give: say what the data does). */
+export function spreadText(spread: RunSpread | null, condition: string, baseline: string): string | null {
+  if (!spread) return null;
+  const range = spread.lo === spread.hi || formatChange(spread.lo) === formatChange(spread.hi) ? formatChange(spread.lo) : `${formatChange(spread.lo)} to ${formatChange(spread.hi)}`;
+  const oneSide = spread.lo > 1 || spread.hi < 1;
+  if (spread.paired) return oneSide ? `all ${spread.n} pairs ${range}` : `pairs range ${range}`;
+  if (oneSide) return `every ${condition} run ${spread.hi < 1 ? 'below' : 'above'} every ${baseline} run (${range})`;
+  return `run-by-run changes range ${range}`;
+}
+
+function repsText(h: Headline, unit: string, perTask: string): string | null {
+  const need = h.repsNeeded;
+  if (!need || need.reps === null) return null;
+  const what = need.kind === 'change' ? `call a true ${formatChange(need.target)}` : 'show "no meaningful change" if nothing changed';
+  return `~${need.reps} ${unit}${perTask} would ${what}`;
+}
+
+/** Which runs a headline uses, why it has no verdict, what it can detect, and how many runs would do. */
+function powerDetails(v: ReportView, h: Headline, th: string): string[] {
+  const r = v.report;
   const perTask = h.tasks.length > 1 ? ' per task' : '';
+  const unit = h.paired ? 'pairs' : 'runs per arm';
+  const runs = `${r.options.runs === 'passing' ? 'passing runs' : 'all runs'}, n=${h.minArm} ${unit}${perTask}`;
+  const out = [runs];
+  const reps = repsText(h, unit, perTask);
+  if (h.verdict === 'inconclusive') {
+    const shows = spreadText(h.spread, h.condition, h.baseline);
+    if (shows) out.push(shows);
+  }
   if (!h.supportable) {
-    const unit = h.paired ? 'pairs' : 'per arm';
-    const more = reps !== null ? `; ~${reps} runs per arm${perTask} would detect ±${th}` : '';
-    return [`n=${h.minArm} ${unit}${perTask} is too few for any verdict (needs ≥ ${h.runsNeeded} ${unit})${more}`];
+    out.push(`too few for any verdict: each task needs ≥ ${h.runsNeeded} ${unit}`);
+    if (reps) out.push(reps);
+    return out;
+  }
+  const holmFloor = h.minAchievableP * r.headlines.length;
+  if (h.reason === 'not-significant' && holmFloor >= r.options.alpha) {
+    out.push(`the smallest p these n allow (${formatP(h.minAchievableP)}) times ${r.headlines.length} headlines (Holm) cannot reach ${r.options.alpha}`);
   }
   // Null although supportable: some run has a zero value, so the spread of logs is undefined.
-  const detectable = h.detectableRatio === null ? 'n/a (zero values: no spread on the log scale)' : formatDetectable(h.detectableRatio);
-  const out = [`detectable at this n: ${detectable}`];
-  if (reps !== null && h.verdict === 'inconclusive' && reps > h.minArm) out.push(`~${reps} runs per arm${perTask} would detect ±${th}`);
+  const detectable = h.detectableRatio === null ? 'n/a (zero values: no spread on the log scale)' : formatDetectable(h.detectableRatio, r.options.threshold);
+  out.push(`detectable at this n (${formatPercent(r.options.power)} power): ${detectable}`);
+  if (reps && h.verdict === 'inconclusive' && (h.repsNeeded?.reps ?? 0) > h.minArm) out.push(reps);
   return out;
+}
+
+function proportionText(x: Proportion | null): string {
+  return x ? `${x.k}/${x.n} ${formatPercent(x.rate)} [${formatPercent(x.lo)}, ${formatPercent(x.hi)}]` : '0/0';
+}
+
+const SUCCESS_VERDICT: Record<SuccessComparison['verdict'], Verdict> = { worse: 'regressed', better: 'improved', same: 'no-change', inconclusive: 'inconclusive' };
+
+function successLine(v: ReportView, s: SuccessComparison): VerdictLine {
+  const label = s.verdict === 'same' ? 'no difference' : s.verdict === 'inconclusive' ? 'no significant difference' : s.verdict;
+  return {
+    metric: 'success rate',
+    verdict: SUCCESS_VERDICT[s.verdict],
+    label,
+    summary: `${proportionText(s.cond)} vs ${proportionText(s.base)} in ${s.baseline}`,
+    details: [`Fisher exact ${pText('p', s.p, false, true)}`, `all runs except infra and canceled, ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}`],
+  };
 }
 
 export function verdictBlocks(v: ReportView): VerdictBlock[] {
@@ -117,19 +182,38 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
   for (const runner of r.runners) {
     for (const cond of v.others) {
       const hs = r.options.metrics.map((m) => v.headline(runner, cond, m)).filter((h): h is Headline => h !== undefined);
-      if (hs.length === 0) continue;
-      const tasks = hs[0]?.tasks.length ?? 0;
+      const success = r.success.find((s) => s.runner === runner && s.condition === cond);
+      if (hs.length === 0 && !success) continue;
+      const overall = r.overall.find((o) => o.runner === runner && o.condition === cond);
+      const tasks = success?.tasks.length ?? hs[0]?.tasks.length ?? 0;
       const who = r.runners.length > 1 ? ` (runner ${runner})` : '';
+      const lines: VerdictLine[] = [];
+      if (success) lines.push(successLine(v, success));
+      if (overall?.overall) lines.push({ metric: 'overall', verdict: overall.overall, summary: '', details: [overall.reason ?? ''] });
+      if (hs.length === 0) lines.push({ metric: 'latency, tokens, cost', verdict: 'inconclusive', summary: '', details: [`no ${r.options.runs === 'passing' ? 'passing ' : ''}runs to compare in both arms`] });
+      for (const h of hs) {
+        const details = [
+          `${pText('p', h.test.p, h.test.method !== 'exact', true)}, ${pText('Holm p', h.pHolm, false, true)}`,
+          ...(h.reason === 'too-few-runs' ? [] : [reasonText(h.reason, th)]),
+          ...powerDetails(v, h, th),
+        ];
+        lines.push({ metric: v.metric(h.metric).label, verdict: h.verdict, summary: `${formatChange(h.ratio)} ${formatRatioCi(h.lo, h.hi)}`, details });
+      }
+      // Where the change is: per-task rows with a verdict of their own (BH q), when there are several tasks.
+      if (tasks > 1) {
+        for (const x of r.comparisons) {
+          if (x.runner !== runner || x.condition !== cond || (x.verdict !== 'improved' && x.verdict !== 'regressed')) continue;
+          lines.push({
+            metric: `${v.metric(x.metric).label} on ${x.task}`,
+            verdict: x.verdict,
+            summary: changeText(v, x),
+            details: [`${pText('p', x.test.p, x.test.method !== 'exact', true)}, ${pText('BH q', x.q, false, true)}`, `${r.options.runs === 'passing' ? 'passing runs' : 'all runs'}, n=${x.nBase}+${x.nCond}${x.paired ? ' paired' : ''}`],
+          });
+        }
+      }
       blocks.push({
-        title: `${cond} vs ${r.options.baseline}${who}, ${tasks} task${tasks === 1 ? '' : 's'}, geometric mean of per-task median ratios`,
-        lines: hs.map((h) => {
-          const details = [
-            `${pText('p', h.test.p, h.test.method !== 'exact', true)}, ${pText('Holm p', h.pHolm, false, true)}`,
-            ...(h.reason === 'too-few-runs' ? [] : [reasonText(h.reason, th)]),
-            ...powerDetails(h, th),
-          ];
-          return { metric: v.metric(h.metric).label, verdict: h.verdict, summary: `${formatChange(h.ratio)} ${formatRatioCi(h.lo, h.hi)}`, details };
-        }),
+        title: `${cond} vs ${r.options.baseline}${who}, ${tasks} task${tasks === 1 ? '' : 's'}: success first, then the geometric mean of per-task median ratios`,
+        lines,
       });
     }
   }
@@ -144,7 +228,10 @@ export function successTable(v: ReportView, runner: string): Table {
       const cell = v.cell(runner, cond, t);
       if (!cell) return c('—');
       const s = cell.success;
-      const base = s ? `${s.k}/${s.n} ${formatPercent(s.rate)} [${formatPercent(s.lo)}, ${formatPercent(s.hi)}]` : '0/0';
+      const baseCell = v.cell(runner, r.options.baseline, t);
+      const b = baseCell?.success;
+      const vs = cond !== r.options.baseline && s && b ? ` ${pText('p', fisherExact(s.k, s.n, b.k, b.n).p)}` : '';
+      const base = proportionText(s) + vs;
       const excl = [cell.outcomes.infra ? `${cell.outcomes.infra} infra` : '', cell.outcomes.canceled ? `${cell.outcomes.canceled} canceled` : ''].filter(Boolean);
       return c(excl.length ? `${base} (+${excl.join(', ')})` : base);
     }),

@@ -1,5 +1,16 @@
 /**
- * Minimum detectable ratio for a median comparison, and the reps needed for a target ratio.
+ * What the verdict rule can detect: the true ratio it calls "regressed" (or, mirrored,
+ * "improved") with the given power, and the reps needed for a target ratio or for a "no
+ * meaningful change" verdict.
+ *
+ * The rule (stats/verdict.ts) needs the whole CI beyond the band ±θ AND an adjusted p < α. With
+ * an estimate of the log ratio ~ N(μ, SE²) and a CI of est ± t·SE, the CI clears log(1+θ) with
+ * probability Φ((μ − log(1+θ))/SE − t), so the detectable ratio is
+ * exp(log(1+θ) + (t₁₋α/₂ + t_power)·SE), not exp((t₁₋α/₂ + t_power)·SE) (which is what "the CI
+ * excludes 1" needs: at that ratio the band rule calls a change only a few percent of the time).
+ * "No meaningful change" at a true ratio of 1 needs |est| + t·SE ≤ log(1+θ), so
+ * (t₁₋α/₂ + z_(1+power)/2)·SE ≤ log(1+θ). Both claims are checked by seeded simulation of the
+ * whole rule (bootstrap CI, exact rank test, verdict) in test/stats/power-simulation.test.ts.
  *
  * On the log scale the sample median of n runs has variance ≈ (π/2)·σ²/n for roughly
  * lognormal data (σ² = variance of log values), so the log ratio of two medians has standard
@@ -26,6 +37,13 @@ export interface PowerInput {
   alpha?: number;
   power?: number;
   paired?: boolean;
+  /** θ of the verdict rule (0.05 = 5 %). */
+  threshold?: number;
+  /**
+   * Adjusted-p multiplier the verdict faces (Holm over m headlines multiplies the smallest p by
+   * m): no verdict is reachable unless the smallest exact p times this is below α.
+   */
+  multiplicity?: number;
 }
 
 export interface PowerEstimate {
@@ -40,7 +58,7 @@ export interface PowerEstimate {
   minRunsPerArm: number;
   /** False when the data cannot support a verdict (too few runs per arm, or α unreachable). */
   supportable: boolean;
-  /** Ratio (> 1) that would be detected with the given power; null when unreachable. */
+  /** True ratio (≥ 1 + θ) the verdict rule calls a change with the given power; null when unreachable. */
   detectableRatio: number | null;
 }
 
@@ -64,9 +82,14 @@ function criticalSum(df: number, alpha: number, power: number): number {
   return q;
 }
 
-/** exp((t₁₋α/₂ + t_power)·se) on df degrees of freedom. */
-export function detectableRatioFromSe(se: number, df: number, alpha = 0.05, power = 0.8): number {
-  return Math.exp(criticalSum(Math.max(1, df), alpha, power) * se);
+/** exp(log(1+θ) + (t₁₋α/₂ + t_power)·se) on df degrees of freedom: the ratio the verdict rule calls with `power`. */
+export function detectableRatioFromSe(se: number, df: number, alpha = 0.05, power = 0.8, threshold = 0.05): number {
+  return Math.exp(Math.log1p(threshold) + criticalSum(Math.max(1, df), alpha, power) * se);
+}
+
+/** Whether the CI half-width leaves room for a "no meaningful change" verdict with `power` at a true ratio of 1. */
+function noChangeReachable(se: number, df: number, alpha: number, power: number, threshold: number): boolean {
+  return (tQuantile(1 - alpha / 2, Math.max(1, df)) + normalQuantile((1 + power) / 2)) * se <= Math.log1p(threshold);
 }
 
 /** Smallest achievable p of the (stratified) exact rank test over `tasks` identical tasks. */
@@ -115,25 +138,56 @@ export function powerEstimate(o: PowerInput): PowerEstimate {
   assertProbability('power', power);
   if (!(o.logVariance >= 0)) throw new StatsError(`logVariance must be ≥ 0, got ${o.logVariance}`);
   const paired = o.paired ?? false;
+  const threshold = o.threshold ?? 0.05;
   const minP = minAchievableP(n1, n2, tasks, paired);
-  const supportable = minP < alpha && verdictSupportable(n1, n2, alpha, paired);
+  const supportable = minP * (o.multiplicity ?? 1) < alpha && verdictSupportable(n1, n2, alpha, paired);
   const df = tasks * (n1 + n2 - 2);
   const se = logMedianRatioSe(o.logVariance, n1, n2) / Math.sqrt(tasks);
-  const detectableRatio = supportable && df >= 1 ? detectableRatioFromSe(se, df, alpha, power) : null;
+  const detectableRatio = supportable && df >= 1 ? detectableRatioFromSe(se, df, alpha, power, threshold) : null;
   return { n1, n2, tasks, alpha, power, minAchievableP: minP, minRunsPerArm: minRunsPerArm(alpha, paired), supportable, detectableRatio };
 }
 
-/** Reps per arm (per task) needed to detect `ratio` (e.g. 1.05); null beyond 100,000. */
+/** Smallest reps per arm at which a verdict is reachable at all (exact test and multiplicity). */
+export function minRepsForVerdict(o: Omit<PowerInput, 'nPerArm' | 'logVariance'>): number {
+  const alpha = o.alpha ?? 0.05;
+  let n = minRunsPerArm(alpha, o.paired ?? false);
+  while (n < 100_000 && minAchievableP(n, n, o.tasks ?? 1, o.paired ?? false) * (o.multiplicity ?? 1) >= alpha) n++;
+  return n;
+}
+
+/**
+ * Reps per arm (per task) at which the verdict rule calls a true `ratio` (> 1 + θ, or its
+ * mirror) with the given power; null when the ratio is inside the band (no n calls it) or
+ * beyond 100,000 reps.
+ */
 export function repsForRatio(ratio: number, o: Omit<PowerInput, 'nPerArm'>): number | null {
-  if (!(ratio > 1)) throw new StatsError(`target ratio must be > 1, got ${ratio}`);
+  if (!(ratio > 0) || !Number.isFinite(ratio)) throw new StatsError(`target ratio must be a positive number, got ${ratio}`);
+  const target = ratio < 1 ? 1 / ratio : ratio;
+  if (!(target > 1 + (o.threshold ?? 0.05))) return null;
   const tasks = o.tasks ?? 1;
   const z = normalQuantile(1 - (o.alpha ?? 0.05) / 2) + normalQuantile(o.power ?? 0.8);
-  const target = Math.log(ratio);
+  const margin = Math.log(target) - Math.log1p(o.threshold ?? 0.05);
   // Start from the normal-theory answer (a lower bound: t quantiles exceed z) and step up.
-  let n = Math.max(minRunsPerArm(o.alpha ?? 0.05, o.paired ?? false), Math.floor((Math.PI * o.logVariance * z * z) / (tasks * target * target)));
+  let n = Math.max(minRepsForVerdict(o), Math.floor((Math.PI * o.logVariance * z * z) / (tasks * margin * margin)));
   for (; n <= 100_000; n++) {
     const e = powerEstimate({ ...o, nPerArm: n });
-    if (e.detectableRatio !== null && e.detectableRatio <= ratio) return n;
+    if (e.detectableRatio !== null && e.detectableRatio <= target) return n;
+  }
+  return null;
+}
+
+/** Reps per arm (per task) at which a true ratio of 1 gets "no meaningful change" with the given power. */
+export function repsForNoChange(o: Omit<PowerInput, 'nPerArm'>): number | null {
+  const tasks = o.tasks ?? 1;
+  const alpha = o.alpha ?? 0.05;
+  const power = o.power ?? 0.8;
+  const threshold = o.threshold ?? 0.05;
+  const z = normalQuantile(1 - alpha / 2) + normalQuantile((1 + power) / 2);
+  const l = Math.log1p(threshold);
+  let n = Math.max(minRepsForVerdict(o), Math.floor((Math.PI * o.logVariance * z * z) / (tasks * l * l)));
+  for (; n <= 100_000; n++) {
+    const se = logMedianRatioSe(o.logVariance, n, n) / Math.sqrt(tasks);
+    if (noChangeReachable(se, tasks * (2 * n - 2), alpha, power, threshold)) return n;
   }
   return null;
 }

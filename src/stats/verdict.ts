@@ -20,7 +20,12 @@ export type VerdictReason =
   | 'ci-straddles-band'
   | 'not-significant'
   | 'too-few-runs'
-  | 'undefined-ratio';
+  | 'undefined-ratio'
+  | 'absolute-increase'
+  | 'absolute-decrease'
+  | 'absolute-identical'
+  | 'absolute-not-significant'
+  | 'no-passing-runs';
 
 export interface VerdictInput {
   lo: number | null;
@@ -53,4 +58,19 @@ export function decideVerdict(o: VerdictInput): VerdictResult {
   if (o.lo > bandHi) return significant ? { verdict: 'regressed', reason: 'ci-above-band' } : { verdict: 'inconclusive', reason: 'not-significant' };
   if (o.lo >= bandLo && o.hi <= bandHi) return { verdict: 'no-change', reason: 'ci-inside-band' };
   return { verdict: 'inconclusive', reason: 'ci-straddles-band' };
+}
+
+/**
+ * Verdict of an absolute change (condition − baseline, lower is better) where the ratio is
+ * undefined (zero baseline median). Any real change from zero exceeds every relative θ, so a
+ * significant test with an interval that excludes 0 decides; "no meaningful change" only when
+ * both arms are identical (e.g. 0 in every run).
+ */
+export function decideAbsoluteVerdict(o: { lo: number; hi: number; p: number | null; alpha: number; supportable: boolean; identical: boolean }): VerdictResult {
+  if (!o.supportable) return { verdict: 'inconclusive', reason: 'too-few-runs' };
+  if (o.identical) return { verdict: 'no-change', reason: 'absolute-identical' };
+  const significant = o.p !== null && o.p < o.alpha;
+  if (significant && o.lo > 0) return { verdict: 'regressed', reason: 'absolute-increase' };
+  if (significant && o.hi < 0) return { verdict: 'improved', reason: 'absolute-decrease' };
+  return { verdict: 'inconclusive', reason: 'absolute-not-significant' };
 }

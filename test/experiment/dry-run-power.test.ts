@@ -9,7 +9,7 @@ import { planPower, renderPlanPower } from '../../src/experiment/dry-run-power.t
 import { runPaths } from '../../src/experiment/run-dir.ts';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { formatDetectable } from '../../src/report/format.ts';
-import { powerEstimate, repsForRatio } from '../../src/stats/power.ts';
+import { powerEstimate, repsForNoChange } from '../../src/stats/power.ts';
 import { tempDir } from './helpers.ts';
 import { fakeRunners, PILOT, pastRecord } from './pilot-fixtures.ts';
 
@@ -37,25 +37,41 @@ describe('plan power', () => {
     assert.ok(Math.abs(wall.logVariance - SPREAD) < 1e-12, `${wall.logVariance}`);
     assert.equal(wall.supportable, true);
     const v = wall.logVariance;
-    assert.equal(wall.detectableRatio, powerEstimate({ nPerArm: 8, logVariance: v, tasks: 2, paired: true }).detectableRatio);
+    assert.equal(wall.detectableRatio, powerEstimate({ nPerArm: 8, logVariance: v, tasks: 2, paired: true, multiplicity: 7 }).detectableRatio);
     assert.equal(wall.detectableRatioPerTask, powerEstimate({ nPerArm: 8, logVariance: v, paired: true }).detectableRatio);
     assert.ok((wall.detectableRatioPerTask as number) > (wall.detectableRatio as number), 'one task detects less than four');
-    assert.equal(wall.repsForThreshold, repsForRatio(1.05, { logVariance: v, tasks: 2, paired: true }));
+    assert.equal(wall.repsForNoChange, repsForNoChange({ logVariance: v, tasks: 2, paired: true, multiplicity: 7 }));
     const calls = p.metrics.find((m) => m.metric === 'calls');
     assert.equal(calls?.logVariance, 0, 'calls never vary in these records');
-    assert.equal(calls?.detectableRatio, 1);
+    assert.equal(calls?.detectableRatio, 1.05);
 
     const text = renderPlanPower(p);
-    const pct = formatDetectable(wall.detectableRatio).replace('.', '\\.');
-    assert.match(text, new RegExp(`^ {2}with 8 reps per arm, the smallest detectable change in wall time is ${pct} across 2 tasks, ±[\\d.]+% for one task \\(from 16 earlier records\\); ~${wall.repsForThreshold} reps per arm would detect ±5%$`, 'm'));
-    assert.match(text, /^ {2}with 8 reps per arm, any change in calls is detectable \(earlier runs did not vary; from 16 earlier records\)$/m);
+    const pct = formatDetectable(wall.detectableRatio, 0.05).replace('.', '\\.');
+    assert.match(text, new RegExp(`^ {2}with 8 reps per arm, the verdict rule calls a true change of ${pct} in wall time with 80% power across 2 tasks, ±[\\d.]+% for one task \\(from 16 earlier records\\); ~${wall.repsForNoChange} reps per arm would show "no meaningful change" \\(±5%\\) if nothing changed$`, 'm'));
+    assert.match(text, /^ {2}with 8 reps per arm, any change in calls beyond ±5% gets a verdict \(earlier runs did not vary; from 16 earlier records\)$/m);
+    assert.deepEqual(p.warnings, [], '8 pairs over 2 tasks can reach a verdict under Holm over 7 headlines');
   });
 
   test('too few planned reps: no verdict possible, and how many would do', () => {
     const p = planPower({ reps: 2, tasks: ['write-file', 'fix-test'], runners: ['claude'], paired: false, history: history(), metrics: ['wall'] });
     assert.equal(p.metrics[0]?.supportable, false);
     assert.equal(p.metrics[0]?.detectableRatio, null);
-    assert.match(renderPlanPower(p), /^ {2}with 2 reps per arm, no verdict on wall time is possible \(each task needs ≥ 4 runs per arm; from 16 earlier records\); ~\d+ reps per arm would detect ±5%$/m);
+    assert.match(renderPlanPower(p), /^ {2}with 2 reps per arm, no verdict on wall time is possible \(needs ≥ \d+ runs per arm; from 16 earlier records\); ~\d+ reps per arm would show "no meaningful change" \(±5%\) if nothing changed$/m);
+  });
+
+  test('the plan warns before the run when the reps can give no verdict, with or without history', () => {
+    const few = planPower({ reps: 3, tasks: ['a', 'b'], runners: ['claude', 'opencode'], conditions: 2, paired: true, history: [] });
+    assert.equal(few.warnings.length, 1);
+    assert.match(renderPlanPower(few), /WARNING: with 3 reps no verdict of any kind is possible: each task needs ≥ 6 pairs \(the exact test's smallest p with 3 is 0\.25/);
+    // 6 pairs reach α per task, but not Holm over 2 runners × 7 metrics on one task: 0.031 × 14 ≥ 0.05.
+    const holm = planPower({ reps: 6, tasks: ['a'], runners: ['claude', 'opencode'], conditions: 2, paired: true, history: [] });
+    assert.equal(holm.headlines, 14);
+    assert.match(holm.warnings[0] ?? '', /no headline verdict is reachable: .* times 14 headlines \(Holm\)/);
+    assert.equal(holm.minRepsForHeadline, 10);
+    // Independent arms (order: random) reach it with 6 runs per arm: 2/924 × 14 < 0.05.
+    const random = planPower({ reps: 6, tasks: ['a'], runners: ['claude', 'opencode'], conditions: 2, paired: false, history: [] });
+    assert.deepEqual(random.warnings, []);
+    assert.equal(random.minRepsForHeadline, 6);
   });
 
   test('without earlier records it says so instead of guessing', () => {
@@ -75,6 +91,6 @@ describe('plan power', () => {
     assert.equal(r.power.paired, spec.order !== 'random');
     assert.equal(r.power.records, 16);
     assert.equal(r.power.tasks, spec.tasks.length);
-    assert.match(renderPlanPower(r.power), /with 6 reps per arm, the smallest detectable change in wall time is ±[\d.]+% across \d+ tasks/);
+    assert.match(renderPlanPower(r.power), /with 6 reps per arm, (the verdict rule calls a true change of ±[\d.]+% in wall time|no verdict on wall time is possible)/);
   });
 });

@@ -37,7 +37,7 @@ describe('report analysis', () => {
     assert.notEqual(renderJson(c), a);
     const parsed = JSON.parse(a) as Report;
     assert.equal(parsed.format, 'agentab.report');
-    assert.equal(parsed.version, 1);
+    assert.equal(parsed.version, 2);
     assert.equal(comparison(c, 'fix-bug').ratio, comparison(parsed, 'fix-bug').ratio, 'point estimates do not depend on the seed');
   });
 
@@ -149,11 +149,12 @@ describe('report analysis', () => {
         for (const h of r.headlines) {
           assert.equal(h.minArm, reps);
           assert.equal(h.paired, blocks);
-          assert.ok(h.repsForThreshold !== null && h.repsForThreshold >= h.runsNeeded, `${h.metric}: ${h.repsForThreshold}`);
+          assert.ok(h.repsNeeded?.reps != null && h.repsNeeded.reps >= h.runsNeeded, `${h.metric}: ${JSON.stringify(h.repsNeeded)}`);
         }
         const md = renderMarkdown(r);
         const unit = blocks ? 'pairs' : 'per arm';
-        const line = new RegExp(`^- \\*\\*wall time: inconclusive\\*\\* .* · n=${reps} ${unit} per task is too few for any verdict \\(needs ≥ ${blocks ? 6 : 4} ${unit}\\); ~\\d+ runs per arm per task would detect ±5%$`, 'm');
+        const unitText = blocks ? 'pairs' : 'runs per arm';
+        const line = new RegExp(`^- \\*\\*wall time: inconclusive\\*\\* .* · passing runs, n=${reps} ${unitText} per task · .* · too few for any verdict: each task needs ≥ ${blocks ? 6 : 4} ${unitText} · ~\\d+ ${unitText} per task would show "no meaningful change" if nothing changed$`, 'm');
         assert.match(md, line);
         assert.doesNotMatch(md, /no meaningful change\*\*/);
       });
@@ -171,8 +172,8 @@ describe('report analysis', () => {
       assert.equal(x.verdict, 'no-change', `${x.metric}: [${x.lo}, ${x.hi}]`);
     }
     const calls = headline(r, 'calls');
-    assert.equal(calls.detectableRatio, 1, 'calls do not vary: any change is detectable');
-    assert.match(renderMarkdown(r), /^- \*\*calls: no meaningful change\*\* .* · detectable at this n: any change \(no run-to-run variance\)$/m);
+    assert.equal(calls.detectableRatio, 1.05, 'calls do not vary: any change beyond θ gets a verdict');
+    assert.match(renderMarkdown(r), /^- \*\*calls: no meaningful change\*\* .* · detectable at this n \(80% power\): any change beyond ±5% \(no run-to-run variance\)$/m);
   });
 
   test('a larger arm does not make up for a tiny one: 3 vs 12 runs gives no verdict', () => {
@@ -180,7 +181,7 @@ describe('report analysis', () => {
       .filter((x) => x.condition === 'baseline' || x.rep < 3);
     const r = buildReport(loaded(recs), FAST);
     for (const x of [...r.comparisons, ...r.headlines]) assert.equal(x.verdict, 'inconclusive');
-    assert.match(renderMarkdown(r), /n=3 per arm is too few for any verdict \(needs ≥ 4 per arm\)/);
+    assert.match(renderMarkdown(r), /passing runs, n=3 runs per arm · .* · too few for any verdict: each task needs ≥ 4 runs per arm/);
   });
 
   test('cell statistics: unbounded median CI at n = 5, Wilson success, Tukey outliers', () => {
@@ -192,12 +193,16 @@ describe('report analysis', () => {
     const s = cell.metrics.wall;
     assert.ok(s);
     assert.equal(s.medianCi.unbounded, true);
-    assert.equal(s.median, 1050);
+    assert.equal(s.median, 1025, 'metrics of passing runs only by default: the failed run is left out');
+    assert.equal(s.n, 4);
     assert.equal(s.max, 9000);
-    assert.deepEqual(s.outliers.map((o) => [o.rep, o.kind]), [[4, 'extreme']]);
     assert.deepEqual([cell.success?.k, cell.success?.n], [4, 5]);
     assert.equal(r.comparisons.length, 0);
-    assert.deepEqual(s.samples, walls);
+    assert.deepEqual(s.samples, [1000, null, 1050, 990, 9000]);
+    const all = buildReport(loaded(recs), { ...FAST, metrics: ['wall'], runs: 'all' }).cells[0]?.metrics.wall;
+    assert.equal(all?.median, 1050);
+    assert.deepEqual(all?.samples, walls);
+    assert.deepEqual(all?.outliers.map((o) => [o.rep, o.kind]), [[4, 'extreme']]);
   });
 
   test('paired design: blocks in both arms → signed-rank test and pair resampling', () => {

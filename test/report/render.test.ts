@@ -68,12 +68,13 @@ describe('renderers', () => {
   test('detectable change: a percent, "any change" without variance, "n/a" when undefined — never a bare "±%"', () => {
     assert.equal(formatDetectable(1.0835), '±8.35%');
     assert.equal(formatDetectable(1), 'any change (no run-to-run variance)');
+    assert.equal(formatDetectable(1.05, 0.05), 'any change beyond ±5% (no run-to-run variance)');
     assert.equal(formatDetectable(1.00001), '±<0.01%');
     for (const x of [null, NaN, Infinity, 0, 0.9]) assert.equal(formatDetectable(x), 'n/a');
     // A metric that never varies (calls here) in a design that supports verdicts.
     const recs = synthRecords({ seed: 2, tasks: [{ task: 't', scale: 10_000 }], conditions: { baseline: 1, c: 1.3 }, reps: 8 }).map((x) => ({ ...x, calls: 4 }));
     const md = renderMarkdown(buildReport(loaded(recs), { resamples: 1000 }));
-    assert.match(md, /^- \*\*calls: [^\n]*detectable at this n: any change \(no run-to-run variance\)$/m);
+    assert.match(md, /^- \*\*calls: [^\n]*detectable at this n \(80% power\): any change beyond ±5% \(no run-to-run variance\)$/m);
     assert.doesNotMatch(md, /±%/);
   });
 

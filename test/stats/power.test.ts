@@ -36,12 +36,12 @@ describe('power and minimum detectable ratio', () => {
     assert.equal(repsForRatio(1.5, { logVariance: 0.0001, tasks: 10, paired: true }), 6);
   });
 
-  test('large n approaches the normal-theory formula exp((z₀.₉₇₅ + z₀.₈)·σ·√(π/n))', () => {
+  test('large n approaches the normal-theory formula (1+θ)·exp((z₀.₉₇₅ + z₀.₈)·σ·√(π/n)) of the band rule', () => {
     const sigma2 = 0.09;
     const n = 5000;
     const e = powerEstimate({ nPerArm: n, logVariance: sigma2 });
     const z = normalQuantile(0.975) + normalQuantile(0.8);
-    const expected = Math.exp(z * Math.sqrt((Math.PI / 2) * sigma2 * (2 / n)));
+    const expected = 1.05 * Math.exp(z * Math.sqrt((Math.PI / 2) * sigma2 * (2 / n)));
     assert.ok(Math.abs((e.detectableRatio ?? 0) - expected) < 1e-4, `${e.detectableRatio} vs ${expected}`);
   });
 

@@ -13,6 +13,7 @@ export interface ReportFlags {
   resamples: string;
   out?: string;
   json?: boolean;
+  runs: string;
 }
 
 export function registerReportCommand(program: Command): void {
@@ -27,6 +28,7 @@ export function registerReportCommand(program: Command): void {
     .option('--alpha <alpha>', 'significance level; intervals are at 1 - alpha', '0.05')
     .option('--seed <n>', 'seed of the bootstrap (same seed, same report)', '1')
     .option('--resamples <n>', 'bootstrap resamples', String(DEFAULT_RESAMPLES))
+    .option('--runs <which>', 'runs whose latency, tokens and cost are compared: passing (default) or all (pass, fail, error, timeout); success always counts every run', 'passing')
     .option('--out <dir>', 'write report.<format> for every format into this directory')
     .option('--json', 'print the JSON report to stdout')
     .action(async (inputs: string[], flags: ReportFlags) => (await import('../report.ts')).reportCommand(inputs, flags));

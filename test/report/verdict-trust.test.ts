@@ -1,0 +1,122 @@
+/**
+ * Verdicts people can act on: failures count (success first, never "improved" over a worse
+ * success rate), zero baselines give an absolute change and a test (never ∞), and an
+ * inconclusive verdict says what the data shows and how many runs would do.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunRecord } from '../../src/experiment/run-record.ts';
+import { buildReport } from '../../src/report/analyze.ts';
+import { renderMarkdown } from '../../src/report/markdown.ts';
+import { reportPlots } from '../../src/report/plots.ts';
+import { renderHtml } from '../../src/report/html.ts';
+import { loaded, record } from './fixtures.ts';
+
+const FAST = { resamples: 2000 };
+
+/** 10 baseline runs that pass and 10 candidate runs that all fail — faster and cheaper. */
+function failingCandidate(failures = 10): RunRecord[] {
+  const recs: RunRecord[] = [];
+  for (let rep = 0; rep < 10; rep++) {
+    recs.push(record({ condition: 'baseline', task: 't', rep, wallMs: 20_000 + rep * 100, costUsd: 0.05 + rep * 0.001 }));
+    recs.push(record({
+      condition: 'broken', task: 't', rep, wallMs: 5_000 + rep * 100, costUsd: 0.01 + rep * 0.001,
+      usage: { input: 5_000 + rep, output: 100, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+      outcome: rep < failures ? 'fail' : 'pass', exitCode: 0,
+    }));
+  }
+  return recs;
+}
+
+describe('verdicts count failures', () => {
+  test('a condition that fails 10 of 10 runs is regressed overall and nothing reads improved', () => {
+    const r = buildReport(loaded(failingCandidate()), FAST);
+    const s = r.success.find((x) => x.condition === 'broken');
+    assert.ok(s);
+    assert.equal(s.verdict, 'worse');
+    assert.ok(s.p < 0.001, `Fisher p ${s.p}`);
+    assert.deepEqual([s.cond?.k, s.cond?.n, s.base?.k, s.base?.n], [0, 10, 10, 10]);
+    assert.equal(r.overall[0]?.overall, 'regressed');
+    for (const x of [...r.comparisons, ...r.headlines]) assert.notEqual(x.verdict, 'improved', `${x.metric}`);
+    const md = renderMarkdown(r);
+    const block = md.slice(md.indexOf('## Verdicts'), md.indexOf('\n## ', md.indexOf('## Verdicts') + 5));
+    const lines = block.split('\n').filter((l) => l.startsWith('- '));
+    assert.match(lines[0] ?? '', /^- \*\*success rate: worse\*\* 0\/10 0% \[0%, 27\.8%\] vs 10\/10 100% \[72\.2%, 100%\] in baseline · Fisher exact p < 0\.001/);
+    assert.match(lines[1] ?? '', /^- \*\*overall: regressed\*\* · success rate is worse/);
+    assert.match(block, /no passing runs to compare in both arms/);
+    assert.doesNotMatch(block, /improved/);
+    assert.ok(r.notes.some((n) => n.includes('no passing runs with a value in broken')));
+  });
+
+  test('comparing every run (--runs all) shows the cheaper failures, but overall stays regressed', () => {
+    const r = buildReport(loaded(failingCandidate()), { ...FAST, runs: 'all' });
+    const wall = r.headlines.find((h) => h.metric === 'wall');
+    assert.equal(wall?.verdict, 'improved', 'the failing runs are faster');
+    assert.equal(r.overall[0]?.overall, 'regressed');
+    const md = renderMarkdown(r);
+    assert.ok(md.indexOf('**success rate: worse**') < md.indexOf('**overall: regressed**'));
+    assert.ok(md.indexOf('**overall: regressed**') < md.indexOf('**wall time: improved**'));
+    assert.match(md, /\*\*wall time: improved\*\* .* · all runs, n=10 runs per arm/);
+  });
+
+  test('a lower but not significantly lower success rate keeps improvements on passing runs from reading as an overall improvement', () => {
+    // 8 of 10 pass; the 8 passing runs are much faster than the baseline's.
+    const r = buildReport(loaded(failingCandidate(2)), FAST);
+    const s = r.success[0];
+    assert.equal(s?.verdict, 'inconclusive');
+    assert.equal(r.headlines.find((h) => h.metric === 'wall')?.verdict, 'improved');
+    assert.equal(r.overall[0]?.overall, 'inconclusive');
+    const md = renderMarkdown(r);
+    assert.match(md, /\*\*overall: inconclusive\*\* · success rate is lower \(8\/10 passed vs 10\/10 in baseline; not significant\)/);
+    assert.match(md, /\*\*wall time: improved\*\* .* · passing runs, n=8 runs per arm/, 'the metric verdict names its runs and n');
+  });
+});
+
+describe('zero baselines', () => {
+  /** 20 runs each; cache-write tokens are 0 in every baseline run and non-zero in 4 of 20 candidate runs. */
+  function zeroBaseline(): RunRecord[] {
+    const recs: RunRecord[] = [];
+    for (let rep = 0; rep < 20; rep++) {
+      const usage = { input: 20_000 + rep, output: 1_500, cacheRead: 12_000, cacheWrite: 0, reasoning: 0 };
+      recs.push(record({ condition: 'baseline', task: 't', rep, usage }));
+      recs.push(record({ condition: 'c1', task: 't', rep, usage: { ...usage, cacheWrite: rep % 5 === 0 ? 3_000 + rep : 0 } }));
+    }
+    return recs;
+  }
+
+  test('0 in every baseline run and non-zero in 4 of 20: an absolute change with its test, not "0 % [0 %, 0 %]"', () => {
+    const r = buildReport(loaded(zeroBaseline()), { ...FAST, metrics: ['cacheWrite'] });
+    const c = r.comparisons.find((x) => x.metric === 'cacheWrite');
+    assert.ok(c);
+    assert.equal(c.ratio, null);
+    assert.equal(c.lo, null);
+    assert.ok(c.absolute, 'absolute change');
+    assert.ok(Math.abs(c.absolute.diff - (3000 + 3005 + 3010 + 3015) / 20) < 1e-9, `${c.absolute.diff}`);
+    assert.ok(c.test.p < 0.05, `p ${c.test.p}`);
+    assert.ok(c.absolute.lo > 0, `interval [${c.absolute.lo}, ${c.absolute.hi}]`);
+    assert.equal(c.verdict, 'regressed');
+    assert.equal(c.reason, 'absolute-increase');
+    const md = renderMarkdown(r);
+    assert.doesNotMatch(md, /∞ \[|\[-∞|\+∞\]/, 'no infinite change or interval');
+    assert.match(md, /\| \+602 abs \[\+\d+, \+[\d.]+k?\] \(mean; baseline median 0\) p≈0\.040 q=0\.040 n=20\+20 \*\*regressed\*\* \|/);
+    assert.ok(r.notes.some((n) => n.includes('cacheWrite') && n.includes('absolute')));
+    const forest = reportPlots(r).find((p) => p.id === 'forest-cacheWrite');
+    assert.match(forest?.note ?? '', /Not on this log-scale plot .*: t \(c1\)/, 'the dropped plot row is named');
+  });
+
+  test('0 in every run of both arms is "no meaningful change", not a division by zero', () => {
+    const recs: RunRecord[] = [];
+    for (let rep = 0; rep < 6; rep++) for (const condition of ['baseline', 'c1']) recs.push(record({ condition, task: 't', rep, usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }));
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['cacheRead'] });
+    const c = r.comparisons[0];
+    assert.equal(c?.verdict, 'no-change');
+    assert.equal(c?.reason, 'absolute-identical');
+  });
+
+  test('the HTML names the plot rows it leaves out', async () => {
+    const r = buildReport(loaded(zeroBaseline()), { ...FAST, metrics: ['cacheWrite'] });
+    const html = await renderHtml(r);
+    assert.match(html, /<p class="fn">Not on this log-scale plot/);
+    assert.doesNotMatch(html, /∞ \[|\[-∞|\+∞\]/);
+  });
+});
