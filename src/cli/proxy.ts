@@ -80,6 +80,7 @@ export async function simCommand(flags: SimFlags): Promise<void> {
     errorRate: flags.errorRate,
     rateLimitRate: flags.rateLimitRate,
     stallRate: flags.stallRate,
+    cache: { ...DEFAULT_SIM_OPTIONS.cache, rules: flags.cacheRules },
   };
   const base = defaultProxyConfig({});
   const config: ProxyConfig = {

@@ -13,6 +13,7 @@ import {
   DEFAULT_VERTEX_LOCATION,
 } from './proxy-defaults.ts';
 import type { RawLitellmParams, RawSim } from './proxy-schema.ts';
+import { latencyProfileOf } from './sim-profiles.ts';
 import { PROVIDERS, type Deployment, type RouterSettings, type SimOptions } from './types.ts';
 
 export type FailOptions = Pick<ConfigErrorOptions, 'validValues' | 'validLabel'>;
@@ -32,20 +33,32 @@ export interface DeploymentContext {
   warn(key: keyof RawLitellmParams, message: string): void;
 }
 
-export function simOptionsFrom(raw: RawSim | undefined): SimOptions {
+/**
+ * The simulator's options: the deployment's `sim:` values over the timing profile of the model
+ * it stands in for (`sim/claude-sonnet-4-5` times like Claude Sonnet), over the defaults.
+ */
+export function simOptionsFrom(raw: RawSim | undefined, model = ''): SimOptions {
   const r = raw ?? {};
   const d = DEFAULT_SIM_OPTIONS;
+  const profile = latencyProfileOf(model);
+  const cache = r.cache ?? {};
   return {
     seed: r.seed ?? d.seed,
-    ttftMs: r.ttft_ms ?? d.ttftMs,
-    ttftMsPer1kTokens: r.ttft_ms_per_1k_tokens ?? d.ttftMsPer1kTokens,
-    tokensPerSecond: r.tokens_per_second ?? d.tokensPerSecond,
+    ttftMs: r.ttft_ms ?? profile.ttftMs,
+    ttftMsPer1kTokens: r.ttft_ms_per_1k_tokens ?? profile.ttftMsPer1kTokens,
+    ...(r.ttft_ms_per_1k_cached_tokens !== undefined ? { ttftMsPer1kCachedTokens: r.ttft_ms_per_1k_cached_tokens } : {}),
+    tokensPerSecond: r.tokens_per_second ?? profile.tokensPerSecond,
     jitter: r.jitter ?? d.jitter,
     errorRate: r.error_rate ?? d.errorRate,
     rateLimitRate: r.rate_limit_rate ?? d.rateLimitRate,
     stallRate: r.stall_rate ?? d.stallRate,
     stallMs: r.stall_ms ?? d.stallMs,
     answerTokens: r.answer_tokens ?? d.answerTokens,
+    cache: {
+      rules: cache.rules ?? d.cache.rules,
+      ...(cache.min_tokens !== undefined ? { minTokens: cache.min_tokens } : {}),
+      shared: cache.shared ?? d.cache.shared,
+    },
   };
 }
 
@@ -143,7 +156,7 @@ export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): De
       break;
     }
     case 'sim':
-      d.sim = simOptionsFrom(p.sim);
+      d.sim = simOptionsFrom(p.sim, d.model);
       break;
   }
   if (p.sim !== undefined && provider !== 'sim') ctx.warn('sim', `only used by sim/ models; ignored for ${provider}`);

@@ -1,4 +1,5 @@
 /** Default values of the proxy configuration, in one place so the docs, the simulator and tests agree. */
+import { DEFAULT_LATENCY_PROFILE } from './sim-profiles.ts';
 import type { RouterSettings, SimOptions } from './types.ts';
 
 /** The alias agents are pointed at when nothing else is configured. */
@@ -6,17 +7,19 @@ export const DEFAULT_ALIAS = 'shared-model';
 /** The upstream model name of the simulator deployment of the default config. */
 export const DEFAULT_SIM_MODEL = 'sim-default';
 
+/** Timing defaults come from published measurements (config/sim-profiles.ts cites them). */
 export const DEFAULT_SIM_OPTIONS: Readonly<SimOptions> = Object.freeze({
   seed: 1,
-  ttftMs: 300,
-  ttftMsPer1kTokens: 15,
-  tokensPerSecond: 80,
+  ttftMs: DEFAULT_LATENCY_PROFILE.ttftMs,
+  ttftMsPer1kTokens: DEFAULT_LATENCY_PROFILE.ttftMsPer1kTokens,
+  tokensPerSecond: DEFAULT_LATENCY_PROFILE.tokensPerSecond,
   jitter: 0.1,
   errorRate: 0,
   rateLimitRate: 0,
   stallRate: 0,
   stallMs: 5000,
   answerTokens: 40,
+  cache: Object.freeze({ rules: 'auto' as const, shared: false }),
 });
 
 export const DEFAULT_NUM_RETRIES = 2;

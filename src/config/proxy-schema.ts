@@ -8,6 +8,7 @@
  * Durations are in seconds here, as in LiteLLM; the loader converts them to ms.
  */
 import { z } from 'zod';
+import { SIM_CACHE_RULES } from './types.ts';
 
 const seconds = z.number().positive();
 const nonNegative = z.number().min(0);
@@ -21,6 +22,7 @@ export const RawSimSchema = z
     seed: z.number().int(),
     ttft_ms: nonNegative,
     ttft_ms_per_1k_tokens: nonNegative,
+    ttft_ms_per_1k_cached_tokens: nonNegative,
     tokens_per_second: z.number().positive(),
     jitter: rate,
     error_rate: rate,
@@ -28,6 +30,9 @@ export const RawSimSchema = z
     stall_rate: rate,
     stall_ms: nonNegative,
     answer_tokens: count,
+    cache: z
+      .strictObject({ rules: z.enum(SIM_CACHE_RULES), min_tokens: count, shared: z.boolean() })
+      .partial(),
   })
   .partial();
 

@@ -7,13 +7,31 @@
 export const PROVIDERS = ['openai', 'vertex_ai', 'anthropic', 'sim'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** Whose prompt-caching rules the simulator follows; `auto` is the dialect the client speaks. */
+export const SIM_CACHE_RULES = ['auto', 'anthropic', 'openai', 'gemini', 'none'] as const;
+export type SimCacheRules = (typeof SIM_CACHE_RULES)[number];
+
+/** Prompt caching of the simulated model (litellm_params.sim.cache). */
+export interface SimCacheOptions {
+  rules: SimCacheRules;
+  /** Minimum cacheable prompt tokens; by default the documented minimum of the rules and model. */
+  minTokens?: number;
+  /**
+   * One cache for every cell of the deployment. Off by default: each cell (and each upstream
+   * credential) has its own cache, so cells do not warm each other's, as separate accounts would not.
+   */
+  shared: boolean;
+}
+
 /** Knobs of the simulated model (litellm_params.sim in YAML, snake_case there). */
 export interface SimOptions {
   seed: number;
   /** Base time to first token, ms. */
   ttftMs: number;
-  /** Extra time to first token per 1,000 prompt tokens, ms. */
+  /** Extra time to first token per 1,000 uncached prompt tokens (cache writes included), ms. */
   ttftMsPer1kTokens: number;
+  /** Extra time to first token per 1,000 prompt tokens read from the cache, ms (default: a fixed fraction of ttftMsPer1kTokens). */
+  ttftMsPer1kCachedTokens?: number;
   /** Output token rate once streaming. */
   tokensPerSecond: number;
   /** Multiplicative jitter on every latency, 0..1 (lognormal sigma). */
@@ -27,6 +45,7 @@ export interface SimOptions {
   stallMs: number;
   /** Tokens of the default text answer. */
   answerTokens: number;
+  cache: SimCacheOptions;
 }
 
 export interface Deployment {

@@ -2,6 +2,7 @@
  * Builds a cell's RunRecord by joining its spend lines (matched on the cell id, so exact
  * under any concurrency) with the launcher's result and the runner's own transcript.
  */
+import type { ProxyConfig, SimCacheRules } from '../config/types.ts';
 import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Cell } from './cell.ts';
 import type { CellResult } from './launchers/types.ts';
@@ -45,6 +46,21 @@ export interface BuildRecordInput {
   spend: readonly SpendRecord[];
   runnerVersion: string | null;
   proxyVersion?: string;
+  /** How the simulator cached prompts for this cell, when its alias is served by the simulator. */
+  simCache?: SimCacheRecord;
+}
+
+/** The prompt-cache setting of a simulated cell, kept in the record's env. */
+export interface SimCacheRecord {
+  rules: SimCacheRules;
+  /** True when cells shared one cache (an experiment choice), false when each had its own. */
+  shared: boolean;
+}
+
+/** The simulator's cache setting for cells asking for `alias` (its first sim deployment). */
+export function simCacheOf(config: Pick<ProxyConfig, 'deployments'>, alias: string): SimCacheRecord | undefined {
+  const sim = config.deployments.find((d) => d.alias === alias && d.provider === 'sim' && d.sim)?.sim;
+  return sim ? { rules: sim.cache.rules, shared: sim.cache.shared } : undefined;
 }
 
 export function buildRunRecord(i: BuildRecordInput): RunRecord {
@@ -104,7 +120,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
       failedCalls,
       otherRequests: mine.length - calls.length,
     },
-    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion },
+    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion, ...(i.simCache ? { simCache: i.simCache } : {}) },
     order: cell.index,
     block: cell.block,
     callLatenciesMs: calls.map((c) => c.durationMs),

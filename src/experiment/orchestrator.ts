@@ -15,7 +15,7 @@ import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Logger } from '../util/log.ts';
 import { VERSION } from '../version.ts';
 import { Budget } from './budget.ts';
-import { buildRunRecord } from './build-record.ts';
+import { buildRunRecord, simCacheOf } from './build-record.ts';
 import type { Cell } from './cell.ts';
 import { createLauncher } from './launchers/registry.ts';
 import type { CellLauncher, CellResult, LaunchContext } from './launchers/types.ts';
@@ -24,6 +24,7 @@ import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
 import { RecordsLog, writeFileAtomic } from './records-store.ts';
+import type { ResultsSink } from './results-sink.ts';
 import { experimentDir, newRunId, runPaths } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
 import { probeRunners } from './runners/probe.ts';
@@ -47,6 +48,10 @@ export interface RunMatrixOptions {
   /** Aborting cancels running cells (recorded as canceled) and starts no new ones. */
   signal?: AbortSignal;
   keepWorkspaces?: boolean;
+  /** Mirrors the run dir as cells finish (`--results-uri`); restores what it already holds first. */
+  results?: ResultsSink;
+  /** Added to every record's env: facts of the machine the run runs on (the GCE VM's name, zone, machine type). */
+  recordEnv?: Record<string, string | number>;
   /** Pre-resolved runners (skips probing). */
   runners?: Record<string, ResolvedRunner>;
   proxyHost?: string;
@@ -121,7 +126,9 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   await mkdir(runPaths(runDir).cells, { recursive: true });
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify(planToJson(plan), null, 2) + '\n');
 
-  const records = await RecordsLog.open(runDir);
+  const restored = o.results ? await o.results.open(runDir) : 0;
+  if (restored) log.info(`restored ${restored} record(s) from ${o.results!.target}`);
+  const records = await RecordsLog.open(runDir, { env: o.recordEnv });
   if (records.repaired) log.info('recovered records of cells finished before a crash', { count: records.repaired });
   const isDone = (c: Cell) => {
     const r = records.recorded.get(c.id);
@@ -205,10 +212,11 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
           o.signal?.removeEventListener('abort', onAbort);
         }
         await proxy?.flush();
-        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION });
+        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, simCache: simCacheOf(proxyConfig, cell.model) });
         if (result.record) countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
         spendByCell.delete(cell.id);
-        await records.write(rec);
+        const written = await records.write(rec);
+        await o.results?.cellRecorded(written);
         session.ran++;
         await launcher.release?.(cell.id).catch((e: unknown) => log.warn('could not clean a cell workspace', { cell: cell.id, error: (e as Error).message }));
         progress.cellFinished(cell, rec);
@@ -227,6 +235,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     const allDone = scope.every(isDone);
     manifest = { ...manifest, status: failure ? 'failed' : allDone ? 'complete' : (session.status as Manifest['status']) };
     await writeManifest(runDir, manifest).catch((e: unknown) => log.warn('could not update the manifest', { error: (e as Error).message }));
+    await o.results?.close().catch((e: unknown) => log.warn(`could not mirror the results to ${o.results?.target}`, { error: (e as Error).message }));
   }
   const order = new Map(plan.cells.map((c, i) => [c.id, i]));
   const all = [...records.recorded.values()].filter((r) => order.has(r.cell)).sort((a, b) => order.get(a.cell)! - order.get(b.cell)!);

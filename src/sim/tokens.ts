@@ -74,27 +74,35 @@ export function countToolTokens(tools: readonly CanonicalTool[]): number {
   return n;
 }
 
+/** Tokens of one content part of a message (role markers are counted per message). */
+export function countPartTokens(part: CanonicalMessage['content'][number]): number {
+  switch (part.type) {
+    case 'text':
+      return countTextTokens(part.text);
+    case 'image':
+      return IMAGE_TOKENS;
+    case 'tool-call':
+      return countTextTokens(part.name) + countTextTokens(JSON.stringify(part.args ?? {}));
+    case 'tool-result': {
+      let n = 0;
+      for (const c of part.content) n += c.type === 'text' ? countTextTokens(c.text) : IMAGE_TOKENS;
+      return n;
+    }
+    case 'reasoning':
+      return countTextTokens(part.text) + (part.redacted ? countTextTokens(part.redacted) : 0);
+  }
+}
+
 export function countMessageTokens(m: CanonicalMessage): number {
   let n = MESSAGE_OVERHEAD_TOKENS;
-  for (const part of m.content) {
-    switch (part.type) {
-      case 'text':
-        n += countTextTokens(part.text);
-        break;
-      case 'image':
-        n += IMAGE_TOKENS;
-        break;
-      case 'tool-call':
-        n += countTextTokens(part.name) + countTextTokens(JSON.stringify(part.args ?? {}));
-        break;
-      case 'tool-result':
-        for (const c of part.content) n += c.type === 'text' ? countTextTokens(c.text) : IMAGE_TOKENS;
-        break;
-      case 'reasoning':
-        n += countTextTokens(part.text) + (part.redacted ? countTextTokens(part.redacted) : 0);
-        break;
-    }
-  }
+  for (const part of m.content) n += countPartTokens(part);
+  return n;
+}
+
+/** Tokens of the system prompt, counted block by block (as prompt caching sees it). */
+export function countSystemTokens(system: readonly TextPart[]): number {
+  let n = 0;
+  for (const p of system) n += countTextTokens(p.text);
   return n;
 }
 
@@ -106,7 +114,7 @@ export interface PromptTokens {
 }
 
 export function countPromptTokens(req: Pick<CanonicalRequest, 'system' | 'messages' | 'tools'>): PromptTokens {
-  const prefix = countTextTokens(systemText(req.system)) + countToolTokens(req.tools);
+  const prefix = countSystemTokens(req.system) + countToolTokens(req.tools);
   let total = prefix;
   for (const m of req.messages) total += countMessageTokens(m);
   return { total, prefix };

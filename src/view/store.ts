@@ -7,10 +7,8 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runPaths } from '../experiment/run-dir.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
-import { buildReport } from '../report/analyze.ts';
-import { poolRecords } from '../report/load.ts';
 import type { Comparison, Headline, Report } from '../report/model.ts';
-import { renderSvg, reportPlots } from '../report/plots.ts';
+import { runJob } from './report-worker.ts';
 import { METRICS } from '../report/metrics.ts';
 import { assignKeys, fileStamp, findRunDirs, loadRun, readJsonFile, type LoadedRun, type RunLocation, type RunSummary } from './runs.ts';
 import { buildSpendIndex, readCellCalls, type SpendIndex } from './spend-index.ts';
@@ -178,7 +176,9 @@ export class RunStore {
   private locations: RunLocation[] = [];
   private readonly runs = new Map<string, LoadedRun>();
   private readonly reports = new Map<string, Cached<Report> & { at: number; computeMs: number }>();
-  private readonly plots = new Map<string, Cached<{ id: string; title: string; svg: string }[]>>();
+  private readonly plots = new Map<string, Cached<Promise<{ id: string; title: string; svg: string }[]>>>();
+  /** Reports being computed, by run key and version, so concurrent pages share one job. */
+  private readonly computing = new Map<string, Promise<Report>>();
   private readonly spend = new Map<string, Cached<Promise<SpendIndex>>>();
   private readonly rootsReal: string[] = [];
 
@@ -233,7 +233,16 @@ export class RunStore {
       const fromFile = await readJsonFile<Report>(path.join(run.loc.dir, 'report.json'));
       if (fromFile && Array.isArray(fromFile.headlines) && Array.isArray(fromFile.cells) && fromFile.records?.total === run.records.length) report = fromFile;
     }
-    report ??= buildReport(poolRecords([{ path: paths.records, records: run.records }]));
+    if (!report) {
+      const job = `${key}|${run.stamp}`;
+      let pending = this.computing.get(job);
+      if (!pending) {
+        pending = runJob({ kind: 'report', recordsFile: paths.records });
+        this.computing.set(job, pending);
+        pending.finally(() => this.computing.delete(job)).catch(() => undefined);
+      }
+      report = await pending;
+    }
     this.reports.set(key, { stamp: run.stamp, value: report, at: Date.now(), computeMs: Date.now() - started });
     return report;
   }
@@ -249,11 +258,10 @@ export class RunStore {
     const run = await this.run(key);
     const cached = this.plots.get(key);
     if (cached && cached.stamp === run.stamp) return cached.value;
-    const report = await this.report(key);
-    const out: { id: string; title: string; svg: string }[] = [];
-    if (report) for (const plot of reportPlots(report)) out.push({ id: plot.id, title: plot.title, svg: await renderSvg(plot) });
-    this.plots.set(key, { stamp: run.stamp, value: out });
-    return out;
+    const value = this.report(key).then((report) => (report ? runJob({ kind: 'plots', report }) : []));
+    this.plots.set(key, { stamp: run.stamp, value });
+    value.catch(() => this.plots.delete(key));
+    return value;
   }
 
   async cells(key: string, filter: CellFilter, offset = 0, limit = 200): Promise<{ total: number; matched: number; rows: CellRow[]; facets: Record<string, string[]> }> {

@@ -1,5 +1,5 @@
 /** Declares `agentab proxy` and `agentab sim`; the work is in ../proxy.ts, loaded when one runs. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
@@ -8,6 +8,7 @@ import {
   DEFAULT_RETRY_AFTER_MAX_MS,
   DEFAULT_SIM_OPTIONS,
 } from '../../config/proxy-defaults.ts';
+import { SIM_CACHE_RULES, type SimCacheRules } from '../../config/types.ts';
 import type { Level } from '../../util/log.ts';
 
 function numberOption(name: string) {
@@ -41,6 +42,7 @@ export interface SimFlags {
   errorRate: number;
   rateLimitRate: number;
   stallRate: number;
+  cacheRules: SimCacheRules;
   spendLog?: string;
   logLevel: Level;
 }
@@ -92,6 +94,11 @@ export function registerSimCommand(program: Command): void {
     .option('--error-rate <p>', 'probability of a 500', numberOption('--error-rate'), 0)
     .option('--rate-limit-rate <p>', 'probability of a 429', numberOption('--rate-limit-rate'), 0)
     .option('--stall-rate <p>', 'probability of a stall before the first token', numberOption('--stall-rate'), 0)
+    .addOption(
+      new Option('--cache-rules <rules>', "whose prompt caching to follow (auto: the dialect of each request)")
+        .choices(SIM_CACHE_RULES)
+        .default(DEFAULT_SIM_OPTIONS.cache.rules),
+    )
     .option('--spend-log <file>', 'also write spend lines')
     .option('--log-level <level>', 'debug | info | warn | error', 'warn')
     .action(async (flags: SimFlags) => (await import('../proxy.ts')).simCommand(flags));
