@@ -208,6 +208,10 @@ export const RawRouterSettingsSchema = z.object({
 export const RawGeneralSettingsSchema = z.object({
   master_key: str.optional(),
   max_request_size_mb: z.number().positive().optional(),
+  /** agentab: export a span per call to this OTLP/HTTP collector (base URL or …/v1/traces). */
+  otlp_endpoint: str.optional(),
+  /** agentab: headers of the OTLP export requests (values may be os.environ/NAME). */
+  otlp_headers: z.record(z.string(), str).optional(),
   /** agentab: time a client has to send a whole request body, ms. */
   request_body_timeout_ms: z.number().int().positive().optional(),
   /** agentab: time a connection has to send a request's headers, ms. */

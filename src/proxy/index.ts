@@ -18,6 +18,8 @@ import { closeUpstreamAgent } from './upstream/http.ts';
 import { priceOf } from './spend/prices.ts';
 import { anthropicSurface } from './surfaces/anthropic.ts';
 import { countTokensHandler } from './surfaces/count-tokens.ts';
+import { createOtlpSink, type OtlpOptions } from './otlp/exporter.ts';
+import { preloadTokenizer } from '../sim/tokens.ts';
 
 export interface RunningProxy {
   url: string;
@@ -52,6 +54,10 @@ export interface StartProxyOptions {
   log?: Logger;
   router?: RouterDeps;
   backends?: BackendRegistryDeps;
+  /** Export a span per call to an OTLP/HTTP collector (batched, off the request path). */
+  otlp?: OtlpOptions;
+  /** Record the proxy's own phases of each call in its spend line (default true). */
+  phaseTiming?: boolean;
 }
 
 export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
@@ -63,6 +69,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();
   const cells = new Map<string, CellInfo>();
+  const otlpOptions = o.otlp ?? config.otlp;
+  const otlp = otlpOptions ? createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
@@ -91,8 +99,16 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       if (rec.priced === false) warnUnpriced(rec.upstreamModel ?? rec.alias);
       writer.write(rec);
       metrics.observe(rec);
+      if (otlp) {
+        try {
+          otlp.observe(rec);
+        } catch (e) {
+          log.warn('could not record an OTLP span', { error: (e as Error).message });
+        }
+      }
       for (const l of listeners) l(rec);
     },
+    ...(o.phaseTiming !== undefined ? { phaseTiming: o.phaseTiming } : {}),
   });
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -102,6 +118,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       resolve();
     });
   });
+  // Listening already: the simulator's tokenizer loads now rather than on its first request.
+  preloadTokenizer();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed = false;
@@ -133,6 +151,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       });
       await idle();
       await writer.close();
+      await otlp?.shutdown();
       disposeExitHandler();
       await backends.close();
       await closeUpstreamAgent();

@@ -126,6 +126,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     };
     if (backend.passthrough && backend.nativeDialect === surface.dialect) {
       const raw = await backend.passthrough({ dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) }, o);
+      rec.mark('upstreamAnswered');
       if (peek.stream) return { kind: 'raw-stream', chunks: await withFirstChunk(raw.chunks()) };
       const bytes = await concatChunks(raw.chunks());
       let json: unknown;
@@ -137,7 +138,11 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       return { kind: 'raw-json', bytes, json };
     }
     const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d)) : canonicalOf();
-    if (peek.stream) return { kind: 'stream', parts: await withFirstPart(await backend.stream(req, o)) };
+    if (peek.stream) {
+      const parts = await withFirstPart(await backend.stream(req, o));
+      rec.mark('upstreamAnswered');
+      return { kind: 'stream', parts };
+    }
     return { kind: 'json', res: await backend.generate(req, o) };
   };
   let routed: Awaited<ReturnType<typeof deps.router.call<Outcome>>>;
