@@ -139,8 +139,9 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     }
     const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d)) : canonicalOf();
     if (peek.stream) {
-      const parts = await withFirstPart(await backend.stream(req, o));
+      const answered = await backend.stream(req, o);
       rec.mark('upstreamAnswered');
+      const parts = await withFirstPart(answered);
       return { kind: 'stream', parts };
     }
     return { kind: 'json', res: await backend.generate(req, o) };
