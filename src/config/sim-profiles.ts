@@ -50,7 +50,7 @@ const PROFILES: ReadonlyArray<readonly [RegExp, LatencyProfile]> = [
   [/^gemini-2\.5-flash-lite/, profile('gemini-2.5-flash-lite', 321, 191.9)],
   [/^gemini-(?:2\.5|3(?:\.\d+)?)-flash/, DEFAULT_LATENCY_PROFILE],
   [/^gemini-2\.0-flash/, profile('gemini-2.0-flash', 405, 203.2)],
-  [/^gpt-5/, profile('gpt-5.4', 912, 44.8)],
+  [/^gpt-5(?:\.\d+)?$/, profile('gpt-5.4', 912, 44.8)],
   [/^claude-(?:opus-4|4-opus)/, profile('claude-opus-4.6', 1_709, 70.4)],
   [/^claude-(?:sonnet-4|4-sonnet)/, profile('claude-sonnet-4.6', 2_120, 44.3)],
 ];

@@ -106,8 +106,11 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const baseEnv = cellBaseEnv(o.env);
   const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
   const plan = buildPlan(spec, runners);
-  const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, o.env);
   const launcher = o.launcher ?? createLauncher(spec.launcher, { overrides: o.overrides });
+  // a remote launcher's machines get these variables from a secret store: checking the config
+  // here needs only a stand-in, never the value (which this machine may not have)
+  const standIns = Object.fromEntries((launcher.remoteSecrets ?? []).map((name) => [name, `<secret ${name}>`]));
+  const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, { ...o.env, ...standIns });
 
   let runId: string;
   let runDir: string;

@@ -80,6 +80,8 @@ export interface CellLauncher {
    * its own pace) and takes the records it returns.
    */
   readonly remote?: boolean;
+  /** Environment variables a remote launcher's machines get from a secret store (not needed here). */
+  readonly remoteSecrets?: readonly string[];
   prepare(ctx: LaunchContext): Promise<void>;
   run(cell: Cell, signal: AbortSignal, events?: CellEvents): Promise<CellResult>;
   /** Frees one finished cell's resources (its workspace), once its record is written. */
