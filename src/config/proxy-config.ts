@@ -142,7 +142,13 @@ function assemble(cfg: RawProxyConfig, raw: Record<string, unknown>, src: YamlSo
   checkFallbacks(fallbackRefs, deployments, rep);
 
   const mb = general.max_request_size_mb;
+  const otlpEndpoint = rep.resolve(general.otlp_endpoint, ['general_settings', 'otlp_endpoint'], lookup);
+  const otlpHeaders = rep.resolve(general.otlp_headers, ['general_settings', 'otlp_headers'], lookup);
+  if (otlpEndpoint !== undefined && !/^https?:\/\/[^/]/.test(otlpEndpoint)) {
+    throw rep.error(['general_settings', 'otlp_endpoint'], `expected an http(s) URL such as http://127.0.0.1:4318, got "${otlpEndpoint}"`);
+  }
   return {
+    ...(otlpEndpoint ? { otlp: { endpoint: otlpEndpoint, headers: otlpHeaders ?? {} } } : {}),
     source: src.file,
     deployments,
     router,

@@ -132,6 +132,10 @@ export const RawRouterSettingsSchema = z.strictObject({
 export const RawGeneralSettingsSchema = z.strictObject({
   master_key: str.optional(),
   max_request_size_mb: z.number().positive().optional(),
+  /** agentab: export a span per call to this OTLP/HTTP collector (base URL or …/v1/traces). */
+  otlp_endpoint: str.optional(),
+  /** agentab: headers of the OTLP export requests (values may be os.environ/NAME). */
+  otlp_headers: z.record(z.string(), str).optional(),
   ...ignoredKeys(IGNORED_GENERAL_KEYS),
 });
 

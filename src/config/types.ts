@@ -104,4 +104,6 @@ export interface ProxyConfig {
   anyAlias?: boolean;
   /** Non-fatal remarks from loading (ignored LiteLLM keys, …). */
   warnings?: string[];
+  /** Export a span per call to an OTLP/HTTP collector (general_settings.otlp_endpoint). */
+  otlp?: { endpoint: string; headers: Record<string, string> };
 }

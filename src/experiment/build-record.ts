@@ -122,5 +122,6 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     order: cell.index,
     block: cell.block,
     callLatenciesMs: calls.map((c) => c.durationMs),
+    ...(r.phaseSpans ? { phases: r.phaseSpans.map((p) => ({ name: p.phase, startMs: p.startMs, durationMs: p.durationMs })) } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * runs the cells on a launcher with bounded concurrency in the planned order, and writes a
  * RunRecord per cell as it finishes. Resumable: cells already recorded are skipped.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cellBaseEnv } from '../config/experiment-env.ts';
@@ -25,11 +25,12 @@ import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
 import { RecordsLog, writeFileAtomic } from './records-store.ts';
 import type { ResultsSink } from './results-sink.ts';
-import { experimentDir, newRunId, runPaths } from './run-dir.ts';
+import { cellDir, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
 import { probeRunners } from './runners/probe.ts';
 import type { CellEndpoint } from './runners/types.ts';
 import { schedule } from './scheduler.ts';
+import { withDecomposition } from '../trace/cell-spans.ts';
 
 export interface RunMatrixOptions {
   spec: ExperimentSpec;
@@ -215,8 +216,17 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
           o.signal?.removeEventListener('abort', onAbort);
         }
         await proxy?.flush();
-        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, simCache: simCacheOf(proxyConfig, cell.model) });
-        if (result.record) countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
+        let rec: RunRecord;
+        if (result.record) {
+          // built where the cell ran (a VM shard), decomposition included
+          rec = result.record;
+          countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
+        } else {
+          const spend = spendByCell.get(cell.id) ?? [];
+          const built = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend, runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, simCache: simCacheOf(proxyConfig, cell.model) });
+          const transcript = await readFile(path.join(cellDir(runDir, cell.id), 'transcript.jsonl'), 'utf8').catch(() => '');
+          rec = withDecomposition(built, spend, transcript);
+        }
         spendByCell.delete(cell.id);
         const written = await records.write(rec);
         await o.results?.cellRecorded(written);

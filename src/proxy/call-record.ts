@@ -9,6 +9,7 @@ import { ProxyError } from './errors.ts';
 import { makeSpendRecord, spendErrorOf, type Endpoint, type SpendRecord } from './spend/record.ts';
 import { costOf } from './spend/prices.ts';
 import type { UpstreamTimer } from './backends/types.ts';
+import { phasesOf, type PhaseMarks } from './call-phases.ts';
 
 export interface CallRecordInit {
   id: string;
@@ -38,12 +39,22 @@ export class CallRecord {
   toolCalls = 0;
   resBytes = 0;
   timer: UpstreamTimer | undefined;
+  /** The proxy's phase marks; null when phase timing is off (then the record has no `phases`). */
+  readonly marks: PhaseMarks | null;
   private written = false;
 
   constructor(
     readonly init: CallRecordInit,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    phaseTiming = true,
+  ) {
+    this.marks = phaseTiming ? {} : null;
+  }
+
+  /** Marks a point of the proxy's own phases (see call-phases.ts); a no-op when timing is off. */
+  mark(point: keyof PhaseMarks): void {
+    if (this.marks) this.marks[point] = this.now();
+  }
 
   firstContent(): void {
     if (this.firstContentAt === undefined) this.firstContentAt = this.now();
@@ -112,6 +123,7 @@ export class CallRecord {
       resBytes: this.resBytes,
       client: this.init.client,
       session: this.init.session,
+      ...(this.marks ? { phases: phasesOf(this.init.startedAt, { ...this.marks, upstreamSent: this.timer?.sentAt, firstByte: this.timer?.firstByteAt ?? this.firstContentAt }, end) } : {}),
     });
   }
 }

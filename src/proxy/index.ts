@@ -17,6 +17,7 @@ import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
 import { anthropicSurface } from './surfaces/anthropic.ts';
 import { countTokensHandler } from './surfaces/count-tokens.ts';
+import { createOtlpSink, type OtlpOptions } from './otlp/exporter.ts';
 import { preloadTokenizer } from '../sim/tokens.ts';
 
 export interface RunningProxy {
@@ -44,6 +45,10 @@ export interface StartProxyOptions {
   log?: Logger;
   router?: RouterDeps;
   backends?: BackendRegistryDeps;
+  /** Export a span per call to an OTLP/HTTP collector (batched, off the request path). */
+  otlp?: OtlpOptions;
+  /** Record the proxy's own phases of each call in its spend line (default true). */
+  phaseTiming?: boolean;
 }
 
 export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
@@ -55,6 +60,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();
   const cells = new Map<string, CellInfo>();
+  const otlpOptions = o.otlp ?? config.otlp;
+  const otlp = otlpOptions ? createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
@@ -72,8 +79,16 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     emit(rec) {
       writer.write(rec);
       metrics.observe(rec);
+      if (otlp) {
+        try {
+          otlp.observe(rec);
+        } catch (e) {
+          log.warn('could not record an OTLP span', { error: (e as Error).message });
+        }
+      }
       for (const l of listeners) l(rec);
     },
+    ...(o.phaseTiming !== undefined ? { phaseTiming: o.phaseTiming } : {}),
   });
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -113,6 +128,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       });
       await idle();
       await writer.close();
+      await otlp?.shutdown();
       await backends.close();
       await closeUpstreamAgent();
     },

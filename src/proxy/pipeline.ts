@@ -123,6 +123,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     };
     if (backend.passthrough && backend.nativeDialect === surface.dialect) {
       const raw = await backend.passthrough({ dialect: surface.dialect, body, headers: forwardable(surface, call.headers) }, o);
+      rec.mark('upstreamAnswered');
       if (peek.stream) return { kind: 'raw-stream', raw };
       const bytes = await concatChunks(raw.chunks());
       let json: unknown;
@@ -134,7 +135,11 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       return { kind: 'raw-json', bytes, json };
     }
     const req = canonicalOf();
-    if (peek.stream) return { kind: 'stream', parts: await backend.stream(req, o) };
+    if (peek.stream) {
+      const parts = await backend.stream(req, o);
+      rec.mark('upstreamAnswered');
+      return { kind: 'stream', parts };
+    }
     return { kind: 'json', res: await backend.generate(req, o) };
   });
   rec.attempts = routed.attempts;

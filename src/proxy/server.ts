@@ -33,6 +33,8 @@ export interface ServerDeps extends PipelineDeps {
   emit(rec: SpendRecord): void;
   /** Strings to scrub from any error text that is logged or recorded. */
   secrets: readonly (string | undefined)[];
+  /** Record the proxy's own phases of each call in its spend line (default on; see call-phases.ts). */
+  phaseTiming?: boolean;
   /** Extra surfaces (the Anthropic Messages surface) keyed by route. */
   surfaces?: Partial<Record<'messages', Surface>>;
   countTokens?: (
@@ -183,7 +185,7 @@ async function handleModelRequest(
     client: header(req, 'user-agent') ?? null,
     session: header(req, 'x-claude-code-session-id') ?? header(req, 'x-session-id') ?? null,
     reqBytes: Number(header(req, 'content-length') ?? 0) || 0,
-  });
+  }, undefined, deps.phaseTiming !== false);
   const gone = new AbortController();
   const onClose = () => {
     if (!w.res.writableFinished) {
@@ -196,6 +198,7 @@ async function handleModelRequest(
     const buf = await readBody(req, deps.config.maxBodyBytes);
     rec.init.reqBytes = buf.length;
     const body = parseJsonBody(buf);
+    rec.mark('bodyRead');
     if (typeof body.model === 'string') rec.alias = body.model;
     if (endpoint === 'count_tokens') {
       if (!deps.countTokens) throw new ProxyError('count_tokens is not served', { code: 'not_found', kind: 'not_found' });
@@ -237,6 +240,7 @@ async function handleModelRequest(
     } else w.end();
   } finally {
     w.res.off('close', onClose);
+    rec.mark('responded');
     rec.resBytes = w.bytes;
     const out = rec.build(deps.secrets);
     if (out) deps.emit(out);

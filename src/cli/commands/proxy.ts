@@ -20,6 +20,17 @@ export interface ProxyFlags {
   runId?: string;
   logLevel: Level;
   grace: number;
+  otlpEndpoint?: string;
+  otlpHeader?: Record<string, string>;
+  /** False with --no-phase-timing. */
+  phaseTiming: boolean;
+}
+
+/** `--otlp-header name=value`, repeatable. */
+function collectHeader(v: string, prev: Record<string, string> = {}): Record<string, string> {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new Error(`--otlp-header: expected name=value, got "${v.replace(/=.*/, '=…')}"`);
+  return { ...prev, [v.slice(0, eq).trim()]: v.slice(eq + 1) };
 }
 
 export interface SimFlags {
@@ -51,6 +62,9 @@ export function registerProxyCommand(program: Command): void {
     .option('--run-id <id>', 'run id written on every spend line')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', numberOption('--grace'), 10_000)
+    .option('--otlp-endpoint <url>', 'export a span per call (GenAI conventions) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318')
+    .option('--otlp-header <name=value>', 'header of the OTLP export requests (repeatable)', collectHeader)
+    .option('--no-phase-timing', "do not record the proxy's own phases of each call in the spend log")
     .action(async (flags: ProxyFlags) => (await import('../proxy.ts')).proxyCommand(flags));
 }
 

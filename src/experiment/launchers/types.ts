@@ -35,7 +35,15 @@ export interface LaunchContext {
   note(line: string): void;
 }
 
-export type CellPhase = 'workspace' | 'setup' | 'runner' | 'check';
+export type CellPhase = 'workspace' | 'setup' | 'runner' | 'check' | 'teardown';
+
+/** One timed stretch of a phase (a phase may run several times: one per setup command). */
+export interface CellPhaseSpan {
+  phase: CellPhase;
+  /** Offset from the cell's start (startedAt), ms. */
+  startMs: number;
+  durationMs: number;
+}
 
 export interface CellResult {
   cellId: string;
@@ -46,6 +54,8 @@ export interface CellResult {
   /** Orchestration overhead: launcher start → runner process spawned. */
   launchMs: number | null;
   phaseMs: Partial<Record<CellPhase, number>>;
+  /** When each phase ran (the timeline of the cell); absent from launchers that do not time phases. */
+  phaseSpans?: CellPhaseSpan[];
   runner: ProcessResult | null;
   check: ProcessResult | null;
   /** The phase that failed or was interrupted, if any. */

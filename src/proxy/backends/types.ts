@@ -16,10 +16,12 @@ export class UpstreamTimer {
   upstreamMs = 0;
   /** performance.now() of the upstream's first content byte, when it came. */
   firstByteAt: number | undefined;
+  /** performance.now() when the latest attempt's request was sent (the proxy's phase marks). */
+  sentAt: number | undefined;
   private startedAt: number | undefined;
   constructor(private readonly now: () => number = () => performance.now()) {}
   begin(): void {
-    if (this.startedAt === undefined) this.startedAt = this.now();
+    if (this.startedAt === undefined) this.startedAt = this.sentAt = this.now();
   }
   firstByte(): void {
     if (this.firstByteAt === undefined) this.firstByteAt = this.now();

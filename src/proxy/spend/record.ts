@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PROVIDERS } from '../../config/types.ts';
 import { STATUS_OF_KIND, type ErrorKind } from '../errors.ts';
 import { scrubSecrets } from './scrub.ts';
+import { ProxyPhasesSchema } from '../call-phases.ts';
 
 export const SPEND_RECORD_VERSION = 1 as const;
 
@@ -83,6 +84,8 @@ export const SpendRecordV1Schema = z.object({
   client: z.string().nullable(),
   /** x-claude-code-session-id / x-session-id. */
   session: z.string().nullable(),
+  /** The proxy's own phases of the call, ms, adding up to durationMs (absent when phase timing is off). */
+  phases: ProxyPhasesSchema.optional(),
 });
 
 export type SpendRecord = z.infer<typeof SpendRecordV1Schema>;
