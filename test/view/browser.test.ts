@@ -102,7 +102,9 @@ describe('agentab view in headless Chromium', { skip }, () => {
     assert.equal(await tools.first().evaluate((d) => (d as HTMLDetailsElement).open), false);
     await tools.first().locator('summary').click();
     assert.equal(await tools.first().evaluate((d) => (d as HTMLDetailsElement).open), true);
-    assert.ok((await page.locator('svg.timeline rect.call').count()) === calls, 'a timeline bar per call');
+    assert.equal(await page.locator('svg.timeline rect.call').count(), calls, 'a timeline bar per model call');
+    assert.equal(await page.locator('svg.timeline rect.tool').count(), await tools.count(), 'a timeline bar per tool call');
+    assert.match(await page.locator('#decomposition').innerText(), /model/);
     await shot('cell');
   });
 

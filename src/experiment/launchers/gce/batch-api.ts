@@ -70,6 +70,30 @@ function jobInfo(j: { name?: string | null; labels?: Record<string, string> | nu
   };
 }
 
+/** "3600s" / "1.5s" (proto3 JSON) → {seconds, nanos}. */
+function durationObject(d: string): { seconds: number; nanos: number } {
+  const m = /^(\d+)(?:\.(\d{1,9}))?s$/.exec(d);
+  if (!m) throw new GceError('gce_options_invalid', `not a duration: "${d}" (expected e.g. "3600s")`);
+  return { seconds: Number(m[1]), nanos: Number((m[2] ?? '').padEnd(9, '0')) };
+}
+
+/**
+ * The job as the client's createJob takes it. BatchJob is proto3 JSON (what the REST API
+ * receives, golden-tested against the protos), but the client first builds its protobufjs
+ * message with `fromObject`, which reads a google.protobuf.Duration only as {seconds, nanos}
+ * ("object expected" for "3600s"); every other field of the job reads the same both ways.
+ */
+export function toClientObject(job: BatchJob): BatchJob {
+  const copy = structuredClone(job) as BatchJob & { taskGroups: Array<{ taskSpec?: { maxRunDuration?: unknown; runnables?: Array<{ timeout?: unknown }> } }> };
+  for (const group of copy.taskGroups ?? []) {
+    const spec = group.taskSpec;
+    if (!spec) continue;
+    if (typeof spec.maxRunDuration === 'string') spec.maxRunDuration = durationObject(spec.maxRunDuration);
+    for (const r of spec.runnables ?? []) if (typeof r.timeout === 'string') r.timeout = durationObject(r.timeout);
+  }
+  return copy;
+}
+
 export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
   let endpointOpts: Record<string, unknown> = {};
   if (o.endpoint) {
@@ -86,7 +110,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
   return {
     async createJob(parent, jobId, job) {
       try {
-        const [created] = await (await batch()).createJob({ parent, jobId, job });
+        const [created] = await (await batch()).createJob({ parent, jobId, job: toClientObject(job) });
         return jobInfo(created);
       } catch (e) {
         throw apiError(`createJob ${jobId}`, e);
