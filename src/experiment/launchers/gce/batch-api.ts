@@ -52,7 +52,11 @@ const lastEventOf = (events: Event[] | null | undefined): string | undefined => 
 };
 
 const enumName = (v: unknown): string => (typeof v === 'string' ? v : 'STATE_UNSPECIFIED');
-const NOT_FOUND = 5;
+/** gRPC NOT_FOUND, or HTTP 404: on the REST transport the auth library's fetch throws with the HTTP status before gax maps it. */
+const isNotFound = (e: unknown): boolean => {
+  const code = (e as { code?: unknown }).code;
+  return code === 5 || code === 404;
+};
 
 function apiError(what: string, e: unknown): GceError {
   const err = e as { code?: number; message?: string };
@@ -121,7 +125,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
         const [j] = await (await batch()).getJob({ name });
         return jobInfo(j);
       } catch (e) {
-        if ((e as { code?: number }).code === NOT_FOUND) return undefined;
+        if (isNotFound(e)) return undefined;
         throw apiError(`getJob ${name}`, e);
       }
     },
@@ -134,7 +138,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
           lastEvent: lastEventOf(t.status?.statusEvents as Event[] | undefined),
         }));
       } catch (e) {
-        if ((e as { code?: number }).code === NOT_FOUND) return [];
+        if (isNotFound(e)) return [];
         throw apiError(`listTasks ${jobName}`, e);
       }
     },
@@ -142,7 +146,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
       try {
         await (await batch()).deleteJob({ name, reason: 'agentab: run stopped' });
       } catch (e) {
-        if ((e as { code?: number }).code === NOT_FOUND) return;
+        if (isNotFound(e)) return;
         throw apiError(`deleteJob ${name}`, e);
       }
     },
