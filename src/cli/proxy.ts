@@ -15,7 +15,9 @@ function stopOnSignals(proxy: RunningProxy, log: ReturnType<typeof createLogger>
     let stopping = false;
     const stop = (sig: NodeJS.Signals) => {
       if (stopping) {
-        log.warn(`second ${sig}: exiting now`);
+        // Requests still in flight get a spend line with a `shutdown` error; every pending line is written before exit.
+        proxy.stopNow();
+        log.warn(`second ${sig}: exiting now; in-flight requests recorded as shut down`);
         process.exit(130);
       }
       stopping = true;

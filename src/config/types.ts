@@ -74,6 +74,14 @@ export interface Deployment {
   cacheWriteCostPerToken?: number;
   /** Load-balancing weight (litellm_params.weight), default 1. */
   weight: number;
+  /** Requests per minute this deployment takes at most (rpm); the router skips it beyond. */
+  rpm?: number;
+  /** Tokens (input + output) per minute this deployment takes at most (tpm). */
+  tpm?: number;
+  /** The model name to price calls as (model_info.base_model), when not `model`. */
+  priceModel?: string;
+  /** Request parameters removed before every call upstream (additional_drop_params). */
+  dropParams?: string[];
   sim?: SimOptions;
   /** Extra headers to send upstream (litellm_params.extra_headers). */
   extraHeaders?: Record<string, string>;
@@ -88,6 +96,11 @@ export interface RouterSettings {
   /** First retry delay, doubled each time (with jitter), capped at retryMaxMs. */
   retryBaseMs: number;
   retryMaxMs: number;
+  /**
+   * The longest upstream Retry-After waited out before a retry, ms. A longer one is answered
+   * to the client at once with the upstream's status and Retry-After.
+   */
+  retryAfterMaxMs: number;
   strategy: 'simple-shuffle' | 'round-robin' | 'least-busy';
 }
 
@@ -100,6 +113,14 @@ export interface ProxyConfig {
   masterKey?: string;
   /** Request bodies larger than this are refused with 413. */
   maxBodyBytes: number;
+  /** Time a client has to send its whole request body, ms (then 408). */
+  requestBodyTimeoutMs: number;
+  /** Time a connection has to send a request's headers, ms (then it is closed). */
+  requestHeaderTimeoutMs: number;
+  /** Idle keep-alive connections are closed after this long, ms. */
+  idleTimeoutMs: number;
+  /** Open client connections at most; further ones are closed at once. */
+  maxConnections: number;
   /** Answer any model name with the first alias (`agentab sim` as a stand-in upstream). */
   anyAlias?: boolean;
   /** Non-fatal remarks from loading (ignored LiteLLM keys, …). */

@@ -4,7 +4,7 @@
  */
 import { isModelCall } from '../proxy/spend/record.ts';
 import type { ProxyConfig, SimCacheRules } from '../config/types.ts';
-import type { SpendRecord } from '../proxy/spend/record.ts';
+import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Cell } from './cell.ts';
 import type { CellResult } from './launchers/types.ts';
 import { RUN_RECORD_VERSION, type Outcome, type RunRecord, type RunUsage } from './run-record.ts';
@@ -71,9 +71,10 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     usage.cacheRead += c.usage.cacheRead;
     usage.cacheWrite += c.usage.cacheWrite;
     usage.reasoning += c.usage.reasoning;
-    costUsd += c.costUsd;
+    costUsd += costOrZero(c);
     modelMs += c.durationMs;
   }
+  const unpriced = [...new Set(calls.filter((c) => c.priced === false).map((c) => c.upstreamModel ?? c.alias))].sort();
   const ttfts = calls.map((c) => c.ttftMs).filter((t): t is number => t !== null);
   const failedCalls = calls.filter((c) => c.status >= 400).length;
   const report = r.report;
@@ -96,6 +97,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     calls: calls.length,
     usage,
     costUsd,
+    ...(unpriced.length ? { unpricedModels: unpriced } : {}),
     modelMs,
     ttftMs: median(ttfts),
     overheadMs: mine.reduce((a, c) => a + c.overheadMs, 0),

@@ -11,7 +11,7 @@ import type { Env } from '../config/env.ts';
 import type { ExperimentSpec, SpecOverrides } from '../config/experiment-types.ts';
 import type { ProxyConfig } from '../config/types.ts';
 import { startProxy, type RunningProxy } from '../proxy/index.ts';
-import type { SpendRecord } from '../proxy/spend/record.ts';
+import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Logger } from '../util/log.ts';
 import { VERSION } from '../version.ts';
 import { Budget } from './budget.ts';
@@ -165,7 +165,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const offSpend = proxy
     ? proxy.onSpend((rec) => {
         if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
-        if (rec.endpoint === 'messages' || rec.endpoint === 'chat') countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
+        if (rec.endpoint === 'messages' || rec.endpoint === 'chat') countSpend(costOrZero(rec), rec.usage.input + rec.usage.output);
       })
     : () => undefined;
   const noProxy = (): never => {

@@ -92,7 +92,10 @@ export const RunRecordV1Schema = z.object({
   outcome: z.enum(OUTCOMES),
   calls: count,
   usage: RunUsageSchema,
+  /** Sum of the priced calls' costs; calls of `unpricedModels` add nothing. */
   costUsd: amount,
+  /** Upstream models of this cell's calls that have no price (config or built-in table). */
+  unpricedModels: z.array(z.string()).optional(),
   /** Sum of call durations. */
   modelMs: amount,
   /** Median time to first token over the cell's calls; null without calls. */

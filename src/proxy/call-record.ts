@@ -7,7 +7,7 @@ import type { FinishReason, Usage } from '../canonical/form.ts';
 import { emptyUsage } from '../canonical/form.ts';
 import { ProxyError } from '../canonical/errors.ts';
 import { makeSpendRecord, spendErrorOf, type SpendRecord } from './spend/record.ts';
-import { costOf } from './spend/prices.ts';
+import { quoteCost } from './spend/prices.ts';
 import type { UpstreamTimer } from './backends/types.ts';
 import { phasesOf, type PhaseMarks } from './call-phases.ts';
 
@@ -87,16 +87,17 @@ export class CallRecord {
     this.written = true;
     const end = this.now();
     const durationMs = end - this.init.startedAt;
-    const upstreamMs = Math.min(durationMs, (this.timer?.upstreamMs ?? 0) + this.retryWaitMs);
+    const retryWaitMs = Math.min(durationMs, this.retryWaitMs);
+    const upstreamMs = Math.min(durationMs - retryWaitMs, this.timer?.upstreamMs ?? 0);
     const d = this.deployment;
-    const cost = d
-      ? costOf(this.usage, d.model, {
+    const quote = d
+      ? quoteCost(this.usage, d.priceModel ?? d.model, {
           inputCostPerToken: d.inputCostPerToken,
           outputCostPerToken: d.outputCostPerToken,
           cacheReadCostPerToken: d.cacheReadCostPerToken,
           cacheWriteCostPerToken: d.cacheWriteCostPerToken,
         }, d.provider)
-      : 0;
+      : { costUsd: 0, priceKnown: true };
     return makeSpendRecord({
       id: this.init.id,
       ts: this.init.ts,
@@ -116,9 +117,11 @@ export class CallRecord {
       ttftMs: this.firstContentAt === undefined ? null : round3(this.firstContentAt - this.init.startedAt),
       durationMs: round3(durationMs),
       upstreamMs: round3(upstreamMs),
-      overheadMs: round3(Math.max(0, durationMs - upstreamMs)),
+      retryWaitMs: round3(retryWaitMs),
+      overheadMs: round3(Math.max(0, durationMs - upstreamMs - retryWaitMs)),
       usage: this.usage,
-      costUsd: cost,
+      costUsd: quote.priceKnown ? quote.costUsd : null,
+      priced: quote.priceKnown,
       finish: this.finish,
       toolCalls: this.toolCalls,
       reqBytes: this.init.reqBytes,

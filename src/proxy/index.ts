@@ -13,9 +13,10 @@ import { Router, type RouterDeps } from './router.ts';
 import { RouteTable } from './route-table.ts';
 import { createProxyServer } from './server.ts';
 import { loadSurfaces } from './surfaces/registry.ts';
-import { SpendWriter } from './spend/writer.ts';
+import { installExitHandlers, SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
+import { priceOf } from './spend/prices.ts';
 import { createOtlpSink, type OtlpOptions } from './otlp/exporter.ts';
 import { preloadTokenizer } from '../canonical/tokens.ts';
 
@@ -31,8 +32,16 @@ export interface RunningProxy {
   cellToken(cellId: string): string;
   /** Resolves when every spend line written so far is on disk. */
   flush(): Promise<void>;
-  /** Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then cuts them; flushes the spend log. */
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then cuts
+   * them (their spend lines carry a `shutdown` error); flushes the spend log.
+   */
   close(graceMs?: number): Promise<void>;
+  /**
+   * For an exit that cannot wait (a second Ctrl-C): cuts every request in flight, records it
+   * with a `shutdown` error and writes every pending spend line synchronously.
+   */
+  stopNow(): void;
   onSpend(listener: (rec: SpendRecord) => void): () => void;
   readonly server: Server;
 }
@@ -60,7 +69,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const backends = new BackendRegistry(o.backends ?? {});
   await backends.load(config.deployments.map((d) => d.provider));
   const routes = new RouteTable((await loadSurfaces()).map((create) => create({ log })));
-  const metrics = new ProxyMetrics();
+  const metrics = new ProxyMetrics(undefined, (requested) => router.routeOf(requested));
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();
   const cells = new Map<string, Readonly<Record<string, unknown>>>();
@@ -69,7 +78,17 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
-  const { server, idle } = createProxyServer({
+  // A model without a price is logged with costUsd null; say so once per model, at start-up when the config already tells.
+  const unpricedWarned = new Set<string>();
+  const warnUnpriced = (model: string) => {
+    if (unpricedWarned.has(model)) return;
+    unpricedWarned.add(model);
+    log.warn(`no price for model "${model}": its calls are logged with costUsd null (set input_cost_per_token and output_cost_per_token on its deployment)`);
+  };
+  for (const d of config.deployments) if (!d.model.includes('*') && !deploymentPriced(d)) warnUnpriced(d.priceModel ?? d.model);
+  // Whatever way the process ends, spend lines still in memory are appended at 'exit'.
+  const disposeExitHandler = installExitHandlers(writer);
+  const { server, idle, cutInflight } = createProxyServer({
     config,
     router,
     metrics,
@@ -80,6 +99,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     backendFor: (d) => backends.get(d.provider),
     routes,
     emit(rec) {
+      if (rec.priced === false) warnUnpriced(rec.upstreamModel ?? rec.alias);
       writer.write(rec);
       metrics.observe(rec);
       if (otlp) {
@@ -121,7 +141,10 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       if (closed) return;
       closed = true;
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        const force = setTimeout(() => {
+          cutInflight();
+          server.closeAllConnections();
+        }, graceMs);
         force.unref();
         server.close(() => {
           clearTimeout(force);
@@ -132,12 +155,23 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       await idle();
       await writer.close();
       await otlp?.shutdown();
+      disposeExitHandler();
       await backends.close();
       await closeUpstreamAgent();
+    },
+    stopNow() {
+      cutInflight();
+      writer.flushSync();
+      server.closeAllConnections();
     },
     onSpend(l) {
       listeners.add(l);
       return () => listeners.delete(l);
     },
   };
+}
+
+/** A deployment's calls can be priced: a configured price or a built-in table entry. */
+function deploymentPriced(d: Deployment): boolean {
+  return d.inputCostPerToken !== undefined || d.outputCostPerToken !== undefined || priceOf(d.priceModel ?? d.model, d.provider) !== undefined;
 }

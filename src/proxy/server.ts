@@ -35,7 +35,9 @@ export interface ServerDeps extends PipelineDeps {
   phaseTiming?: boolean;
 }
 
-const CELL_PREFIX = /^\/cell\/([A-Za-z0-9._:-]{1,128})(\/.*)?$/;
+/** A cell id, in the path prefix and in X-Cell-Id alike: starts alphanumeric (no `.`/`..`), at most 128 characters. */
+const CELL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const CELL_PREFIX = /^\/cell\/([^/]*)(\/.*)?$/;
 const AGENTAB_HEADER = 'x-agentab-';
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -47,6 +49,16 @@ function header(req: IncomingMessage, name: string): string | undefined {
 interface Located {
   path: string;
   cellId: string | undefined;
+  /** The cell id given (path or header) is not a valid id: the request is refused with 400. */
+  badCellId?: ProxyError;
+}
+
+function badCellId(where: string, id: string): ProxyError {
+  const shown = id.length > 40 ? `${JSON.stringify(id.slice(0, 40))}… (${id.length} characters)` : JSON.stringify(id);
+  return new ProxyError(
+    `invalid cell id ${shown} in ${where}: expected 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit`,
+    { code: 'invalid_cell_id', kind: 'invalid_request' },
+  );
 }
 
 function locate(req: IncomingMessage): Located {
@@ -56,10 +68,21 @@ function locate(req: IncomingMessage): Located {
   let cellId: string | undefined;
   const m = CELL_PREFIX.exec(path);
   if (m) {
-    cellId = m[1];
     path = m[2] ?? '/';
+    let id = m[1]!;
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // keep it raw; it fails the check below
+    }
+    if (!CELL_ID.test(id)) return { path, cellId: undefined, badCellId: badCellId('the path prefix /cell/<id>', id) };
+    cellId = id;
   }
-  cellId ??= header(req, 'x-cell-id') || undefined;
+  const fromHeader = header(req, 'x-cell-id');
+  if (cellId === undefined && fromHeader !== undefined && fromHeader !== '') {
+    if (!CELL_ID.test(fromHeader)) return { path, cellId: undefined, badCellId: badCellId('X-Cell-Id', fromHeader) };
+    cellId = fromHeader;
+  }
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return { path, cellId };
 }
@@ -77,12 +100,34 @@ export interface ProxyServer {
   server: Server;
   /** Resolves when every request handler started so far has finished (its spend line emitted). */
   idle(): Promise<void>;
+  /**
+   * The proxy is going away (grace expired, a second signal): every request still in flight is
+   * aborted with a `shutdown` error and its spend record emitted now, synchronously, so an
+   * exit right after loses none. Returns how many were cut.
+   */
+  cutInflight(): number;
+}
+
+/** What the server must reach of a request in flight to cut it at shutdown. */
+interface InflightCall {
+  rec: CallRecord;
+  gone: AbortController;
+  /** A streamed answer already started: the client saw a 200, the failure is mid-stream. */
+  started(): boolean;
+}
+
+export function shutdownError(): ProxyError {
+  return new ProxyError('the proxy shut down before the request finished', { code: 'shutdown', kind: 'unavailable' });
 }
 
 export function createProxyServer(deps: ServerDeps): ProxyServer {
   const inflight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const p = handle(deps, req, res).catch((e) => {
+  const calls = new Set<InflightCall>();
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, deps.config.requestHeaderTimeoutMs) }, (req, res) => {
+    // A request is being served: the connection may be quiet for as long as the upstream takes
+    // (Node restores the keep-alive idle timeout once the response is finished).
+    req.socket.setTimeout(0);
+    const p = handle(deps, req, res, calls).catch((e) => {
       deps.log.error('unhandled error in request handler', { error: (e as Error).message });
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -92,24 +137,62 @@ export function createProxyServer(deps: ServerDeps): ProxyServer {
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // streams may legitimately last as long as the upstream timeout
+  applyConnectionLimits(server, deps.config, deps.log);
   return {
     server,
     async idle() {
       while (inflight.size) await Promise.allSettled([...inflight]);
     },
+    cutInflight() {
+      const cut = [...calls];
+      for (const call of cut) {
+        const e = shutdownError();
+        call.gone.abort(e);
+        if (call.started()) call.rec.midStreamError(e);
+        else call.rec.fail(e);
+        const out = call.rec.build(deps.secrets);
+        if (out) deps.emit(out);
+      }
+      return cut.length;
+    },
   };
 }
 
-async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Connection limits (general_settings): a connection that sends no request within the header
+ * timeout is closed (Node's headersTimeout only starts at a request's first byte, so idle
+ * sockets would otherwise stay open forever); keep-alive connections idle longer than the idle
+ * timeout are closed; connections beyond the cap are closed at once. Request bodies have their
+ * own timeout (readBody). `requestTimeout` stays 0: it would also bound the body-less waiting
+ * of a long upstream call.
+ */
+function applyConnectionLimits(server: Server, config: ProxyConfig, log: Logger): void {
+  server.timeout = config.requestHeaderTimeoutMs;
+  server.headersTimeout = config.requestHeaderTimeoutMs;
+  server.keepAliveTimeout = config.idleTimeoutMs;
+  server.requestTimeout = 0;
+  server.maxConnections = config.maxConnections;
+  let lastDropWarning = 0;
+  server.on('drop', () => {
+    const now = Date.now();
+    if (now - lastDropWarning < 10_000) return;
+    lastDropWarning = now;
+    log.warn(`connection refused: ${config.maxConnections} client connections are open (general_settings.max_connections)`);
+  });
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, calls: Set<InflightCall>): Promise<void> {
   const method = req.method ?? 'GET';
-  const { path, cellId } = locate(req);
+  const { path, cellId, badCellId } = locate(req);
   const w = new ResponseWriter(res);
+  if (badCellId) {
+    const { status, body } = deps.routes.surfaceForPath(path).encodeError(badCellId);
+    w.json(status, body);
+    return;
+  }
   const routed = deps.routes.match(method, path);
   if (routed) {
-    await handleModelRequest(deps, req, w, routed, path, cellId);
+    await handleModelRequest(deps, req, w, routed, path, cellId, calls);
     return;
   }
   if ((method === 'GET' || method === 'HEAD') && path === '/') {
@@ -153,6 +236,7 @@ async function handleModelRequest(
   routed: Routed,
   path: string,
   cellId: string | undefined,
+  calls: Set<InflightCall>,
 ): Promise<void> {
   const { surface, route } = routed;
   const rec = new CallRecord({
@@ -175,9 +259,11 @@ async function handleModelRequest(
     }
   };
   w.res.once('close', onClose);
+  const call: InflightCall = { rec, gone, started: () => w.res.headersSent };
+  calls.add(call);
   try {
     checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
-    const buf = await readBody(req, deps.config.maxBodyBytes);
+    const buf = await readBody(req, deps.config.maxBodyBytes, deps.config.requestBodyTimeoutMs);
     rec.init.reqBytes = buf.length;
     const body = parseJsonBody(buf);
     rec.mark('bodyRead');
@@ -211,9 +297,12 @@ async function handleModelRequest(
       const { status, body } = surface.encodeError(pe);
       const headers: Record<string, string> = {};
       if (pe.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(pe.retryAfterMs / 1000));
+      // The rest of a timed-out body may still come: this connection cannot carry another request.
+      if (pe.code === 'request_body_timeout') headers.connection = 'close';
       w.json(status, body, headers);
     } else w.end();
   } finally {
+    calls.delete(call);
     w.res.off('close', onClose);
     rec.mark('responded');
     rec.resBytes = w.bytes;

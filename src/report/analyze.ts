@@ -139,6 +139,10 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
   const cells = grouped.groups.map((g) => cellStats(g, records, opt));
   const notes: string[] = decompositionNote ? [decompositionNote] : [];
+  const unpriced = [...new Set(records.flatMap((r) => r.unpricedModels ?? []))].sort();
+  if (unpriced.length) {
+    notes.push(`no price for ${unpriced.join(', ')}: their calls add nothing to cost (set input_cost_per_token/output_cost_per_token in the proxy config)`);
+  }
   const compDrafts: ComparisonDraft[] = [];
   const headDrafts: HeadlineDraft[] = [];
   for (const runner of grouped.runners) {

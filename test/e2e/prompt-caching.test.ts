@@ -37,7 +37,7 @@ function totals(records: SpendRecord[]): Totals {
     t.input += r.usage.input;
     t.cacheRead += r.usage.cacheRead;
     t.cacheWrite += r.usage.cacheWrite;
-    t.costUsd += r.costUsd;
+    t.costUsd += r.costUsd ?? 0;
   }
   return t;
 }

@@ -51,7 +51,7 @@ general_settings:
     assert.ok(a && b);
     assert.equal(b.usage.cacheRead, a.usage.cacheWrite);
     // claude-sonnet-4: write $3.75, read $0.30 per MTok — the second call is far cheaper.
-    assert.ok(b.costUsd < a.costUsd / 5, `${a.costUsd} then ${b.costUsd}`);
+    assert.ok(b.costUsd! < a.costUsd! / 5, `${a.costUsd} then ${b.costUsd}`);
     // Another cell does not see this cell's cache.
     const other = await anthropic('b-cell').messages.create(ask);
     assert.equal(other.usage.cache_read_input_tokens, 0);

@@ -1,6 +1,13 @@
 /** Declares `agentab proxy` and `agentab sim`; the work is in ../proxy.ts, loaded when one runs. */
 import { Option, type Command } from 'commander';
-import { DEFAULT_SIM_OPTIONS } from '../../config/proxy-defaults.ts';
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_BODY_TIMEOUT_MS,
+  DEFAULT_REQUEST_HEADER_TIMEOUT_MS,
+  DEFAULT_RETRY_AFTER_MAX_MS,
+  DEFAULT_SIM_OPTIONS,
+} from '../../config/proxy-defaults.ts';
 import { SIM_CACHE_RULES, type SimCacheRules } from '../../config/types.ts';
 import type { Level } from '../../util/log.ts';
 
@@ -65,6 +72,23 @@ export function registerProxyCommand(program: Command): void {
     .option('--otlp-endpoint <url>', 'export a span per call (GenAI conventions) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318')
     .option('--otlp-header <name=value>', 'header of the OTLP export requests (repeatable)', collectHeader)
     .option('--no-phase-timing', "do not record the proxy's own phases of each call in the spend log")
+    .addHelpText(
+      'after',
+      `
+Config: a LiteLLM config.yaml loads as pasted; keys agentab does not use are warnings (file:line),
+deployments of providers it cannot route (azure, bedrock, …) are skipped with a warning.
+
+Limits (general_settings, defaults):
+  max_request_size_mb          32 (MiB, Anthropic's own request limit) → 413
+  request_body_timeout_ms      ${DEFAULT_REQUEST_BODY_TIMEOUT_MS} (the whole body must arrive) → 408
+  request_header_timeout_ms    ${DEFAULT_REQUEST_HEADER_TIMEOUT_MS} (a connection must send its request headers)
+  idle_timeout_ms              ${DEFAULT_IDLE_TIMEOUT_MS} (idle keep-alive connections are closed)
+  max_connections              ${DEFAULT_MAX_CONNECTIONS} (more client connections are closed at once)
+Retries (router_settings): an upstream Retry-After is waited out up to retry_after_max_ms
+(${DEFAULT_RETRY_AFTER_MAX_MS}); a longer one is answered to the client at once.
+On SIGINT/SIGTERM in-flight requests get --grace ms; a second signal exits at once after
+writing every spend line (cut requests are recorded with a "shutdown" error).`,
+    )
     .action(async (flags: ProxyFlags) => (await import('../proxy.ts')).proxyCommand(flags));
 }
 

@@ -54,6 +54,8 @@ export interface CallOptions {
   /** Aborted when the client disconnects or a timeout fires: stop the upstream at once. */
   signal: AbortSignal;
   timer: UpstreamTimer;
+  /** The client asked for a stream: only then does the time-to-first-token limit (stream_timeout) apply. */
+  stream?: boolean;
   /** The cell this call belongs to (absent for calls outside the proxy's request path). */
   cell?: CellContext;
   log: Logger;

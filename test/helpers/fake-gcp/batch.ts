@@ -124,12 +124,16 @@ export interface FakeBatch extends FakeServer {
   jobs(): JobJson[];
   job(name: string): JobJson | undefined;
   taskStates(name: string): TaskState[];
-  /** Output lines of a task (all attempts). */
+  /** Output lines of a task (all attempts); these helpers also answer for deleted jobs. */
   taskLogs(name: string, index: number): string[];
   /** The VMs of a job: name, zone, machine type. */
   vms(name: string): FakeVm[];
   /** Resolves when the job reaches a final state (or is deleted). */
   settled(name: string): Promise<void>;
+  /** The states a job went through (deleted jobs too), e.g. [SCHEDULED, RUNNING, SUCCEEDED, DELETION_IN_PROGRESS]. */
+  jobStates(name: string): string[];
+  /** Names of every job created, deleted ones too. */
+  jobNames(): string[];
   /** Processes/containers currently running, over all jobs. */
   runningTasks(): number;
   /** Every job created, in order (the request bodies, as sent). */
@@ -190,6 +194,8 @@ export async function startFakeBatch(o: FakeBatchOptions = {}): Promise<FakeBatc
   const stepMs = o.stepMs ?? 20;
   const maxLogLines = o.maxLogLines ?? 2000;
   const jobs = new Map<string, FakeJob>();
+  /** Deleted jobs, still open to the test helpers (logs, VMs, states) but not to the API. */
+  const gone = new Map<string, FakeJob>();
   const operations = new Map<string, { json: Record<string, unknown>; done: Promise<void> }>();
   const created: unknown[] = [];
 
@@ -519,6 +525,7 @@ export async function startFakeBatch(o: FakeBatchOptions = {}): Promise<FakeBatc
       if (method === 'DELETE') {
         const work = stopJob(job, 'delete').then(() => {
           jobs.delete(name!);
+          gone.set(name!, job);
         });
         return sendJson(res, 200, operation(parent!, 'delete', name!, work, 'type.googleapis.com/google.protobuf.Empty'));
       }
@@ -551,6 +558,11 @@ export async function startFakeBatch(o: FakeBatchOptions = {}): Promise<FakeBatc
 
   const server = await serve(handler);
   const url = new URL(server.url);
+  const inspect = (name: string) => {
+    const job = jobs.get(name) ?? gone.get(name);
+    if (!job) throw new Error(`fake batch: no job ${name}`);
+    return job;
+  };
   return {
     ...server,
     clientOptions: { apiEndpoint: url.hostname, port: Number(url.port), protocol: 'http', fallback: true },
@@ -562,10 +574,12 @@ export async function startFakeBatch(o: FakeBatchOptions = {}): Promise<FakeBatc
       if (j) refreshStatus(j);
       return j?.json;
     },
-    taskStates: (name) => findJob(name).tasks.map((t) => t.state),
-    taskLogs: (name, index) => findJob(name).tasks[index]?.logs ?? [],
-    vms: (name) => findJob(name).nodes.map((n) => n.vm),
-    settled: (name) => findJob(name).finished,
+    taskStates: (name) => inspect(name).tasks.map((t) => t.state),
+    taskLogs: (name, index) => inspect(name).tasks[index]?.logs ?? [],
+    vms: (name) => inspect(name).nodes.map((n) => n.vm),
+    settled: (name) => inspect(name).finished,
+    jobStates: (name) => inspect(name).json.status.statusEvents.map((e) => /to ([A-Z_]+) for job/.exec(e.description)?.[1] ?? '?'),
+    jobNames: () => [...jobs.keys(), ...gone.keys()],
     runningTasks: () => [...jobs.values()].reduce((a, j) => a + j.tasks.filter((t) => t.execution).length, 0),
     async close() {
       await Promise.all([...jobs.values()].map((j) => stopJob(j, 'delete')));
