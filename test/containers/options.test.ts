@@ -6,7 +6,7 @@ import { proxyUrlForContainers } from '../../src/experiment/launchers/container/
 import { candidateSockets, parseEndpoint } from '../../src/experiment/launchers/container/engine.ts';
 import { ContainerError, engineMessage } from '../../src/experiment/launchers/container/errors.ts';
 import { outermostDirs } from '../../src/experiment/launchers/container/host-dirs.ts';
-import { ownerLiveness } from '../../src/experiment/launchers/container/leftovers.ts';
+import { ownerLiveness } from '../../src/experiment/launchers/liveness.ts';
 import { CONTAINER_DEFAULTS, parseContainerOptions, parseMemory } from '../../src/experiment/launchers/container/options.ts';
 import { containerBaseEnv, containerBin, relativeToHome } from '../../src/experiment/launchers/container/paths.ts';
 import { createLauncher } from '../../src/experiment/launchers/registry.ts';

@@ -12,6 +12,11 @@ export interface LauncherModule {
    * launcher. `overrides`: the run's CLI overrides (a remote launcher passes them to its machines).
    */
   createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides }): CellLauncher;
+  /**
+   * Names of the secrets a remote launcher's machines resolve themselves (GCE: Secret Manager),
+   * so planning on this host may stand in for them. Absent: every secret is read here.
+   */
+  remoteSecretNames?(def: LauncherDef): string[];
 }
 
 const LAUNCHERS: Readonly<Record<string, () => Promise<LauncherModule>>> = {
@@ -36,4 +41,11 @@ export async function createLauncher(def: LauncherDef, o: { overrides?: SpecOver
   const load = LAUNCHERS[def.kind];
   if (!load) throw new LauncherUnavailableError(def.kind);
   return (await load()).createLauncher(def, o);
+}
+
+/** Secrets the launcher's own machines resolve (none for a launcher that runs cells on this host). */
+export async function remoteSecretNames(def: LauncherDef): Promise<string[]> {
+  const load = LAUNCHERS[def.kind];
+  if (!load) throw new LauncherUnavailableError(def.kind);
+  return (await load()).remoteSecretNames?.(def) ?? [];
 }

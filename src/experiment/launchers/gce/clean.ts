@@ -6,7 +6,7 @@
  * unless `all` is set.
  */
 import os from 'node:os';
-import { ownerLiveness, processAlive, type Liveness } from '../container/leftovers.ts';
+import { ownerLiveness, processAlive, type Liveness } from '../liveness.ts';
 import type { BatchApi } from './batch-api.ts';
 import { LABEL, labelValue, MANAGED_BY } from './job.ts';
 

@@ -4,7 +4,7 @@ import type { LauncherDef, SpecOverrides } from '../../../config/experiment-type
 import type { CellLauncher } from '../types.ts';
 import { createBatchApi } from './batch-api.ts';
 import { GceLauncher } from './launcher.ts';
-import { parseGceOptions } from './options.ts';
+import { parseGceOptions, secretNamesOf } from './options.ts';
 import { createStorageApi } from './storage-api.ts';
 
 export { GceLauncher, type GceLauncherDeps } from './launcher.ts';
@@ -20,4 +20,9 @@ export function createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides 
     storage: createStorageApi({ endpoint: options.gcsEndpoint, project: options.project }),
     overrides: o.overrides,
   });
+}
+
+/** Keys come from Secret Manager on the VMs: planning here needs only their names. */
+export function remoteSecretNames(def: LauncherDef): string[] {
+  return secretNamesOf(def.options);
 }
