@@ -13,6 +13,8 @@ export interface SurfaceModule {
 export const SURFACES: ReadonlyArray<() => Promise<SurfaceModule>> = [
   () => import('./openai-chat/index.ts'),
   () => import('./anthropic-messages/index.ts'),
+  () => import('./gemini/index.ts'),
+  () => import('./openai-responses/index.ts'),
 ];
 
 /** Every registered surface's factory, in registration order. */

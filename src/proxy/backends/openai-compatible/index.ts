@@ -18,11 +18,12 @@ export const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1';
 
 export class OpenAICompatibleBackend implements BackendAdapter {
   readonly kind = 'openai-compatible' as const;
-  readonly nativeDialects = ['openai'] as const;
+  /** Chat Completions, and the Responses API (OpenAI, vLLM, Ollama, LM Studio serve `/responses` too). */
+  readonly nativeDialects = ['openai', 'openai-responses'] as const;
 
-  private url(o: CallOptions): string {
+  private url(o: CallOptions, path = '/chat/completions'): string {
     const base = (o.deployment.apiBase ?? DEFAULT_OPENAI_BASE).replace(/\/+$/, '');
-    return `${base}/chat/completions`;
+    return `${base}${path}`;
   }
 
   private headers(o: CallOptions): Record<string, string> {
@@ -33,6 +34,10 @@ export class OpenAICompatibleBackend implements BackendAdapter {
 
   async passthrough(call: RawCall, o: CallOptions): Promise<RawResponse> {
     const body: Record<string, unknown> = { ...call.body, model: o.deployment.model };
+    if (call.dialect === 'openai-responses') {
+      // Responses streams carry their usage in response.completed: the body goes as it came.
+      return postJson(this.url(o, '/responses'), body, this.headers(o), o, decodeOpenAIError);
+    }
     if (body.stream === true) {
       const so = (body.stream_options ?? {}) as Record<string, unknown>;
       body.stream_options = { ...so, include_usage: true };

@@ -9,3 +9,5 @@ export { decodeGeminiError, decodeGeminiStatus } from './errors.ts';
 export { decodeGeminiCountTokensResponse } from './count-tokens.ts';
 export { cleanSchemaForGemini, cleanToolParameters } from './clean-schema.ts';
 export { geminiToolCallId, signatureFromToolCallId, baseToolCallId, withSignature } from './tool-call-id.ts';
+export { decodeGeminiRequest, encodeGeminiError } from './decode-request.ts';
+export { geminiJsonTap, geminiSseTapCore } from './tap.ts';

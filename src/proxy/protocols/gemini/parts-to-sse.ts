@@ -1,25 +1,13 @@
 /**
- * Canonical StreamParts → a `streamGenerateContent?alt=sse` stream. agentab serves no Gemini
- * surface; this exists so fake Gemini upstreams (tests, the lead's end-to-end runs) and the
- * round-trip property tests speak the real format. A functionCall is sent whole (Gemini
+ * Canonical StreamParts → a `streamGenerateContent?alt=sse` stream: the Gemini surface's
+ * streams, fake Gemini upstreams in tests, and the round-trip property tests. A functionCall is sent whole (Gemini
  * never splits one), so a tool call's argument pieces are held until its block ends.
  */
-import type { ErrorKind } from '../../../canonical/errors.ts';
 import type { StreamPart, Usage } from '../../../canonical/form.ts';
 import { encodeSseFrame } from '../common/sse.ts';
+import { encodeGeminiError } from './decode-request.ts';
 import { toGeminiFinishReason } from './finish-reason.ts';
 import { toGeminiUsage } from './usage.ts';
-
-const STATUS_OF_KIND: Partial<Record<ErrorKind, string>> = {
-  invalid_request: 'INVALID_ARGUMENT',
-  authentication: 'UNAUTHENTICATED',
-  permission: 'PERMISSION_DENIED',
-  not_found: 'NOT_FOUND',
-  rate_limit: 'RESOURCE_EXHAUSTED',
-  unavailable: 'UNAVAILABLE',
-  overloaded: 'UNAVAILABLE',
-  timeout: 'DEADLINE_EXCEEDED',
-};
 
 export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream<StreamPart, Uint8Array> {
   let responseId: string | undefined;
@@ -78,13 +66,7 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
           );
           return;
         case 'error':
-          c.enqueue(
-            encodeSseFrame(
-              JSON.stringify({
-                error: { code: p.error.status, message: p.error.message, status: STATUS_OF_KIND[p.error.kind] ?? 'INTERNAL' },
-              }),
-            ),
-          );
+          c.enqueue(encodeSseFrame(JSON.stringify(encodeGeminiError(p.error).body)));
           return;
         default:
           return; // text-start / reasoning-start have no Gemini frame of their own
