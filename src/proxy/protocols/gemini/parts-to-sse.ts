@@ -8,11 +8,12 @@ import { encodeSseFrame } from '../common/sse.ts';
 import { encodeGeminiError } from './decode-request.ts';
 import { toGeminiFinishReason } from './finish-reason.ts';
 import { toGeminiUsage } from './usage.ts';
+import { baseToolCallId, signatureFromToolCallId } from './tool-call-id.ts';
 
 export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream<StreamPart, Uint8Array> {
   let responseId: string | undefined;
   let model = opts.model;
-  const calls = new Map<number, { name: string; args: string; signature?: string }>();
+  const calls = new Map<number, { id: string; name: string; args: string; signature?: string }>();
   const frame = (body: Record<string, unknown>) =>
     encodeSseFrame(JSON.stringify({ ...body, ...(model ? { modelVersion: model } : {}), ...(responseId ? { responseId } : {}) }));
   const content = (part: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -34,9 +35,11 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
             c.enqueue(content({ text: p.text, thought: true, ...(p.signature ? { thoughtSignature: p.signature } : {}) }));
           }
           return;
-        case 'tool-call-start':
-          calls.set(p.index, { name: p.name, args: '', ...(p.signature ? { signature: p.signature } : {}) });
+        case 'tool-call-start': {
+          const signature = p.signature ?? signatureFromToolCallId(p.id);
+          calls.set(p.index, { id: baseToolCallId(p.id), name: p.name, args: '', ...(signature ? { signature } : {}) });
           return;
+        }
         case 'tool-call-delta': {
           const call = calls.get(p.index);
           if (call) call.args += p.argsJson;
@@ -48,7 +51,7 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
           calls.delete(p.index);
           c.enqueue(
             content({
-              functionCall: { name: call.name, args: parseArgs(call.args) },
+              functionCall: { id: call.id, name: call.name, args: parseArgs(call.args) },
               ...(call.signature ? { thoughtSignature: call.signature } : {}),
             }),
           );

@@ -6,7 +6,7 @@ import type { AssistantPart, CanonicalResponse } from '../../../canonical/form.t
 import { generateContentResponse } from './gemini-api.ts';
 import { decodeGeminiStatus } from './errors.ts';
 import { toGeminiFinishReason, fromGeminiFinishReason } from './finish-reason.ts';
-import { geminiToolCallId, signatureFromToolCallId, withSignature } from './tool-call-id.ts';
+import { baseToolCallId, geminiToolCallId, signatureFromToolCallId, withSignature } from './tool-call-id.ts';
 import { toGeminiUsage, fromGeminiUsage } from './usage.ts';
 
 export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {}): CanonicalResponse {
@@ -59,7 +59,8 @@ export function encodeGeminiResponse(res: CanonicalResponse): Record<string, unk
     if (p.type === 'text') return [{ text: p.text }];
     if (p.type === 'reasoning') return [{ text: p.text, thought: true, ...(p.signature ? { thoughtSignature: p.signature } : {}) }];
     const sig = p.signature ?? signatureFromToolCallId(p.id);
-    return [{ functionCall: { name: p.name, args: p.args ?? {} }, ...(sig ? { thoughtSignature: sig } : {}) }];
+    // The id goes out without the signature suffix (that travels as thoughtSignature); a client echoes it in its functionResponse.
+    return [{ functionCall: { id: baseToolCallId(p.id), name: p.name, args: p.args ?? {} }, ...(sig ? { thoughtSignature: sig } : {}) }];
   });
   return {
     candidates: [{ content: { role: 'model', parts }, finishReason: toGeminiFinishReason(res.finish), index: 0 }],
