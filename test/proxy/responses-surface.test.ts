@@ -202,7 +202,7 @@ general_settings:
     assert.deepEqual(sums(lines), sums(upstream));
   });
 
-  test('errors come in the OpenAI shape the SDK reads: unknown model, missing input', async () => {
+  test('errors come in the OpenAI shape the SDK reads: unknown model, missing input, previous_response_id when translating', async () => {
     const openai = client('r-errors');
     await assert.rejects(openai.responses.create({ model: 'no-such-model', input: 'hi' }), (e: unknown) => {
       assert.ok(e instanceof OpenAI.APIError);
@@ -214,6 +214,13 @@ general_settings:
       assert.ok(e instanceof OpenAI.APIError);
       assert.equal(e.status, 400);
       assert.match(e.message, /input/);
+      return true;
+    });
+    // Translated, a stored conversation cannot be continued: refused, not silently cut to the last turn.
+    await assert.rejects(openai.responses.create({ model: 'sim-model', input: 'and then?', previous_response_id: 'resp_123' }), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.APIError);
+      assert.equal(e.status, 400);
+      assert.match(e.message, /previous_response_id.*whole conversation/);
       return true;
     });
   });

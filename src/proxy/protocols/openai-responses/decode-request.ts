@@ -88,6 +88,10 @@ export function decodeResponsesRequest(body: Json, o: DecodeResponsesOptions = {
   const warn = o.warn ?? (() => {});
   const model = body.model;
   if (typeof model !== 'string' || !model) throw invalid('model', 'required (a string naming a model alias of this proxy)');
+  if (typeof body.previous_response_id === 'string' && body.previous_response_id) {
+    // Only a Responses upstream keeps conversations; translated, the earlier turns would silently vanish.
+    throw invalid('previous_response_id', 'not supported by this deployment (agentab keeps no conversation state): send the whole conversation in `input`, with store: false');
+  }
   const system: TextPart[] = typeof body.instructions === 'string' && body.instructions ? [{ type: 'text', text: body.instructions }] : [];
   const messages: CanonicalMessage[] = [];
   let assistant: AssistantPart[] | undefined;
