@@ -8,7 +8,7 @@ import type { PlanEstimate } from './estimate.ts';
 import type { Plan } from './plan.ts';
 import { fmtInt, fmtUsd } from './progress.ts';
 import { runnerAdapter } from './runners/adapters.ts';
-import { shellJoin, shellQuote } from './shell-quote.ts';
+import { shellJoin, shellQuote } from '../util/shell-quote.ts';
 import { renderTable } from './summary-table.ts';
 
 const PLACEHOLDER_URL = 'http://127.0.0.1:<port>';

@@ -20,6 +20,7 @@ import type { Rng } from './rng.ts';
 import type { SimAction } from './script.ts';
 import { countTextTokens } from '../canonical/tokens.ts';
 import { describeAction, fillArgs, findWorkingDirectory, matchTool, type ToolAction } from './tools.ts';
+import { asShellAction } from './shell-actions.ts';
 
 /** Length of the filler answer to requests that offer no tools while the script wants one. */
 export const SHORT_ANSWER_TOKENS = 12;
@@ -138,10 +139,16 @@ export function decideTurn(req: CanonicalRequest, script: readonly SimAction[] |
 
   const tools = callableTools(req);
   if (tools.length === 0) return { kind: 'text', step, text: lorem(SHORT_ANSWER_TOKENS, ctx.rng) };
-  const tool = matchTool(action, tools);
+  // No file tool that fits: an agent with a shell gets the file action as a command.
+  let chosen: ToolAction = action;
+  let tool = matchTool(action, tools);
+  if (!tool && action.action !== 'bash') {
+    chosen = asShellAction(action);
+    tool = matchTool(chosen, tools);
+  }
   if (!tool) {
     return { kind: 'text', step, text: `${describeAction(action)}: no matching tool is available, so I cannot do this step.`, ...think };
   }
-  const args = fillArgs(action, tool, findWorkingDirectory(req));
+  const args = fillArgs(chosen, tool, findWorkingDirectory(req));
   return { kind: 'tool', step, preamble: padTo(intentText(action), action.tokens, ctx.rng), name: tool.name, args, ...think };
 }
