@@ -10,7 +10,7 @@ import { cellBaseEnv } from '../config/experiment-env.ts';
 import type { Env } from '../config/env.ts';
 import type { ExperimentSpec, SpecOverrides } from '../config/experiment-types.ts';
 import type { ProxyConfig } from '../config/types.ts';
-import { startProxy, type RunningProxy } from '../proxy/index.ts';
+import { startProxy } from '../proxy/index.ts';
 import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Logger } from '../util/log.ts';
 import { VERSION } from '../version.ts';
@@ -28,7 +28,7 @@ import type { ResultsSink } from './results-sink.ts';
 import { cellDir, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
 import { probeRunners } from './runners/probe.ts';
-import type { CellEndpoint } from './runners/types.ts';
+import { cellEndpoint } from './runners/types.ts';
 import { schedule } from './scheduler.ts';
 import { withDecomposition } from '../trace/cell-spans.ts';
 
@@ -76,11 +76,6 @@ export interface RunMatrixResult {
 }
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export function cellEndpoint(proxy: Pick<RunningProxy, 'cellToken'>, proxyUrl: string, cellId: string): CellEndpoint {
-  const base = `${proxyUrl}/cell/${cellId}`;
-  return { proxyUrl, anthropicBaseUrl: base, openaiBaseUrl: `${base}/v1`, token: proxy.cellToken(cellId) };
-}
 
 /** A result for a cell whose launcher threw: an infra failure, never a crash of the run. */
 function crashedResult(cell: Cell, e: unknown, startedAt: number): CellResult {
@@ -177,7 +172,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     runId,
     runDir,
     proxyUrl: proxy?.url ?? '',
-    endpoint: (id, url = proxy?.url) => (proxy && url ? cellEndpoint(proxy, url, id) : noProxy()),
+    endpoint: (id, url = proxy?.url) => (proxy && url ? cellEndpoint(url, id, proxy.cellToken(id)) : noProxy()),
     registerCell: (id, info) => (proxy ? proxy.registerCell(id, info) : noProxy()),
     baseEnv,
     runners,

@@ -8,6 +8,7 @@ import type { PlanEstimate } from './estimate.ts';
 import type { Plan } from './plan.ts';
 import { fmtInt, fmtUsd } from './progress.ts';
 import { runnerAdapter } from './runners/adapters.ts';
+import { cellEndpoint } from './runners/types.ts';
 import { shellJoin, shellQuote } from '../util/shell-quote.ts';
 import { renderTable } from './summary-table.ts';
 
@@ -17,11 +18,10 @@ const PLACEHOLDER_URL = 'http://127.0.0.1:<port>';
 export function cellCommands(plan: Plan, cell: Cell): { setup: string[]; runner: string; env: string[]; check?: string } {
   const adapter = runnerAdapter(cell.runner.kind);
   const bin = plan.runners[cell.runner.name]?.bin ?? cell.runner.kind;
-  const base = `${PLACEHOLDER_URL}/cell/${cell.id}`;
   let runner: string;
   let env: string[] = [];
   try {
-    const inv = adapter.command({ cell, endpoint: { proxyUrl: PLACEHOLDER_URL, anthropicBaseUrl: base, openaiBaseUrl: `${base}/v1`, token: '<cell-token>' }, workspace: '<workspace>', home: '<home>', bin });
+    const inv = adapter.command({ cell, endpoint: cellEndpoint(PLACEHOLDER_URL, cell.id, '<cell-token>'), workspace: '<workspace>', home: '<home>', bin });
     runner = shellJoin(inv.argv);
     const all = { ...cell.runner.env, ...cell.condition.env, ...inv.env };
     env = Object.entries(all).map(([k, v]) => `${k}=${inv.secretEnv.includes(k) ? '<secret>' : shellQuote(v)}`);

@@ -40,6 +40,9 @@ const NAME_WORDS: Record<ToolKind, readonly string[]> = {
   edit: ['edit', 'replace', 'patch', 'modify'],
 };
 
+/** Words that rule a tool out although its name has a purpose word (Codex's `view_image` reads images, not files). */
+const NOT_WORDS: readonly string[] = ['image', 'images', 'screenshot', 'url', 'web', 'background', 'stdin'];
+
 /** Roles a tool's schema must have to carry the action. */
 const NEEDS: Record<ToolKind, readonly Role[]> = {
   bash: ['command'],
@@ -104,7 +107,10 @@ export function matchTool(action: ToolAction, tools: readonly CanonicalTool[]): 
   const exact = tools.find((t) => ALIASES[kind].includes(norm(t.name)) && canCarry(t, kind));
   if (exact) return exact;
   const fuzzy = tools
-    .filter((t) => nameWords(t.name).some((w) => NAME_WORDS[kind].includes(w)) && canCarry(t, kind))
+    .filter((t) => {
+      const words = nameWords(t.name);
+      return words.some((w) => NAME_WORDS[kind].includes(w)) && !words.some((w) => NOT_WORDS.includes(w)) && canCarry(t, kind);
+    })
     .sort((a, b) => nameWords(a.name).length - nameWords(b.name).length);
   return fuzzy[0];
 }

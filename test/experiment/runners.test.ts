@@ -24,6 +24,7 @@ const endpoint = (c: Cell): CellEndpoint => ({
   proxyUrl: 'http://127.0.0.1:5555',
   anthropicBaseUrl: `http://127.0.0.1:5555/cell/${c.id}`,
   openaiBaseUrl: `http://127.0.0.1:5555/cell/${c.id}/v1`,
+  geminiBaseUrl: `http://127.0.0.1:5555/cell/${c.id}`,
   token: 'sk-agentab-cell-secret',
 });
 const ctx = (c: Cell) => ({ cell: c, endpoint: endpoint(c), workspace: '/w', home: '/h', bin: '/bin/agent' });

@@ -71,3 +71,16 @@ describe('file actions as shell commands', () => {
     assert.deepEqual(turn.args, { cmd: "printf '%s' 'hi\n' > a.txt" });
   });
 });
+
+describe('Codex CLI\'s tools', () => {
+  const codexTools = [
+    { name: 'exec_command', description: 'Runs a command in a PTY.', parameters: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] } },
+    { name: 'view_image', description: 'View a local image file.', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+  ];
+  test('a read goes to the shell, not to view_image', () => {
+    const turn = decideTurn(request({ tools: codexTools }), [{ action: 'read', path: 'notes.md' }], { answerTokens: 10, rng: new Rng(1) });
+    assert.ok(turn.kind === 'tool');
+    assert.equal(turn.name, 'exec_command');
+    assert.deepEqual(turn.args, { cmd: 'cat -- notes.md' });
+  });
+});

@@ -5,4 +5,6 @@
  */
 export { runner as claude } from './claude/index.ts';
 export { runner as opencode } from './opencode/index.ts';
+export { runner as codex } from './codex/index.ts';
 export { runner as command } from './command/index.ts';
+export { runner as gemini } from './gemini/index.ts';

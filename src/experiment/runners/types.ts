@@ -12,10 +12,18 @@ export interface CellEndpoint {
   proxyUrl: string;
   /** `${proxyUrl}/cell/<id>`: the Anthropic surface's base URL (it serves /v1/messages). */
   anthropicBaseUrl: string;
-  /** `${proxyUrl}/cell/<id>/v1`: the OpenAI surface's base URL. */
+  /** `${proxyUrl}/cell/<id>/v1`: the OpenAI surfaces' base URL (Chat Completions and Responses). */
   openaiBaseUrl: string;
+  /** `${proxyUrl}/cell/<id>`: the Gemini surface's base URL (it serves /v1beta/models/…). */
+  geminiBaseUrl: string;
   /** The cell's bearer token. A secret: never logged or recorded. */
   token: string;
+}
+
+/** Where cell `cellId` reaches the proxy at `proxyUrl`: every surface's base URL under the cell's prefix. */
+export function cellEndpoint(proxyUrl: string, cellId: string, token: string): CellEndpoint {
+  const base = `${proxyUrl}/cell/${cellId}`;
+  return { proxyUrl, anthropicBaseUrl: base, openaiBaseUrl: `${base}/v1`, geminiBaseUrl: base, token };
 }
 
 export interface InvocationContext {

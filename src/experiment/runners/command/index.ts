@@ -29,6 +29,7 @@ export const runner: RunnerAdapter = {
       AGENTAB_PROXY_URL: endpoint.proxyUrl,
       AGENTAB_ANTHROPIC_BASE_URL: endpoint.anthropicBaseUrl,
       AGENTAB_OPENAI_BASE_URL: endpoint.openaiBaseUrl,
+      AGENTAB_GEMINI_BASE_URL: endpoint.geminiBaseUrl,
       AGENTAB_API_KEY: endpoint.token,
       AGENTAB_MODEL: cell.model,
       AGENTAB_PROMPT: cell.task.prompt,
@@ -40,9 +41,11 @@ export const runner: RunnerAdapter = {
       ANTHROPIC_CUSTOM_HEADERS: `X-Cell-Id: ${cell.id}`,
       OPENAI_BASE_URL: endpoint.openaiBaseUrl,
       OPENAI_API_KEY: endpoint.token,
+      GOOGLE_GEMINI_BASE_URL: endpoint.geminiBaseUrl,
+      GEMINI_API_KEY: endpoint.token,
     };
     const script = [commandOf(ctx), ...cell.runner.args, ...cell.condition.args].join(' ');
-    return { argv: [SHELL, '-c', script], env, files: {}, secretEnv: ['AGENTAB_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY'] };
+    return { argv: [SHELL, '-c', script], env, files: {}, secretEnv: ['AGENTAB_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY'] };
   },
   parse(text: string): RunnerReport {
     const r = emptyReport();
