@@ -16,6 +16,7 @@ import type { LoadedRecords } from './load.ts';
 import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
 import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type RepsNeeded, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
+import { timeSplits } from './time-split.ts';
 
 function strip<T extends { interval: unknown; power: unknown }>(d: T): Omit<T, 'interval' | 'power'> {
   const { interval: _ignored, power: _power, ...rest } = d;
@@ -183,5 +184,6 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     comparisons: finalizeComparisons(compDrafts, opt),
     headlines,
     notes: [...new Set(notes)],
+    timeSplit: timeSplits(records, { runners: grouped.runners, conditions, headlines, options: opt }),
   };
 }
