@@ -45,6 +45,8 @@ export interface BuildRecordInput {
   spend: readonly SpendRecord[];
   runnerVersion: string | null;
   proxyVersion?: string;
+  /** 2, 3, … for a cell re-run by --retry (absent: the first attempt). */
+  attempt?: number;
 }
 
 export function buildRunRecord(i: BuildRecordInput): RunRecord {
@@ -105,6 +107,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion },
     order: cell.index,
     block: cell.block,
+    ...(i.attempt !== undefined && i.attempt > 1 ? { attempt: i.attempt } : {}),
     callLatenciesMs: calls.map((c) => c.durationMs),
   };
 }
