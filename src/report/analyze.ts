@@ -162,6 +162,6 @@ export function buildReport(loaded: LoadedRecords, input: ReportOptionsInput = {
     overall: success.map((x) => overallOf(x, headlines, opt)),
     comparisons: finalizeComparisons(compDrafts, opt),
     headlines,
-    notes: [...new Set(notes)],
+    notes: [...new Set([...(loaded.notes ?? []), ...notes])],
   };
 }
