@@ -107,7 +107,7 @@ describe('experiment spec', () => {
     assert.equal(o.budget.usd, 1.5);
     assert.equal(o.timeoutMs, 1000);
     assert.equal(o.tasks[0]!.timeoutMs, undefined, 'a CLI timeout wins over the task\'s own');
-    assert.equal(s.reps, 2, 'the original spec is unchanged');
+    assert.equal(s.reps, 6, 'the original spec is unchanged');
   });
 
   test('a built-in runner kind not in the spec can be selected; an unknown one cannot', async () => {
