@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/aggregate.ts [--records 1000000] [--resamples 10000]
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { RunRecord } from '../src/experiment/run-record.ts';
 import { buildReport } from '../src/report/analyze.ts';
@@ -86,6 +87,7 @@ process.stdout.write(
     `group into typed columns (${DEFAULT_METRICS.length} metrics): ${seconds(group)}`,
     `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
     `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end`,
+    `peak memory (max RSS of this process, records included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
     '',
   ].join('\n'),
 );

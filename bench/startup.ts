@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { distIsFresh } from '../bin/launch.js';
+import { processCpuMs, reapedChildrenCpuMs } from './lib/cpu-time.ts';
 import { summarizeLatencies } from './lib/latency.ts';
 import type { LatencySummary } from './lib/load-spec.ts';
 import { REPO_ROOT } from './lib/targets.ts';
@@ -37,10 +38,17 @@ function argsFor(command: Command): string[] {
   return [command];
 }
 
-/** Milliseconds from spawn to exit (--version, --help) or to the first stdout line (proxy: its URL). */
-async function timeOnce(code: Code, command: Command): Promise<number> {
+interface Timing {
+  wallMs: number;
+  /** CPU the command used until exit (or, for the proxy, until ready); null without /proc. */
+  cpuMs: number | null;
+}
+
+/** Wall time from spawn to exit (--version, --help) or to the first stdout line (proxy: its URL), and CPU time. */
+async function timeOnce(code: Code, command: Command): Promise<Timing> {
   const args = code === 'node -e 0' ? ['-e', '0'] : [BIN, ...argsFor(command)];
   const env = { ...process.env, AGENTAB_RUN_FROM: code === 'node -e 0' ? '' : code };
+  const cpu0 = reapedChildrenCpuMs();
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -49,22 +57,26 @@ async function timeOnce(code: Code, command: Command): Promise<number> {
   if (command === 'proxy ready' && code !== 'node -e 0') {
     const lines = createInterface({ input: child.stdout });
     const [line] = (await Promise.race([once(lines, 'line'), exited.then(() => [null])])) as [string | null];
-    const elapsed = performance.now() - started;
+    const wallMs = performance.now() - started;
+    const cpuMs = child.pid === undefined ? null : processCpuMs(child.pid);
     if (!line?.startsWith('http://')) throw new Error(`agentab proxy (${code}) did not get ready:\n${stderr}`);
     child.kill('SIGTERM');
     await exited;
-    return elapsed;
+    return { wallMs, cpuMs };
   }
   child.stdout.resume();
   const [status] = (await exited) as [number | null];
+  const wallMs = performance.now() - started;
   if (status !== 0) throw new Error(`${code} ${args.join(' ')} exited with ${status}:\n${stderr}`);
-  return performance.now() - started;
+  const cpu1 = reapedChildrenCpuMs();
+  return { wallMs, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
 }
 
 interface Row {
   code: Code;
   command: Command;
   summary: LatencySummary;
+  cpu: LatencySummary;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -78,6 +90,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const commands = Object.keys(GOALS_MS) as Command[];
   const samples = new Map<string, number[]>();
+  const cpuSamples = new Map<string, number[]>();
   const key = (code: Code, command: Command) => `${code}|${command}`;
   for (let round = 0; round < rounds; round++) {
     // interleaved: every variant in every round, so load drift hits all of them alike
@@ -87,20 +100,25 @@ async function main(argv: string[]): Promise<void> {
       if (round < srcRounds) plan.push(['src', command]);
     }
     for (const [code, command] of plan) {
-      const ms = await timeOnce(code, command);
+      const t = await timeOnce(code, command);
       const list = samples.get(key(code, command)) ?? [];
-      list.push(ms);
+      list.push(t.wallMs);
       samples.set(key(code, command), list);
+      const cpuList = cpuSamples.get(key(code, command)) ?? [];
+      if (t.cpuMs !== null) cpuList.push(t.cpuMs);
+      cpuSamples.set(key(code, command), cpuList);
     }
     process.stderr.write(`round ${round + 1}/${rounds}\r`);
   }
   process.stderr.write('\n');
   const rows: Row[] = [...samples].map(([k, xs]) => {
     const [code, command] = k.split('|') as [Code, Command];
-    return { code, command, summary: summarizeLatencies(xs) };
+    return { code, command, summary: summarizeLatencies(xs), cpu: summarizeLatencies(cpuSamples.get(k) ?? []) };
   });
   const p50 = (code: Code, command: Command) => rows.find((r) => r.code === code && r.command === command)?.summary.p50 ?? null;
   const floor = p50('node -e 0', '--version');
+  const cpuP50 = (code: Code, command: Command) => rows.find((r) => r.code === code && r.command === command)?.cpu.p50 ?? null;
+  const floorCpu = cpuP50('node -e 0', '--version');
   const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(0));
   const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`);
   const loadAvgEnd = loadavg();
@@ -113,15 +131,15 @@ async function main(argv: string[]): Promise<void> {
     '',
     `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} CPUs, load average ${loadAvgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${loadAvgEnd.map((x) => x.toFixed(2)).join(' ')} at the end; ${rounds} interleaved rounds (${Math.min(srcRounds, rounds)} for the tsx sources). Wall time from spawn to exit, or for \`proxy\` to its URL line (ready to serve).`,
     '',
-    '| command | compiled p50 / p90 (ms) | sources via tsx p50 (ms) | compiled vs tsx | compiled vs `node -e 0` | goal (p50) |',
-    '|---|---|---|---|---|---|',
+    '| command | compiled p50 / p90 (ms) | sources via tsx p50 (ms) | compiled vs tsx | compiled vs `node -e 0` | CPU p50: compiled / tsx / `node -e 0` (ms) | goal (p50) |',
+    '|---|---|---|---|---|---|---|',
     ...commands.map((command) => {
       const dist = rows.find((r) => r.code === 'dist' && r.command === command)?.summary;
       const goal = goals.find((g) => g.command === command);
-      return `| \`agentab ${argsFor(command).join(' ')}\` | ${fmt(dist?.p50 ?? null)} / ${fmt(dist?.p90 ?? null)} | ${fmt(p50('src', command))} | ${ratio(p50('dist', command), p50('src', command))} | ${ratio(p50('dist', command), floor)} | ≤ ${GOALS_MS[command]} ms: ${goal?.met ? 'met' : 'not met'} |`;
+      return `| \`agentab ${argsFor(command).join(' ')}\` | ${fmt(dist?.p50 ?? null)} / ${fmt(dist?.p90 ?? null)} | ${fmt(p50('src', command))} | ${ratio(p50('dist', command), p50('src', command))} | ${ratio(p50('dist', command), floor)} | ${fmt(cpuP50('dist', command))} / ${fmt(cpuP50('src', command))} / ${fmt(floorCpu)} | ≤ ${GOALS_MS[command]} ms: ${goal?.met ? 'met' : 'not met'} |`;
     }),
     '',
-    `\`node -e 0\` (the floor of any Node process here): p50 ${fmt(floor)} ms.`,
+    `\`node -e 0\` (the floor of any Node process here): p50 ${fmt(floor)} ms wall, ${fmt(floorCpu)} ms CPU. CPU time (10 ms resolution) is what a loaded machine changes least; for \`proxy\` it is the CPU used until ready.`,
     '',
   ].join('\n');
   process.stdout.write(md);

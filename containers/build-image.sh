@@ -10,7 +10,14 @@
 # image is rebuilt only when one of them changes. The debootstrap root filesystem is cached
 # as a tarball under the cache dir, so a rebuild takes seconds.
 #
-# Usage: containers/build-image.sh [--print-tag] [--force]
+# With --with-agentab the image also carries agentab itself (what each GCE VM runs: `agentab
+# run-matrix --shard …` through vm/task-entry.sh): its sources, bin/, dist/ when built, vm/,
+# the shipped experiments and tasks, and its production dependencies (`npm ls --omit=dev`)
+# beside the runner packages in /opt/agents/node_modules; /opt/agentab links to it and
+# `agentab` is on PATH. Its tag also hashes agentab's files, and its default name is
+# localhost/agentab-gce-runner.
+#
+# Usage: containers/build-image.sh [--print-tag] [--force] [--with-agentab]
 #   stdout: the image reference (e.g. localhost/agentab-runners:cc2.1.197-oc1.18.33-…), alone
 #   stderr: progress
 # Environment (all optional):
@@ -18,7 +25,8 @@
 #   AGENTAB_NODE        the Node binary to copy in (default: `node` on PATH)
 #   AGENTAB_ENGINE      podman | docker (default: podman if installed, else docker)
 #   AGENTAB_CACHE_DIR   cache dir (default: $XDG_CACHE_HOME/agentab or ~/.cache/agentab)
-#   AGENTAB_IMAGE_NAME  image name without tag (default: localhost/agentab-runners)
+#   AGENTAB_IMAGE_NAME  image name without tag (default: localhost/agentab-runners, or
+#                       localhost/agentab-gce-runner with --with-agentab)
 #   AGENTAB_DEBIAN_MIRROR  mirror URL (default: the host's apt source for its codename)
 set -euo pipefail
 
@@ -26,19 +34,22 @@ script="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[
 root="${AGENTAB_ROOT:-$(dirname "$(dirname "$script")")}"
 node_bin="$(readlink -f "${AGENTAB_NODE:-$(command -v node)}")"
 cache="${AGENTAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/agentab}"
-name="${AGENTAB_IMAGE_NAME:-localhost/agentab-runners}"
 includes="git,ca-certificates,ripgrep"
 
 print_tag=0
 force=0
+with_agentab=0
 for a in "$@"; do
   case "$a" in
     --print-tag) print_tag=1 ;;
     --force) force=1 ;;
-    -h | --help) sed -n '2,25p' "$script"; exit 0 ;;
+    --with-agentab) with_agentab=1 ;;
+    -h | --help) sed -n '2,33p' "$script"; exit 0 ;;
     *) echo "build-image: unknown argument $a" >&2; exit 2 ;;
   esac
 done
+
+if [ "$with_agentab" = 1 ]; then name="${AGENTAB_IMAGE_NAME:-localhost/agentab-gce-runner}"; else name="${AGENTAB_IMAGE_NAME:-localhost/agentab-runners}"; fi
 
 say() { echo "build-image: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -65,11 +76,30 @@ codename="${VERSION_CODENAME:-}"
 [ -n "$codename" ] || die "cannot tell the host's release codename from /etc/os-release"
 node_version="$("$node_bin" --version)"
 
+# --- agentab itself (--with-agentab): its files and its production dependencies ------------
+agentab_files=() agentab_deps=()
+if [ "$with_agentab" = 1 ]; then
+  for f in package.json package-lock.json tsconfig.json tsconfig.build.json bin src dist scripts vm experiments tasks; do
+    [ -e "$root/$f" ] && agentab_files+=("$f")
+  done
+  # the top-level packages of the production tree, less the runner packages (already in)
+  while read -r dep; do
+    case "$dep" in @anthropic-ai/claude-code* | opencode-ai | opencode-linux-x64*) continue ;; esac
+    agentab_deps+=("$dep")
+  done < <(cd "$root" && npm ls --omit=dev --all --parseable 2>/dev/null | sed -n "s,^$root/node_modules/,,p" | grep -E '^(@[^/]+/)?[^/]+$' | sort -u)
+  [ "${#agentab_deps[@]}" -gt 0 ] || die "npm ls --omit=dev found no production dependencies in $root (npm install first)"
+  agentab_hash="$(cd "$root" && find "${agentab_files[@]}" -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"
+fi
+
 manifest="$(
   echo "script $(sha256sum "$script" | cut -d' ' -f1)"
   echo "node $node_version"
   echo "release $codename $includes"
   for p in "${packages[@]}"; do echo "package $p@$(version_of "$p")"; done
+  if [ "$with_agentab" = 1 ]; then
+    echo "agentab files $agentab_hash"
+    for p in "${agentab_deps[@]}"; do echo "dependency $p@$(version_of "$p")"; done
+  fi
 )"
 hash="$(printf '%s\n' "$manifest" | sha256sum | cut -c1-12)"
 tag="cc$(version_of @anthropic-ai/claude-code)-oc$(version_of opencode-ai)-node${node_version#v}-$hash"
@@ -170,6 +200,14 @@ ln -s ../node_modules/@anthropic-ai/claude-code/bin/claude.exe "$agents/bin/clau
 ln -s ../node_modules/opencode-ai/bin/opencode.exe "$agents/bin/opencode"
 ln -s /opt/agents/bin/node "$stage/usr/local/bin/node"
 printf '%s\n' "$manifest" >"$agents/MANIFEST"
+agentab_links=()
+if [ "$with_agentab" = 1 ]; then
+  # agentab lives beside the runner packages, so Node resolves both its dependencies and the
+  # runner CLIs from /opt/agents/node_modules; /opt/agentab is the documented path
+  ln -s agents/agentab "$stage/opt/agentab"
+  ln -s ../agentab/bin/agentab.js "$agents/bin/agentab"
+  agentab_links+=(opt/agentab)
+fi
 
 # opencode's postinstall copies its platform binary to opencode-ai/bin/opencode.exe: the
 # platform package's identical copy becomes a symlink to it (saves ~180 MB)
@@ -190,11 +228,15 @@ path_env="/opt/agents/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 # staged additions, and the runner packages read in place from node_modules (renamed under
 # /opt/agents; hard links between them, e.g. claude.exe, stay hard links)
 # (the layer may hold each path once: every directory comes from exactly one source)
-members=(etc/passwd etc/group etc/shadow home/agent usr/local/bin/node "${extra[@]}" opt/agents/bin opt/agents/MANIFEST)
+members=(etc/passwd etc/group etc/shadow home/agent usr/local/bin/node "${extra[@]}" opt/agents/bin opt/agents/MANIFEST "${agentab_links[@]}")
+# agentab's own files (--with-agentab) go under /opt/agents/agentab, its dependencies beside
+# the runner packages (the node_modules/ transform above)
+agentab_names='package\.json\|package-lock\.json\|tsconfig\.json\|tsconfig\.build\.json\|bin\|src\|dist\|scripts\|vm\|experiments\|tasks'
 tar --numeric-owner -cf - \
   -C "$rootfs" --exclude=./etc/passwd --exclude=./etc/group --exclude=./etc/shadow --exclude=./opt . \
   -C "$stage" --no-recursion opt opt/agents opt/agents/node_modules opt/agents/node_modules/@anthropic-ai --recursion "${members[@]}" \
   -C "$root" --anchored "${skip[@]}" --no-anchored --transform 's,^node_modules/,opt/agents/node_modules/,S' "${packages[@]/#/node_modules/}" \
+  --transform "s,^\\($agentab_names\\)\\(/\\|\$\\),opt/agents/agentab/\\1\\2,S" "${agentab_files[@]}" "${agentab_deps[@]/#/node_modules/}" \
   -C "$stage" "${links[@]}" |
   "$engine" import \
     --change "ENV PATH=$path_env" \

@@ -23,3 +23,20 @@ export function selfCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
+
+/**
+ * CPU milliseconds of this process's children that have exited and been waited for (cutime +
+ * cstime of /proc/self/stat, 10 ms resolution): the CPU cost of a short-lived command is the
+ * change across its run. null when /proc is unavailable.
+ */
+export function reapedChildrenCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cutime = Number(fields[13]);
+    const cstime = Number(fields[14]);
+    return Number.isFinite(cutime) && Number.isFinite(cstime) ? ((cutime + cstime) * 1000) / USER_HZ : null;
+  } catch {
+    return null;
+  }
+}

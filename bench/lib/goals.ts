@@ -9,7 +9,7 @@
  */
 import type { SelfReported } from './results.ts';
 import type { RssSummary } from './rss.ts';
-import { agentabOverPeer, agentabOverPeerByCpu, compare, type Comparison, type Measurement, type Mode } from './scenarios.ts';
+import { agentabOverPeer, agentabOverPeerByCpu, compare, find, type Comparison, type Measurement, type Mode } from './scenarios.ts';
 
 export type Verdict = 'met' | 'not met' | 'not measured';
 
@@ -22,6 +22,10 @@ export interface Goal {
 }
 
 export const THROUGHPUT_VS_DIRECT = 0.4;
+/** Issue #16: throughput at least this share of the naive undici pass-through's. */
+export const THROUGHPUT_VS_NAIVE = 0.8;
+/** Issue #16: added latency at most this multiple of the naive pass-through's. */
+export const ADDED_VS_NAIVE = 1.25;
 export const THROUGHPUT_VS_PEER = 10;
 export const ADDED_P50_MS = 1;
 export const STREAMS = 100;
@@ -63,6 +67,49 @@ function throughputGoals(ms: Measurement[], cs: Comparison[]): Goal[] {
   ];
 }
 
+/** agentab ÷ naive pass-through, req/s, at the top concurrency of the throughput profile (worse of json/stream). */
+function naiveThroughputGoal(ms: Measurement[]): Goal {
+  const top = Math.max(0, ...ms.filter((m) => m.profile === 'throughput').map((m) => m.concurrency));
+  const ratioAt = (mode: Mode): number | null => {
+    const a = find(ms, 'throughput', mode, top, 'agentab');
+    const n = find(ms, 'throughput', mode, top, 'naive');
+    return a && n && n.result.rps > 0 ? a.result.rps / n.result.rps : null;
+  };
+  const json = ratioAt('json');
+  const stream = ratioAt('stream');
+  const value = minOf([json, stream]);
+  return {
+    name: 'throughput vs naive pass-through',
+    target: `≥ ${THROUGHPUT_VS_NAIVE}× the naive undici pass-through`,
+    measured: `${fmt(value)}× (json ${fmt(json)}×, stream ${fmt(stream)}×; ttft-0 upstream, c=${top}, spend log and metrics on)`,
+    value,
+    verdict: verdict(value, (x) => x >= THROUGHPUT_VS_NAIVE),
+  };
+}
+
+/** agentab's added p50 latency ÷ the naive pass-through's, non-streamed, ttft-0 upstream, at each concurrency ≤ 16. */
+function naiveAddedLatencyGoal(cs: Comparison[]): Goal {
+  const at = (target: 'agentab' | 'naive', c: number) => cs.find((x) => x.profile === 'throughput' && x.mode === 'json' && x.concurrency === c && x.target === target);
+  const levels = [...new Set(cs.filter((x) => x.profile === 'throughput' && x.concurrency <= 16).map((x) => x.concurrency))].sort((a, b) => a - b);
+  const parts: string[] = [];
+  const ratios: (number | null)[] = [];
+  for (const c of levels) {
+    const a = at('agentab', c)?.addedP50 ?? null;
+    const n = at('naive', c)?.addedP50 ?? null;
+    const r = a !== null && n !== null && n > 0 ? a / n : null;
+    ratios.push(r);
+    parts.push(`c=${c}: agentab +${fmt(a)} ms vs naive +${fmt(n)} ms (${fmt(r)}×)`);
+  }
+  const value = ratios.length ? minOf(ratios) === null ? null : Math.max(...(ratios as number[])) : null;
+  return {
+    name: 'added p50 latency vs naive pass-through',
+    target: `≤ ${ADDED_VS_NAIVE}× the naive pass-through's added latency (json, ttft-0 upstream, c ≤ 16)`,
+    measured: parts.length ? `${parts.join('; ')}; point estimates, no bootstrap CI yet` : 'n/a (needs the throughput upstream at c ≤ 16)',
+    value,
+    verdict: verdict(value, (x) => x <= ADDED_VS_NAIVE),
+  };
+}
+
 function latencyGoal(cs: Comparison[], own: SelfReported[]): Goal {
   const c = cs.find((x) => x.profile === 'streams' && x.mode === 'stream' && x.concurrency === STREAMS && x.target === 'agentab');
   const added = c?.addedP50 ?? null;
@@ -94,5 +141,5 @@ function memoryGoal(memory: RssSummary | null, requests: number): Goal {
 
 export function checkGoals(ms: Measurement[], own: SelfReported[], memory: RssSummary | null, memoryRequests: number): Goal[] {
   const cs = compare(ms);
-  return [...throughputGoals(ms, cs), latencyGoal(cs, own), memoryGoal(memory, memoryRequests)];
+  return [...throughputGoals(ms, cs), naiveThroughputGoal(ms), naiveAddedLatencyGoal(cs), latencyGoal(cs, own), memoryGoal(memory, memoryRequests)];
 }

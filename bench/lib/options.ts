@@ -37,7 +37,7 @@ export const USAGE = `usage: tsx bench/proxy.ts [flags]
   --quick                  short runs (1 s per measurement, 5k-request memory run)
   --upstreams latency,throughput,streams
                            upstream profiles (default all; see bench/lib/scenarios.ts)
-  --concurrency 1,10,100   concurrency levels
+  --concurrency 1,16,100   concurrency levels
   --duration-ms N          time cap per target and scenario (default 1600)
   --rounds N               targets take turns N times per scenario (default 2)
   --max-requests N         request cap per target and scenario (default 50000)
@@ -110,7 +110,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const o: BenchOptions = {
     quick,
     upstreams: values.upstreams ? check(upstreamList, values.upstreams) : PROFILES.map((p) => p.id),
-    concurrencies: values.concurrency ? check(concurrencyList, values.concurrency) : [1, 10, 100],
+    concurrencies: values.concurrency ? check(concurrencyList, values.concurrency) : [1, 16, 100],
     durationMs: num('duration-ms', quick ? 1000 : 1600),
     rounds: num('rounds', 2),
     maxRequests: num('max-requests', 50_000),

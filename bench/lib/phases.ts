@@ -14,7 +14,7 @@ import { RssSampler, summarizeRss } from './rss.ts';
 import { PROFILES, type Measurement, type Mode, type ProfileId, type UpstreamProfile } from './scenarios.ts';
 import type { Service } from './service.ts';
 import { spendOverhead } from './spend-overhead.ts';
-import { agentabTarget, directTarget, portkeyTarget, REPO_ROOT, startAgentab, startSim, type Target } from './targets.ts';
+import { agentabTarget, directTarget, naiveTarget, portkeyTarget, REPO_ROOT, startAgentab, startNaive, startSim, type Target } from './targets.ts';
 
 export interface PhaseContext {
   opts: BenchOptions;
@@ -92,9 +92,16 @@ export async function runGrid(ctx: PhaseContext, portkey: Service | null): Promi
   const ps = PROFILES.filter((x) => ctx.opts.upstreams.includes(x.id));
   const sims = await startSims(ctx, ps);
   const proxy = await startProxy(ctx, 'grid', sims);
+  // The floor of any Node gateway, one per simulator (it has no routing).
+  const naives = new Map<ProfileId, Service>();
+  for (const [id, sim] of sims) {
+    const naive = ctx.track(await startNaive(sim.url));
+    ctx.commands[`naive pass-through (${id})`] = naive.commandLine;
+    naives.set(id, naive);
+  }
   const targetsOf = (id: ProfileId): Target[] => {
     const sim = sims.get(id) as Service;
-    return [directTarget(sim), agentabTarget(proxy, sim, aliasOf(id)), ...(portkey ? [portkeyTarget(portkey, sim)] : [])];
+    return [directTarget(sim), naiveTarget(naives.get(id) as Service, sim), agentabTarget(proxy, sim, aliasOf(id)), ...(portkey ? [portkeyTarget(portkey, sim)] : [])];
   };
   const measurements: Measurement[] = [];
   try {
@@ -116,7 +123,7 @@ export async function runGrid(ctx: PhaseContext, portkey: Service | null): Promi
       }
     }
   } finally {
-    await stopAll(proxy, ...sims.values());
+    await stopAll(proxy, ...naives.values(), ...sims.values());
   }
   // The proxy has stopped, so its spend log is flushed.
   const selfReported: SelfReported[] = [];

@@ -13,7 +13,7 @@ function resultsTable(r: BenchReport, profile: UpstreamProfile): string[] {
   const lines = [row(head), row(head.map(() => '---'))];
   for (const mode of profile.modes) {
     for (const c of profile.concurrencies ?? r.options.concurrencies) {
-      for (const target of ['direct', 'agentab', 'portkey'] as const) {
+      for (const target of ['direct', 'naive', 'agentab', 'portkey'] as const) {
         const m = find(r.measurements, profile.id, mode, c, target);
         if (!m) continue;
         const cmp = r.comparisons.find((x) => x.profile === profile.id && x.mode === mode && x.concurrency === c && x.target === target);
@@ -39,7 +39,7 @@ export function renderMarkdown(r: BenchReport): string {
     `${r.date} · Node ${r.machine.node} · ${r.machine.cpus} CPUs (${r.machine.cpuModel}) · ${r.machine.platform} · ` +
       `load average ${r.machine.loadAvgStart.map((x) => x.toFixed(1)).join('/')} at start, ${r.machine.loadAvgEnd.map((x) => x.toFixed(1)).join('/')} at end`,
     '',
-    '## Targets (issue #2)',
+    '## Targets (issues #2 and #16)',
     '',
     row(['target', 'goal', 'measured', 'verdict']),
     row(['---', '---', '---', '---']),
@@ -48,6 +48,8 @@ export function renderMarkdown(r: BenchReport): string {
     'Closed loop, fixed concurrency, one keep-alive connection per in-flight request; latency is',
     'client-side from sending the request to the first body byte (TTFB) and to the last byte',
     '(p50/p99). "added" = gateway percentile − direct percentile at the same concurrency.',
+    '"naive" is bench/lib/naive-gateway.mjs, a ~20-line undici pass-through (no parsing, routing or',
+    'logging): the floor any Node gateway pays on the same upstream.',
     `Targets take turns in rounds (${r.profiles.map((p) => `${p.id}: ${Math.max(r.options.rounds, p.minRounds)}`).join(', ')}). agentab writes its spend log throughout.`,
     '"CPU-bound" ratios come from CPU time per request (upstream + gateway + load generator, read',
     'from /proc): the throughput ratio two saturated cores would give, insensitive to other load.',

@@ -12,7 +12,7 @@ import { firstLineUrl, freePort, startService, type Service } from './service.ts
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AGENTAB_BIN = join(REPO_ROOT, 'bin', 'agentab.js');
 
-export type TargetName = 'direct' | 'agentab' | 'portkey';
+export type TargetName = 'direct' | 'naive' | 'agentab' | 'portkey';
 
 /** How the load generator reaches one target (a LoadTarget with a known name). */
 export interface Target extends LoadTarget {
@@ -68,6 +68,16 @@ export function startAgentab(o: AgentabOptions): Promise<Service> {
     '--spend-log', o.spendLog, '--log-level', 'warn',
   ];
   return startService({ name: 'agentab proxy', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+}
+
+/** The naive pass-through (bench/lib/naive-gateway.mjs) in front of one simulator. */
+export function startNaive(upstreamUrl: string): Promise<Service> {
+  const args = [join(REPO_ROOT, 'bench', 'lib', 'naive-gateway.mjs'), upstreamUrl];
+  return startService({ name: 'naive pass-through', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+}
+
+export function naiveTarget(naive: Service, sim: Service): Target {
+  return { name: 'naive', origin: naive.url, path: '/v1/chat/completions', headers: {}, model: 'sim-model', cpuPids: { upstream: sim.pid, gateway: naive.pid } };
 }
 
 /** Path of Portkey's node entry point (`npm run start:node` runs this file). */

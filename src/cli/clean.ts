@@ -23,7 +23,23 @@ function render(r: CleanReport, dryRun: boolean): string {
   return lines.join('\n');
 }
 
+async function cleanGce(flags: CleanFlags): Promise<void> {
+  const [{ readGceEnv }, { parseGceOptions }, { createBatchApi }, { cleanGceJobs, renderGceClean }, { jobParent }] = await Promise.all([
+    import('../config/gce-env.ts'),
+    import('../experiment/launchers/gce/options.ts'),
+    import('../experiment/launchers/gce/batch-api.ts'),
+    import('../experiment/launchers/gce/clean.ts'),
+    import('../experiment/launchers/gce/job.ts'),
+  ]);
+  const env = readGceEnv();
+  const options = parseGceOptions({ ...(flags.gceProject ? { project: flags.gceProject } : {}), ...(flags.gceRegion ? { region: flags.gceRegion } : {}) }, { env });
+  const r = await cleanGceJobs({ batch: createBatchApi({ endpoint: options.batchEndpoint }), parent: jobParent(options), all: flags.all, dryRun: flags.dryRun });
+  process.stdout.write((flags.json ? JSON.stringify({ parent: jobParent(options), dryRun: !!flags.dryRun, ...r }, null, 2) : renderGceClean(r, !!flags.dryRun)) + '\n');
+  if (r.errors.length) process.exitCode = 1;
+}
+
 export async function cleanCommand(flags: CleanFlags): Promise<void> {
+  if (flags.gce) return cleanGce(flags);
   const log = createLogger(flags.logLevel);
   let engine: Engine | undefined;
   try {

@@ -17,6 +17,8 @@ import { registerProxyCommand, registerSimCommand } from './commands/proxy.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRunMatrixCommand } from './commands/run-matrix.ts';
 import { registerViewCommand } from './commands/view.ts';
+import { registerTraceCommand } from './commands/trace.ts';
+import { registerDebugCommand } from './commands/debug.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerImageCommand(program);
   registerCleanCommand(program);
   registerViewCommand(program);
+  registerTraceCommand(program);
+  registerDebugCommand(program);
   return program;
 }
 

@@ -15,7 +15,9 @@ function stopOnSignals(proxy: RunningProxy, log: ReturnType<typeof createLogger>
     let stopping = false;
     const stop = (sig: NodeJS.Signals) => {
       if (stopping) {
-        log.warn(`second ${sig}: exiting now`);
+        // Requests still in flight get a spend line with a `shutdown` error; every pending line is written before exit.
+        proxy.stopNow();
+        log.warn(`second ${sig}: exiting now; in-flight requests recorded as shut down`);
         process.exit(130);
       }
       stopping = true;
@@ -38,7 +40,20 @@ function stopOnSignals(proxy: RunningProxy, log: ReturnType<typeof createLogger>
   });
 }
 
-async function serve(config: ProxyConfig, o: { host: string; port: number; spendLog?: string; runId?: string; logLevel: Level; grace: number; banner: string }) {
+interface ServeOptions {
+  host: string;
+  port: number;
+  spendLog?: string;
+  runId?: string;
+  logLevel: Level;
+  grace: number;
+  banner: string;
+  otlpEndpoint?: string;
+  otlpHeader?: Record<string, string>;
+  phaseTiming?: boolean;
+}
+
+async function serve(config: ProxyConfig, o: ServeOptions) {
   const log = createLogger(o.logLevel);
   for (const w of config.warnings ?? []) log.warn(w);
   const proxy = await startProxy({
@@ -47,6 +62,8 @@ async function serve(config: ProxyConfig, o: { host: string; port: number; spend
     port: o.port,
     spendLogPath: o.spendLog ?? null,
     ...(o.runId ? { runId: o.runId } : {}),
+    ...(o.otlpEndpoint ? { otlp: { endpoint: o.otlpEndpoint, headers: { ...config.otlp?.headers, ...o.otlpHeader } } } : {}),
+    ...(o.phaseTiming === false ? { phaseTiming: false } : {}),
     log,
   });
   const aliases = [...new Set(config.deployments.map((d) => `${d.alias} → ${d.provider}/${d.model}`))];
@@ -54,6 +71,7 @@ async function serve(config: ProxyConfig, o: { host: string; port: number; spend
     models: aliases,
     spendLog: o.spendLog ?? null,
     auth: config.masterKey ? 'master key' : 'open',
+    otlp: o.otlpEndpoint ?? config.otlp?.endpoint ?? null,
   });
   // A machine-readable line on stdout so scripts can find the port when --port 0 is used.
   process.stdout.write(`${proxy.url}\n`);
@@ -78,6 +96,7 @@ export async function simCommand(flags: SimFlags): Promise<void> {
     errorRate: flags.errorRate,
     rateLimitRate: flags.rateLimitRate,
     stallRate: flags.stallRate,
+    cache: { ...DEFAULT_SIM_OPTIONS.cache, rules: flags.cacheRules },
   };
   const base = defaultProxyConfig({});
   const config: ProxyConfig = {

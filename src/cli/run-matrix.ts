@@ -24,6 +24,7 @@ import type { Outcome, RunRecord } from '../experiment/run-record.ts';
 import { buildRunReport, writeRunReport, type RunReport } from '../report/run-report.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import type { MatrixFlags, RunMatrixFlags } from './commands/run-matrix.ts';
+import { resultsFromFlags } from './results-uri.ts';
 import { estimateCell, loadHistory } from '../experiment/estimate.ts';
 import { readBundleManifest } from '../experiment/launchers/gce/bundle.ts';
 import { gceDryRun, renderGceDryRun } from '../experiment/launchers/gce/dry-run.ts';
@@ -207,6 +208,7 @@ export async function runCommand(experiment: string | undefined, flags: RunMatri
   process.on('exit', onExit);
   try {
     const r = await runMatrix({
+      ...(await resultsFromFlags(flags, processEnv(), log)),
       spec: input.spec,
       outRoot: flags.out,
       resumeDir: input.resumeDir,

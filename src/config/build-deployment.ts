@@ -13,6 +13,7 @@ import {
   DEFAULT_VERTEX_LOCATION,
 } from './proxy-defaults.ts';
 import type { RawLitellmParams, RawSim } from './proxy-schema.ts';
+import { latencyProfileOf } from './sim-profiles.ts';
 import { PROVIDERS, type Deployment, type RouterSettings, type SimOptions } from './types.ts';
 
 export type FailOptions = Pick<ConfigErrorOptions, 'validValues' | 'validLabel'>;
@@ -25,25 +26,39 @@ export interface DeploymentContext {
   router: RouterSettings;
   /** Keys of litellm_params whose value came from `os.environ/…` (never echoed in messages). */
   fromEnv?: ReadonlySet<string>;
+  /** litellm_settings.vertex_project / vertex_location: module-wide Vertex defaults. */
+  vertexDefaults?: { project?: string; location?: string };
   /** Throws a located ConfigError about a litellm_params key. */
   fail(key: keyof RawLitellmParams, detail: string, o?: FailOptions): never;
   warn(key: keyof RawLitellmParams, message: string): void;
 }
 
-export function simOptionsFrom(raw: RawSim | undefined): SimOptions {
+/**
+ * The simulator's options: the deployment's `sim:` values over the timing profile of the model
+ * it stands in for (`sim/claude-sonnet-4-5` times like Claude Sonnet), over the defaults.
+ */
+export function simOptionsFrom(raw: RawSim | undefined, model = ''): SimOptions {
   const r = raw ?? {};
   const d = DEFAULT_SIM_OPTIONS;
+  const profile = latencyProfileOf(model);
+  const cache = r.cache ?? {};
   return {
     seed: r.seed ?? d.seed,
-    ttftMs: r.ttft_ms ?? d.ttftMs,
-    ttftMsPer1kTokens: r.ttft_ms_per_1k_tokens ?? d.ttftMsPer1kTokens,
-    tokensPerSecond: r.tokens_per_second ?? d.tokensPerSecond,
+    ttftMs: r.ttft_ms ?? profile.ttftMs,
+    ttftMsPer1kTokens: r.ttft_ms_per_1k_tokens ?? profile.ttftMsPer1kTokens,
+    ...(r.ttft_ms_per_1k_cached_tokens !== undefined ? { ttftMsPer1kCachedTokens: r.ttft_ms_per_1k_cached_tokens } : {}),
+    tokensPerSecond: r.tokens_per_second ?? profile.tokensPerSecond,
     jitter: r.jitter ?? d.jitter,
     errorRate: r.error_rate ?? d.errorRate,
     rateLimitRate: r.rate_limit_rate ?? d.rateLimitRate,
     stallRate: r.stall_rate ?? d.stallRate,
     stallMs: r.stall_ms ?? d.stallMs,
     answerTokens: r.answer_tokens ?? d.answerTokens,
+    cache: {
+      rules: cache.rules ?? d.cache.rules,
+      ...(cache.min_tokens !== undefined ? { minTokens: cache.min_tokens } : {}),
+      shared: cache.shared ?? d.cache.shared,
+    },
   };
 }
 
@@ -82,6 +97,9 @@ export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): De
     ttftTimeoutMs: p.stream_timeout !== undefined ? Math.round(p.stream_timeout * 1000) : router.ttftTimeoutMs,
     maxRetries: p.max_retries ?? router.numRetries,
     weight: p.weight ?? 1,
+    rpm: p.rpm,
+    tpm: p.tpm,
+    dropParams: p.additional_drop_params,
     inputCostPerToken: p.input_cost_per_token,
     outputCostPerToken: p.output_cost_per_token,
     cacheReadCostPerToken: p.cache_read_input_token_cost,
@@ -101,7 +119,16 @@ export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): De
       d.apiKey = p.api_key ?? lookup('ANTHROPIC_API_KEY');
       break;
     case 'vertex_ai': {
-      const project = p.vertex_project ?? lookup('VERTEXAI_PROJECT') ?? lookup('GOOGLE_CLOUD_PROJECT');
+      // An api_base in LiteLLM's form names the project and location in its path.
+      const fromBase = apiBase ? /\/projects\/([^/]+)\/locations\/([^/]+)/.exec(apiBase) : null;
+      // LiteLLM's spellings, in its order: litellm_params, then litellm_settings, then the environment.
+      const project =
+        p.vertex_project ??
+        p.vertex_ai_project ??
+        fromBase?.[1] ??
+        ctx.vertexDefaults?.project ??
+        lookup('VERTEXAI_PROJECT') ??
+        lookup('GOOGLE_CLOUD_PROJECT');
       if (!project) {
         ctx.fail(
           'vertex_project',
@@ -109,16 +136,32 @@ export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): De
         );
       }
       d.vertexProject = project;
-      d.vertexLocation = p.vertex_location ?? lookup('VERTEXAI_LOCATION') ?? DEFAULT_VERTEX_LOCATION;
-      d.vertexCredentials = p.vertex_credentials ?? lookup('VERTEXAI_CREDENTIALS') ?? lookup('GOOGLE_APPLICATION_CREDENTIALS');
+      d.vertexLocation =
+        p.vertex_location ??
+        p.vertex_ai_location ??
+        p.vertex_region ??
+        fromBase?.[2] ??
+        ctx.vertexDefaults?.location ??
+        lookup('VERTEXAI_LOCATION') ??
+        lookup('VERTEX_LOCATION') ??
+        DEFAULT_VERTEX_LOCATION;
+      const credentials = p.vertex_credentials ?? p.vertex_ai_credentials;
+      // A YAML map holds the key file's fields; the auth library takes them as inline JSON.
+      d.vertexCredentials =
+        (typeof credentials === 'object' ? JSON.stringify(credentials) : credentials) ??
+        lookup('VERTEXAI_CREDENTIALS') ??
+        lookup('GOOGLE_APPLICATION_CREDENTIALS');
       d.apiBase = apiBase;
       d.apiKey = p.api_key;
       break;
     }
     case 'sim':
-      d.sim = simOptionsFrom(p.sim);
+      d.sim = simOptionsFrom(p.sim, d.model);
       break;
   }
   if (p.sim !== undefined && provider !== 'sim') ctx.warn('sim', `only used by sim/ models; ignored for ${provider}`);
+  if (p.drop_params === false) {
+    ctx.warn('drop_params', 'agentab always drops what the target API cannot take when it translates; drop_params: false is not honoured');
+  }
   return compact(d);
 }

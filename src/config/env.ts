@@ -2,7 +2,7 @@
  * The one place the proxy reads the process environment. Everything else receives an
  * `env` object (tests pass their own) and asks it through these helpers.
  */
-import type { Level } from '../util/log.ts';
+import { SECRET_KEY, type Level } from '../util/log.ts';
 import { ConfigError } from './config-error.ts';
 
 export type Env = NodeJS.ProcessEnv;
@@ -119,4 +119,11 @@ export function resolveEnvRefs<T>(
     return out as T;
   }
   return value;
+}
+
+/** Values of the variables whose names say they are secrets (for redaction; 8+ characters, so short flags stay). */
+export function secretValues(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => SECRET_KEY.test(name) && typeof value === 'string' && value.length >= 8)
+    .map(([, value]) => value as string);
 }

@@ -2,7 +2,8 @@
  * Builds a cell's RunRecord by joining its spend lines (matched on the cell id, so exact
  * under any concurrency) with the launcher's result and the runner's own transcript.
  */
-import type { SpendRecord } from '../proxy/spend/record.ts';
+import type { ProxyConfig, SimCacheRules } from '../config/types.ts';
+import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Cell } from './cell.ts';
 import type { CellResult } from './launchers/types.ts';
 import { RUN_RECORD_VERSION, type Outcome, type RunRecord, type RunUsage } from './run-record.ts';
@@ -47,6 +48,21 @@ export interface BuildRecordInput {
   proxyVersion?: string;
   /** 2, 3, … for a cell re-run by --retry (absent: the first attempt). */
   attempt?: number;
+  /** How the simulator cached prompts for this cell, when its alias is served by the simulator. */
+  simCache?: SimCacheRecord;
+}
+
+/** The prompt-cache setting of a simulated cell, kept in the record's env. */
+export interface SimCacheRecord {
+  rules: SimCacheRules;
+  /** True when cells shared one cache (an experiment choice), false when each had its own. */
+  shared: boolean;
+}
+
+/** The simulator's cache setting for cells asking for `alias` (its first sim deployment). */
+export function simCacheOf(config: Pick<ProxyConfig, 'deployments'>, alias: string): SimCacheRecord | undefined {
+  const sim = config.deployments.find((d) => d.alias === alias && d.provider === 'sim' && d.sim)?.sim;
+  return sim ? { rules: sim.cache.rules, shared: sim.cache.shared } : undefined;
 }
 
 export function buildRunRecord(i: BuildRecordInput): RunRecord {
@@ -62,9 +78,10 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     usage.cacheRead += c.usage.cacheRead;
     usage.cacheWrite += c.usage.cacheWrite;
     usage.reasoning += c.usage.reasoning;
-    costUsd += c.costUsd;
+    costUsd += costOrZero(c);
     modelMs += c.durationMs;
   }
+  const unpriced = [...new Set(calls.filter((c) => c.priced === false).map((c) => c.upstreamModel ?? c.alias))].sort();
   const ttfts = calls.map((c) => c.ttftMs).filter((t): t is number => t !== null);
   const failedCalls = calls.filter((c) => c.status >= 400).length;
   const report = r.report;
@@ -87,6 +104,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     calls: calls.length,
     usage,
     costUsd,
+    ...(unpriced.length ? { unpricedModels: unpriced } : {}),
     modelMs,
     ttftMs: median(ttfts),
     overheadMs: mine.reduce((a, c) => a + c.overheadMs, 0),
@@ -104,10 +122,11 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
       failedCalls,
       otherRequests: mine.length - calls.length,
     },
-    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion },
+    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion, ...(i.simCache ? { simCache: i.simCache } : {}) },
     order: cell.index,
     block: cell.block,
     ...(i.attempt !== undefined && i.attempt > 1 ? { attempt: i.attempt } : {}),
     callLatenciesMs: calls.map((c) => c.durationMs),
+    ...(r.phaseSpans ? { phases: r.phaseSpans.map((p) => ({ name: p.phase, startMs: p.startMs, durationMs: p.durationMs })) } : {}),
   };
 }

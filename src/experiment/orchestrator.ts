@@ -4,7 +4,7 @@
  * RunRecord per cell as it finishes. Resumable: cells already recorded are skipped.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cellBaseEnv } from '../config/experiment-env.ts';
@@ -12,11 +12,11 @@ import type { Env } from '../config/env.ts';
 import type { ExperimentSpec, SpecOverrides } from '../config/experiment-types.ts';
 import type { ProxyConfig } from '../config/types.ts';
 import { startProxy, type RunningProxy } from '../proxy/index.ts';
-import type { SpendRecord } from '../proxy/spend/record.ts';
+import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Logger } from '../util/log.ts';
 import { VERSION } from '../version.ts';
 import { Budget } from './budget.ts';
-import { buildRunRecord } from './build-record.ts';
+import { buildRunRecord, simCacheOf } from './build-record.ts';
 import type { Cell } from './cell.ts';
 import { createLauncher } from './launchers/registry.ts';
 import type { CellLauncher, CellResult, LaunchContext } from './launchers/types.ts';
@@ -25,6 +25,7 @@ import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
 import { RecordsLog, writeFileAtomic } from './records-store.ts';
+import type { ResultsSink } from './results-sink.ts';
 import { cellDir, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { CellProcessRegistry, reapCellProcesses } from './cell-processes.ts';
@@ -33,6 +34,7 @@ import type { Outcome, RunRecord } from './run-record.ts';
 import { probeRunners } from './runners/probe.ts';
 import type { CellEndpoint } from './runners/types.ts';
 import { schedule } from './scheduler.ts';
+import { withDecomposition } from '../trace/cell-spans.ts';
 
 export interface RunMatrixOptions {
   spec: ExperimentSpec;
@@ -51,6 +53,10 @@ export interface RunMatrixOptions {
   /** Aborting cancels running cells (recorded as canceled) and starts no new ones. */
   signal?: AbortSignal;
   keepWorkspaces?: boolean;
+  /** Mirrors the run dir as cells finish (`--results-uri`); restores what it already holds first. */
+  results?: ResultsSink;
+  /** Added to every record's env: facts of the machine the run runs on (the GCE VM's name, zone, machine type). */
+  recordEnv?: Record<string, string | number>;
   /** Pre-resolved runners (skips probing). */
   runners?: Record<string, ResolvedRunner>;
   proxyHost?: string;
@@ -129,8 +135,11 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const baseEnv = cellBaseEnv(o.env);
   const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
   const plan = buildPlan(spec, runners);
-  const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, o.env);
   const launcher = o.launcher ?? createLauncher(spec.launcher, { overrides: o.overrides });
+  // a remote launcher's machines get these variables from a secret store: checking the config
+  // here needs only a stand-in, never the value (which this machine may not have)
+  const standIns = Object.fromEntries((launcher.remoteSecrets ?? []).map((name) => [name, `<secret ${name}>`]));
+  const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, { ...o.env, ...standIns });
 
   let runId: string;
   let runDir: string;
@@ -176,7 +185,9 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   }
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify(planToJson(plan), null, 2) + '\n');
 
-  const records = await RecordsLog.open(runDir);
+  const restored = o.results ? await o.results.open(runDir) : 0;
+  if (restored) log.info(`restored ${restored} record(s) from ${o.results!.target}`);
+  const records = await RecordsLog.open(runDir, { env: o.recordEnv });
   if (records.repaired) log.info('recovered records of cells finished before a crash', { count: records.repaired });
   const retry = new Set<Outcome>(o.resumeDir ? (o.retry ?? []) : []);
   const isDone = (c: Cell) => {
@@ -221,7 +232,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const offSpend = proxy
     ? proxy.onSpend((rec) => {
         if (rec.cell) spendByCell.get(rec.cell)?.push(rec);
-        if (rec.endpoint === 'messages' || rec.endpoint === 'chat') countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
+        if (rec.endpoint === 'messages' || rec.endpoint === 'chat') countSpend(costOrZero(rec), rec.usage.input + rec.usage.output);
       })
     : () => undefined;
   const noProxy = (): never => {
@@ -273,10 +284,20 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
           o.signal?.removeEventListener('abort', onAbort);
         }
         await proxy?.flush();
-        const rec = result.record ?? buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend: spendByCell.get(cell.id) ?? [], runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, attempt: attempts.get(cell.id) });
-        if (result.record) countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
+        let rec: RunRecord;
+        if (result.record) {
+          // built where the cell ran (a VM shard), decomposition included
+          rec = result.record;
+          countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
+        } else {
+          const spend = spendByCell.get(cell.id) ?? [];
+          const built = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend, runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, attempt: attempts.get(cell.id), simCache: simCacheOf(proxyConfig, cell.model) });
+          const transcript = await readFile(path.join(cellDir(runDir, cell.id), 'transcript.jsonl'), 'utf8').catch(() => '');
+          rec = withDecomposition(built, spend, transcript);
+        }
         spendByCell.delete(cell.id);
-        await records.write(rec);
+        const written = await records.write(rec);
+        await o.results?.cellRecorded(written);
         session.ran++;
         await launcher.release?.(cell.id).catch((e: unknown) => log.warn('could not clean a cell workspace', { cell: cell.id, error: (e as Error).message }));
         progress.cellFinished(cell, rec);
@@ -295,6 +316,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     const allDone = scope.every(isDone);
     manifest = { ...manifest, status: failure ? 'failed' : allDone ? 'complete' : (session.status as Manifest['status']) };
     await writeManifest(runDir, manifest).catch((e: unknown) => log.warn('could not update the manifest', { error: (e as Error).message }));
+    await o.results?.close().catch((e: unknown) => log.warn(`could not mirror the results to ${o.results?.target}`, { error: (e as Error).message }));
   }
   const order = new Map(plan.cells.map((c, i) => [c.id, i]));
   const all = [...records.recorded.values()].filter((r) => order.has(r.cell)).sort((a, b) => order.get(a.cell)! - order.get(b.cell)!);

@@ -124,13 +124,15 @@ export class RecordsLog {
     readonly runDir: string,
     /** Cell id → its record, for cells already recorded. */
     readonly recorded: Map<string, RunRecord>,
+    /** Added to every record's env as it is written (the machine's facts: VM, zone…). */
+    private readonly env: Record<string, string | number> = {},
   ) {}
 
   /**
    * Opens (creating) the run's records log: cuts a torn last line, then appends the records
    * of cells whose record.json exists but whose line is missing.
    */
-  static async open(runDir: string): Promise<RecordsLog & { repaired: number }> {
+  static async open(runDir: string, o: { env?: Record<string, string | number> } = {}): Promise<RecordsLog & { repaired: number }> {
     const file = runPaths(runDir).records;
     const parsed = await readRecordsFile(file);
     if (parsed.tornTail) await truncate(file, parsed.validBytes);
@@ -157,21 +159,23 @@ export class RecordsLog {
     if (orphans.length) await appendSynced(file, orphans.map((r) => JSON.stringify(r) + '\n').join(''));
     else if (!existsSync(file)) await appendSynced(file, '');
     for (const r of orphans) recorded.set(r.cell, r);
-    const log = new RecordsLog(runDir, recorded) as RecordsLog & { repaired: number };
+    const log = new RecordsLog(runDir, recorded, o.env) as RecordsLog & { repaired: number };
     log.repaired = orphans.length;
     return log;
   }
 
-  /** Writes record.json, then appends the line; appends are serialised. */
-  write(rec: RunRecord): Promise<void> {
+  /** Writes record.json, then appends the line; appends are serialised. Returns the record as written. */
+  write(written: RunRecord): Promise<RunRecord> {
+    const rec = Object.keys(this.env).length ? { ...written, env: { ...written.env, ...this.env } } : written;
     const p = this.chain.then(async () => {
       // a cell that never started (launcher error, remote infra) has no directory yet
       await mkdir(path.dirname(cellRecordPath(this.runDir, rec.cell)), { recursive: true });
       await writeFileAtomic(cellRecordPath(this.runDir, rec.cell), JSON.stringify(rec, null, 2) + '\n');
       await appendSynced(runPaths(this.runDir).records, JSON.stringify(rec) + '\n');
       this.recorded.set(rec.cell, rec);
+      return rec;
     });
-    this.chain = p.catch(() => undefined);
+    this.chain = p.then(() => undefined, () => undefined);
     return p;
   }
 }

@@ -30,6 +30,47 @@ export const RunEnvSchema = z.looseObject({
   proxyVersion: z.string().optional(),
 });
 
+/** One timed stretch of a launcher phase; `startMs` is the offset from the cell's startedAt. */
+export const RecordPhaseSchema = z.object({
+  name: z.string().min(1),
+  startMs: z.number(),
+  durationMs: amount,
+});
+export type RecordPhase = z.infer<typeof RecordPhaseSchema>;
+
+const share = z.number().min(0).max(1);
+
+/**
+ * Where the cell's wall time went (src/trace/decompose.ts). Every instant of the cell is
+ * counted once: in a model call if one was in flight, else in a tool call, else in the
+ * runner's own work (harness: start-up, its processing between calls) while the runner
+ * ran, else in agentab's phases around it (orchestration: workspace, setup, check), else
+ * unattributed. The parts add up to wallMs; `unattributedMs` is the gap no clock explained.
+ */
+export const DecompositionSchema = z.object({
+  wallMs: amount,
+  modelMs: amount,
+  toolMs: amount,
+  harnessMs: amount,
+  orchestrationMs: amount,
+  unattributedMs: amount,
+  /** Runner start → its first model call (part of harnessMs); null when it made none. */
+  startupMs: amount.nullable(),
+  /** Model and tool time whose clock placed it outside the cell (clock disagreement). */
+  outsideMs: amount,
+  shares: z.object({ model: share, tool: share, harness: share, orchestration: share, unattributed: share }),
+  /** The stated tolerance: unattributed + outside time above it means the timeline does not tile. */
+  toleranceMs: amount,
+  withinTolerance: z.boolean(),
+  modelCalls: count,
+  toolCalls: count,
+  /** How tool times were obtained: both ends recorded, start inferred, or no transcript. */
+  toolTiming: z.enum(['measured', 'inferred', 'none']),
+  /** Launcher phases recorded with their times, or laid out from durations (older records). */
+  phaseTiming: z.enum(['measured', 'inferred']),
+});
+export type Decomposition = z.infer<typeof DecompositionSchema>;
+
 export const RunRecordV1Schema = z.object({
   v: z.literal(1),
   experiment: z.string().min(1),
@@ -51,7 +92,10 @@ export const RunRecordV1Schema = z.object({
   outcome: z.enum(OUTCOMES),
   calls: count,
   usage: RunUsageSchema,
+  /** Sum of the priced calls' costs; calls of `unpricedModels` add nothing. */
   costUsd: amount,
+  /** Upstream models of this cell's calls that have no price (config or built-in table). */
+  unpricedModels: z.array(z.string()).optional(),
   /** Sum of call durations. */
   modelMs: amount,
   /** Median time to first token over the cell's calls; null without calls. */
@@ -68,6 +112,10 @@ export const RunRecordV1Schema = z.object({
   callLatenciesMs: z.array(amount).optional(),
   /** Attempt of the cell (absent: 1); a --retry appends a new record, the latest counts. */
   attempt: z.number().int().positive().optional(),
+  /** When each launcher phase ran (the cell's timeline). */
+  phases: z.array(RecordPhaseSchema).optional(),
+  /** Where the wall time went: model, tool, harness, orchestration. */
+  decomposition: DecompositionSchema.optional(),
 });
 
 export type RunRecord = z.infer<typeof RunRecordV1Schema>;

@@ -8,5 +8,12 @@ import type { SimAction } from '../sim/script.ts';
 
 export function resolveSimScript(script: readonly SimAction[] | undefined, workspace: string): SimAction[] | undefined {
   if (!script) return undefined;
-  return script.map((a) => ('path' in a && !posix.isAbsolute(a.path) && !a.path.startsWith('~') ? { ...a, path: posix.resolve(workspace, a.path) } : a));
+  return script.map((a) => resolveAction(a, workspace));
+}
+
+function resolveAction(action: SimAction, workspace: string): SimAction {
+  let out = action;
+  if ('path' in out && !posix.isAbsolute(out.path) && !out.path.startsWith('~')) out = { ...out, path: posix.resolve(workspace, out.path) };
+  if (out.action !== 'say' && out.on_error) out = { ...out, on_error: out.on_error.map((a) => resolveAction(a, workspace)) };
+  return out;
 }

@@ -7,8 +7,9 @@ import type { FinishReason, Usage } from './canonical.ts';
 import { emptyUsage } from './canonical.ts';
 import { ProxyError } from './errors.ts';
 import { makeSpendRecord, spendErrorOf, type Endpoint, type SpendRecord } from './spend/record.ts';
-import { costOf } from './spend/prices.ts';
+import { quoteCost } from './spend/prices.ts';
 import type { UpstreamTimer } from './backends/types.ts';
+import { phasesOf, type PhaseMarks } from './call-phases.ts';
 
 export interface CallRecordInit {
   id: string;
@@ -38,12 +39,22 @@ export class CallRecord {
   toolCalls = 0;
   resBytes = 0;
   timer: UpstreamTimer | undefined;
+  /** The proxy's phase marks; null when phase timing is off (then the record has no `phases`). */
+  readonly marks: PhaseMarks | null;
   private written = false;
 
   constructor(
     readonly init: CallRecordInit,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    phaseTiming = true,
+  ) {
+    this.marks = phaseTiming ? {} : null;
+  }
+
+  /** Marks a point of the proxy's own phases (see call-phases.ts); a no-op when timing is off. */
+  mark(point: keyof PhaseMarks): void {
+    if (this.marks) this.marks[point] = this.now();
+  }
 
   firstContent(): void {
     if (this.firstContentAt === undefined) this.firstContentAt = this.now();
@@ -74,16 +85,17 @@ export class CallRecord {
     this.written = true;
     const end = this.now();
     const durationMs = end - this.init.startedAt;
-    const upstreamMs = Math.min(durationMs, (this.timer?.upstreamMs ?? 0) + this.retryWaitMs);
+    const retryWaitMs = Math.min(durationMs, this.retryWaitMs);
+    const upstreamMs = Math.min(durationMs - retryWaitMs, this.timer?.upstreamMs ?? 0);
     const d = this.deployment;
-    const cost = d
-      ? costOf(this.usage, d.model, {
+    const quote = d
+      ? quoteCost(this.usage, d.priceModel ?? d.model, {
           inputCostPerToken: d.inputCostPerToken,
           outputCostPerToken: d.outputCostPerToken,
           cacheReadCostPerToken: d.cacheReadCostPerToken,
           cacheWriteCostPerToken: d.cacheWriteCostPerToken,
         }, d.provider)
-      : 0;
+      : { costUsd: 0, priceKnown: true };
     return makeSpendRecord({
       id: this.init.id,
       ts: this.init.ts,
@@ -103,15 +115,18 @@ export class CallRecord {
       ttftMs: this.firstContentAt === undefined ? null : round3(this.firstContentAt - this.init.startedAt),
       durationMs: round3(durationMs),
       upstreamMs: round3(upstreamMs),
-      overheadMs: round3(Math.max(0, durationMs - upstreamMs)),
+      retryWaitMs: round3(retryWaitMs),
+      overheadMs: round3(Math.max(0, durationMs - upstreamMs - retryWaitMs)),
       usage: this.usage,
-      costUsd: cost,
+      costUsd: quote.priceKnown ? quote.costUsd : null,
+      priced: quote.priceKnown,
       finish: this.finish,
       toolCalls: this.toolCalls,
       reqBytes: this.init.reqBytes,
       resBytes: this.resBytes,
       client: this.init.client,
       session: this.init.session,
+      ...(this.marks ? { phases: phasesOf(this.init.startedAt, { ...this.marks, upstreamSent: this.timer?.sentAt, firstByte: this.timer?.firstByteAt ?? this.firstContentAt }, end) } : {}),
     });
   }
 }

@@ -20,9 +20,19 @@ export interface Usage {
   cacheRead: number;
   cacheWrite: number;
   reasoning: number;
+  /** Of cacheWrite, the tokens written with Anthropic's 1-hour TTL (billed at a higher rate). */
+  cacheWrite1h?: number;
 }
 
 export const emptyUsage = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 });
+
+/**
+ * A cache breakpoint the caller put on a block (Anthropic `cache_control`): the prompt up to
+ * and including this block may be cached for `ttl` (`5m`, the default, or `1h`).
+ */
+export interface CacheMark {
+  ttl: '5m' | '1h';
+}
 
 export type FinishReason = 'stop' | 'tool_use' | 'length' | 'content_filter' | 'error';
 
@@ -33,7 +43,7 @@ export interface TextPart {
   type: 'text';
   text: string;
   /** The caller marked a cache breakpoint here (Anthropic cache_control). */
-  cacheControl?: boolean;
+  cacheControl?: CacheMark;
 }
 
 export interface ImagePart {
@@ -43,6 +53,7 @@ export interface ImagePart {
   data?: string;
   /** URL, when the image was sent by reference. */
   url?: string;
+  cacheControl?: CacheMark;
 }
 
 export interface ToolCallPart {
@@ -53,6 +64,7 @@ export interface ToolCallPart {
   args: unknown;
   /** Gemini thoughtSignature attached to a functionCall, kept across turns. */
   signature?: string;
+  cacheControl?: CacheMark;
 }
 
 export interface ToolResultPart {
@@ -62,6 +74,7 @@ export interface ToolResultPart {
   name?: string;
   content: Array<TextPart | ImagePart>;
   isError?: boolean;
+  cacheControl?: CacheMark;
 }
 
 export interface ReasoningPart {
@@ -86,6 +99,7 @@ export interface CanonicalTool {
   description?: string;
   /** JSON Schema of the arguments object. */
   parameters: Record<string, unknown>;
+  cacheControl?: CacheMark;
 }
 
 export type ToolChoice =

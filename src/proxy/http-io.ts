@@ -5,23 +5,70 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from './errors.ts';
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads a request body of at most `limit` bytes, which must arrive within `timeoutMs` (a body
+ * trickled byte by byte would otherwise hold a connection and a handler forever).
+ */
+export function readBody(req: IncomingMessage, limit: number, timeoutMs = 0): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume(); // drain so the connection can answer
-    throw tooLarge(declared, limit);
+    return Promise.reject(tooLarge(declared, limit));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge(size, limit);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            // Stop reading; the server answers 408 and closes the connection (the rest never came).
+            finish();
+            req.pause();
+            reject(bodyTimeout(size, timeoutMs));
+          }, timeoutMs)
+        : undefined;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        finish();
+        req.resume();
+        reject(tooLarge(size, limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      finish();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (e: Error) => {
+      finish();
+      reject(e);
+    };
+    const onClose = () => {
+      if (req.complete) return;
+      finish();
+      reject(new ProxyError('client closed the connection while sending the body', { code: 'client_closed', kind: 'client_closed' }));
+    };
+    function finish() {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
     }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+function bodyTimeout(size: number, timeoutMs: number): ProxyError {
+  return new ProxyError(
+    `the request body did not arrive within ${timeoutMs} ms (${size} bytes received; general_settings.request_body_timeout_ms)`,
+    { code: 'request_body_timeout', kind: 'invalid_request', status: 408 },
+  );
 }
 
 function tooLarge(size: number, limit: number): ProxyError {

@@ -12,11 +12,14 @@ import { BackendRegistry, type BackendRegistryDeps } from './backends/registry.t
 import { ProxyMetrics } from './metrics.ts';
 import { Router, type RouterDeps } from './router.ts';
 import { createProxyServer, type CellInfo } from './server.ts';
-import { SpendWriter } from './spend/writer.ts';
+import { installExitHandlers, SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
+import { priceOf } from './spend/prices.ts';
 import { anthropicSurface } from './surfaces/anthropic.ts';
 import { countTokensHandler } from './surfaces/count-tokens.ts';
+import { createOtlpSink, type OtlpOptions } from './otlp/exporter.ts';
+import { preloadTokenizer } from '../sim/tokens.ts';
 
 export interface RunningProxy {
   url: string;
@@ -27,8 +30,16 @@ export interface RunningProxy {
   cellToken(cellId: string): string;
   /** Resolves when every spend line written so far is on disk. */
   flush(): Promise<void>;
-  /** Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then cuts them; flushes the spend log. */
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then cuts
+   * them (their spend lines carry a `shutdown` error); flushes the spend log.
+   */
   close(graceMs?: number): Promise<void>;
+  /**
+   * For an exit that cannot wait (a second Ctrl-C): cuts every request in flight, records it
+   * with a `shutdown` error and writes every pending spend line synchronously.
+   */
+  stopNow(): void;
   onSpend(listener: (rec: SpendRecord) => void): () => void;
   readonly server: Server;
 }
@@ -43,6 +54,10 @@ export interface StartProxyOptions {
   log?: Logger;
   router?: RouterDeps;
   backends?: BackendRegistryDeps;
+  /** Export a span per call to an OTLP/HTTP collector (batched, off the request path). */
+  otlp?: OtlpOptions;
+  /** Record the proxy's own phases of each call in its spend line (default true). */
+  phaseTiming?: boolean;
 }
 
 export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
@@ -50,14 +65,26 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const config = o.config;
   const router = new Router(config, o.router);
   const backends = new BackendRegistry(o.backends ?? {});
-  const metrics = new ProxyMetrics();
+  const metrics = new ProxyMetrics(undefined, (requested) => router.routeOf(requested));
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();
   const cells = new Map<string, CellInfo>();
+  const otlpOptions = o.otlp ?? config.otlp;
+  const otlp = otlpOptions ? createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
-  const { server, idle } = createProxyServer({
+  // A model without a price is logged with costUsd null; say so once per model, at start-up when the config already tells.
+  const unpricedWarned = new Set<string>();
+  const warnUnpriced = (model: string) => {
+    if (unpricedWarned.has(model)) return;
+    unpricedWarned.add(model);
+    log.warn(`no price for model "${model}": its calls are logged with costUsd null (set input_cost_per_token and output_cost_per_token on its deployment)`);
+  };
+  for (const d of config.deployments) if (!d.model.includes('*') && !deploymentPriced(d)) warnUnpriced(d.priceModel ?? d.model);
+  // Whatever way the process ends, spend lines still in memory are appended at 'exit'.
+  const disposeExitHandler = installExitHandlers(writer);
+  const { server, idle, cutInflight } = createProxyServer({
     config,
     router,
     metrics,
@@ -69,10 +96,19 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     surfaces: { messages: anthropicSurface(log) },
     countTokens: countTokensHandler({ router, backends, log }),
     emit(rec) {
+      if (rec.priced === false) warnUnpriced(rec.upstreamModel ?? rec.alias);
       writer.write(rec);
       metrics.observe(rec);
+      if (otlp) {
+        try {
+          otlp.observe(rec);
+        } catch (e) {
+          log.warn('could not record an OTLP span', { error: (e as Error).message });
+        }
+      }
       for (const l of listeners) l(rec);
     },
+    ...(o.phaseTiming !== undefined ? { phaseTiming: o.phaseTiming } : {}),
   });
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -82,6 +118,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       resolve();
     });
   });
+  // Listening already: the simulator's tokenizer loads now rather than on its first request.
+  preloadTokenizer();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed = false;
@@ -100,7 +138,10 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       if (closed) return;
       closed = true;
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        const force = setTimeout(() => {
+          cutInflight();
+          server.closeAllConnections();
+        }, graceMs);
         force.unref();
         server.close(() => {
           clearTimeout(force);
@@ -110,12 +151,24 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       });
       await idle();
       await writer.close();
+      await otlp?.shutdown();
+      disposeExitHandler();
       await backends.close();
       await closeUpstreamAgent();
+    },
+    stopNow() {
+      cutInflight();
+      writer.flushSync();
+      server.closeAllConnections();
     },
     onSpend(l) {
       listeners.add(l);
       return () => listeners.delete(l);
     },
   };
+}
+
+/** A deployment's calls can be priced: a configured price or a built-in table entry. */
+function deploymentPriced(d: Deployment): boolean {
+  return d.inputCostPerToken !== undefined || d.outputCostPerToken !== undefined || priceOf(d.priceModel ?? d.model, d.provider) !== undefined;
 }

@@ -16,8 +16,16 @@ const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 1
 /** The proxy's own time: tens of microseconds when healthy, ms when it is the bottleneck. */
 const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-/** Aliases come from clients; past this many distinct ones, new ones are labelled `other`. */
-const MAX_ALIASES = 200;
+/** The label of a requested model name: a configured alias (or the wildcard alias serving it), else undefined. */
+export type AliasLabeler = (requested: string) => string | undefined;
+
+/** Requests for names no alias serves share this label, so clients cannot exhaust the series. */
+export const UNKNOWN_ALIAS_LABEL = 'unknown';
+
+/** Label values are printable: control characters (ESC …) become `?`. */
+function printable(v: string): string {
+  return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
 
 interface AliasSeries {
   tokens: Record<TokenType, { inc(v: number): void }>;
@@ -39,7 +47,14 @@ export class ProxyMetrics {
   /** Label children per alias, so observe() does not hash label sets for every series. */
   private readonly byAlias = new Map<string, AliasSeries>();
 
-  constructor(registry: Registry = new Registry()) {
+  /**
+   * `labelOf` maps a requested model name to its configured alias; names it does not know are
+   * counted under `unknown` (by default every name is unknown except those seen through it).
+   */
+  constructor(
+    registry: Registry = new Registry(),
+    private readonly labelOf: AliasLabeler = (requested) => requested,
+  ) {
     this.registry = registry;
     const registers = [registry];
     this.requests = new Counter({
@@ -94,14 +109,14 @@ export class ProxyMetrics {
     const alias = this.aliasLabel(rec.alias);
     const s = this.series(alias);
     this.requests.inc({ alias, surface: rec.surface, status: String(rec.status) });
-    if (rec.error) this.errors.inc({ alias, code: rec.error.code });
+    if (rec.error) this.errors.inc({ alias, code: printable(rec.error.code) });
     const u = rec.usage;
     s.tokens.input.inc(u.input);
     s.tokens.output.inc(u.output);
     s.tokens.cache_read.inc(u.cacheRead);
     s.tokens.cache_write.inc(u.cacheWrite);
     s.tokens.reasoning.inc(u.reasoning);
-    s.cost.inc(rec.costUsd);
+    s.cost.inc(rec.costUsd ?? 0);
     s.duration.observe(rec.durationMs / 1000);
     s.overhead.observe(rec.overheadMs / 1000);
     if (rec.ttftMs !== null) s.ttft.observe(rec.ttftMs / 1000);
@@ -113,7 +128,7 @@ export class ProxyMetrics {
   }
 
   private aliasLabel(alias: string): string {
-    return this.byAlias.has(alias) || this.byAlias.size < MAX_ALIASES ? alias : 'other';
+    return printable(this.labelOf(alias) ?? UNKNOWN_ALIAS_LABEL);
   }
 
   private series(alias: string): AliasSeries {

@@ -10,7 +10,8 @@ import type { BackendAdapter, CallOptions, RawResponse } from './backends/types.
 import { UpstreamTimer } from './backends/types.ts';
 import type { CallRecord } from './call-record.ts';
 import { pump, type ResponseWriter } from './http-io.ts';
-import type { Router } from './router.ts';
+import { unprocessable } from './upstream/http.ts';
+import type { AttemptInfo, Router } from './router.ts';
 import type { Surface, TapHooks } from './surface.ts';
 import type { Logger } from '../util/log.ts';
 import type { SimAction } from '../sim/script.ts';
@@ -34,7 +35,7 @@ export interface ModelCall {
 }
 
 type Outcome =
-  | { kind: 'raw-stream'; raw: RawResponse }
+  | { kind: 'raw-stream'; chunks: AsyncIterable<Uint8Array> }
   | { kind: 'raw-json'; bytes: Uint8Array; json: unknown }
   | { kind: 'stream'; parts: ReadableStream<StreamPart> }
   | { kind: 'json'; res: CanonicalResponse };
@@ -109,7 +110,8 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
   const timer = new UpstreamTimer();
   rec.timer = timer;
 
-  const routed = await deps.router.call(peek.alias, call.clientGone, async (d, info): Promise<Outcome> => {
+  const progress = { retryWaitMs: 0 };
+  const attempt = async (d: Deployment, info: AttemptInfo): Promise<Outcome> => {
     rec.attempts = info.attempt;
     rec.deployment = d;
     const backend = deps.backendFor(d);
@@ -117,13 +119,15 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       deployment: d,
       signal: call.clientGone,
       timer,
+      stream: peek.stream,
       log: deps.log,
       ...(call.cellId ? { cellId: call.cellId } : {}),
       ...(call.simScript ? { simScript: call.simScript } : {}),
     };
     if (backend.passthrough && backend.nativeDialect === surface.dialect) {
-      const raw = await backend.passthrough({ dialect: surface.dialect, body, headers: forwardable(surface, call.headers) }, o);
-      if (peek.stream) return { kind: 'raw-stream', raw };
+      const raw = await backend.passthrough({ dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) }, o);
+      rec.mark('upstreamAnswered');
+      if (peek.stream) return { kind: 'raw-stream', chunks: await withFirstChunk(raw.chunks()) };
       const bytes = await concatChunks(raw.chunks());
       let json: unknown;
       try {
@@ -133,16 +137,40 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       }
       return { kind: 'raw-json', bytes, json };
     }
-    const req = canonicalOf();
-    if (peek.stream) return { kind: 'stream', parts: await backend.stream(req, o) };
+    const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d)) : canonicalOf();
+    if (peek.stream) {
+      const answered = await backend.stream(req, o);
+      rec.mark('upstreamAnswered');
+      const parts = await withFirstPart(answered);
+      return { kind: 'stream', parts };
+    }
     return { kind: 'json', res: await backend.generate(req, o) };
-  });
+  };
+  let routed: Awaited<ReturnType<typeof deps.router.call<Outcome>>>;
+  try {
+    routed = await deps.router.call(peek.alias, call.clientGone, async (d, info) => {
+      try {
+        return await attempt(d, info);
+      } catch (e) {
+        // JSON nested deeper than the stack allows, anywhere on the way: the request's fault, a 400.
+        if (e instanceof RangeError) throw unprocessable(e);
+        // Nothing has reached the client inside an attempt: an upstream body that broke is safe to retry.
+        throw retryableBreak(e);
+      }
+    }, progress);
+  } finally {
+    rec.retryWaitMs = progress.retryWaitMs;
+  }
   rec.attempts = routed.attempts;
-  rec.retryWaitMs = routed.retryWaitMs;
+  if (call.clientGone.aborted) {
+    // The client left while the upstream was answering: nothing was sent, so it is a 499 like any other.
+    routed.release();
+    throw call.clientGone.reason;
+  }
   try {
     await deliver(surface, call, routed.value, { ...peek, request: canonical });
   } finally {
-    routed.release();
+    routed.release(rec.usage.input + rec.usage.output);
   }
 }
 
@@ -174,7 +202,7 @@ async function deliver(
     }
     case 'raw-stream':
       w.startStream(200);
-      await passRawStream(surface, call, out.raw.chunks(), !peek.clientWantsUsage);
+      await passRawStream(surface, call, out.chunks, !peek.clientWantsUsage);
       return;
     case 'stream': {
       w.startStream(200);
@@ -183,9 +211,9 @@ async function deliver(
         .pipeThrough(surface.encodeStream({ alias: peek.alias, includeUsage: peek.clientWantsUsage, ...(peek.request ? { request: peek.request } : {}) }));
       try {
         await pump(bytes, w, call.clientGone);
-        if (call.clientGone.aborted) rec.midStreamError(call.clientGone.reason);
+        if (call.clientGone.aborted) stopped(rec, w, call.clientGone.reason);
       } catch (e) {
-        const pe = rec.midStreamError(call.clientGone.aborted ? call.clientGone.reason : e);
+        const pe = stopped(rec, w, call.clientGone.aborted ? call.clientGone.reason : e);
         if (!w.closed) await w.write(surface.errorFrame(pe));
       }
       w.end();
@@ -217,15 +245,97 @@ async function passRawStream(surface: Surface, call: ModelCall, chunks: AsyncIte
       if (call.clientGone.aborted) break;
       await send(tap.push(value));
     }
-    if (call.clientGone.aborted) rec.midStreamError(call.clientGone.reason);
+    if (call.clientGone.aborted) stopped(rec, w, call.clientGone.reason);
     else await send(tap.end());
   } catch (e) {
-    const pe = rec.midStreamError(call.clientGone.aborted ? call.clientGone.reason : e);
+    const pe = stopped(rec, w, call.clientGone.aborted ? call.clientGone.reason : e);
     if (!w.closed) await w.write(surface.errorFrame(pe));
   } finally {
     call.clientGone.removeEventListener('abort', onGone);
     w.end();
   }
+}
+
+/**
+ * A streamed call that stopped early: before any byte reached the client it is an ordinary
+ * failure with its own status (499 when the client left); after, the client saw a 200 and the
+ * stream broke. One rule for pass-through and translated streams alike.
+ */
+function stopped(rec: CallRecord, w: ResponseWriter, e: unknown): ProxyError {
+  return w.bytes === 0 ? rec.fail(e) : rec.midStreamError(e);
+}
+
+/** An upstream stream that broke before its first byte: nothing reached the client, so another attempt is safe. */
+function retryableBreak(e: unknown): unknown {
+  const pe = ProxyError.is(e) ? e : undefined;
+  if (pe?.code !== 'upstream_stream_error' || pe.retryable) return e;
+  return new ProxyError(pe.message, { code: pe.code, kind: pe.kind, retryable: true, cause: pe });
+}
+
+/**
+ * Waits for the upstream's first chunk inside the attempt, so a connection that breaks before
+ * any content is retried by the router; the chunk is then yielded first.
+ */
+async function withFirstChunk(chunks: AsyncIterable<Uint8Array>): Promise<AsyncIterable<Uint8Array>> {
+  const it = chunks[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array>;
+  try {
+    first = await it.next();
+  } catch (e) {
+    throw retryableBreak(e);
+  }
+  let pending: IteratorResult<Uint8Array> | undefined = first;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        if (pending) {
+          const r = pending;
+          pending = undefined;
+          return Promise.resolve(r);
+        }
+        return it.next();
+      },
+      return: (v?: unknown) => it.return?.(v) ?? Promise.resolve({ done: true as const, value: undefined }),
+    }),
+  };
+}
+
+/** withFirstChunk for a translated stream: the first part (or a break before it) is read inside the attempt. */
+async function withFirstPart(parts: ReadableStream<StreamPart>): Promise<ReadableStream<StreamPart>> {
+  const reader = parts.getReader();
+  let first: ReadableStreamReadResult<StreamPart>;
+  try {
+    first = await reader.read();
+  } catch (e) {
+    reader.releaseLock();
+    await parts.cancel().catch(() => {});
+    throw retryableBreak(e);
+  }
+  if (!first.done && first.value.type === 'error' && first.value.error.code === 'upstream_stream_error') {
+    await reader.cancel().catch(() => {});
+    throw retryableBreak(first.value.error);
+  }
+  let pending: ReadableStreamReadResult<StreamPart> | undefined = first;
+  return new ReadableStream<StreamPart>(
+    {
+      async pull(ctrl) {
+        const r = pending ?? (await reader.read());
+        pending = undefined;
+        if (r.done) ctrl.close();
+        else ctrl.enqueue(r.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The client's body without the deployment's additional_drop_params (top-level keys). */
+function withoutDropped(body: Record<string, unknown>, d: Deployment): Record<string, unknown> {
+  if (!d.dropParams?.length) return body;
+  const out = { ...body };
+  for (const k of d.dropParams) delete out[k];
+  return out;
 }
 
 async function concatChunks(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -33,6 +33,8 @@ export interface ServerDeps extends PipelineDeps {
   emit(rec: SpendRecord): void;
   /** Strings to scrub from any error text that is logged or recorded. */
   secrets: readonly (string | undefined)[];
+  /** Record the proxy's own phases of each call in its spend line (default on; see call-phases.ts). */
+  phaseTiming?: boolean;
   /** Extra surfaces (the Anthropic Messages surface) keyed by route. */
   surfaces?: Partial<Record<'messages', Surface>>;
   countTokens?: (
@@ -43,7 +45,9 @@ export interface ServerDeps extends PipelineDeps {
   ) => Promise<{ body: unknown; deployment: import('../config/types.ts').Deployment }>;
 }
 
-const CELL_PREFIX = /^\/cell\/([A-Za-z0-9._:-]{1,128})(\/.*)?$/;
+/** A cell id, in the path prefix and in X-Cell-Id alike: starts alphanumeric (no `.`/`..`), at most 128 characters. */
+const CELL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const CELL_PREFIX = /^\/cell\/([^/]*)(\/.*)?$/;
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -53,6 +57,16 @@ function header(req: IncomingMessage, name: string): string | undefined {
 interface Routed {
   path: string;
   cellId: string | undefined;
+  /** The cell id given (path or header) is not a valid id: the request is refused with 400. */
+  badCellId?: ProxyError;
+}
+
+function badCellId(where: string, id: string): ProxyError {
+  const shown = id.length > 40 ? `${JSON.stringify(id.slice(0, 40))}… (${id.length} characters)` : JSON.stringify(id);
+  return new ProxyError(
+    `invalid cell id ${shown} in ${where}: expected 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit`,
+    { code: 'invalid_cell_id', kind: 'invalid_request' },
+  );
 }
 
 function routeOf(req: IncomingMessage): Routed {
@@ -62,10 +76,21 @@ function routeOf(req: IncomingMessage): Routed {
   let cellId: string | undefined;
   const m = CELL_PREFIX.exec(path);
   if (m) {
-    cellId = m[1];
     path = m[2] ?? '/';
+    let id = m[1]!;
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // keep it raw; it fails the check below
+    }
+    if (!CELL_ID.test(id)) return { path, cellId: undefined, badCellId: badCellId('the path prefix /cell/<id>', id) };
+    cellId = id;
   }
-  cellId ??= header(req, 'x-cell-id') || undefined;
+  const fromHeader = header(req, 'x-cell-id');
+  if (cellId === undefined && fromHeader !== undefined && fromHeader !== '') {
+    if (!CELL_ID.test(fromHeader)) return { path, cellId: undefined, badCellId: badCellId('X-Cell-Id', fromHeader) };
+    cellId = fromHeader;
+  }
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return { path, cellId };
 }
@@ -86,12 +111,34 @@ export interface ProxyServer {
   server: Server;
   /** Resolves when every request handler started so far has finished (its spend line emitted). */
   idle(): Promise<void>;
+  /**
+   * The proxy is going away (grace expired, a second signal): every request still in flight is
+   * aborted with a `shutdown` error and its spend record emitted now, synchronously, so an
+   * exit right after loses none. Returns how many were cut.
+   */
+  cutInflight(): number;
+}
+
+/** What the server must reach of a request in flight to cut it at shutdown. */
+interface InflightCall {
+  rec: CallRecord;
+  gone: AbortController;
+  /** A streamed answer already started: the client saw a 200, the failure is mid-stream. */
+  started(): boolean;
+}
+
+export function shutdownError(): ProxyError {
+  return new ProxyError('the proxy shut down before the request finished', { code: 'shutdown', kind: 'unavailable' });
 }
 
 export function createProxyServer(deps: ServerDeps): ProxyServer {
   const inflight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const p = handle(deps, req, res).catch((e) => {
+  const calls = new Set<InflightCall>();
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, deps.config.requestHeaderTimeoutMs) }, (req, res) => {
+    // A request is being served: the connection may be quiet for as long as the upstream takes
+    // (Node restores the keep-alive idle timeout once the response is finished).
+    req.socket.setTimeout(0);
+    const p = handle(deps, req, res, calls).catch((e) => {
       deps.log.error('unhandled error in request handler', { error: (e as Error).message });
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -101,21 +148,60 @@ export function createProxyServer(deps: ServerDeps): ProxyServer {
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // streams may legitimately last as long as the upstream timeout
+  applyConnectionLimits(server, deps.config, deps.log);
   return {
     server,
     async idle() {
       while (inflight.size) await Promise.allSettled([...inflight]);
     },
+    cutInflight() {
+      const cut = [...calls];
+      for (const call of cut) {
+        const e = shutdownError();
+        call.gone.abort(e);
+        if (call.started()) call.rec.midStreamError(e);
+        else call.rec.fail(e);
+        const out = call.rec.build(deps.secrets);
+        if (out) deps.emit(out);
+      }
+      return cut.length;
+    },
   };
 }
 
-async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Connection limits (general_settings): a connection that sends no request within the header
+ * timeout is closed (Node's headersTimeout only starts at a request's first byte, so idle
+ * sockets would otherwise stay open forever); keep-alive connections idle longer than the idle
+ * timeout are closed; connections beyond the cap are closed at once. Request bodies have their
+ * own timeout (readBody). `requestTimeout` stays 0: it would also bound the body-less waiting
+ * of a long upstream call.
+ */
+function applyConnectionLimits(server: Server, config: ProxyConfig, log: Logger): void {
+  server.timeout = config.requestHeaderTimeoutMs;
+  server.headersTimeout = config.requestHeaderTimeoutMs;
+  server.keepAliveTimeout = config.idleTimeoutMs;
+  server.requestTimeout = 0;
+  server.maxConnections = config.maxConnections;
+  let lastDropWarning = 0;
+  server.on('drop', () => {
+    const now = Date.now();
+    if (now - lastDropWarning < 10_000) return;
+    lastDropWarning = now;
+    log.warn(`connection refused: ${config.maxConnections} client connections are open (general_settings.max_connections)`);
+  });
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, calls: Set<InflightCall>): Promise<void> {
   const method = req.method ?? 'GET';
-  const { path, cellId } = routeOf(req);
+  const { path, cellId, badCellId } = routeOf(req);
   const w = new ResponseWriter(res);
+  if (badCellId) {
+    const surface = path.startsWith('/v1/messages') && deps.surfaces?.messages ? deps.surfaces.messages : openAISurface;
+    const { status, body } = surface.encodeError(badCellId);
+    w.json(status, body);
+    return;
+  }
   const me = modelEndpoint(method, path);
   if (me) {
     const surface = me.surfaceKey === 'chat' ? openAISurface : deps.surfaces?.messages;
@@ -123,7 +209,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       w.json(404, { error: { message: `${path} is not served by this proxy`, type: 'invalid_request_error', code: 'not_found' } });
       return;
     }
-    await handleModelRequest(deps, req, w, surface, me.endpoint, path, cellId);
+    await handleModelRequest(deps, req, w, surface, me.endpoint, path, cellId, calls);
     return;
   }
   if ((method === 'GET' || method === 'HEAD') && path === '/') {
@@ -170,6 +256,7 @@ async function handleModelRequest(
   endpoint: Endpoint,
   path: string,
   cellId: string | undefined,
+  calls: Set<InflightCall>,
 ): Promise<void> {
   const rec = new CallRecord({
     id: randomUUID(),
@@ -183,7 +270,7 @@ async function handleModelRequest(
     client: header(req, 'user-agent') ?? null,
     session: header(req, 'x-claude-code-session-id') ?? header(req, 'x-session-id') ?? null,
     reqBytes: Number(header(req, 'content-length') ?? 0) || 0,
-  });
+  }, undefined, deps.phaseTiming !== false);
   const gone = new AbortController();
   const onClose = () => {
     if (!w.res.writableFinished) {
@@ -191,11 +278,14 @@ async function handleModelRequest(
     }
   };
   w.res.once('close', onClose);
+  const call: InflightCall = { rec, gone, started: () => w.res.headersSent };
+  calls.add(call);
   try {
     checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
-    const buf = await readBody(req, deps.config.maxBodyBytes);
+    const buf = await readBody(req, deps.config.maxBodyBytes, deps.config.requestBodyTimeoutMs);
     rec.init.reqBytes = buf.length;
     const body = parseJsonBody(buf);
+    rec.mark('bodyRead');
     if (typeof body.model === 'string') rec.alias = body.model;
     if (endpoint === 'count_tokens') {
       if (!deps.countTokens) throw new ProxyError('count_tokens is not served', { code: 'not_found', kind: 'not_found' });
@@ -233,10 +323,14 @@ async function handleModelRequest(
       const { status, body } = surface.encodeError(pe);
       const headers: Record<string, string> = {};
       if (pe.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(pe.retryAfterMs / 1000));
+      // The rest of a timed-out body may still come: this connection cannot carry another request.
+      if (pe.code === 'request_body_timeout') headers.connection = 'close';
       w.json(status, body, headers);
     } else w.end();
   } finally {
+    calls.delete(call);
     w.res.off('close', onClose);
+    rec.mark('responded');
     rec.resBytes = w.bytes;
     const out = rec.build(deps.secrets);
     if (out) deps.emit(out);

@@ -13,6 +13,7 @@ import { cellStats } from './cells.ts';
 import { compareRunner, type ComparisonDraft, type HeadlineDraft, type PowerBasis } from './compare.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
+import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
 import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type RepsNeeded, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
 
@@ -70,6 +71,20 @@ function finalizeHeadlines(drafts: readonly HeadlineDraft[], opt: ReportOptions)
   });
 }
 
+/**
+ * Tool and harness time come from the wall-time decomposition, which records written before
+ * it do not have: with none in the input, those metrics are left out (with a note) rather
+ * than shown as empty tables.
+ */
+function withoutEmptyDecompositionMetrics(input: ReportOptionsInput, records: readonly RunRecord[]): { input: ReportOptionsInput; note?: string } {
+  if (records.some((r) => r.decomposition)) return { input };
+  const asked = input.metrics ?? [...DEFAULT_METRICS];
+  const kept = asked.filter((m) => !DECOMPOSITION_METRICS.has(m));
+  if (kept.length === asked.length || kept.length === 0) return { input };
+  const explicit = input.metrics !== undefined && asked.join(',') !== DEFAULT_METRICS.join(',');
+  return { input: { ...input, metrics: kept }, ...(explicit ? { note: 'tool and harness time left out: no record has a wall-time decomposition (records written before agentab recorded timelines)' } : {}) };
+}
+
 /** Success of every condition against the baseline, per runner, over the tasks both arms ran. */
 function compareSuccess(cells: readonly CellStats[], runners: readonly string[], conditions: readonly string[], opt: ReportOptions): SuccessComparison[] {
   const out: SuccessComparison[] = [];
@@ -115,14 +130,19 @@ function overallOf(s: SuccessComparison, headlines: readonly Headline[], opt: Re
 }
 
 /** Build a report from records already validated (and, via loadRecords, pooled and ordered). */
-export function buildReport(loaded: LoadedRecords, input: ReportOptionsInput = {}): Report {
+export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput = {}): Report {
   const records: readonly RunRecord[] = loaded.records;
   const allConditions = [...new Set(records.map((r) => r.condition))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const { input, note: decompositionNote } = withoutEmptyDecompositionMetrics(rawInput, records);
   const opt = resolveOptions(input, allConditions);
   const grouped = groupRecords(records, opt.metrics, opt.runs);
   const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
   const cells = grouped.groups.map((g) => cellStats(g, records, opt));
-  const notes: string[] = [];
+  const notes: string[] = decompositionNote ? [decompositionNote] : [];
+  const unpriced = [...new Set(records.flatMap((r) => r.unpricedModels ?? []))].sort();
+  if (unpriced.length) {
+    notes.push(`no price for ${unpriced.join(', ')}: their calls add nothing to cost (set input_cost_per_token/output_cost_per_token in the proxy config)`);
+  }
   const compDrafts: ComparisonDraft[] = [];
   const headDrafts: HeadlineDraft[] = [];
   for (const runner of grouped.runners) {

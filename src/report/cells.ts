@@ -7,7 +7,9 @@ import { sortedValues, type Group } from './group.ts';
 import type { CellStats, MetricStats, Outlier, ReportOptions, RunColumns } from './model.ts';
 
 function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumns, confidence: number): MetricStats {
-  const samples = Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+  // Plain loops, and an array of unboxed doubles when no value is missing: a million runs
+  // make millions of samples, and a boxed number or a callback each is most of this function.
+  const samples: (number | null)[] = sorted.length === values.length ? Array.from(values) : Array.from(values, (v) => (Number.isNaN(v) ? null : v));
   if (sorted.length === 0) {
     return {
       n: 0, median: null, medianCi: { lo: null, hi: null, unbounded: true, coverage: null, ranks: null },
@@ -16,12 +18,13 @@ function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumn
   }
   const s = summarizeSorted(sorted, confidence);
   const outliers: Outlier[] = [];
-  values.forEach((v, j) => {
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j] as number;
     const kind = Number.isNaN(v) ? null : classifyOutlier(v, s.fences);
     if (kind) {
       outliers.push({ value: v, runId: runs.runId[j] as string, cell: runs.cell[j] as string, rep: runs.rep[j] as number, kind });
     }
-  });
+  }
   return { n: s.n, median: s.median, medianCi: s.medianCi, mean: s.mean, p95: s.p95, min: s.min, max: s.max, outliers, samples };
 }
 

@@ -16,11 +16,11 @@ import { logMedianRatioSe, minRunsPerArm, verdictSupportable } from '../stats/po
 import { createRng } from '../stats/prng.ts';
 import { medianSorted, sortedCopy, variance } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
-import { logRatio, logRatiosAt, pairedLogRatios, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
+import { logMediansAt, logRatio, logRatiosAt, pairedLogRatios, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
 import { minSignedRankP, signedRank } from '../stats/signed-rank.ts';
 import { stratifiedRankTest } from '../stats/stratified-rank.ts';
 import { welchTTest } from '../stats/welch.ts';
-import { sortedValues, type Group } from './group.ts';
+import { logSortedValues, logsOfPositive, sortedValues, type Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
 import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
 import { armsOf } from './pairing.ts';
@@ -80,11 +80,6 @@ function accumulator(accs: Map<string, Accumulator>, condition: string, metric: 
 
 function testSummary(t: RankTest, paired: boolean): TestSummary {
   return { name: paired ? 'wilcoxon-signed-rank' : 'mann-whitney-u', method: t.method, tieCorrected: t.tieCorrected, statistic: t.statistic, p: t.p };
-}
-
-function logs(x: Float64Array): Float64Array | null {
-  for (let i = 0; i < x.length; i++) if (!((x[i] as number) > 0)) return null;
-  return x.map(Math.log);
 }
 
 function geometricMeanRatio(lb: Float64Array | null, lc: Float64Array | null, confidence: number): ComparisonDraft['geometricMeanRatio'] {
@@ -166,6 +161,16 @@ export function compareRunner(o: {
       }
       return p;
     };
+    const logMedians = new Map<string, Float64Array>(); // this task's arms: condition × metric
+    const logMediansOf = (condition: string, k: number, sorted: Float64Array, logSorted: Float64Array): Float64Array => {
+      const key = `${condition}${SEP}${k}`;
+      let l = logMedians.get(key);
+      if (!l) {
+        l = logMediansAt(sorted, logSorted, positionsOf(condition, sorted.length));
+        logMedians.set(key, l);
+      }
+      return l;
+    };
     for (const condition of o.conditions) {
       const cond = byKey.get(`${condition}${SEP}${task}`);
       if (!cond || condition === opt.baseline) continue;
@@ -182,6 +187,8 @@ export function compareRunner(o: {
         const cs = arms.paired ? sortedCopy(arms.cond) : sortedValues(cond, k);
         const nb = bs.length;
         const nc = cs.length;
+        const lb = arms.paired ? logsOfPositive(bs) : logSortedValues(base, k);
+        const lc = arms.paired ? logsOfPositive(cs) : logSortedValues(cond, k);
         let replicates: Float64Array;
         let test: RankTest;
         if (arms.paired) {
@@ -189,7 +196,15 @@ export function compareRunner(o: {
           replicates = pairedLogRatios(arms.base, arms.cond, B, createRng(opt.seed, label));
           test = signedRank(arms.cond, arms.base);
         } else {
-          replicates = logRatiosAt(bs, positionsOf(opt.baseline, nb), cs, positionsOf(condition, nc));
+          if (lb && lc) {
+            // positive arms: the same values as logRatiosAt, from each arm's log medians computed once
+            const lmb = logMediansOf(opt.baseline, k, bs, lb);
+            const lmc = logMediansOf(condition, k, cs, lc);
+            replicates = new Float64Array(B);
+            for (let b = 0; b < B; b++) replicates[b] = (lmc[b] as number) - (lmb[b] as number);
+          } else {
+            replicates = logRatiosAt(bs, positionsOf(opt.baseline, nb), cs, positionsOf(condition, nc));
+          }
           test = mannWhitneyU(cs, bs);
         }
         const baseMedian = medianSorted(bs);
@@ -198,9 +213,13 @@ export function compareRunner(o: {
         // A ratio needs a positive baseline median and finite bootstrap ratios (no zero medians
         // in the resamples); otherwise the change is reported on the absolute scale.
         const ratioDefined = baseMedian > 0 && Number.isFinite(pointLog) && allFinite(replicates);
-        const lb = logs(bs);
-        const lc = logs(cs);
         const logVar = pooledVariance(lb, lc);
+        // The headline sums replicate b over tasks (a stratified resample): add them while they
+        // are still in draw order, before the interval below reorders them in place.
+        if (ratioDefined) {
+          const sum = accumulator(accs, condition, metric, B).sum;
+          for (let b = 0; b < B; b++) sum[b] = (sum[b] as number) + (replicates[b] as number);
+        }
         const interval = percentileInterval(replicates, pointLog, opt.confidence, true); // reorders replicates
         const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
         // Equivalence needs the same support as a difference: no verdict at all below the minimum.
@@ -235,7 +254,6 @@ export function compareRunner(o: {
           return;
         }
         const acc = accumulator(accs, condition, metric, B);
-        for (let b = 0; b < B; b++) acc.sum[b] = (acc.sum[b] as number) + (replicates[b] as number);
         acc.spread = mergeSpread(acc.spread, spread, acc.tasks.length === 0);
         acc.pointSum += pointLog;
         acc.tests.push(test);

@@ -31,6 +31,8 @@ export interface Group {
   blocks: Float64Array;
   /** Per metric: the finite values ascending, computed on first use (see sortedValues). */
   sorted: (Float64Array | undefined)[];
+  /** Per metric: logs of `sorted`, or null when a value is ≤ 0; computed on first use (see logSortedValues). */
+  logSorted: (Float64Array | null | undefined)[];
 }
 
 export interface Grouped {
@@ -99,7 +101,7 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
     const a = offset[g] as number;
     const b = offset[g + 1] as number;
     const outcomes = Object.fromEntries(OUTCOMES.map((o, k) => [o, outcomeCounts[g * K + k] as number])) as Record<Outcome, number>;
-    return { runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b), sorted: [] };
+    return { runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b), sorted: [], logSorted: [] };
   });
   groups.sort((x, y) => cmp(x.runner, y.runner) || cmp(x.condition, y.condition) || cmp(x.task, y.task));
   const uniq = (f: (k: [string, string, string]) => string): string[] => [...new Set(keys.map(f))].sort(cmp);
@@ -127,4 +129,25 @@ export function sortedValues(g: Group, k: number): Float64Array {
     g.sorted[k] = s;
   }
   return s;
+}
+
+/** Natural logs of positive values, or null when any value is ≤ 0 (or NaN). */
+export function logsOfPositive(x: Float64Array): Float64Array | null {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as number;
+    if (!(v > 0)) return null;
+    out[i] = Math.log(v);
+  }
+  return out;
+}
+
+/** Logs of sortedValues(g, k), or null when a value is ≤ 0; computed once and shared (do not modify). */
+export function logSortedValues(g: Group, k: number): Float64Array | null {
+  let l = g.logSorted[k];
+  if (l === undefined) {
+    l = logsOfPositive(sortedValues(g, k));
+    g.logSorted[k] = l;
+  }
+  return l;
 }

@@ -91,10 +91,47 @@ function canonicalSort(records: RunRecord[]): RunRecord[] {
     k1[i] = ((runner.get(r.runner) as number) * condition.size + (condition.get(r.condition) as number)) * task.size + (task.get(r.task) as number);
     k2[i] = r.rep * runId.size + (runId.get(r.runId) as number);
   }
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => (k1[a] as number) - (k1[b] as number) || (k2[a] as number) - (k2[b] as number) || compareRecords(records[a] as RunRecord, records[b] as RunRecord) || a - b);
+  const idx = packedOrder(k1, k2, records) ?? comparatorOrder(k1, k2, records);
   return Array.from(idx, (i) => records[i] as RunRecord);
+}
+
+/** The general sort: integer keys first, then the full comparison, then input order. */
+function comparatorOrder(k1: Float64Array, k2: Float64Array, records: RunRecord[]): Int32Array {
+  const idx = new Int32Array(k1.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  return idx.sort((a, b) => (k1[a] as number) - (k1[b] as number) || (k2[a] as number) - (k2[b] as number) || compareRecords(records[a] as RunRecord, records[b] as RunRecord) || a - b);
+}
+
+/**
+ * The same order without a comparator callback: (k1, k2, input index) packed into one double
+ * each, sorted natively. Records with equal (k1, k2) differ at most in their cell id; a cell
+ * id derives from (runner, condition, task, rep), so they are duplicates of one run and keep
+ * input order — exactly as the comparator orders them. null when the packed keys would not be
+ * exact integers (more than 2^53), or when equal keys hide different cells (hand-made records),
+ * so the caller falls back to the comparator.
+ */
+function packedOrder(k1: Float64Array, k2: Float64Array, records: RunRecord[]): Int32Array | null {
+  const n = k1.length;
+  let max1 = 0;
+  let max2 = 0;
+  for (let i = 0; i < n; i++) {
+    if ((k1[i] as number) > max1) max1 = k1[i] as number;
+    if ((k2[i] as number) > max2) max2 = k2[i] as number;
+  }
+  if ((max1 + 1) * (max2 + 1) * n > Number.MAX_SAFE_INTEGER) return null;
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = ((k1[i] as number) * (max2 + 1) + (k2[i] as number)) * n + i;
+  packed.sort();
+  const idx = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = (packed[j] as number) % n;
+    idx[j] = i;
+    if (j > 0) {
+      const prev = idx[j - 1] as number;
+      if (k1[i] === k1[prev] && k2[i] === k2[prev] && (records[i] as RunRecord).cell !== (records[prev] as RunRecord).cell) return null;
+    }
+  }
+  return idx;
 }
 
 /**

@@ -15,6 +15,9 @@ export interface MetricDef {
 export const METRICS = [
   { id: 'wall', label: 'wall time', kind: 'duration', read: (r) => r.wallMs },
   { id: 'model', label: 'model time', kind: 'duration', read: (r) => r.modelMs },
+  // from the wall-time decomposition (src/trace/decompose.ts); NaN for records written before it
+  { id: 'tool', label: 'tool time', kind: 'duration', read: (r) => r.decomposition?.toolMs ?? NaN },
+  { id: 'harness', label: 'harness time', kind: 'duration', read: (r) => r.decomposition?.harnessMs ?? NaN },
   { id: 'calls', label: 'calls', kind: 'count', read: (r) => r.calls },
   { id: 'input', label: 'input tokens', kind: 'tokens', read: (r) => r.usage.input },
   { id: 'output', label: 'output tokens', kind: 'tokens', read: (r) => r.usage.output },
@@ -28,7 +31,10 @@ export const METRICS = [
 
 export type MetricId = (typeof METRICS)[number]['id'];
 
-export const DEFAULT_METRICS: readonly MetricId[] = ['wall', 'model', 'calls', 'input', 'output', 'cacheRead', 'cost'];
+export const DEFAULT_METRICS: readonly MetricId[] = ['wall', 'model', 'tool', 'harness', 'calls', 'input', 'output', 'cacheRead', 'cost'];
+
+/** Metrics read from the wall-time decomposition (absent from older records). */
+export const DECOMPOSITION_METRICS: ReadonlySet<string> = new Set(['tool', 'harness']);
 
 const BY_ID = new Map<string, MetricDef>(METRICS.map((m) => [m.id, m]));
 

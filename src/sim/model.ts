@@ -20,8 +20,10 @@ export interface SimDeps {
   signal?: AbortSignal;
   /** Cache and attempt memory shared across calls; a fresh one per call when omitted. */
   state?: SimState;
-  /** Model name to report; defaults to the request's. */
+  /** Model name to report (and whose caching minimum and cache applies); defaults to the request's. */
   model?: string;
+  /** Whose prompt cache the call uses (e.g. one per credential and cell); one shared scope when omitted. */
+  cacheScope?: string;
   /** Called once, when the first token is emitted. */
   onFirstToken?: () => void;
   /** Called once, when the stream has ended (finished, failed, aborted or cancelled). */
@@ -79,7 +81,7 @@ export function simulate(
   deps: SimDeps = {},
 ): ReadableStream<StreamPart> {
   if (deps.signal?.aborted) throw abortError(deps.signal.reason);
-  const plan = planCall(req, opts, script, deps.state ?? createSimState(), deps.model ?? req.model);
+  const plan = planCall(req, opts, script, deps.state ?? createSimState(), deps.model ?? req.model, { cacheScope: deps.cacheScope ?? 'default' });
   // Our own controller, so a consumer's cancel() stops the sleeps as the caller's signal does.
   const ac = new AbortController();
   const outer = deps.signal;

@@ -9,12 +9,14 @@ import { drawFaults } from './faults.ts';
 import { chunkDelayMs, chunkSizes, ttftMs } from './latency.ts';
 import { Lru } from './lru.ts';
 import { decideTurn, type Turn } from './policy.ts';
+import { minCacheableTokens, resolveCacheRules } from './cache-rules.ts';
 import { PromptCache } from './prompt-cache.ts';
+import { promptSegments, totalTokens } from './prompt-segments.ts';
 import { digest, type Rng, rngFrom } from './rng.ts';
 import type { SimAction } from './script.ts';
-import { countPromptTokens, countTextTokens, systemText, tokenPieces, toolJson, truncateToTokens } from './tokens.ts';
+import { countTextTokens, systemText, tokenPieces, toolJson, truncateToTokens } from './tokens.ts';
 
-/** What a simulator instance remembers across calls: prompt cache and attempt counts. */
+/** What a simulator instance remembers across calls: prompt caches and attempt counts. */
 export interface SimState {
   cache: PromptCache;
   /** Request digest → calls seen, so a retried identical request draws new faults. */
@@ -39,7 +41,7 @@ export type PlannedBlock =
 export interface CallPlan {
   id: string;
   model: string;
-  /** Time to first token, including any stall. */
+  /** Time to first token, including any stall and the action's think time. */
   ttftMs: number;
   stallMs: number;
   blocks: PlannedBlock[];
@@ -49,11 +51,15 @@ export interface CallPlan {
   attempt: number;
 }
 
-/** Digests of the stable prefix (system + tools) and of the whole request. */
-function digests(req: CanonicalRequest): { prefix: string; request: string } {
-  const prefixText = `${req.model}\u0000${systemText(req.system)}\u0000${req.tools.map(toolJson).join('\u0000')}`;
-  const prefix = digest(prefixText);
-  return { prefix, request: digest(`${prefix}\u0000${JSON.stringify(req.messages)}`) };
+/** Digest of the whole request: its id, and the seed of its draws. */
+function requestDigest(req: CanonicalRequest): string {
+  const prefix = digest(`${req.model}\u0000${systemText(req.system)}\u0000${req.tools.map(toolJson).join('\u0000')}`);
+  return digest(`${prefix}\u0000${JSON.stringify(req.messages)}`);
+}
+
+/** Where a call's prompt cache lives (see SimBackend: credential and cell, unless shared). */
+export interface CallScope {
+  cacheScope: string;
 }
 
 /** Splits text into chunks of a few tokens; the first chunk's delay is `firstDelayMs`. */
@@ -86,18 +92,24 @@ export function planCall(
   script: readonly SimAction[] | undefined,
   state: SimState,
   model: string = req.model,
+  scope: CallScope = { cacheScope: 'default' },
 ): CallPlan {
-  const d = digests(req);
-  const attempt = state.attempts.get(d.request) ?? 0;
-  state.attempts.set(d.request, attempt + 1);
+  const requestKey = requestDigest(req);
+  // Invalid cache breakpoints are refused before anything else, as Anthropic does.
+  const segments = promptSegments(req, model);
+  const rules = resolveCacheRules(opts.cache.rules, req.sourceDialect);
+  const minTokens = opts.cache.minTokens ?? minCacheableTokens(rules, model);
+  state.cache.validate(rules, segments);
+  const attempt = state.attempts.get(requestKey) ?? 0;
+  state.attempts.set(requestKey, attempt + 1);
 
-  const faults = drawFaults(opts, rngFrom(opts.seed, d.request, 'faults', attempt));
+  const faults = drawFaults(opts, rngFrom(opts.seed, requestKey, 'faults', attempt));
   if (faults.error) throw faults.error;
 
-  const prompt = countPromptTokens(req);
-  const cache = state.cache.account(d.prefix, prompt.prefix);
-  const content = rngFrom(opts.seed, d.request, 'content');
-  const timing = rngFrom(opts.seed, d.request, 'timing', attempt);
+  const promptTokens = totalTokens(segments);
+  const cache = state.cache.account(scope.cacheScope, rules, segments, minTokens);
+  const content = rngFrom(opts.seed, requestKey, 'content');
+  const timing = rngFrom(opts.seed, requestKey, 'timing', attempt);
   const turn = decideTurn(req, script, { answerTokens: opts.answerTokens, rng: content });
 
   const blocks: PlannedBlock[] = [];
@@ -122,21 +134,28 @@ export function planCall(
     blocks.push({
       kind: 'tool',
       delayMs: chunkDelayMs(opts, nameTokens, timing),
-      id: `toolu_sim_${d.request.slice(0, 12)}_${turn.step}`,
+      id: `toolu_sim_${requestKey.slice(0, 12)}_${turn.step}`,
       name: turn.name,
       chunks: chunk(argsJson, opts, content, timing, undefined, 2),
     });
   }
 
-  const ttft = ttftMs(opts, prompt.total, timing) + faults.stallMs;
+  const ttft = ttftMs(opts, promptTokens, timing, cache.cacheRead) + faults.stallMs + (turn.thinkMs ?? 0);
   return {
-    id: `msg_sim_${d.request}`,
+    id: `msg_sim_${requestKey}`,
     model,
     ttftMs: ttft,
     stallMs: faults.stallMs,
     blocks,
     finish,
-    usage: { input: prompt.total, output, cacheRead: cache.cacheRead, cacheWrite: cache.cacheWrite, reasoning: 0 },
+    usage: {
+      input: promptTokens,
+      output,
+      cacheRead: cache.cacheRead,
+      cacheWrite: cache.cacheWrite,
+      reasoning: 0,
+      ...(cache.cacheWrite1h > 0 ? { cacheWrite1h: cache.cacheWrite1h } : {}),
+    },
     turn,
     attempt,
   };

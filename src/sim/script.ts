@@ -1,19 +1,67 @@
 /**
  * A simulator script: the actions the simulated model takes, one per assistant turn.
  * Tasks carry one under `sim:`; a request may carry one in the `x-agentab-sim-script`
- * header (JSON). The default script is a single `say`.
+ * header (JSON). The default script is a single `say`. Scripts react: a tool action's
+ * `on_error` actions run when its result is a failure (e.g. re-read and retry an edit whose
+ * old string was not found), `think_ms` adds a wait before a turn, `tokens` sets its length.
  */
 import { z } from 'zod';
 import { ProxyError } from '../proxy/errors.ts';
 
-export const SimActionSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('bash'), command: z.string(), description: z.string().optional() }).strict(),
-  z.object({ action: z.literal('write'), path: z.string(), content: z.string() }).strict(),
-  z.object({ action: z.literal('read'), path: z.string() }).strict(),
-  z.object({ action: z.literal('edit'), path: z.string(), old: z.string(), new: z.string() }).strict(),
-  z.object({ action: z.literal('say'), text: z.string() }).strict(),
-]);
-export type SimAction = z.infer<typeof SimActionSchema>;
+/** Options every action takes. */
+interface ActionTiming {
+  /** Extra wait before the turn's first token, ms (the model "thinking"). */
+  think_ms?: number;
+  /** About how many tokens the turn's text says (a `say` or a tool call's preamble is padded to it). */
+  tokens?: number;
+}
+
+/** What a tool action does when its result is a failure. */
+interface ActionBranch {
+  /**
+   * Actions taken instead, one per turn, when this action's tool result is a failure (flagged
+   * as an error, or text starting with `Error` or `<tool_use_error>`, or matching
+   * `error_pattern`); the script then goes on after this action.
+   */
+  on_error?: SimAction[];
+  /** A regular expression that also marks the tool result as a failure. */
+  error_pattern?: string;
+}
+
+export type SimAction =
+  | ({ action: 'bash'; command: string; description?: string } & ActionTiming & ActionBranch)
+  | ({ action: 'write'; path: string; content: string } & ActionTiming & ActionBranch)
+  | ({ action: 'read'; path: string } & ActionTiming & ActionBranch)
+  | ({ action: 'edit'; path: string; old: string; new: string } & ActionTiming & ActionBranch)
+  | ({ action: 'say'; text: string } & ActionTiming);
+
+const timing = {
+  think_ms: z.number().min(0).optional(),
+  tokens: z.number().int().min(1).optional(),
+};
+const regex = z.string().refine(
+  (source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+const branch = {
+  on_error: z.array(z.lazy((): z.ZodType<SimAction> => SimActionSchema)).optional(),
+  error_pattern: regex.optional(),
+};
+
+export const SimActionSchema: z.ZodType<SimAction> = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('bash'), command: z.string(), description: z.string().optional(), ...timing, ...branch }).strict(),
+  z.object({ action: z.literal('write'), path: z.string(), content: z.string(), ...timing, ...branch }).strict(),
+  z.object({ action: z.literal('read'), path: z.string(), ...timing, ...branch }).strict(),
+  z.object({ action: z.literal('edit'), path: z.string(), old: z.string(), new: z.string(), ...timing, ...branch }).strict(),
+  z.object({ action: z.literal('say'), text: z.string(), ...timing }).strict(),
+]) as z.ZodType<SimAction>;
 export const SimScriptSchema = z.array(SimActionSchema);
 
 /** Thrown when a script (e.g. from the `x-agentab-sim-script` header) is not a valid SimAction[]. */

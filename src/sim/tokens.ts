@@ -13,9 +13,26 @@
  * history grows by one turn per call, so per-string counts are memoised in an LRU keyed by
  * the string itself; only new text is tokenised.
  */
-import { countTokens, decodeGenerator, encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import type { CanonicalMessage, CanonicalRequest, CanonicalTool, TextPart } from '../proxy/canonical.ts';
 import { Lru } from './lru.ts';
+
+type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
+let o200k: O200k | undefined;
+
+/**
+ * The tokenizer, loaded on first use: parsing its vocabulary costs ~0.3 s of CPU, which a
+ * proxy in front of real models (that report their own usage) and every other command should
+ * not pay at start-up. require() (gpt-tokenizer ships CommonJS too) keeps every caller synchronous.
+ */
+function tokenizer(): O200k {
+  return (o200k ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k);
+}
+
+/** Loads the tokenizer ahead of the first request that needs it (the simulator), off the start-up path. */
+export function preloadTokenizer(): void {
+  setImmediate(() => tokenizer()).unref();
+}
 
 /** Text is text: `<|endoftext|>` in a prompt is counted as characters, never rejected. */
 const ENCODE_OPTIONS = { disallowedSpecial: new Set<string>() };
@@ -32,10 +49,10 @@ const cache = new Lru<string, number>(4_096);
 /** Tokens of one string (o200k_base). */
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
-  if (text.length < CACHE_MIN_CHARS) return countTokens(text, ENCODE_OPTIONS);
+  if (text.length < CACHE_MIN_CHARS) return tokenizer().countTokens(text, ENCODE_OPTIONS);
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  const n = countTokens(text, ENCODE_OPTIONS);
+  const n = tokenizer().countTokens(text, ENCODE_OPTIONS);
   cache.set(text, n);
   return n;
 }
@@ -46,6 +63,7 @@ export function countTextTokens(text: string): number {
  */
 export function tokenPieces(text: string): { pieces: string[]; tokens: number } {
   if (text.length === 0) return { pieces: [], tokens: 0 };
+  const { encode, decodeGenerator } = tokenizer();
   const ids = encode(text, ENCODE_OPTIONS);
   const pieces = [...decodeGenerator(ids)].filter((p) => p.length > 0);
   // decodeGenerator buffers split UTF-8 sequences; should it ever disagree, keep one piece.
@@ -74,27 +92,35 @@ export function countToolTokens(tools: readonly CanonicalTool[]): number {
   return n;
 }
 
+/** Tokens of one content part of a message (role markers are counted per message). */
+export function countPartTokens(part: CanonicalMessage['content'][number]): number {
+  switch (part.type) {
+    case 'text':
+      return countTextTokens(part.text);
+    case 'image':
+      return IMAGE_TOKENS;
+    case 'tool-call':
+      return countTextTokens(part.name) + countTextTokens(JSON.stringify(part.args ?? {}));
+    case 'tool-result': {
+      let n = 0;
+      for (const c of part.content) n += c.type === 'text' ? countTextTokens(c.text) : IMAGE_TOKENS;
+      return n;
+    }
+    case 'reasoning':
+      return countTextTokens(part.text) + (part.redacted ? countTextTokens(part.redacted) : 0);
+  }
+}
+
 export function countMessageTokens(m: CanonicalMessage): number {
   let n = MESSAGE_OVERHEAD_TOKENS;
-  for (const part of m.content) {
-    switch (part.type) {
-      case 'text':
-        n += countTextTokens(part.text);
-        break;
-      case 'image':
-        n += IMAGE_TOKENS;
-        break;
-      case 'tool-call':
-        n += countTextTokens(part.name) + countTextTokens(JSON.stringify(part.args ?? {}));
-        break;
-      case 'tool-result':
-        for (const c of part.content) n += c.type === 'text' ? countTextTokens(c.text) : IMAGE_TOKENS;
-        break;
-      case 'reasoning':
-        n += countTextTokens(part.text) + (part.redacted ? countTextTokens(part.redacted) : 0);
-        break;
-    }
-  }
+  for (const part of m.content) n += countPartTokens(part);
+  return n;
+}
+
+/** Tokens of the system prompt, counted block by block (as prompt caching sees it). */
+export function countSystemTokens(system: readonly TextPart[]): number {
+  let n = 0;
+  for (const p of system) n += countTextTokens(p.text);
   return n;
 }
 
@@ -106,7 +132,7 @@ export interface PromptTokens {
 }
 
 export function countPromptTokens(req: Pick<CanonicalRequest, 'system' | 'messages' | 'tools'>): PromptTokens {
-  const prefix = countTextTokens(systemText(req.system)) + countToolTokens(req.tools);
+  const prefix = countSystemTokens(req.system) + countToolTokens(req.tools);
   let total = prefix;
   for (const m of req.messages) total += countMessageTokens(m);
   return { total, prefix };

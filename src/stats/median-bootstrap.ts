@@ -16,6 +16,8 @@ import { betaInc, binomialLogPmf } from './special.ts';
 /** Below this n the even-n tables sum over every count; above, only near the median. */
 const FULL_SUM_N = 400;
 const CACHE_LIMIT = 256;
+/** Buckets of the guide table that turns the inverse-cdf search into a short walk. */
+const GUIDE_SIZE = 4096;
 
 export class MedianPositions {
   readonly n: number;
@@ -26,6 +28,8 @@ export class MedianPositions {
   readonly cdf: Float64Array;
   /** same[k − 1] = P(H = L | L = k), even n only. */
   readonly same: Float64Array | null;
+  /** guide[j] = the first index whose cdf is ≥ j / GUIDE_SIZE: where the search for u starts. */
+  private readonly guide: Int32Array;
 
   constructor(n: number) {
     this.n = n;
@@ -33,6 +37,17 @@ export class MedianPositions {
     this.m = this.even ? n / 2 : (n + 1) / 2;
     this.cdf = this.buildCdf();
     this.same = this.even ? this.buildSame() : null;
+    this.guide = this.buildGuide();
+  }
+
+  private buildGuide(): Int32Array {
+    const guide = new Int32Array(GUIDE_SIZE);
+    let k = 0;
+    for (let j = 0; j < GUIDE_SIZE; j++) {
+      while ((this.cdf[k] as number) < j / GUIDE_SIZE) k++;
+      guide[j] = k;
+    }
+    return guide;
   }
 
   private window(): [number, number] {
@@ -80,13 +95,10 @@ export class MedianPositions {
   drawPositions(rng: Rng, out: Int32Array, at: number): void {
     const { n, m, cdf } = this;
     const u = rng.next();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] as number) >= u) hi = mid;
-      else lo = mid + 1;
-    }
+    // The first index with cdf ≥ u (as a binary search would find), from the guide table's
+    // start: every index before it has cdf < j / GUIDE_SIZE ≤ u, so a short forward walk ends it.
+    let lo = this.guide[Math.floor(u * GUIDE_SIZE)] as number;
+    while ((cdf[lo] as number) < u) lo++;
     out[at] = lo;
     if (!this.even || rng.next() < (this.same as Float64Array)[lo]!) {
       out[at + 1] = lo;

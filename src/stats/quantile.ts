@@ -91,6 +91,15 @@ function select(a: Float64Array, k: number, left: number, right: number): void {
   }
 }
 
+/** Swaps the least of a[left..right] into a[left]. */
+function moveMinTo(a: Float64Array, left: number, right: number): void {
+  let at = left;
+  for (let i = left + 1; i <= right; i++) if ((a[i] as number) < (a[at] as number)) at = i;
+  const t = a[left] as number;
+  a[left] = a[at] as number;
+  a[at] = t;
+}
+
 /**
  * Type-7 quantiles of an unsorted sample without sorting it: quickselect of the (at most two per
  * level) order statistics needed, O(n) instead of O(n log n). Used for bootstrap percentiles.
@@ -109,7 +118,10 @@ export function quantilesUnsorted(x: Float64Array, ps: readonly number[], inPlac
   }
   let left = 0;
   for (const k of [...want].sort((u, v) => u - v)) {
-    select(a, k, left, n - 1);
+    // Right after order statistic k − 1 is in place, the k-th is the least value to its right:
+    // a scan without swaps instead of another quickselect pass.
+    if (k === left && k > 0) moveMinTo(a, k, n - 1);
+    else select(a, k, left, n - 1);
     left = k + 1;
   }
   const view = { length: n } as Record<number, number> & { length: number };

@@ -41,6 +41,23 @@ export function logRatiosAt(base: Float64Array, basePos: Int32Array, cond: Float
   return mc;
 }
 
+/**
+ * Logs of the bootstrap medians of an ascending, positive sample at pre-drawn positions, given
+ * the logs of its values: where both positions coincide the median is a value itself, whose log
+ * is already known ((x + x) / 2 = x exactly), so only split medians cost a Math.log. For
+ * positive arms, logMediansAt(c) − logMediansAt(b) equals logRatiosAt to the last bit, and an
+ * arm compared with several others computes its medians once.
+ */
+export function logMediansAt(sorted: Float64Array, logs: Float64Array, positions: Int32Array): Float64Array {
+  const out = new Float64Array(positions.length / 2);
+  for (let b = 0; b < out.length; b++) {
+    const lo = positions[2 * b] as number;
+    const hi = positions[2 * b + 1] as number;
+    out[b] = lo === hi ? (logs[lo] as number) : Math.log(((sorted[lo] as number) + (sorted[hi] as number)) / 2);
+  }
+  return out;
+}
+
 /** Positions of a sample's values in ascending order. */
 function ascendingOrder(x: Float64Array): Int32Array {
   const idx = new Int32Array(x.length);

@@ -5,7 +5,8 @@
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-const SECRET_KEY = /(key|token|secret|authorization|password|credential)/i;
+/** Names of fields and variables whose values are secrets. */
+export const SECRET_KEY = /(key|token|secret|authorization|password|credential)/i;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;

@@ -4,7 +4,7 @@
  * than src/view/ui (a source checkout being edited) the bundle is made in memory the first
  * time the page is asked for (~0.1 s), so the page never runs stale code and needs no network.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +34,6 @@ export const ESBUILD_OPTIONS = {
 };
 
 async function newestMtime(dir: string): Promise<number> {
-  const { readdir } = await import('node:fs/promises');
   let newest = 0;
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);

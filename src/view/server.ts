@@ -9,6 +9,7 @@
  * cannot hold a path (SAFE_ID), resolved with realpath and checked to lie inside a run directory.
  */
 import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -132,6 +133,14 @@ export async function startViewServer(o: ViewServerOptions): Promise<ViewServer>
         return sendJson(res, 200, await store.cells(key, filter, offset, limit));
       }
       if (sub === 'cells' && cell && parts.length === 5) return sendJson(res, 200, await store.cell(key, cell));
+      if (sub === 'cells' && cell && tail === 'bundle' && parts.length === 6) {
+        const bundle = await store.bundle(key, cell);
+        res.writeHead(200, { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="agentab-debug-${cell}.tar.gz"`, 'cache-control': 'no-store', ...SECURITY_HEADERS });
+        const stream = createReadStream(bundle.archive);
+        stream.pipe(res);
+        stream.on('close', () => void rm(bundle.dir, { recursive: true, force: true }));
+        return;
+      }
       if (sub === 'cells' && cell && tail === 'files' && name && parts.length === 7) {
         const file = await store.cellFile(key, cell, name);
         if (!file) throw new ViewError(`cell ${cell} has no ${name}`, 404, 'no_such_file');

@@ -7,10 +7,11 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runPaths } from '../experiment/run-dir.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
-import { buildReport } from '../report/analyze.ts';
-import { poolRecords } from '../report/load.ts';
 import type { Comparison, Headline, Report } from '../report/model.ts';
-import { renderSvg, reportPlots } from '../report/plots.ts';
+import { runJob } from './report-worker.ts';
+import { buildCellTimeline } from '../trace/cell-spans.ts';
+import { decompositionLine } from '../trace/summary.ts';
+import type { Decomposition } from '../experiment/run-record.ts';
 import { METRICS } from '../report/metrics.ts';
 import { assignKeys, fileStamp, findRunDirs, loadRun, readJsonFile, type LoadedRun, type RunLocation, type RunSummary } from './runs.ts';
 import { buildSpendIndex, readCellCalls, type SpendIndex } from './spend-index.ts';
@@ -83,6 +84,20 @@ export interface CellDetail {
   files: { name: string; bytes: number }[];
   /** Epoch ms of the cell's start: the origin of the timeline. */
   t0: number;
+  /** Phases, model calls and tool calls on one clock (ms from t0), from src/trace. */
+  spans: SpanRow[];
+  decomposition: Decomposition | null;
+  /** One line: where the wall time went. */
+  decompositionText: string | null;
+}
+
+export interface SpanRow {
+  kind: string;
+  name: string;
+  startMs: number;
+  endMs: number;
+  status: string;
+  timing: string;
 }
 
 function rowOf(r: RunRecord): CellRow {
@@ -178,7 +193,9 @@ export class RunStore {
   private locations: RunLocation[] = [];
   private readonly runs = new Map<string, LoadedRun>();
   private readonly reports = new Map<string, Cached<Report> & { at: number; computeMs: number }>();
-  private readonly plots = new Map<string, Cached<{ id: string; title: string; svg: string }[]>>();
+  private readonly plots = new Map<string, Cached<Promise<{ id: string; title: string; svg: string }[]>>>();
+  /** Reports being computed, by run key and version, so concurrent pages share one job. */
+  private readonly computing = new Map<string, Promise<Report>>();
   private readonly spend = new Map<string, Cached<Promise<SpendIndex>>>();
   private readonly rootsReal: string[] = [];
 
@@ -233,7 +250,16 @@ export class RunStore {
       const fromFile = await readJsonFile<Report>(path.join(run.loc.dir, 'report.json'));
       if (fromFile && Array.isArray(fromFile.headlines) && Array.isArray(fromFile.cells) && fromFile.records?.total === run.records.length) report = fromFile;
     }
-    report ??= buildReport(poolRecords([{ path: paths.records, records: run.records }]));
+    if (!report) {
+      const job = `${key}|${run.stamp}`;
+      let pending = this.computing.get(job);
+      if (!pending) {
+        pending = runJob({ kind: 'report', recordsFile: paths.records });
+        this.computing.set(job, pending);
+        pending.finally(() => this.computing.delete(job)).catch(() => undefined);
+      }
+      report = await pending;
+    }
     this.reports.set(key, { stamp: run.stamp, value: report, at: Date.now(), computeMs: Date.now() - started });
     return report;
   }
@@ -249,11 +275,10 @@ export class RunStore {
     const run = await this.run(key);
     const cached = this.plots.get(key);
     if (cached && cached.stamp === run.stamp) return cached.value;
-    const report = await this.report(key);
-    const out: { id: string; title: string; svg: string }[] = [];
-    if (report) for (const plot of reportPlots(report)) out.push({ id: plot.id, title: plot.title, svg: await renderSvg(plot) });
-    this.plots.set(key, { stamp: run.stamp, value: out });
-    return out;
+    const value = this.report(key).then((report) => (report ? runJob({ kind: 'plots', report }) : []));
+    this.plots.set(key, { stamp: run.stamp, value });
+    value.catch(() => this.plots.delete(key));
+    return value;
   }
 
   async cells(key: string, filter: CellFilter, offset = 0, limit = 200): Promise<{ total: number; matched: number; rows: CellRow[]; facets: Record<string, string[]> }> {
@@ -308,7 +333,14 @@ export class RunStore {
     const runnerKind = typeof (record.runnerReported as { kind?: unknown }).kind === 'string' ? ((record.runnerReported as { kind: string }).kind) : record.runner;
     const index = await this.spendIndex(key);
     const t0 = Date.parse(record.startedAt);
-    const calls = (await readCellCalls(runPaths(run.loc.dir).spend, index, cellId)).map((c): CallRow => ({
+    const spend = await readCellCalls(runPaths(run.loc.dir).spend, index, cellId);
+    let timeline: ReturnType<typeof buildCellTimeline> | null = null;
+    try {
+      timeline = buildCellTimeline({ record, spend, transcript: transcriptText, runnerKind });
+    } catch {
+      timeline = null; // a record too old or too odd for spans: the page shows calls and phases
+    }
+    const calls = spend.map((c): CallRow => ({
       id: c.id,
       ts: c.ts,
       startMs: Date.parse(c.ts) - t0,
@@ -341,7 +373,25 @@ export class RunStore {
       diff: await text('workspace.diff', DIFF_PREVIEW),
       files,
       t0,
+      spans: (timeline?.spans ?? [])
+        .filter((sp) => sp.kind === 'phase' || sp.kind === 'model' || sp.kind === 'tool')
+        .map((sp) => ({ kind: sp.kind, name: sp.name, startMs: sp.startMs - t0, endMs: sp.endMs - t0, status: sp.status, timing: sp.timing })),
+      decomposition: timeline?.decomposition ?? null,
+      decompositionText: timeline ? decompositionLine(timeline) : null,
     };
+  }
+
+  /** The cell's debug bundle (src/trace/bundle), built into a temp dir; the caller removes `dir`. */
+  async bundle(key: string, cellId: string): Promise<{ archive: string; dir: string }> {
+    const run = await this.run(key);
+    if (!SAFE_ID.test(cellId) || !run.byCell.has(cellId)) throw new ViewError(`run ${key} has no record of cell ${cellId.slice(0, 80)}`, 404, 'no_such_cell');
+    const { buildBundle } = await import('../trace/bundle/index.ts');
+    const { knownSecrets } = await import('../trace/bundle/secrets.ts');
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(path.join(tmpdir(), 'agentab-view-bundle-'));
+    const bundle = await buildBundle(path.join(run.loc.dir, 'cells', cellId), { outDir: dir, secrets: await knownSecrets(run.loc.dir, process.env) });
+    return { archive: bundle.archive, dir };
   }
 
   /** Two runs side by side, condition by condition: each headline's ratio and verdict in both. */

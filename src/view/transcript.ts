@@ -2,8 +2,11 @@
  * A runner's transcript as the cell page shows it: a list of entries (the agent's text, each
  * tool call with its input and result, the final result), with large payloads cut to a
  * preview and their full size noted. Understands Claude Code's stream-json and OpenCode's JSON
- * events; any other JSON-lines transcript is shown event by event.
+ * events; any other JSON-lines transcript is shown event by event. Lines are read by the
+ * runners' own `jsonLines`, results by src/trace's `resultText`.
  */
+import { jsonLines } from '../experiment/runners/types.ts';
+import { resultText } from '../trace/tool-calls.ts';
 
 /** Characters of a payload kept in a preview. */
 export const PREVIEW_CHARS = 2000;
@@ -35,11 +38,6 @@ type Json = Record<string, unknown>;
 const obj = (x: unknown): Json => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Json) : {});
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 
-function toolResultText(content: unknown): unknown {
-  if (Array.isArray(content)) return content.map((c) => str(obj(c).text) ?? JSON.stringify(c)).join('\n');
-  return content;
-}
-
 function fromClaude(events: Json[]): TranscriptEntry[] {
   const out: TranscriptEntry[] = [];
   const tools = new Map<string, TranscriptEntry>();
@@ -60,7 +58,7 @@ function fromClaude(events: Json[]): TranscriptEntry[] {
           if (str(b.id)) tools.set(str(b.id) as string, entry);
         } else if (b.type === 'tool_result') {
           const entry = tools.get(str(b.tool_use_id) ?? '');
-          const result = payload(toolResultText(b.content));
+          const result = payload(resultText(b.content));
           if (entry) {
             entry.output = result;
             entry.isError = b.is_error === true;
@@ -109,16 +107,7 @@ function generic(events: Json[]): TranscriptEntry[] {
 
 /** Parses JSON lines (non-JSON lines are skipped) and normalises them for display. */
 export function transcriptEntries(text: string, runnerKind?: string): TranscriptEntry[] {
-  const events: Json[] = [];
-  for (const line of text.split('\n')) {
-    const t = line.trim();
-    if (!t.startsWith('{')) continue;
-    try {
-      events.push(obj(JSON.parse(t)));
-    } catch {
-      /* a torn or foreign line */
-    }
-  }
+  const events: Json[] = jsonLines(text);
   const looksClaude = runnerKind === 'claude' || events.some((e) => e.type === 'system' && typeof e.session_id === 'string');
   const looksOpencode = runnerKind === 'opencode' || events.some((e) => typeof e.sessionID === 'string' && typeof e.part === 'object');
   if (looksClaude) return fromClaude(events);

@@ -145,7 +145,7 @@ describe('AnthropicBackend', () => {
 
   test('TTFT timeout: an upstream that never answers is a retryable timeout', async () => {
     up.handle(() => {}); // never answers
-    await assert.rejects(backend.stream(request({ stream: true }), callOptions(dep({ ttftTimeoutMs: 150 }))), (e: unknown) => {
+    await assert.rejects(backend.stream(request({ stream: true }), { ...callOptions(dep({ ttftTimeoutMs: 150 })), stream: true }), (e: unknown) => {
       assert.ok(e instanceof ProxyError);
       assert.equal(e.kind, 'timeout');
       assert.equal(e.code, 'upstream_ttft_timeout');

@@ -70,7 +70,7 @@ describe('VertexBackend — Gemini native', () => {
     const n = up.requests.length;
     const res = await collectStream(
       await backend.stream(
-        request({ stream: true, system: [{ type: 'text', text: 'sys', cacheControl: true }], messages: [{ role: 'user', content: [{ type: 'text', text: 'q', cacheControl: true }] }] }),
+        request({ stream: true, system: [{ type: 'text', text: 'sys', cacheControl: { ttl: '5m' } }], messages: [{ role: 'user', content: [{ type: 'text', text: 'q', cacheControl: { ttl: '5m' } }] }] }),
         callOptions(dep()),
       ),
     );

@@ -31,20 +31,20 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 4 << 20 });
     assert.match(stdout, /^# Proxy overhead benchmark/m);
     assert.match(stdout, /^\| target \| goal \| measured \| verdict \|$/m);
-    for (const target of ['direct', 'agentab', 'portkey']) {
+    for (const target of ['direct', 'naive', 'agentab', 'portkey']) {
       assert.match(stdout, new RegExp(`^\\| stream \\| 2 \\| ${target} \\|`, 'm'), `a streaming row for ${target}`);
       assert.match(stdout, new RegExp(`^\\| json \\| 2 \\| ${target} \\|`, 'm'), `a json row for ${target}`);
     }
 
     const report = JSON.parse(readFileSync(join(out, 'proxy-latest.json'), 'utf8')) as Report;
-    // 1 upstream profile × 2 modes × 1 concurrency × 3 targets
-    assert.equal(report.measurements.length, 6);
+    // 1 upstream profile × 2 modes × 1 concurrency × 4 targets
+    assert.equal(report.measurements.length, 8);
     for (const m of report.measurements) {
       const what = `${m.profile} ${m.mode} ${m.target}`;
       assert.ok(m.result.completed > 0, `${what} completed requests`);
       assert.equal(m.result.errors, 0, `${what} had no errors`);
     }
-    assert.deepEqual(report.goals.map((g) => g.name).length, 4);
+    assert.deepEqual(report.goals.map((g) => g.name).length, 6);
     for (const g of report.goals) assert.ok(['met', 'not met', 'not measured'].includes(g.verdict), g.verdict);
     assert.equal(report.memory?.load.completed, 40);
     assert.equal(report.memory?.load.errors, 0);

@@ -9,6 +9,7 @@ import { planPower, renderPlanPower } from '../../src/experiment/dry-run-power.t
 import { runPaths } from '../../src/experiment/run-dir.ts';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { formatDetectable } from '../../src/report/format.ts';
+import { DEFAULT_METRICS } from '../../src/report/metrics.ts';
 import { powerEstimate, repsForNoChange } from '../../src/stats/power.ts';
 import { tempDir } from './helpers.ts';
 import { fakeRunners, PILOT, pastRecord } from './pilot-fixtures.ts';
@@ -63,12 +64,13 @@ describe('plan power', () => {
     const few = planPower({ reps: 3, tasks: ['a', 'b'], runners: ['claude', 'opencode'], conditions: 2, paired: true, history: [] });
     assert.equal(few.warnings.length, 1);
     assert.match(renderPlanPower(few), /WARNING: with 3 reps no verdict of any kind is possible: each task needs ≥ 6 pairs \(the exact test's smallest p with 3 is 0\.25/);
-    // 6 pairs reach α per task, but not Holm over 2 runners × 7 metrics on one task: 0.031 × 14 ≥ 0.05.
+    // 6 pairs reach α per task, but not Holm over 2 runners × the default metrics on one task: 0.031 × 18 ≥ 0.05.
     const holm = planPower({ reps: 6, tasks: ['a'], runners: ['claude', 'opencode'], conditions: 2, paired: true, history: [] });
-    assert.equal(holm.headlines, 14);
-    assert.match(holm.warnings[0] ?? '', /no headline verdict is reachable: .* times 14 headlines \(Holm\)/);
+    const headlines = 2 * DEFAULT_METRICS.length;
+    assert.equal(holm.headlines, headlines);
+    assert.match(holm.warnings[0] ?? '', new RegExp(`no headline verdict is reachable: .* times ${headlines} headlines \\(Holm\\)`));
     assert.equal(holm.minRepsForHeadline, 10);
-    // Independent arms (order: random) reach it with 6 runs per arm: 2/924 × 14 < 0.05.
+    // Independent arms (order: random) reach it with 6 runs per arm: 2/924 × 18 < 0.05.
     const random = planPower({ reps: 6, tasks: ['a'], runners: ['claude', 'opencode'], conditions: 2, paired: false, history: [] });
     assert.deepEqual(random.warnings, []);
     assert.equal(random.minRepsForHeadline, 6);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadExperiment } from '../../src/config/experiment-loader.ts';
-import { buildRunRecord, outcomeOf } from '../../src/experiment/build-record.ts';
+import { buildRunRecord, outcomeOf, simCacheOf } from '../../src/experiment/build-record.ts';
 import type { CellResult } from '../../src/experiment/launchers/types.ts';
 import { buildPlan } from '../../src/experiment/plan.ts';
 import { readRecordsFile, RecordsLog } from '../../src/experiment/records-store.ts';
@@ -94,6 +94,19 @@ describe('building a RunRecord', () => {
     assert.equal(r.order, cellA!.index);
     assert.equal(r.block, cellA!.block);
     assert.doesNotThrow(() => parseRunRecord(JSON.parse(JSON.stringify(r))));
+  });
+
+  test('records whether the simulator shared one prompt cache across cells (the experiment flag)', async () => {
+    const { parseProxyConfig } = await import('../../src/config/proxy-config.ts');
+    const config = parseProxyConfig(
+      'model_list:\n  - {model_name: own, litellm_params: {model: sim/a}}\n  - {model_name: pooled, litellm_params: {model: sim/b, sim: {cache: {shared: true, rules: anthropic}}}}\n  - {model_name: real, litellm_params: {model: openai/gpt-5, api_key: k}}\n',
+      { source: 't.yaml', env: {} },
+    );
+    assert.deepEqual(simCacheOf(config, 'own'), { rules: 'auto', shared: false });
+    assert.deepEqual(simCacheOf(config, 'pooled'), { rules: 'anthropic', shared: true });
+    assert.equal(simCacheOf(config, 'real'), undefined);
+    const r = buildRunRecord({ cell: cellA!, runId: 'run1', launcher: 'local', result: result(), spend: [spend(cellA!.id)], runnerVersion: '1', simCache: simCacheOf(config, 'pooled') });
+    assert.deepEqual(parseRunRecord(JSON.parse(JSON.stringify(r))).env.simCache, { rules: 'anthropic', shared: true });
   });
 
   test('outcomes: pass, fail, error, timeout, canceled, infra', () => {

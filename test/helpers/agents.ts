@@ -40,6 +40,8 @@ export interface AgentRunOptions {
   alias: string;
   cellId: string;
   extraHeaders?: Record<string, string>;
+  /** Extra environment of the CLI (e.g. DISABLE_PROMPT_CACHING=1 for Claude Code). */
+  env?: Record<string, string>;
 }
 
 export async function runClaude(o: AgentRunOptions & { maxTurns?: number }): Promise<AgentRun> {
@@ -71,6 +73,7 @@ export async function runClaude(o: AgentRunOptions & { maxTurns?: number }): Pro
         ANTHROPIC_DEFAULT_SONNET_MODEL: o.alias,
         ANTHROPIC_DEFAULT_HAIKU_MODEL: o.alias,
         CLAUDE_CODE_SUBAGENT_MODEL: o.alias,
+        ...(o.env ?? {}),
       },
     },
   );

@@ -219,10 +219,10 @@ general_settings:
     assert.equal(s.attempts, 4);
   });
 
-  test('time-to-first-token timeout: a 504-class error, the proxy stays up', async () => {
+  test('time-to-first-token timeout of a stream: a 504-class error, the proxy stays up', async () => {
     up.script({ kind: 'hang-before-headers' });
     await assert.rejects(
-      client().chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'x' }] }),
+      client().chat.completions.create({ model: 'gpt', stream: true, messages: [{ role: 'user', content: 'x' }] }),
       (e: unknown) => e instanceof OpenAI.APIError && e.status === 504,
     );
     const s = await lastSpend();

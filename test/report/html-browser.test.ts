@@ -5,7 +5,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { renderHtml } from '../../src/report/html.ts';
 import { goldenReport } from './fixtures.ts';
+import { CHROMIUM, CHROMIUM_ARGS, pngInk, skipWithoutChromium } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install -y chromium)`;
+const skip = skipWithoutChromium;
+const ARGS = CHROMIUM_ARGS;
 
 describe('HTML report in headless Chromium', { skip }, () => {
   let browser: Browser;
@@ -70,26 +69,7 @@ describe('HTML report in headless Chromium', { skip }, () => {
 
     const png = await page.locator('#forest-wall').screenshot();
     assert.ok(png.subarray(1, 4).toString('latin1') === 'PNG');
-    // Decode the screenshot in the page and count pixels that are neither white nor near-white.
-    const pixels = await page.evaluate(async (b64: string) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-      ctx.drawImage(img, 0, 0);
-      const data = ctx.getImageData(0, 0, img.width, img.height).data;
-      let ink = 0;
-      const colours = new Set<number>();
-      for (let i = 0; i < data.length; i += 4) {
-        const [r, g, b] = [data[i] as number, data[i + 1] as number, data[i + 2] as number];
-        if (r < 235 || g < 235 || b < 235) ink++;
-        colours.add(((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4));
-      }
-      return { total: data.length / 4, ink, colours: colours.size };
-    }, png.toString('base64'));
+    const pixels = await pngInk(page, png);
     assert.ok(pixels.ink / pixels.total > 0.01, `only ${pixels.ink} of ${pixels.total} pixels carry ink`);
     assert.ok(pixels.colours >= 5, `only ${pixels.colours} colours in the plot`);
     await page.close();

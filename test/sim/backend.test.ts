@@ -58,13 +58,24 @@ describe('SimBackend', () => {
     assert.ok(o.timer.upstreamMs > 0, 'the failed attempt still counts as upstream time');
   });
 
-  test('prompt caching is remembered across calls of one backend', async () => {
+  test('prompt caching is remembered across calls of one backend, per cell unless shared', async () => {
     const backend = new SimBackend({ sleep: fakeSleep(), now: () => 0 });
-    const big = request({ tools: claudeCodeTools, system: [{ type: 'text', text: 'Rules.\n'.repeat(1_500) }] });
-    const a = await backend.generate(big, callOptions(opts()));
-    const b = await backend.generate(big, callOptions(opts()));
+    const big = request({ tools: claudeCodeTools, system: [{ type: 'text', text: 'Rules.\n'.repeat(1_500), cacheControl: { ttl: '5m' } }] });
+    const inCell = (cellId: string, o = opts()) => ({ ...callOptions(o), cellId });
+    const a = await backend.generate(big, inCell('cell-a'));
+    const b = await backend.generate(big, inCell('cell-a'));
     assert.ok(a.usage.cacheWrite > 0 && a.usage.cacheRead === 0);
     assert.equal(b.usage.cacheRead, a.usage.cacheWrite);
+    // Another cell has its own cache: it writes again rather than reading cell-a's.
+    const other = await backend.generate(big, inCell('cell-b'));
+    assert.equal(other.usage.cacheRead, 0);
+    assert.equal(other.usage.cacheWrite, a.usage.cacheWrite);
+    // With `shared`, cells share one cache: the second cell reads what the first wrote.
+    const shared = opts({ cache: { rules: 'auto', shared: true } });
+    const first = await backend.generate(big, inCell('cell-c', shared));
+    const second = await backend.generate(big, inCell('cell-d', shared));
+    assert.equal(first.usage.cacheWrite, a.usage.cacheWrite);
+    assert.equal(second.usage.cacheRead, a.usage.cacheWrite);
   });
 
   test('counts tokens of a request', async () => {

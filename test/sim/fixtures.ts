@@ -176,6 +176,7 @@ export const opts = (over: Partial<SimOptions> = {}): SimOptions => ({
   stallRate: 0,
   stallMs: 20_000,
   answerTokens: 40,
+  cache: { rules: 'auto', shared: false },
   ...over,
 });
 

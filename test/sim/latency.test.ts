@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chunkDelayMs, chunkSizes, realSleep, ttftMs } from '../../src/sim/latency.ts';
+import { CACHED_PREFILL_FACTOR, DEFAULT_LATENCY_PROFILE, latencyProfileOf } from '../../src/config/sim-profiles.ts';
+import { cachedMsPer1k, chunkDelayMs, chunkSizes, realSleep, ttftMs } from '../../src/sim/latency.ts';
 import { Rng } from '../../src/sim/rng.ts';
 
 const knobs = { ttftMs: 500, ttftMsPer1kTokens: 20, jitter: 0, tokensPerSecond: 50 };
@@ -9,6 +10,24 @@ describe('latency model', () => {
   test('without jitter, ttft is base + per-1k-tokens', () => {
     assert.equal(ttftMs(knobs, 0, new Rng(1)), 500);
     assert.equal(ttftMs(knobs, 10_000, new Rng(1)), 700);
+  });
+
+  test('cached prompt tokens cost a fraction of uncached ones, or the configured rate', () => {
+    assert.equal(cachedMsPer1k(knobs), 20 * CACHED_PREFILL_FACTOR);
+    assert.equal(ttftMs(knobs, 10_000, new Rng(1), 10_000), 500 + 200 * CACHED_PREFILL_FACTOR);
+    assert.equal(ttftMs({ ...knobs, ttftMsPer1kCachedTokens: 1 }, 10_000, new Rng(1), 4_000), 500 + 120 + 4);
+    assert.equal(ttftMs(knobs, 1_000, new Rng(1), 5_000), ttftMs(knobs, 1_000, new Rng(1), 1_000), 'cached is capped at the prompt');
+  });
+
+  test('timing profiles by model family, from the cited measurements', () => {
+    assert.deepEqual(
+      [latencyProfileOf('claude-sonnet-4-5').ttftMs, latencyProfileOf('claude-sonnet-4-5').tokensPerSecond],
+      [2_120, 44.3],
+    );
+    assert.equal(latencyProfileOf('sim/gpt-5.4').name, 'gpt-5.4');
+    assert.equal(latencyProfileOf('gpt-5-mini'), DEFAULT_LATENCY_PROFILE, 'no measurement of the small models: the default');
+    assert.equal(latencyProfileOf('gemini-2.5-flash-lite').name, 'gemini-2.5-flash-lite');
+    assert.equal(latencyProfileOf('sim-default'), DEFAULT_LATENCY_PROFILE);
   });
 
   test('ttft grows with the prompt for the same draw', () => {

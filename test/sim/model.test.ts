@@ -128,11 +128,11 @@ describe('simulated model', () => {
     assert.equal(finish.usage.reasoning, 0);
   });
 
-  test('prompt caching: first sight writes the prefix, a repeat within 5 minutes reads it', async () => {
+  test('prompt caching: first sight writes the marked prefix, a repeat within 5 minutes reads it', async () => {
     let clock = 0;
     const state = createSimState(() => clock);
     const deps = { sleep: fakeSleep(), state };
-    const req = request({ tools: claudeCodeTools, system: [{ type: 'text', text: longSystem }] });
+    const req = request({ tools: claudeCodeTools, system: [{ type: 'text', text: longSystem, cacheControl: { ttl: '5m' } }] });
     const first = await simulateResponse(req, opts(), script, deps);
     assert.ok(first.usage.cacheWrite > 1_000 && first.usage.cacheRead === 0);
     clock += 60_000;

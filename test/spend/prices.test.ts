@@ -76,6 +76,24 @@ describe('costOf', () => {
     close(costOf(u, 'scripted-agent', undefined, 'sim'), flash);
   });
 
+  test('a sim deployment named after a real model is priced as it', () => {
+    const u = usage({ input: 5_000, cacheRead: 1_000, cacheWrite: 2_000, output: 300 });
+    close(costOf(u, 'claude-sonnet-4-5', undefined, 'sim'), costOf(u, 'claude-sonnet-4-5'));
+    close(costOf(u, 'sim/gpt-5', undefined, 'sim'), costOf(u, 'gpt-5'));
+  });
+
+  test('cache writes carry a premium and reads a discount; 1-hour writes cost 2× input (Anthropic)', () => {
+    const m = 1e-6;
+    // claude-sonnet-4: $3 input, $0.30 read, $3.75 5-minute write, $6 1-hour write per MTok.
+    close(costOf(usage({ input: 100_000 }), 'claude-sonnet-4-5'), 0.3);
+    close(costOf(usage({ input: 100_000, cacheRead: 100_000 }), 'claude-sonnet-4-5'), 0.03);
+    close(costOf(usage({ input: 100_000, cacheWrite: 100_000 }), 'claude-sonnet-4-5'), 0.375);
+    close(costOf({ ...usage({ input: 100_000, cacheWrite: 100_000 }), cacheWrite1h: 40_000 }, 'claude-sonnet-4-5'), 60_000 * 3.75 * m + 40_000 * 6 * m);
+    // The nominal sim model has the same multipliers on its own input rate.
+    close(costOf(usage({ input: 100_000, cacheWrite: 100_000 }), 'sim'), 0.03 * 1.25);
+    close(costOf(usage({ input: 100_000, cacheRead: 100_000 }), 'sim'), 0.003);
+  });
+
   test('PRICES_AS_OF is an ISO date', () => {
     assert.match(PRICES_AS_OF, /^\d{4}-\d{2}-\d{2}$/);
   });

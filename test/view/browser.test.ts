@@ -7,7 +7,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,29 +14,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { silentLogger } from '../../src/util/log.ts';
 import { startViewServer, type ViewServer } from '../../src/view/server.ts';
 import { resultsCopy } from './helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS, pngInk, skipWithoutChromium } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install -y chromium)`;
+const skip = skipWithoutChromium;
+const ARGS = CHROMIUM_ARGS;
 const WAIT = { timeout: 60_000 };
-
-/** Shares of pixels that are not the page background, computed in the page from the PNG. */
-async function inkShare(page: Page, png: Buffer): Promise<number> {
-  return page.evaluate(async (b64: string) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = img.width;
-    canvas.height = img.height;
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    ctx.drawImage(img, 0, 0);
-    const data = ctx.getImageData(0, 0, img.width, img.height).data;
-    let ink = 0;
-    for (let i = 0; i < data.length; i += 4) if ((data[i] as number) < 200 || (data[i + 1] as number) < 200 || (data[i + 2] as number) < 200) ink++;
-    return ink / (data.length / 4);
-  }, png.toString('base64'));
-}
 
 describe('agentab view in headless Chromium', { skip }, () => {
   let root: string;
@@ -49,8 +30,8 @@ describe('agentab view in headless Chromium', { skip }, () => {
 
   const shot = async (name: string): Promise<void> => {
     const png = await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
-    const ink = await inkShare(page, png);
-    assert.ok(ink > 0.01, `${name}.png is blank (${(ink * 100).toFixed(2)}% ink)`);
+    const { ink, total } = await pngInk(page, png);
+    assert.ok(ink / total > 0.01, `${name}.png is blank (${((ink / total) * 100).toFixed(2)}% ink)`);
   };
 
   before(async () => {
@@ -102,7 +83,9 @@ describe('agentab view in headless Chromium', { skip }, () => {
     assert.equal(await tools.first().evaluate((d) => (d as HTMLDetailsElement).open), false);
     await tools.first().locator('summary').click();
     assert.equal(await tools.first().evaluate((d) => (d as HTMLDetailsElement).open), true);
-    assert.ok((await page.locator('svg.timeline rect.call').count()) === calls, 'a timeline bar per call');
+    assert.equal(await page.locator('svg.timeline rect.call').count(), calls, 'a timeline bar per model call');
+    assert.equal(await page.locator('svg.timeline rect.tool').count(), await tools.count(), 'a timeline bar per tool call');
+    assert.match(await page.locator('#decomposition').innerText(), /model/);
     await shot('cell');
   });
 

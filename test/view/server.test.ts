@@ -90,6 +90,19 @@ describe('agentab view server', () => {
     }
   });
 
+  test('a cell\'s debug bundle downloads as a gzip archive', async () => {
+    const run = runs[0] as RunSummary;
+    const { rows } = await json<{ rows: { cell: string }[] }>(`${base}/api/runs/${run.key}/cells`);
+    const res = await fetch(`${base}/api/runs/${run.key}/cells/${(rows[0] as { cell: string }).cell}/bundle`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/gzip');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.ok(bytes.length > 500 && bytes[0] === 0x1f && bytes[1] === 0x8b, 'a gzip stream');
+    const { gunzipSync } = await import('node:zlib');
+    assert.match(gunzipSync(bytes).toString('latin1'), /summary\.json/);
+    assert.equal((await fetch(`${base}/api/runs/${run.key}/cells/nosuchcell/bundle`)).status, 404);
+  });
+
   test('large payloads are cut with their size noted', async () => {
     const { payload } = await import('../../src/view/transcript.ts');
     const big = payload('x'.repeat(10_000));

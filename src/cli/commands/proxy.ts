@@ -1,6 +1,14 @@
 /** Declares `agentab proxy` and `agentab sim`; the work is in ../proxy.ts, loaded when one runs. */
-import type { Command } from 'commander';
-import { DEFAULT_SIM_OPTIONS } from '../../config/proxy-defaults.ts';
+import { Option, type Command } from 'commander';
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_BODY_TIMEOUT_MS,
+  DEFAULT_REQUEST_HEADER_TIMEOUT_MS,
+  DEFAULT_RETRY_AFTER_MAX_MS,
+  DEFAULT_SIM_OPTIONS,
+} from '../../config/proxy-defaults.ts';
+import { SIM_CACHE_RULES, type SimCacheRules } from '../../config/types.ts';
 import type { Level } from '../../util/log.ts';
 
 function numberOption(name: string) {
@@ -19,6 +27,17 @@ export interface ProxyFlags {
   runId?: string;
   logLevel: Level;
   grace: number;
+  otlpEndpoint?: string;
+  otlpHeader?: Record<string, string>;
+  /** False with --no-phase-timing. */
+  phaseTiming: boolean;
+}
+
+/** `--otlp-header name=value`, repeatable. */
+function collectHeader(v: string, prev: Record<string, string> = {}): Record<string, string> {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new Error(`--otlp-header: expected name=value, got "${v.replace(/=.*/, '=…')}"`);
+  return { ...prev, [v.slice(0, eq).trim()]: v.slice(eq + 1) };
 }
 
 export interface SimFlags {
@@ -34,6 +53,7 @@ export interface SimFlags {
   errorRate: number;
   rateLimitRate: number;
   stallRate: number;
+  cacheRules: SimCacheRules;
   spendLog?: string;
   logLevel: Level;
 }
@@ -49,6 +69,26 @@ export function registerProxyCommand(program: Command): void {
     .option('--run-id <id>', 'run id written on every spend line')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', numberOption('--grace'), 10_000)
+    .option('--otlp-endpoint <url>', 'export a span per call (GenAI conventions) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318')
+    .option('--otlp-header <name=value>', 'header of the OTLP export requests (repeatable)', collectHeader)
+    .option('--no-phase-timing', "do not record the proxy's own phases of each call in the spend log")
+    .addHelpText(
+      'after',
+      `
+Config: a LiteLLM config.yaml loads as pasted; keys agentab does not use are warnings (file:line),
+deployments of providers it cannot route (azure, bedrock, …) are skipped with a warning.
+
+Limits (general_settings, defaults):
+  max_request_size_mb          32 (MiB, Anthropic's own request limit) → 413
+  request_body_timeout_ms      ${DEFAULT_REQUEST_BODY_TIMEOUT_MS} (the whole body must arrive) → 408
+  request_header_timeout_ms    ${DEFAULT_REQUEST_HEADER_TIMEOUT_MS} (a connection must send its request headers)
+  idle_timeout_ms              ${DEFAULT_IDLE_TIMEOUT_MS} (idle keep-alive connections are closed)
+  max_connections              ${DEFAULT_MAX_CONNECTIONS} (more client connections are closed at once)
+Retries (router_settings): an upstream Retry-After is waited out up to retry_after_max_ms
+(${DEFAULT_RETRY_AFTER_MAX_MS}); a longer one is answered to the client at once.
+On SIGINT/SIGTERM in-flight requests get --grace ms; a second signal exits at once after
+writing every spend line (cut requests are recorded with a "shutdown" error).`,
+    )
     .action(async (flags: ProxyFlags) => (await import('../proxy.ts')).proxyCommand(flags));
 }
 
@@ -68,6 +108,11 @@ export function registerSimCommand(program: Command): void {
     .option('--error-rate <p>', 'probability of a 500', numberOption('--error-rate'), 0)
     .option('--rate-limit-rate <p>', 'probability of a 429', numberOption('--rate-limit-rate'), 0)
     .option('--stall-rate <p>', 'probability of a stall before the first token', numberOption('--stall-rate'), 0)
+    .addOption(
+      new Option('--cache-rules <rules>', "whose prompt caching to follow (auto: the dialect of each request)")
+        .choices(SIM_CACHE_RULES)
+        .default(DEFAULT_SIM_OPTIONS.cache.rules),
+    )
     .option('--spend-log <file>', 'also write spend lines')
     .option('--log-level <level>', 'debug | info | warn | error', 'warn')
     .action(async (flags: SimFlags) => (await import('../proxy.ts')).simCommand(flags));

@@ -28,7 +28,7 @@ export interface MatrixFlags extends GceFlags {
   logLevel: Level;
 }
 
-export type RunMatrixFlags = MatrixFlags & { dryRun?: boolean; keepWorkspaces?: boolean };
+export type RunMatrixFlags = MatrixFlags & { dryRun?: boolean; keepWorkspaces?: boolean; resultsUri?: string };
 
 export function addMatrixOptions(cmd: Command): Command {
   cmd
@@ -63,5 +63,6 @@ export function registerRunMatrixCommand(program: Command): void {
     .option('--shard <i/N>', 'run only shard i of N (0-based): blocks of paired cells spread by estimated time (what each GCE VM runs)')
     .option('--bundle <dir>', 'an unpacked GCE input bundle: its spec, run id, overrides and shards (used with --shard on the VMs)')
     .option('--run-id <id>', 'the run id of a new run (default: time-based)')
+    .option('--results-uri <gs://bucket/prefix>', 'mirror the run dir to Cloud Storage as each cell finishes, and add the GCE VM\'s name, zone and machine type to every record (what each GCE VM runs)')
     .action(async (experiment: string | undefined, flags: RunMatrixFlags) => (await import('../run-matrix.ts')).runCommand(experiment, flags));
 }

@@ -11,7 +11,7 @@ import type { Cell } from '../cell.ts';
 import type { ProcessResult } from '../run-process.ts';
 import { jsonLines, type RunnerAdapter } from '../runners/types.ts';
 import { materializeTask } from '../workspace.ts';
-import type { CellPhase, CellResult, LaunchContext } from './types.ts';
+import type { CellPhase, CellPhaseSpan, CellResult, LaunchContext } from './types.ts';
 
 /** Runs `cmd` through /bin/sh in the cell's workspace, output appended to `log`. */
 export type CellShell = (cmd: string, log: string, env: Record<string, string>) => Promise<ProcessResult>;
@@ -32,6 +32,7 @@ export function startCell(cell: Cell, env: CellResult['env']): CellClock {
   const t0 = Date.now();
   const startedAt = new Date(t0).toISOString();
   const phaseMs: Partial<Record<CellPhase, number>> = {};
+  const phaseSpans: CellPhaseSpan[] = [];
   const result = (p: Partial<CellResult>): CellResult => ({
     cellId: cell.id,
     host: os.hostname(),
@@ -39,6 +40,7 @@ export function startCell(cell: Cell, env: CellResult['env']): CellClock {
     wallMs: Date.now() - t0,
     launchMs: null,
     phaseMs,
+    phaseSpans,
     runner: null,
     check: null,
     timedOut: false,
@@ -55,7 +57,9 @@ export function startCell(cell: Cell, env: CellResult['env']): CellClock {
       try {
         return await f();
       } finally {
-        phaseMs[phase] = (phaseMs[phase] ?? 0) + Date.now() - s;
+        const end = Date.now();
+        phaseMs[phase] = (phaseMs[phase] ?? 0) + end - s;
+        phaseSpans.push({ phase, startMs: s - t0, durationMs: end - s });
       }
     },
     stopped(r, phase, what) {

@@ -38,7 +38,15 @@ export interface LaunchContext {
   note(line: string): void;
 }
 
-export type CellPhase = 'workspace' | 'setup' | 'runner' | 'check';
+export type CellPhase = 'workspace' | 'setup' | 'runner' | 'check' | 'teardown';
+
+/** One timed stretch of a phase (a phase may run several times: one per setup command). */
+export interface CellPhaseSpan {
+  phase: CellPhase;
+  /** Offset from the cell's start (startedAt), ms. */
+  startMs: number;
+  durationMs: number;
+}
 
 export interface CellResult {
   cellId: string;
@@ -49,6 +57,8 @@ export interface CellResult {
   /** Orchestration overhead: launcher start → runner process spawned. */
   launchMs: number | null;
   phaseMs: Partial<Record<CellPhase, number>>;
+  /** When each phase ran (the timeline of the cell); absent from launchers that do not time phases. */
+  phaseSpans?: CellPhaseSpan[];
   runner: ProcessResult | null;
   check: ProcessResult | null;
   /** The phase that failed or was interrupted, if any. */
@@ -83,6 +93,8 @@ export interface CellLauncher {
    * its own pace) and takes the records it returns.
    */
   readonly remote?: boolean;
+  /** Environment variables a remote launcher's machines get from a secret store (not needed here). */
+  readonly remoteSecrets?: readonly string[];
   prepare(ctx: LaunchContext): Promise<void>;
   run(cell: Cell, signal: AbortSignal, events?: CellEvents): Promise<CellResult>;
   /** Frees one finished cell's resources (its workspace), once its record is written. */

@@ -16,10 +16,12 @@ export class UpstreamTimer {
   upstreamMs = 0;
   /** performance.now() of the upstream's first content byte, when it came. */
   firstByteAt: number | undefined;
+  /** performance.now() when the latest attempt's request was sent (the proxy's phase marks). */
+  sentAt: number | undefined;
   private startedAt: number | undefined;
   constructor(private readonly now: () => number = () => performance.now()) {}
   begin(): void {
-    if (this.startedAt === undefined) this.startedAt = this.now();
+    if (this.startedAt === undefined) this.startedAt = this.sentAt = this.now();
   }
   firstByte(): void {
     if (this.firstByteAt === undefined) this.firstByteAt = this.now();
@@ -36,6 +38,8 @@ export interface CallOptions {
   /** Aborted when the client disconnects or a timeout fires: stop the upstream at once. */
   signal: AbortSignal;
   timer: UpstreamTimer;
+  /** The client asked for a stream: only then does the time-to-first-token limit (stream_timeout) apply. */
+  stream?: boolean;
   cellId?: string;
   /** The simulator's script for this call (from the cell's task or a request header). */
   simScript?: SimAction[];

@@ -6,16 +6,20 @@
  * modelled: override them per deployment (`input_cost_per_token`, `output_cost_per_token`,
  * `cache_read_input_token_cost`, `cache_creation_input_token_cost` in the proxy YAML).
  *
- * Cache writes: Anthropic charges 1.25× input for a 5-minute cache write (the default Claude
- * Code uses; 1-hour writes cost 2× and need an override). Gemini and OpenAI do not charge per
- * written token (Gemini explicit caches bill storage per hour, which is not per call), so
- * their cache-write rate is their input rate.
+ * Cache writes: Anthropic charges 1.25× input for a 5-minute cache write and 2× for a 1-hour
+ * one (`usage.cacheWrite1h`); reads cost 0.1× input whatever the TTL
+ * (https://docs.claude.com/en/docs/build-with-claude/prompt-caching#pricing). Gemini and
+ * OpenAI do not charge per written token (Gemini explicit caches bill storage per hour, which
+ * is not per call) and report no writes, so their cache-write rate is their input rate.
  *
- * Simulator (`sim`) models are priced like gemini-2.5-flash, a nominal mid-range model, so
- * the cost columns of demo and test runs move with tokens the way real runs do. Override the
- * sim deployment's prices (e.g. all 0) to change that.
+ * Simulator (`sim`) models: a sim deployment named after a real model (`sim/claude-sonnet-4-5`)
+ * is priced as that model, so a rehearsal costs what the real run would. Any other sim name
+ * is priced nominally like gemini-2.5-flash, with Anthropic's cache-write premiums (only
+ * Anthropic's rules report writes), so the cost columns of demo and test runs move with
+ * tokens and caching the way real runs do. Override the sim deployment's prices to change that.
  */
 import type { Usage } from '../canonical.ts';
+import { normaliseModelName, simulatedModelName } from '../../util/model-name.ts';
 
 export const PRICES_AS_OF = '2025-12-15';
 
@@ -24,7 +28,10 @@ export interface TokenRates {
   input: number;
   output: number;
   cacheRead: number;
+  /** 5-minute (or the provider's only) cache writes. */
   cacheWrite: number;
+  /** 1-hour cache writes (Anthropic); the cacheWrite rate when absent. */
+  cacheWrite1h?: number;
 }
 
 export interface PriceEntry extends TokenRates {
@@ -51,9 +58,9 @@ function perM(input: number, output: number, cacheRead: number, cacheWrite = inp
   return { input: input / M, output: output / M, cacheRead: cacheRead / M, cacheWrite: cacheWrite / M };
 }
 
-/** Anthropic's multipliers: cache read 0.1× input, 5-minute cache write 1.25× input. */
+/** Anthropic's multipliers: cache read 0.1× input, 5-minute cache write 1.25×, 1-hour write 2×. */
 function claude(input: number, output: number): TokenRates {
-  return perM(input, output, input * 0.1, input * 1.25);
+  return { ...perM(input, output, input * 0.1, input * 1.25), cacheWrite1h: (input * 2) / M };
 }
 
 const LONG = 200_000;
@@ -117,38 +124,33 @@ export const PRICE_TABLE: readonly PriceEntry[] = [
   { name: 'o1-mini', match: /^o1-mini/, ...perM(1.1, 4.4, 0.55) },
   { name: 'o1', match: /^o1(?:$|-\d|-preview)/, ...perM(15, 60, 7.5) },
 
-  // --- Simulator: nominal, priced like gemini-2.5-flash (see the header comment) ---
-  { name: 'sim', match: /^sim(?![a-z0-9])/, ...perM(0.3, 2.5, 0.03) },
+  // --- Simulator: nominal, priced like gemini-2.5-flash with Anthropic's write premiums (see the header) ---
+  { name: 'sim', match: /^sim(?![a-z0-9])/, ...perM(0.3, 2.5, 0.03, 0.3 * 1.25), cacheWrite1h: (0.3 * 2) / M },
 ];
 
-/**
- * Reduces the model names providers and gateways use to a bare model id:
- * `publishers/google/models/gemini-2.5-pro` → `gemini-2.5-pro`,
- * `projects/p/locations/l/publishers/anthropic/models/claude-sonnet-4-5@20250929` → `claude-sonnet-4-5`,
- * `google/gemini-2.5-flash`, `vertex_ai/…`, `anthropic.claude-…-v1:0` (Bedrock) → bare id.
- * A `sim/` prefix is kept (`sim/x` stays `sim/x`) so every simulator model prices as sim.
- */
-export function normaliseModelName(model: string): string {
-  let m = model.trim().toLowerCase();
-  const slash = m.lastIndexOf('/');
-  if (!m.startsWith('sim/') && slash >= 0) m = m.slice(slash + 1);
-  m = m.replace(/^(?:[a-z]{2}\.)?(?:anthropic|openai|google)\./, ''); // Bedrock `us.anthropic.` style
-  m = m.replace(/@.*$/, ''); // Vertex version suffix
-  m = m.replace(/-v\d+(?::\d+)?$/, ''); // Bedrock `-v1:0`
-  return m;
-}
+// One home for model-name normalisation (the simulator's profiles use it too); re-exported here.
+export { normaliseModelName } from '../../util/model-name.ts';
 
 const cache = new Map<string, PriceEntry | null>();
 
-/** The table entry for a model name, or undefined when the table does not know it. */
-export function priceOf(model: string, provider?: string): PriceEntry | undefined {
-  const key = provider === 'sim' ? 'sim' : normaliseModelName(model);
+function lookup(key: string): PriceEntry | undefined {
   let hit = cache.get(key);
   if (hit === undefined) {
     hit = PRICE_TABLE.find((e) => e.match.test(key)) ?? null;
     cache.set(key, hit);
   }
   return hit ?? undefined;
+}
+
+/**
+ * The table entry for a model name, or undefined when the table does not know it. With
+ * provider `'sim'`, a model named after a real one is priced as it, any other as `sim`.
+ */
+export function priceOf(model: string, provider?: string): PriceEntry | undefined {
+  const key = normaliseModelName(model);
+  if (provider !== 'sim') return lookup(key);
+  const real = lookup(simulatedModelName(key));
+  return real && real.name !== 'sim' ? real : lookup('sim');
 }
 
 export interface CostQuote {
@@ -162,7 +164,7 @@ export interface CostQuote {
 /**
  * Cost of one call. `usage.input` is the whole prompt: the uncached part
  * (input − cacheRead − cacheWrite) is priced at the input rate, cache reads and writes at
- * theirs. Reasoning tokens are part of output and priced as output. Override fields replace
+ * theirs (1-hour writes at the 1-hour rate). Reasoning tokens are part of output and priced as output. Override fields replace
  * the table's; a missing cache rate falls back to the input rate.
  * `provider` is the deployment's provider; `'sim'` prices any model name as the simulator.
  */
@@ -180,11 +182,14 @@ export function quoteCost(usage: Usage, upstreamModel: string, override?: PriceO
     cacheRead: o.cacheReadCostPerToken ?? base?.cacheRead ?? input,
     cacheWrite: o.cacheWriteCostPerToken ?? base?.cacheWrite ?? input,
   };
+  const cacheWrite1hRate = o.cacheWriteCostPerToken ?? base?.cacheWrite1h ?? rates.cacheWrite;
   const uncached = Math.max(0, usage.input - usage.cacheRead - usage.cacheWrite);
+  const write1h = Math.min(usage.cacheWrite1h ?? 0, usage.cacheWrite);
   const costUsd =
     uncached * rates.input +
     usage.cacheRead * rates.cacheRead +
-    usage.cacheWrite * rates.cacheWrite +
+    (usage.cacheWrite - write1h) * rates.cacheWrite +
+    write1h * cacheWrite1hRate +
     usage.output * rates.output;
   return { costUsd, priceKnown: true, ...(entry ? { entry: entry.name } : {}) };
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PROVIDERS } from '../../config/types.ts';
 import { STATUS_OF_KIND, type ErrorKind } from '../errors.ts';
 import { scrubSecrets } from './scrub.ts';
+import { ProxyPhasesSchema } from '../call-phases.ts';
 
 export const SPEND_RECORD_VERSION = 1 as const;
 
@@ -69,12 +70,17 @@ export const SpendRecordV1Schema = z.object({
   /** From request arrival to the first content byte sent to the client; null if none was. */
   ttftMs: ms.nullable(),
   durationMs: ms,
-  /** Time spent waiting on upstream sockets. */
+  /** Time spent waiting on upstream sockets (every attempt). */
   upstreamMs: ms,
-  /** durationMs − upstreamMs. */
+  /** Time spent waiting between attempts (backoff, Retry-After); absent in older lines. */
+  retryWaitMs: ms.default(0),
+  /** The proxy's own time: durationMs − upstreamMs − retryWaitMs, whatever the outcome. */
   overheadMs: ms,
   usage: SpendUsageSchema,
-  costUsd: z.number().nonnegative(),
+  /** null when neither the config nor the built-in table prices the model (`priced: false`). */
+  costUsd: z.number().nonnegative().nullable(),
+  /** False when the model has no price: costUsd is null, not a silent 0. Absent (true) in older lines. */
+  priced: z.boolean().default(true),
   finish: z.string().nullable(),
   toolCalls: count,
   reqBytes: count,
@@ -83,6 +89,8 @@ export const SpendRecordV1Schema = z.object({
   client: z.string().nullable(),
   /** x-claude-code-session-id / x-session-id. */
   session: z.string().nullable(),
+  /** The proxy's own phases of the call, ms, adding up to durationMs (absent when phase timing is off). */
+  phases: ProxyPhasesSchema.optional(),
 });
 
 export type SpendRecord = z.infer<typeof SpendRecordV1Schema>;
@@ -107,9 +115,14 @@ export function parseSpendRecord(value: unknown): SpendRecord | null {
   return r.success ? upgrade(r.data) : null;
 }
 
-/** Builds a record of the newest version from its fields. */
-export function makeSpendRecord(fields: Omit<SpendRecord, 'v'>): SpendRecord {
-  return { v: SPEND_RECORD_VERSION, ...fields };
+/** A record's cost for sums: an unpriced call adds nothing (reports list unpriced models separately). */
+export function costOrZero(rec: Pick<SpendRecord, 'costUsd'>): number {
+  return rec.costUsd ?? 0;
+}
+
+/** Builds a record of the newest version from its fields (those with defaults may be left out). */
+export function makeSpendRecord(fields: Omit<z.input<typeof SpendRecordV1Schema>, 'v'>): SpendRecord {
+  return { v: SPEND_RECORD_VERSION, retryWaitMs: 0, priced: true, ...fields } as SpendRecord;
 }
 
 /** Upstream error bodies can be long; a record keeps the start of the message. */

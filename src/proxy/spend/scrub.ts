@@ -32,6 +32,14 @@ const SHAPES: ReadonlyArray<{ re: RegExp; keepPrefix: boolean }> = [
   { re: /([?&](?:key|api_key|apikey|access_token|token)=)[^&\s"'#]+/gi, keepPrefix: true },
   // Header-like pairs in dumped requests: `x-api-key: …`, `"x-goog-api-key":"…"`.
   { re: /((?:x-api-key|x-goog-api-key|api-key)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, keepPrefix: true },
+  // AWS access key ids, GitHub and Slack tokens (an agent's `env` or a config file it read).
+  { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g, keepPrefix: false },
+  { re: /(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g, keepPrefix: false },
+  { re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}/g, keepPrefix: false },
+  // Environment-style assignments of secret-named variables: `DB_PASSWORD=…`, `MY_API_KEY: …`
+  // (values of 8+ characters with a letter, so `max_tokens: 1024` stays).
+  // A backslash ends the value too, so text that is JSON stays JSON (`\"` and `\n` survive).
+  { re: /(\b[A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\b\s*[=:]\s*["']?)(?!\[redacted\])(?=[^\s"'\\,;)\]}>]*[A-Za-z])[^\s"'\\,;)\]}>]{8,}/gi, keepPrefix: true },
 ];
 
 export type Scrubber = (text: string) => string;

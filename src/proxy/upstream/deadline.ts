@@ -16,7 +16,8 @@ export interface Deadline {
   reason(): ProxyError;
 }
 
-export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs: number; model: string }): Deadline {
+/** `ttftMs` undefined: no time-to-first-token limit (LiteLLM's stream_timeout applies to streams only). */
+export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs: number | undefined; model: string }): Deadline {
   const ctrl = new AbortController();
   let why: ProxyError | undefined;
   const abort = (e: ProxyError) => {
@@ -40,19 +41,22 @@ export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs:
       ),
     o.totalMs,
   );
-  let ttft: NodeJS.Timeout | undefined = setTimeout(
-    () =>
-      abort(
-        new ProxyError(`upstream ${o.model} sent no first token within ${o.ttftMs} ms`, {
-          code: 'upstream_ttft_timeout',
-          kind: 'timeout',
-          retryable: true,
-        }),
-      ),
-    o.ttftMs,
-  );
+  let ttft: NodeJS.Timeout | undefined =
+    o.ttftMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            abort(
+              new ProxyError(`upstream ${o.model} sent no first token within ${o.ttftMs} ms (stream_timeout)`, {
+                code: 'upstream_ttft_timeout',
+                kind: 'timeout',
+                retryable: true,
+              }),
+            ),
+          o.ttftMs,
+        );
   total.unref();
-  ttft.unref();
+  ttft?.unref();
   return {
     signal: ctrl.signal,
     firstByte() {

@@ -3,6 +3,8 @@
  * and a POST helper that applies an attempt's deadlines, feeds the upstream timer and turns
  * the body into a web ReadableStream without buffering it.
  */
+import { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { ProxyError } from '../errors.ts';
 import type { CallOptions } from '../backends/types.ts';
@@ -65,16 +67,26 @@ export async function postJson(
 ): Promise<UpstreamResponse> {
   const dl = startDeadline(o.signal, {
     totalMs: o.deployment.timeoutMs,
-    ttftMs: o.deployment.ttftTimeoutMs,
+    ttftMs: o.stream === true ? o.deployment.ttftTimeoutMs : undefined,
     model: o.deployment.model,
   });
+  // Serialised before the request: a body that cannot be (nested too deep) is the caller's
+  // problem, never an unreachable upstream.
+  let payload: string;
+  try {
+    payload = JSON.stringify(body);
+  } catch (e) {
+    dl.done();
+    throw unprocessable(e);
+  }
   o.timer.begin();
   let res: Dispatcher.ResponseData;
   try {
     res = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-      body: JSON.stringify(body),
+      // Identity asked for, so SSE arrives chunk by chunk; an upstream that compresses anyway is decoded below.
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'accept-encoding': 'identity', ...headers },
+      body: payload,
       signal: dl.signal,
       dispatcher: upstreamAgent(),
     });
@@ -90,10 +102,13 @@ export async function postJson(
     });
   }
   const resHeaders = flattenHeaders(res.headers);
+  const resBody = decoded(res.body, resHeaders);
   if (res.statusCode < 200 || res.statusCode >= 300) {
     let text = '';
     try {
-      text = await res.body.text();
+      const parts: Buffer[] = [];
+      for await (const c of resBody as AsyncIterable<Buffer>) parts.push(c);
+      text = Buffer.concat(parts).toString('utf8');
     } catch {
       // the body is best effort; the status alone still classifies the error
     }
@@ -101,7 +116,7 @@ export async function postJson(
     dl.done();
     throw decodeError(res.statusCode, text, resHeaders);
   }
-  const src = res.body;
+  const src = resBody;
   let web: ReadableStream<Uint8Array> | undefined;
   return {
     status: res.statusCode,
@@ -113,11 +128,39 @@ export async function postJson(
   };
 }
 
+type Body = Dispatcher.ResponseData['body'] | Readable;
+
+/**
+ * The body with its Content-Encoding (gzip, deflate, br) undone: every reader downstream (the
+ * pass-through tap, JSON parsing, SSE decoders, error decoding) sees plain bytes. The encoding
+ * header is dropped from `headers` so nothing forwards it with decoded bytes.
+ */
+function decoded(body: Dispatcher.ResponseData['body'], headers: Record<string, string>): Body {
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (!encoding || encoding === 'identity') return body;
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
+  if (!decoder) return body; // an encoding we do not know: pass the bytes as they are
+  delete headers['content-encoding'];
+  delete headers['content-length'];
+  body.on('error', (e) => decoder.destroy(e));
+  decoder.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  return body.pipe(decoder);
+}
+
 /**
  * The upstream body as an async iterator: the first byte stops the TTFT timer; the end, an
  * error or an early `return()` closes the attempt (timer, deadlines, socket).
  */
-async function* timedChunks(src: Dispatcher.ResponseData['body'], dl: Deadline, o: CallOptions): AsyncGenerator<Uint8Array> {
+async function* timedChunks(src: Body, dl: Deadline, o: CallOptions): AsyncGenerator<Uint8Array> {
   let first = true;
   try {
     for await (const chunk of src as AsyncIterable<Buffer>) {
@@ -138,7 +181,7 @@ async function* timedChunks(src: Dispatcher.ResponseData['body'], dl: Deadline, 
 }
 
 /** The same body as a web ReadableStream, for the translating paths that pipe it through decoders. */
-function timedBody(src: Dispatcher.ResponseData['body'], dl: Deadline, o: CallOptions): ReadableStream<Uint8Array> {
+function timedBody(src: Body, dl: Deadline, o: CallOptions): ReadableStream<Uint8Array> {
   const chunks = timedChunks(src, dl, o);
   return new ReadableStream<Uint8Array>(
     {
@@ -162,6 +205,16 @@ function timedBody(src: Dispatcher.ResponseData['body'], dl: Deadline, o: CallOp
     },
     { highWaterMark: 0 },
   );
+}
+
+/** A request the proxy cannot process (e.g. JSON nested deeper than the stack allows): a 400, never retried. */
+export function unprocessable(e: unknown): ProxyError {
+  return new ProxyError(`the request cannot be processed: ${(e as Error)?.message ?? String(e)}`, {
+    code: 'request_unprocessable',
+    kind: 'invalid_request',
+    retryable: false,
+    cause: e,
+  });
 }
 
 function midStreamError(e: unknown): ProxyError {

@@ -37,11 +37,11 @@ describe('decodeAnthropicRequest', () => {
     assert.equal(req.sourceDialect, 'anthropic');
     assert.equal(req.tools.length, 24);
     assert.equal(req.system.length, 2);
-    assert.deepEqual(req.system[0], { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude.", cacheControl: true });
+    assert.deepEqual(req.system[0], { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude.", cacheControl: { ttl: '5m' } });
     assert.equal(req.system[1]?.cacheControl, undefined);
     assert.deepEqual(req.reasoning, { budgetTokens: 4000 });
     assert.equal(req.maxTokens, 32000);
-    assert.deepEqual(req.messages[0], { role: 'user', content: [{ type: 'text', text: 'hello', cacheControl: true }] });
+    assert.deepEqual(req.messages[0], { role: 'user', content: [{ type: 'text', text: 'hello', cacheControl: { ttl: '5m' } }] });
     assert.equal((req.raw as Record<string, unknown>).some_future_field !== undefined, true);
   });
 

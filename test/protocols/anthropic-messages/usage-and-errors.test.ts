@@ -29,6 +29,18 @@ describe('Anthropic usage', () => {
     assert.deepEqual(toAnthropicUsage(fromAnthropicUsage(a)), a);
     assert.equal(toAnthropicUsage({ input: 5, cacheRead: 9 }).input_tokens, 0, 'never negative');
   });
+
+  test('1-hour cache writes: cache_creation.ephemeral_1h_input_tokens ⇄ cacheWrite1h (round trip is exact)', () => {
+    const a = {
+      input_tokens: 10,
+      output_tokens: 7,
+      cache_creation_input_tokens: 200,
+      cache_read_input_tokens: 3000,
+      cache_creation: { ephemeral_5m_input_tokens: 50, ephemeral_1h_input_tokens: 150 },
+    };
+    assert.equal(fromAnthropicUsage(a).cacheWrite1h, 150);
+    assert.deepEqual(toAnthropicUsage(fromAnthropicUsage(a)), a);
+  });
 });
 
 describe('Anthropic stop reasons', () => {

@@ -17,9 +17,9 @@ describe('encodeGeminiRequest', () => {
   test('system → systemInstruction; roles user/model; tool results → functionResponse named after the call', () => {
     const body = encodeGeminiRequest(
       req({
-        system: [{ type: 'text', text: 'Be terse.', cacheControl: true }],
+        system: [{ type: 'text', text: 'Be terse.', cacheControl: { ttl: '5m' } }],
         messages: [
-          { role: 'user', content: [{ type: 'text', text: 'list', cacheControl: true }] },
+          { role: 'user', content: [{ type: 'text', text: 'list', cacheControl: { ttl: '5m' } }] },
           {
             role: 'assistant',
             content: [

@@ -7,11 +7,11 @@ import { decodeOpenAIRequest, encodeOpenAIRequest, TOOL_IMAGE_NOTE } from '../..
 const fromAnthropic: CanonicalRequest = {
   model: 'shared-model',
   system: [
-    { type: 'text', text: 'You are Claude Code.', cacheControl: true },
+    { type: 'text', text: 'You are Claude Code.', cacheControl: { ttl: '5m' } },
     { type: 'text', text: 'Use tools.' },
   ],
   messages: [
-    { role: 'user', content: [{ type: 'text', text: 'list files', cacheControl: true }] },
+    { role: 'user', content: [{ type: 'text', text: 'list files', cacheControl: { ttl: '5m' } }] },
     {
       role: 'assistant',
       content: [

@@ -19,6 +19,8 @@ export interface BuildImageOptions {
   engineCli?: 'podman' | 'docker';
   /** Rebuild even when the tag exists. */
   force?: boolean;
+  /** The GCE runner image: also agentab itself at /opt/agentab (what vm/task-entry.sh runs). */
+  withAgentab?: boolean;
   /** Progress lines of the build (stderr of the script). */
   onProgress?: (line: string) => void;
   /** The Node runtime copied into the image (default: this one). */
@@ -57,12 +59,12 @@ async function runScript(args: string[], o: BuildImageOptions): Promise<string> 
 
 /** The reference the offline build gives for the current content (no build). */
 export function offlineImageRef(o: BuildImageOptions): Promise<string> {
-  return runScript(['--print-tag'], o);
+  return runScript(['--print-tag', ...(o.withAgentab ? ['--with-agentab'] : [])], o);
 }
 
 /** Builds the offline image unless its tag exists; returns its reference. */
 export function buildOfflineImage(o: BuildImageOptions): Promise<string> {
-  return runScript(o.force ? ['--force'] : [], o);
+  return runScript([...(o.force ? ['--force'] : []), ...(o.withAgentab ? ['--with-agentab'] : [])], o);
 }
 
 export interface ImageInfo {

@@ -215,7 +215,8 @@ export class ContainerLauncher implements CellLauncher {
     } finally {
       if (forceTimer) clearTimeout(forceTimer);
       if (container) {
-        const r = await removeContainers(docker, [container.id]);
+        // after the record's wall time: shown on the cell's timeline, not in its decomposition
+        const r = await clock.timed('teardown', () => removeContainers(docker, [container!.id]));
         if (r.errors.length) ctx.log.warn('could not remove a cell container (dispose and `agentab clean` retry)', { cell: cell.id, errors: r.errors });
         else this.live.delete(cell.id);
       }

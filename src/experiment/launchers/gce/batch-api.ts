@@ -52,7 +52,11 @@ const lastEventOf = (events: Event[] | null | undefined): string | undefined => 
 };
 
 const enumName = (v: unknown): string => (typeof v === 'string' ? v : 'STATE_UNSPECIFIED');
-const NOT_FOUND = 5;
+/** gRPC NOT_FOUND, or HTTP 404: on the REST transport the auth library's fetch throws with the HTTP status before gax maps it. */
+const isNotFound = (e: unknown): boolean => {
+  const code = (e as { code?: unknown }).code;
+  return code === 5 || code === 404;
+};
 
 function apiError(what: string, e: unknown): GceError {
   const err = e as { code?: number; message?: string };
@@ -68,6 +72,30 @@ function jobInfo(j: { name?: string | null; labels?: Record<string, string> | nu
     createTime: Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : undefined,
     lastEvent: lastEventOf(j.status?.statusEvents),
   };
+}
+
+/** "3600s" / "1.5s" (proto3 JSON) → {seconds, nanos}. */
+function durationObject(d: string): { seconds: number; nanos: number } {
+  const m = /^(\d+)(?:\.(\d{1,9}))?s$/.exec(d);
+  if (!m) throw new GceError('gce_options_invalid', `not a duration: "${d}" (expected e.g. "3600s")`);
+  return { seconds: Number(m[1]), nanos: Number((m[2] ?? '').padEnd(9, '0')) };
+}
+
+/**
+ * The job as the client's createJob takes it. BatchJob is proto3 JSON (what the REST API
+ * receives, golden-tested against the protos), but the client first builds its protobufjs
+ * message with `fromObject`, which reads a google.protobuf.Duration only as {seconds, nanos}
+ * ("object expected" for "3600s"); every other field of the job reads the same both ways.
+ */
+export function toClientObject(job: BatchJob): BatchJob {
+  const copy = structuredClone(job) as BatchJob & { taskGroups: Array<{ taskSpec?: { maxRunDuration?: unknown; runnables?: Array<{ timeout?: unknown }> } }> };
+  for (const group of copy.taskGroups ?? []) {
+    const spec = group.taskSpec;
+    if (!spec) continue;
+    if (typeof spec.maxRunDuration === 'string') spec.maxRunDuration = durationObject(spec.maxRunDuration);
+    for (const r of spec.runnables ?? []) if (typeof r.timeout === 'string') r.timeout = durationObject(r.timeout);
+  }
+  return copy;
 }
 
 export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
@@ -86,7 +114,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
   return {
     async createJob(parent, jobId, job) {
       try {
-        const [created] = await (await batch()).createJob({ parent, jobId, job });
+        const [created] = await (await batch()).createJob({ parent, jobId, job: toClientObject(job) });
         return jobInfo(created);
       } catch (e) {
         throw apiError(`createJob ${jobId}`, e);
@@ -97,7 +125,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
         const [j] = await (await batch()).getJob({ name });
         return jobInfo(j);
       } catch (e) {
-        if ((e as { code?: number }).code === NOT_FOUND) return undefined;
+        if (isNotFound(e)) return undefined;
         throw apiError(`getJob ${name}`, e);
       }
     },
@@ -110,7 +138,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
           lastEvent: lastEventOf(t.status?.statusEvents as Event[] | undefined),
         }));
       } catch (e) {
-        if ((e as { code?: number }).code === NOT_FOUND) return [];
+        if (isNotFound(e)) return [];
         throw apiError(`listTasks ${jobName}`, e);
       }
     },
@@ -118,7 +146,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
       try {
         await (await batch()).deleteJob({ name, reason: 'agentab: run stopped' });
       } catch (e) {
-        if ((e as { code?: number }).code === NOT_FOUND) return;
+        if (isNotFound(e)) return;
         throw apiError(`deleteJob ${name}`, e);
       }
     },

@@ -59,6 +59,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export class GceLauncher implements CellLauncher {
   readonly kind = 'gce';
   readonly remote = true;
+  readonly remoteSecrets: readonly string[];
   private ctx?: LaunchContext;
   private job?: RunJob;
   private readonly shardOf = new Map<string, number>();
@@ -83,7 +84,9 @@ export class GceLauncher implements CellLauncher {
   constructor(
     private readonly options: GceOptions,
     private readonly deps: GceLauncherDeps,
-  ) {}
+  ) {
+    this.remoteSecrets = Object.keys(options.secrets);
+  }
 
   private get bucket(): string {
     return this.options.bucket;

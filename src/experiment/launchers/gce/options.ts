@@ -96,3 +96,9 @@ export function parseGceOptions(raw: Record<string, unknown>, o: ParseGceOptions
     metadataHost: env.metadataHost,
   };
 }
+
+/** The environment variables a gce launcher block gets from Secret Manager (its `secrets` keys), unvalidated. */
+export function secretNamesOf(options: Record<string, unknown>): string[] {
+  const s = options.secrets;
+  return s && typeof s === 'object' && !Array.isArray(s) ? Object.keys(s) : [];
+}

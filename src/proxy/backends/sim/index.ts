@@ -6,7 +6,8 @@
 import { DEFAULT_SIM_OPTIONS } from '../../../config/proxy-defaults.ts';
 import type { SimOptions } from '../../../config/types.ts';
 import type { Sleep } from '../../../sim/latency.ts';
-import { simulate, simulateResponse } from '../../../sim/model.ts';
+import { simulate, simulateResponse, type SimDeps } from '../../../sim/model.ts';
+import { digest } from '../../../sim/rng.ts';
 import { createSimState, type SimState } from '../../../sim/plan.ts';
 import { countRequestTokens } from '../../../sim/tokens.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
@@ -33,16 +34,35 @@ export class SimBackend implements BackendAdapter {
     return o.deployment.sim ?? DEFAULT_SIM_OPTIONS;
   }
 
+  /**
+   * Whose prompt cache a call uses. Providers keep caches per organisation or key; here, per
+   * deployment and upstream credential, and per cell unless the deployment shares one cache
+   * across cells (`sim.cache.shared`), so cells do not warm each other's caches by default.
+   */
+  private cacheScope(o: CallOptions, opts: SimOptions): string {
+    const credential = o.deployment.apiKey ? digest(o.deployment.apiKey) : '-';
+    const cell = opts.cache.shared ? '*' : (o.cellId ?? '-');
+    return `${o.deployment.id}\u0000${credential}\u0000${cell}`;
+  }
+
+  private deps(o: CallOptions, opts: SimOptions, req: CanonicalRequest): SimDeps {
+    return {
+      signal: o.signal,
+      state: this.state,
+      model: o.deployment.model || req.model,
+      cacheScope: this.cacheScope(o, opts),
+      ...(this.sleep ? { sleep: this.sleep } : {}),
+    };
+  }
+
   async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {
     o.timer.begin();
     try {
-      return simulate(req, this.options(o), o.simScript, {
-        signal: o.signal,
-        state: this.state,
-        model: o.deployment.model || req.model,
+      const opts = this.options(o);
+      return simulate(req, opts, o.simScript, {
+        ...this.deps(o, opts, req),
         onFirstToken: () => o.timer.firstByte(),
         onEnd: () => o.timer.end(),
-        ...(this.sleep ? { sleep: this.sleep } : {}),
       });
     } catch (e) {
       o.timer.end();
@@ -53,12 +73,8 @@ export class SimBackend implements BackendAdapter {
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
     o.timer.begin();
     try {
-      const res = await simulateResponse(req, this.options(o), o.simScript, {
-        signal: o.signal,
-        state: this.state,
-        model: o.deployment.model || req.model,
-        ...(this.sleep ? { sleep: this.sleep } : {}),
-      });
+      const opts = this.options(o);
+      const res = await simulateResponse(req, opts, o.simScript, this.deps(o, opts, req));
       o.timer.firstByte(); // a non-streaming answer arrives all at once
       return res;
     } finally {

@@ -9,8 +9,12 @@
  *   `:streamGenerateContent?alt=sse` / `:countTokens`.
  *
  * Host: `aiplatform.googleapis.com` for location `global`, else `{LOC}-aiplatform.googleapis.com`.
- * `apiBase` replaces `https://{host}` (with or without a trailing `/v1`), so tests and
- * private gateways can stand in for Google.
+ * `apiBase` lets tests and private gateways stand in for Google, in three forms:
+ * - a host root, `https://gw.example` (with or without a trailing `/v1`): replaces `https://{host}`;
+ * - LiteLLM's form, the model's whole resource path
+ *   `https://gw.example/v1/projects/P/locations/L/publishers/google/models/M`: the verb is appended
+ *   (`…/models/M:generateContent`), as LiteLLM does;
+ * - a location path `…/v1/projects/P/locations/L`: the publisher and model are appended.
  */
 import { ProxyError } from '../../errors.ts';
 import type { Deployment } from '../../../config/types.ts';
@@ -36,25 +40,41 @@ export function vertexTarget(d: Deployment): VertexTarget {
   return { mode: 'gemini', model: m.startsWith('google/') ? m.slice('google/'.length) : m };
 }
 
+/** An apiBase path that already names the project and location (LiteLLM's form, or a location path). */
+const RESOURCE_PATH = /\/projects\/[^/]+\/locations\/[^/]+/;
+/** LiteLLM's form: the path ends at the model, `…/publishers/{pub}/models/{M}`. */
+const MODEL_PATH = /\/publishers\/[^/]+\/models\/[^/:]+$/;
+
+function trimmedBase(d: Deployment): string | undefined {
+  return d.apiBase?.replace(/\/+$/, '');
+}
+
 /** `…/v1/projects/{P}/locations/{LOC}` on the right host (or on apiBase). */
 export function locationBase(d: Deployment): string {
+  const base = trimmedBase(d);
+  if (base && RESOURCE_PATH.test(base)) return base.replace(/\/publishers\/.*$/, '');
   if (!d.vertexProject) {
     throw new ProxyError(`deployment ${d.id} has no Vertex project`, { code: 'vertex_no_project', kind: 'invalid_request' });
   }
   const loc = d.vertexLocation ?? DEFAULT_LOCATION;
-  const root = d.apiBase
-    ? d.apiBase.replace(/\/+$/, '').replace(/\/v1$/, '')
-    : `https://${loc === 'global' ? '' : `${loc}-`}aiplatform.googleapis.com`;
+  const root = base ? base.replace(/\/v1$/, '') : `https://${loc === 'global' ? '' : `${loc}-`}aiplatform.googleapis.com`;
   return `${root}/v1/projects/${segment(d.vertexProject)}/locations/${segment(loc)}`;
 }
 
+/** `{model resource}:{verb}`: apiBase itself in LiteLLM's form, else built from the location base. */
+function modelUrl(d: Deployment, publisher: string, model: string, verb: string): string {
+  const base = trimmedBase(d);
+  if (base && MODEL_PATH.test(base)) return `${base}:${verb}`;
+  return `${locationBase(d)}/publishers/${publisher}/models/${segment(model)}:${verb}`;
+}
+
 export function geminiUrl(d: Deployment, model: string, verb: 'generateContent' | 'streamGenerateContent' | 'countTokens'): string {
-  const url = `${locationBase(d)}/publishers/google/models/${segment(model)}:${verb}`;
+  const url = modelUrl(d, 'google', model, verb);
   return verb === 'streamGenerateContent' ? `${url}?alt=sse` : url;
 }
 
 export function claudeUrl(d: Deployment, model: string, verb: 'rawPredict' | 'streamRawPredict'): string {
-  return `${locationBase(d)}/publishers/anthropic/models/${segment(model)}:${verb}`;
+  return modelUrl(d, 'anthropic', model, verb);
 }
 
 /** Claude token counting on Vertex is a rawPredict on the `count-tokens` pseudo-model. */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-const cacheControl = z.object({ type: z.string() }).loose().nullish();
+const cacheControl = z.object({ type: z.string(), ttl: z.string().optional() }).loose().nullish();
 
 export const textBlock = z.object({ type: z.literal('text'), text: z.string(), cache_control: cacheControl }).loose();
 
@@ -20,7 +20,7 @@ export const imageBlock = z
   .loose();
 
 export const toolUseBlock = z
-  .object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown().optional() })
+  .object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown().optional(), cache_control: cacheControl })
   .loose();
 
 export const toolResultBlock = z
@@ -58,6 +58,7 @@ export const toolParam = z
     name: z.string(),
     description: z.string().optional(),
     input_schema: z.record(z.string(), z.unknown()).optional(),
+    cache_control: cacheControl,
   })
   .loose();
 
@@ -102,6 +103,11 @@ export const anthropicUsage = z
     output_tokens: z.number().nullish(),
     cache_creation_input_tokens: z.number().nullish(),
     cache_read_input_tokens: z.number().nullish(),
+    /** The write split by TTL (Anthropic reports it since the 1-hour TTL exists). */
+    cache_creation: z
+      .object({ ephemeral_5m_input_tokens: z.number().nullish(), ephemeral_1h_input_tokens: z.number().nullish() })
+      .loose()
+      .nullish(),
   })
   .loose();
 export type AnthropicUsage = z.infer<typeof anthropicUsage>;

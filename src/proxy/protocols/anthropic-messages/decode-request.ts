@@ -13,6 +13,7 @@ import type {
   CanonicalTool,
   ImagePart,
   TextPart,
+  ToolCallPart,
   ToolChoice,
   ToolResultPart,
   UserPart,
@@ -27,6 +28,7 @@ import {
   toolUseBlock,
   type MessagesRequest,
 } from './anthropic-api.ts';
+import { decodeCacheMark } from './cache-control.ts';
 
 export interface DecodeOptions {
   /** Receives one message per thing dropped or changed on the way in. */
@@ -70,7 +72,7 @@ export function decodeAnthropicRequest(body: unknown, o: DecodeOptions = {}): Ca
 function decodeSystem(system: MessagesRequest['system']): TextPart[] {
   if (system === undefined) return [];
   if (typeof system === 'string') return system ? [{ type: 'text', text: system }] : [];
-  return system.map((s) => ({ type: 'text', text: s.text, ...(s.cache_control ? { cacheControl: true } : {}) }));
+  return system.map((s) => withMark({ type: 'text', text: s.text }, s.cache_control));
 }
 
 function decodeReasoning(b: MessagesRequest): CanonicalRequest['reasoning'] {
@@ -110,11 +112,12 @@ function decodeTools(tools: MessagesRequest['tools'], warn: (m: string) => void)
       warn(`dropped Anthropic server tool "${t.name}" (type ${t.type}): no other backend runs it`);
       continue;
     }
-    out.push({
+    const tool: CanonicalTool = {
       name: t.name,
       ...(t.description ? { description: t.description } : {}),
       parameters: t.input_schema ?? { type: 'object', properties: {} },
-    });
+    };
+    out.push(withMark(tool, t.cache_control));
   }
   return out;
 }
@@ -182,7 +185,7 @@ function decodeAssistantBlock(block: Block, warn: (m: string) => void): Assistan
       return decodeText(block);
     case 'tool_use': {
       const b = parseBlock(toolUseBlock, block);
-      return { type: 'tool-call', id: b.id, name: b.name, args: b.input ?? {} };
+      return withMark({ type: 'tool-call', id: b.id, name: b.name, args: b.input ?? {} }, b.cache_control);
     }
     case 'thinking': {
       const b = parseBlock(thinkingBlock, block);
@@ -210,24 +213,32 @@ function decodeToolResult(
     if (part) content.push(part);
   }
   const name = toolNames.get(b.tool_use_id);
-  return {
+  const part: ToolResultPart = {
     type: 'tool-result',
     toolCallId: b.tool_use_id,
     ...(name ? { name } : {}),
     content,
     ...(b.is_error ? { isError: true } : {}),
   };
+  return withMark(part, b.cache_control);
 }
 
 function decodeText(block: Block): TextPart {
   const b = parseBlock(textBlock, block);
-  return { type: 'text', text: b.text, ...(b.cache_control ? { cacheControl: true } : {}) };
+  return withMark({ type: 'text', text: b.text }, b.cache_control);
+}
+
+/** The part with the cache breakpoint its block's `cache_control` sets, if any. */
+function withMark<T extends TextPart | ImagePart | ToolCallPart | ToolResultPart | CanonicalTool>(part: T, cacheControl: { ttl?: unknown } | null | undefined): T {
+  const mark = decodeCacheMark(cacheControl);
+  if (mark) part.cacheControl = mark;
+  return part;
 }
 
 function decodeImage(block: Block): ImagePart {
-  const { source } = parseBlock(imageBlock, block);
-  if (source.type === 'base64') return { type: 'image', mediaType: source.media_type, data: source.data };
-  return { type: 'image', mediaType: mediaTypeOfUrl(source.url), url: source.url };
+  const { source, cache_control } = parseBlock(imageBlock, block);
+  if (source.type === 'base64') return withMark({ type: 'image', mediaType: source.media_type, data: source.data }, cache_control);
+  return withMark({ type: 'image', mediaType: mediaTypeOfUrl(source.url), url: source.url }, cache_control);
 }
 
 const MEDIA_TYPE_OF_EXT: Record<string, string> = { '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp' };

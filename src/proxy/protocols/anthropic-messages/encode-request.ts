@@ -10,6 +10,7 @@ import type {
   TextPart,
   ToolResultPart,
 } from '../../canonical.ts';
+import { encodeCacheMark } from './cache-control.ts';
 
 export interface EncodeAnthropicOptions {
   vertex?: boolean;
@@ -51,6 +52,7 @@ export function encodeAnthropicRequest(
       name: t.name,
       ...(t.description ? { description: t.description } : {}),
       input_schema: t.parameters,
+      ...encodeCacheMark(t.cacheControl),
     }));
   }
   const toolChoice = encodeToolChoice(req);
@@ -133,7 +135,7 @@ function encodeAssistantPart(p: AssistantPart, warn: (m: string) => void): Block
       // Anthropic rejects empty text blocks.
       return p.text ? [encodeText(p)] : [];
     case 'tool-call':
-      return [{ type: 'tool_use', id: anthropicToolId(p.id), name: p.name, input: isObject(p.args) ? p.args : {} }];
+      return [{ type: 'tool_use', id: anthropicToolId(p.id), name: p.name, input: isObject(p.args) ? p.args : {}, ...encodeCacheMark(p.cacheControl) }];
     case 'reasoning':
       if (p.redacted) return [{ type: 'redacted_thinking', data: p.redacted }];
       if (p.signature) return [{ type: 'thinking', thinking: p.text, signature: p.signature }];
@@ -149,16 +151,18 @@ function encodeToolResult(p: ToolResultPart): Block {
     tool_use_id: anthropicToolId(p.toolCallId),
     ...(content.length ? { content } : {}),
     ...(p.isError ? { is_error: true } : {}),
+    ...encodeCacheMark(p.cacheControl),
   };
 }
 
 function encodeText(p: TextPart): Block {
-  return { type: 'text', text: p.text, ...(p.cacheControl ? { cache_control: { type: 'ephemeral' } } : {}) };
+  return { type: 'text', text: p.text, ...encodeCacheMark(p.cacheControl) };
 }
 
 function encodeImage(p: ImagePart): Block {
-  if (p.data !== undefined) return { type: 'image', source: { type: 'base64', media_type: p.mediaType, data: p.data } };
-  return { type: 'image', source: { type: 'url', url: p.url ?? '' } };
+  const mark = encodeCacheMark(p.cacheControl);
+  if (p.data !== undefined) return { type: 'image', source: { type: 'base64', media_type: p.mediaType, data: p.data }, ...mark };
+  return { type: 'image', source: { type: 'url', url: p.url ?? '' }, ...mark };
 }
 
 const TOOL_ID_CHAR = /[^a-zA-Z0-9_-]/g;

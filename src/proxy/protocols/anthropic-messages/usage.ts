@@ -11,18 +11,22 @@ export interface AnthropicUsageOut {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Sent when some of the write used the 1-hour TTL, as Anthropic splits it. */
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
 }
 
 export function fromAnthropicUsage(u: AnthropicUsage | undefined): Usage {
   const uncached = u?.input_tokens ?? 0;
   const cacheWrite = u?.cache_creation_input_tokens ?? 0;
   const cacheRead = u?.cache_read_input_tokens ?? 0;
+  const cacheWrite1h = u?.cache_creation?.ephemeral_1h_input_tokens ?? 0;
   return {
     input: uncached + cacheWrite + cacheRead,
     output: u?.output_tokens ?? 0,
     cacheRead,
     cacheWrite,
     reasoning: 0,
+    ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}),
   };
 }
 
@@ -34,6 +38,9 @@ export function toAnthropicUsage(u: Partial<Usage>): AnthropicUsageOut {
     output_tokens: u.output ?? 0,
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
+    ...(u.cacheWrite1h
+      ? { cache_creation: { ephemeral_5m_input_tokens: cacheWrite - u.cacheWrite1h, ephemeral_1h_input_tokens: u.cacheWrite1h } }
+      : {}),
   };
 }
 
@@ -44,5 +51,6 @@ export function mergeAnthropicUsage(a: AnthropicUsage | undefined, b: AnthropicU
     const v = b?.[key];
     if (typeof v === 'number') out[key] = v;
   }
+  if (b?.cache_creation) out.cache_creation = b.cache_creation;
   return out;
 }

@@ -52,45 +52,39 @@ function Entry({ e, run, cell }: { e: TranscriptEntry; run: string; cell: string
   );
 }
 
-/** Phases as consecutive bars, then each call from its arrival to its end (first token marked). */
+/** The cell's spans on one clock: phases in the first row, then each model and tool call in order. */
 function Timeline({ d }: { d: CellDetail }) {
-  const wall = Math.max(d.record.wallMs, ...d.calls.map((c) => c.startMs + c.durationMs), 1);
+  const rows = d.spans.filter((s) => s.kind !== 'phase');
+  const phases = d.spans.filter((s) => s.kind === 'phase');
+  const wall = Math.max(d.record.wallMs, ...d.spans.map((s) => s.endMs), 1);
   const width = 900;
   const x = (ms: number): number => Math.max(0, Math.min(width, (ms / wall) * width));
-  const phases = ((d.record.runnerReported as { phaseMs?: Record<string, number> }).phaseMs ?? {}) as Record<string, number>;
-  const order = ['workspace', 'setup', 'runner', 'check'];
-  let at = 0;
-  const phaseBars = order.filter((p) => typeof phases[p] === 'number').map((p) => {
-    const start = at;
-    at += phases[p] as number;
-    return { name: p, start, ms: phases[p] as number };
-  });
   const rowH = 16;
-  const height = (phaseBars.length ? rowH + 8 : 0) + d.calls.length * rowH + 24;
+  const top = phases.length ? rowH + 8 : 0;
+  const height = top + rows.length * rowH + 24;
   return (
-    <svg class="timeline" viewBox={`0 0 ${width + 160} ${height}`} width="100%" role="img" aria-label="cell timeline">
-      {phaseBars.map((p) => (
-        <g key={p.name}>
-          <rect class={`phase phase-${p.name}`} x={160 + x(p.start)} y={2} width={Math.max(1, x(p.start + p.ms) - x(p.start))} height={rowH - 4}>
-            <title>{`${p.name}: ${fmtMs(p.ms)}`}</title>
+    <svg class="timeline" viewBox={`0 0 ${width + 180} ${height}`} width="100%" role="img" aria-label="cell timeline">
+      {phases.map((p, i) => (
+        <g key={`p${i}`}>
+          <rect class={`phase phase-${p.name.replace(/\s+/g, '-')}`} x={180 + x(p.startMs)} y={2} width={Math.max(1, x(p.endMs) - x(p.startMs))} height={rowH - 4}>
+            <title>{`${p.name}: ${fmtMs(p.endMs - p.startMs)}`}</title>
           </rect>
-          {x(p.start + p.ms) - x(p.start) > p.name.length * 7 + 6 ? <text x={160 + x(p.start) + 3} y={rowH - 5} class="phase-label">{p.name}</text> : null}
+          {x(p.endMs) - x(p.startMs) > p.name.length * 7 + 6 ? <text x={180 + x(p.startMs) + 3} y={rowH - 5}>{p.name}</text> : null}
         </g>
       ))}
-      {d.calls.map((c, i) => {
-        const y = (phaseBars.length ? rowH + 8 : 0) + i * rowH;
+      {rows.map((s, i) => {
+        const y = top + i * rowH;
         return (
-          <g key={c.id}>
-            <text x={0} y={y + rowH - 4} class="call-label">{`call ${i + 1} · ${fmtInt(c.usage.input)} in`}</text>
-            <rect class={`call${c.status >= 400 ? ' failed' : ''}`} x={160 + x(c.startMs)} y={y + 2} width={Math.max(1, x(c.startMs + c.durationMs) - x(c.startMs))} height={rowH - 4}>
-              <title>{`call ${i + 1}: ${fmtMs(c.durationMs)}, first token ${fmtMs(c.ttftMs)}, ${c.usage.input} in / ${c.usage.output} out, status ${c.status}`}</title>
+          <g key={`s${i}`} class={`span span-${s.kind}`}>
+            <text x={0} y={y + rowH - 4} class="call-label">{`${s.kind === 'model' ? 'model' : s.name}`.slice(0, 28)}</text>
+            <rect class={`${s.kind === 'model' ? 'call' : 'tool'}${s.status === 'error' ? ' failed' : ''}${s.timing === 'inferred' ? ' inferred' : ''}`} x={180 + x(s.startMs)} y={y + 2} width={Math.max(1, x(s.endMs) - x(s.startMs))} height={rowH - 4}>
+              <title>{`${s.kind} ${s.name}: ${fmtMs(s.endMs - s.startMs)}${s.timing === 'inferred' ? ' (start inferred)' : ''}${s.status === 'error' ? ', error' : ''}`}</title>
             </rect>
-            {c.ttftMs !== null ? <line class="ttft" x1={160 + x(c.startMs + c.ttftMs)} x2={160 + x(c.startMs + c.ttftMs)} y1={y + 1} y2={y + rowH - 1} /> : null}
           </g>
         );
       })}
-      <text x={160} y={height - 4} class="axis">0</text>
-      <text x={160 + width} y={height - 4} class="axis" text-anchor="end">{fmtMs(wall)}</text>
+      <text x={180} y={height - 4} class="axis">0</text>
+      <text x={180 + width} y={height - 4} class="axis" text-anchor="end">{fmtMs(wall)}</text>
     </svg>
   );
 }
@@ -170,7 +164,12 @@ export function CellPage({ run, cell }: { run: string; cell: string }) {
                 {reported.toolCalls !== undefined ? <div><dt>tool calls</dt><dd>{reported.toolCalls}</dd></div> : null}
               </dl>
               <h2>Timeline</h2>
+              {d.decompositionText ? <p class="meta" id="decomposition">{d.decompositionText}</p> : null}
               <Timeline d={d} />
+              <p>
+                <a class="button" id="bundle-link" href={`/api/runs/${encodeURIComponent(run)}/cells/${encodeURIComponent(cell)}/bundle`}>Download debug bundle (.tar.gz)</a>{' '}
+                <span class="meta">summary, profile, transcript excerpt, touched files, spend lines, trace and logs, secrets redacted</span>
+              </p>
               <h2 id="calls">Model calls <small>{d.calls.length}</small></h2>
               <Calls calls={d.calls} />
               <h2 id="transcript">Transcript <small>{d.transcript.length} entries</small></h2>

@@ -1,0 +1,87 @@
+/**
+ * The aggregation fast paths (issue #16) give exactly what the plain computations give: the
+ * guide-table median positions, log medians from cached logs, quickselect with min scans, and
+ * the comparator-free canonical sort.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MedianPositions } from '../../src/stats/median-bootstrap.ts';
+import { createRng } from '../../src/stats/prng.ts';
+import { quantileSorted, quantilesUnsorted, sortedCopy } from '../../src/stats/quantile.ts';
+import { logMediansAt, logRatiosAt } from '../../src/stats/ratio.ts';
+import { bootstrapPositions } from '../../src/stats/median-bootstrap.ts';
+import { compareRecords, poolRecords } from '../../src/report/load.ts';
+import type { RunRecord } from '../../src/experiment/run-record.ts';
+import { synthRecords } from '../report/fixtures.ts';
+
+test('median positions: the guide-table search finds what a binary search over the cdf finds', () => {
+  for (const n of [1, 2, 7, 50, 401, 2500]) {
+    const pos = new MedianPositions(n);
+    const uniforms = createRng(3, `guide-${n}`);
+    const out = new Int32Array(2);
+    const us = [0, 1e-12, 0.5, 1 - 1e-12, ...Array.from({ length: 2000 }, () => uniforms.next())];
+    for (const u of us) {
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((pos.cdf[mid] as number) >= u) hi = mid;
+        else lo = mid + 1;
+      }
+      // the draw's first uniform is u; later ones (for the upper position) do not matter here
+      let first = true;
+      pos.drawPositions({ next: () => (first ? ((first = false), u) : 0.5), int: () => 0 }, out, 0);
+      assert.equal(out[0], lo, `n=${n}, u=${u}`);
+    }
+  }
+});
+
+test('quantiles without sorting equal the sorted quantiles, also for adjacent order statistics', () => {
+  const rng = createRng(5, 'quantiles');
+  for (const n of [1, 2, 3, 10, 101, 10_000]) {
+    const x = Float64Array.from({ length: n }, () => Math.round(rng.next() * 50) - 10 * rng.next());
+    if (n > 5) x[3] = Infinity;
+    const sorted = sortedCopy(x);
+    for (const ps of [[0.025, 0.975], [0, 1], [0.5], [0.1, 0.1001, 0.9]]) {
+      assert.deepEqual(quantilesUnsorted(x, ps), ps.map((p) => quantileSorted(sorted, p)), `n=${n} ps=${ps.join(',')}`);
+    }
+  }
+});
+
+test('log medians from cached logs reproduce logRatiosAt bit for bit', () => {
+  const rng = createRng(9, 'log-medians');
+  for (const [nb, nc] of [[10, 11], [250, 249], [2500, 2499]] as const) {
+    const base = sortedCopy(Float64Array.from({ length: nb }, () => 1 + rng.next() * 1000));
+    const cond = sortedCopy(Float64Array.from({ length: nc }, () => 1 + rng.next() * 1000));
+    const pb = bootstrapPositions(nb, 3000, createRng(1, 'b'));
+    const pc = bootstrapPositions(nc, 3000, createRng(1, 'c'));
+    const expected = logRatiosAt(base, pb, cond, pc);
+    const lb = logMediansAt(base, base.map(Math.log), pb);
+    const lc = logMediansAt(cond, cond.map(Math.log), pc);
+    const got = lc.map((v, b) => v - (lb[b] as number));
+    assert.deepEqual(got, expected);
+  }
+});
+
+test('pooling sorts shuffled records as compareRecords does, duplicates and look-alike cells included', () => {
+  const records = synthRecords({ seed: 2, tasks: [{ task: 't1', scale: 100 }, { task: 't2', scale: 300 }], conditions: { baseline: 1, c1: 0.8 }, reps: 5 });
+  const rng = createRng(4, 'shuffle');
+  const shuffled = [...records];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j] as RunRecord, shuffled[i] as RunRecord];
+  }
+  const dups = shuffled.slice(0, 3).map((r) => ({ ...r, wallMs: r.wallMs + 1 }));
+  const pooled = poolRecords([{ path: 'a', records: shuffled }, { path: 'b', records: dups }]);
+  const expected = [...records].sort(compareRecords);
+  assert.deepEqual(pooled.records.map((r) => `${r.cell}:${r.wallMs}`), expected.map((r) => {
+    const dup = dups.find((d) => d.cell === r.cell && d.runId === r.runId);
+    return `${r.cell}:${dup ? dup.wallMs : r.wallMs}`;
+  }));
+  assert.equal(pooled.duplicates, 3);
+  // same runner, condition, task, rep and run but different cells (hand-made): still in compareRecords order
+  const twin = { ...(records[0] as RunRecord), cell: 'zzz-twin' };
+  const early = { ...(records[0] as RunRecord), cell: '000-twin' };
+  const mixed = poolRecords([{ path: 'a', records: [twin, ...shuffled, early] }]);
+  assert.deepEqual(mixed.records.map((r) => r.cell), [...records, twin, early].sort(compareRecords).map((r) => r.cell));
+});
