@@ -183,7 +183,7 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     overall: success.map((x) => overallOf(x, headlines, opt)),
     comparisons: finalizeComparisons(compDrafts, opt),
     headlines,
-    notes: [...new Set(notes)],
+    notes: [...new Set([...(loaded.notes ?? []), ...notes])],
     timeSplit: timeSplits(records, { runners: grouped.runners, conditions, headlines, options: opt }),
   };
 }
