@@ -20,7 +20,7 @@
  * load does not inflate much; that share bounds what the recording can cost in throughput.
  * Writes bench/results/trace-overhead-latest.{md,json}.
  *
- *   npx tsx bench/trace-overhead.ts [--rounds 12] [--round-ms 2500] [--concurrency 16]
+ *   npx tsx bench/trace-overhead.ts [--rounds 12] [--round-ms 2500] [--concurrency 16] [--record-calls 20000] [--out bench/results]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -45,6 +45,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '12' },
     'round-ms': { type: 'string', default: '2500' },
     concurrency: { type: 'string', default: '16' },
+    'record-calls': { type: 'string', default: '20000' },
+    out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
   },
 });
 function positiveInt(name: string, text: string): number {
@@ -55,6 +57,7 @@ function positiveInt(name: string, text: string): number {
 const rounds = positiveInt('rounds', values.rounds);
 const roundMs = positiveInt('round-ms', values['round-ms']);
 const concurrency = positiveInt('concurrency', values.concurrency);
+const recordCalls = positiveInt('record-calls', values['record-calls']);
 if (rounds < 4) throw new Error('--rounds must be at least 4 for an interval');
 
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -149,7 +152,7 @@ try {
   if (lines.on.lines === 0 || lines.on.withPhases !== lines.on.lines) throw new Error(`the "on" proxy wrote phases on ${lines.on.withPhases} of ${lines.on.lines} spend lines: phase timing was not measured`);
   if (lines.off.withPhases !== 0) throw new Error(`the "off" proxy wrote phases on ${lines.off.withPhases} spend lines: --no-phase-timing did not take`);
 
-  const record = recordCost(rounds * 2, 20_000);
+  const record = recordCost(rounds * 2, recordCalls);
   const addedUs = record.on.map((x, i) => x - record.off[i]!);
   const rps = pairedRatio(offResult.rounds.map((r) => r.rps), onResult.rounds.map((r) => r.rps), 'rps');
   const cpuOf = (r: LoadResult): number[] => r.rounds.map((x) => x.cpuUsPerRequest.gateway ?? NaN);
@@ -191,14 +194,14 @@ try {
     '',
     `Goal: span recording costs < ${pct(GOAL_COST)} throughput — end to end: ${verdict} (throughput cost ${pct(1 - rps.ratio)}, interval ${pct(1 - rps.hi)} to ${pct(1 - rps.lo)}).`,
     share
-      ? `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call (95% CI ${added.lo.toFixed(2)} to ${added.hi.toFixed(2)}; ${record.on.length} interleaved blocks of 20,000 calls) = ${(share.share * 100).toFixed(3)}% of the proxy's ${Math.round(proxyUs!)} µs CPU per request (CI ${(share.lo * 100).toFixed(3)}% to ${(share.hi * 100).toFixed(3)}%) — ${shareVerdict}.`
+      ? `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call (95% CI ${added.lo.toFixed(2)} to ${added.hi.toFixed(2)}; ${record.on.length} interleaved blocks of ${recordCalls.toLocaleString('en-US')} calls) = ${(share.share * 100).toFixed(3)}% of the proxy's ${Math.round(proxyUs!)} µs CPU per request (CI ${(share.lo * 100).toFixed(3)}% to ${(share.hi * 100).toFixed(3)}%) — ${shareVerdict}.`
       : `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call; the proxy's CPU per request was not readable.`,
     `Spend lines: on ${lines.on.lines} (all with phases), off ${lines.off.lines} (none).`,
     '',
     `Rounds, req/s — off: ${round0(result.rps.off)}; on: ${round0(result.rps.on)}.`,
     '',
   ].join('\n');
-  const out = join(REPO_ROOT, 'bench', 'results');
+  const out = values.out;
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'trace-overhead-latest.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(out, 'trace-overhead-latest.md'), md);
