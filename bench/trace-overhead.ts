@@ -189,8 +189,8 @@ try {
     '',
     '| | phase timing off | phase timing on | ratio on/off (95% paired bootstrap CI) |',
     '|:--|--:|--:|--:|',
-    `| throughput, req/s (median of rounds) | ${Math.round(offResult.rounds.map((r) => r.rps).sort((a, b) => a - b)[rounds >> 1]!)} | ${Math.round(onResult.rounds.map((r) => r.rps).sort((a, b) => a - b)[rounds >> 1]!)} | ${ci(rps)} |`,
-    ...(cpu ? [`| proxy CPU per request, µs (median of rounds) | ${Math.round([...cpuOf(offResult)].sort((a, b) => a - b)[rounds >> 1]!)} | ${Math.round([...cpuOf(onResult)].sort((a, b) => a - b)[rounds >> 1]!)} | ${ci(cpu)} |`] : []),
+    `| throughput, req/s (median of rounds) | ${Math.round(medianOf(result.rps.off))} | ${Math.round(medianOf(result.rps.on))} | ${ci(rps)} |`,
+    ...(cpu ? [`| proxy CPU per request, µs (median of rounds) | ${Math.round(medianOf(cpuOf(offResult)))} | ${Math.round(medianOf(cpuOf(onResult)))} | ${ci(cpu)} |`] : []),
     '',
     `Goal: span recording costs < ${pct(GOAL_COST)} throughput — end to end: ${verdict} (throughput cost ${pct(1 - rps.ratio)}, interval ${pct(1 - rps.hi)} to ${pct(1 - rps.lo)}).`,
     share
