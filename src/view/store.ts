@@ -427,8 +427,8 @@ export class RunStore {
       const mb = medianOf(reportB, runner, condition, metric);
       rows.push({
         runner, condition, metric,
-        a: ha ? { ratio: ha.ratio, lo: ha.lo, hi: ha.hi, verdict: ha.verdict } : null,
-        b: hb ? { ratio: hb.ratio, lo: hb.lo, hi: hb.hi, verdict: hb.verdict } : null,
+        a: ha ? { ratio: ha.ratio, lo: ha.lo, hi: ha.hi, verdict: ha.verdict, baseline: ha.baseline } : null,
+        b: hb ? { ratio: hb.ratio, lo: hb.lo, hi: hb.hi, verdict: hb.verdict, baseline: hb.baseline } : null,
         medianA: ma, medianB: mb,
         bOverA: ma !== null && mb !== null && ma > 0 ? mb / ma : null,
       });
@@ -456,8 +456,9 @@ export interface CompareRow {
   runner: string;
   condition: string;
   metric: string;
-  a: { ratio: number | null; lo: number | null; hi: number | null; verdict: string } | null;
-  b: { ratio: number | null; lo: number | null; hi: number | null; verdict: string } | null;
+  /** Run A's headline (its baseline: the cells behind it are the runner's in both arms). */
+  a: { ratio: number | null; lo: number | null; hi: number | null; verdict: string; baseline: string } | null;
+  b: { ratio: number | null; lo: number | null; hi: number | null; verdict: string; baseline: string } | null;
   /** Geometric mean over tasks of the condition's per-task medians, in each run. */
   medianA: number | null;
   medianB: number | null;

@@ -21,7 +21,7 @@ function SuccessLine({ run, s }: { run: string; s: OverviewReport['success'][num
   const arms = [s.baseline, s.condition];
   return (
     <li class="success" data-metric="success">
-      <b>success rate</b> <Verdict verdict={s.line.verdict} /> <span class="label">{s.line.label}</span> {s.line.summary} · {s.line.details.join(' · ')}{' '}
+      <b>success rate</b> <Verdict verdict={s.line.verdict} label={s.line.label} /> {s.line.summary} · {s.line.details.join(' · ')}{' '}
       <a class="cells-link" href={href.cells(run, { runner: s.runner, condition: arms, task: s.tasks.length === 1 ? s.tasks[0] : undefined })}>cells →</a>{' '}
       <a class="failed-link" href={href.cells(run, { runner: s.runner, condition: arms, outcome: ['fail', 'error', 'timeout'] })}>failed cells →</a>
     </li>
