@@ -4,30 +4,14 @@
  * runs. A run is alive when its owner process (the `agentab.pid` label, on this host) still
  * exists; a run owned by another host cannot be judged and is kept unless `all` is set.
  */
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import type Docker from 'dockerode';
+import { processAlive } from '../../kill-tree.ts';
 import { LABELS, listAgentabContainers, removeContainers } from './labels.ts';
 import { listWorkRoots } from './work-root.ts';
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
-
-/** Whether a process exists and is not a zombie. */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
 
 export function ownerLiveness(pid: string | number | undefined, host: string | undefined, o: { host: string; isAlive: (pid: number) => boolean }): Liveness {
   if (host !== undefined && host !== o.host) return 'unknown';
