@@ -41,6 +41,8 @@ export interface BuildRecordInput {
   spend: readonly SpendRecord[];
   runnerVersion: string | null;
   proxyVersion?: string;
+  /** 2, 3, … for a cell re-run by --retry (absent: the first attempt). */
+  attempt?: number;
   /** How the simulator cached prompts for this cell, when its alias is served by the simulator. */
   simCache?: SimCacheRecord;
 }
@@ -118,6 +120,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion, ...(i.simCache ? { simCache: i.simCache } : {}) },
     order: cell.index,
     block: cell.block,
+    ...(i.attempt !== undefined && i.attempt > 1 ? { attempt: i.attempt } : {}),
     callLatenciesMs: calls.map((c) => c.durationMs),
     ...(r.phaseSpans ? { phases: r.phaseSpans.map((p) => ({ name: p.phase, startMs: p.startMs, durationMs: p.durationMs })) } : {}),
   };

@@ -110,6 +110,8 @@ export const RunRecordV1Schema = z.object({
   block: count.optional(),
   /** Durations of the cell's calls, ms (for latency CDFs). */
   callLatenciesMs: z.array(amount).optional(),
+  /** Attempt of the cell (absent: 1); a --retry appends a new record, the latest counts. */
+  attempt: z.number().int().positive().optional(),
   /** When each launcher phase ran (the cell's timeline). */
   phases: z.array(RecordPhaseSchema).optional(),
   /** Where the wall time went: model, tool, harness, orchestration. */

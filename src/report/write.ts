@@ -39,10 +39,19 @@ export async function renderReport(report: Report, format: ReportFormat): Promis
 export async function writeReport(report: Report, formats: readonly ReportFormat[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const paths: string[] = [];
+  const failed: string[] = [];
+  // Each format on its own: one that fails (an HTML plot, a full disk) does not stop the others.
   for (const f of formats) {
     const path = join(dir, `report.${f}`);
-    await writeFile(path, await renderReport(report, f));
-    paths.push(path);
+    try {
+      await writeFile(path, await renderReport(report, f));
+      paths.push(path);
+    } catch (e) {
+      failed.push(`${f}: ${(e as Error).message}`);
+    }
+  }
+  if (failed.length) {
+    throw new ReportError(`could not write ${failed.length} report format(s): ${failed.join('; ')}${paths.length ? ` (written: ${paths.join(', ')})` : ''}`, 'write_failed', { failed, written: paths });
   }
   return paths;
 }
