@@ -12,6 +12,7 @@ import type { TestMethod } from '../stats/rank-sum.ts';
 import type { LoadedSource } from './load.ts';
 import type { MetricRuns } from './group.ts';
 import type { MetricId } from './metrics.ts';
+import type { ReportProvenance } from './provenance.ts';
 
 export const REPORT_FORMAT = 'agentab.report';
 export const REPORT_VERSION = 2;
@@ -211,6 +212,8 @@ export interface Report {
   experiment: string;
   runIds: string[];
   sources: LoadedSource[];
+  /** Backends, models (simulated or not), runner versions and launchers behind the records. */
+  provenance: ReportProvenance;
   records: { total: number; used: number; infra: number; canceled: number; duplicates: number };
   options: ReportOptions;
   runners: string[];
