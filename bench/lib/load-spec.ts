@@ -32,6 +32,11 @@ export const LoadSpec = z.strictObject({
   /** Unmeasured requests per target at the same concurrency before its first round. */
   warmupRequests: z.number().int().nonnegative(),
   warmupMaxDurationMs: z.number().int().nonnegative(),
+  /**
+   * fixed: every round measures the targets in the listed order; alternate: odd rounds reverse
+   * it, so neither side of an A/B comparison always runs first (default fixed).
+   */
+  order: z.enum(['fixed', 'alternate']).optional(),
 });
 export type LoadSpec = z.infer<typeof LoadSpec>;
 
@@ -62,6 +67,8 @@ export const LoadResult = z.strictObject({
   total: LatencySummary,
   /** CPU time (user + system) per successful request, µs, by role; `loadgen` is this worker. */
   cpuUsPerRequest: z.record(z.string(), z.number().nullable()),
+  /** The same two figures round by round (for paired comparisons of targets measured in turn). */
+  rounds: z.array(z.strictObject({ rps: z.number().nonnegative(), cpuUsPerRequest: z.record(z.string(), z.number().nullable()) })),
 });
 export type LoadResult = z.infer<typeof LoadResult>;
 

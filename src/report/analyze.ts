@@ -17,6 +17,7 @@ import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
 import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type RepsNeeded, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
 import { provenanceOf } from './provenance.ts';
+import { timeSplits } from './time-split.ts';
 
 function strip<T extends { interval: unknown; power: unknown }>(d: T): Omit<T, 'interval' | 'power'> {
   const { interval: _ignored, power: _power, ...rest } = d;
@@ -185,5 +186,6 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     comparisons: finalizeComparisons(compDrafts, opt),
     headlines,
     notes: [...new Set([...(loaded.notes ?? []), ...notes])],
+    timeSplit: timeSplits(records, { runners: grouped.runners, conditions, headlines, options: opt }),
   };
 }

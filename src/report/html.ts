@@ -9,7 +9,9 @@ import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { renderSvg, reportPlots } from './plots.ts';
 import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
+import { timeSplitIntro, timeSplitTable } from './time-split.ts';
 import { viewOf } from './view.ts';
+import { waterfallPlot } from './waterfall.ts';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => ESC[ch] as string);
@@ -50,8 +52,9 @@ const TOC_MARK = '<!--toc-->';
 function withTableOfContents(body: string): string {
   const used = new Set<string>();
   const entries: string[] = [];
-  const out = body.replace(/<h2>([\s\S]*?)<\/h2>/g, (_all, inner: string) => {
-    const base = `s-${inner.replace(/<[^>]*>/g, '').replace(/&[a-z#0-9]+;/gi, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section'}`;
+  const out = body.replace(/<h2(?: id="([^"]*)")?>([\s\S]*?)<\/h2>/g, (_all, given: string | undefined, inner: string) => {
+    // a section that names its own id keeps it (links to it may exist)
+    const base = given ?? `s-${inner.replace(/<[^>]*>/g, '').replace(/&[a-z#0-9]+;/gi, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section'}`;
     let id = base;
     for (let k = 2; used.has(id); k++) id = `${base}-${k}`;
     used.add(id);
@@ -107,10 +110,12 @@ export async function renderHtml(r: Report): Promise<string> {
     TOC_MARK,
     '<h2>Verdicts</h2>',
     verdicts || `<p>${escapeHtml(nothingToCompare(r))}</p>`,
+    timeSplitHtml(r, table),
     r.comparisons.length ? `<h2>Ratios per task</h2>\n<div class="plots">${byKind('forest-')}</div>` : '',
     ...o.metrics.map((m) => `<h2>${escapeHtml(v.metric(m).label)}</h2>\n${perRunner((runner) => metricTable(v, runner, m))}\n${figure(plots.findIndex((p) => p.id === `strip-${m}`))}`),
     `<h2>Success rate</h2>\n<p>Passing runs of those used, with Wilson ${formatPercent(o.confidence)} intervals; excluded runs in parentheses.</p>\n${perRunner((runner) => successTable(v, runner))}`,
     latency ? `<h2>Call latency</h2>\n${table(latency)}\n<div class="plots">${byKind('cdf-')}</div>` : '',
+    await slowestCellsHtml(r),
     `<h2>Cell details</h2>\n${o.metrics.map((m) => `<details><summary>${escapeHtml(v.metric(m).label)}</summary>\n${table(detailTable(v, m))}\n</details>`).join('\n')}`,
     `<h2>Notes</h2>\n<ol class="notes">${methodNotes(r).map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ol>`,
     r.notes.length ? `<ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ul>` : '',
@@ -129,4 +134,39 @@ ${withTableOfContents(body.join('\n'))}
 </body>
 </html>
 `;
+}
+
+/** "Where the time went": per runner the time split table, then one sentence per condition. */
+function timeSplitHtml(r: Report, render: (t: Table) => string): string {
+  if (r.timeSplit.length === 0) return '';
+  const runners = r.runners.filter((runner) => r.timeSplit.some((s) => s.runner === runner));
+  return [
+    '<h2 id="time-split">Where the time went</h2>',
+    ...timeSplitIntro(r, r.timeSplit).map((p) => `<p class="fn">${escapeHtml(p)}</p>`),
+    ...runners.map((runner) => {
+      const sentences = r.timeSplit.filter((s) => s.runner === runner && s.summary).map((s) => `<li>${escapeHtml(s.summary!)}</li>`);
+      return `${r.runners.length > 1 ? `<h3>runner ${escapeHtml(runner)}</h3>\n` : ''}${render(timeSplitTable(r.timeSplit, runner))}${sentences.length ? `\n<ul class="time-split">${sentences.join('')}</ul>` : ''}`;
+    }),
+  ].join('\n');
+}
+
+/** Waterfalls drawn at most; the slowest groups first beyond that (the Markdown report lists every group). */
+const MAX_WATERFALLS = 40;
+
+/** "Slowest cell of each group": one waterfall (inline SVG) per group. */
+async function slowestCellsHtml(r: Report): Promise<string> {
+  const all = r.waterfalls ?? [];
+  if (all.length === 0) return '';
+  const shown = all.length <= MAX_WATERFALLS ? all : [...all].sort((a, b) => b.wallMs - a.wallMs).slice(0, MAX_WATERFALLS);
+  const figures: string[] = [];
+  for (const [i, w] of shown.entries()) {
+    const plot = waterfallPlot(w, i);
+    figures.push(`<figure id="${plot.id}" class="plot waterfall"><figcaption>${escapeHtml(plot.title)}</figcaption>\n${await renderSvg(plot)}\n<p class="fn">${escapeHtml(plot.note ?? '')}</p>\n</figure>`);
+  }
+  const left = all.length - shown.length;
+  return [
+    '<h2 id="waterfalls">Slowest cell of each group</h2>',
+    `<p class="fn">Each group's slowest run on its own clock: the launcher's phases, then every model call (from the spend log) and tool call (from the transcript) in start order. \`agentab trace &lt;cell id&gt;\` writes the full timeline for Perfetto.${left ? ` ${left} faster groups not drawn (the ${MAX_WATERFALLS} slowest are; report.md lists every group).` : ''}</p>`,
+    ...figures,
+  ].join('\n');
 }

@@ -8,7 +8,9 @@ import { provenanceLines } from './provenance.ts';
 import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
+import { timeSplitIntro, timeSplitTable } from './time-split.ts';
 import { viewOf, type ReportView } from './view.ts';
+import { waterfallSummary, waterfallTitle } from './waterfall.ts';
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
 
@@ -78,6 +80,7 @@ export function renderMarkdown(r: Report): string {
     '## Verdicts',
     '',
     ...verdictLines(v),
+    ...timeSplitMarkdown(r),
     ...o.metrics.flatMap((m) => perRunner(v.metric(m).label, (runner) => metricTable(v, runner, m))),
     ...perRunner('Success rate', (runner) => successTable(v, runner), [
       `Passing runs of those used, with Wilson ${formatPercent(o.confidence)} intervals; excluded runs in parentheses.`,
@@ -86,6 +89,7 @@ export function renderMarkdown(r: Report): string {
     ...(latency
       ? ['## Call latency', '', 'Per-call durations pooled over tasks (distribution shape only; compare conditions with the per-task tables).', '', table(latency), '']
       : []),
+    ...slowestCellsMarkdown(r),
     '## Cell details',
     '',
     ...o.metrics.flatMap((m) => [`### ${v.metric(m).label}`, '', table(detailTable(v, m)), '']),
@@ -97,4 +101,35 @@ export function renderMarkdown(r: Report): string {
     ...glossaryMarkdown(r),
   ];
   return lines.join('\n');
+}
+
+/** "## Where the time went": per runner the time split table, then one sentence per condition. */
+function timeSplitMarkdown(r: Report): string[] {
+  if (r.timeSplit.length === 0) return [];
+  const runners = r.runners.filter((runner) => r.timeSplit.some((s) => s.runner === runner));
+  return [
+    '## Where the time went',
+    '',
+    ...timeSplitIntro(r, r.timeSplit).flatMap((p) => [p, '']),
+    ...runners.flatMap((runner) => [
+      ...(r.runners.length > 1 ? [`### runner ${runner}`, ''] : []),
+      table(timeSplitTable(r.timeSplit, runner)),
+      '',
+      ...r.timeSplit.filter((s) => s.runner === runner && s.summary).map((s) => `- ${esc(s.summary!)}`),
+      '',
+    ]),
+  ];
+}
+
+/** "## Slowest cell of each group": what the HTML report draws as waterfalls, as one line each. */
+function slowestCellsMarkdown(r: Report): string[] {
+  if (!r.waterfalls?.length) return [];
+  return [
+    '## Slowest cell of each group',
+    '',
+    'The HTML report draws each as a waterfall; `agentab trace <cell id>` writes its full timeline for Perfetto.',
+    '',
+    ...r.waterfalls.map((w) => `- ${esc(waterfallTitle(w))}: ${esc(waterfallSummary(w))}`),
+    '',
+  ];
 }

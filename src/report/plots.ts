@@ -23,7 +23,9 @@ export interface Plot {
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const PLOT_SCHEMA = SCHEMA;
 const CONFIG = { font: 'Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 11 } };
+export const PLOT_CONFIG = CONFIG;
 const CDF_POINTS = 400;
 
 /**

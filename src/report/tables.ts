@@ -164,7 +164,7 @@ function proportionText(x: Proportion | null): string {
 
 const SUCCESS_VERDICT: Record<SuccessComparison['verdict'], Verdict> = { worse: 'regressed', better: 'improved', same: 'no-change', inconclusive: 'inconclusive' };
 
-function successLine(v: ReportView, s: SuccessComparison): VerdictLine {
+export function successLine(v: ReportView, s: SuccessComparison): VerdictLine {
   const label = s.verdict === 'same' ? 'no difference' : s.verdict === 'inconclusive' ? 'no significant difference' : s.verdict;
   return {
     metric: 'success rate',

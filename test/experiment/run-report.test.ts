@@ -47,7 +47,13 @@ ${FAST_SIM_PROXY}`,
     const json = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { experiment: string; records: { total: number } };
     assert.equal(json.experiment, 'rep');
     assert.equal(json.records.total, 4);
-    assert.ok(readFileSync(path.join(runDir, 'report.html'), 'utf8').includes('<svg'));
+    const html = readFileSync(path.join(runDir, 'report.html'), 'utf8');
+    assert.ok(html.includes('<svg'));
+    // every cell recorded a decomposition: where the time went, and each group's slowest cell drawn
+    assert.match(md, /^## Where the time went$/m);
+    assert.match(md, /^- more spends .* in the model \(.*\) than baseline\.$/m);
+    assert.equal(html.split('<figure id="waterfall-').length - 1, 2, 'one waterfall per group (2 conditions × 1 task)');
+    assert.equal((md.match(/^- cmd · (baseline|more) · t1: slowest of 2 runs/gm) ?? []).length, 2);
 
     // stdout: the tables, then the same verdict section as report.md (2 reps: too few for a verdict)
     const verdicts = first.stdout.slice(first.stdout.indexOf('## Verdicts'), first.stdout.indexOf('\n4/4 cells recorded'));
