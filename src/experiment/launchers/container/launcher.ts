@@ -111,7 +111,7 @@ export class ContainerLauncher implements CellLauncher {
     if (failed) return failed;
     try {
       if (!resolved) throw new Error(`runner ${cell.runner.name} was not resolved`);
-      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin) });
+      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin), cellVars: cellEnvVars(cell, ctx, {}, CONTAINER_WORKSPACE) });
       for (const [file, content] of Object.entries(inv.files)) {
         const rel = relativeToHome(file);
         if (!rel) throw new Error(`runner file ${file} is outside the container's home ${CONTAINER_HOME}`);
