@@ -84,6 +84,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
   const unpriced = [...new Set(calls.filter((c) => c.priced === false).map((c) => c.upstreamModel ?? c.alias))].sort();
   const ttfts = calls.map((c) => c.ttftMs).filter((t): t is number => t !== null);
   const failedCalls = calls.filter((c) => c.status >= 400).length;
+  const upstreams = [...new Set(calls.filter((c) => c.backend !== null).map((c) => `${c.backend}/${c.upstreamModel ?? c.alias}`))].sort();
   const report = r.report;
   return {
     v: RUN_RECORD_VERSION as 1,
@@ -122,7 +123,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
       failedCalls,
       otherRequests: mine.length - calls.length,
     },
-    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion, ...(i.simCache ? { simCache: i.simCache } : {}) },
+    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion, ...(i.simCache ? { simCache: i.simCache } : {}), ...(upstreams.length ? { upstreams } : {}) },
     order: cell.index,
     block: cell.block,
     ...(i.attempt !== undefined && i.attempt > 1 ? { attempt: i.attempt } : {}),
