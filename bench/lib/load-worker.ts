@@ -13,7 +13,7 @@
 import { Pool } from 'undici';
 import { processCpuMs, selfCpuMs } from './cpu-time.ts';
 import { summarizeLatencies } from './latency.ts';
-import { LoadSpec, type LoadResult, type LoadTarget } from './load-spec.ts';
+import { LoadSpec, TOTAL_SAMPLE_MAX, type LoadResult, type LoadTarget } from './load-spec.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const MAX_ERROR_SAMPLES = 5;
@@ -27,6 +27,7 @@ interface Sink {
   elapsedMs: number;
   /** CPU ms by role, summed over measured windows. */
   cpuMs: Map<string, number | null>;
+  rounds: LoadResult['rounds'];
 }
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -100,15 +101,29 @@ function cpuSnapshot(t: LoadTarget): Map<string, number | null> {
 /** One measured round for one target; adds its samples, window and CPU time to `sink`. */
 async function measuredRound(pool: Pool, t: LoadTarget, spec: LoadSpec, sink: Sink): Promise<void> {
   const cpu0 = cpuSnapshot(t);
+  const done0 = sink.total.length;
   const t0 = nowMs();
   await closedLoop(pool, t, spec, spec.roundMaxRequests, spec.roundMaxDurationMs, sink);
-  sink.elapsedMs += nowMs() - t0;
+  const elapsed = nowMs() - t0;
+  const done = sink.total.length - done0;
+  sink.elapsedMs += elapsed;
+  const roundCpu: Record<string, number | null> = {};
   for (const [role, after] of cpuSnapshot(t)) {
     const before = cpu0.get(role) ?? null;
     const sum = sink.cpuMs.has(role) ? (sink.cpuMs.get(role) ?? null) : 0;
     // Once unreadable (process gone, no /proc), the role's total stays unknown.
     sink.cpuMs.set(role, after === null || before === null || sum === null ? null : sum + after - before);
+    roundCpu[role] = after === null || before === null || done === 0 ? null : ((after - before) * 1000) / done;
   }
+  sink.rounds.push({ rps: elapsed > 0 ? (done * 1000) / elapsed : 0, cpuUsPerRequest: roundCpu });
+}
+
+/** Every k-th value, so at most `max` remain spread over the whole run; rounded to µs. */
+function thinned(xs: number[], max: number): number[] {
+  const step = Math.max(1, Math.ceil(xs.length / max));
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i += step) out.push(Math.round((xs[i] as number) * 1000) / 1000);
+  return out;
 }
 
 function toResult(t: LoadTarget, s: Sink): LoadResult {
@@ -124,7 +139,9 @@ function toResult(t: LoadTarget, s: Sink): LoadResult {
     rps: s.elapsedMs > 0 ? (completed * 1000) / s.elapsedMs : 0,
     ttfb: summarizeLatencies(s.ttfb),
     total: summarizeLatencies(s.total),
+    totalSample: thinned(s.total, TOTAL_SAMPLE_MAX),
     cpuUsPerRequest,
+    rounds: s.rounds,
   };
 }
 
@@ -134,10 +151,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult[]> {
     if (!LOOPBACK.has(host)) throw new Error(`refusing non-loopback target ${t.name}: ${host}`);
   }
   const pools = spec.targets.map((t) => new Pool(t.origin, { connections: spec.concurrency, pipelining: 1, keepAliveTimeout: 60_000 }));
-  const sinks: Sink[] = spec.targets.map(() => ({ ttfb: [], total: [], errors: 0, errorSamples: new Set(), elapsedMs: 0, cpuMs: new Map() }));
+  const sinks: Sink[] = spec.targets.map(() => ({ ttfb: [], total: [], errors: 0, errorSamples: new Set(), elapsedMs: 0, cpuMs: new Map(), rounds: [] }));
   try {
     for (let round = 0; round < spec.rounds; round++) {
-      for (const [i, t] of spec.targets.entries()) {
+      const order = [...spec.targets.entries()];
+      if (spec.order === 'alternate' && round % 2 === 1) order.reverse();
+      for (const [i, t] of order) {
         const pool = pools[i] as Pool;
         // Warm-up right before the first round, so the target is warm when it is measured.
         if (round === 0 && spec.warmupRequests > 0 && spec.warmupMaxDurationMs > 0) {

@@ -49,6 +49,8 @@ export interface AgentabOptions {
   spendLog: string;
   /** Write a V8 CPU profile into this directory when the proxy exits. */
   cpuProfDir?: string;
+  /** More `agentab proxy` flags (e.g. --no-phase-timing). */
+  extraArgs?: string[];
 }
 
 export function agentabConfigYaml(routes: Route[]): string {
@@ -65,7 +67,7 @@ export function startAgentab(o: AgentabOptions): Promise<Service> {
   const nodeFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const args = [
     ...nodeFlags, AGENTAB_BIN, 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1',
-    '--spend-log', o.spendLog, '--log-level', 'warn',
+    '--spend-log', o.spendLog, '--log-level', 'warn', ...(o.extraArgs ?? []),
   ];
   return startService({ name: 'agentab proxy', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }

@@ -2,8 +2,9 @@
  * `agentab proxy` and `agentab sim`: run the gateway (or the simulator alone) until a signal.
  * Their flags are declared in commands/proxy.ts; this module loads only when one runs.
  */
-import { loadProxyConfig, defaultProxyConfig, DEFAULT_SIM_OPTIONS } from '../config/proxy-config.ts';
-import { processEnv } from '../config/env.ts';
+import { defaultProxyConfig } from '../config/default-proxy-config.ts';
+import { processEnv, readProxyEnv, type Env } from '../config/env.ts';
+import { DEFAULT_SIM_OPTIONS } from '../config/proxy-defaults.ts';
 import type { ProxyConfig, SimOptions } from '../config/types.ts';
 import { startProxy, type RunningProxy } from '../proxy/index.ts';
 import { createLogger, type Level } from '../util/log.ts';
@@ -78,9 +79,19 @@ async function serve(config: ProxyConfig, o: ServeOptions) {
   await stopOnSignals(proxy, log, o.grace);
 }
 
+/**
+ * The config file's (--config, else AGENTAB_CONFIG), or the default one. The YAML parser and the
+ * file's schema load only when there is a file, which keeps `agentab proxy` quick to start.
+ */
+async function proxyConfigOf(configFlag: string | undefined, env: Env): Promise<ProxyConfig> {
+  const path = configFlag ?? readProxyEnv(env).configPath;
+  if (path === undefined) return defaultProxyConfig(env);
+  return (await import('../config/proxy-config.ts')).loadProxyConfig({ path, env });
+}
+
 export async function proxyCommand(flags: ProxyFlags): Promise<void> {
   const env = processEnv();
-  const config = await loadProxyConfig({ ...(flags.config ? { path: flags.config } : {}), env });
+  const config = await proxyConfigOf(flags.config, env);
   await serve(config, { ...flags, banner: 'agentab proxy' });
 }
 

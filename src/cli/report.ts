@@ -4,10 +4,10 @@
  * The flags are declared in commands/report.ts; this module loads only when the command runs.
  */
 import { createLogger } from '../util/log.ts';
-import { buildReport } from '../report/analyze.ts';
 import { ReportError } from '../report/errors.ts';
 import { loadRecords } from '../report/load.ts';
 import { parseThreshold } from '../report/options.ts';
+import { buildTimedReport } from '../report/timed-report.ts';
 import { parseFormats, renderReport, writeReport } from '../report/write.ts';
 import type { ReportFlags } from './commands/report.ts';
 
@@ -28,7 +28,7 @@ export async function reportCommand(inputs: string[], flags: ReportFlags): Promi
   if (flags.runs !== 'passing' && flags.runs !== 'all') throw new ReportError(`--runs must be passing or all, got "${flags.runs}"`, 'bad_option', { runs: flags.runs });
   const loaded = await loadRecords(inputs);
   if (loaded.duplicates > 0) log.warn('dropped duplicate run records (same runId and cell)', { duplicates: loaded.duplicates });
-  const report = buildReport(loaded, {
+  const report = await buildTimedReport(loaded, {
     ...(flags.baseline !== undefined ? { baseline: flags.baseline } : {}),
     metrics: (flags.metric ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     threshold: parseThreshold(flags.threshold),
@@ -38,9 +38,9 @@ export async function reportCommand(inputs: string[], flags: ReportFlags): Promi
     runs: flags.runs,
   });
   if (flags.out) {
-    for (const path of await writeReport(report, formats, flags.out)) log.info('wrote report', { path });
+    for (const path of await writeReport(report, formats, flags.out, loaded.records)) log.info('wrote report', { path });
   } else {
-    process.stdout.write(await renderReport(report, formats[0] ?? 'md'));
+    process.stdout.write(await renderReport(report, formats[0] ?? 'md', loaded.records));
   }
   for (const note of report.notes) log.warn(note);
 }

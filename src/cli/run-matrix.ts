@@ -22,7 +22,7 @@ import { renderPlan } from '../experiment/plan-render.ts';
 import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
 import { killAllLiveGroups } from '../experiment/run-process.ts';
 import { cellTable, groupTable } from '../experiment/summary-table.ts';
-import type { RunRecord } from '../experiment/run-record.ts';
+import type { Outcome, RunRecord } from '../experiment/run-record.ts';
 import { buildRunReport, writeRunReport, type RunReport } from '../report/run-report.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import type { MatrixFlags, RunMatrixFlags } from './commands/run-matrix.ts';
@@ -168,6 +168,22 @@ async function reportRun(runDir: string, records: readonly RunRecord[], log: Log
   }
 }
 
+const RETRYABLE: readonly Outcome[] = ['fail', 'error', 'timeout', 'infra', 'canceled'];
+
+/** `--retry failed,infra`: outcomes whose cells a resume re-runs ("failed" is fail; "errors" error…). */
+export function parseRetry(text: string | undefined, resumeDir: string | undefined): Outcome[] | undefined {
+  if (text === undefined) return undefined;
+  if (!resumeDir) throw new Error('--retry needs --resume <runDir> (it re-runs cells of an earlier run)');
+  const alias: Record<string, Outcome> = { failed: 'fail', fail: 'fail', error: 'error', errors: 'error', timeout: 'timeout', timeouts: 'timeout', infra: 'infra', canceled: 'canceled', cancelled: 'canceled' };
+  const out = list(text)!.map((w) => {
+    const o = alias[w.toLowerCase()];
+    if (!o) throw new Error(`--retry: unknown outcome "${w}" (use any of: failed, error, timeout, infra, canceled)`);
+    return o;
+  });
+  if (out.length === 0) throw new Error(`--retry needs outcomes, e.g. --retry failed,infra (valid: ${RETRYABLE.join(', ')})`);
+  return [...new Set(out)];
+}
+
 export async function runCommand(experiment: string | undefined, flags: RunMatrixFlags): Promise<void> {
   const input = await loadMatrixInput(experiment, flags);
   if (flags.dryRun) return printDryRun(input, flags);
@@ -207,6 +223,9 @@ export async function runCommand(experiment: string | undefined, flags: RunMatri
       keepWorkspaces: flags.keepWorkspaces,
       runId: input.runId ?? flags.runId,
       only: input.only,
+      force: flags.force,
+      retry: parseRetry(flags.retry, input.resumeDir),
+      command: ['agentab', ...process.argv.slice(2)].join(' ').slice(0, 300),
     });
     const counts: Record<string, number> = {};
     for (const rec of r.records) counts[rec.outcome] = (counts[rec.outcome] ?? 0) + 1;

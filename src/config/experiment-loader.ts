@@ -2,7 +2,7 @@
  * Loads an experiment spec file into an ExperimentSpec and applies CLI overrides.
  * Every error names the file, the line and the key (SpecError).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError } from './experiment-errors.ts';
 import { ExperimentYamlSchema, RUNNER_KINDS, type ConditionYaml, type RunnerKind, type RunnerYaml } from './experiment-schema.ts';
@@ -162,9 +162,14 @@ export async function applyOverrides(spec: ExperimentSpec, o: SpecOverrides, cwd
   if (o.conditions) out.conditions = selectByName(spec.conditions, o.conditions, 'condition');
   if (o.tasks) {
     const picked: TaskDef[] = [];
+    // An id of the spec's tasks, else an id of a task file next to them (tasks/pilot/<id>.yaml:
+    // the pilot runs one task of its suite by default), else a glob relative to cwd.
+    const suiteDirs = [...new Set(spec.tasks.map((x) => path.dirname(x.file)))];
     for (const t of o.tasks) {
       const byId = spec.tasks.find((x) => x.id === t);
+      const sibling = byId ? undefined : suiteDirs.map((d) => path.join(d, `${t}.yaml`)).find((f) => existsSync(f));
       if (byId) picked.push(byId);
+      else if (sibling) picked.push(loadTaskFile(sibling));
       else picked.push(...(await loadTasks([t], cwd, () => ({ key: '--tasks' }))));
     }
     out.tasks = uniqueTasks(picked);

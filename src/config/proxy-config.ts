@@ -13,11 +13,12 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildDeployment } from './build-deployment.ts';
+import { defaultProxyConfig } from './default-proxy-config.ts';
 import { ConfigError, formatWhere, type ConfigErrorOptions } from './config-error.ts';
 import { envLookup, envRefName, processEnv, readProxyEnv, resolveEnvRefs, type Env, type EnvLookup } from './env.ts';
 import { applyModelOverrides } from './model-overrides.ts';
 import { parseModelTarget } from './model-target.ts';
-import { DEFAULT_ALIAS, DEFAULT_SIM_MODEL, defaultRouterSettings, defaultServerLimits } from './proxy-defaults.ts';
+import { defaultServerLimits } from './proxy-defaults.ts';
 import {
   DESCRIPTIVE_MODEL_INFO_KEY,
   IGNORED_GENERAL_KEYS,
@@ -39,6 +40,7 @@ import { zodErrorToConfigError } from './zod-issues.ts';
 
 export { ConfigError } from './config-error.ts';
 export { DEFAULT_ALIAS, DEFAULT_SIM_OPTIONS } from './proxy-defaults.ts';
+export { defaultProxyConfig } from './default-proxy-config.ts';
 
 export interface ParseOptions {
   /** The file name shown in errors and kept as `config.source`; `include` paths are relative to it. */
@@ -56,28 +58,6 @@ export interface LoadOptions {
 
 const LITELLM_PARAM_KEYS = new Set(Object.keys(RawLitellmParamsSchema.shape));
 const TOP_LEVEL_KEYS = Object.keys(RawProxyConfigSchema.shape);
-
-/** The config with no file: the simulator under `shared-model`, then AGENTAB_* overrides. */
-export function defaultProxyConfig(env: Env = processEnv()): ProxyConfig {
-  const e = readProxyEnv(env);
-  const router = defaultRouterSettings();
-  const lookup = envLookup(env);
-  const sim = buildDeployment(
-    { model: `sim/${DEFAULT_SIM_MODEL}` },
-    { alias: DEFAULT_ALIAS, index: 0, lookup, router, fail: unreachable, warn: () => {} },
-  );
-  return {
-    deployments: applyModelOverrides([sim], e.modelOverrides, lookup, router),
-    router,
-    masterKey: e.masterKey,
-    ...defaultServerLimits(),
-    warnings: [],
-  };
-}
-
-function unreachable(_key: string, detail: string): never {
-  throw new Error(`default config is invalid: ${detail}`);
-}
 
 export async function loadProxyConfig(opts: LoadOptions = {}): Promise<ProxyConfig> {
   const env = opts.env ?? processEnv();

@@ -66,3 +66,42 @@ export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void 
 export function groupAlive(pgid: number): boolean {
   return trySignal(-pgid, 0);
 }
+
+/** Whether a process exists and is not a zombie. */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * When a process started, in clock ticks since boot (field 22 of /proc/<pid>/stat); null when
+ * it is gone or /proc is not there. Recorded next to a pid so that a later reaper never
+ * signals an unrelated process that reused the number.
+ */
+export function processStartTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const v = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The process `pid` is alive and is the one that started at `startTicks` (when known). */
+export function sameProcess(pid: number, startTicks: number | null | undefined): boolean {
+  if (!processAlive(pid)) return false;
+  if (startTicks === null || startTicks === undefined) return true;
+  const now = processStartTicks(pid);
+  return now === null || now === startTicks;
+}

@@ -12,6 +12,7 @@ import { VERSION } from '../version.ts';
 import type { Plan } from './plan.ts';
 import { writeFileAtomic } from './records-store.ts';
 import { runPaths } from './run-dir.ts';
+import { snapshotHash, specSnapshot } from './spec-snapshot.ts';
 
 const OverridesSchema = z.looseObject({
   runners: z.array(z.string()).optional(),
@@ -47,8 +48,11 @@ export const ManifestSchema = z.looseObject({
   versions: z.looseObject({ agentab: z.string(), node: z.string() }),
   host: z.string(),
   createdAt: z.string(),
-  status: z.enum(['planned', 'running', 'complete', 'canceled', 'budget', 'failed']),
+  status: z.enum(['planned', 'running', 'complete', 'canceled', 'budget', 'failed', 'killed']),
   sessions: z.array(SessionSchema),
+  /** Hash of the spec snapshot (spec-snapshot.ts); absent in runs of older versions. */
+  specHash: z.string().optional(),
+  spec: z.record(z.string(), z.unknown()).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -71,6 +75,7 @@ export function configHash(c: ProxyConfig): string {
 }
 
 export function newManifest(plan: Plan, runId: string, o: { cwd: string; overrides: SpecOverrides; proxy?: ProxyConfig; status: Manifest['status'] }): Manifest {
+  const spec = specSnapshot(plan.spec, o.proxy ? configHash(o.proxy) : null);
   return {
     v: 1,
     experiment: plan.spec.name,
@@ -91,6 +96,8 @@ export function newManifest(plan: Plan, runId: string, o: { cwd: string; overrid
     createdAt: new Date().toISOString(),
     status: o.status,
     sessions: [],
+    specHash: snapshotHash(spec),
+    spec,
   };
 }
 

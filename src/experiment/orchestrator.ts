@@ -3,7 +3,8 @@
  * runs the cells on a launcher with bounded concurrency in the planned order, and writes a
  * RunRecord per cell as it finishes. Resumable: cells already recorded are skipped.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cellBaseEnv } from '../config/experiment-env.ts';
@@ -26,7 +27,10 @@ import { buildRunProxyConfig } from './proxy-config.ts';
 import { RecordsLog, writeFileAtomic } from './records-store.ts';
 import type { ResultsSink } from './results-sink.ts';
 import { cellDir, experimentDir, newRunId, runPaths } from './run-dir.ts';
-import type { RunRecord } from './run-record.ts';
+import { acquireRunLock } from './run-lock.ts';
+import { CellProcessRegistry, reapCellProcesses } from './cell-processes.ts';
+import { diffSnapshots } from './spec-snapshot.ts';
+import type { Outcome, RunRecord } from './run-record.ts';
 import { probeRunners } from './runners/probe.ts';
 import { cellEndpoint } from './runners/types.ts';
 import { schedule } from './scheduler.ts';
@@ -60,6 +64,30 @@ export interface RunMatrixOptions {
   runId?: string;
   /** Run only these cells of the plan (a shard, `--shard i/N`); the others are not this run's to run or count. */
   only?: ReadonlySet<string>;
+  /** Resume although the spec changed since the run started (see spec-snapshot.ts). */
+  force?: boolean;
+  /** With resumeDir: also re-run cells whose latest record has one of these outcomes (a new attempt). */
+  retry?: readonly Outcome[];
+  /** Shown in run.lock (what command owns the run). */
+  command?: string;
+}
+
+/** `--resume` of a run whose spec changed since: the fields that differ. */
+export class SpecChangedError extends Error {
+  readonly code = 'spec_changed';
+  readonly retryable = false;
+  constructor(
+    readonly runDir: string,
+    readonly changes: string[],
+  ) {
+    super(
+      `${runDir}: the spec changed since this run started, so its cells would not measure the same thing:\n` +
+        changes.slice(0, 12).map((c) => `  ${c}`).join('\n') +
+        (changes.length > 12 ? `\n  … and ${changes.length - 12} more` : '') +
+        `\nresume with the original spec, start a new run, or pass --force to resume anyway`,
+    );
+    this.name = 'SpecChangedError';
+  }
 }
 
 export interface RunMatrixResult {
@@ -111,33 +139,72 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   let runId: string;
   let runDir: string;
   let manifest: Manifest;
+  if (!o.resumeDir && o.runId !== undefined && !RUN_ID.test(o.runId)) throw new Error(`run id ${JSON.stringify(o.runId)}: expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  const fresh = newManifest(plan, o.runId ?? newRunId(), { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy: proxyConfig, status: 'running' });
   if (o.resumeDir) {
     runDir = path.resolve(o.resumeDir);
     manifest = await readManifest(runDir);
     if (manifest.experiment !== spec.name) throw new Error(`${runDir} is a run of experiment "${manifest.experiment}", not "${spec.name}"`);
     runId = manifest.runId;
   } else {
-    if (o.runId !== undefined && !RUN_ID.test(o.runId)) throw new Error(`run id ${JSON.stringify(o.runId)}: expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
-    runId = o.runId ?? newRunId();
+    runId = fresh.runId;
     runDir = path.join(experimentDir(path.resolve(o.outRoot), spec.name), runId);
-    manifest = newManifest(plan, runId, { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy: proxyConfig, status: 'running' });
+    manifest = fresh;
   }
   await mkdir(runPaths(runDir).cells, { recursive: true });
+  // One writer per run directory: a second process refuses here, before touching anything.
+  const lock = await acquireRunLock(runDir, { command: o.command });
+  try {
+    return await runLocked();
+  } finally {
+    await lock.release();
+  }
+
+  async function runLocked(): Promise<RunMatrixResult> {
+  if (o.resumeDir) {
+    if (manifest.spec && manifest.specHash && manifest.specHash !== fresh.specHash) {
+      const changes = diffSnapshots(manifest.spec, fresh.spec);
+      if (!o.force) throw new SpecChangedError(runDir, changes.length ? changes : ['(spec hash differs)']);
+      log.warn('resuming with a changed spec (--force)', { changes: changes.slice(0, 12).join('; ') });
+      manifest = { ...manifest, spec: fresh.spec, specHash: fresh.specHash };
+    }
+    // A session still "running" whose process is gone was killed: say so, and stop what it left running.
+    const last = manifest.sessions.at(-1);
+    if (last && last.status === 'running') {
+      manifest = { ...manifest, status: 'killed', sessions: [...manifest.sessions.slice(0, -1), { ...last, status: 'killed', killedNoticedAt: new Date().toISOString() }] };
+      await writeManifest(runDir, manifest);
+      log.warn('the previous session of this run was killed without finishing; its unfinished cells run again', { startedAt: last.startedAt });
+    }
+    const reaped = reapCellProcesses(runDir);
+    if (reaped.killed.length) log.warn('killed process groups a previous session left running', { groups: reaped.killed.map((p) => `${p.pgid} (cell ${p.cell})`).join(', ') });
+  }
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify(planToJson(plan), null, 2) + '\n');
 
   const restored = o.results ? await o.results.open(runDir) : 0;
   if (restored) log.info(`restored ${restored} record(s) from ${o.results!.target}`);
   const records = await RecordsLog.open(runDir, { env: o.recordEnv });
   if (records.repaired) log.info('recovered records of cells finished before a crash', { count: records.repaired });
+  const retry = new Set<Outcome>(o.resumeDir ? (o.retry ?? []) : []);
   const isDone = (c: Cell) => {
     const r = records.recorded.get(c.id);
-    return r !== undefined && r.outcome !== 'canceled';
+    return r !== undefined && r.outcome !== 'canceled' && !retry.has(r.outcome);
   };
   const scope = o.only ? plan.cells.filter((c) => o.only!.has(c.id)) : plan.cells;
   const todo = scope.filter((c) => !isDone(c));
   const skipped = scope.length - todo.length;
+  // A retried cell is a new attempt: its earlier record stays in records.jsonl as history (the
+  // latest line of a cell is the one every reader uses) and its logs move to history/.
+  const attempts = new Map<string, number>();
+  for (const c of todo) {
+    const prev = records.recorded.get(c.id);
+    if (!prev) continue;
+    const attempt = (prev.attempt ?? 1) + 1;
+    attempts.set(c.id, attempt);
+    if (retry.has(prev.outcome)) await archiveCellDir(runDir, c.id, attempt - 1);
+  }
+  if (retry.size) log.info('retrying cells', { outcomes: [...retry].join(','), cells: attempts.size });
 
-  const session = { startedAt: new Date().toISOString(), ran: 0, status: 'running' as string, finishedAt: undefined as string | undefined };
+  const session = { startedAt: new Date().toISOString(), ran: 0, status: 'running' as string, finishedAt: undefined as string | undefined, pid: process.pid };
   manifest = { ...manifest, status: 'running', sessions: [...manifest.sessions, session] };
   await writeManifest(runDir, manifest);
 
@@ -180,6 +247,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     log,
     cells: todo,
     note: (line) => progress.note(line),
+    processes: new CellProcessRegistry(runDir),
   };
 
   let outcome: Awaited<ReturnType<typeof schedule>> = { started: 0, notStarted: todo.length, stoppedBy: 'done' };
@@ -218,7 +286,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
           countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
         } else {
           const spend = spendByCell.get(cell.id) ?? [];
-          const built = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend, runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, simCache: simCacheOf(proxyConfig, cell.model) });
+          const built = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend, runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, attempt: attempts.get(cell.id), simCache: simCacheOf(proxyConfig, cell.model) });
           const transcript = await readFile(path.join(cellDir(runDir, cell.id), 'transcript.jsonl'), 'utf8').catch(() => '');
           rec = withDecomposition(built, spend, transcript);
         }
@@ -258,4 +326,15 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     stoppedBy: o.signal?.aborted && outcome.stoppedBy === 'done' && all.some((r) => r.outcome === 'canceled') ? 'abort' : outcome.stoppedBy,
     budgetReached: budget.exhausted(),
   };
+  }
+}
+
+/** Moves a cell's logs of an earlier attempt to history/<cellId>/attempt-<n> (kept, out of the way). */
+async function archiveCellDir(runDir: string, cellId: string, attempt: number): Promise<void> {
+  const from = cellDir(runDir, cellId);
+  if (!existsSync(from)) return;
+  const to = path.join(runDir, 'history', cellId, `attempt-${attempt}`);
+  await mkdir(path.dirname(to), { recursive: true });
+  await rm(to, { recursive: true, force: true });
+  await rename(from, to);
 }

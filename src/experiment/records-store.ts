@@ -50,6 +50,9 @@ export interface RecordsFile {
   validBytes: number;
   /** Lines dropped because a later line had the same cell. */
   duplicates: number;
+  /** 1-based line number and error of the first invalid line, if any. */
+  firstBadLine?: number;
+  firstBadError?: string;
 }
 
 /** Reads records.jsonl tolerantly (see RecordsFile). A missing file reads as empty. */
@@ -64,7 +67,9 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
   }
   const byCell = new Map<string, RunRecord>();
   let start = 0;
+  let lineNo = 0;
   while (start < buf.length) {
+    lineNo++;
     const nl = buf.indexOf(0x0a, start);
     const end = nl === -1 ? buf.length : nl;
     const line = buf.subarray(start, end).toString('utf8').trim();
@@ -95,8 +100,12 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
       if (byCell.has(rec.cell)) out.duplicates++;
       byCell.delete(rec.cell); // keep insertion order of the latest line
       byCell.set(rec.cell, rec);
-    } catch {
+    } catch (e) {
       out.badLines++;
+      if (out.firstBadLine === undefined) {
+        out.firstBadLine = lineNo;
+        out.firstBadError = (e as Error).message;
+      }
     }
   }
   out.records = [...byCell.values()];

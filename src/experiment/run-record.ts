@@ -28,6 +28,8 @@ export const RunEnvSchema = z.looseObject({
   memory: z.union([z.string(), z.number()]).optional(),
   runnerVersion: z.string().optional(),
   proxyVersion: z.string().optional(),
+  /** The backends and upstream models that answered the cell's calls, as `backend/model` (e.g. `sim/claude-sonnet-4-5`). */
+  upstreams: z.array(z.string()).optional(),
 });
 
 /** One timed stretch of a launcher phase; `startMs` is the offset from the cell's startedAt. */
@@ -110,6 +112,8 @@ export const RunRecordV1Schema = z.object({
   block: count.optional(),
   /** Durations of the cell's calls, ms (for latency CDFs). */
   callLatenciesMs: z.array(amount).optional(),
+  /** Attempt of the cell (absent: 1); a --retry appends a new record, the latest counts. */
+  attempt: z.number().int().positive().optional(),
   /** When each launcher phase ran (the cell's timeline). */
   phases: z.array(RecordPhaseSchema).optional(),
   /** Where the wall time went: model, tool, harness, orchestration. */

@@ -17,7 +17,7 @@ import { installExitHandlers, SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
 import { priceOf } from './spend/prices.ts';
-import { createOtlpSink, type OtlpOptions } from './otlp/exporter.ts';
+import type { OtlpOptions } from './otlp/exporter.ts';
 import { preloadTokenizer } from '../canonical/tokens.ts';
 
 export interface RunningProxy {
@@ -74,7 +74,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const listeners = new Set<(rec: SpendRecord) => void>();
   const cells = new Map<string, Readonly<Record<string, unknown>>>();
   const otlpOptions = o.otlp ?? config.otlp;
-  const otlp = otlpOptions ? createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
+  // The OpenTelemetry SDK (a fifth of start-up) loads only when spans are exported.
+  const otlp = otlpOptions ? (await import('./otlp/exporter.ts')).createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
   const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );

@@ -1,6 +1,7 @@
 /** Errors of the report command: bad inputs and options, with stable codes. */
 export type ReportErrorCode =
   | 'no_records'
+  | 'write_failed'
   | 'unreadable_input'
   | 'bad_record'
   | 'mixed_experiments'

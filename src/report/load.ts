@@ -3,11 +3,10 @@
  * record files, pooled after checking they belong to one experiment. Records are put in a
  * canonical order so the report does not depend on the order the inputs were named in.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseRunRecord, RunRecordError, type RunRecord } from '../experiment/run-record.ts';
+import { readRecordsFile } from '../experiment/records-store.ts';
+import type { RunRecord } from '../experiment/run-record.ts';
 import { ReportError } from './errors.ts';
 
 export interface LoadedSource {
@@ -22,6 +21,8 @@ export interface LoadedRecords {
   runIds: string[];
   /** Records dropped because a later line had the same (runId, cell). */
   duplicates: number;
+  /** What reading skipped or repaired (a torn line, a planned run without records). */
+  notes?: string[];
 }
 
 async function resolveFile(input: string): Promise<string> {
@@ -33,23 +34,30 @@ async function resolveFile(input: string): Promise<string> {
   }
 }
 
+/**
+ * The records of one records.jsonl, read as the run store reads it (records-store.ts): a torn
+ * last line (a crash mid-append) is skipped, the latest line of a cell wins (a cell re-run by
+ * --resume or --retry), and a missing file is empty (a planned run). Lines that are not valid
+ * records are an error naming the file and line.
+ */
 export async function readRecordFile(path: string): Promise<RunRecord[]> {
-  const out: RunRecord[] = [];
-  let lineNo = 0;
+  return (await readRecordFileWithNotes(path)).records;
+}
+
+async function readRecordFileWithNotes(path: string): Promise<{ records: RunRecord[]; notes: string[]; duplicates: number }> {
+  let f: Awaited<ReturnType<typeof readRecordsFile>>;
   try {
-    const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
-    for await (const line of rl) {
-      lineNo++;
-      if (line.trim() === '') continue;
-      out.push(parseRunRecord(JSON.parse(line)));
-    }
+    f = await readRecordsFile(path);
   } catch (e) {
-    if (e instanceof RunRecordError || e instanceof SyntaxError) {
-      throw new ReportError(`${path}:${lineNo}: ${e.message}`, 'bad_record', { path, line: lineNo }, e);
-    }
     throw new ReportError(`cannot read ${path}: ${(e as Error).message}`, 'unreadable_input', { path }, e);
   }
-  return out;
+  if (f.badLines > 0) {
+    throw new ReportError(`${path}:${f.firstBadLine ?? '?'}: ${f.firstBadError ?? 'not a run record'}${f.badLines > 1 ? ` (and ${f.badLines - 1} more invalid line(s))` : ''}`, 'bad_record', { path, line: f.firstBadLine });
+  }
+  const notes: string[] = [];
+  if (f.tornTail) notes.push(`${path}: the last line was cut short (the run was killed mid-write); it is skipped`);
+  if (f.duplicates > 0) notes.push(`${path}: ${f.duplicates} earlier line(s) of re-run cells kept as history, not counted`);
+  return { records: f.records, notes, duplicates: f.duplicates };
 }
 
 /** Canonical order: runner, condition, task, rep, runId, cell (code-unit comparison, no locale). */
@@ -167,9 +175,20 @@ export function poolRecords(batches: readonly { path: string; records: readonly 
 export async function loadRecords(inputs: readonly string[]): Promise<LoadedRecords> {
   if (inputs.length === 0) throw new ReportError('name at least one run directory or records.jsonl', 'no_records');
   const batches = [];
+  const notes: string[] = [];
+  let superseded = 0;
   for (const input of inputs) {
     const path = await resolveFile(input);
-    batches.push({ path, records: await readRecordFile(path) });
+    const read = await readRecordFileWithNotes(path);
+    notes.push(...read.notes);
+    superseded += read.duplicates;
+    if (read.records.length === 0) {
+      notes.push(`${input}: no run records (a plan, or a run that recorded no cell yet); skipped`);
+      continue;
+    }
+    batches.push({ path, records: read.records });
   }
-  return poolRecords(batches);
+  if (batches.length === 0) throw new ReportError(`no run records found in the inputs${notes.length ? ` (${notes.join('; ')})` : ''}`, 'no_records', { inputs: [...inputs] });
+  const pooled = poolRecords(batches);
+  return { ...pooled, duplicates: pooled.duplicates + superseded, notes };
 }

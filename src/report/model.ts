@@ -12,6 +12,9 @@ import type { TestMethod } from '../stats/rank-sum.ts';
 import type { LoadedSource } from './load.ts';
 import type { MetricRuns } from './group.ts';
 import type { MetricId } from './metrics.ts';
+import type { ReportProvenance } from './provenance.ts';
+import type { TimeSplit } from './time-split.ts';
+import type { Waterfall } from './waterfall.ts';
 
 export const REPORT_FORMAT = 'agentab.report';
 export const REPORT_VERSION = 2;
@@ -211,6 +214,8 @@ export interface Report {
   experiment: string;
   runIds: string[];
   sources: LoadedSource[];
+  /** Backends, models (simulated or not), runner versions and launchers behind the records. */
+  provenance: ReportProvenance;
   records: { total: number; used: number; infra: number; canceled: number; duplicates: number };
   options: ReportOptions;
   runners: string[];
@@ -226,6 +231,10 @@ export interface Report {
   headlines: Headline[];
   /** Data-dependent remarks (a task without a baseline, broken pairing…). */
   notes: string[];
+  /** Where each runner × condition's wall time went (runs with a decomposition only). */
+  timeSplit: TimeSplit[];
+  /** The slowest used run of each group, as spans; absent when the cells' directories were not read. */
+  waterfalls?: Waterfall[];
 }
 
 export function finiteOrNull(x: number): number | null {

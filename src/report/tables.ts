@@ -81,7 +81,7 @@ export function changeText(v: ReportView, x: Comparison): string {
 function vsBase(v: ReportView, x: Comparison | undefined): Cell {
   if (!x) return c('—');
   const pair = x.paired ? ' paired' : '';
-  return c(`${changeText(v, x)} ${pText('p', x.test.p, x.test.method !== 'exact')} ${pText('q', x.q)} n=${x.nBase}+${x.nCond}${pair}`, { verdict: x.verdict });
+  return c(`${changeText(v, x)} ${pText('p', x.test.p, x.test.method === 'normal-approx')} ${pText('q', x.q)} n=${x.nBase}+${x.nCond}${pair}`, { verdict: x.verdict });
 }
 
 export function metricTable(v: ReportView, runner: string, m: MetricId): Table {
@@ -164,7 +164,7 @@ function proportionText(x: Proportion | null): string {
 
 const SUCCESS_VERDICT: Record<SuccessComparison['verdict'], Verdict> = { worse: 'regressed', better: 'improved', same: 'no-change', inconclusive: 'inconclusive' };
 
-function successLine(v: ReportView, s: SuccessComparison): VerdictLine {
+export function successLine(v: ReportView, s: SuccessComparison): VerdictLine {
   const label = s.verdict === 'same' ? 'no difference' : s.verdict === 'inconclusive' ? 'no significant difference' : s.verdict;
   return {
     metric: 'success rate',
@@ -193,7 +193,7 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
       if (hs.length === 0) lines.push({ metric: 'latency, tokens, cost', verdict: 'inconclusive', summary: '', details: [`no ${r.options.runs === 'passing' ? 'passing ' : ''}runs to compare in both arms`] });
       for (const h of hs) {
         const details = [
-          `${pText('p', h.test.p, h.test.method !== 'exact', true)}, ${pText('Holm p', h.pHolm, false, true)}`,
+          `${pText('p', h.test.p, h.test.method === 'normal-approx', true)}, ${pText('Holm p', h.pHolm, false, true)}`,
           ...(h.reason === 'too-few-runs' ? [] : [reasonText(h.reason, th)]),
           ...powerDetails(v, h, th),
         ];
@@ -207,7 +207,7 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
             metric: `${v.metric(x.metric).label} on ${x.task}`,
             verdict: x.verdict,
             summary: changeText(v, x),
-            details: [`${pText('p', x.test.p, x.test.method !== 'exact', true)}, ${pText('BH q', x.q, false, true)}`, `${r.options.runs === 'passing' ? 'passing runs' : 'all runs'}, n=${x.nBase}+${x.nCond}${x.paired ? ' paired' : ''}`],
+            details: [`${pText('p', x.test.p, x.test.method === 'normal-approx', true)}, ${pText('BH q', x.q, false, true)}`, `${r.options.runs === 'passing' ? 'passing runs' : 'all runs'}, n=${x.nBase}+${x.nCond}${x.paired ? ' paired' : ''}`],
           });
         }
       }

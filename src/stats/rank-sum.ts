@@ -1,12 +1,19 @@
 /**
  * Mann–Whitney U (Wilcoxon rank-sum) test, two-sided, following R's wilcox.test: the exact
  * null distribution when both arms have < 50 values and there are no ties; otherwise the
- * normal approximation with tie-corrected variance and a continuity correction.
+ * normal approximation with tie-corrected variance and a continuity correction — except for
+ * small samples with ties (N ≤ 60), which get the exact conditional (permutation) distribution
+ * of the mid-rank sum, as coin::wilcox_test(distribution = "exact") computes it: agent metrics
+ * such as token counts tie often, and at n = 6 the normal approximation is far off (two fully
+ * separated arms of 6: exact 2/924 = 0.0022, approximation 0.0047).
  */
 import { exactTwoSidedP, midRanks } from './ranks.ts';
 import { normalTwoSidedP } from './special.ts';
 
-export type TestMethod = 'exact' | 'normal-approx';
+export type TestMethod = 'exact' | 'exact-conditional' | 'normal-approx';
+
+/** Largest N = n1 + n2 with ties that gets the exact conditional distribution. */
+export const EXACT_TIES_LIMIT = 60;
 
 export interface RankTest {
   /** U for the first sample: #(x > y) + ½·#(x = y), i.e. R's W. */
@@ -109,6 +116,9 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): RankTe
     const pmf = rankSumPmf(n1, n2);
     return { statistic: u, p: exactTwoSidedP(pmf, u, nullMean), method: 'exact', tieCorrected: false, nullMean, nullVariance, pmf };
   }
+  if (hasTies && N <= EXACT_TIES_LIMIT) {
+    return { statistic: u, p: exactConditionalP(x, y, r1), method: 'exact-conditional', tieCorrected: true, nullMean, nullVariance, pmf: null };
+  }
   return { statistic: u, p: normalP(u, nullMean, nullVariance), method: 'normal-approx', tieCorrected: hasTies, nullMean, nullVariance, pmf: null };
 }
 
@@ -126,4 +136,46 @@ export function minRankSumP(n1: number, n2: number): number {
   let c = 1;
   for (let i = 1; i <= n1; i++) c = (c * (n2 + i)) / i;
   return Math.min(1, 2 / c);
+}
+
+/**
+ * Two-sided p of the rank sum r1 of x under the permutation distribution given the observed
+ * mid-ranks (ties included): subsets of size n1 counted by their doubled mid-rank sum.
+ */
+function exactConditionalP(x: ArrayLike<number>, y: ArrayLike<number>, r1: number): number {
+  const n1 = x.length;
+  const N = n1 + y.length;
+  const all = new Float64Array(N);
+  for (let i = 0; i < n1; i++) all[i] = x[i] as number;
+  for (let i = 0; i < y.length; i++) all[n1 + i] = y[i] as number;
+  const { ranks } = midRanks(all);
+  const doubled = Array.from(ranks, (r) => Math.round(2 * r));
+  const maxSum = doubled.reduce((a, b) => a + b, 0);
+  const width = maxSum + 1;
+  const dp = new Float64Array((n1 + 1) * width);
+  dp[0] = 1;
+  let reach = 0;
+  for (const d of doubled) {
+    reach += d;
+    for (let j = n1; j >= 1; j--) {
+      const src = (j - 1) * width;
+      const dst = j * width;
+      for (let s = Math.min(reach, maxSum) - d; s >= 0; s--) {
+        const v = dp[src + s] as number;
+        if (v !== 0) dp[dst + s + d] = (dp[dst + s + d] as number) + v;
+      }
+    }
+  }
+  const centre = n1 * (N + 1); // doubled null mean of r1
+  const obs = Math.abs(Math.round(2 * r1) - centre);
+  let total = 0;
+  let tail = 0;
+  const row = n1 * width;
+  for (let s = 0; s < width; s++) {
+    const c = dp[row + s] as number;
+    if (c === 0) continue;
+    total += c;
+    if (Math.abs(s - centre) >= obs) tail += c;
+  }
+  return Math.min(1, tail / total);
 }

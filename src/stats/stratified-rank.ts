@@ -30,6 +30,9 @@ function convolve(a: Float64Array, b: Float64Array): Float64Array {
 }
 
 export function stratifiedRankTest(parts: readonly RankTest[]): StratifiedTest {
+  // One stratum is that task's own test (exact, exact conditional with ties, or approximate).
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only) return { statistic: only.statistic, p: only.p, method: only.method, tieCorrected: only.tieCorrected, strata: 1 };
   let stat = 0;
   let mu = 0;
   let variance = 0;

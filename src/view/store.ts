@@ -13,9 +13,11 @@ import { buildCellTimeline } from '../trace/cell-spans.ts';
 import { decompositionLine } from '../trace/summary.ts';
 import type { Decomposition } from '../experiment/run-record.ts';
 import { METRICS } from '../report/metrics.ts';
+import { successLine, type VerdictLine } from '../report/tables.ts';
+import { viewOf } from '../report/view.ts';
 import { assignKeys, fileStamp, findRunDirs, loadRun, readJsonFile, type LoadedRun, type RunLocation, type RunSummary } from './runs.ts';
 import { buildSpendIndex, readCellCalls, type SpendIndex } from './spend-index.ts';
-import { payload, transcriptEntries, type Payload, type TranscriptEntry } from './transcript.ts';
+import { payload, readTranscript, type Payload, type TranscriptEntry } from './transcript.ts';
 
 /** A cell id or run key as the URL carries it: nothing that could name another path. */
 export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
@@ -143,13 +145,20 @@ export interface OverviewReport {
   comparisons: Comparison[];
   cells: { runner: string; condition: string; task: string; runs: number; outcomes: Record<string, number>; success: Report['cells'][number]['success']; medians: Record<string, number | null> }[];
   notes: string[];
+  /**
+   * Success first: per runner × condition the report's comparison against the baseline (Wilson
+   * intervals, Fisher exact test, verdict) with the report's own wording of it.
+   */
+  success: (Report['success'][number] & { line: VerdictLine })[];
+  /** What success does to each condition's overall reading (regressed, or not improved). */
+  overall: Report['overall'];
   /** Label and kind of every metric, for display. */
   metricInfo: Record<string, MetricInfo>;
   /** Everything else the report model carries (e.g. success comparisons), passed through. */
   extra: Record<string, unknown>;
 }
 
-const KNOWN_REPORT_KEYS = new Set(['format', 'version', 'experiment', 'runIds', 'sources', 'records', 'options', 'runners', 'conditions', 'tasks', 'cells', 'comparisons', 'headlines', 'notes']);
+const KNOWN_REPORT_KEYS = new Set(['format', 'version', 'experiment', 'runIds', 'sources', 'records', 'options', 'runners', 'conditions', 'tasks', 'cells', 'comparisons', 'headlines', 'notes', 'success', 'overall']);
 
 export function overviewOf(report: Report): OverviewReport {
   const extra: Record<string, unknown> = {};
@@ -173,6 +182,8 @@ export function overviewOf(report: Report): OverviewReport {
       medians: Object.fromEntries(Object.entries(c.metrics).map(([m, s]) => [m, s.median])),
     })),
     notes: report.notes,
+    success: report.success.map((s) => ({ ...s, line: successLine(viewOf(report), s) })),
+    overall: report.overall,
     metricInfo: METRIC_INFO,
     extra,
   };
@@ -334,9 +345,10 @@ export class RunStore {
     const index = await this.spendIndex(key);
     const t0 = Date.parse(record.startedAt);
     const spend = await readCellCalls(runPaths(run.loc.dir).spend, index, cellId);
+    const transcript = readTranscript(transcriptText, runnerKind);
     let timeline: ReturnType<typeof buildCellTimeline> | null = null;
     try {
-      timeline = buildCellTimeline({ record, spend, transcript: transcriptText, runnerKind });
+      timeline = buildCellTimeline({ record, spend, transcript: transcriptText, runnerKind, toolCalls: transcript.toolCalls });
     } catch {
       timeline = null; // a record too old or too odd for spans: the page shows calls and phases
     }
@@ -367,7 +379,7 @@ export class RunStore {
     return {
       run: run.summary,
       record,
-      transcript: transcriptEntries(transcriptText, runnerKind),
+      transcript: transcript.entries,
       calls,
       logs: { check: await text('check.log', LOG_PREVIEW), setup: await text('setup.log', LOG_PREVIEW), stderr: await text('stderr.log', LOG_PREVIEW) },
       diff: await text('workspace.diff', DIFF_PREVIEW),
@@ -416,8 +428,8 @@ export class RunStore {
       const mb = medianOf(reportB, runner, condition, metric);
       rows.push({
         runner, condition, metric,
-        a: ha ? { ratio: ha.ratio, lo: ha.lo, hi: ha.hi, verdict: ha.verdict } : null,
-        b: hb ? { ratio: hb.ratio, lo: hb.lo, hi: hb.hi, verdict: hb.verdict } : null,
+        a: ha ? { ratio: ha.ratio, lo: ha.lo, hi: ha.hi, verdict: ha.verdict, baseline: ha.baseline } : null,
+        b: hb ? { ratio: hb.ratio, lo: hb.lo, hi: hb.hi, verdict: hb.verdict, baseline: hb.baseline } : null,
         medianA: ma, medianB: mb,
         bOverA: ma !== null && mb !== null && ma > 0 ? mb / ma : null,
       });
@@ -445,8 +457,9 @@ export interface CompareRow {
   runner: string;
   condition: string;
   metric: string;
-  a: { ratio: number | null; lo: number | null; hi: number | null; verdict: string } | null;
-  b: { ratio: number | null; lo: number | null; hi: number | null; verdict: string } | null;
+  /** Run A's headline (its baseline: the cells behind it are the runner's in both arms). */
+  a: { ratio: number | null; lo: number | null; hi: number | null; verdict: string; baseline: string } | null;
+  b: { ratio: number | null; lo: number | null; hi: number | null; verdict: string; baseline: string } | null;
   /** Geometric mean over tasks of the condition's per-task medians, in each run. */
   medianA: number | null;
   medianB: number | null;

@@ -5,7 +5,9 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +104,52 @@ describe('agentab start-up', () => {
     assert.match(out, /^  run-matrix\b/m);
     assertLazy(modules, 'dist');
     assert.equal(runCli(['--version'], { AGENTAB_RUN_FROM: 'dist' }).stdout.trim(), VERSION);
+  });
+});
+
+/** The packages `agentab proxy <args>` resolved until it printed its URL (ready to serve). */
+async function packagesLoadedByProxy(args: string[]): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentab-startup-'));
+  const log = join(dir, 'imports.log');
+  writeFileSync(log, '');
+  const child = spawn(process.execPath, [BIN, 'proxy', '--port', '0', '--log-level', 'warn', ...args], {
+    env: { ...process.env, AGENTAB_RUN_FROM: 'src', AGENTAB_CONFIG: '', RECORD_IMPORTS_TO: log, NODE_OPTIONS: `--import=${RECORDER}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const exited = once(child, 'exit');
+  try {
+    const [line] = (await Promise.race([once(createInterface({ input: child.stdout }), 'line'), exited.then(() => [null])])) as [string | null];
+    assert.match(line ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, `agentab proxy did not get ready:\n${stderr}`);
+    const urls = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://'));
+    return packagesIn(urls.map((url) => fileURLToPath(url)));
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('agentab proxy start-up', () => {
+  const optional = ['yaml', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http'];
+
+  test('without a config file or an OTLP endpoint, neither the YAML parser nor the OpenTelemetry SDK loads', async () => {
+    const loaded = await packagesLoadedByProxy([]);
+    assert.ok(loaded.includes('undici'), `the recorder saw the proxy's packages: ${loaded.join(', ')}`);
+    assert.deepEqual(optional.filter((p) => loaded.includes(p)), []);
+  });
+
+  test('--config loads the YAML parser and --otlp-endpoint the OpenTelemetry SDK', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentab-startup-'));
+    try {
+      const config = join(dir, 'config.yaml');
+      writeFileSync(config, 'model_list:\n  - model_name: shared-model\n    litellm_params: { model: sim/sim-model }\n');
+      const loaded = await packagesLoadedByProxy(['--config', config, '--otlp-endpoint', 'http://127.0.0.1:9']);
+      assert.deepEqual(optional.filter((p) => !loaded.includes(p)), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

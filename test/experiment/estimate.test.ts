@@ -10,9 +10,9 @@ import { renderPlan } from '../../src/experiment/plan-render.ts';
 import { buildPlan } from '../../src/experiment/plan.ts';
 import { runPaths } from '../../src/experiment/run-dir.ts';
 import { tempDir } from './helpers.ts';
-import { fakeRunners, PILOT, pastRecord } from './pilot-fixtures.ts';
+import { fakeRunners, PILOT, PILOT_SUITE, pastRecord } from './pilot-fixtures.ts';
 
-const spec = await loadExperiment(PILOT);
+const spec = await loadExperiment(PILOT, PILOT_SUITE);
 const plan = buildPlan(spec);
 
 describe('estimates', () => {

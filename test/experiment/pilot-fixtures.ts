@@ -4,6 +4,9 @@ import type { RunRecord } from '../../src/experiment/run-record.ts';
 
 export const PILOT = fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
 
+/** The pilot's whole task suite, two interleaved reps: a plan with several tasks and blocks. */
+export const PILOT_SUITE = { tasks: ['summarise-doc', 'fix-test', 'rename-function', 'write-file'], order: 'interleaved' as const, reps: 2 };
+
 /** Runners as resolved on a machine that has both CLIs (nothing is executed). */
 export const fakeRunners = {
   claude: { name: 'claude', kind: 'claude' as const, bin: '/opt/claude', version: '9.9.9' },

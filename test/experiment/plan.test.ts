@@ -10,8 +10,8 @@ import { mulberry32, shuffle } from '../../src/experiment/rng.ts';
 
 const PILOT = fileURLToPath(new URL('../../experiments/pilot.yaml', import.meta.url));
 const pilot = await loadExperiment(PILOT);
-/** The pilot with three conditions and three reps, so orders have room to differ. */
-const wide: ExperimentSpec = { ...pilot, reps: 3, conditions: [...pilot.conditions, { ...pilot.conditions[1]!, name: 'c2' }] };
+/** The pilot with three conditions and three reps, interleaved, so orders have room to differ. */
+const wide: ExperimentSpec = { ...pilot, reps: 3, order: 'interleaved', conditions: [...pilot.conditions, { ...pilot.conditions[1]!, name: 'c2' }] };
 
 describe('cell ids', () => {
   test('are 12 hex characters, stable, and depend on every coordinate', () => {

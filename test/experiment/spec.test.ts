@@ -24,12 +24,12 @@ async function specError(yaml: string, tasks: Record<string, string> = { t1: TAS
 }
 
 describe('experiment spec', () => {
-  test('the pilot loads: two runners, two conditions, four tasks with sim scripts and checks', async () => {
+  test('the pilot loads: two runners, two conditions, tasks with sim scripts and checks', async () => {
     const s = await loadExperiment(PILOT);
     assert.equal(s.name, 'pilot');
     assert.deepEqual(s.runners.map((r) => r.kind), ['claude', 'opencode']);
     assert.deepEqual(s.conditions.map((c) => c.name), ['baseline', 'c1']);
-    assert.ok(s.tasks.length >= 4);
+    assert.ok(s.tasks.length >= 1);
     for (const t of s.tasks) {
       assert.ok(t.check, `${t.id} has a check`);
       assert.ok(t.sim && t.sim.length > 0, `${t.id} has a sim script`);
@@ -107,7 +107,7 @@ describe('experiment spec', () => {
     assert.equal(o.budget.usd, 1.5);
     assert.equal(o.timeoutMs, 1000);
     assert.equal(o.tasks[0]!.timeoutMs, undefined, 'a CLI timeout wins over the task\'s own');
-    assert.equal(s.reps, 2, 'the original spec is unchanged');
+    assert.equal(s.reps, 6, 'the original spec is unchanged');
   });
 
   test('a built-in runner kind not in the spec can be selected; an unknown one cannot', async () => {

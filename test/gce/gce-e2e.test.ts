@@ -62,7 +62,7 @@ describe('run-matrix --launcher gce over fake Batch, Cloud Storage and metadata 
       assert.equal(r.launcher, 'gce');
       assert.equal(r.env.zone, 'us-central1-a');
       assert.equal(r.env.machineType, 'e2-standard-4');
-      assert.ok(r.calls > 0, `${r.cell} reached its VM's proxy`);
+      assert.ok(r.calls > 0, `${r.cell} reached its VM's proxy (${r.outcome}: ${String(r.runnerReported.error ?? '')})`);
     }
     const spend = readFileSync(path.join(gceDir, 'spend.jsonl'), 'utf8').trim().split('\n');
     assert.equal(spend.length, gceRecords.reduce((a, r) => a + r.calls + Number(r.runnerReported.otherRequests ?? 0), 0), 'every spend line pooled once');

@@ -6,48 +6,35 @@
  * reason without an engine or without docker-registry (apt-get install docker-registry).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { Engine } from '../../src/experiment/launchers/container/engine.ts';
-import { findOnPath } from '../../src/experiment/launchers/container/podman-service.ts';
 import { parsePushTarget } from '../../src/experiment/launchers/container/push.ts';
-import { engineOrReason, until } from '../containers/helpers.ts';
+import { engineOrReason } from '../containers/helpers.ts';
 import { tempDir } from '../experiment/helpers.ts';
 import { startFakeMetadata, type FakeMetadata } from '../helpers/fake-gcp/index.ts';
+import { freePort, registryMissing, startLocalRegistry, type LocalRegistry } from '../helpers/local-registry.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
-const REGISTRY_BIN = findOnPath('docker-registry', process.env.PATH ?? '/usr/bin:/bin');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('agentab image push to a local registry', async () => {
   const e = await engineOrReason();
-  const skip = typeof e === 'string' ? `${e}; install one with containers/setup-podman.sh` : !REGISTRY_BIN ? 'docker-registry is not installed (apt-get install docker-registry)' : false;
-  let registry: ChildProcess | undefined;
+  const skip = typeof e === 'string' ? `${e}; install one with containers/setup-podman.sh` : registryMissing;
+  let registry: LocalRegistry | undefined;
   let host = '';
   let md: FakeMetadata;
   const image = 'localhost/agentab-push-test:t1';
+  /** Every tag this test gives the image (the import's, the pushes'): removed afterwards. */
+  const localTags = [image];
 
   before(async () => {
     if (skip) return;
     const engine = e as Engine;
-    const dir = tempDir();
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`);
-    registry = spawn(REGISTRY_BIN!, ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-    await until(async () => (await fetch(`http://${host}/v2/`).catch(() => undefined))?.status === 200, 30_000, 'the registry');
+    registry = await startLocalRegistry();
+    host = registry.host;
     // a one-file image: the push mechanics, not the size, are under test
     const content = tempDir();
     writeFileSync(path.join(content, 'hello.txt'), 'hello from agentab\n');
@@ -55,11 +42,15 @@ describe('agentab image push to a local registry', async () => {
     md = await startFakeMetadata();
   });
   after(async () => {
-    registry?.kill('SIGTERM');
+    await registry?.close();
     await md?.close();
+    if (skip) return;
+    const engine = e as Engine;
+    for (const tag of localTags) await engine.docker.getImage(tag).remove().catch(() => undefined);
   });
 
   test('pushes with a Google access token and prints the reference pinned by digest', { skip }, async () => {
+    localTags.push(`${host}/fake-project/agentab/runner:t1`);
     const r = await execa('node', [BIN, 'image', 'push', '--image', image, '--to', `${host}/fake-project/agentab/runner`, '--json'], {
       env: { ...process.env, GCE_METADATA_HOST: md.host },
       reject: false,
@@ -81,6 +72,7 @@ describe('agentab image push to a local registry', async () => {
 
   test('a registry that does not answer fails with the engine\'s reason', { skip }, async () => {
     const dead = `127.0.0.1:${await freePort()}`;
+    localTags.push(`${dead}/p/agentab/runner:x`);
     const r = await execa('node', [BIN, 'image', 'push', '--image', image, '--to', `${dead}/p/agentab/runner:x`, '--no-auth'], { reject: false, timeout: 300_000 });
     assert.notEqual(r.exitCode, 0);
     assert.match(r.stderr, new RegExp(`pushing ${dead}/p/agentab/runner:x failed: .+`));

@@ -48,6 +48,19 @@ describe('loading records', () => {
     await assert.rejects(loadRecords([join(dir, 'garbage.jsonl')]), /garbage\.jsonl:1/);
   });
 
+  test('a torn last line (a run killed mid-append) is skipped with a note, as the run store reads it; a plan dir is skipped', async () => {
+    const recs = synthRecords({ seed: 3, tasks: [{ task: 't', scale: 1000 }], conditions: { baseline: 1, c: 1 }, reps: 2 });
+    await mkdir(join(dir, 'crashed'));
+    await writeFile(join(dir, 'crashed', 'records.jsonl'), jsonl(recs) + JSON.stringify(recs[0]).slice(0, 40));
+    await mkdir(join(dir, 'planned'));
+    await writeFile(join(dir, 'planned', 'plan.json'), '{}\n');
+    const l = await loadRecords([join(dir, 'crashed'), join(dir, 'planned')]);
+    assert.equal(l.records.length, recs.length);
+    assert.ok(l.notes?.some((n) => /last line was cut short/.test(n)), JSON.stringify(l.notes));
+    assert.ok(l.notes?.some((n) => /planned: no run records .*skipped/.test(n)), JSON.stringify(l.notes));
+    await assert.rejects(loadRecords([join(dir, 'planned')]), (e: unknown) => e instanceof ReportError && e.code === 'no_records');
+  });
+
   test('records of two experiments are not pooled; a missing input is named', async () => {
     await writeFile(join(dir, 'x.jsonl'), jsonl([record({ condition: 'baseline', task: 't', rep: 0, experiment: 'other' })]));
     await writeFile(join(dir, 'y.jsonl'), jsonl([record({ condition: 'baseline', task: 't', rep: 0 })]));

@@ -73,32 +73,44 @@ describe('verdicts count failures', () => {
 });
 
 describe('zero baselines', () => {
-  /** 20 runs each; cache-write tokens are 0 in every baseline run and non-zero in 4 of 20 candidate runs. */
-  function zeroBaseline(): RunRecord[] {
+  /** 20 runs each; cache-write tokens are 0 in every baseline run and non-zero in `nonZero` of 20 candidate runs. */
+  function zeroBaseline(nonZero = 6): RunRecord[] {
     const recs: RunRecord[] = [];
     for (let rep = 0; rep < 20; rep++) {
       const usage = { input: 20_000 + rep, output: 1_500, cacheRead: 12_000, cacheWrite: 0, reasoning: 0 };
       recs.push(record({ condition: 'baseline', task: 't', rep, usage }));
-      recs.push(record({ condition: 'c1', task: 't', rep, usage: { ...usage, cacheWrite: rep % 5 === 0 ? 3_000 + rep : 0 } }));
+      recs.push(record({ condition: 'c1', task: 't', rep, usage: { ...usage, cacheWrite: rep < nonZero ? 3_000 + rep : 0 } }));
     }
     return recs;
   }
 
-  test('0 in every baseline run and non-zero in 4 of 20: an absolute change with its test, not "0 % [0 %, 0 %]"', () => {
+  test('0 in every baseline run and non-zero in 4 of 20: an absolute change and its exact test, never "no change [0 %, 0 %]"', () => {
+    const r4 = buildReport(loaded(zeroBaseline(4)), { ...FAST, metrics: ['cacheWrite'] });
+    const c4 = r4.comparisons[0];
+    assert.ok(c4?.absolute && c4.absolute.diff > 0);
+    assert.equal(c4.ratio, null);
+    // The exact conditional test says 4 of 20 vs 0 of 20 is not yet significant (the normal approximation said 0.04).
+    assert.equal(c4.test.method, 'exact-conditional');
+    assert.ok(Math.abs(c4.test.p - 0.106) < 0.001, `p ${c4.test.p}`);
+    assert.equal(c4.verdict, 'inconclusive');
+    assert.equal(c4.reason, 'absolute-not-significant');
+  });
+
+  test('0 in every baseline run and non-zero in 6 of 20: a significant absolute increase, regressed', () => {
     const r = buildReport(loaded(zeroBaseline()), { ...FAST, metrics: ['cacheWrite'] });
     const c = r.comparisons.find((x) => x.metric === 'cacheWrite');
     assert.ok(c);
     assert.equal(c.ratio, null);
     assert.equal(c.lo, null);
     assert.ok(c.absolute, 'absolute change');
-    assert.ok(Math.abs(c.absolute.diff - (3000 + 3005 + 3010 + 3015) / 20) < 1e-9, `${c.absolute.diff}`);
+    assert.ok(Math.abs(c.absolute.diff - (6 * 3000 + 15) / 20) < 1e-9, `${c.absolute.diff}`);
     assert.ok(c.test.p < 0.05, `p ${c.test.p}`);
     assert.ok(c.absolute.lo > 0, `interval [${c.absolute.lo}, ${c.absolute.hi}]`);
     assert.equal(c.verdict, 'regressed');
     assert.equal(c.reason, 'absolute-increase');
     const md = renderMarkdown(r);
     assert.doesNotMatch(md, /∞ \[|\[-∞|\+∞\]/, 'no infinite change or interval');
-    assert.match(md, /\| \+602 abs \[\+\d+, \+[\d.]+k?\] \(mean; baseline median 0\) p≈0\.040 q=0\.040 n=20\+20 \*\*regressed\*\* \|/);
+    assert.match(md, /\| \+901 abs \[\+\d+, \+[\d.]+k?\] \(mean; baseline median 0\) p=0\.0\d+ q=0\.0\d+ n=20\+20 \*\*regressed\*\* \|/);
     assert.ok(r.notes.some((n) => n.includes('cacheWrite') && n.includes('absolute')));
     const forest = reportPlots(r).find((p) => p.id === 'forest-cacheWrite');
     assert.match(forest?.note ?? '', /Not on this log-scale plot .*: t \(c1\)/, 'the dropped plot row is named');

@@ -41,16 +41,40 @@ describe('reference values', () => {
     close(s.p, r.p, 1e-12);
   });
 
-  test('Mann–Whitney with ties falls back to the tie-corrected normal approximation', () => {
-    // Worked by hand with wilcox.test's formula: W = 2.5; ties (3, 2, 2) → Σ(t³ − t) = 36;
-    // σ² = (16/12)(9 − 36/56) = 11.142857; z = (2.5 − 8 + 0.5)/σ = −1.497862; p = 2Φ(z) = 0.13416.
-    const r = mannWhitneyU([1, 2, 2, 3], [2, 3, 4, 4]);
-    assert.equal(r.method, 'normal-approx');
+  test('Mann–Whitney with ties, small n: the exact conditional (permutation) p, checked by enumerating every split', () => {
+    const x = [1, 2, 2, 3];
+    const y = [2, 3, 4, 4];
+    const r = mannWhitneyU(x, y);
+    assert.equal(r.method, 'exact-conditional');
     assert.equal(r.tieCorrected, true);
     assert.equal(r.statistic, 2.5);
     close(r.nullVariance, 11.142857142857142, 1e-12, 'variance');
-    close(r.p, 2 * normalCdf(-5 / Math.sqrt(11.142857142857142)), 1e-14, 'p');
-    close(r.p, 0.13416, 5e-5, 'p');
+    // Brute force: all C(8, 4) = 70 ways to label 4 of the 8 values as x; U with ½ for ties.
+    const all = [...x, ...y];
+    const u = (xs: number[], ys: number[]): number => xs.reduce((s, a) => s + ys.reduce((t, b) => t + (a > b ? 1 : a === b ? 0.5 : 0), 0), 0);
+    const obs = Math.abs(u(x, y) - 8);
+    let tail = 0;
+    let total = 0;
+    for (let mask = 0; mask < 256; mask++) {
+      if ([...Array(8).keys()].filter((i) => mask & (1 << i)).length !== 4) continue;
+      const xs = all.filter((_, i) => mask & (1 << i));
+      const ys = all.filter((_, i) => !(mask & (1 << i)));
+      total++;
+      if (Math.abs(u(xs, ys) - 8) >= obs - 1e-9) tail++;
+    }
+    assert.equal(total, 70);
+    close(r.p, tail / total, 1e-12, 'p');
+    // Fully separated arms of 6 with ties inside each arm: exactly 2/924, not the approximation's 0.0047.
+    close(mannWhitneyU([1, 1, 2, 3, 3, 4], [10, 10, 11, 12, 12, 13]).p, 2 / 924, 1e-12, 'separated');
+  });
+
+  test('Mann–Whitney with ties beyond the exact limit: the tie-corrected normal approximation (wilcox.test)', () => {
+    const x = Array.from({ length: 31 }, (_, i) => Math.floor(i / 2));
+    const y = Array.from({ length: 31 }, (_, i) => Math.floor(i / 2) + 3);
+    const r = mannWhitneyU(x, y);
+    assert.equal(r.method, 'normal-approx');
+    assert.equal(r.tieCorrected, true);
+    close(r.p, 2 * normalCdf(-(Math.abs(r.statistic - r.nullMean) - 0.5) / Math.sqrt(r.nullVariance)), 1e-12, 'p');
   });
 
   test('Wilcoxon signed-rank, wilcox.test paired help example: V = 40 (one-sided p = 0.01953, two-sided 0.03906)', () => {

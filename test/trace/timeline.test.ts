@@ -20,7 +20,27 @@ import { validateTrace } from './trace-event-validator.ts';
 
 /** A results root (`<experiment>/<runId>/…`) of runs the real CLIs made in the pilot. */
 const RESULTS = fileURLToPath(new URL('../fixtures/trace/results/', import.meta.url));
-const RUNS = readdirSync(RESULTS).flatMap((e) => readdirSync(path.join(RESULTS, e)).map((r) => path.join(RESULTS, e, r)));
+/** Two full pilot runs (2 CLIs × 2 conditions × 4 tasks each), the viewer's fixtures. */
+const PILOTS = ['pilot-a', 'pilot-b'].map((r) => fileURLToPath(new URL(`../view/fixtures/${r}/`, import.meta.url)));
+const RUNS = [...readdirSync(RESULTS).flatMap((e) => readdirSync(path.join(RESULTS, e)).map((r) => path.join(RESULTS, e, r))), ...PILOTS];
+
+/**
+ * Tool calls in a raw transcript, counted without the runners' parsers: Claude Code's distinct
+ * `tool_use` content blocks of assistant messages, OpenCode's `tool_use` events.
+ */
+function toolUsesIn(transcript: string): number {
+  const ids = new Set<string>();
+  let events = 0;
+  for (const line of transcript.split('\n')) {
+    if (!line.trim()) continue;
+    const j = JSON.parse(line) as { type?: string; message?: { content?: unknown } };
+    if (j.type === 'tool_use') events++;
+    if (j.type === 'assistant' && Array.isArray(j.message?.content)) {
+      for (const b of j.message.content as { type?: string; id?: string }[]) if (b.type === 'tool_use' && b.id) ids.add(b.id);
+    }
+  }
+  return ids.size + events;
+}
 
 async function allTimelines(): Promise<CellTimeline[]> {
   const out: CellTimeline[] = [];
@@ -43,7 +63,11 @@ describe('timelines of real pilot cells', () => {
   });
 
   test('span counts equal the model calls and tool calls made', async () => {
-    for (const t of await allTimelines()) {
+    const ts = await allTimelines();
+    assert.ok(ts.length >= 39, `${ts.length} cells`);
+    for (const t of ts) {
+      const transcript = readFileSync(path.join(RUNS.find((r) => t.record.runId === JSON.parse(readFileSync(path.join(r, 'manifest.json'), 'utf8')).runId)!, 'cells', t.record.cell, 'transcript.jsonl'), 'utf8');
+      assert.equal(t.spans.filter((s) => s.kind === 'tool').length, toolUsesIn(transcript), `${t.record.cell}: tool spans vs tool_use in the raw transcript`);
       const rr = t.record.runnerReported as { toolCalls: number };
       assert.equal(t.spans.filter((s) => s.kind === 'model').length, t.record.calls, `${t.record.cell}: model spans`);
       assert.equal(t.spans.filter((s) => s.kind === 'tool').length, rr.toolCalls, `${t.record.cell}: tool spans`);

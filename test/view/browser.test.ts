@@ -62,6 +62,12 @@ describe('agentab view in headless Chromium', { skip }, () => {
     await page.locator('.verdict-block').first().waitFor(WAIT);
     assert.equal(await page.locator('.verdict-block').count(), 2, 'one block per runner × condition');
     assert.match(await page.locator('.banner.sim').innerText(), /Simulated model/);
+    // success first, as the report words it (Wilson intervals, Fisher exact p), linking to the cells of both arms
+    const success = page.locator('.verdict-block[data-runner="opencode"] ul.verdicts li').first();
+    assert.equal(await success.getAttribute('data-metric'), 'success');
+    assert.match(await success.innerText(), /^success rate no difference 4\/4 100% \[[\d.]+%, 100%\] vs 4\/4 100% \[[\d.]+%, 100%\] in baseline · Fisher exact p = 1\.00 · all runs except infra and canceled, 4 tasks cells → failed cells →$/);
+    assert.match(await success.locator('a.cells-link').getAttribute('href') ?? '', /cells\?runner=opencode&condition=baseline%2Cc1$/);
+    assert.match(await success.locator('a.failed-link').getAttribute('href') ?? '', /cells\?runner=opencode&condition=baseline%2Cc1&outcome=fail%2Cerror%2Ctimeout$/);
     await shot('run-overview');
 
     // a verdict links to the cells behind it: this runner, baseline and the condition
@@ -117,6 +123,12 @@ describe('agentab view in headless Chromium', { skip }, () => {
     assert.ok(rows >= 4 * 2, `rows: ${rows}`);
     assert.match(await page.locator('table.compare').innerText(), /baseline/);
     await shot('compare');
+    // each run's verdict links to that run's cells of the runner, baseline and condition
+    const link = page.locator('table.compare tbody tr td:nth-child(8) a.cells-link').first();
+    await link.click();
+    await page.locator('table.cells tbody tr').first().waitFor(WAIT);
+    assert.match(page.url(), /#\/run\/[^/]+\/cells\?runner=\w+&condition=baseline%2Cc1$/);
+    assert.equal(await page.locator('table.cells tbody tr').count(), 8);
   });
 
   test('no page errors and no request left the viewer', () => {

@@ -5,12 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, rm, symlink, unlink } from 'node:fs/promises';
+import { appendFile, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { silentLogger } from '../../src/util/log.ts';
 import { startViewServer, type ViewServer } from '../../src/view/server.ts';
 import type { RunSummary } from '../../src/view/runs.ts';
-import type { CellDetail } from '../../src/view/store.ts';
+import type { CellDetail, OverviewReport } from '../../src/view/store.ts';
+import { buildReport } from '../../src/report/analyze.ts';
+import { loadRecords } from '../../src/report/load.ts';
 import { rawGet, resultsCopy } from './helpers.ts';
 
 async function json<T>(url: string): Promise<T> {
@@ -196,5 +198,45 @@ describe('agentab view token', () => {
 
   test('binding beyond loopback without a token is refused', async () => {
     await assert.rejects(startViewServer({ inputs: ['.'], host: '0.0.0.0', port: 0, log: silentLogger }), /needs a token/);
+  });
+});
+
+describe('agentab view: success first, as the report decides it', () => {
+  test('a condition that failed its runs reads as worse and overall regressed (Wilson, Fisher, from the report), with links to its cells', async () => {
+    const root = await resultsCopy(['pilot-b']);
+    try {
+      // claude/c1 fails every task in this copy of a real run
+      const runDir = path.join(root, 'pilot', '20261127-141752-948f');
+      const file = path.join(runDir, 'records.jsonl');
+      const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { runner: string; condition: string; outcome: string });
+      for (const r of lines) if (r.runner === 'claude' && r.condition === 'c1') r.outcome = 'fail';
+      await writeFile(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const view = await startViewServer({ inputs: [root], port: 0, log: silentLogger });
+      try {
+        const base = view.url.replace(/\/$/, '');
+        const [run] = (await json<{ runs: RunSummary[] }>(`${base}/api/runs`)).runs;
+        const { report } = await json<{ report: OverviewReport }>(`${base}/api/runs/${run!.key}`);
+        // the numbers are the report's own (same records, same code), not a second computation
+        const expected = buildReport(await loadRecords([runDir]));
+        assert.equal(report.success.length, 2);
+        for (const s of report.success) {
+          const { line, ...comparison } = s;
+          assert.deepEqual(comparison, expected.success.find((x) => x.runner === s.runner && x.condition === s.condition));
+          assert.equal(line.metric, 'success rate');
+        }
+        const claude = report.success.find((s) => s.runner === 'claude')!;
+        assert.equal(claude.verdict, 'worse');
+        assert.deepEqual([claude.cond?.k, claude.cond?.n, claude.base?.k, claude.base?.n], [0, 4, 4, 4]);
+        assert.match(claude.line.summary, /^0\/4 0% \[0%, [\d.]+%\] vs 4\/4 100% \[[\d.]+%, 100%\] in baseline$/);
+        assert.match(claude.line.details.join(' · '), /Fisher exact p = 0\.029/);
+        assert.equal(report.success.find((s) => s.runner === 'opencode')?.verdict, 'same');
+        assert.equal(report.overall.find((o) => o.runner === 'claude')?.overall, 'regressed');
+        assert.equal(report.overall.find((o) => o.runner === 'opencode')?.overall, null);
+      } finally {
+        await view.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

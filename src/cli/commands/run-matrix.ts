@@ -17,6 +17,8 @@ export interface MatrixFlags extends GceFlags {
   order?: string;
   out: string;
   resume?: string;
+  retry?: string;
+  force?: boolean;
   /** `i/N`: run only shard i of N (0-based, as BATCH_TASK_INDEX). */
   shard?: string;
   /** An unpacked GCE input bundle (its bundle.json names the spec, the run id and the shards). */
@@ -54,6 +56,8 @@ export function registerRunMatrixCommand(program: Command): void {
     .argument('[experiment]', 'experiment spec (YAML)');
   addMatrixOptions(cmd)
     .option('--resume <runDir>', 'continue a run: re-plan, skip cells already recorded, run the rest')
+    .option('--retry <outcomes>', 'with --resume: also re-run cells whose record is one of these outcomes (failed, error, timeout, infra), as a new attempt; earlier records stay as history')
+    .option('--force', 'with --resume: resume although the spec changed since the run started')
     .option('--dry-run', 'print the plan, the commands and an estimate; write only the plan')
     .option('--keep-workspaces', 'keep cell workspaces (default: deleted after each cell)')
     .option('--shard <i/N>', 'run only shard i of N (0-based): blocks of paired cells spread by estimated time (what each GCE VM runs)')

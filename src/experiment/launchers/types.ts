@@ -6,6 +6,7 @@
 import type { Logger } from '../../util/log.ts';
 import type { SimAction } from '../../sim/script.ts';
 import type { Cell } from '../cell.ts';
+import type { CellProcessRegistry } from '../cell-processes.ts';
 import type { Plan, ResolvedRunner } from '../plan.ts';
 import type { SpendRecord } from '../../proxy/spend/record.ts';
 import type { ProcessResult } from '../run-process.ts';
@@ -28,6 +29,8 @@ export interface LaunchContext {
   runners: Record<string, ResolvedRunner>;
   /** Keep cell workspaces after the run (default: delete them). */
   keepWorkspaces: boolean;
+  /** Where a launcher that runs host processes records their process groups (reaped after a crash). */
+  processes?: CellProcessRegistry;
   log: Logger;
   /** The cells this session will run (those without a record), in run order. */
   cells: readonly Cell[];

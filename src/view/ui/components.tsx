@@ -2,9 +2,10 @@
 import type { ComponentChildren } from 'preact';
 import type { Loaded } from './live.ts';
 
-export function Verdict({ verdict }: { verdict: string | null | undefined }) {
+/** A verdict badge; `label` replaces the verdict's own words (success: "worse", "no difference"). */
+export function Verdict({ verdict, label }: { verdict: string | null | undefined; label?: string | undefined }) {
   if (!verdict) return null;
-  return <span class={`v v-${verdict}`}>{verdict.replace(/-/g, ' ')}</span>;
+  return <span class={`v v-${verdict}`}>{label ?? verdict.replace(/-/g, ' ')}</span>;
 }
 
 export function Outcome({ outcome }: { outcome: string }) {

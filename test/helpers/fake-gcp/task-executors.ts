@@ -109,18 +109,58 @@ export interface PodmanExecutorOptions {
   alwaysPull?: boolean;
   /** Podman's compat API flag for an http registry (the local test registry). */
   tlsVerify?: boolean;
+  /** More labels on every container (a test's own, so it cleans only what it started). */
+  labels?: Record<string, string>;
 }
 
 /** The label every container the fake Batch starts carries (value: the job uid). */
 export const FAKE_BATCH_LABEL = 'agentab.fake-batch.job';
 
-async function pull(o: PodmanExecutorOptions, image: string, onLine: (l: string) => void): Promise<void> {
-  const stream = await o.docker.pull(image, { authconfig: o.authconfig, ...(o.tlsVerify === false ? { tlsVerify: false } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    o.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (e: { status?: string; error?: string }) => {
-      if (e.error) onLine(`pull: ${e.error}`);
-    });
+interface PullEvent {
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  stream?: string;
+}
+
+/** Reads a pull's JSON event stream to the end; the first error reported in it, if any. */
+function pullErrors(o: PodmanExecutorOptions, stream: NodeJS.ReadableStream): Promise<string | undefined> {
+  let failure: string | undefined;
+  return new Promise((resolve, reject) => {
+    o.docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : resolve(failure)),
+      (e: PullEvent) => {
+        failure ??= e.errorDetail?.message ?? e.error;
+      },
+    );
   });
+}
+
+/**
+ * Pulls the image as a VM does before running it. An http registry (tlsVerify false) is
+ * pulled through Podman's own API (`/v4.0.0/libpod/images/pull?tlsVerify=false`; libpod routes
+ * exist only under a version prefix, any version): its Docker-compat
+ * pull has no such flag and insists on https. A failed pull throws (the task then fails, as
+ * Batch fails a task whose image cannot be pulled).
+ */
+async function pull(o: PodmanExecutorOptions, image: string): Promise<void> {
+  let failure: string | undefined;
+  try {
+    const stream =
+      o.tlsVerify === false
+        ? await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+            o.docker.modem.dial(
+              { path: '/v4.0.0/libpod/images/pull?', method: 'POST', options: { reference: image, tlsVerify: false, policy: 'always' }, isStream: true, authconfig: o.authconfig, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
+              (err: Error | null, s?: unknown) => (err ? reject(err) : resolve(s as NodeJS.ReadableStream)),
+            ),
+          )
+        : ((await o.docker.pull(image, { authconfig: o.authconfig })) as NodeJS.ReadableStream);
+    failure = await pullErrors(o, stream);
+  } catch (e) {
+    failure = (e as Error).message;
+  }
+  if (failure) throw new Error(`pulling ${image} failed: ${failure}`);
 }
 
 /** Runs each container runnable as a Podman (or Docker) container with host networking. */
@@ -136,14 +176,14 @@ export function podmanExecutor(o: PodmanExecutorOptions): TaskExecutor {
       } catch {
         present = false;
       }
-      if (!present || o.alwaysPull) await pull(o, r.imageUri, run.onLine);
+      if (!present || o.alwaysPull) await pull(o, r.imageUri);
       const container = await o.docker.createContainer({
         name: `fake-batch-${run.jobUid.slice(0, 12)}-${run.taskIndex}-${run.attempt}`,
         Image: r.imageUri,
         Cmd: r.commands?.length ? r.commands : undefined,
         Entrypoint: r.entrypoint ? [r.entrypoint] : undefined,
         Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
-        Labels: { [FAKE_BATCH_LABEL]: run.jobUid },
+        Labels: { ...o.labels, [FAKE_BATCH_LABEL]: run.jobUid },
         HostConfig: { NetworkMode: 'host' },
       });
       const remove = () => container.remove({ force: true }).catch(() => undefined);

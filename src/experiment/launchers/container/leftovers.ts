@@ -7,9 +7,10 @@
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import type Docker from 'dockerode';
+import { processAlive } from '../../kill-tree.ts';
 import { LABELS, listAgentabContainers, removeContainers } from './labels.ts';
 import { listWorkRoots } from './work-root.ts';
-import { ownerLiveness, processAlive, type Liveness } from '../liveness.ts';
+import { ownerLiveness, type Liveness } from '../liveness.ts';
 
 export interface CleanOptions {
   docker?: Docker;

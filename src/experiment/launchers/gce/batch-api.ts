@@ -129,9 +129,11 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
         throw apiError(`getJob ${name}`, e);
       }
     },
+    // no pageSize: the client pages through every result itself, and a pageSize with its
+    // auto-paging prints an AutopaginateTrueWarning on the user's terminal
     async listTasks(jobName) {
       try {
-        const [tasks] = await (await batch()).listTasks({ parent: `${jobName}/taskGroups/${TASK_GROUP}`, pageSize: 1000 });
+        const [tasks] = await (await batch()).listTasks({ parent: `${jobName}/taskGroups/${TASK_GROUP}` });
         return tasks.map((t) => ({
           index: Number(/\/tasks\/(\d+)$/.exec(t.name ?? '')?.[1] ?? -1),
           state: enumName(t.status?.state) as TaskState,
@@ -152,7 +154,7 @@ export function createBatchApi(o: BatchClientOptions = {}): BatchApi {
     },
     async listJobs(parent, filter) {
       try {
-        const [jobs] = await (await batch()).listJobs({ parent, filter, pageSize: 1000 });
+        const [jobs] = await (await batch()).listJobs({ parent, filter });
         return jobs.map(jobInfo);
       } catch (e) {
         throw apiError(`listJobs ${parent}`, e);

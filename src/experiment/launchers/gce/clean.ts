@@ -6,7 +6,8 @@
  * unless `all` is set.
  */
 import os from 'node:os';
-import { ownerLiveness, processAlive, type Liveness } from '../liveness.ts';
+import { processAlive } from '../../kill-tree.ts';
+import { ownerLiveness, type Liveness } from '../liveness.ts';
 import type { BatchApi } from './batch-api.ts';
 import { LABEL, labelValue, MANAGED_BY } from './job.ts';
 

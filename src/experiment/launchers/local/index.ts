@@ -48,8 +48,10 @@ export class LocalLauncher implements CellLauncher {
 
     await freshCellDir(out);
     const cellEnv = { ...cellEnvVars(cell, ctx, ctx.baseEnv, workspace), HOME: home };
+    // every process group of the cell is recorded in the run dir while it runs (reaped after a crash)
+    const track = { onSpawn: (pid: number) => ctx.processes?.add(pid, cell.id), onExit: (pid: number) => ctx.processes?.remove(pid) };
     const shell: CellShell = (cmd, log, env) =>
-      runProcess({ argv: ['/bin/sh', '-c', cmd], cwd: workspace, env, stdoutFile: log, stderrFile: log, timeoutMs: cell.timeoutMs, signal, killGraceMs: this.opts.killGraceMs });
+      runProcess({ argv: ['/bin/sh', '-c', cmd], cwd: workspace, env, stdoutFile: log, stderrFile: log, timeoutMs: cell.timeoutMs, signal, killGraceMs: this.opts.killGraceMs, ...track });
 
     const failed = await buildWorkspace(clock, cell, ctx, { root, home, workspace });
     if (failed) return failed;
@@ -66,7 +68,7 @@ export class LocalLauncher implements CellLauncher {
     ctx.registerCell(cell.id, { simScript: resolveSimScript(cell.task.sim, workspace) });
     let inv;
     try {
-      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id), workspace, home, bin: resolved.bin });
+      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id), workspace, home, bin: resolved.bin, cellVars: cellEnvVars(cell, ctx, {}, workspace) });
     } catch (e) {
       return clock.result({ failedPhase: 'runner', infraError: (e as Error).message });
     }
@@ -85,9 +87,11 @@ export class LocalLauncher implements CellLauncher {
         timeoutMs: cell.timeoutMs,
         signal,
         killGraceMs: this.opts.killGraceMs,
-        onSpawn: () => {
+        onSpawn: (pid) => {
           launchMs = Date.now() - clock.t0;
+          track.onSpawn(pid);
         },
+        onExit: track.onExit,
       }),
     );
     const result = await afterRunner({ clock, cell, adapter, out, runner, launchMs, runnerLabel: inv.argv[0] ?? 'the runner', shell, env: cellEnv });

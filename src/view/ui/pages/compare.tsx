@@ -40,8 +40,8 @@ export function ComparePage({ a, b }: { a: string; b: string }) {
                     <td class="r">{fmtMetric(d.metricInfo[r.metric]?.kind, r.medianA)}</td>
                     <td class="r">{fmtMetric(d.metricInfo[r.metric]?.kind, r.medianB)}</td>
                     <td class="r">{fmtRatio(r.bOverA)}</td>
-                    <td>{r.a ? <>{fmtRatio(r.a.ratio)} <Verdict verdict={r.a.verdict} /></> : '–'}</td>
-                    <td>{r.b ? <>{fmtRatio(r.b.ratio)} <Verdict verdict={r.b.verdict} /></> : '–'}</td>
+                    <td>{r.a ? <a class="cells-link" href={href.cells(a, { runner: r.runner, condition: [r.a.baseline, r.condition] })}>{fmtRatio(r.a.ratio)} <Verdict verdict={r.a.verdict} /></a> : '–'}</td>
+                    <td>{r.b ? <a class="cells-link" href={href.cells(b, { runner: r.runner, condition: [r.b.baseline, r.condition] })}>{fmtRatio(r.b.ratio)} <Verdict verdict={r.b.verdict} /></a> : '–'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -16,15 +16,16 @@ interface Overview {
   report: OverviewReport | null;
 }
 
-function successOf(report: OverviewReport, runner: string, condition: string): { pass: number; used: number } {
-  let pass = 0;
-  let used = 0;
-  for (const c of report.cells) {
-    if (c.runner !== runner || c.condition !== condition) continue;
-    pass += c.outcomes.pass ?? 0;
-    used += c.runs - (c.outcomes.infra ?? 0) - (c.outcomes.canceled ?? 0);
-  }
-  return { pass, used };
+/** The report's success comparison (Wilson intervals, Fisher exact p), linking to the cells of both arms and to the failures. */
+function SuccessLine({ run, s }: { run: string; s: OverviewReport['success'][number] }) {
+  const arms = [s.baseline, s.condition];
+  return (
+    <li class="success" data-metric="success">
+      <b>success rate</b> <Verdict verdict={s.line.verdict} label={s.line.label} /> {s.line.summary} · {s.line.details.join(' · ')}{' '}
+      <a class="cells-link" href={href.cells(run, { runner: s.runner, condition: arms, task: s.tasks.length === 1 ? s.tasks[0] : undefined })}>cells →</a>{' '}
+      <a class="failed-link" href={href.cells(run, { runner: s.runner, condition: arms, outcome: ['fail', 'error', 'timeout'] })}>failed cells →</a>
+    </li>
+  );
 }
 
 function HeadlineLine({ run, h, label }: { run: string; h: Headline; label: string }) {
@@ -104,16 +105,21 @@ export function RunPage({ run }: { run: string }) {
                 {report.runners.map((runner) =>
                   report.conditions.slice(1).map((condition) => {
                     const heads = report.headlines.filter((h) => h.runner === runner && h.condition === condition);
-                    const succ = successOf(report, runner, condition);
-                    const base = successOf(report, runner, report.options.baseline);
+                    const succ = report.success.find((s) => s.runner === runner && s.condition === condition);
+                    const overall = report.overall.find((o) => o.runner === runner && o.condition === condition);
                     return (
                       <div class="verdict-block" key={`${runner}-${condition}`} data-runner={runner} data-condition={condition}>
                         <h3>{condition} vs {report.options.baseline} <small>runner {runner}</small></h3>
-                        <p class="success">
-                          <b>success</b> {succ.pass}/{succ.used} ({fmtPct(succ.used ? succ.pass / succ.used : null)}) vs {base.pass}/{base.used} ({fmtPct(base.used ? base.pass / base.used : null)}) in {report.options.baseline}{' '}
-                          <a href={href.cells(run, { runner, condition, outcome: ['fail', 'error', 'timeout'] })}>failed cells →</a>
-                        </p>
-                        <ul class="verdicts">{heads.map((h) => <HeadlineLine key={h.metric} run={run} h={h} label={report.metricInfo[h.metric]?.label ?? h.metric} />)}</ul>
+                        <ul class="verdicts">
+                          {succ ? <SuccessLine run={run} s={succ} /> : <li class="success">success rate: no {report.options.baseline} runs of the same tasks to compare with</li>}
+                          {overall?.overall ? (
+                            <li class="overall" data-metric="overall">
+                              <b>overall</b> <Verdict verdict={overall.overall} /> {overall.reason}{' '}
+                              <a class="cells-link" href={href.cells(run, { runner, condition: [report.options.baseline, condition] })}>cells →</a>
+                            </li>
+                          ) : null}
+                          {heads.map((h) => <HeadlineLine key={h.metric} run={run} h={h} label={report.metricInfo[h.metric]?.label ?? h.metric} />)}
+                        </ul>
                         <details>
                           <summary>per task</summary>
                           <TaskTable run={run} info={report.metricInfo} rows={report.comparisons.filter((c) => c.runner === runner && c.condition === condition)} />

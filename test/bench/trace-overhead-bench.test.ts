@@ -1,0 +1,39 @@
+/**
+ * Smoke test of bench/trace-overhead.ts: with tiny counts it runs end to end (one simulator, a
+ * proxy with phase timing and one without, the load generator in its own process), checks that
+ * the "on" proxy's spend lines carry phases and the "off" one's do not, and writes its report.
+ * No timing is asserted.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+
+test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports ratios with intervals', { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
+  try {
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '4', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--out', out];
+    const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
+    assert.match(stdout, /^\| throughput, req\/s \(median of rounds\) \| \d+ \| \d+ \| [\d.]+ \[[\d.]+, [\d.]+\] \|$/m);
+    assert.match(stdout, /load average [\d.]+ [\d.]+ [\d.]+ before/);
+    const result = JSON.parse(readFileSync(join(out, 'trace-overhead-latest.json'), 'utf8')) as {
+      rps: { on: number[]; off: number[]; ratio: { ratio: number; lo: number; hi: number } };
+      spendLines: { on: { lines: number; withPhases: number }; off: { lines: number; withPhases: number } };
+      recordCpuUsPerCall: { on: number[]; off: number[] };
+    };
+    assert.equal(result.rps.on.length, 4);
+    assert.equal(result.rps.off.length, 4);
+    assert.ok(result.rps.ratio.lo <= result.rps.ratio.ratio && result.rps.ratio.ratio <= result.rps.ratio.hi);
+    assert.ok(result.spendLines.on.lines > 0 && result.spendLines.on.withPhases === result.spendLines.on.lines, 'every "on" spend line has phases');
+    assert.ok(result.spendLines.off.lines > 0 && result.spendLines.off.withPhases === 0, 'no "off" spend line has phases');
+    assert.equal(result.recordCpuUsPerCall.on.length, 8);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
