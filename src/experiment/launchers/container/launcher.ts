@@ -22,7 +22,7 @@ import { workspaceDiff, type WorkspaceSnapshot } from '../../workspace-diff.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
 import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
 import { extractArchive, tarDirectory } from '../archive.ts';
-import { createOptions, proxyUrlForContainers } from './cell-container.ts';
+import { cellUlimits, createOptions, proxyUrlForContainers } from './cell-container.ts';
 import { discoverEngine, type Engine } from './engine.ts';
 import { engineMessage, engineStatus } from './errors.ts';
 import { execInContainer } from './exec.ts';
@@ -158,6 +158,7 @@ export class ContainerLauncher implements CellLauncher {
               memoryBytes: this.opts.memoryBytes,
               network: this.opts.network,
               engineKind: engine.kind,
+              ulimits: cellUlimits(),
             }),
           );
         } catch (e) {
