@@ -19,9 +19,9 @@ const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 describe('codex and gemini runners on the pilot', () => {
   test('every task passes; spend lines per cell equal what each CLI counted', { timeout: 900_000 }, async () => {
-    const spec = await loadExperiment(PILOT, { runners: ['codex', 'gemini'], conditions: ['baseline'], reps: 1 });
+    const spec = await loadExperiment(PILOT, { runners: ['codex', 'gemini'], conditions: ['baseline'], tasks: ['write-file', 'fix-test', 'rename-function', 'summarise-doc'], reps: 1 });
     const r = await runMatrix({ spec, outRoot: tempDir(), env, log: silentLogger });
-    assert.equal(r.records.length, 8);
+    assert.equal(r.records.length, 8, JSON.stringify({ stoppedBy: r.stoppedBy, records: r.records.map((x) => [x.runner, x.task, x.outcome, x.runnerReported.error]) }));
     const spend = (await readSpendLog(runPaths(r.runDir).spend)).records;
     assert.ok(spend.every((s) => s.alias === 'shared-model'), 'no call escaped to another model');
     assert.ok(spend.every((s) => r.records.some((rec) => rec.cell === s.cell)), 'every call is attributed to a cell of the run');
