@@ -91,7 +91,7 @@ function Timeline({ d }: { d: CellDetail }) {
 }
 
 function Calls({ calls }: { calls: CallRow[] }) {
-  if (calls.length === 0) return <p class="meta">No model calls in the spend log for this cell.</p>;
+  if (calls.length === 0) return <p class="meta no-calls">No model calls in the spend log for this cell.</p>;
   return (
     <table class="calls">
       <thead>
