@@ -72,30 +72,27 @@ declare global {
 }
 
 /**
- * Arms the page to time the next click (or, with `fromNavigation`, the page's load): resolves
- * with ms from the click event / navigation start to the frame after `selector` is in the DOM.
+ * Script that arms the page to time the next click (or, with `fromNavigation`, the page's load):
+ * window.__agentabBenchWait resolves with ms from the click event / navigation start to the
+ * frame after `selector` is in the DOM. A string, not a function: tsx would wrap the function's
+ * inner names with a helper the page does not have.
  */
-function armInPageTimer({ selector, fromNavigation }: { selector: string; fromNavigation: boolean }): void {
-  window.__agentabBenchWait = new Promise<number>((resolve) => {
-    const watch = (t0: number): void => {
-      const done = (): void => {
-        requestAnimationFrame(() => resolve(performance.now() - t0));
-      };
-      if (document.querySelector(selector)) {
-        done();
-        return;
-      }
-      const observer = new MutationObserver(() => {
-        if (!document.querySelector(selector)) return;
-        observer.disconnect();
-        done();
-      });
-      observer.observe(document.documentElement, { childList: true, subtree: true });
-    };
-    if (fromNavigation) watch(0);
-    else addEventListener('click', () => watch(performance.now()), { capture: true, once: true });
-  });
-}
+const armInPageTimer = (selector: string, fromNavigation: boolean): string => `
+window.__agentabBenchWait = new Promise((resolve) => {
+  const selector = ${JSON.stringify(selector)};
+  const watch = (t0) => {
+    const done = () => requestAnimationFrame(() => resolve(performance.now() - t0));
+    if (document.querySelector(selector)) return done();
+    const observer = new MutationObserver(() => {
+      if (!document.querySelector(selector)) return;
+      observer.disconnect();
+      done();
+    });
+    observer.observe(document.documentElement, { childList: true, subtree: true });
+  };
+  if (${fromNavigation}) watch(0);
+  else addEventListener('click', () => watch(performance.now()), { capture: true, once: true });
+});`;
 
 const root = await mkdtemp(path.join(tmpdir(), 'agentab-view-bench-'));
 try {
@@ -125,7 +122,7 @@ try {
   }
   /** Clicks `link` and waits for `selector`, timed in the page and around the driver. */
   const timedClick = async (link: string, selector: string): Promise<Timing> => {
-    await page.evaluate(armInPageTimer, { selector, fromNavigation: false });
+    await page.evaluate(armInPageTimer(selector, false));
     const s = performance.now();
     await page.locator(link).first().click();
     await page.locator(selector).first().waitFor({ timeout: 300_000 });
@@ -173,7 +170,7 @@ try {
   const finishedLater: Timing[] = [];
   for (let i = 0; i < OPENS; i++) finishedLater.push(await clickOverview(base2));
   // every load of a page arms the timer from its navigation's start
-  await page.addInitScript(armInPageTimer, { selector: '.verdict-block', fromNavigation: true });
+  await page.addInitScript({ content: armInPageTimer('.verdict-block', true) });
   const loads: Timing[] = [];
   for (let i = 0; i < OPENS; i++) loads.push(await loadOverview(base2));
   const overviewJson = await timeJson(`${base2}/api/runs/${key}`);
