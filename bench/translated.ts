@@ -24,6 +24,7 @@ import { iterSpendLog } from '../src/proxy/spend/reader.ts';
 import { quantileCi, type Interval } from './lib/bootstrap.ts';
 import { claudeCodeRequest } from './lib/claude-code-request.ts';
 import { startFakeUpstreams } from './lib/fake-upstreams.ts';
+import { intFlag, stringFlag } from './lib/flags.ts';
 import { summarizeLatencies } from './lib/latency.ts';
 import type { LatencySummary } from './lib/load-spec.ts';
 import { firstLineUrl, startService } from './lib/service.ts';
@@ -38,22 +39,6 @@ const PATHS = [
   { alias: 'to-anthropic', label: 'Anthropic → Anthropic (pass-through, baseline)', translated: false },
 ] as const;
 type Alias = (typeof PATHS)[number]['alias'];
-
-function stringFlag(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = argv[i + 1];
-  if (!v || v.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return v;
-}
-
-function intFlag(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got "${argv[i + 1]}"`);
-  return v;
-}
 
 function configYaml(upstream: string): string {
   return `model_list:

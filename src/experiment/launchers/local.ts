@@ -67,7 +67,7 @@ export class LocalLauncher implements CellLauncher {
     ctx.registerCell(cell.id, { simScript: resolveSimScript(cell.task.sim, workspace) });
     let inv;
     try {
-      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id), workspace, home, bin: resolved.bin });
+      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id), workspace, home, bin: resolved.bin, cellVars: cellEnvVars(cell, ctx, {}, workspace) });
     } catch (e) {
       return clock.result({ failedPhase: 'runner', infraError: (e as Error).message });
     }

@@ -27,6 +27,8 @@ export interface InvocationContext {
   home: string;
   /** Absolute path of the runner binary as the runner host sees it. */
   bin: string;
+  /** The AGENTAB_* variables setup and check commands get (AGENTAB_TASK_DIR, AGENTAB_SPEC_DIR, AGENTAB_WORKSPACE…), as the runner sees them. */
+  cellVars?: Record<string, string>;
 }
 
 export interface Invocation {

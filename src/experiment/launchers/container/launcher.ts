@@ -22,7 +22,7 @@ import { workspaceDiff, type WorkspaceSnapshot } from '../../workspace-diff.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
 import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
 import { extractArchive, tarDirectory } from './archive.ts';
-import { createOptions, proxyUrlForContainers } from './cell-container.ts';
+import { cellUlimits, createOptions, proxyUrlForContainers } from './cell-container.ts';
 import { discoverEngine, type Engine } from './engine.ts';
 import { engineMessage, engineStatus } from './errors.ts';
 import { execInContainer } from './exec.ts';
@@ -113,7 +113,7 @@ export class ContainerLauncher implements CellLauncher {
     if (failed) return failed;
     try {
       if (!resolved) throw new Error(`runner ${cell.runner.name} was not resolved`);
-      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin) });
+      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin), cellVars: cellEnvVars(cell, ctx, {}, CONTAINER_WORKSPACE) });
       for (const [file, content] of Object.entries(inv.files)) {
         const rel = relativeToHome(file);
         if (!rel) throw new Error(`runner file ${file} is outside the container's home ${CONTAINER_HOME}`);
@@ -158,6 +158,7 @@ export class ContainerLauncher implements CellLauncher {
               memoryBytes: this.opts.memoryBytes,
               network: this.opts.network,
               engineKind: engine.kind,
+              ulimits: cellUlimits(),
             }),
           );
         } catch (e) {
