@@ -2,18 +2,13 @@
  * Builds a cell's RunRecord by joining its spend lines (matched on the cell id, so exact
  * under any concurrency) with the launcher's result and the runner's own transcript.
  */
+import { isModelCall } from '../proxy/spend/record.ts';
 import type { ProxyConfig, SimCacheRules } from '../config/types.ts';
 import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Cell } from './cell.ts';
 import type { CellResult } from './launchers/types.ts';
 import { RUN_RECORD_VERSION, type Outcome, type RunRecord, type RunUsage } from './run-record.ts';
 
-/** Spend endpoints that are model calls (token counting and model listing are not). */
-const CALL_ENDPOINTS = new Set<string>(['messages', 'chat']);
-
-export function isModelCall(s: SpendRecord): boolean {
-  return CALL_ENDPOINTS.has(s.endpoint);
-}
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;

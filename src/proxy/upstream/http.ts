@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
-import { ProxyError } from '../errors.ts';
+import { ProxyError } from '../../canonical/errors.ts';
 import type { CallOptions } from '../backends/types.ts';
 import { startDeadline, type Deadline } from './deadline.ts';
 

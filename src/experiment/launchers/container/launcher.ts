@@ -14,14 +14,14 @@ import type Docker from 'dockerode';
 import { readContainerEnv, type ContainerEnv } from '../../../config/container-env.ts';
 import type { Cell } from '../../cell.ts';
 import { cellDir } from '../../run-dir.ts';
-import { runnerAdapter } from '../../runners/registry.ts';
+import { runnerAdapter } from '../../runners/adapters.ts';
 import type { Invocation } from '../../runners/types.ts';
 import { resolveSimScript } from '../../sim-script.ts';
 import { overlayFiles } from '../../workspace.ts';
 import { workspaceDiff, type WorkspaceSnapshot } from '../../workspace-diff.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
 import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
-import { extractArchive, tarDirectory } from './archive.ts';
+import { extractArchive, tarDirectory } from '../archive.ts';
 import { cellUlimits, createOptions, proxyUrlForContainers } from './cell-container.ts';
 import { discoverEngine, type Engine } from './engine.ts';
 import { engineMessage, engineStatus } from './errors.ts';
@@ -33,7 +33,7 @@ import { cellLabels, LABELS, removeContainers, removeRunContainers } from './lab
 import type { ContainerOptions } from './options.ts';
 import { writeOwner } from './work-root.ts';
 import { snapshotContainerWorkspace } from './workspace-snapshot.ts';
-import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME, CONTAINER_WORKSPACE, RUNNER_ARTIFACTS, containerBaseEnv, containerBin, relativeToHome } from './paths.ts';
+import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME, CONTAINER_WORKSPACE, containerBaseEnv, containerBin, relativeToHome } from './paths.ts';
 
 export interface ContainerLauncherDeps {
   /** Injected engine (tests, benchmarks); default: discovered in prepare(). */
@@ -251,7 +251,7 @@ export class ContainerLauncher implements CellLauncher {
 
   /** Runner session logs (best effort: a runner that never started has none). */
   private async copyArtifacts(c: Docker.Container, cell: Cell, out: string): Promise<void> {
-    for (const rel of RUNNER_ARTIFACTS[cell.runner.kind]) {
+    for (const rel of runnerAdapter(cell.runner.kind).artifacts) {
       await this.copyOut(c, path.posix.join(CONTAINER_HOME, rel), path.join(out, 'home', path.dirname(rel)));
     }
   }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { ContainerError } from './errors.ts';
+import { sleep } from '../../../util/sleep.ts';
 
 const READY_TIMEOUT_MS = 20_000;
 
@@ -26,7 +27,6 @@ export function findOnPath(bin: string, searchPath: string): string | undefined 
   return undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Pids of running `podman system service` processes that serve `socket` (read from /proc;

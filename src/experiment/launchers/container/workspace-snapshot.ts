@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { SKIPPED_DIRS, snapshotWorkspace, type WorkspaceSnapshot } from '../../workspace-diff.ts';
-import { extractArchive } from './archive.ts';
+import { extractArchive } from '../archive.ts';
 import { execInContainer } from './exec.ts';
 import { AGENT_USER, CONTAINER_WORKSPACE } from './paths.ts';
 

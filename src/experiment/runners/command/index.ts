@@ -4,7 +4,7 @@
  * wiring both as AGENTAB_* variables and under the names the official SDKs read, so a
  * script using `openai` or `@anthropic-ai/sdk` reaches the proxy with no code change.
  */
-import { jsonLines, emptyReport, type InvocationContext, type Invocation, type RunnerAdapter, type RunnerReport } from './types.ts';
+import { jsonLines, emptyReport, type InvocationContext, type Invocation, type RunnerAdapter, type RunnerReport } from '../types.ts';
 
 export const SHELL = '/bin/sh';
 
@@ -14,9 +14,10 @@ export function commandOf(ctx: InvocationContext): string {
   return c;
 }
 
-export const commandRunner: RunnerAdapter = {
+export const runner: RunnerAdapter = {
   kind: 'command',
   jsonTranscript: false,
+  artifacts: [],
   resolveBinary: () => SHELL,
   versionArgv: () => undefined,
   parseVersion: () => 'sh',
