@@ -64,8 +64,11 @@ describe('run-matrix --launcher gce over fake Batch, Cloud Storage and metadata 
       assert.equal(r.env.machineType, 'e2-standard-4');
       assert.ok(r.calls > 0, `${r.cell} reached its VM's proxy (${r.outcome}: ${String(r.runnerReported.error ?? '')})`);
     }
-    const spend = readFileSync(path.join(gceDir, 'spend.jsonl'), 'utf8').trim().split('\n');
-    assert.equal(spend.length, gceRecords.reduce((a, r) => a + r.calls + Number(r.runnerReported.otherRequests ?? 0), 0), 'every spend line pooled once');
+    const spend = readFileSync(path.join(gceDir, 'spend.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cell: string });
+    for (const r of gceRecords) {
+      const lines = spend.filter((s) => s.cell === r.cell).length;
+      assert.equal(lines, r.calls + Number(r.runnerReported.otherRequests ?? 0), `every spend line of ${r.cell} (${r.runner}/${r.condition}/${r.task}, ${r.outcome}, attempt ${r.attempt}, ${String(r.env.vm)}) pooled once: ${r.calls} calls + ${String(r.runnerReported.otherRequests ?? 0)} other requests`);
+    }
 
     const local = await execa('node', [CLI, 'run-matrix', PILOT, ...sel, '--run-id', 'local1', '--json'], { env, extendEnv: false, reject: false, cwd: ROOT });
     assert.ok(local.exitCode === 0 || local.exitCode === 1, local.stderr);
@@ -129,6 +132,8 @@ proxy:
     // cells the job finished while no launcher watched are pooled; if it is still running, the launcher re-attaches
     assert.ok(!/submitted Batch job/.test(resumed.stderr), resumed.stderr);
     assert.equal(batch.created.filter((j) => JSON.stringify(j).includes('"agentab-run":"k1"')).length, 1, 'no second job for k1');
+    assert.ok(!batch.jobs().some((j) => j.labels?.['agentab-run'] === 'k1'), 'the resumed run deleted its job (finished or not) at the end');
+    assert.equal(batch.runningTasks(), 0);
     const records = await readRunRecords(path.join(x.out, 'killed', 'k1'));
     assert.equal(records.length, 6);
     assert.ok(records.every((r) => r.outcome === 'pass'), JSON.stringify(records.map((r) => [r.outcome, r.runnerReported.error])));

@@ -177,6 +177,60 @@ describe('gce launcher (in-memory Batch and GCS)', () => {
     assert.equal((await readSpendLog(runPaths(r.runDir).spend)).duplicates, 0);
   });
 
+  test('a job whose VMs recorded every cell but still reads RUNNING is deleted, also by a --resume that finds nothing left to run', async () => {
+    const x = experiment('launcher: { kind: gce, project: test-project, vms: 2, poll_interval: 0.05 }');
+    const spec = await loadExperiment(x.spec);
+    const storage = new MemoryStorage();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // the VMs start when released, record every cell, then stay up (a task still uploading its
+    // run files, a VM being torn down) until the job is deleted
+    const lingering = new MemoryBatch(async (e, s, a) => {
+      await gate;
+      const code = await shardVm({ storage, env })(e, s, a);
+      await new Promise<void>((r) => (s.aborted ? r() : s.addEventListener('abort', () => r(), { once: true })));
+      return code;
+    });
+    const options = parseGceOptions(spec.launcher.options);
+    class GoneLauncher extends GceLauncher {
+      override async dispose(): Promise<void> {
+        /* killed: nothing runs at exit */
+      }
+    }
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const first = await runMatrix({ spec, outRoot: x.out, env, log: silentLogger, launcher: new GoneLauncher(options, { batch: lingering, storage, host: 'h', pid: 999999 }), runId: 'lg1', signal: ac.signal });
+    const jobName = 'projects/test-project/locations/us-central1/jobs/agentab-lg1';
+    release();
+    // every cell's record reaches the bucket while no launcher watches; the job stays RUNNING
+    for (let i = 0; i < 600 && storage.names().filter((n) => n.endsWith('/record.json')).length < 8; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(storage.names().filter((n) => n.endsWith('/record.json')).length, 8);
+    assert.equal((await lingering.getJob(jobName))?.state, 'RUNNING');
+
+    const notes: string[] = [];
+    const again = await runMatrix({
+      spec,
+      outRoot: x.out,
+      env,
+      log: silentLogger,
+      resumeDir: first.runDir,
+      launcher: new GceLauncher(options, { batch: lingering, storage, host: 'h', pid: process.pid }),
+      progress: { start() {}, cellStarted() {}, cellFinished() {}, spend() {}, note: (l) => notes.push(l), stop() {} },
+    });
+    assert.equal(again.records.length, 8);
+    assert.ok(again.records.every((r) => r.outcome === 'pass' || r.outcome === 'fail'), 'pooled from the bucket');
+    assert.equal(lingering.created.length, 1, 'nothing resubmitted');
+    assert.deepEqual(lingering.deleted, [jobName], 'the finished but still running job was deleted');
+    assert.equal(lingering.jobs.size, 0, 'no VM outlives the run');
+    assert.ok(notes.some((n) => /deleted Batch job agentab-lg1/.test(n)), notes.join('\n'));
+
+    // the same on a run that was never interrupted: every cell pooled, the job still RUNNING → deleted at the end
+    const fresh = await runMatrix({ spec, outRoot: x.out, env, log: silentLogger, launcher: new GceLauncher(options, { batch: lingering, storage, host: 'h', pid: process.pid }), runId: 'lg2' });
+    assert.equal(fresh.records.length, 8);
+    assert.ok(lingering.deleted.includes('projects/test-project/locations/us-central1/jobs/agentab-lg2'));
+    assert.equal(lingering.jobs.size, 0);
+  });
+
   test('--resume of a launcher that went away re-attaches to its still-running job instead of submitting again', async () => {
     const x = experiment('launcher: { kind: gce, project: test-project, vms: 2, poll_interval: 0.05 }');
     const spec = await loadExperiment(x.spec);
