@@ -18,32 +18,14 @@ import { cellDir, runPaths } from '../../src/experiment/run-dir.ts';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { readSpendLog } from '../../src/proxy/spend/reader.ts';
 import { silentLogger } from '../../src/util/log.ts';
-import { CALL_PROXY, FAST_SIM_PROXY, writeExperiment } from '../experiment/helpers.ts';
+import { callsExperiment } from '../experiment/helpers.ts';
 import { MemoryBatch, MemoryStorage, shardVm, type ShardVmOptions } from './memory-gcp.ts';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 /** 1 runner × 2 conditions × 2 tasks × 2 reps = 8 cells in 4 blocks; a/b make distinct call counts. */
 function experiment(launcher = 'launcher: { kind: gce, project: test-project, vms: 3, poll_interval: 0.05 }') {
-  return writeExperiment(
-    `name: gcex
-runners:
-  - name: cmd
-    kind: command
-    command: node ${CALL_PROXY} $((CALLS + AGENTAB_REP))
-conditions:
-  - name: a
-    env: { CALLS: 1 }
-  - name: b
-    env: { CALLS: 3 }
-tasks: tasks/*.yaml
-reps: 2
-concurrency: 1
-timeout: 60s
-${launcher}
-${FAST_SIM_PROXY}`,
-    { ok: 'prompt: p\ncheck: "true"\n', bad: 'prompt: p\ncheck: "false"\n' },
-  );
+  return callsExperiment({ name: 'gcex', extra: `${launcher}\n` });
 }
 
 function setup(vm: Partial<ShardVmOptions> = {}) {
