@@ -20,7 +20,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { readContainerEnv } from '../src/config/container-env.ts';
 import { loadExperiment } from '../src/config/experiment-loader.ts';
-import { tarDirectory } from '../src/experiment/launchers/container/archive.ts';
+import { tarDirectory } from '../src/experiment/launchers/archive.ts';
 import { createOptions } from '../src/experiment/launchers/container/cell-container.ts';
 import { discoverEngine, type Engine } from '../src/experiment/launchers/container/engine.ts';
 import { buildOfflineImage } from '../src/experiment/launchers/container/image.ts';

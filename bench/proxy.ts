@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../src/util/log.ts';
+import { addedLatencies } from './lib/added-latency.ts';
 import { checkGoals } from './lib/goals.ts';
 import { parseOptions, USAGE } from './lib/options.ts';
 import { runGrid, runMemory, runProfiles, type PhaseContext } from './lib/phases.ts';
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
     await portkey?.stop();
     const memory = opts.memoryRequests > 0 ? await runMemory(ctx) : null;
     const hotspots = opts.profile ? await runProfiles(ctx) : [];
+    const addedLatency = addedLatencies(measurements);
     const report: BenchReport = {
       version: 1,
       date: new Date().toISOString(),
@@ -66,9 +68,10 @@ async function main(argv: string[]): Promise<void> {
       profiles: PROFILES,
       measurements,
       comparisons: compare(measurements),
+      addedLatency,
       selfReported,
       memory,
-      goals: checkGoals(measurements, selfReported, memory?.rss ?? null, memory?.load.completed ?? 0),
+      goals: checkGoals(measurements, selfReported, memory?.rss ?? null, memory?.load.completed ?? 0, addedLatency),
       hotspots,
     };
     process.stdout.write(renderMarkdown(report) + '\n');

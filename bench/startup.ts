@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { distIsFresh } from '../bin/launch.js';
 import { processCpuMs, reapedChildrenCpuMs } from './lib/cpu-time.ts';
+import { intFlag } from './lib/flags.ts';
 import { summarizeLatencies } from './lib/latency.ts';
 import type { LatencySummary } from './lib/load-spec.ts';
 import { REPO_ROOT } from './lib/targets.ts';
@@ -24,14 +25,6 @@ const BIN = join(REPO_ROOT, 'bin', 'agentab.js');
 export const GOALS_MS = { '--version': 300, '--help': 300, 'proxy ready': 500 } as const;
 type Command = keyof typeof GOALS_MS;
 type Code = 'dist' | 'src' | 'node -e 0';
-
-function intFlag(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got "${argv[i + 1]}"`);
-  return v;
-}
 
 function argsFor(command: Command): string[] {
   if (command === 'proxy ready') return ['proxy', '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'];

@@ -41,6 +41,9 @@ export const LoadSpec = z.strictObject({
 export type LoadSpec = z.infer<typeof LoadSpec>;
 
 /** Percentiles of one latency, in milliseconds; null when no request succeeded. */
+/** Most raw latencies a load result carries (see LoadResult.totalSample). */
+export const TOTAL_SAMPLE_MAX = 5000;
+
 export const LatencySummary = z.strictObject({
   count: z.number().int().nonnegative(),
   mean: z.number().nullable(),
@@ -65,6 +68,11 @@ export const LoadResult = z.strictObject({
   ttfb: LatencySummary,
   /** Time from sending the request to the last body byte. */
   total: LatencySummary,
+  /**
+   * The measured total latencies themselves (ms, µs resolution), evenly thinned to at most
+   * TOTAL_SAMPLE_MAX in order of completion: what bootstrap intervals of added latency resample.
+   */
+  totalSample: z.array(z.number()),
   /** CPU time (user + system) per successful request, µs, by role; `loadgen` is this worker. */
   cpuUsPerRequest: z.record(z.string(), z.number().nullable()),
   /** The same two figures round by round (for paired comparisons of targets measured in turn). */

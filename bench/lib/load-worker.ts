@@ -13,7 +13,7 @@
 import { Pool } from 'undici';
 import { processCpuMs, selfCpuMs } from './cpu-time.ts';
 import { summarizeLatencies } from './latency.ts';
-import { LoadSpec, type LoadResult, type LoadTarget } from './load-spec.ts';
+import { LoadSpec, TOTAL_SAMPLE_MAX, type LoadResult, type LoadTarget } from './load-spec.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const MAX_ERROR_SAMPLES = 5;
@@ -118,6 +118,14 @@ async function measuredRound(pool: Pool, t: LoadTarget, spec: LoadSpec, sink: Si
   sink.rounds.push({ rps: elapsed > 0 ? (done * 1000) / elapsed : 0, cpuUsPerRequest: roundCpu });
 }
 
+/** Every k-th value, so at most `max` remain spread over the whole run; rounded to µs. */
+function thinned(xs: number[], max: number): number[] {
+  const step = Math.max(1, Math.ceil(xs.length / max));
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i += step) out.push(Math.round((xs[i] as number) * 1000) / 1000);
+  return out;
+}
+
 function toResult(t: LoadTarget, s: Sink): LoadResult {
   const completed = s.total.length;
   const cpuUsPerRequest: Record<string, number | null> = {};
@@ -131,6 +139,7 @@ function toResult(t: LoadTarget, s: Sink): LoadResult {
     rps: s.elapsedMs > 0 ? (completed * 1000) / s.elapsedMs : 0,
     ttfb: summarizeLatencies(s.ttfb),
     total: summarizeLatencies(s.total),
+    totalSample: thinned(s.total, TOTAL_SAMPLE_MAX),
     cpuUsPerRequest,
     rounds: s.rounds,
   };

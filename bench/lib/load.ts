@@ -27,7 +27,7 @@ export async function runLoadProcess(spec: LoadSpec): Promise<LoadResult[]> {
     ({ stdout } = await run(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(checked)], {
       cwd: REPO_ROOT,
       timeout,
-      maxBuffer: 1 << 20,
+      maxBuffer: 1 << 24, // results carry up to TOTAL_SAMPLE_MAX latencies per target
     }));
   } catch (e) {
     const err = e as Error & { stderr?: string };

@@ -32,6 +32,23 @@ function resultsTable(r: BenchReport, profile: UpstreamProfile): string[] {
   return lines;
 }
 
+function addedLatencyTable(r: BenchReport): string[] {
+  const ci = (x: { point: number; lo: number; hi: number } | null) => (x ? `${signed(x.point)} [${signed(x.lo)}, ${signed(x.hi)}]` : '–');
+  const lines = [
+    '## Added latency vs direct, ttft-0 upstream (ms, 95 % bootstrap CIs)',
+    '',
+    row(['mode', 'c', 'target', 'requests (gateway / direct)', 'added p50', 'added p99', 'p50 × naive', 'p99 × naive']),
+    row(Array(8).fill('---')),
+  ];
+  const ratio = (a: { point: number } | null, b: { point: number } | null) => (a && b && b.point > 0 ? `${(a.point / b.point).toFixed(2)}×` : '–');
+  for (const a of r.addedLatency) {
+    const naive = r.addedLatency.find((x) => x.mode === a.mode && x.concurrency === a.concurrency && x.target === 'naive');
+    const vs = a.target === 'naive' || !naive;
+    lines.push(row([a.mode, String(a.concurrency), a.target, `${a.n.gateway} / ${a.n.direct}`, ci(a.p50), ci(a.p99), vs ? '–' : ratio(a.p50, naive.p50), vs ? '–' : ratio(a.p99, naive.p99)]));
+  }
+  return lines;
+}
+
 export function renderMarkdown(r: BenchReport): string {
   const out: string[] = [
     '# Proxy overhead benchmark',
@@ -54,6 +71,7 @@ export function renderMarkdown(r: BenchReport): string {
     '"CPU-bound" ratios come from CPU time per request (upstream + gateway + load generator, read',
     'from /proc): the throughput ratio two saturated cores would give, insensitive to other load.',
   ];
+  if (r.addedLatency.length > 0) out.push('', ...addedLatencyTable(r));
   for (const p of r.profiles) {
     if (!r.measurements.some((m) => m.profile === p.id)) continue;
     out.push('', `## Upstream: ${p.label}`, '', ...resultsTable(r, p));

@@ -1,4 +1,5 @@
 /** The plain data a run produces: what the phases return and the report is made of. */
+import type { AddedLatency } from './added-latency.ts';
 import type { ProfileSummary } from './cpuprofile.ts';
 import type { Goal } from './goals.ts';
 import type { LatencySummary, LoadResult } from './load-spec.ts';
@@ -41,6 +42,8 @@ export interface BenchReport {
   profiles: readonly UpstreamProfile[];
   measurements: Measurement[];
   comparisons: Comparison[];
+  /** Added latency with bootstrap intervals, throughput upstream, c ≤ 16. */
+  addedLatency: AddedLatency[];
   selfReported: SelfReported[];
   memory: MemoryRun | null;
   goals: Goal[];

@@ -19,6 +19,7 @@ import { registerRunMatrixCommand } from './commands/run-matrix.ts';
 import { registerViewCommand } from './commands/view.ts';
 import { registerTraceCommand } from './commands/trace.ts';
 import { registerDebugCommand } from './commands/debug.ts';
+import { registerNewCommand } from './commands/new.ts';
 import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerViewCommand(program);
   registerTraceCommand(program);
   registerDebugCommand(program);
+  registerNewCommand(program);
   return program;
 }
 

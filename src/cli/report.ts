@@ -38,9 +38,9 @@ export async function reportCommand(inputs: string[], flags: ReportFlags): Promi
     runs: flags.runs,
   });
   if (flags.out) {
-    for (const path of await writeReport(report, formats, flags.out)) log.info('wrote report', { path });
+    for (const path of await writeReport(report, formats, flags.out, loaded.records)) log.info('wrote report', { path });
   } else {
-    process.stdout.write(await renderReport(report, formats[0] ?? 'md'));
+    process.stdout.write(await renderReport(report, formats[0] ?? 'md', loaded.records));
   }
   for (const note of report.notes) log.warn(note);
 }

@@ -10,7 +10,9 @@ import { processEnv } from '../config/env.ts';
 import { isInteractive } from '../config/experiment-env.ts';
 import { parseDurationMs } from '../config/experiment-duration.ts';
 import { loadExperiment } from '../config/experiment-loader.ts';
-import type { ExperimentSpec, LauncherKind, RunOrder, SpecOverrides } from '../config/experiment-types.ts';
+import { LAUNCHER_NAMES } from '../experiment/launchers/registry.ts';
+import { RUNNER_NAMES } from '../experiment/runners/adapters.ts';
+import type { ExperimentSpec, RunOrder, SpecOverrides } from '../config/experiment-types.ts';
 import { dryRun } from '../experiment/dry-run.ts';
 import { renderPlanPower } from '../experiment/dry-run-power.ts';
 import { readManifest } from '../experiment/manifest.ts';
@@ -63,8 +65,8 @@ export function overridesFromFlags(f: MatrixFlags): SpecOverrides {
     o.timeoutMs = ms;
   }
   if (f.launcher !== undefined) {
-    if (!['local', 'container', 'gce'].includes(f.launcher)) throw new Error(`--launcher: expected local, container or gce, got "${f.launcher}"`);
-    o.launcher = f.launcher as LauncherKind;
+    if (!LAUNCHER_NAMES.includes(f.launcher)) throw new Error(`--launcher: expected ${LAUNCHER_NAMES.join(', ')}, got "${f.launcher}"`);
+    o.launcher = f.launcher;
   }
   if (f.order !== undefined) {
     if (!['interleaved', 'sequential', 'random'].includes(f.order)) throw new Error(`--order: expected interleaved, sequential or random, got "${f.order}"`);

@@ -13,8 +13,9 @@ import {
   DEFAULT_VERTEX_LOCATION,
 } from './proxy-defaults.ts';
 import type { RawLitellmParams, RawSim } from './proxy-schema.ts';
+import { BACKEND_NAMES } from '../proxy/backends/registry.ts';
 import { latencyProfileOf } from './sim-profiles.ts';
-import { PROVIDERS, type Deployment, type RouterSettings, type SimOptions } from './types.ts';
+import { type Deployment, type RouterSettings, type SimOptions } from './types.ts';
 
 export type FailOptions = Pick<ConfigErrorOptions, 'validValues' | 'validLabel'>;
 
@@ -84,7 +85,7 @@ function compact<T extends object>(o: T): T {
 
 export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): Deployment {
   const target = parseModelTarget(p.model);
-  if (!target.ok) ctx.fail('model', target.detail, { validValues: PROVIDERS, validLabel: 'providers' });
+  if (!target.ok) ctx.fail('model', target.detail, { validValues: BACKEND_NAMES, validLabel: 'providers' });
   const { provider, model } = target;
   const { lookup, router } = ctx;
 
@@ -158,6 +159,10 @@ export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): De
     case 'sim':
       d.sim = simOptionsFrom(p.sim, d.model);
       break;
+    default:
+      // A backend with no provider-specific settings: the generic LiteLLM params.
+      d.apiBase = apiBase;
+      d.apiKey = p.api_key;
   }
   if (p.sim !== undefined && provider !== 'sim') ctx.warn('sim', `only used by sim/ models; ignored for ${provider}`);
   if (p.drop_params === false) {

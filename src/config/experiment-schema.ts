@@ -7,11 +7,14 @@
 import { z } from 'zod';
 import { SimScriptSchema } from '../sim/script.ts';
 import { parseDurationMs } from './experiment-duration.ts';
+import { RUNNER_NAMES } from '../experiment/runners/adapters.ts';
+import { LAUNCHER_NAMES } from '../experiment/launchers/registry.ts';
 
-export const RUNNER_KINDS = ['claude', 'opencode', 'command'] as const;
-export type RunnerKind = (typeof RUNNER_KINDS)[number];
-export const LAUNCHER_KINDS = ['local', 'container', 'gce'] as const;
-export type LauncherKind = (typeof LAUNCHER_KINDS)[number];
+/** Runner and launcher kinds come from their registries: a new one is valid wherever a kind is. */
+export const RUNNER_KINDS = RUNNER_NAMES as readonly [string, ...string[]];
+export type RunnerKind = string;
+export const LAUNCHER_KINDS = LAUNCHER_NAMES as readonly [string, ...string[]];
+export type LauncherKind = string;
 export const ORDERS = ['interleaved', 'sequential', 'random'] as const;
 export type RunOrder = (typeof ORDERS)[number];
 

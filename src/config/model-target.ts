@@ -7,13 +7,13 @@
  * way LiteLLM infers it for the two families agentab routes: `gpt-…`/`o1…`/`chatgpt-…` → openai,
  * `claude-…` → anthropic.
  */
-import { PROVIDERS, type Provider } from './types.ts';
+import { BACKEND_NAMES } from '../proxy/backends/registry.ts';
 
 export type ModelTarget =
-  | { ok: true; provider: Provider; model: string }
+  | { ok: true; provider: string; model: string }
   | { ok: false; detail: string; /** Set when LiteLLM knows the provider but agentab cannot route it. */ unroutable?: string };
 
-const isProvider = (s: string): s is Provider => (PROVIDERS as readonly string[]).includes(s);
+const isProvider = (s: string): boolean => BACKEND_NAMES.includes(s);
 
 /** LiteLLM provider prefixes agentab does not route (from LiteLLM's provider list). */
 export const UNROUTABLE_LITELLM_PROVIDERS: ReadonlySet<string> = new Set([

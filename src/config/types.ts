@@ -4,8 +4,8 @@
  * logged or written to a record.
  */
 
-export const PROVIDERS = ['openai', 'vertex_ai', 'anthropic', 'sim'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+/** A backend's registry name (src/proxy/backends/registry.ts): `openai`, `vertex_ai`, `anthropic`, `sim`, … */
+export type Provider = string;
 
 /** Whose prompt-caching rules the simulator follows; `auto` is the dialect the client speaks. */
 export const SIM_CACHE_RULES = ['auto', 'anthropic', 'openai', 'gemini', 'none'] as const;

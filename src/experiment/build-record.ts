@@ -2,18 +2,13 @@
  * Builds a cell's RunRecord by joining its spend lines (matched on the cell id, so exact
  * under any concurrency) with the launcher's result and the runner's own transcript.
  */
+import { isModelCall } from '../proxy/spend/record.ts';
 import type { ProxyConfig, SimCacheRules } from '../config/types.ts';
 import { costOrZero, type SpendRecord } from '../proxy/spend/record.ts';
 import type { Cell } from './cell.ts';
 import type { CellResult } from './launchers/types.ts';
 import { RUN_RECORD_VERSION, type Outcome, type RunRecord, type RunUsage } from './run-record.ts';
 
-/** Spend endpoints that are model calls (token counting and model listing are not). */
-const CALL_ENDPOINTS = new Set<string>(['messages', 'chat']);
-
-export function isModelCall(s: SpendRecord): boolean {
-  return CALL_ENDPOINTS.has(s.endpoint);
-}
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -35,6 +30,32 @@ export function outcomeOf(cell: Cell, r: CellResult, calls: number): Outcome {
   if (failed) return 'error';
   if (r.check && r.check.exitCode !== 0) return 'fail';
   return 'pass';
+}
+
+/**
+ * Why a cell did not pass, in words: every outcome but pass carries one (a record that says
+ * `error` with no reason leaves its reader nothing to act on). Null for a pass.
+ */
+export function outcomeReason(cell: Cell, r: CellResult, calls: number, outcome: Outcome): string | null {
+  const runner = r.runner;
+  const exit = runner ? (runner.signal ? `was killed by ${runner.signal}` : runner.spawnError ? `could not start: ${runner.spawnError}` : `exited with code ${runner.exitCode}`) : 'never started';
+  const who = `the ${cell.runner.kind} runner "${cell.runner.name}"`;
+  switch (outcome) {
+    case 'pass':
+      return null;
+    case 'canceled':
+      return `canceled (interrupted or out of budget) during ${r.failedPhase ?? 'the runner'}`;
+    case 'timeout':
+      return `timed out after ${cell.timeoutMs} ms during ${r.failedPhase ?? 'the runner'}`;
+    case 'infra':
+      if (r.infraError !== undefined) return r.infraError;
+      if (!runner) return `${who} never started`;
+      return `${who} ${exit} before any model call reached the proxy (proxy unreachable, or the runner could not start): see the cell's stderr.log`;
+    case 'error':
+      return r.report?.errorMessage ?? (runner && runner.exitCode !== 0 ? `${who} ${exit}: see the cell's stderr.log` : `${who} reported an error in its transcript`);
+    case 'fail':
+      return `the task's check failed (exit code ${r.check?.exitCode ?? 'none'}): see the cell's check.log`;
+  }
 }
 
 export interface BuildRecordInput {
@@ -84,7 +105,9 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
   const unpriced = [...new Set(calls.filter((c) => c.priced === false).map((c) => c.upstreamModel ?? c.alias))].sort();
   const ttfts = calls.map((c) => c.ttftMs).filter((t): t is number => t !== null);
   const failedCalls = calls.filter((c) => c.status >= 400).length;
+  const upstreams = [...new Set(calls.filter((c) => c.backend !== null).map((c) => `${c.backend}/${c.upstreamModel ?? c.alias}`))].sort();
   const report = r.report;
+  const outcome = outcomeOf(cell, r, calls.length);
   return {
     v: RUN_RECORD_VERSION as 1,
     experiment: cell.experiment,
@@ -100,7 +123,7 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
     startedAt: r.startedAt,
     wallMs: r.wallMs,
     exitCode: r.runner?.exitCode ?? null,
-    outcome: outcomeOf(cell, r, calls.length),
+    outcome,
     calls: calls.length,
     usage,
     costUsd,
@@ -116,13 +139,13 @@ export function buildRunRecord(i: BuildRecordInput): RunRecord {
       launchMs: r.launchMs,
       phaseMs: r.phaseMs,
       failedPhase: r.failedPhase ?? null,
-      error: r.infraError ?? report?.errorMessage ?? null,
+      error: outcomeReason(cell, r, calls.length, outcome),
       signal: r.runner?.signal ?? null,
       checkExitCode: r.check?.exitCode ?? null,
       failedCalls,
       otherRequests: mine.length - calls.length,
     },
-    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion, ...(i.simCache ? { simCache: i.simCache } : {}) },
+    env: { ...r.env, runnerVersion: i.runnerVersion ?? undefined, proxyVersion: i.proxyVersion, ...(i.simCache ? { simCache: i.simCache } : {}), ...(upstreams.length ? { upstreams } : {}) },
     order: cell.index,
     block: cell.block,
     ...(i.attempt !== undefined && i.attempt > 1 ? { attempt: i.attempt } : {}),

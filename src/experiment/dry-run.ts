@@ -17,7 +17,7 @@ import { newManifest, writeManifest } from './manifest.ts';
 import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
 import { writeFileAtomic } from './records-store.ts';
-import { secretNamesOf } from './launchers/gce/options.ts';
+import { remoteSecretNames } from './launchers/registry.ts';
 import { experimentDir, newRunId, runPaths } from './run-dir.ts';
 import { probeRunners } from './runners/probe.ts';
 
@@ -53,8 +53,8 @@ function pricer(config: ProxyConfig) {
 export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
   const runners = o.runners ?? (await probeRunners(o.spec.runners, cellBaseEnv(o.env)));
   const plan = buildPlan(o.spec, runners);
-  // on GCE, keys come from Secret Manager on the VMs: a stand-in is enough to check the config here
-  const standIns = o.spec.launcher.kind === 'gce' ? Object.fromEntries(secretNamesOf(o.spec.launcher.options).map((n) => [n, `<secret ${n}>`])) : {};
+  // a remote launcher's machines read their own keys (GCE: Secret Manager): a stand-in is enough to check the config here
+  const standIns = Object.fromEntries((await remoteSecretNames(o.spec.launcher)).map((n) => [n, `<secret ${n}>`]));
   const proxy = await buildRunProxyConfig(o.spec, { ...o.env, ...standIns });
   const expDir = experimentDir(path.resolve(o.outRoot), o.spec.name);
   const history = await loadHistory(expDir);

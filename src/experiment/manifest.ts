@@ -19,7 +19,7 @@ const OverridesSchema = z.looseObject({
   conditions: z.array(z.string()).optional(),
   tasks: z.array(z.string()).optional(),
   reps: z.number().optional(),
-  launcher: z.enum(['local', 'container', 'gce']).optional(),
+  launcher: z.string().optional(),
   concurrency: z.number().optional(),
   seed: z.number().optional(),
   budgetUsd: z.number().optional(),

@@ -135,7 +135,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const baseEnv = cellBaseEnv(o.env);
   const runners = o.runners ?? (await probeRunners(spec.runners, baseEnv));
   const plan = buildPlan(spec, runners);
-  const launcher = o.launcher ?? createLauncher(spec.launcher, { overrides: o.overrides });
+  const launcher = o.launcher ?? (await createLauncher(spec.launcher, { overrides: o.overrides }));
   // a remote launcher's machines get these variables from a secret store: checking the config
   // here needs only a stand-in, never the value (which this machine may not have)
   const standIns = Object.fromEntries((launcher.remoteSecrets ?? []).map((name) => [name, `<secret ${name}>`]));

@@ -7,7 +7,7 @@ import type { Cell } from './cell.ts';
 import type { PlanEstimate } from './estimate.ts';
 import type { Plan } from './plan.ts';
 import { fmtInt, fmtUsd } from './progress.ts';
-import { runnerAdapter } from './runners/registry.ts';
+import { runnerAdapter } from './runners/adapters.ts';
 import { shellJoin, shellQuote } from './shell-quote.ts';
 import { renderTable } from './summary-table.ts';
 

@@ -28,6 +28,8 @@ export const RunEnvSchema = z.looseObject({
   memory: z.union([z.string(), z.number()]).optional(),
   runnerVersion: z.string().optional(),
   proxyVersion: z.string().optional(),
+  /** The backends and upstream models that answered the cell's calls, as `backend/model` (e.g. `sim/claude-sonnet-4-5`). */
+  upstreams: z.array(z.string()).optional(),
 });
 
 /** One timed stretch of a launcher phase; `startMs` is the offset from the cell's startedAt. */

@@ -13,7 +13,7 @@ import { createTwoFilesPatch } from 'diff';
 /** Files above this size are summarised (size and hash), not diffed. */
 export const MAX_DIFFED_FILE_BYTES = 256 * 1024;
 /** Directories an agent or its tools fill with noise; their contents are not compared. */
-const SKIPPED_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.venv']);
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules', '__pycache__', '.venv']);
 const MAX_FILES = 5000;
 
 export interface FileState {

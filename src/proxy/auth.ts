@@ -5,7 +5,7 @@
  * be used to charge another.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
 
 const CELL_TOKEN_PREFIX = 'sk-agentab-cell-';
 

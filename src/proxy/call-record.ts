@@ -3,10 +3,10 @@
  * the request ends, whatever way it ends.
  */
 import type { Deployment } from '../config/types.ts';
-import type { FinishReason, Usage } from './canonical.ts';
-import { emptyUsage } from './canonical.ts';
-import { ProxyError } from './errors.ts';
-import { makeSpendRecord, spendErrorOf, type Endpoint, type SpendRecord } from './spend/record.ts';
+import type { FinishReason, Usage } from '../canonical/form.ts';
+import { emptyUsage } from '../canonical/form.ts';
+import { ProxyError } from '../canonical/errors.ts';
+import { makeSpendRecord, spendErrorOf, type SpendRecord } from './spend/record.ts';
 import { quoteCost } from './spend/prices.ts';
 import type { UpstreamTimer } from './backends/types.ts';
 import { phasesOf, type PhaseMarks } from './call-phases.ts';
@@ -17,9 +17,11 @@ export interface CallRecordInit {
   ts: string;
   cell: string | null;
   run: string | null;
-  surface: 'openai' | 'anthropic';
+  /** The surface's dialect name. */
+  surface: string;
   path: string;
-  endpoint: Endpoint;
+  /** The route's endpoint name (`chat`, `messages`, `count_tokens`, …). */
+  endpoint: string;
   client: string | null;
   session: string | null;
   reqBytes: number;

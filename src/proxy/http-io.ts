@@ -3,7 +3,7 @@
  * to node:http, with backpressure and byte counting. Framework types stop here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
 
 /**
  * Reads a request body of at most `limit` bytes, which must arrive within `timeoutMs` (a body

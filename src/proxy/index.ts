@@ -6,26 +6,28 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Deployment, ProxyConfig } from '../config/types.ts';
 import { createLogger, type Logger } from '../util/log.ts';
-import type { SimAction } from '../sim/script.ts';
 import { cellToken as makeCellToken } from './auth.ts';
 import { BackendRegistry, type BackendRegistryDeps } from './backends/registry.ts';
 import { ProxyMetrics } from './metrics.ts';
 import { Router, type RouterDeps } from './router.ts';
-import { createProxyServer, type CellInfo } from './server.ts';
+import { RouteTable } from './route-table.ts';
+import { createProxyServer } from './server.ts';
+import { loadSurfaces } from './surfaces/registry.ts';
 import { installExitHandlers, SpendWriter } from './spend/writer.ts';
 import type { SpendRecord } from './spend/record.ts';
 import { closeUpstreamAgent } from './upstream/http.ts';
 import { priceOf } from './spend/prices.ts';
-import { anthropicSurface } from './surfaces/anthropic.ts';
-import { countTokensHandler } from './surfaces/count-tokens.ts';
 import type { OtlpOptions } from './otlp/exporter.ts';
-import { preloadTokenizer } from '../sim/tokens.ts';
+import { preloadTokenizer } from '../canonical/tokens.ts';
 
 export interface RunningProxy {
   url: string;
   port: number;
-  /** Register a cell so its requests get the right sim script and its token is accepted. */
-  registerCell(cellId: string, o?: { simScript?: SimAction[] }): void;
+  /**
+   * Register a cell: what backends read from its CellContext (e.g. `{simScript}` for the
+   * simulator). Opaque to the proxy core.
+   */
+  registerCell(cellId: string, data?: Readonly<Record<string, unknown>>): void;
   /** Per-cell bearer token (HMAC of master key and cell id); with no master key any token works. */
   cellToken(cellId: string): string;
   /** Resolves when every spend line written so far is on disk. */
@@ -65,10 +67,12 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const config = o.config;
   const router = new Router(config, o.router);
   const backends = new BackendRegistry(o.backends ?? {});
+  await backends.load(config.deployments.map((d) => d.provider));
+  const routes = new RouteTable((await loadSurfaces()).map((create) => create({ log })));
   const metrics = new ProxyMetrics(undefined, (requested) => router.routeOf(requested));
   const writer = new SpendWriter(o.spendLogPath ?? null);
   const listeners = new Set<(rec: SpendRecord) => void>();
-  const cells = new Map<string, CellInfo>();
+  const cells = new Map<string, Readonly<Record<string, unknown>>>();
   const otlpOptions = o.otlp ?? config.otlp;
   // The OpenTelemetry SDK (a fifth of start-up) loads only when spans are exported.
   const otlp = otlpOptions ? (await import('./otlp/exporter.ts')).createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
@@ -94,8 +98,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     cells,
     secrets,
     backendFor: (d) => backends.get(d.provider),
-    surfaces: { messages: anthropicSurface(log) },
-    countTokens: countTokensHandler({ router, backends, log }),
+    routes,
     emit(rec) {
       if (rec.priced === false) warnUnpriced(rec.upstreamModel ?? rec.alias);
       writer.write(rec);
@@ -128,8 +131,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
     url: `http://${urlHost}:${port}`,
     port,
     server,
-    registerCell(cellId, info = {}) {
-      cells.set(cellId, info);
+    registerCell(cellId, data = {}) {
+      cells.set(cellId, data);
     },
     cellToken(cellId) {
       return config.masterKey ? makeCellToken(config.masterKey, cellId) : `sk-agentab-open-${cellId}`;

@@ -22,12 +22,18 @@ export type AliasLabeler = (requested: string) => string | undefined;
 /** Requests for names no alias serves share this label, so clients cannot exhaust the series. */
 export const UNKNOWN_ALIAS_LABEL = 'unknown';
 
+/** Model names whose series observe() remembers; clients can send any name, so this is bounded. */
+const MAX_REQUESTED_NAMES = 1024;
+
 /** Label values are printable: control characters (ESC …) become `?`. */
 function printable(v: string): string {
   return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 interface AliasSeries {
+  alias: string;
+  /** The requests counter's children, by `<surface> <status>`. */
+  requests: Map<string, { inc(): void }>;
   tokens: Record<TokenType, { inc(v: number): void }>;
   cost: { inc(v: number): void };
   duration: { observe(v: number): void };
@@ -46,6 +52,8 @@ export class ProxyMetrics {
   private readonly overhead: Histogram<'alias'>;
   /** Label children per alias, so observe() does not hash label sets for every series. */
   private readonly byAlias = new Map<string, AliasSeries>();
+  /** The series of each model name requested (bounded: beyond it names are looked up each time). */
+  private readonly byRequested = new Map<string, AliasSeries>();
 
   /**
    * `labelOf` maps a requested model name to its configured alias; names it does not know are
@@ -106,9 +114,15 @@ export class ProxyMetrics {
 
   /** Counts one spend record. Cheap: a few additions on cached label children. */
   observe(rec: SpendRecord): void {
-    const alias = this.aliasLabel(rec.alias);
-    const s = this.series(alias);
-    this.requests.inc({ alias, surface: rec.surface, status: String(rec.status) });
+    const s = this.seriesOfRequested(rec.alias);
+    const alias = s.alias;
+    const key = `${rec.surface} ${rec.status}`;
+    let requests = s.requests.get(key);
+    if (!requests) {
+      requests = this.requests.labels({ alias, surface: rec.surface, status: String(rec.status) });
+      s.requests.set(key, requests);
+    }
+    requests.inc();
     if (rec.error) this.errors.inc({ alias, code: printable(rec.error.code) });
     const u = rec.usage;
     s.tokens.input.inc(u.input);
@@ -131,12 +145,23 @@ export class ProxyMetrics {
     return printable(this.labelOf(alias) ?? UNKNOWN_ALIAS_LABEL);
   }
 
+  private seriesOfRequested(requested: string): AliasSeries {
+    let s = this.byRequested.get(requested);
+    if (!s) {
+      s = this.series(this.aliasLabel(requested));
+      if (this.byRequested.size < MAX_REQUESTED_NAMES) this.byRequested.set(requested, s);
+    }
+    return s;
+  }
+
   private series(alias: string): AliasSeries {
     let s = this.byAlias.get(alias);
     if (!s) {
       const tokens = {} as Record<TokenType, { inc(v: number): void }>;
       for (const type of TOKEN_TYPES) tokens[type] = this.tokens.labels({ alias, type });
       s = {
+        alias,
+        requests: new Map(),
         tokens,
         cost: this.cost.labels({ alias }),
         duration: this.duration.labels({ alias }),

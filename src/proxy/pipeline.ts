@@ -4,17 +4,16 @@
  * canonical form otherwise, and feed the call record along the way.
  */
 import type { Deployment } from '../config/types.ts';
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from './canonical.ts';
-import { ProxyError } from './errors.ts';
-import type { BackendAdapter, CallOptions, RawResponse } from './backends/types.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../canonical/form.ts';
+import { ProxyError } from '../canonical/errors.ts';
+import type { BackendAdapter, CallOptions, CellContext, RawResponse } from './backends/types.ts';
 import { UpstreamTimer } from './backends/types.ts';
 import type { CallRecord } from './call-record.ts';
 import { pump, type ResponseWriter } from './http-io.ts';
 import { unprocessable } from './upstream/http.ts';
 import type { AttemptInfo, Router } from './router.ts';
-import type { Surface, TapHooks } from './surface.ts';
+import type { RouteMatch, Surface, TapHooks } from './surface.ts';
 import type { Logger } from '../util/log.ts';
-import type { SimAction } from '../sim/script.ts';
 
 export interface PipelineDeps {
   router: Router;
@@ -24,14 +23,15 @@ export interface PipelineDeps {
 
 export interface ModelCall {
   surface: Surface;
+  /** The route the request matched (its path parameters carry the alias on some surfaces). */
+  match: RouteMatch;
   body: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;
   rec: CallRecord;
   w: ResponseWriter;
   /** Aborted when the client disconnects. */
   clientGone: AbortSignal;
-  cellId: string | undefined;
-  simScript: SimAction[] | undefined;
+  cell: CellContext;
 }
 
 type Outcome =
@@ -102,11 +102,11 @@ function forwardable(surface: Surface, headers: ModelCall['headers']): Record<st
 
 export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise<void> {
   const { surface, body, rec, w } = call;
-  const peek = surface.peek(body);
+  const peek = surface.peek(body, call.match);
   rec.alias = peek.alias;
   rec.stream = peek.stream;
   let canonical: CanonicalRequest | undefined;
-  const canonicalOf = () => (canonical ??= surface.decode(body));
+  const canonicalOf = () => (canonical ??= surface.decode(body, call.match));
   const timer = new UpstreamTimer();
   rec.timer = timer;
 
@@ -121,10 +121,9 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       timer,
       stream: peek.stream,
       log: deps.log,
-      ...(call.cellId ? { cellId: call.cellId } : {}),
-      ...(call.simScript ? { simScript: call.simScript } : {}),
+      cell: call.cell,
     };
-    if (backend.passthrough && backend.nativeDialect === surface.dialect) {
+    if (backend.passthrough && backend.nativeDialects?.includes(surface.dialect)) {
       const raw = await backend.passthrough({ dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) }, o);
       rec.mark('upstreamAnswered');
       if (peek.stream) return { kind: 'raw-stream', chunks: await withFirstChunk(raw.chunks()) };
@@ -137,7 +136,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       }
       return { kind: 'raw-json', bytes, json };
     }
-    const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d)) : canonicalOf();
+    const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d), call.match) : canonicalOf();
     if (peek.stream) {
       const answered = await backend.stream(req, o);
       rec.mark('upstreamAnswered');

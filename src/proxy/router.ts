@@ -6,7 +6,8 @@
  * byte); errors before that point are retried or failed over.
  */
 import type { Deployment, ProxyConfig } from '../config/types.ts';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
+import { sleep } from '../util/sleep.ts';
 
 export interface AttemptInfo {
   deployment: Deployment;
@@ -82,21 +83,6 @@ function patternOf(alias: string): RegExp {
   return new RegExp(`^${escaped.join('(.*)')}$`);
 }
 
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export class Router {
   private readonly byAlias = new Map<string, Deployment[]>();
   /** Wildcard aliases (`*`, `openai/*`), most specific (longest) first, `*` last. */
@@ -118,7 +104,7 @@ export class Router {
       this.byAlias.set(d.alias, list);
     }
     this.random = deps.random ?? Math.random;
-    this.sleep = deps.sleep ?? abortableSleep;
+    this.sleep = deps.sleep ?? sleep;
     this.now = deps.now ?? (() => performance.now());
     for (const alias of this.byAlias.keys()) {
       if (alias.includes('*')) this.patterns.push({ alias, re: patternOf(alias) });

@@ -7,20 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { ProxyConfig } from '../config/types.ts';
 import type { Logger } from '../util/log.ts';
 import { checkAuth, presentedKey } from './auth.ts';
+import type { CellContext } from './backends/types.ts';
 import { CallRecord } from './call-record.ts';
-import { ProxyError } from './errors.ts';
+import { countPromptTokens } from './count-tokens.ts';
+import { ProxyError } from '../canonical/errors.ts';
 import { parseJsonBody, readBody, ResponseWriter } from './http-io.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { runModelCall, type PipelineDeps } from './pipeline.ts';
+import type { RouteTable, Routed } from './route-table.ts';
 import type { Router } from './router.ts';
-import type { Endpoint, SpendRecord } from './spend/record.ts';
-import type { Surface } from './surface.ts';
-import { openAISurface } from './surfaces/openai.ts';
-import { parseScriptHeader, type SimAction } from '../sim/script.ts';
-
-export interface CellInfo {
-  simScript?: SimAction[];
-}
+import type { SpendRecord } from './spend/record.ts';
 
 export interface ServerDeps extends PipelineDeps {
   config: ProxyConfig;
@@ -28,33 +24,29 @@ export interface ServerDeps extends PipelineDeps {
   metrics: ProxyMetrics;
   log: Logger;
   runId: string | null;
-  cells: Map<string, CellInfo>;
+  /** What the orchestrator registered per cell id (opaque here; backends read it from CellContext). */
+  cells: Map<string, Readonly<Record<string, unknown>>>;
+  routes: RouteTable;
   /** Receives every spend record (the batched writer, listeners). */
   emit(rec: SpendRecord): void;
   /** Strings to scrub from any error text that is logged or recorded. */
   secrets: readonly (string | undefined)[];
   /** Record the proxy's own phases of each call in its spend line (default on; see call-phases.ts). */
   phaseTiming?: boolean;
-  /** Extra surfaces (the Anthropic Messages surface) keyed by route. */
-  surfaces?: Partial<Record<'messages', Surface>>;
-  countTokens?: (
-    surface: Surface,
-    body: Record<string, unknown>,
-    cellId: string | undefined,
-    signal: AbortSignal,
-  ) => Promise<{ body: unknown; deployment: import('../config/types.ts').Deployment }>;
 }
 
 /** A cell id, in the path prefix and in X-Cell-Id alike: starts alphanumeric (no `.`/`..`), at most 128 characters. */
 const CELL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const CELL_PREFIX = /^\/cell\/([^/]*)(\/.*)?$/;
+const AGENTAB_HEADER = 'x-agentab-';
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
-interface Routed {
+interface Located {
   path: string;
   cellId: string | undefined;
   /** The cell id given (path or header) is not a valid id: the request is refused with 400. */
@@ -69,7 +61,7 @@ function badCellId(where: string, id: string): ProxyError {
   );
 }
 
-function routeOf(req: IncomingMessage): Routed {
+function locate(req: IncomingMessage): Located {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   let path = q >= 0 ? url.slice(0, q) : url;
@@ -95,16 +87,13 @@ function routeOf(req: IncomingMessage): Routed {
   return { path, cellId };
 }
 
-function modelEndpoint(method: string, path: string): { endpoint: Endpoint; surfaceKey: 'chat' | 'messages' } | undefined {
-  if (method !== 'POST') return undefined;
-  if (path === '/v1/chat/completions' || path === '/chat/completions' || path === '/openai/v1/chat/completions') {
-    return { endpoint: 'chat', surfaceKey: 'chat' };
+function cellContext(deps: ServerDeps, req: IncomingMessage, cellId: string | undefined): CellContext {
+  let headers: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!name.startsWith(AGENTAB_HEADER) || value === undefined) continue;
+    (headers ??= {})[name] = Array.isArray(value) ? value[0]! : value;
   }
-  if (path === '/v1/messages' || path === '/messages') return { endpoint: 'messages', surfaceKey: 'messages' };
-  if (path === '/v1/messages/count_tokens' || path === '/messages/count_tokens') {
-    return { endpoint: 'count_tokens', surfaceKey: 'messages' };
-  }
-  return undefined;
+  return { id: cellId, registered: (cellId && deps.cells.get(cellId)) || EMPTY, headers: headers ?? EMPTY as Record<string, string> };
 }
 
 export interface ProxyServer {
@@ -194,22 +183,16 @@ function applyConnectionLimits(server: Server, config: ProxyConfig, log: Logger)
 
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, calls: Set<InflightCall>): Promise<void> {
   const method = req.method ?? 'GET';
-  const { path, cellId, badCellId } = routeOf(req);
+  const { path, cellId, badCellId } = locate(req);
   const w = new ResponseWriter(res);
   if (badCellId) {
-    const surface = path.startsWith('/v1/messages') && deps.surfaces?.messages ? deps.surfaces.messages : openAISurface;
-    const { status, body } = surface.encodeError(badCellId);
+    const { status, body } = deps.routes.surfaceForPath(path).encodeError(badCellId);
     w.json(status, body);
     return;
   }
-  const me = modelEndpoint(method, path);
-  if (me) {
-    const surface = me.surfaceKey === 'chat' ? openAISurface : deps.surfaces?.messages;
-    if (!surface) {
-      w.json(404, { error: { message: `${path} is not served by this proxy`, type: 'invalid_request_error', code: 'not_found' } });
-      return;
-    }
-    await handleModelRequest(deps, req, w, surface, me.endpoint, path, cellId, calls);
+  const routed = deps.routes.match(method, path);
+  if (routed) {
+    await handleModelRequest(deps, req, w, routed, path, cellId, calls);
     return;
   }
   if ((method === 'GET' || method === 'HEAD') && path === '/') {
@@ -233,7 +216,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     try {
       checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
     } catch (e) {
-      const { status, body } = openAISurface.encodeError(ProxyError.from(e));
+      const { status, body } = deps.routes.surfaceForPath(path).encodeError(ProxyError.from(e));
       w.json(status, body);
       return;
     }
@@ -241,10 +224,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     w.json(200, { object: 'list', data });
     return;
   }
-  const isAnthropicPath = path.startsWith('/v1/messages');
   const err = new ProxyError(`no route for ${method} ${path}`, { code: 'not_found', kind: 'not_found' });
-  const surface = isAnthropicPath && deps.surfaces?.messages ? deps.surfaces.messages : openAISurface;
-  const { status, body } = surface.encodeError(err);
+  const { status, body } = deps.routes.surfaceForPath(path).encodeError(err);
   w.json(status, body);
 }
 
@@ -252,12 +233,12 @@ async function handleModelRequest(
   deps: ServerDeps,
   req: IncomingMessage,
   w: ResponseWriter,
-  surface: Surface,
-  endpoint: Endpoint,
+  routed: Routed,
   path: string,
   cellId: string | undefined,
   calls: Set<InflightCall>,
 ): Promise<void> {
+  const { surface, route } = routed;
   const rec = new CallRecord({
     id: randomUUID(),
     startedAt: performance.now(),
@@ -266,7 +247,7 @@ async function handleModelRequest(
     run: deps.runId,
     surface: surface.dialect,
     path,
-    endpoint,
+    endpoint: route.endpoint,
     client: header(req, 'user-agent') ?? null,
     session: header(req, 'x-claude-code-session-id') ?? header(req, 'x-session-id') ?? null,
     reqBytes: Number(header(req, 'content-length') ?? 0) || 0,
@@ -286,33 +267,26 @@ async function handleModelRequest(
     rec.init.reqBytes = buf.length;
     const body = parseJsonBody(buf);
     rec.mark('bodyRead');
-    if (typeof body.model === 'string') rec.alias = body.model;
-    if (endpoint === 'count_tokens') {
-      if (!deps.countTokens) throw new ProxyError('count_tokens is not served', { code: 'not_found', kind: 'not_found' });
-      const counted = await deps.countTokens(surface, body, cellId, gone.signal);
+    if (route.model === 'path' && routed.params.model) rec.alias = routed.params.model;
+    else if (typeof body.model === 'string') rec.alias = body.model;
+    const cell = cellContext(deps, req, cellId);
+    if (route.kind === 'count_tokens') {
+      if (!surface.countTokens) throw new ProxyError(`${surface.dialect} has no token counting`, { code: 'not_found', kind: 'not_found' });
+      const counted = await countPromptTokens(deps, surface.countTokens.decode(body, routed), cell, gone.signal);
       rec.deployment = counted.deployment;
       rec.attempts = 1;
-      w.json(200, counted.body);
+      w.json(200, surface.countTokens.encode(counted.inputTokens));
       return;
-    }
-    const scriptHeader = header(req, 'x-agentab-sim-script');
-    let simScript = cellId ? deps.cells.get(cellId)?.simScript : undefined;
-    if (scriptHeader) {
-      try {
-        simScript = parseScriptHeader(scriptHeader);
-      } catch (e) {
-        throw new ProxyError(`x-agentab-sim-script: ${(e as Error).message}`, { code: 'invalid_sim_script', kind: 'invalid_request' });
-      }
     }
     await runModelCall(deps, {
       surface,
+      match: routed,
       body,
       headers: req.headers,
       rec,
       w,
       clientGone: gone.signal,
-      cellId,
-      simScript,
+      cell,
     });
   } catch (e) {
     const pe = rec.fail(gone.signal.aborted ? gone.signal.reason : e);

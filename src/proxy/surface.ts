@@ -1,10 +1,16 @@
 /**
- * A client-facing API surface (OpenAI Chat Completions, Anthropic Messages): how to decode
- * its requests, encode responses, streams and errors in its shape, and tap a same-dialect
- * upstream stream for usage without re-encoding it.
+ * A client-facing API surface (a dialect a client speaks: OpenAI Chat Completions, Anthropic
+ * Messages, …): the routes it answers, how to decode its requests, encode responses, streams
+ * and errors in its shape, and tap a same-dialect upstream stream for usage without
+ * re-encoding it. A surface depends on the canonical form and its protocol codecs only: never
+ * on backends or the simulator (test/architecture/layering.test.ts enforces it).
+ *
+ * Adding one: a folder under surfaces/ exporting a SurfaceFactory, and one line in
+ * surfaces/registry.ts (see CONTRIBUTING.md).
  */
-import type { CanonicalRequest, CanonicalResponse, FinishReason, StreamPart, Usage } from './canonical.ts';
-import type { ProxyError } from './errors.ts';
+import type { CanonicalRequest, CanonicalResponse, FinishReason, StreamPart, Usage } from '../canonical/form.ts';
+import type { ProxyError } from '../canonical/errors.ts';
+import type { Logger } from '../util/log.ts';
 
 export interface TapHooks {
   onUsage(u: Partial<Usage>): void;
@@ -20,13 +26,41 @@ export interface Peeked {
   clientWantsUsage: boolean;
 }
 
+/**
+ * One row of the route table: a path a surface answers and how the call is read from it.
+ * `{model}` in a path matches one path segment (up to `/` or `:`) and becomes the alias.
+ */
+export interface RouteDef {
+  method: 'POST';
+  path: string;
+  /** A model call, or a prompt token count. */
+  kind: 'generate' | 'count_tokens';
+  /** The spend record's `endpoint` for calls on this route. */
+  endpoint: string;
+  /** Where the model alias is read: the JSON body's `model`, or the path's `{model}`. */
+  model: 'body' | 'path';
+  /** Streaming decided by the route itself (Gemini's :streamGenerateContent); else the body says. */
+  stream?: boolean;
+}
+
+/** What the route matched, handed to `peek`. */
+export interface RouteMatch {
+  route: RouteDef;
+  /** `{model}` and other path parameters, URI-decoded. */
+  params: Readonly<Record<string, string>>;
+}
+
 export interface Surface {
-  readonly dialect: 'openai' | 'anthropic';
+  /** The dialect's name: the spend record's `surface`, and the pass-through key (a backend whose `nativeDialects` has it takes the bytes). */
+  readonly dialect: string;
+  readonly routes: readonly RouteDef[];
+  /** Unrouted paths under these prefixes get their 404 in this surface's error shape. */
+  readonly errorPathPrefixes: readonly string[];
   /** Client headers forwarded to a same-dialect upstream. */
   readonly forwardHeaders: readonly string[];
   /** Reads the alias and stream flag without a full decode (the pass-through path skips it). */
-  peek(body: Record<string, unknown>): Peeked;
-  decode(body: Record<string, unknown>): CanonicalRequest;
+  peek(body: Record<string, unknown>, match: RouteMatch): Peeked;
+  decode(body: Record<string, unknown>, match: RouteMatch): CanonicalRequest;
   encodeError(e: ProxyError): { status: number; body: unknown };
   encodeResponse(res: CanonicalResponse, alias: string): unknown;
   encodeStream(o: { alias: string; includeUsage: boolean; request?: CanonicalRequest }): TransformStream<StreamPart, Uint8Array>;
@@ -35,4 +69,22 @@ export interface Surface {
   /** Taps a same-dialect upstream stream synchronously (the pass-through path). */
   sseTapCore(o: { hideUsageChunk: boolean } & TapHooks): { push(b: Uint8Array): string | Uint8Array; end(): string | Uint8Array };
   jsonTap(json: unknown): { usage?: Usage; finish?: FinishReason; toolCalls: number };
+  /** The body of a `count_tokens` route and its answer, for surfaces that have one. */
+  countTokens?: {
+    decode(body: Record<string, unknown>, match: RouteMatch): CanonicalRequest;
+    encode(inputTokens: number): unknown;
+  };
+}
+
+export interface SurfaceDeps {
+  log: Logger;
+}
+
+export type SurfaceFactory = (deps: SurfaceDeps) => Surface;
+
+/** Reads `body.model` as the alias, refusing a request without one. */
+export function aliasFromBody(body: Record<string, unknown>, onMissing: () => ProxyError): string {
+  const model = body.model;
+  if (typeof model !== 'string' || !model) throw onMissing();
+  return model;
 }

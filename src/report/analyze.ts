@@ -16,6 +16,7 @@ import type { LoadedRecords } from './load.ts';
 import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
 import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type RepsNeeded, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
+import { provenanceOf } from './provenance.ts';
 import { timeSplits } from './time-split.ts';
 
 function strip<T extends { interval: unknown; power: unknown }>(d: T): Omit<T, 'interval' | 'power'> {
@@ -173,6 +174,7 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     experiment: loaded.experiment,
     runIds: loaded.runIds,
     sources: loaded.sources,
+    provenance: provenanceOf(records),
     records: { total: records.length, used: records.length - infra - canceled, infra, canceled, duplicates: loaded.duplicates },
     options: opt,
     runners: grouped.runners,

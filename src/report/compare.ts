@@ -177,7 +177,8 @@ export function compareRunner(o: {
       opt.metrics.forEach((metric, k) => {
         const where = `${runner}/${condition}/${task}/${metric}`;
         const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
-        if (!arms.paired && arms.brokenPairing) notes.push(`${where}: pairing blocks do not match across arms; analysed as independent runs`);
+        // one note per runner/condition/task: the blocks, not the metric, decide the pairing
+        if (!arms.paired && arms.brokenPairing) notes.push(`${runner}/${condition}/${task}: pairing blocks do not match across arms; analysed as independent runs`);
         if (arms.base.length === 0 || arms.cond.length === 0) {
           const which = arms.base.length === 0 ? opt.baseline : condition;
           notes.push(`${where}: no ${runsLabel} with a value in ${which}; not compared`);

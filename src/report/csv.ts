@@ -2,6 +2,7 @@
  * report.csv: one row per cell (runner × condition × task): counts, success rate, and per
  * metric the cell's summary plus its comparison with the baseline (empty on baseline rows).
  */
+import type { RunRecord } from '../experiment/run-record.ts';
 import type { MetricId } from './metrics.ts';
 import type { Report } from './model.ts';
 import { viewOf } from './view.ts';
@@ -35,4 +36,49 @@ export function renderCsv(r: Report): string {
     return [...base, ...perMetric].map(field).join(',');
   });
   return [header.join(','), ...rows].join('\r\n') + '\r\n';
+}
+
+/**
+ * runs.csv: the tidy per-run table, one row per record the report pooled (the latest attempt of
+ * each cell; `used` says whether its outcome counts in the statistics), units in the column
+ * names, for R / pandas.
+ */
+const RUN_COLUMNS: readonly [string, (r: RunRecord) => string | number | boolean | null | undefined][] = [
+  ['run_id', (r) => r.runId],
+  ['cell', (r) => r.cell],
+  ['runner', (r) => r.runner],
+  ['runner_version', (r) => r.runnerVersion],
+  ['condition', (r) => r.condition],
+  ['task', (r) => r.task],
+  ['rep', (r) => r.rep],
+  ['attempt', (r) => r.attempt ?? 1],
+  ['block', (r) => r.block],
+  ['order', (r) => r.order],
+  ['outcome', (r) => r.outcome],
+  ['used', (r) => r.outcome !== 'infra' && r.outcome !== 'canceled'],
+  ['exit_code', (r) => r.exitCode],
+  ['launcher', (r) => r.launcher],
+  ['host', (r) => r.host],
+  ['started_at_utc', (r) => r.startedAt],
+  ['wall_s', (r) => r.wallMs / 1000],
+  ['model_s', (r) => r.modelMs / 1000],
+  ['tool_s', (r) => (r.decomposition ? r.decomposition.toolMs / 1000 : null)],
+  ['harness_s', (r) => (r.decomposition ? r.decomposition.harnessMs / 1000 : null)],
+  ['ttft_s', (r) => (r.ttftMs === null ? null : r.ttftMs / 1000)],
+  ['proxy_overhead_ms', (r) => r.overheadMs],
+  ['calls', (r) => r.calls],
+  ['input_tokens', (r) => r.usage.input],
+  ['output_tokens', (r) => r.usage.output],
+  ['cache_read_tokens', (r) => r.usage.cacheRead],
+  ['cache_write_tokens', (r) => r.usage.cacheWrite],
+  ['reasoning_tokens', (r) => r.usage.reasoning],
+  ['cost_usd', (r) => r.costUsd],
+  ['upstreams', (r) => r.env.upstreams?.join(' ')],
+  ['error', (r) => (typeof r.runnerReported['error'] === 'string' ? (r.runnerReported['error'] as string) : null)],
+];
+
+export function renderRunsCsv(records: readonly RunRecord[]): string {
+  const cell = (v: string | number | boolean | null | undefined): string => field(typeof v === 'boolean' ? (v ? 'true' : 'false') : v);
+  const rows = records.map((r) => RUN_COLUMNS.map(([, read]) => cell(read(r))).join(','));
+  return [RUN_COLUMNS.map(([name]) => name).join(','), ...rows].join('\r\n') + '\r\n';
 }

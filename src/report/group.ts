@@ -94,8 +94,7 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
     }
     return col;
   });
-  const blockCol = new Float64Array(usedIdx.length);
-  for (let j = 0; j < usedIdx.length; j++) blockCol[j] = records[usedIdx[j] as number]!.block ?? NaN;
+  const blockCol = pairingBlocks(records, usedIdx);
 
   const groups: Group[] = keys.map(([runner, condition, task], g) => {
     const a = offset[g] as number;
@@ -107,6 +106,29 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
   const uniq = (f: (k: [string, string, string]) => string): string[] => [...new Set(keys.map(f))].sort(cmp);
   return { metrics, groups, runners: uniq((k) => k[0]), conditions: uniq((k) => k[1]), tasks: uniq((k) => k[2]) };
 }
+
+/**
+ * The pairing key of each used run: its block within its own run. Block numbers restart in
+ * every run, so pooled runs of one spec (block 0 in each) pair within each run, never across.
+ */
+function pairingBlocks(records: readonly RunRecord[], usedIdx: Int32Array): Float64Array {
+  const runIndex = new Map<string, number>();
+  const out = new Float64Array(usedIdx.length);
+  for (let j = 0; j < usedIdx.length; j++) {
+    const r = records[usedIdx[j] as number] as RunRecord;
+    if (r.block === undefined) {
+      out[j] = NaN;
+      continue;
+    }
+    let k = runIndex.get(r.runId);
+    if (k === undefined) runIndex.set(r.runId, (k = runIndex.size));
+    out[j] = k * BLOCKS_PER_RUN + r.block;
+  }
+  return out;
+}
+
+/** Keys of blocks stay exact integers up to 2^53 / 2^32 ≈ 2 million pooled runs. */
+const BLOCKS_PER_RUN = 2 ** 32;
 
 /** Finite values of one metric of a group, ascending. */
 export function sortedFinite(values: Float64Array): Float64Array {

@@ -3,6 +3,8 @@
  * Vega, no scripts and no network references, so the file opens anywhere (also offline).
  */
 import { methodNotes, nothingToCompare } from './explain.ts';
+import { glossary } from './glossary.ts';
+import { provenanceLines } from './provenance.ts';
 import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { renderSvg, reportPlots } from './plots.ts';
@@ -27,7 +29,40 @@ ul.verdicts{list-style:none;padding-left:0}ul.verdicts li{margin:.3em 0}
 figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.3em}details{margin:.6em 0}
 .plots{display:flex;flex-wrap:wrap;gap:0 2em}.notes li{margin:.3em 0}
 p.fn{color:#555;font-size:.9em;margin:.2em 0 1em}
+.banner{background:#fff4ce;border:1px solid #e0b000;padding:.5em .8em;border-radius:.3em;font-weight:600}
+nav.toc{background:#f8f8f8;border:1px solid #e2e2e2;padding:.4em 1em;display:inline-block}nav.toc ol{margin:.3em 0;padding-left:1.4em}
+dl.glossary dt{font-weight:600}dl.glossary dd{margin:0 0 .4em 1.2em}
 `;
+
+/** Under the title: the simulated-model banner and what backend, model and runners made the records. */
+function headerHtml(r: Report): string {
+  const { banner, lines } = provenanceLines(r.provenance);
+  return `${banner ? `<p class="banner" role="note">${escapeHtml(banner)}</p>\n` : ''}<p class="meta provenance">${lines.map(escapeHtml).join('<br>')}</p>`;
+}
+
+function glossaryHtml(r: Report): string {
+  const g = glossary(r);
+  const list = (xs: { term: string; meaning: string }[]): string => `<dl class="glossary">${xs.map((x) => `<dt>${escapeHtml(x.term)}</dt><dd>${escapeHtml(x.meaning)}</dd>`).join('')}</dl>`;
+  return `<h2>Glossary</h2>\n<h3>Metrics</h3>\n${list(g.metrics)}\n<h3>Markers</h3>\n${list(g.markers)}`;
+}
+
+const TOC_MARK = '<!--toc-->';
+
+/** Gives every <h2> an id and puts a linked table of contents where TOC_MARK stands. */
+function withTableOfContents(body: string): string {
+  const used = new Set<string>();
+  const entries: string[] = [];
+  const out = body.replace(/<h2(?: id="([^"]*)")?>([\s\S]*?)<\/h2>/g, (_all, given: string | undefined, inner: string) => {
+    // a section that names its own id keeps it (links to it may exist)
+    const base = given ?? `s-${inner.replace(/<[^>]*>/g, '').replace(/&[a-z#0-9]+;/gi, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section'}`;
+    let id = base;
+    for (let k = 2; used.has(id); k++) id = `${base}-${k}`;
+    used.add(id);
+    entries.push(`<li><a href="#${id}">${inner}</a></li>`);
+    return `<h2 id="${id}">${inner}</h2>`;
+  });
+  return out.replace(TOC_MARK, () => entries.length ? `<nav class="toc" aria-label="Contents"><b>Contents</b><ol>${entries.join('')}</ol></nav>` : '');
+}
 
 function verdictBadge(v: Cell['verdict'], label?: string): string {
   return v ? `<span class="v v-${v}">${escapeHtml(label ?? VERDICT_TEXT[v])}</span>` : '';
@@ -68,9 +103,11 @@ export async function renderHtml(r: Report): Promise<string> {
   const unbounded = mediansNote(v);
   const body = [
     `<h1>agentab report: ${escapeHtml(r.experiment)}</h1>`,
+    headerHtml(r),
     `<p class="meta">${r.records.total} records from ${r.sources.length} source(s), runs ${escapeHtml(r.runIds.join(', '))}; ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics.<br>`,
     `Baseline <code>${escapeHtml(o.baseline)}</code> · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.</p>`,
     unbounded ? `<p class="meta">${escapeHtml(unbounded)}</p>` : '',
+    TOC_MARK,
     '<h2>Verdicts</h2>',
     verdicts || `<p>${escapeHtml(nothingToCompare(r))}</p>`,
     timeSplitHtml(r, table),
@@ -82,6 +119,7 @@ export async function renderHtml(r: Report): Promise<string> {
     `<h2>Cell details</h2>\n${o.metrics.map((m) => `<details><summary>${escapeHtml(v.metric(m).label)}</summary>\n${table(detailTable(v, m))}\n</details>`).join('\n')}`,
     `<h2>Notes</h2>\n<ol class="notes">${methodNotes(r).map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ol>`,
     r.notes.length ? `<ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}</ul>` : '',
+    glossaryHtml(r),
   ].filter(Boolean);
   return `<!doctype html>
 <html lang="en">
@@ -92,7 +130,7 @@ export async function renderHtml(r: Report): Promise<string> {
 <style>${CSS}</style>
 </head>
 <body>
-${body.join('\n')}
+${withTableOfContents(body.join('\n'))}
 </body>
 </html>
 `;

@@ -3,6 +3,8 @@
  * with a geomean row, criterion-style verdict lines up front, details and method notes after.
  */
 import { methodNotes, nothingToCompare } from './explain.ts';
+import { glossary } from './glossary.ts';
+import { provenanceLines } from './provenance.ts';
 import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
@@ -38,6 +40,18 @@ function verdictLines(v: ReportView): string[] {
   ]);
 }
 
+/** Under the title: the simulated-model banner and what backend, model and runners made the records. */
+function headerMarkdown(r: Report): string[] {
+  const { banner, lines } = provenanceLines(r.provenance);
+  return [...(banner ? [`> **${esc(banner)}**`, ''] : []), ...lines.map((l) => `${esc(l)}  `), ''];
+}
+
+function glossaryMarkdown(r: Report): string[] {
+  const g = glossary(r);
+  const list = (xs: { term: string; meaning: string }[]): string[] => xs.map((x) => `- **${esc(x.term)}**: ${esc(x.meaning)}`);
+  return ['## Glossary', '', 'Metrics:', '', ...list(g.metrics), '', 'Markers:', '', ...list(g.markers), ''];
+}
+
 /** The "## Verdicts" section alone (what run-matrix prints at the end of a run). */
 export function renderVerdictsMarkdown(r: Report): string {
   return ['## Verdicts', '', ...verdictLines(viewOf(r))].join('\n');
@@ -58,6 +72,7 @@ export function renderMarkdown(r: Report): string {
   const lines: string[] = [
     `# agentab report: ${r.experiment}`,
     '',
+    ...headerMarkdown(r),
     `${r.records.total} records from ${src} (run${r.runIds.length === 1 ? '' : 's'} ${r.runIds.join(', ')}); ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics${r.records.duplicates ? `; ${r.records.duplicates} duplicate records dropped` : ''}.`,
     `Baseline \`${o.baseline}\` · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.`,
     ...(unbounded ? ['', unbounded] : []),
@@ -83,6 +98,7 @@ export function renderMarkdown(r: Report): string {
     ...methodNotes(r).map((n, i) => `${i + 1}. ${n}`),
     ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${esc(n)}`)] : []),
     '',
+    ...glossaryMarkdown(r),
   ];
   return lines.join('\n');
 }

@@ -8,25 +8,27 @@ export interface MetricDef {
   id: string;
   label: string;
   kind: MetricKind;
+  /** What the metric counts, for the report's glossary. */
+  help: string;
   /** Value of the metric for a record; NaN when the record has none (e.g. ttft without calls). */
   read(r: RunRecord): number;
 }
 
 export const METRICS = [
-  { id: 'wall', label: 'wall time', kind: 'duration', read: (r) => r.wallMs },
-  { id: 'model', label: 'model time', kind: 'duration', read: (r) => r.modelMs },
+  { id: 'wall', label: 'wall time', kind: 'duration', help: "the cell's whole run: workspace, setup, the agent, the check (s)", read: (r) => r.wallMs },
+  { id: 'model', label: 'model time', kind: 'duration', help: "sum of the durations of the cell's model calls, as the proxy timed them (s)", read: (r) => r.modelMs },
   // from the wall-time decomposition (src/trace/decompose.ts); NaN for records written before it
-  { id: 'tool', label: 'tool time', kind: 'duration', read: (r) => r.decomposition?.toolMs ?? NaN },
-  { id: 'harness', label: 'harness time', kind: 'duration', read: (r) => r.decomposition?.harnessMs ?? NaN },
-  { id: 'calls', label: 'calls', kind: 'count', read: (r) => r.calls },
-  { id: 'input', label: 'input tokens', kind: 'tokens', read: (r) => r.usage.input },
-  { id: 'output', label: 'output tokens', kind: 'tokens', read: (r) => r.usage.output },
-  { id: 'cacheRead', label: 'cache-read tokens', kind: 'tokens', read: (r) => r.usage.cacheRead },
-  { id: 'cacheWrite', label: 'cache-write tokens', kind: 'tokens', read: (r) => r.usage.cacheWrite },
-  { id: 'reasoning', label: 'reasoning tokens', kind: 'tokens', read: (r) => r.usage.reasoning },
-  { id: 'cost', label: 'cost', kind: 'usd', read: (r) => r.costUsd },
-  { id: 'ttft', label: 'time to first token', kind: 'duration', read: (r) => r.ttftMs ?? NaN },
-  { id: 'overhead', label: 'proxy overhead', kind: 'duration', read: (r) => r.overheadMs },
+  { id: 'tool', label: 'tool time', kind: 'duration', help: "time no model call was in flight while a tool the agent called ran (from the cell's timeline; s)", read: (r) => r.decomposition?.toolMs ?? NaN },
+  { id: 'harness', label: 'harness time', kind: 'duration', help: "the agent's own time: start-up and its work between calls (from the timeline; s)", read: (r) => r.decomposition?.harnessMs ?? NaN },
+  { id: 'calls', label: 'calls', kind: 'count', help: 'model calls the agent made through the proxy', read: (r) => r.calls },
+  { id: 'input', label: 'input tokens', kind: 'tokens', help: 'prompt tokens of every call, cached tokens included (cache reads and writes are part of input)', read: (r) => r.usage.input },
+  { id: 'output', label: 'output tokens', kind: 'tokens', help: 'completion tokens of every call, reasoning tokens included', read: (r) => r.usage.output },
+  { id: 'cacheRead', label: 'cache-read tokens', kind: 'tokens', help: 'input tokens served from the prompt cache (a subset of input tokens)', read: (r) => r.usage.cacheRead },
+  { id: 'cacheWrite', label: 'cache-write tokens', kind: 'tokens', help: 'input tokens written to the prompt cache (a subset of input tokens)', read: (r) => r.usage.cacheWrite },
+  { id: 'reasoning', label: 'reasoning tokens', kind: 'tokens', help: 'output tokens spent on reasoning (a subset of output tokens)', read: (r) => r.usage.reasoning },
+  { id: 'cost', label: 'cost', kind: 'usd', help: "USD of the priced calls, from the deployment's prices (cache reads and writes at their own rates)", read: (r) => r.costUsd },
+  { id: 'ttft', label: 'time to first token', kind: 'duration', help: "median over the cell's calls of the time to the first content byte (s)", read: (r) => r.ttftMs ?? NaN },
+  { id: 'overhead', label: 'proxy overhead', kind: 'duration', help: "the proxy's own time over the cell's calls, excluding waits on the upstream (s)", read: (r) => r.overheadMs },
 ] as const satisfies readonly MetricDef[];
 
 export type MetricId = (typeof METRICS)[number]['id'];

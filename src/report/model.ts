@@ -12,6 +12,7 @@ import type { TestMethod } from '../stats/rank-sum.ts';
 import type { LoadedSource } from './load.ts';
 import type { MetricRuns } from './group.ts';
 import type { MetricId } from './metrics.ts';
+import type { ReportProvenance } from './provenance.ts';
 import type { TimeSplit } from './time-split.ts';
 import type { Waterfall } from './waterfall.ts';
 
@@ -213,6 +214,8 @@ export interface Report {
   experiment: string;
   runIds: string[];
   sources: LoadedSource[];
+  /** Backends, models (simulated or not), runner versions and launchers behind the records. */
+  provenance: ReportProvenance;
   records: { total: number; used: number; infra: number; canceled: number; duplicates: number };
   options: ReportOptions;
   runners: string[];

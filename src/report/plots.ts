@@ -28,6 +28,59 @@ const CONFIG = { font: 'Helvetica, Arial, sans-serif', view: { stroke: '#ddd' },
 export const PLOT_CONFIG = CONFIG;
 const CDF_POINTS = 400;
 
+/**
+ * One colour per condition across every plot of the page: the baseline first, then the others
+ * in the report's order (Tableau 10, colour-blind friendly enough for a handful of conditions).
+ */
+const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+
+export function conditionColors(r: Pick<Report, 'conditions'>): { domain: string[]; range: string[] } {
+  return { domain: [...r.conditions], range: r.conditions.map((_, i) => PALETTE[i % PALETTE.length] as string) };
+}
+
+/**
+ * Task rows a per-task plot shows at most. Beyond that a plot is unreadable, Vega takes
+ * seconds per plot and, at ~1,000 rows, its layout overflows the stack: the plot then shows
+ * the rows with the largest change and says so; the tables keep every task.
+ */
+export const MAX_PLOT_TASKS = 30;
+/** Raw points per cell in a strip plot; a cell with more shows this many evenly spaced quantiles of its runs. */
+export const MAX_STRIP_POINTS = 50;
+
+const rowKey = (runner: string, task: string): string => `${runner}\u0000${task}`;
+
+/**
+ * The (runner, task) rows of metric m to plot: all when they fit, else the MAX_PLOT_TASKS with
+ * the largest |log ratio| against the baseline on m (a change with no ratio, over a zero
+ * baseline, counts as largest), ties by name. Null when everything fits.
+ */
+export function rowsToPlot(r: Report, m: MetricId): { keep: Set<string>; total: number } | null {
+  const all = [...new Set(r.cells.map((c) => rowKey(c.runner, c.task)))];
+  if (all.length <= MAX_PLOT_TASKS) return null;
+  const score = new Map<string, number>(all.map((k) => [k, -1]));
+  for (const c of r.comparisons) {
+    if (c.metric !== m) continue;
+    const k = rowKey(c.runner, c.task);
+    const size = c.ratio !== null && c.ratio > 0 ? Math.abs(Math.log(c.ratio)) : c.absolute && !c.absolute.identical ? Infinity : 0;
+    score.set(k, Math.max(score.get(k) ?? -1, size));
+  }
+  const ranked = all.sort((a, b) => (score.get(b) as number) - (score.get(a) as number) || (a < b ? -1 : a > b ? 1 : 0));
+  return { keep: new Set(ranked.slice(0, MAX_PLOT_TASKS)), total: all.length };
+}
+
+function rowsNote(rows: { total: number } | null, what: string): string | null {
+  return rows ? `${what} ${MAX_PLOT_TASKS} of ${rows.total.toLocaleString('en-US')} task rows: those with the largest change on this metric (every task is in the tables and the CSVs).` : null;
+}
+
+/** Values to draw for one cell: every run, or MAX_STRIP_POINTS evenly spaced order statistics when there are more. */
+function thinned(samples: readonly (number | null)[]): { values: number[]; thinned: boolean } {
+  const finite = samples.filter((x): x is number => x !== null);
+  if (finite.length <= MAX_STRIP_POINTS) return { values: finite, thinned: false };
+  const sortedValues = Float64Array.from(finite).sort();
+  const k = MAX_STRIP_POINTS;
+  return { values: Array.from({ length: k }, (_, i) => sortedValues[Math.round((i * (sortedValues.length - 1)) / (k - 1))] as number), thinned: true };
+}
+
 function unitScale(kind: MetricKind): { factor: number; unit: string } {
   switch (kind) {
     case 'duration':
@@ -52,11 +105,15 @@ function stripPlot(r: Report, m: MetricId): Plot {
   const rng = createRng(r.options.seed, `jitter:${m}`); // deterministic jitter: same seed, same page
   const values: Record<string, string | number>[] = [];
   const range = new Map<string, [number, number]>();
+  const rows = rowsToPlot(r, m);
+  let anyThinned = false;
   for (const c of r.cells) {
+    if (rows && !rows.keep.has(rowKey(c.runner, c.task))) continue;
     const s = c.metrics[m];
     const task = r.runners.length > 1 ? `${c.runner} · ${c.task}` : c.task;
-    for (const x of s?.samples ?? []) {
-      if (x === null) continue;
+    const drawn = thinned(s?.samples ?? []);
+    anyThinned ||= drawn.thinned;
+    for (const x of drawn.values) {
       const value = x * factor;
       values.push({ task, condition: c.condition, value, n: s?.n ?? 0, jitter: rng.next() * 2 - 1 });
       const [lo, hi] = range.get(task) ?? [value, value];
@@ -71,12 +128,14 @@ function stripPlot(r: Report, m: MetricId): Plot {
     for (const value of [lo - pad, hi + pad]) values.push({ task, condition: r.options.baseline, value, n: 0, jitter: 0, pad: 1 });
   }
   const real = { filter: 'datum.pad !== 1' };
-  const color = { field: 'condition', type: 'nominal', sort: r.conditions, legend: { orient: 'top', title: null, symbolOpacity: 0.85 } } as const;
+  const color = { field: 'condition', type: 'nominal', scale: conditionColors(r), legend: { orient: 'top', title: null, symbolOpacity: 0.85 } } as const;
   const y = { field: 'condition', type: 'nominal', title: null, sort: r.conditions } as const;
   // padding (pixels) keeps the extreme runs off the plot's edges
   const x = { field: 'value', type: 'quantitative', title: null, scale: { zero: false, padding: 10 } } as const;
+  const note = [rowsNote(rows, 'Shows'), anyThinned ? `Cells with more than ${MAX_STRIP_POINTS} runs show ${MAX_STRIP_POINTS} evenly spaced quantiles of their runs instead of every run (their boxes are drawn from those); medians and intervals in the tables use every run.` : null].filter(Boolean).join(' ');
   return {
     id: `strip-${m}`,
+    ...(note ? { note } : {}),
     title: `${def.label}${def.kind === 'duration' || def.kind === 'usd' ? ` (${unit})` : ''}: every run, per task${r.cells.some((c) => (c.metrics[m]?.n ?? 0) >= MIN_BOX_N) ? '; boxes from ' + MIN_BOX_N + ' runs' : ''}`,
     spec: {
       $schema: SCHEMA,
@@ -162,10 +221,11 @@ function forestPlot(r: Report, m: MetricId): Plot {
     rows.push({ label, condition, ratio, lo: lo ?? NaN, hi: hi ?? NaN, kind });
   };
   const prefix = (runner: string): string => (r.runners.length > 1 ? `${runner} · ` : '');
-  for (const c of r.comparisons) if (c.metric === m) add(prefix(c.runner) + c.task, c.condition, c.ratio, c.lo, c.hi, 'task');
+  const shown = rowsToPlot(r, m);
+  for (const c of r.comparisons) if (c.metric === m && (!shown || shown.keep.has(rowKey(c.runner, c.task)))) add(prefix(c.runner) + c.task, c.condition, c.ratio, c.lo, c.hi, 'task');
   for (const h of r.headlines) if (h.metric === m) add(`${prefix(h.runner)}geomean`, h.condition, h.ratio, h.lo, h.hi, 'geomean');
   const [bLo, bHi] = band(r.options.threshold);
-  const dom: [number, number] = [Math.min(bLo, ...finite) / 1.05, Math.max(bHi, ...finite) * 1.05];
+  const dom: [number, number] = [finite.reduce((a, x) => Math.min(a, x), bLo) / 1.05, finite.reduce((a, x) => Math.max(a, x), bHi) * 1.05];
   for (const row of rows) {
     if (Number.isNaN(row.lo as number)) row.lo = dom[0];
     if (Number.isNaN(row.hi as number)) row.hi = dom[1];
@@ -181,11 +241,14 @@ function forestPlot(r: Report, m: MetricId): Plot {
   };
   const y = { field: 'label', type: 'nominal', title: null, sort: order, axis: { labelLimit: 240 } } as const;
   const yOffset = { field: 'condition', type: 'nominal', sort: r.conditions.slice(1) } as const;
-  const color = { field: 'condition', type: 'nominal', sort: r.conditions.slice(1), legend: { orient: 'top', title: null } } as const;
+  // the baseline has no ratio: out of the legend, but the scale keeps every condition's colour
+  const color = { field: 'condition', type: 'nominal', scale: conditionColors(r), legend: { orient: 'top', title: null, values: r.conditions.slice(1) } } as const;
+  const leftText = left.length > 10 ? `${left.slice(0, 10).join(', ')} and ${left.length - 10} more` : left.join(', ');
+  const note = [rowsNote(shown, 'Shows the geomean and'), left.length ? `Not on this log-scale plot (no ratio: a zero median; the tables give the absolute change): ${leftText}.` : null].filter(Boolean).join(' ');
   return {
     id: `forest-${m}`,
     title: `${def.label}: ratio of medians with ${Math.round(r.options.confidence * 100)}% CI, per task`,
-    ...(left.length ? { note: `Not on this log-scale plot (no ratio: a zero median; the tables give the absolute change): ${left.join(', ')}.` } : {}),
+    ...(note ? { note } : {}),
     spec: {
       $schema: SCHEMA,
       config: CONFIG,
@@ -235,7 +298,7 @@ function cdfPlot(r: Report, runner: string): Plot {
       encoding: {
         x: { field: 'latency', type: 'quantitative', scale: { type: 'log' }, title: 'call duration (s, log scale)' },
         y: { field: 'fraction', type: 'quantitative', title: 'fraction of calls', scale: { domain: [0, 1] } },
-        color: { field: 'condition', type: 'nominal', sort: r.conditions, legend: { orient: 'top', title: null } },
+        color: { field: 'condition', type: 'nominal', scale: conditionColors(r), legend: { orient: 'top', title: null } },
       },
     },
   };

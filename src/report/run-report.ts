@@ -1,6 +1,6 @@
 /**
  * The report written at the end of `run-matrix`: built from the run's own records with the
- * default options and written as report.md, report.html and report.json into the run
+ * default options and written as report.md, report.html, report.json and runs.csv into the run
  * directory (DESIGN.md's results layout). `agentab report` remains the way to pool several runs
  * or change options.
  */
@@ -14,7 +14,7 @@ import type { ReportOptionsInput } from './options.ts';
 import { slowestCellWaterfalls } from './waterfall.ts';
 import { writeReport, type ReportFormat } from './write.ts';
 
-export const RUN_REPORT_FORMATS: readonly ReportFormat[] = ['md', 'html', 'json'];
+export const RUN_REPORT_FORMATS: readonly ReportFormat[] = ['md', 'html', 'json', 'runs'];
 
 export interface RunReport {
   report: Report;
@@ -22,7 +22,7 @@ export interface RunReport {
   verdicts: string;
   /** Files written. */
   paths: string[];
-  /** The records it was built from (the waterfalls read their cells). */
+  /** The records it was built from (the waterfalls read their cells; runs.csv lists them). */
   loaded: LoadedRecords;
 }
 
@@ -34,8 +34,8 @@ export function buildRunReport(runDir: string, records: readonly RunRecord[], op
   return { report, verdicts: renderVerdictsMarkdown(report), loaded };
 }
 
-/** Writes report.{md,html,json} of a built run report into the run directory, with the slowest cells' waterfalls. */
+/** Writes report.{md,html,json} and runs.csv of a built run report into the run directory, with the slowest cells' waterfalls. */
 export async function writeRunReport(runDir: string, built: Omit<RunReport, 'paths'>): Promise<RunReport> {
   built.report.waterfalls ??= await slowestCellWaterfalls(built.report, built.loaded);
-  return { ...built, paths: await writeReport(built.report, RUN_REPORT_FORMATS, runDir) };
+  return { ...built, paths: await writeReport(built.report, RUN_REPORT_FORMATS, runDir, built.loaded.records) };
 }

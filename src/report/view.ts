@@ -53,14 +53,16 @@ export function viewOf(report: Report): ReportView {
 }
 
 /** p50 / p90 / p99 of a cell group's pooled call latencies. */
-export function latencyQuantiles(sorted: readonly number[]): { n: number; p50: number; p90: number; p99: number } | null {
+export function latencyQuantiles(sorted: Float64Array): { n: number; p50: number; p90: number; p99: number } | null {
   if (sorted.length === 0) return null;
   return { n: sorted.length, p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99) };
 }
 
-/** Pooled, sorted call latencies of one runner × condition over all tasks. */
-export function pooledLatencies(report: Report, runner: string, condition: string): number[] {
-  const out: number[] = [];
-  for (const c of report.cells) if (c.runner === runner && c.condition === condition) for (const v of c.callLatenciesMs) out.push(v);
-  return out.sort((a, b) => a - b);
+/** Pooled, sorted call latencies of one runner × condition over all tasks (a typed array: ~1M calls sort natively in tens of ms). */
+export function pooledLatencies(report: Report, runner: string, condition: string): Float64Array {
+  const mine = report.cells.filter((c) => c.runner === runner && c.condition === condition);
+  const out = new Float64Array(mine.reduce((n, c) => n + c.callLatenciesMs.length, 0));
+  let k = 0;
+  for (const c of mine) for (const v of c.callLatenciesMs) out[k++] = v;
+  return out.sort();
 }

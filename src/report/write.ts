@@ -1,15 +1,21 @@
 /** Render a report in the requested formats and write them as report.<ext> into a directory. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderCsv } from './csv.ts';
+import type { RunRecord } from '../experiment/run-record.ts';
+import { renderCsv, renderRunsCsv } from './csv.ts';
 import { ReportError } from './errors.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { Report } from './model.ts';
 
-export const FORMATS = ['md', 'html', 'json', 'csv'] as const;
+/** `runs`: the tidy per-run CSV (runs.csv), one row per record; the others are report.<format>. */
+export const FORMATS = ['md', 'html', 'json', 'csv', 'runs'] as const;
 export type ReportFormat = (typeof FORMATS)[number];
+
+export function reportFileName(format: ReportFormat): string {
+  return format === 'runs' ? 'runs.csv' : `report.${format}`;
+}
 
 export function parseFormats(text: string): ReportFormat[] {
   const out = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -18,12 +24,16 @@ export function parseFormats(text: string): ReportFormat[] {
       throw new ReportError(`unknown report format "${f}" (known: ${FORMATS.join(', ')})`, 'bad_option', { format: f });
     }
   }
-  if (out.length === 0) throw new ReportError('--format needs at least one of md, html, json, csv', 'bad_option');
+  if (out.length === 0) throw new ReportError(`--format needs at least one of ${FORMATS.join(', ')}`, 'bad_option');
   return [...new Set(out)] as ReportFormat[];
 }
 
-export async function renderReport(report: Report, format: ReportFormat): Promise<string> {
+/** `records` (the report's pooled records) are needed for the `runs` format only. */
+export async function renderReport(report: Report, format: ReportFormat, records?: readonly RunRecord[]): Promise<string> {
   switch (format) {
+    case 'runs':
+      if (!records) throw new ReportError('the runs format needs the run records', 'bad_option');
+      return renderRunsCsv(records);
     case 'md':
       return renderMarkdown(report);
     case 'html':
@@ -36,15 +46,15 @@ export async function renderReport(report: Report, format: ReportFormat): Promis
 }
 
 /** Writes report.<format> files; returns the paths written. */
-export async function writeReport(report: Report, formats: readonly ReportFormat[], dir: string): Promise<string[]> {
+export async function writeReport(report: Report, formats: readonly ReportFormat[], dir: string, records?: readonly RunRecord[]): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const paths: string[] = [];
   const failed: string[] = [];
   // Each format on its own: one that fails (an HTML plot, a full disk) does not stop the others.
   for (const f of formats) {
-    const path = join(dir, `report.${f}`);
+    const path = join(dir, reportFileName(f));
     try {
-      await writeFile(path, await renderReport(report, f));
+      await writeFile(path, await renderReport(report, f, records));
       paths.push(path);
     } catch (e) {
       failed.push(`${f}: ${(e as Error).message}`);

@@ -8,12 +8,18 @@
  * them (`sim.cache.rules`), e.g. to rehearse an OpenAI-dialect client in front of Claude.
  */
 import type { SimCacheRules } from '../config/types.ts';
-import type { Dialect } from '../proxy/canonical.ts';
+import type { Dialect } from '../canonical/form.ts';
 import { simulatedModelName } from '../util/model-name.ts';
 import { OPENAI_MIN_CACHED_TOKENS, type CacheRules } from './prompt-cache.ts';
 
+/** The caching rules of a dialect: its own provider's; OpenAI's for the Responses API; OpenAI's for a dialect with no provider rules of its own. */
+function rulesOfDialect(dialect: Dialect): CacheRules {
+  if (dialect === 'anthropic' || dialect === 'gemini' || dialect === 'openai') return dialect;
+  return 'openai';
+}
+
 export function resolveCacheRules(option: SimCacheRules, dialect: Dialect): CacheRules {
-  return option === 'auto' ? dialect : option;
+  return option === 'auto' ? rulesOfDialect(dialect) : option;
 }
 
 /**

@@ -4,7 +4,7 @@
  * given request + seed fails the same way every run, while a retry of it draws anew.
  */
 import type { SimOptions } from '../config/types.ts';
-import { ProxyError } from '../proxy/errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
 import type { Rng } from './rng.ts';
 
 /** What a rate-limited simulated call asks the client to wait. */

@@ -9,24 +9,6 @@ import type { SimOptions } from '../config/types.ts';
 import { CACHED_PREFILL_FACTOR } from '../config/sim-profiles.ts';
 import type { Rng } from './rng.ts';
 
-/** Sleeps `ms`, rejecting with the signal's reason as soon as it aborts. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    if (ms <= 0) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 /** Fewest and most tokens per streamed chunk (real upstreams send 1–5). */
 export const CHUNK_TOKENS_MIN = 1;
 export const CHUNK_TOKENS_MAX = 4;

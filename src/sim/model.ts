@@ -7,9 +7,9 @@
  * 'error' part and ends the stream.
  */
 import type { SimOptions } from '../config/types.ts';
-import { type CanonicalRequest, type CanonicalResponse, collectStream, type StreamPart } from '../proxy/canonical.ts';
-import { ProxyError } from '../proxy/errors.ts';
-import { realSleep, type Sleep } from './latency.ts';
+import { type CanonicalRequest, type CanonicalResponse, collectStream, type StreamPart } from '../canonical/form.ts';
+import { ProxyError } from '../canonical/errors.ts';
+import { sleep as realSleep, type Sleep } from '../util/sleep.ts';
 import { type CallPlan, createSimState, planCall, type SimState } from './plan.ts';
 import type { SimAction } from './script.ts';
 

@@ -4,17 +4,17 @@
  * every delay. Streaming the plan (model.ts) then only sleeps and emits.
  */
 import type { SimOptions } from '../config/types.ts';
-import type { CanonicalRequest, FinishReason, Usage } from '../proxy/canonical.ts';
+import type { CanonicalRequest, FinishReason, Usage } from '../canonical/form.ts';
 import { drawFaults } from './faults.ts';
 import { chunkDelayMs, chunkSizes, ttftMs } from './latency.ts';
-import { Lru } from './lru.ts';
+import { Lru } from '../util/lru.ts';
 import { decideTurn, type Turn } from './policy.ts';
 import { minCacheableTokens, resolveCacheRules } from './cache-rules.ts';
 import { PromptCache } from './prompt-cache.ts';
 import { promptSegments, totalTokens } from './prompt-segments.ts';
 import { digest, type Rng, rngFrom } from './rng.ts';
 import type { SimAction } from './script.ts';
-import { countTextTokens, systemText, tokenPieces, toolJson, truncateToTokens } from './tokens.ts';
+import { countTextTokens, systemText, tokenPieces, toolJson, truncateToTokens } from '../canonical/tokens.ts';
 
 /** What a simulator instance remembers across calls: prompt caches and attempt counts. */
 export interface SimState {

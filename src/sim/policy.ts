@@ -14,11 +14,11 @@
  * - `think_ms` and `tokens` of the action carry into the turn (a wait before the first token,
  *   and the length of its text).
  */
-import type { CanonicalRequest, CanonicalTool, ToolResultPart } from '../proxy/canonical.ts';
+import type { CanonicalRequest, CanonicalTool, ToolResultPart } from '../canonical/form.ts';
 import { lorem } from './lorem.ts';
 import type { Rng } from './rng.ts';
 import type { SimAction } from './script.ts';
-import { countTextTokens } from './tokens.ts';
+import { countTextTokens } from '../canonical/tokens.ts';
 import { describeAction, fillArgs, findWorkingDirectory, matchTool, type ToolAction } from './tools.ts';
 
 /** Length of the filler answer to requests that offer no tools while the script wants one. */

@@ -35,8 +35,8 @@
  * A prefix matches at block granularity (a real provider matches token by token, so it can
  * also reuse part of a changed block: the simulator's reads are a lower bound of that).
  */
-import { ProxyError } from '../proxy/errors.ts';
-import { Lru } from './lru.ts';
+import { ProxyError } from '../canonical/errors.ts';
+import { Lru } from '../util/lru.ts';
 import type { PromptSegment } from './prompt-segments.ts';
 
 export type CacheRules = 'anthropic' | 'openai' | 'gemini' | 'none';

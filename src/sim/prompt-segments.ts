@@ -10,9 +10,9 @@
  * prompts share a key at block i exactly when their first i + 1 blocks are identical; cache
  * markers are not part of a block's identity (moving a breakpoint does not change the text).
  */
-import type { CacheMark, CanonicalRequest } from '../proxy/canonical.ts';
+import type { CacheMark, CanonicalRequest } from '../canonical/form.ts';
 import { digest } from './rng.ts';
-import { countPartTokens, countTextTokens, MESSAGE_OVERHEAD_TOKENS, toolJson } from './tokens.ts';
+import { countPartTokens, countTextTokens, MESSAGE_OVERHEAD_TOKENS, toolJson } from '../canonical/tokens.ts';
 
 export interface PromptSegment {
   tokens: number;

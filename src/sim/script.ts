@@ -6,7 +6,7 @@
  * old string was not found), `think_ms` adds a wait before a turn, `tokens` sets its length.
  */
 import { z } from 'zod';
-import { ProxyError } from '../proxy/errors.ts';
+import { ProxyError } from '../canonical/errors.ts';
 
 /** Options every action takes. */
 interface ActionTiming {

@@ -5,7 +5,7 @@
  * Code's `Bash`/`Write`/`Read`/`Edit`, OpenCode's lower-case ones and any look-alike.
  */
 import { posix } from 'node:path';
-import type { CanonicalRequest, CanonicalTool } from '../proxy/canonical.ts';
+import type { CanonicalRequest, CanonicalTool } from '../canonical/form.ts';
 import type { SimAction } from './script.ts';
 
 export type ToolAction = Exclude<SimAction, { action: 'say' }>;

@@ -36,6 +36,8 @@ export interface TimelineInput {
   transcript: string;
   /** The runner kind (claude | opencode | command); default: the record's runnerReported.kind, else its runner name. */
   runnerKind?: string;
+  /** The transcript's tool calls when the caller has already parsed it (the viewer shows the transcript too). */
+  toolCalls?: ToolCall[];
 }
 
 function runnerKindOf(r: RunRecord): string {
@@ -49,7 +51,7 @@ export function buildCellTimeline(i: TimelineInput): CellTimeline {
   const models = modelSpans(r.cell, spend);
   const phases = phaseSpans(r, models);
   const runner = phases.spans.find((s) => s.kind === 'phase' && s.name === 'runner');
-  const toolCalls = toolCallsOf(i.runnerKind ?? runnerKindOf(r), i.transcript);
+  const toolCalls = i.toolCalls ?? toolCallsOf(i.runnerKind ?? runnerKindOf(r), i.transcript);
   const tools = toolSpans(r.cell, toolCalls, models, runner ? { runnerEndMs: runner.endMs } : {});
   const spans = sortSpans([...phases.spans, ...models, ...tools]);
   const decomposition = decompose(spans, { startMs: Date.parse(r.startedAt), wallMs: r.wallMs, phaseTiming: phases.timing });

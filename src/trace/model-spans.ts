@@ -3,7 +3,7 @@
  * `request` span for token counting and model listing), with the proxy's own phases of the
  * call as `proxy` child spans when the line has them.
  */
-import { isModelCall } from '../experiment/build-record.ts';
+import { isModelCall } from '../proxy/spend/record.ts';
 import { PROXY_PHASES } from '../proxy/call-phases.ts';
 import type { SpendRecord } from '../proxy/spend/record.ts';
 import type { Span } from './span.ts';

@@ -52,15 +52,19 @@ export function resultText(content: unknown): string {
   return content === undefined || content === null ? '' : JSON.stringify(content);
 }
 
+/** A transcript as text, or its JSON lines already parsed (callers that also show it parse once). */
+export type TranscriptInput = string | readonly Record<string, unknown>[];
+const eventsOf = (t: TranscriptInput): readonly Record<string, unknown>[] => (typeof t === 'string' ? jsonLines(t) : t);
+
 function epochOf(iso: string | undefined): number | null {
   if (!iso) return null;
   const t = Date.parse(iso);
   return Number.isFinite(t) ? t : null;
 }
 
-export function claudeToolCalls(transcript: string): ToolCall[] {
+export function claudeToolCalls(transcript: TranscriptInput): ToolCall[] {
   const calls = new Map<string, ToolCall>();
-  for (const ev of jsonLines(transcript)) {
+  for (const ev of eventsOf(transcript)) {
     const parsed = ClaudeMessageEvent.safeParse(ev);
     if (!parsed.success || typeof parsed.data.message.content === 'string') continue;
     const e = parsed.data;
@@ -99,10 +103,10 @@ const OpencodeToolEvent = z.looseObject({
   }),
 });
 
-export function opencodeToolCalls(transcript: string): ToolCall[] {
+export function opencodeToolCalls(transcript: TranscriptInput): ToolCall[] {
   const calls = new Map<string, ToolCall>();
   let n = 0;
-  for (const ev of jsonLines(transcript)) {
+  for (const ev of eventsOf(transcript)) {
     const parsed = OpencodeToolEvent.safeParse(ev);
     if (!parsed.success) continue;
     const p = parsed.data.part;
@@ -124,8 +128,8 @@ export function opencodeToolCalls(transcript: string): ToolCall[] {
 }
 
 /** The tool calls of a transcript of the given runner kind (none for plain commands). */
-export function toolCallsOf(kind: RunnerKind | string, transcript: string): ToolCall[] {
-  if (!transcript) return [];
+export function toolCallsOf(kind: RunnerKind | string, transcript: TranscriptInput): ToolCall[] {
+  if (transcript.length === 0) return [];
   if (kind === 'claude') return claudeToolCalls(transcript);
   if (kind === 'opencode') return opencodeToolCalls(transcript);
   return [];

@@ -17,7 +17,7 @@ import { successLine, type VerdictLine } from '../report/tables.ts';
 import { viewOf } from '../report/view.ts';
 import { assignKeys, fileStamp, findRunDirs, loadRun, readJsonFile, type LoadedRun, type RunLocation, type RunSummary } from './runs.ts';
 import { buildSpendIndex, readCellCalls, type SpendIndex } from './spend-index.ts';
-import { payload, transcriptEntries, type Payload, type TranscriptEntry } from './transcript.ts';
+import { payload, readTranscript, type Payload, type TranscriptEntry } from './transcript.ts';
 
 /** A cell id or run key as the URL carries it: nothing that could name another path. */
 export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
@@ -345,9 +345,10 @@ export class RunStore {
     const index = await this.spendIndex(key);
     const t0 = Date.parse(record.startedAt);
     const spend = await readCellCalls(runPaths(run.loc.dir).spend, index, cellId);
+    const transcript = readTranscript(transcriptText, runnerKind);
     let timeline: ReturnType<typeof buildCellTimeline> | null = null;
     try {
-      timeline = buildCellTimeline({ record, spend, transcript: transcriptText, runnerKind });
+      timeline = buildCellTimeline({ record, spend, transcript: transcriptText, runnerKind, toolCalls: transcript.toolCalls });
     } catch {
       timeline = null; // a record too old or too odd for spans: the page shows calls and phases
     }
@@ -378,7 +379,7 @@ export class RunStore {
     return {
       run: run.summary,
       record,
-      transcript: transcriptEntries(transcriptText, runnerKind),
+      transcript: transcript.entries,
       calls,
       logs: { check: await text('check.log', LOG_PREVIEW), setup: await text('setup.log', LOG_PREVIEW), stderr: await text('stderr.log', LOG_PREVIEW) },
       diff: await text('workspace.diff', DIFF_PREVIEW),

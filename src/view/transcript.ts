@@ -2,11 +2,12 @@
  * A runner's transcript as the cell page shows it: a list of entries (the agent's text, each
  * tool call with its input and result, the final result), with large payloads cut to a
  * preview and their full size noted. Understands Claude Code's stream-json and OpenCode's JSON
- * events; any other JSON-lines transcript is shown event by event. Lines are read by the
- * runners' own `jsonLines`, results by src/trace's `resultText`.
+ * events; any other JSON-lines transcript is shown event by event. Lines are read once, by the
+ * runners' own `jsonLines`; tool calls are src/trace's reading of them (the same the timeline
+ * uses), so the list and the timeline cannot disagree about a call.
  */
 import { jsonLines } from '../experiment/runners/types.ts';
-import { resultText } from '../trace/tool-calls.ts';
+import { resultText, toolCallsOf, type ToolCall } from '../trace/tool-calls.ts';
 
 /** Characters of a payload kept in a preview. */
 export const PREVIEW_CHARS = 2000;
@@ -38,9 +39,19 @@ type Json = Record<string, unknown>;
 const obj = (x: unknown): Json => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Json) : {});
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 
-function fromClaude(events: Json[]): TranscriptEntry[] {
+const toolEntry = (c: ToolCall): TranscriptEntry => ({
+  kind: 'tool',
+  title: c.name,
+  input: payload(c.input ?? {}),
+  ...(c.output !== null ? { output: payload(c.output) } : {}),
+  isError: c.isError,
+  ...(c.startMs !== null && c.endMs !== null ? { durationMs: c.endMs - c.startMs } : {}),
+});
+
+/** Claude Code stream-json: text and thinking blocks in order, each tool call (from src/trace) where the model asked for it. */
+function fromClaude(events: Json[], calls: ReadonlyMap<string, ToolCall>): TranscriptEntry[] {
   const out: TranscriptEntry[] = [];
-  const tools = new Map<string, TranscriptEntry>();
+  const shown = new Set<string>();
   for (const e of events) {
     const type = str(e.type);
     if (type === 'system') {
@@ -50,19 +61,17 @@ function fromClaude(events: Json[]): TranscriptEntry[] {
       const content = obj(e.message).content;
       for (const block of Array.isArray(content) ? content : [{ type: 'text', text: content }]) {
         const b = obj(block);
+        const id = str(b.type === 'tool_use' ? b.id : b.tool_use_id) ?? '';
+        const call = calls.get(id);
         if (b.type === 'text' && str(b.text)) out.push({ kind: 'text', title: type, text: payload(b.text) });
         else if (b.type === 'thinking') out.push({ kind: 'text', title: 'thinking', text: payload(b.thinking) });
         else if (b.type === 'tool_use') {
-          const entry: TranscriptEntry = { kind: 'tool', title: str(b.name) ?? 'tool', input: payload(b.input) };
-          out.push(entry);
-          if (str(b.id)) tools.set(str(b.id) as string, entry);
-        } else if (b.type === 'tool_result') {
-          const entry = tools.get(str(b.tool_use_id) ?? '');
-          const result = payload(resultText(b.content));
-          if (entry) {
-            entry.output = result;
-            entry.isError = b.is_error === true;
-          } else out.push({ kind: 'tool', title: 'tool result', output: result, isError: b.is_error === true });
+          // a response may repeat its blocks over several events: the call is shown once
+          if (call && !shown.has(id)) out.push(toolEntry(call));
+          else if (!call) out.push({ kind: 'tool', title: str(b.name) ?? 'tool', input: payload(b.input) });
+          shown.add(id);
+        } else if (b.type === 'tool_result' && !call) {
+          out.push({ kind: 'tool', title: 'tool result', output: payload(resultText(b.content)), isError: b.is_error === true });
         }
       }
     } else if (type === 'result') {
@@ -78,24 +87,23 @@ function fromClaude(events: Json[]): TranscriptEntry[] {
   return out;
 }
 
-function fromOpencode(events: Json[]): TranscriptEntry[] {
+/** OpenCode JSON events: text parts, each tool call (from src/trace) at its first event, errors. */
+function fromOpencode(events: Json[], calls: ReadonlyMap<string, ToolCall>): TranscriptEntry[] {
   const out: TranscriptEntry[] = [];
+  const shown = new Set<string>();
   for (const e of events) {
     const part = obj(e.part);
     const type = str(e.type);
     if (type === 'text' && str(part.text)) out.push({ kind: 'text', title: 'assistant', text: payload(part.text) });
     else if (type === 'tool_use' || part.type === 'tool') {
-      const state = obj(part.state);
-      const time = obj(state.time);
-      const duration = typeof time.start === 'number' && typeof time.end === 'number' ? time.end - time.start : undefined;
-      out.push({
-        kind: 'tool',
-        title: str(part.tool) ?? 'tool',
-        input: payload(state.input ?? {}),
-        output: payload(state.output ?? state.error ?? ''),
-        isError: state.status === 'error',
-        ...(duration !== undefined ? { durationMs: duration } : {}),
-      });
+      const id = str(part.callID) ?? str(part.id) ?? '';
+      const call = calls.get(id);
+      if (call && !shown.has(id)) out.push(toolEntry(call));
+      else if (!call) {
+        const state = obj(part.state);
+        out.push({ kind: 'tool', title: str(part.tool) ?? 'tool', input: payload(state.input ?? {}), output: payload(state.output ?? state.error ?? ''), isError: state.status === 'error' });
+      }
+      shown.add(id);
     } else if (type === 'error') out.push({ kind: 'result', title: 'error', text: payload(e.error ?? e), isError: true });
   }
   return out;
@@ -105,12 +113,27 @@ function generic(events: Json[]): TranscriptEntry[] {
   return events.map((e) => ({ kind: 'event', title: str(e.type) ?? str(e.event) ?? 'event', text: payload(e, 600) }));
 }
 
-/** Parses JSON lines (non-JSON lines are skipped) and normalises them for display. */
-export function transcriptEntries(text: string, runnerKind?: string): TranscriptEntry[] {
+export interface ParsedTranscript {
+  /** What the cell page lists. */
+  entries: TranscriptEntry[];
+  /** The tool calls (src/trace's reading), for the cell's timeline: the same parse. */
+  toolCalls: ToolCall[];
+  /** The dialect the transcript was read as. */
+  kind: 'claude' | 'opencode' | 'other';
+}
+
+/**
+ * Parses a transcript's JSON lines once (non-JSON lines are skipped): the tool calls as
+ * src/trace reads them (ids, inputs, results, times) and the entries shown, built around them.
+ * The dialect follows the runner kind, else the events' shape.
+ */
+export function readTranscript(text: string, runnerKind?: string): ParsedTranscript {
   const events: Json[] = jsonLines(text);
-  const looksClaude = runnerKind === 'claude' || events.some((e) => e.type === 'system' && typeof e.session_id === 'string');
-  const looksOpencode = runnerKind === 'opencode' || events.some((e) => typeof e.sessionID === 'string' && typeof e.part === 'object');
-  if (looksClaude) return fromClaude(events);
-  if (looksOpencode) return fromOpencode(events);
-  return generic(events);
+  const kind = runnerKind === 'claude' || events.some((e) => e.type === 'system' && typeof e.session_id === 'string') ? 'claude'
+    : runnerKind === 'opencode' || events.some((e) => typeof e.sessionID === 'string' && typeof e.part === 'object') ? 'opencode'
+    : 'other';
+  if (kind === 'other') return { entries: generic(events), toolCalls: [], kind };
+  const toolCalls = toolCallsOf(kind, events);
+  const byId = new Map(toolCalls.map((c) => [c.id, c]));
+  return { entries: kind === 'claude' ? fromClaude(events, byId) : fromOpencode(events, byId), toolCalls, kind };
 }

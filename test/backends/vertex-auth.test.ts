@@ -12,7 +12,7 @@ import {
   type AccessToken,
   type GoogleAuthLike,
 } from '../../src/proxy/backends/vertex/auth.ts';
-import { ProxyError } from '../../src/proxy/errors.ts';
+import { ProxyError } from '../../src/canonical/errors.ts';
 import { deployment } from './helpers/call-options.ts';
 
 const MIN = 60_000;

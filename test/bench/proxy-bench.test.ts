@@ -18,6 +18,7 @@ interface Report {
   measurements: { target: string; profile: string; mode: string; concurrency: number; result: { completed: number; errors: number } }[];
   goals: { name: string; verdict: string }[];
   memory: { load: { completed: number; errors: number }; rss: { samples: number } | null } | null;
+  addedLatency: { target: string; mode: string; n: { gateway: number; direct: number }; p50: { point: number; lo: number; hi: number } | null }[];
 }
 
 test('bench/proxy.ts runs with tiny counts and reports every target', { timeout: 120_000 }, async () => {
@@ -49,6 +50,14 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     assert.equal(report.memory?.load.completed, 40);
     assert.equal(report.memory?.load.errors, 0);
     assert.ok((report.memory?.rss?.samples ?? 0) >= 2, 'RSS sampled at least at start and end');
+    // added latency with bootstrap intervals: 2 modes × 3 gateways, each from the measured requests
+    assert.equal(report.addedLatency.length, 6);
+    for (const a of report.addedLatency) {
+      assert.ok(a.n.gateway > 0 && a.n.direct > 0, `${a.mode} ${a.target} has samples`);
+      assert.ok(a.p50 && Number.isFinite(a.p50.point) && a.p50.lo <= a.p50.hi, `${a.mode} ${a.target}: a p50 delta with its interval`);
+    }
+    assert.match(stdout, /^## Added latency vs direct/m);
+    assert.match(stdout, /^\| added latency vs naive pass-through \|/m);
     assert.equal(readFileSync(join(out, 'proxy-latest.md'), 'utf8').split('\n')[0], '# Proxy overhead benchmark');
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -22,6 +22,7 @@ import { cellDir, runPaths } from '../../src/experiment/run-dir.ts';
 import { readSpendLog } from '../../src/proxy/spend/reader.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { tempDir } from '../experiment/helpers.ts';
+import { assertDiffOfCell, DIFF_RUNNER_COMMAND, DIFF_TASK } from '../helpers/workspace-diff-cell.ts';
 import { barrier, containerExperiment, engineOrReason, env, runnerImage, until } from './helpers.ts';
 
 const EXIT_MID_RUN = fileURLToPath(new URL('./fixtures/exit-mid-run.ts', import.meta.url));
@@ -117,6 +118,20 @@ timeout: 60s`,
     assert.ok(out.includes(`${version('@anthropic-ai/claude-code')} (Claude Code)`), out);
     assert.ok(out.includes(version('opencode-ai')), out);
     assert.match(out, /git version \d/);
+  });
+
+  test('a cell writes workspace.diff as a local one does: the agent\'s and the check\'s changes, not setup\'s, not node_modules', { skip }, async () => {
+    const runId = newRunId('diff');
+    const x = containerExperiment(launcherYaml(), `runners:\n  - name: cmd\n    kind: command\n    command: "${DIFF_RUNNER_COMMAND}"\nconditions: [{name: a}]\ntasks: tasks/*.yaml\ntimeout: 60s`, { t: DIFF_TASK });
+    const r = await runMatrix({ spec: await loadExperiment(x.spec), outRoot: x.out, env, log: silentLogger, runId });
+    const rec = r.records[0]!;
+    assert.equal(rec.outcome, 'pass', JSON.stringify(rec.runnerReported));
+    assertDiffOfCell(readFileSync(path.join(cellDir(r.runDir, rec.cell), 'workspace.diff'), 'utf8'));
+    // taking the starting snapshot is timed as workspace work: the cell's time still tiles
+    const setupEnd = Math.max(...(rec.phases ?? []).filter((p) => p.name === 'setup').map((p) => p.startMs + p.durationMs));
+    assert.ok(rec.phases?.some((p) => p.name === 'workspace' && p.startMs >= setupEnd), JSON.stringify(rec.phases));
+    assert.equal(rec.decomposition?.withinTolerance, true, JSON.stringify(rec.decomposition));
+    assert.deepEqual(await listAgentabContainers(engine.docker, runId), []);
   });
 
   test('a cell past its timeout is recorded as timeout and its container removed', { skip }, async () => {

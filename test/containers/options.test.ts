@@ -6,7 +6,7 @@ import { proxyUrlForContainers } from '../../src/experiment/launchers/container/
 import { candidateSockets, parseEndpoint } from '../../src/experiment/launchers/container/engine.ts';
 import { ContainerError, engineMessage } from '../../src/experiment/launchers/container/errors.ts';
 import { outermostDirs } from '../../src/experiment/launchers/container/host-dirs.ts';
-import { ownerLiveness } from '../../src/experiment/launchers/container/leftovers.ts';
+import { ownerLiveness } from '../../src/experiment/launchers/liveness.ts';
 import { CONTAINER_DEFAULTS, parseContainerOptions, parseMemory } from '../../src/experiment/launchers/container/options.ts';
 import { containerBaseEnv, containerBin, relativeToHome } from '../../src/experiment/launchers/container/paths.ts';
 import { createLauncher } from '../../src/experiment/launchers/registry.ts';
@@ -36,9 +36,9 @@ describe('container launcher options', () => {
     assert.throws(() => parseContainerOptions({ memory: '1k' }), /below the engines' minimum/);
   });
 
-  test('the registry builds a container launcher from a spec block, and rejects bad options up front', () => {
-    assert.equal(createLauncher({ kind: 'container', options: { cpus: 2 } }).kind, 'container');
-    assert.throws(() => createLauncher({ kind: 'container', options: { memory: 'much' } }), /launcher\.memory/);
+  test('the registry builds a container launcher from a spec block, and rejects bad options up front', async () => {
+    assert.equal((await createLauncher({ kind: 'container', options: { cpus: 2 } })).kind, 'container');
+    await assert.rejects(createLauncher({ kind: 'container', options: { memory: 'much' } }), /launcher\.memory/);
   });
 });
 

@@ -158,6 +158,44 @@ ${FAST_SIM_PROXY}`,
     assert.equal(broken.exitCode, null);
   });
 
+  test('the command runner gets the task and spec dirs like setup and check, its args arrive unparsed, and every failure says why', async () => {
+    const x = writeExperiment(
+      `name: cmdenv
+runners:
+  - name: cmd
+    kind: command
+    command: sh "$AGENTAB_TASK_DIR/show.sh"
+    args: ['two words', 'it''s "quoted"', '$HOME;rm -rf x']
+conditions:
+  - name: ok
+    env: { CODE: "0" }
+  - name: crash
+    env: { CODE: "3" }
+tasks: tasks/*.yaml
+${FAST_SIM_PROXY}`,
+      { t: 'prompt: p\ncheck: "true"\n', f: 'prompt: p\ncheck: "false"\n' },
+    );
+    // the script lives next to the task: only AGENTAB_TASK_DIR finds it
+    writeFileSync(path.join(x.dir, 'tasks', 'show.sh'), 'printf "%s\\n" "$AGENTAB_TASK_DIR" "$AGENTAB_SPEC_DIR" "$AGENTAB_WORKSPACE" "$PWD" "$@"\nexit "$CODE"\n');
+    const r = await runMatrix({ spec: await loadExperiment(x.spec), outRoot: x.out, env, log: silentLogger });
+    const ok = r.records.find((rec) => rec.condition === 'ok' && rec.task === 't')!;
+    assert.equal(ok.outcome, 'pass', JSON.stringify(ok.runnerReported));
+    assert.equal(ok.runnerReported.error, null, 'a pass has no error');
+    const seen = readFileSync(path.join(cellDir(r.runDir, ok.cell), 'stdout.log'), 'utf8').split('\n');
+    assert.equal(seen[0], path.join(x.dir, 'tasks'));
+    assert.equal(seen[1], x.dir);
+    assert.equal(seen[2], seen[3], 'AGENTAB_WORKSPACE is the directory the command runs in');
+    assert.match(seen[2]!, /workspace$/);
+    assert.deepEqual(seen.slice(4, 7), ['two words', `it's "quoted"`, '$HOME;rm -rf x']);
+    const crash = r.records.find((rec) => rec.condition === 'crash' && rec.task === 't')!;
+    assert.equal(crash.outcome, 'error');
+    assert.match(String(crash.runnerReported.error), /^the command runner "cmd" exited with code 3: see the cell's stderr\.log$/);
+    const failed = r.records.find((rec) => rec.condition === 'ok' && rec.task === 'f')!;
+    assert.equal(failed.outcome, 'fail');
+    assert.match(String(failed.runnerReported.error), /^the task's check failed \(exit code 1\)/);
+    for (const rec of r.records) if (rec.outcome !== 'pass') assert.ok(typeof rec.runnerReported.error === 'string' && rec.runnerReported.error.length > 0, `${rec.outcome} carries a reason`);
+  });
+
   test('a git workspace is checked out at the task\'s ref', async () => {
     const x = writeExperiment(
       `name: git

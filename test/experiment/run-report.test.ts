@@ -1,5 +1,5 @@
 /**
- * The end of `run-matrix`: the run's report (report.md, report.html, report.json) is written
+ * The end of `run-matrix`: the run's report (report.md, report.html, report.json, runs.csv) is written
  * into the run directory and its verdict section printed; a report that cannot be written is a
  * warning, not a failed run.
  */
@@ -39,7 +39,10 @@ ${FAST_SIM_PROXY}`,
     const [runId] = readdirSync(path.join(x.out, 'rep'));
     assert.ok(runId);
     const runDir = path.join(x.out, 'rep', runId);
-    for (const f of ['report.md', 'report.html', 'report.json']) assert.ok(readdirSync(runDir).includes(f), `${f} written`);
+    for (const f of ['report.md', 'report.html', 'report.json', 'runs.csv']) assert.ok(readdirSync(runDir).includes(f), `${f} written`);
+    const runs = readFileSync(path.join(runDir, 'runs.csv'), 'utf8').trimEnd().split('\r\n');
+    assert.equal(runs.length, 1 + 4, 'runs.csv: a header and one row per cell');
+    assert.match(runs[0]!, /^run_id,cell,runner,.*,wall_s,model_s,.*,input_tokens,.*,cost_usd,/);
     const md = readFileSync(path.join(runDir, 'report.md'), 'utf8');
     const json = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as { experiment: string; records: { total: number } };
     assert.equal(json.experiment, 'rep');
@@ -59,7 +62,7 @@ ${FAST_SIM_PROXY}`,
     assert.match(verdicts, /^- \*\*success rate: no difference\*\* 2\/2 100%/m, "success comes first");
     assert.ok(md.includes(verdicts.trim()), 'the printed section is the report\'s');
     assert.ok(first.stdout.indexOf('## Verdicts') > first.stdout.indexOf('median wall'), 'after the per-cell tables');
-    assert.match(first.stdout, /report: report\.md, report\.html, report\.json in the results/);
+    assert.match(first.stdout, /report: report\.md, report\.html, report\.json, runs\.csv in the results/);
 
     // A report that cannot be written (report.html is a directory) warns; the run still succeeds.
     rmSync(path.join(runDir, 'report.html'));

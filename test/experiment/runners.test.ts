@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { loadExperiment } from '../../src/config/experiment-loader.ts';
 import { buildPlan } from '../../src/experiment/plan.ts';
 import type { Cell } from '../../src/experiment/cell.ts';
-import { claudeRunner } from '../../src/experiment/runners/claude.ts';
-import { parseClaudeTranscript } from '../../src/experiment/runners/claude-transcript.ts';
-import { commandRunner } from '../../src/experiment/runners/command.ts';
-import { opencodeRunner } from '../../src/experiment/runners/opencode.ts';
-import { parseOpencodeTranscript } from '../../src/experiment/runners/opencode-transcript.ts';
+import { runner as claudeRunner } from '../../src/experiment/runners/claude/index.ts';
+import { parseClaudeTranscript } from '../../src/experiment/runners/claude/transcript.ts';
+import { runner as commandRunner } from '../../src/experiment/runners/command/index.ts';
+import { runner as opencodeRunner } from '../../src/experiment/runners/opencode/index.ts';
+import { parseOpencodeTranscript } from '../../src/experiment/runners/opencode/transcript.ts';
 import { RunnerNotFoundError, type CellEndpoint } from '../../src/experiment/runners/types.ts';
 import { resolveSimScript } from '../../src/experiment/sim-script.ts';
 

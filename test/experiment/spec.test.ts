@@ -43,7 +43,7 @@ describe('experiment spec', () => {
     assert.ok(e instanceof SpecError);
     assert.equal(e.reason, 'unknown_runner');
     assert.equal(e.line, 4);
-    assert.match(e.message, /experiment\.yaml:4:\d+: runners\[1\]: unknown runner "aider"; valid runners: claude, opencode, command/);
+    assert.match(e.message, /experiment\.yaml:4:\d+: runners\[1\]: unknown runner "aider"; valid runners: claude, command, opencode/);
   });
 
   test('a duplicate condition points at the second one', async () => {

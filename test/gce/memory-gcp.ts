@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { extractArchive } from '../../src/experiment/launchers/container/archive.ts';
+import { extractArchive } from '../../src/experiment/launchers/archive.ts';
 import type { BatchApi, JobInfo, JobState, TaskInfo, TaskState } from '../../src/experiment/launchers/gce/batch-api.ts';
 import type { BatchJob } from '../../src/experiment/launchers/gce/job.ts';
 import { parseGsUri } from '../../src/cloud/gs-uri.ts';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { addGceOptions, gceOverridesFromFlags } from '../../src/cli/commands/gce-flags.ts';
 import { loadExperiment } from '../../src/config/experiment-loader.ts';
-import { extractArchive } from '../../src/experiment/launchers/container/archive.ts';
+import { extractArchive } from '../../src/experiment/launchers/archive.ts';
 import { buildBundle, readBundleManifest } from '../../src/experiment/launchers/gce/bundle.ts';
 import { buildBatchJob, jobIdFor } from '../../src/experiment/launchers/gce/job.ts';
 import { protoProblems } from '../../src/experiment/launchers/gce/job-proto.ts';

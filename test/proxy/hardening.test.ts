@@ -13,7 +13,7 @@ import { gzipSync, brotliCompressSync, deflateSync } from 'node:zlib';
 import { describe, test, after } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { abortableSleep } from '../../src/proxy/router.ts';
+import { sleep as abortableSleep } from '../../src/util/sleep.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 
@@ -100,7 +100,7 @@ const delayed =
     if (!res.destroyed) await ok(req, res, body, n);
   };
 
-const realSleep = { sleep: (ms: number, s: AbortSignal) => abortableSleep(ms, s) };
+const realSleep = { sleep: abortableSleep };
 const chat = (proxy: TestProxy, extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}) =>
   new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'any', maxRetries: 0, ...extra });
 const msg = [{ role: 'user' as const, content: 'hi' }];

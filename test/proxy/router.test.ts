@@ -2,7 +2,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProxyConfig } from '../../src/config/proxy-config.ts';
-import { ProxyError } from '../../src/proxy/errors.ts';
+import { ProxyError } from '../../src/canonical/errors.ts';
 import { Router } from '../../src/proxy/router.ts';
 
 function config(strategy: string, weights = [1, 1, 1]) {

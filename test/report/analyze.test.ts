@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { buildReport } from '../../src/report/analyze.ts';
+import { poolRecords } from '../../src/report/load.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import type { Report } from '../../src/report/model.ts';
@@ -156,7 +157,7 @@ describe('report analysis', () => {
         const unitText = blocks ? 'pairs' : 'runs per arm';
         const line = new RegExp(`^- \\*\\*wall time: inconclusive\\*\\* .* · passing runs, n=${reps} ${unitText} per task · .* · too few for any verdict: each task needs ≥ ${blocks ? 6 : 4} ${unitText} · ~\\d+ ${unitText} per task would show "no meaningful change" if nothing changed$`, 'm');
         assert.match(md, line);
-        assert.doesNotMatch(md, /no meaningful change\*\*/);
+        assert.doesNotMatch(md.slice(0, md.indexOf('## Glossary')), /no meaningful change\*\*/, 'no verdict line (the glossary explains the term)');
       });
     }
   }
@@ -217,6 +218,22 @@ describe('report analysis', () => {
     assert.equal(comparison(r2, 'fix-bug').paired, false);
     assert.equal(comparison(r2, 'add-test').paired, true);
     assert.ok(r2.notes.some((n) => n.includes('fix-bug') && n.includes('independent')));
+  });
+
+  test('two pooled runs of one spec pair within each run: no broken-pairing notes, twice the pairs', () => {
+    const one = (seed: number, runId: string) => synthRecords({ seed, tasks: TASKS.slice(0, 2), conditions: { baseline: 1, b: 0.9 }, reps: 6, blocks: true, runId });
+    const pooled = poolRecords([{ path: 'a/records.jsonl', records: one(4, 'run-a') }, { path: 'b/records.jsonl', records: one(5, 'run-b') }]);
+    const r = buildReport(pooled, FAST);
+    for (const c of r.comparisons) {
+      assert.equal(c.paired, true, `${c.task}/${c.metric} paired`);
+      assert.equal(c.nBase, 12, 'both runs\' pairs');
+      assert.equal(c.test.name, 'wilcoxon-signed-rank');
+    }
+    assert.deepEqual(r.notes.filter((n) => n.includes('pairing')), []);
+    // A run whose blocks do not match says so once per runner/condition/task, not once per metric.
+    const broken = [...one(4, 'run-a'), ...one(5, 'run-b').map((x) => (x.condition === 'b' && x.rep === 0 ? { ...x, block: 99 } : x))];
+    const r2 = buildReport(poolRecords([{ path: 'x', records: broken }]), FAST);
+    assert.equal(r2.notes.filter((n) => n.includes('pairing')).length, 2, 'one note per task');
   });
 
   test('BH q-values over the grid and Holm over headlines are both reported and never below p', () => {

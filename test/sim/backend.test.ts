@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import type { Deployment, SimOptions } from '../../src/config/types.ts';
 import { SimBackend } from '../../src/proxy/backends/sim/index.ts';
 import { type CallOptions, UpstreamTimer } from '../../src/proxy/backends/types.ts';
-import { ProxyError } from '../../src/proxy/errors.ts';
-import { countRequestTokens } from '../../src/sim/tokens.ts';
+import { ProxyError } from '../../src/canonical/errors.ts';
+import { countRequestTokens } from '../../src/canonical/tokens.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { claudeCodeTools, fakeSleep, opts, readAll, request } from './fixtures.ts';
 
@@ -29,7 +29,7 @@ function callOptions(sim: SimOptions | undefined, over: Partial<CallOptions> = {
 describe('SimBackend', () => {
   test('streams through the simulator and times the upstream', async () => {
     const backend = new SimBackend({ sleep: fakeSleep() });
-    const o = callOptions(opts(), { simScript: [{ action: 'bash', command: 'ls' }] });
+    const o = callOptions(opts(), { cell: { id: 'c1', registered: { simScript: [{ action: 'bash', command: 'ls' }] }, headers: {} } });
     const stream = await backend.stream(request({ tools: claudeCodeTools }), o);
     assert.equal(o.timer.firstByteAt, undefined);
     const parts = await readAll(stream);
@@ -61,7 +61,7 @@ describe('SimBackend', () => {
   test('prompt caching is remembered across calls of one backend, per cell unless shared', async () => {
     const backend = new SimBackend({ sleep: fakeSleep(), now: () => 0 });
     const big = request({ tools: claudeCodeTools, system: [{ type: 'text', text: 'Rules.\n'.repeat(1_500), cacheControl: { ttl: '5m' } }] });
-    const inCell = (cellId: string, o = opts()) => ({ ...callOptions(o), cellId });
+    const inCell = (cellId: string, o = opts()) => ({ ...callOptions(o), cell: { id: cellId, registered: {}, headers: {} } });
     const a = await backend.generate(big, inCell('cell-a'));
     const b = await backend.generate(big, inCell('cell-a'));
     assert.ok(a.usage.cacheWrite > 0 && a.usage.cacheRead === 0);

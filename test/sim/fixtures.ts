@@ -7,8 +7,8 @@ import type {
   CanonicalResponse,
   CanonicalTool,
   StreamPart,
-} from '../../src/proxy/canonical.ts';
-import type { Sleep } from '../../src/sim/latency.ts';
+} from '../../src/canonical/form.ts';
+import type { Sleep } from '../../src/util/sleep.ts';
 
 const obj = (properties: Record<string, unknown>, required: string[]) => ({
   $schema: 'http://json-schema.org/draft-07/schema#',

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CACHED_PREFILL_FACTOR, DEFAULT_LATENCY_PROFILE, latencyProfileOf } from '../../src/config/sim-profiles.ts';
-import { cachedMsPer1k, chunkDelayMs, chunkSizes, realSleep, ttftMs } from '../../src/sim/latency.ts';
+import { cachedMsPer1k, chunkDelayMs, chunkSizes, ttftMs } from '../../src/sim/latency.ts';
+import { sleep as realSleep } from '../../src/util/sleep.ts';
 import { Rng } from '../../src/sim/rng.ts';
 
 const knobs = { ttftMs: 500, ttftMsPer1kTokens: 20, jitter: 0, tokensPerSecond: 50 };

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { collectStream, type StreamPart } from '../../src/proxy/canonical.ts';
-import { ProxyError } from '../../src/proxy/errors.ts';
-import { realSleep } from '../../src/sim/latency.ts';
+import { collectStream, type StreamPart } from '../../src/canonical/form.ts';
+import { ProxyError } from '../../src/canonical/errors.ts';
+import { sleep as realSleep } from '../../src/util/sleep.ts';
 import { simulate, simulateResponse } from '../../src/sim/model.ts';
 import { createSimState } from '../../src/sim/plan.ts';
 import type { SimAction } from '../../src/sim/script.ts';
-import { countRequestTokens, countTextTokens } from '../../src/sim/tokens.ts';
+import { countRequestTokens, countTextTokens } from '../../src/canonical/tokens.ts';
 import { claudeCodeTools, continueWith, fakeSleep, longSystem, openCodeTools, opts, readAll, request } from './fixtures.ts';
 
 const script: SimAction[] = [

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { CanonicalMessage } from '../../src/proxy/canonical.ts';
+import type { CanonicalMessage } from '../../src/canonical/form.ts';
 import { decideTurn, SHORT_ANSWER_TOKENS, stepOf } from '../../src/sim/policy.ts';
 import { Rng } from '../../src/sim/rng.ts';
 import type { SimAction } from '../../src/sim/script.ts';
-import { countTextTokens } from '../../src/sim/tokens.ts';
+import { countTextTokens } from '../../src/canonical/tokens.ts';
 import { claudeCodeTools, request } from './fixtures.ts';
 
 const ctx = () => ({ answerTokens: 60, rng: new Rng(5) });

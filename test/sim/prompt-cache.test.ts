@@ -6,13 +6,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CanonicalMessage, CanonicalRequest, CanonicalResponse, Dialect } from '../../src/proxy/canonical.ts';
-import { ProxyError } from '../../src/proxy/errors.ts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalResponse, Dialect } from '../../src/canonical/form.ts';
+import { ProxyError } from '../../src/canonical/errors.ts';
 import { simulateResponse } from '../../src/sim/model.ts';
 import { createSimState } from '../../src/sim/plan.ts';
 import { openAiCachedTokens, PromptCache } from '../../src/sim/prompt-cache.ts';
 import { promptSegments } from '../../src/sim/prompt-segments.ts';
-import { countRequestTokens } from '../../src/sim/tokens.ts';
+import { countRequestTokens } from '../../src/canonical/tokens.ts';
 import { minCacheableTokens } from '../../src/sim/cache-rules.ts';
 import { claudeCodeTools, fakeSleep, longSystem, opts, request } from './fixtures.ts';
 

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { CanonicalMessage } from '../../src/proxy/canonical.ts';
+import type { CanonicalMessage } from '../../src/canonical/form.ts';
 import { resolveSimScript } from '../../src/experiment/sim-script.ts';
 import { simulateResponse } from '../../src/sim/model.ts';
 import { decideTurn, nextAction } from '../../src/sim/policy.ts';
 import { Rng } from '../../src/sim/rng.ts';
 import { parseScriptHeader, SimScriptSchema, type SimAction } from '../../src/sim/script.ts';
-import { countTextTokens } from '../../src/sim/tokens.ts';
+import { countTextTokens } from '../../src/canonical/tokens.ts';
 import { claudeCodeTools, fakeSleep, opts, request } from './fixtures.ts';
 
 const ctx = () => ({ answerTokens: 60, rng: new Rng(5) });

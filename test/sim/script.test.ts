@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ProxyError } from '../../src/proxy/errors.ts';
+import { ProxyError } from '../../src/canonical/errors.ts';
 import { parseScriptHeader, SimScriptError } from '../../src/sim/script.ts';
 
 const script = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { CanonicalTool } from '../../src/proxy/canonical.ts';
+import type { CanonicalTool } from '../../src/canonical/form.ts';
 import { defaultFor, fillArgs, findWorkingDirectory, matchTool } from '../../src/sim/tools.ts';
 import { claudeCodeTools, openCodeTools, request } from './fixtures.ts';
 

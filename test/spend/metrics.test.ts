@@ -62,3 +62,17 @@ test('each ProxyMetrics has its own registry', async () => {
   assert.match((await a.render()).body, /agentab_requests_total\{/);
   assert.doesNotMatch((await b.render()).body, /agentab_requests_total\{/);
 });
+
+test('repeated records of one alias count per surface and status (label children are reused, not shared)', async () => {
+  const m = new ProxyMetrics();
+  const seen: [string, 'openai' | 'anthropic', number][] = [
+    ['shared-model', 'openai', 200], ['shared-model', 'openai', 200], ['shared-model', 'anthropic', 200],
+    ['shared-model', 'openai', 500], ['shared-model', 'openai', 200], ['other', 'openai', 200],
+  ];
+  for (const [alias, surface, status] of seen) m.observe(sampleRecord({ alias, surface, status }));
+  const { body } = await m.render();
+  assert.equal(sample(body, 'agentab_requests_total{alias="shared-model",surface="openai",status="200"}'), 3);
+  assert.equal(sample(body, 'agentab_requests_total{alias="shared-model",surface="anthropic",status="200"}'), 1);
+  assert.equal(sample(body, 'agentab_requests_total{alias="shared-model",surface="openai",status="500"}'), 1);
+  assert.equal(sample(body, 'agentab_requests_total{alias="other",surface="openai",status="200"}'), 1);
+});

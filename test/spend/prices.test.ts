@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { costOf, normaliseModelName, priceOf, quoteCost, PRICES_AS_OF } from '../../src/proxy/spend/prices.ts';
-import type { Usage } from '../../src/proxy/canonical.ts';
+import type { Usage } from '../../src/canonical/form.ts';
 
 const usage = (u: Partial<Usage>): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, ...u });
 const close = (actual: number, expected: number) =>

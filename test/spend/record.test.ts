@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyError } from '../../src/proxy/errors.ts';
+import { ProxyError } from '../../src/canonical/errors.ts';
 import { MAX_ERROR_MESSAGE, parseSpendRecord, spendErrorOf, SPEND_RECORD_VERSION } from '../../src/proxy/spend/record.ts';
 import { sampleRecord } from './fixtures.ts';
 
@@ -12,11 +12,18 @@ test('a record survives a JSON round trip through the schema', () => {
 
 test('invalid records are refused', () => {
   assert.equal(parseSpendRecord({ ...sampleRecord(), v: 99 }), null);
-  assert.equal(parseSpendRecord({ ...sampleRecord(), surface: 'gemini' }), null);
+  assert.equal(parseSpendRecord({ ...sampleRecord(), surface: '' }), null);
+  assert.equal(parseSpendRecord({ ...sampleRecord(), surface: 7 }), null);
   assert.equal(parseSpendRecord({ ...sampleRecord(), ts: 'yesterday' }), null);
   assert.equal(parseSpendRecord({ ...sampleRecord(), usage: { input: -1, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }), null);
   const { costUsd: _c, ...missing } = sampleRecord();
   assert.equal(parseSpendRecord(missing), null);
+});
+
+test('surface, endpoint and backend are open sets of names: a record of a surface or backend added later still reads', () => {
+  const rec = parseSpendRecord({ ...sampleRecord(), surface: 'some-future-dialect', endpoint: 'generate', backend: 'some-provider' });
+  assert.equal(rec?.surface, 'some-future-dialect');
+  assert.equal(rec?.backend, 'some-provider');
 });
 
 test('spendErrorOf scrubs secrets from the message and keeps code and kind', () => {

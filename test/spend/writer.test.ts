@@ -55,6 +55,23 @@ test('the timer appends without an explicit flush', async () => {
   await w.close();
 });
 
+test('lines written while an append is in flight reach the disk on the next timed append, without a flush', async () => {
+  const path = join(dir, 'spend.jsonl');
+  const w = new SpendWriter(path, { log: quiet, flushIntervalMs: 5, maxBatch: 1000 });
+  w.write(sampleRecord({ id: 'first' }));
+  // Keep writing while the first appends run: each line lands in some later batch.
+  for (let i = 0; i < 50; i++) {
+    w.write(sampleRecord({ id: `during-${i}` }));
+    await new Promise((r) => setImmediate(r));
+  }
+  for (let i = 0; i < 2000 && !(existsSync(path) && lines(path).length === 51); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.deepEqual(lines(path).map((l) => JSON.parse(l).id), ['first', ...Array.from({ length: 50 }, (_, i) => `during-${i}`)]);
+  assert.equal(w.pendingCount, 0);
+  await w.close();
+});
+
 test('flushSync appends what is pending, synchronously', () => {
   const path = join(dir, 'sub', 'spend.jsonl');
   const w = new SpendWriter(path, { log: quiet, flushIntervalMs: 60_000 });

@@ -79,8 +79,18 @@ describe('agentab view in headless Chromium', { skip }, () => {
     assert.ok(runners.length === 8 && runners.every((r) => r === 'claude'), `cells of claude: ${runners.join(',')}`);
     await shot('cells-of-verdict');
 
+    // the cell's JSON is fetched while the pointer is on its link, and the click uses that answer
+    const cellRequests: string[] = [];
+    const onRequest = (r: { url(): string }): void => {
+      if (/\/api\/runs\/[^/]+\/cells\/[^/?]+$/.test(r.url())) cellRequests.push(r.url());
+    };
+    page.on('request', onRequest);
+    await page.locator('table.cells tbody tr a').first().hover();
+    await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /\/cells\/[^/?]+$/.test(e.name)), undefined, WAIT);
     await page.locator('table.cells tbody tr a').first().click();
     await page.locator('table.calls tbody tr').first().waitFor(WAIT);
+    page.off('request', onRequest);
+    assert.equal(cellRequests.length, 1, `one request for the cell: ${cellRequests.join(', ')}`);
     const calls = await page.locator('table.calls tbody tr').count();
     const recorded = Number(await page.locator('dl.metrics div:has(dt:text-is("calls")) dd').innerText());
     assert.equal(calls, recorded, 'one row per model call');

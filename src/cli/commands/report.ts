@@ -22,14 +22,14 @@ export function registerReportCommand(program: Command): void {
     .description('Pool run records and report per-cell statistics, ratios against the baseline and verdicts')
     .argument('<inputs...>', 'run directories (their records.jsonl) or records.jsonl files; all of one experiment')
     .option('--baseline <condition>', 'condition to compare against (default: "baseline" if present, else the first)')
-    .option('--format <list>', 'comma-separated formats: md, html, json, csv', 'md')
+    .option('--format <list>', 'comma-separated formats: md, html, json, csv (per-group rows), runs (runs.csv: one row per run)', 'md')
     .option('--metric <list>', `comma-separated metrics (${METRICS.map((m) => m.id).join(', ')})`, DEFAULT_METRICS.join(','))
     .option('--threshold <theta>', 'smallest change that matters, e.g. 5% or 0.05', '5%')
     .option('--alpha <alpha>', 'significance level; intervals are at 1 - alpha', '0.05')
     .option('--seed <n>', 'seed of the bootstrap (same seed, same report)', '1')
     .option('--resamples <n>', 'bootstrap resamples', String(DEFAULT_RESAMPLES))
     .option('--runs <which>', 'runs whose latency, tokens and cost are compared: passing (default) or all (pass, fail, error, timeout); success always counts every run', 'passing')
-    .option('--out <dir>', 'write report.<format> for every format into this directory')
+    .option('--out <dir>', 'write report.<format> (runs.csv for runs) for every format into this directory')
     .option('--json', 'print the JSON report to stdout')
     .action(async (inputs: string[], flags: ReportFlags) => (await import('../report.ts')).reportCommand(inputs, flags));
 }

@@ -32,11 +32,11 @@ export type RunMatrixFlags = MatrixFlags & { dryRun?: boolean; keepWorkspaces?: 
 
 export function addMatrixOptions(cmd: Command): Command {
   cmd
-    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or claude, opencode, command)')
+    .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or registered runner kinds: claude, opencode, command, …)')
     .option('--conditions <list>', 'conditions to run, comma-separated')
     .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
     .option('--reps <n>', 'repetitions of every runner × condition × task')
-    .option('--launcher <kind>', 'local | container | gce')
+    .option('--launcher <kind>', 'a registered launcher kind: local, container, …')
     .option('--concurrency <n>', 'cells running at once')
     .option('--seed <n>', 'seed of the run order')
     .option('--order <order>', 'interleaved | sequential | random')

@@ -1,38 +1,51 @@
-/** Launchers by kind. */
-import type { LauncherDef, LauncherKind, SpecOverrides } from '../../config/experiment-types.ts';
-import { createContainerLauncher } from './container/index.ts';
-import { createGceLauncher } from './gce/index.ts';
-import { LocalLauncher } from './local.ts';
+/**
+ * Launchers by kind. Adding one is a folder under launchers/ exporting `createLauncher` and
+ * one line here (CONTRIBUTING.md). Loaded lazily, so naming the kinds (the spec schema, the
+ * CLI) imports no launcher and its engine client.
+ */
+import type { LauncherDef, SpecOverrides } from '../../config/experiment-types.ts';
 import type { CellLauncher } from './types.ts';
 
-/** `overrides`: the run's CLI overrides (a remote launcher passes them to its machines). */
-export type LauncherFactory = (def: LauncherDef, o: { overrides?: SpecOverrides }) => CellLauncher;
+export interface LauncherModule {
+  /**
+   * Validates `def.options` (throwing a message that names the option) and builds the
+   * launcher. `overrides`: the run's CLI overrides (a remote launcher passes them to its machines).
+   */
+  createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides }): CellLauncher;
+  /**
+   * Names of the secrets a remote launcher's machines resolve themselves (GCE: Secret Manager),
+   * so planning on this host may stand in for them. Absent: every secret is read here.
+   */
+  remoteSecretNames?(def: LauncherDef): string[];
+}
 
-const FACTORIES: Partial<Record<LauncherKind, LauncherFactory>> = {
-  container: createContainerLauncher,
-  gce: createGceLauncher,
-  local: (def) => new LocalLauncher({ killGraceMs: typeof def.options.kill_grace_ms === 'number' ? def.options.kill_grace_ms : undefined }),
+const LAUNCHERS: Readonly<Record<string, () => Promise<LauncherModule>>> = {
+  local: () => import('./local/index.ts'),
+  container: () => import('./container/index.ts'),
+  gce: () => import('./gce/index.ts'),
 };
+
+/** Launcher kinds a spec may name, in registration order. */
+export const LAUNCHER_NAMES: readonly string[] = Object.keys(LAUNCHERS);
 
 export class LauncherUnavailableError extends Error {
   readonly code = 'launcher_unavailable';
   readonly retryable = false;
   constructor(kind: string) {
-    super(`launcher "${kind}" is not available in this build (available: ${Object.keys(FACTORIES).join(', ')})`);
+    super(`launcher "${kind}" is not available in this build (available: ${LAUNCHER_NAMES.join(', ')})`);
     this.name = 'LauncherUnavailableError';
   }
 }
 
-export function registerLauncher(kind: LauncherKind, factory: LauncherFactory): void {
-  FACTORIES[kind] = factory;
+export async function createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides } = {}): Promise<CellLauncher> {
+  const load = LAUNCHERS[def.kind];
+  if (!load) throw new LauncherUnavailableError(def.kind);
+  return (await load()).createLauncher(def, o);
 }
 
-export function createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides } = {}): CellLauncher {
-  const f = FACTORIES[def.kind];
-  if (!f) throw new LauncherUnavailableError(def.kind);
-  return f(def, o);
-}
-
-export function launcherAvailable(kind: LauncherKind): boolean {
-  return FACTORIES[kind] !== undefined;
+/** Secrets the launcher's own machines resolve (none for a launcher that runs cells on this host). */
+export async function remoteSecretNames(def: LauncherDef): Promise<string[]> {
+  const load = LAUNCHERS[def.kind];
+  if (!load) throw new LauncherUnavailableError(def.kind);
+  return (await load()).remoteSecretNames?.(def) ?? [];
 }

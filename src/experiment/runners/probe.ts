@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import type { RunnerDef } from '../../config/experiment-types.ts';
 import type { ResolvedRunner } from '../plan.ts';
-import { runnerAdapter } from './registry.ts';
+import { runnerAdapter } from './adapters.ts';
 import { RunnerNotFoundError } from './types.ts';
 
 const VERSION_TIMEOUT_MS = 60_000;

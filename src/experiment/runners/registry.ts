@@ -1,16 +1,8 @@
-/** The runner adapters by kind. */
-import type { RunnerKind } from '../../config/experiment-types.ts';
-import { claudeRunner } from './claude.ts';
-import { commandRunner } from './command.ts';
-import { opencodeRunner } from './opencode.ts';
-import type { RunnerAdapter } from './types.ts';
-
-const ADAPTERS: Record<RunnerKind, RunnerAdapter> = {
-  claude: claudeRunner,
-  opencode: opencodeRunner,
-  command: commandRunner,
-};
-
-export function runnerAdapter(kind: RunnerKind): RunnerAdapter {
-  return ADAPTERS[kind];
-}
+/**
+ * The runner adapters, one line each: `export { runner as <kind> } from './<folder>/index.ts'`.
+ * Adding an agent CLI is a folder under runners/ exporting `runner` (a RunnerAdapter) and one
+ * line here (CONTRIBUTING.md). Look adapters up through adapters.ts.
+ */
+export { runner as claude } from './claude/index.ts';
+export { runner as opencode } from './opencode/index.ts';
+export { runner as command } from './command/index.ts';

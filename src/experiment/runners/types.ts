@@ -3,7 +3,7 @@
  * cell, and how to read what it reported. Adapters are pure: they build argv/env/files and
  * parse text; the launcher does the I/O.
  */
-import type { RunnerDef, RunnerKind } from '../../config/experiment-types.ts';
+import type { RunnerDef } from '../../config/experiment-types.ts';
 import type { Cell } from '../cell.ts';
 
 /** Where a cell reaches the proxy. */
@@ -27,6 +27,8 @@ export interface InvocationContext {
   home: string;
   /** Absolute path of the runner binary as the runner host sees it. */
   bin: string;
+  /** The AGENTAB_* variables setup and check commands get (AGENTAB_TASK_DIR, AGENTAB_SPEC_DIR, AGENTAB_WORKSPACE…), as the runner sees them. */
+  cellVars?: Record<string, string>;
 }
 
 export interface Invocation {
@@ -70,7 +72,8 @@ export interface RunnerReport {
 }
 
 export interface RunnerAdapter {
-  readonly kind: RunnerKind;
+  /** The registry name (runners/registry.ts), the `kind` of a spec's runner. */
+  readonly kind: string;
   /** Whether stdout is a JSONL transcript (saved as transcript.jsonl). */
   readonly jsonTranscript: boolean;
   /** The binary to run, or throws RunnerNotFoundError. */
@@ -81,6 +84,8 @@ export interface RunnerAdapter {
   parseVersion(out: string): string;
   command(ctx: InvocationContext): Invocation;
   parse(transcript: string): RunnerReport;
+  /** Runner files worth keeping beside the transcript (session logs), relative to its home. */
+  readonly artifacts: readonly string[];
 }
 
 export class RunnerNotFoundError extends Error {

@@ -4,8 +4,7 @@
  */
 import type { Deployment } from '../../config/types.ts';
 import type { Logger } from '../../util/log.ts';
-import type { SimAction } from '../../sim/script.ts';
-import type { CanonicalRequest, CanonicalResponse, Dialect, StreamPart } from '../canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, Dialect, StreamPart } from '../../canonical/form.ts';
 
 /**
  * Time spent waiting on the upstream, accumulated across an attempt. A backend calls
@@ -33,6 +32,23 @@ export class UpstreamTimer {
   }
 }
 
+/**
+ * What the proxy knows about the cell a call belongs to, handed to every backend. Opaque to
+ * the proxy core: the orchestrator registers data per cell (e.g. the task's sim script, read
+ * by the simulator backend), and `x-agentab-*` request headers travel along for backends
+ * that take per-request instructions.
+ */
+export interface CellContext {
+  /** From the `/cell/<id>` URL prefix or `X-Cell-Id`; undefined for unattributed calls. */
+  readonly id: string | undefined;
+  /** What was registered for the cell (RunningProxy.registerCell), or an empty object. */
+  readonly registered: Readonly<Record<string, unknown>>;
+  /** The request's `x-agentab-*` headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export const NO_CELL: CellContext = Object.freeze({ id: undefined, registered: Object.freeze({}), headers: Object.freeze({}) });
+
 export interface CallOptions {
   deployment: Deployment;
   /** Aborted when the client disconnects or a timeout fires: stop the upstream at once. */
@@ -40,9 +56,8 @@ export interface CallOptions {
   timer: UpstreamTimer;
   /** The client asked for a stream: only then does the time-to-first-token limit (stream_timeout) apply. */
   stream?: boolean;
-  cellId?: string;
-  /** The simulator's script for this call (from the cell's task or a request header). */
-  simScript?: SimAction[];
+  /** The cell this call belongs to (absent for calls outside the proxy's request path). */
+  cell?: CellContext;
   log: Logger;
   /** Seconds-since-epoch clock and randomness are injected for determinism. */
   now?: () => number;
@@ -65,11 +80,12 @@ export interface RawResponse {
 }
 
 export interface BackendAdapter {
-  readonly kind: 'openai-compatible' | 'anthropic' | 'vertex' | 'sim';
+  /** The backend's registry name (`openai`, `anthropic`, `vertex_ai`, `sim`, …). */
+  readonly kind: string;
   generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse>;
   stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>>;
-  /** The dialect this backend speaks natively, if it can take a request byte-for-byte. */
-  readonly nativeDialect?: Dialect;
+  /** The surface dialects this backend can take byte-for-byte (pass-through), if any. */
+  readonly nativeDialects?: readonly Dialect[];
   /**
    * Pass a same-dialect request through untranslated. Resolves once the upstream answered
    * with a status and headers; a non-2xx status resolves too (the router decides to retry).

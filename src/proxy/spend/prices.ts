@@ -18,7 +18,7 @@
  * Anthropic's rules report writes), so the cost columns of demo and test runs move with
  * tokens and caching the way real runs do. Override the sim deployment's prices to change that.
  */
-import type { Usage } from '../canonical.ts';
+import type { Usage } from '../../canonical/form.ts';
 import { normaliseModelName, simulatedModelName } from '../../util/model-name.ts';
 
 export const PRICES_AS_OF = '2025-12-15';

@@ -6,18 +6,13 @@
  * (`error.message`) is built through `spendErrorOf`, which scrubs it.
  */
 import { z } from 'zod';
-import { PROVIDERS } from '../../config/types.ts';
-import { STATUS_OF_KIND, type ErrorKind } from '../errors.ts';
-import { scrubSecrets } from './scrub.ts';
+import { STATUS_OF_KIND, type ErrorKind } from '../../canonical/errors.ts';
+import { scrubSecrets } from '../../util/scrub.ts';
 import { ProxyPhasesSchema } from '../call-phases.ts';
 
 export const SPEND_RECORD_VERSION = 1 as const;
 
 const ERROR_KINDS = Object.keys(STATUS_OF_KIND) as [ErrorKind, ...ErrorKind[]];
-
-/** Which proxy endpoint answered: the surface's generate call, token counting, model listing. */
-export const ENDPOINTS = ['messages', 'chat', 'count_tokens', 'models', 'other'] as const;
-export type Endpoint = (typeof ENDPOINTS)[number];
 
 const count = z.number().int().nonnegative();
 const ms = z.number().nonnegative();
@@ -51,15 +46,21 @@ export const SpendRecordV1Schema = z.object({
   ts: z.iso.datetime({ offset: true }),
   cell: z.string().nullable(),
   run: z.string().nullable(),
-  surface: z.enum(['anthropic', 'openai']),
+  /**
+   * The client surface's dialect (`anthropic`, `openai`, …). Plain strings here and below, not
+   * closed enums: a surface or backend added later writes records older readers still accept.
+   */
+  surface: z.string().min(1),
   /** Request path without the query string, e.g. `/cell/abc/v1/messages`. */
   path: z.string(),
-  endpoint: z.enum(ENDPOINTS),
+  /** The route's endpoint name: `messages`, `chat`, `count_tokens`, … */
+  endpoint: z.string().min(1),
   /** The model name the client asked for. */
   alias: z.string(),
   /** Deployment id (`<alias>#<index>`) of the attempt that answered, null if none was reached. */
   deployment: z.string().nullable(),
-  backend: z.enum(PROVIDERS).nullable(),
+  /** The provider name of the deployment that answered (`openai`, `vertex_ai`, `sim`, …). */
+  backend: z.string().nullable(),
   upstreamModel: z.string().nullable(),
   stream: z.boolean(),
   /** HTTP status the proxy answered the client with. */
@@ -94,6 +95,16 @@ export const SpendRecordV1Schema = z.object({
 });
 
 export type SpendRecord = z.infer<typeof SpendRecordV1Schema>;
+
+/** The `endpoint` of every token-counting route, whatever its surface. */
+export const COUNT_TOKENS_ENDPOINT = 'count_tokens';
+/** Endpoints that are not model calls: token counting, and names older proxies used for listings. */
+const NOT_MODEL_CALLS: ReadonlySet<string> = new Set([COUNT_TOKENS_ENDPOINT, 'models', 'other']);
+
+/** Whether a record is a model call (every surface's generate routes), not a token count. */
+export function isModelCall(rec: Pick<SpendRecord, 'endpoint'>): boolean {
+  return !NOT_MODEL_CALLS.has(rec.endpoint);
+}
 export type SpendUsage = z.infer<typeof SpendUsageSchema>;
 
 /**

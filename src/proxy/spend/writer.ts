@@ -42,6 +42,8 @@ export class SpendWriter {
   /** The batch whose append is in flight (flushSync rewrites it: see the header). */
   private inflight: string[] | null = null;
   private draining: Promise<void> | null = null;
+  /** flush() calls waiting: while any is, the append loop runs until nothing is pending. */
+  private flushing = 0;
   private timer: NodeJS.Timeout | null = null;
   /** Directory created and file tail checked (see drain). */
   private ready = false;
@@ -103,10 +105,15 @@ export class SpendWriter {
    */
   async flush(): Promise<void> {
     if (this.path === null) return;
-    if (this.draining) await this.draining;
-    if (this.pending.length === 0) return;
-    this.kick();
-    if (this.draining) await this.draining;
+    this.flushing++;
+    try {
+      if (this.draining) await this.draining;
+      if (this.pending.length === 0) return;
+      this.kick();
+      if (this.draining) await this.draining;
+    } finally {
+      this.flushing--;
+    }
     if (this.pending.length > 0) {
       throw new SpendLogError(`could not append to the spend log ${this.path}`, 'write_failed', {
         path: this.path,
@@ -190,6 +197,13 @@ export class SpendWriter {
           await appendFile(path, lead + batch.join('\n') + '\n');
           if (this.failing) this.log.info('spend log writable again', { path });
           this.failing = false;
+          // Lines that came in during the append wait for the timer like any other line, unless
+          // a batch is full or a flush waits for them: under load the loop would otherwise chase
+          // a few lines per append, opening and closing the file for every handful of requests.
+          if (this.pending.length > 0 && this.pending.length < this.maxBatch && this.flushing === 0) {
+            this.schedule(this.flushIntervalMs);
+            return;
+          }
         } catch (e) {
           // flushSync may have written this batch meanwhile; only re-queue it if not.
           if (this.inflight === batch) this.pending = batch.concat(this.pending);

@@ -3,7 +3,7 @@
  * combined with the caller's AbortSignal (client disconnect) into one signal that aborts
  * the upstream request at once.
  */
-import { ProxyError } from '../errors.ts';
+import { ProxyError } from '../../canonical/errors.ts';
 
 export interface Deadline {
   /** Aborts on client disconnect, total timeout or TTFT timeout. */

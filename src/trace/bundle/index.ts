@@ -17,7 +17,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { readRecordFile } from '../../report/load.ts';
-import { createScrubber } from '../../proxy/spend/scrub.ts';
+import { createScrubber } from '../../util/scrub.ts';
 import { loadCellSpans, runDirOfCell, type CellTimeline } from '../cell-spans.ts';
 import { chromeTrace } from '../chrome-trace.ts';
 import { debugContext } from './debug-context.ts';

@@ -1,6 +1,6 @@
 /** fast-check generators of valid canonical streams, for the codec property tests. */
 import fc from 'fast-check';
-import type { FinishReason, StreamPart, Usage } from '../../../src/proxy/canonical.ts';
+import type { FinishReason, StreamPart, Usage } from '../../../src/canonical/form.ts';
 
 type Block =
   | { kind: 'text'; chunks: string[] }

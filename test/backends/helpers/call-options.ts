@@ -1,7 +1,7 @@
 /** Deployments and CallOptions for backend tests. */
 import type { Deployment } from '../../../src/config/types.ts';
 import { UpstreamTimer, type CallOptions } from '../../../src/proxy/backends/types.ts';
-import type { CanonicalRequest } from '../../../src/proxy/canonical.ts';
+import type { CanonicalRequest } from '../../../src/canonical/form.ts';
 import { createLogger, type Logger } from '../../../src/util/log.ts';
 
 export function deployment(d: Partial<Deployment> & Pick<Deployment, 'provider' | 'model'>): Deployment {

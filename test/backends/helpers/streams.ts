@@ -1,7 +1,7 @@
 /** Stream plumbing and fixtures shared by the Anthropic, Gemini and backend tests. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { StreamPart } from '../../../src/proxy/canonical.ts';
+import type { StreamPart } from '../../../src/canonical/form.ts';
 import { byteStream, collect } from '../../helpers/streams.ts';
 
 export { byteStream, collect, collectText, streamOf } from '../../helpers/streams.ts';

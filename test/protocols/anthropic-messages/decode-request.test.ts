@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeAnthropicRequest, decodeAnthropicCountTokensBody } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 
 /** A body shaped like Claude Code's: system block array with cache_control, many tools, fields we do not model. */
 function claudeCodeBody(): Record<string, unknown> {

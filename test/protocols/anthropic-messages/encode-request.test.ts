@@ -5,7 +5,7 @@ import {
   encodeAnthropicCountTokensRequest,
   encodeAnthropicRequest,
 } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import type { CanonicalRequest } from '../../../src/proxy/canonical.ts';
+import type { CanonicalRequest } from '../../../src/canonical/form.ts';
 
 function req(r: Partial<CanonicalRequest>): CanonicalRequest {
   return { model: 'alias', system: [], messages: [], tools: [], stream: false, sourceDialect: 'openai', ...r };

@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { partsToAnthropicSse } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
-import type { StreamPart, Usage } from '../../../src/proxy/canonical.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
+import type { StreamPart, Usage } from '../../../src/canonical/form.ts';
 import { collectText, streamOf } from '../../backends/helpers/streams.ts';
 import { assertAnthropicStream } from './sse-validate.ts';
 

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { anthropicSseToParts, partsToAnthropicSse } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import { collectStream } from '../../../src/proxy/canonical.ts';
+import { collectStream } from '../../../src/canonical/form.ts';
 import { collect, fixture, streamOf, withoutIdentity } from '../../backends/helpers/streams.ts';
 import { byteCuts, canonicalStream, splitBytes } from '../../backends/helpers/arbitraries.ts';
 import { assertAnthropicStream } from './sse-validate.ts';

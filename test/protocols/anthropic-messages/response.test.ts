@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeAnthropicResponse, encodeAnthropicResponse } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 
 const message = {
   id: 'msg_01',

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { anthropicSseToParts } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import { collectStream, type StreamPart } from '../../../src/proxy/canonical.ts';
+import { collectStream, type StreamPart } from '../../../src/canonical/form.ts';
 import { byteStream, decodeAll, fixture, streamOf } from '../../backends/helpers/streams.ts';
 
 describe('anthropicSseToParts', () => {

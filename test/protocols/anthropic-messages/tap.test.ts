@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { anthropicJsonTap, anthropicSseTap } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import type { FinishReason, Usage } from '../../../src/proxy/canonical.ts';
-import type { ProxyError } from '../../../src/proxy/errors.ts';
+import type { FinishReason, Usage } from '../../../src/canonical/form.ts';
+import type { ProxyError } from '../../../src/canonical/errors.ts';
 import { byteStream, collect, fixture } from '../../backends/helpers/streams.ts';
 
 function recorder() {

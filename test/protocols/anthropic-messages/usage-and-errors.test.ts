@@ -9,7 +9,7 @@ import {
   toAnthropicStopReason,
   toAnthropicUsage,
 } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import { ProxyError, type ErrorKind } from '../../../src/proxy/errors.ts';
+import { ProxyError, type ErrorKind } from '../../../src/canonical/errors.ts';
 import { frames } from '../../backends/helpers/streams.ts';
 
 describe('Anthropic usage', () => {

@@ -7,7 +7,7 @@ import {
   signatureFromToolCallId,
 } from '../../../src/proxy/protocols/gemini/index.ts';
 import { decodeAnthropicRequest } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
-import type { CanonicalRequest } from '../../../src/proxy/canonical.ts';
+import type { CanonicalRequest } from '../../../src/canonical/form.ts';
 
 function req(r: Partial<CanonicalRequest>): CanonicalRequest {
   return { model: 'alias', system: [], messages: [], tools: [], stream: true, sourceDialect: 'anthropic', ...r };

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { geminiSseToParts, partsToGeminiSse } from '../../../src/proxy/protocols/gemini/index.ts';
-import { collectStream, type CanonicalResponse } from '../../../src/proxy/canonical.ts';
+import { collectStream, type CanonicalResponse } from '../../../src/canonical/form.ts';
 import { collect, fixture, streamOf, withoutIdentity } from '../../backends/helpers/streams.ts';
 import { byteCuts, canonicalStream, splitBytes } from '../../backends/helpers/arbitraries.ts';
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeGeminiResponse, encodeGeminiResponse, signatureFromToolCallId } from '../../../src/proxy/protocols/gemini/index.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 
 describe('Gemini responses', () => {
   test('generateContent answer → canonical (thoughts, text, calls with signatures, STOP after a call → tool_use)', () => {

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { anthropicSseToParts, partsToAnthropicSse, decodeAnthropicRequest } from '../../../src/proxy/protocols/anthropic-messages/index.ts';
 import { geminiSseToParts, partsToGeminiSse, encodeGeminiRequest } from '../../../src/proxy/protocols/gemini/index.ts';
 import { openAISseToParts, partsToOpenAISse, decodeOpenAIRequest } from '../../../src/proxy/protocols/openai-chat/index.ts';
-import { collectStream, type CanonicalResponse, type StreamPart } from '../../../src/proxy/canonical.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import { collectStream, type CanonicalResponse, type StreamPart } from '../../../src/canonical/form.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 import { byteStream, collect, fixture, streamOf, withoutIdentity } from '../../backends/helpers/streams.ts';
 
 type Dir = 'anthropic' | 'gemini' | 'openai-chat';

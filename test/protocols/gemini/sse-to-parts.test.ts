@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { geminiSseToParts, signatureFromToolCallId } from '../../../src/proxy/protocols/gemini/index.ts';
-import { collectStream, type StreamPart } from '../../../src/proxy/canonical.ts';
+import { collectStream, type StreamPart } from '../../../src/canonical/form.ts';
 import { decodeAll, fixture, streamOf } from '../../backends/helpers/streams.ts';
 
 describe('geminiSseToParts', () => {

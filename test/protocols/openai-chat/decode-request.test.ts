@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 import { decodeOpenAIRequest } from '../../../src/proxy/protocols/openai-chat/index.ts';
 
 function rejects(body: unknown, message: RegExp, param?: string): void {

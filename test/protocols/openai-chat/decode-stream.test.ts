@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectStream, emptyUsage, type StreamPart } from '../../../src/proxy/canonical.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import { collectStream, emptyUsage, type StreamPart } from '../../../src/canonical/form.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 import { openAIDataToParts, openAISseToParts } from '../../../src/proxy/protocols/openai-chat/index.ts';
 import { byteStream, collect, fixture, streamOf } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CanonicalRequest } from '../../../src/proxy/canonical.ts';
+import type { CanonicalRequest } from '../../../src/canonical/form.ts';
 import { decodeOpenAIRequest, encodeOpenAIRequest, TOOL_IMAGE_NOTE } from '../../../src/proxy/protocols/openai-chat/index.ts';
 
 /** What an Anthropic client's request looks like once decoded (tool results inside a user turn). */

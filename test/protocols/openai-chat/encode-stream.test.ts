@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StreamPart, Usage } from '../../../src/proxy/canonical.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import type { StreamPart, Usage } from '../../../src/canonical/form.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 import { openAISseToParts, partsToOpenAISse } from '../../../src/proxy/protocols/openai-chat/index.ts';
 import { byteStream, collect, collectText, dataPayloads, fixture, streamOf } from './helpers.ts';
 

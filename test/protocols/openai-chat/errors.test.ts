@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyError, type ErrorKind } from '../../../src/proxy/errors.ts';
+import { ProxyError, type ErrorKind } from '../../../src/canonical/errors.ts';
 import {
   decodeOpenAIError,
   decodeOpenAIErrorPayload,
   encodeOpenAIError,
-  parseRetryAfter,
 } from '../../../src/proxy/protocols/openai-chat/index.ts';
+import { retryAfterMs } from '../../../src/proxy/protocols/common/headers.ts';
 
 describe('encodeOpenAIError', () => {
   const cases: Array<[ErrorKind, number, string]> = [
@@ -57,10 +57,10 @@ describe('decodeOpenAIError', () => {
     const h = new Headers({ 'retry-after-ms': '1500', 'retry-after': '9' });
     assert.equal(decodeOpenAIError(503, '', h).retryAfterMs, 1500);
     const now = Date.parse('2025-01-01T00:00:00Z');
-    assert.equal(parseRetryAfter({ 'retry-after': 'Wed, 01 Jan 2025 00:00:30 GMT' }, () => now), 30000);
-    assert.equal(parseRetryAfter({ 'retry-after': 'Tue, 31 Dec 2024 00:00:00 GMT' }, () => now), 0);
-    assert.equal(parseRetryAfter({ 'retry-after': 'soon' }), undefined);
-    assert.equal(parseRetryAfter({}), undefined);
+    assert.equal(retryAfterMs({ 'retry-after': 'Wed, 01 Jan 2025 00:00:30 GMT' }, () => now), 30000);
+    assert.equal(retryAfterMs({ 'retry-after': 'Tue, 31 Dec 2024 00:00:00 GMT' }, () => now), 0);
+    assert.equal(retryAfterMs({ 'retry-after': 'soon' }), undefined);
+    assert.equal(retryAfterMs({}), undefined);
   });
 
   test('retryable for 408 and 5xx, not for 400/401/404; x-should-retry overrides', () => {

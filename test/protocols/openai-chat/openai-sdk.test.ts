@@ -5,8 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import type { CanonicalResponse, StreamPart } from '../../../src/proxy/canonical.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import type { CanonicalResponse, StreamPart } from '../../../src/canonical/form.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 import { encodeOpenAIError, encodeOpenAIResponse, partsToOpenAISse } from '../../../src/proxy/protocols/openai-chat/index.ts';
 import { streamOf } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CanonicalResponse } from '../../../src/proxy/canonical.ts';
-import { ProxyError } from '../../../src/proxy/errors.ts';
+import type { CanonicalResponse } from '../../../src/canonical/form.ts';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 import { decodeOpenAIResponse, encodeOpenAIResponse } from '../../../src/proxy/protocols/openai-chat/index.ts';
 
 const upstream = {

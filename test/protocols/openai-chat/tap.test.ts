@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FinishReason, Usage } from '../../../src/proxy/canonical.ts';
-import type { ProxyError } from '../../../src/proxy/errors.ts';
+import type { FinishReason, Usage } from '../../../src/canonical/form.ts';
+import type { ProxyError } from '../../../src/canonical/errors.ts';
 import { openAIJsonTap, openAISseTap } from '../../../src/proxy/protocols/openai-chat/index.ts';
 import { byteStream, collectText, fixture, fixtureText } from './helpers.ts';
 

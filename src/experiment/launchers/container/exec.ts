@@ -11,6 +11,7 @@ import type Docker from 'dockerode';
 import type { ProcessResult } from '../../run-process.ts';
 import { armStopTrigger } from '../../stop-trigger.ts';
 import { engineMessage } from './errors.ts';
+import { sleep } from '../../../util/sleep.ts';
 
 export interface ContainerExecOptions {
   docker: Docker;
@@ -35,7 +36,6 @@ const NOT_STARTED = /OCI runtime|runc|crun|executable file not found/i;
 const EXIT_POLL_MS = 50;
 const EXIT_WAIT_MS = 3000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function openLog(file: string): Promise<WriteStream> {
   const s = createWriteStream(file, { flags: 'a' });

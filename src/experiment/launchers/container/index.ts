@@ -12,6 +12,6 @@ export { ContainerError } from './errors.ts';
 export { LABELS } from './labels.ts';
 
 /** The registry's factory for `launcher: container` (options validated here, with their defaults). */
-export function createContainerLauncher(def: LauncherDef): CellLauncher {
+export function createLauncher(def: LauncherDef): CellLauncher {
   return new ContainerLauncher(parseContainerOptions(def.options));
 }

@@ -14,14 +14,15 @@ import type Docker from 'dockerode';
 import { readContainerEnv, type ContainerEnv } from '../../../config/container-env.ts';
 import type { Cell } from '../../cell.ts';
 import { cellDir } from '../../run-dir.ts';
-import { runnerAdapter } from '../../runners/registry.ts';
+import { runnerAdapter } from '../../runners/adapters.ts';
 import type { Invocation } from '../../runners/types.ts';
 import { resolveSimScript } from '../../sim-script.ts';
 import { overlayFiles } from '../../workspace.ts';
+import { workspaceDiff, type WorkspaceSnapshot } from '../../workspace-diff.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
 import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
-import { extractArchive, tarDirectory } from './archive.ts';
-import { createOptions, proxyUrlForContainers } from './cell-container.ts';
+import { extractArchive, tarDirectory } from '../archive.ts';
+import { cellUlimits, createOptions, proxyUrlForContainers } from './cell-container.ts';
 import { discoverEngine, type Engine } from './engine.ts';
 import { engineMessage, engineStatus } from './errors.ts';
 import { execInContainer } from './exec.ts';
@@ -31,7 +32,8 @@ import { buildOfflineImage, inspectImage, type ImageInfo } from './image.ts';
 import { cellLabels, LABELS, removeContainers, removeRunContainers } from './labels.ts';
 import type { ContainerOptions } from './options.ts';
 import { writeOwner } from './work-root.ts';
-import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME, CONTAINER_WORKSPACE, RUNNER_ARTIFACTS, containerBaseEnv, containerBin, relativeToHome } from './paths.ts';
+import { snapshotContainerWorkspace } from './workspace-snapshot.ts';
+import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME, CONTAINER_WORKSPACE, containerBaseEnv, containerBin, relativeToHome } from './paths.ts';
 
 export interface ContainerLauncherDeps {
   /** Injected engine (tests, benchmarks); default: discovered in prepare(). */
@@ -111,7 +113,7 @@ export class ContainerLauncher implements CellLauncher {
     if (failed) return failed;
     try {
       if (!resolved) throw new Error(`runner ${cell.runner.name} was not resolved`);
-      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin) });
+      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id, this.proxyUrl), workspace: CONTAINER_WORKSPACE, home: CONTAINER_HOME, bin: containerBin(resolved.bin), cellVars: cellEnvVars(cell, ctx, {}, CONTAINER_WORKSPACE) });
       for (const [file, content] of Object.entries(inv.files)) {
         const rel = relativeToHome(file);
         if (!rel) throw new Error(`runner file ${file} is outside the container's home ${CONTAINER_HOME}`);
@@ -156,6 +158,7 @@ export class ContainerLauncher implements CellLauncher {
               memoryBytes: this.opts.memoryBytes,
               network: this.opts.network,
               engineKind: engine.kind,
+              ulimits: cellUlimits(),
             }),
           );
         } catch (e) {
@@ -191,6 +194,13 @@ export class ContainerLauncher implements CellLauncher {
 
       const setupFailed = await runSetup({ clock, cell, shell, log: path.join(out, 'setup.log'), env: cellEnv, overlay: () => this.placeOverlay(c, cell, stage) });
       if (setupFailed) return setupFailed;
+      // The starting state the viewer diffs against: the workspace as the runner finds it.
+      const snapshot = (name: string): Promise<WorkspaceSnapshot | null> =>
+        snapshotContainerWorkspace({ docker, container: c, stage, name, stop, signal }).catch((e: unknown) => {
+          ctx.log.debug('no workspace diff for this cell', { cell: cell.id, error: (e as Error).message });
+          return null;
+        });
+      const before = await timed('workspace', () => snapshot('start'));
 
       ctx.registerCell(cell.id, { simScript: resolveSimScript(cell.task.sim, CONTAINER_WORKSPACE) });
       let launchMs: number | null = null;
@@ -200,7 +210,7 @@ export class ContainerLauncher implements CellLauncher {
         }),
       );
       await this.copyArtifacts(c, cell, out);
-      return await afterRunner({
+      const ended = await afterRunner({
         clock,
         cell,
         adapter,
@@ -212,6 +222,10 @@ export class ContainerLauncher implements CellLauncher {
         env: cellEnv,
         beforeEnd: ctx.keepWorkspaces ? () => this.copyOut(c, CONTAINER_WORKSPACE, path.join(stage, 'after')) : undefined,
       });
+      // After the cell's clock stopped: what the agent (and the check) changed, whatever the outcome.
+      const after = before && !signal.aborted ? await snapshot('end') : null;
+      if (before && after) await writeFile(path.join(out, 'workspace.diff'), workspaceDiff(before, after)).catch(() => undefined);
+      return ended;
     } finally {
       if (forceTimer) clearTimeout(forceTimer);
       if (container) {
@@ -237,7 +251,7 @@ export class ContainerLauncher implements CellLauncher {
 
   /** Runner session logs (best effort: a runner that never started has none). */
   private async copyArtifacts(c: Docker.Container, cell: Cell, out: string): Promise<void> {
-    for (const rel of RUNNER_ARTIFACTS[cell.runner.kind]) {
+    for (const rel of runnerAdapter(cell.runner.kind).artifacts) {
       await this.copyOut(c, path.posix.join(CONTAINER_HOME, rel), path.join(out, 'home', path.dirname(rel)));
     }
   }

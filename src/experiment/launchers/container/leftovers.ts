@@ -10,15 +10,7 @@ import type Docker from 'dockerode';
 import { processAlive } from '../../kill-tree.ts';
 import { LABELS, listAgentabContainers, removeContainers } from './labels.ts';
 import { listWorkRoots } from './work-root.ts';
-
-export type Liveness = 'alive' | 'dead' | 'unknown';
-
-export function ownerLiveness(pid: string | number | undefined, host: string | undefined, o: { host: string; isAlive: (pid: number) => boolean }): Liveness {
-  if (host !== undefined && host !== o.host) return 'unknown';
-  const n = Number(pid);
-  if (pid === undefined || !Number.isInteger(n)) return 'dead';
-  return o.isAlive(n) ? 'alive' : 'dead';
-}
+import { ownerLiveness, type Liveness } from '../liveness.ts';
 
 export interface CleanOptions {
   docker?: Docker;

@@ -4,7 +4,6 @@
  * a non-root `agent` user whose home holds the cell's workspace.
  */
 import path from 'node:path';
-import type { RunnerKind } from '../../../config/experiment-types.ts';
 
 export const AGENT_USER = 'agent';
 export const AGENT_UID = 1000;
@@ -41,10 +40,3 @@ export function relativeToHome(containerPath: string): string | undefined {
   const rel = path.posix.relative(CONTAINER_HOME, containerPath);
   return rel && !rel.startsWith('..') && !path.posix.isAbsolute(rel) ? rel : undefined;
 }
-
-/** Runner files worth keeping beside the transcript (session logs), relative to the home. */
-export const RUNNER_ARTIFACTS: Record<RunnerKind, string[]> = {
-  claude: ['.claude/projects'],
-  opencode: ['.local/share/opencode/log'],
-  command: [],
-};

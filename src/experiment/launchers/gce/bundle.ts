@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { envRefName } from '../../../config/env.ts';
 import type { ExperimentSpec, SpecOverrides } from '../../../config/experiment-types.ts';
-import { tarDirectory } from '../container/archive.ts';
+import { tarDirectory } from '../archive.ts';
 import type { Shards } from '../../shard.ts';
 import { GceError } from './errors.ts';
 

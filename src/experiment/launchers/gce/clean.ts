@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { processAlive } from '../../kill-tree.ts';
-import { ownerLiveness, type Liveness } from '../container/leftovers.ts';
+import { ownerLiveness, type Liveness } from '../liveness.ts';
 import type { BatchApi } from './batch-api.ts';
 import { LABEL, labelValue, MANAGED_BY } from './job.ts';
 

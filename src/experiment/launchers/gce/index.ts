@@ -4,7 +4,7 @@ import type { LauncherDef, SpecOverrides } from '../../../config/experiment-type
 import type { CellLauncher } from '../types.ts';
 import { createBatchApi } from './batch-api.ts';
 import { GceLauncher } from './launcher.ts';
-import { parseGceOptions } from './options.ts';
+import { parseGceOptions, secretNamesOf } from './options.ts';
 import { createStorageApi } from './storage-api.ts';
 
 export { GceLauncher, type GceLauncherDeps } from './launcher.ts';
@@ -12,7 +12,7 @@ export { parseGceOptions, GCE_DEFAULTS, type GceOptions } from './options.ts';
 export { GceError } from './errors.ts';
 
 /** `launcher: gce` with Google's clients (endpoints from AGENTAB_BATCH_ENDPOINT / AGENTAB_GCS_ENDPOINT when set). */
-export function createGceLauncher(def: LauncherDef, o: { overrides?: SpecOverrides } = {}): CellLauncher {
+export function createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides } = {}): CellLauncher {
   const env = readGceEnv();
   const options = parseGceOptions(def.options, { env });
   return new GceLauncher(options, {
@@ -20,4 +20,9 @@ export function createGceLauncher(def: LauncherDef, o: { overrides?: SpecOverrid
     storage: createStorageApi({ endpoint: options.gcsEndpoint, project: options.project }),
     overrides: o.overrides,
   });
+}
+
+/** Keys come from Secret Manager on the VMs: planning here needs only their names. */
+export function remoteSecretNames(def: LauncherDef): string[] {
+  return secretNamesOf(def.options);
 }

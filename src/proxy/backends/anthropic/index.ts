@@ -4,7 +4,7 @@
  * model); other dialects go through the canonical form. Upstream errors before the stream
  * starts are thrown (decoded from Anthropic's error body) so the router can retry.
  */
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { BackendAdapter, CallOptions, RawCall, RawResponse } from '../types.ts';
 import { postJson, readJson } from '../../upstream/http.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';
@@ -22,7 +22,7 @@ export const DEFAULT_ANTHROPIC_BASE = 'https://api.anthropic.com';
 
 export class AnthropicBackend implements BackendAdapter {
   readonly kind = 'anthropic' as const;
-  readonly nativeDialect = 'anthropic' as const;
+  readonly nativeDialects = ['anthropic'] as const;
 
   /** `apiBase` may be given with or without the trailing `/v1`. */
   private url(o: CallOptions, path: '/messages' | '/messages/count_tokens'): string {
@@ -57,3 +57,5 @@ export class AnthropicBackend implements BackendAdapter {
     return decodeAnthropicCountTokensResponse(await readJson(res.body));
   }
 }
+
+export const createBackend = (): BackendAdapter => new AnthropicBackend();

@@ -4,7 +4,7 @@
  * byte for byte (the proxy only adds `stream_options.include_usage` so usage is logged);
  * other dialects are translated through the canonical form.
  */
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { BackendAdapter, CallOptions, RawCall, RawResponse } from '../types.ts';
 import { postJson, readJson } from '../../upstream/http.ts';
 import {
@@ -18,7 +18,7 @@ export const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1';
 
 export class OpenAICompatibleBackend implements BackendAdapter {
   readonly kind = 'openai-compatible' as const;
-  readonly nativeDialect = 'openai' as const;
+  readonly nativeDialects = ['openai'] as const;
 
   private url(o: CallOptions): string {
     const base = (o.deployment.apiBase ?? DEFAULT_OPENAI_BASE).replace(/\/+$/, '');
@@ -53,3 +53,5 @@ export class OpenAICompatibleBackend implements BackendAdapter {
     return res.body.pipeThrough(openAISseToParts());
   }
 }
+
+export const createBackend = (): BackendAdapter => new OpenAICompatibleBackend();

@@ -5,13 +5,28 @@
  */
 import { DEFAULT_SIM_OPTIONS } from '../../../config/proxy-defaults.ts';
 import type { SimOptions } from '../../../config/types.ts';
-import type { Sleep } from '../../../sim/latency.ts';
+import type { Sleep } from '../../../util/sleep.ts';
 import { simulate, simulateResponse, type SimDeps } from '../../../sim/model.ts';
 import { digest } from '../../../sim/rng.ts';
 import { createSimState, type SimState } from '../../../sim/plan.ts';
-import { countRequestTokens } from '../../../sim/tokens.ts';
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
-import type { BackendAdapter, CallOptions } from '../types.ts';
+import { countRequestTokens } from '../../../canonical/tokens.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
+import { parseScriptHeader, type SimAction } from '../../../sim/script.ts';
+import type { BackendAdapter, CallOptions, CellContext } from '../types.ts';
+
+/** The request header that carries a script for one call (JSON or base64 of JSON). */
+export const SIM_SCRIPT_HEADER = 'x-agentab-sim-script';
+
+/**
+ * The script of this call: the request's `x-agentab-sim-script` header, else the cell's
+ * registered `simScript` (the task's `sim:` actions, registered by the orchestrator).
+ */
+export function scriptOf(cell: CellContext | undefined): SimAction[] | undefined {
+  const header = cell?.headers[SIM_SCRIPT_HEADER];
+  if (header) return parseScriptHeader(header);
+  const registered = cell?.registered['simScript'];
+  return Array.isArray(registered) ? (registered as SimAction[]) : undefined;
+}
 
 export interface SimBackendOptions {
   /** Injected for tests (zero or fake delays); defaults to an abortable setTimeout. */
@@ -41,7 +56,7 @@ export class SimBackend implements BackendAdapter {
    */
   private cacheScope(o: CallOptions, opts: SimOptions): string {
     const credential = o.deployment.apiKey ? digest(o.deployment.apiKey) : '-';
-    const cell = opts.cache.shared ? '*' : (o.cellId ?? '-');
+    const cell = opts.cache.shared ? '*' : (o.cell?.id ?? '-');
     return `${o.deployment.id}\u0000${credential}\u0000${cell}`;
   }
 
@@ -59,7 +74,7 @@ export class SimBackend implements BackendAdapter {
     o.timer.begin();
     try {
       const opts = this.options(o);
-      return simulate(req, opts, o.simScript, {
+      return simulate(req, opts, scriptOf(o.cell), {
         ...this.deps(o, opts, req),
         onFirstToken: () => o.timer.firstByte(),
         onEnd: () => o.timer.end(),
@@ -74,7 +89,7 @@ export class SimBackend implements BackendAdapter {
     o.timer.begin();
     try {
       const opts = this.options(o);
-      const res = await simulateResponse(req, opts, o.simScript, this.deps(o, opts, req));
+      const res = await simulateResponse(req, opts, scriptOf(o.cell), this.deps(o, opts, req));
       o.timer.firstByte(); // a non-streaming answer arrives all at once
       return res;
     } finally {
@@ -86,3 +101,6 @@ export class SimBackend implements BackendAdapter {
     return countRequestTokens(req);
   }
 }
+
+/** `options` are injected by tests and embedding programs (a fake sleep or clock). */
+export const createBackend = (options: unknown): BackendAdapter => new SimBackend((options ?? {}) as SimBackendOptions);

@@ -8,7 +8,7 @@
  * `refreshEarlyMs` before they expire; concurrent callers share one refresh. Tokens are
  * never logged and never put into error messages.
  */
-import { ProxyError } from '../../errors.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import type { Deployment } from '../../../config/types.ts';
 
 export interface AccessToken {

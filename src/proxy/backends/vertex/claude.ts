@@ -3,7 +3,7 @@
  * and no `model` (the model is in the URL), on `:rawPredict` / `:streamRawPredict`. The
  * answers are Anthropic's own JSON and SSE.
  */
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { CallOptions } from '../types.ts';
 import { postJson, readJson } from '../../upstream/http.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';

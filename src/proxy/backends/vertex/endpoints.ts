@@ -16,7 +16,7 @@
  *   (`…/models/M:generateContent`), as LiteLLM does;
  * - a location path `…/v1/projects/P/locations/L`: the publisher and model are appended.
  */
-import { ProxyError } from '../../errors.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import type { Deployment } from '../../../config/types.ts';
 
 export type VertexMode = 'gemini' | 'openai' | 'anthropic';

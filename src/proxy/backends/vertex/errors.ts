@@ -2,7 +2,7 @@
  * Error decoding for Vertex answers. Claude on Vertex answers model errors in Anthropic's
  * shape but gateway errors (auth, quota, unknown model) in Google's; both are read here.
  */
-import type { ProxyError } from '../../errors.ts';
+import type { ProxyError } from '../../../canonical/errors.ts';
 import type { ErrorDecoder } from '../../upstream/http.ts';
 import { decodeAnthropicError } from '../../protocols/anthropic-messages/index.ts';
 import { decodeGeminiError } from '../../protocols/gemini/index.ts';

@@ -1,5 +1,5 @@
 /** Gemini through Vertex's native endpoints: generateContent, streamGenerateContent?alt=sse, countTokens. */
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { CallOptions } from '../types.ts';
 import { postJson, readJson } from '../../upstream/http.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';

@@ -5,7 +5,7 @@
  * there is no pass-through because the Vertex bodies differ from every client dialect.
  * Auth is a bearer token per deployment (auth.ts), cached across calls.
  */
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { Deployment } from '../../../config/types.ts';
 import type { BackendAdapter, CallOptions } from '../types.ts';
 import { defaultTokenProvider, type TokenProvider } from './auth.ts';
@@ -72,3 +72,6 @@ export class VertexBackend implements BackendAdapter {
     return geminiCountTokens(req, o, { ...v, model });
   }
 }
+
+/** `options` are injected by tests and embedding programs (a fake token provider). */
+export const createBackend = (options: unknown): BackendAdapter => new VertexBackend((options ?? {}) as VertexBackendDeps);

@@ -3,7 +3,7 @@
  * model `google/<m>`), translated with the openai-chat protocol module (whose encoder asks
  * for `stream_options.include_usage`, so streamed usage can be logged).
  */
-import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../canonical.ts';
+import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { CallOptions } from '../types.ts';
 import { postJson, readJson } from '../../upstream/http.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';

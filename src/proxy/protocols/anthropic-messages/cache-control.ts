@@ -3,7 +3,7 @@
  * (5-minute TTL) and `{type: 'ephemeral', ttl: '1h'}` on tools, system blocks and message
  * content blocks (https://docs.claude.com/en/docs/build-with-claude/prompt-caching).
  */
-import type { CacheMark } from '../../canonical.ts';
+import type { CacheMark } from '../../../canonical/form.ts';
 
 /** The mark a block's `cache_control` sets, or undefined when there is none. */
 export function decodeCacheMark(cacheControl: { ttl?: unknown } | null | undefined): CacheMark | undefined {

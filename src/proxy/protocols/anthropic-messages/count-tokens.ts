@@ -3,8 +3,8 @@
  * `stream`; the answer is `{input_tokens}` (the whole prompt, as Anthropic counts it).
  */
 import { z } from 'zod';
-import { ProxyError } from '../../errors.ts';
-import type { CanonicalRequest } from '../../canonical.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
+import type { CanonicalRequest } from '../../../canonical/form.ts';
 import { countTokensResponse } from './anthropic-api.ts';
 import { decodeAnthropicRequest, type DecodeOptions } from './decode-request.ts';
 

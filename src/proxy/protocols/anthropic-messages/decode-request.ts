@@ -5,7 +5,7 @@
  */
 import { extname } from 'node:path';
 import { z } from 'zod';
-import { ProxyError } from '../../errors.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import type {
   AssistantPart,
   CanonicalMessage,
@@ -17,7 +17,7 @@ import type {
   ToolChoice,
   ToolResultPart,
   UserPart,
-} from '../../canonical.ts';
+} from '../../../canonical/form.ts';
 import {
   imageBlock,
   messagesRequest,

@@ -9,7 +9,7 @@ import type {
   ImagePart,
   TextPart,
   ToolResultPart,
-} from '../../canonical.ts';
+} from '../../../canonical/form.ts';
 import { encodeCacheMark } from './cache-control.ts';
 
 export interface EncodeAnthropicOptions {

@@ -5,7 +5,7 @@
  * `api_error` with status 504, which the official SDK maps to InternalServerError and
  * retries like any 5xx. 502/503 likewise keep their status with type `api_error`.
  */
-import { ProxyError, kindOfStatus, type ErrorKind } from '../../errors.ts';
+import { ProxyError, kindOfStatus, type ErrorKind } from '../../../canonical/errors.ts';
 import { RETRYABLE_KINDS, headerValue, retryAfterMs, type HeaderBag } from '../common/headers.ts';
 import { encodeSseFrame } from '../common/sse.ts';
 import { errorPayload } from './anthropic-api.ts';

@@ -6,8 +6,8 @@
  * the open one, and no delta is ever written before its block's start. An error part
  * becomes an `event: error` frame and ends the stream.
  */
-import { ProxyError } from '../../errors.ts';
-import type { FinishReason, StreamPart, Usage } from '../../canonical.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
+import type { FinishReason, StreamPart, Usage } from '../../../canonical/form.ts';
 import { encodeSseFrame } from '../common/sse.ts';
 import { anthropicErrorBody } from './errors.ts';
 import { anthropicToolId } from './encode-request.ts';

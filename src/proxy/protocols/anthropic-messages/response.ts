@@ -1,8 +1,8 @@
 /** Anthropic Messages response body ⇄ CanonicalResponse (non-streaming calls). */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ProxyError } from '../../errors.ts';
-import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
+import type { AssistantPart, CanonicalResponse } from '../../../canonical/form.ts';
 import { messagesResponse } from './anthropic-api.ts';
 import { anthropicToolId } from './encode-request.ts';
 import { fromAnthropicStopReason, toAnthropicStopReason } from './stop-reason.ts';

@@ -8,8 +8,8 @@
  * the small frames that carry those are JSON-parsed; content deltas are known by event name.
  */
 import { createParser } from 'eventsource-parser';
-import type { FinishReason, Usage } from '../../canonical.ts';
-import { ProxyError } from '../../errors.ts';
+import type { FinishReason, Usage } from '../../../canonical/form.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import { parseEventJson } from '../common/sse.ts';
 import { anthropicUsage, messagesResponse, type AnthropicUsage } from './anthropic-api.ts';
 import { decodeAnthropicStreamError } from './errors.ts';

@@ -4,8 +4,8 @@
  * (server tools, citations …) are skipped. A frame that does not parse becomes an error
  * part and ends the stream; so does a stream that stops before `message_stop`.
  */
-import { ProxyError } from '../../errors.ts';
-import type { FinishReason, StreamPart } from '../../canonical.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
+import type { FinishReason, StreamPart } from '../../../canonical/form.ts';
 import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
 import { streamEvent, type AnthropicUsage, type StreamEvent } from './anthropic-api.ts';
 import { decodeAnthropicStreamError } from './errors.ts';

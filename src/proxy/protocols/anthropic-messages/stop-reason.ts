@@ -1,5 +1,5 @@
 /** Anthropic `stop_reason` ⇄ canonical finish reason. */
-import type { FinishReason } from '../../canonical.ts';
+import type { FinishReason } from '../../../canonical/form.ts';
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use';
 

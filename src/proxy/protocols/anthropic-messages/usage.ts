@@ -3,7 +3,7 @@
  * writes; canonical `input` is the whole prompt. Anthropic does not report reasoning tokens
  * separately (they are inside `output_tokens`).
  */
-import type { Usage } from '../../canonical.ts';
+import type { Usage } from '../../../canonical/form.ts';
 import type { AnthropicUsage } from './anthropic-api.ts';
 
 export interface AnthropicUsageOut {

@@ -3,8 +3,8 @@
  * upstream failure before any content — an error event, a TTFT timeout, a broken connection —
  * is thrown to the router, which can still retry or fail over. What was read is replayed.
  */
-import { ProxyError } from '../../errors.ts';
-import type { StreamPart } from '../../canonical.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
+import type { StreamPart } from '../../../canonical/form.ts';
 
 const STARTS_OUTPUT = new Set<StreamPart['type']>([
   'text-start',

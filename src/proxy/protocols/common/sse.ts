@@ -6,21 +6,44 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export type { EventSourceMessage };
 
-/** Bytes of an SSE stream → one message per event. A last event without its blank line still counts. */
+export interface SseReader {
+  feed(bytes: Uint8Array): void;
+  /** Call once when the byte stream ended. */
+  end(): void;
+}
+
+/**
+ * The one SSE reader: bytes → events, push-style (the synchronous pass-through taps use it
+ * directly). Decodes UTF-8 across chunk boundaries and, at the end, completes a last frame
+ * the server did not terminate with a blank line (eventsource-parser alone would drop it).
+ */
+export function createSseReader(onEvent: (e: EventSourceMessage) => void, onComment?: (comment: string) => void): SseReader {
+  const text = new TextDecoder();
+  const parser = createParser({ onEvent, ...(onComment ? { onComment } : {}) });
+  return {
+    feed(bytes) {
+      const s = text.decode(bytes, { stream: true });
+      if (s !== '') parser.feed(s);
+    },
+    end() {
+      // Terminates a trailing unterminated line and frame; a no-op after a complete frame.
+      parser.feed(text.decode() + '\n\n');
+    },
+  };
+}
+
+/** Bytes of an SSE stream → one message per event, as a web stream (the translating paths). */
 export function sseEventStream(): TransformStream<Uint8Array, EventSourceMessage> {
-  const decoder = new TextDecoder();
-  let sink: TransformStreamDefaultController<EventSourceMessage> | undefined;
-  const parser = createParser({ onEvent: (event) => sink?.enqueue(event) });
+  let reader: SseReader | undefined;
   return new TransformStream<Uint8Array, EventSourceMessage>({
     start(controller) {
-      sink = controller;
+      reader = createSseReader((event) => controller.enqueue(event));
     },
     transform(chunk) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
+      reader!.feed(chunk);
     },
     flush() {
-      // Completes a last line and frame the server did not terminate; a no-op after a complete frame.
-      parser.feed(decoder.decode() + '\n\n');
+      reader!.end();
     },
   });
 }

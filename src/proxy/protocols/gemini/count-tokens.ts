@@ -1,6 +1,6 @@
 /** Gemini `:countTokens` answer → the token count. */
 import { z } from 'zod';
-import { ProxyError } from '../../errors.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import { countTokensResponse } from './gemini-api.ts';
 
 export function decodeGeminiCountTokensResponse(body: unknown): number {

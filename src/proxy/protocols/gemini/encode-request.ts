@@ -15,7 +15,7 @@ import type {
   ImagePart,
   TextPart,
   ToolResultPart,
-} from '../../canonical.ts';
+} from '../../../canonical/form.ts';
 import { cleanToolParameters } from './clean-schema.ts';
 import { baseToolCallId, signatureFromToolCallId } from './tool-call-id.ts';
 

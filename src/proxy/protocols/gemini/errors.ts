@@ -2,7 +2,7 @@
  * Gemini / Vertex error answers → ProxyError. Bodies are Google RPC statuses
  * `{error:{code, message, status}}`; Vertex's stream endpoints wrap them in an array.
  */
-import { ProxyError, kindOfStatus, type ErrorKind } from '../../errors.ts';
+import { ProxyError, kindOfStatus, type ErrorKind } from '../../../canonical/errors.ts';
 import { RETRYABLE_KINDS, retryAfterMs, type HeaderBag } from '../common/headers.ts';
 import { geminiStatus } from './gemini-api.ts';
 

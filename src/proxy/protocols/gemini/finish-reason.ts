@@ -1,5 +1,5 @@
 /** Gemini `finishReason` ⇄ canonical finish reason. */
-import type { FinishReason } from '../../canonical.ts';
+import type { FinishReason } from '../../../canonical/form.ts';
 
 const CONTENT_FILTER = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
 

@@ -4,8 +4,8 @@
  * round-trip property tests speak the real format. A functionCall is sent whole (Gemini
  * never splits one), so a tool call's argument pieces are held until its block ends.
  */
-import type { ErrorKind } from '../../errors.ts';
-import type { StreamPart, Usage } from '../../canonical.ts';
+import type { ErrorKind } from '../../../canonical/errors.ts';
+import type { StreamPart, Usage } from '../../../canonical/form.ts';
 import { encodeSseFrame } from '../common/sse.ts';
 import { toGeminiFinishReason } from './finish-reason.ts';
 import { toGeminiUsage } from './usage.ts';

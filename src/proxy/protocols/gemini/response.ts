@@ -1,8 +1,8 @@
 /** Gemini `generateContent` answer ⇄ CanonicalResponse (non-streaming calls, and fakes in tests). */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ProxyError } from '../../errors.ts';
-import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
+import type { AssistantPart, CanonicalResponse } from '../../../canonical/form.ts';
 import { generateContentResponse } from './gemini-api.ts';
 import { decodeGeminiStatus } from './errors.ts';
 import { toGeminiFinishReason, fromGeminiFinishReason } from './finish-reason.ts';

@@ -9,8 +9,8 @@
  * says STOP.
  */
 import { randomUUID } from 'node:crypto';
-import { ProxyError } from '../../errors.ts';
-import type { StreamPart } from '../../canonical.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
+import type { StreamPart } from '../../../canonical/form.ts';
 import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
 import { generateContentResponse, type GeminiPart, type GeminiUsage } from './gemini-api.ts';
 import { decodeGeminiStatus } from './errors.ts';

@@ -4,7 +4,7 @@
  * prompt tokens are prompt too. So input = prompt + toolUsePrompt, output = candidates +
  * thoughts, reasoning = thoughts, cacheRead = cachedContent. Gemini reports no cache writes.
  */
-import type { Usage } from '../../canonical.ts';
+import type { Usage } from '../../../canonical/form.ts';
 import type { GeminiUsage } from './gemini-api.ts';
 
 export function fromGeminiUsage(u: GeminiUsage | undefined): Usage {

@@ -12,8 +12,8 @@ import type {
   ToolChoice,
   ToolResultPart,
   UserPart,
-} from '../../canonical.ts';
-import { ProxyError } from '../../errors.ts';
+} from '../../../canonical/form.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import { imagePartFromUrl } from './image-url.ts';
 import { ChatRequestSchema, type ChatMessage, type ChatRequest } from './schema.ts';
 import { describeZodError } from './validation-message.ts';

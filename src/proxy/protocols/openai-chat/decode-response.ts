@@ -1,6 +1,6 @@
 /** An upstream's non-streaming chat.completion → CanonicalResponse. */
-import type { AssistantPart, CanonicalResponse } from '../../canonical.ts';
-import { ProxyError } from '../../errors.ts';
+import type { AssistantPart, CanonicalResponse } from '../../../canonical/form.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { ChatResponseSchema } from './schema.ts';
 import { fromOpenAIUsage } from './usage.ts';

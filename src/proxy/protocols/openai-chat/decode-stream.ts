@@ -12,12 +12,12 @@
  * (OpenAI does not) gets a late fragment emitted on its already-closed block's index;
  * dropping it would lose arguments, which is worse.
  */
-import { emptyUsage, type FinishReason, type StreamPart, type Usage } from '../../canonical.ts';
-import { ProxyError } from '../../errors.ts';
+import { emptyUsage, type FinishReason, type StreamPart, type Usage } from '../../../canonical/form.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { ChatChunkSchema, type ChunkToolCall } from './schema.ts';
-import { createSseReader } from './sse-reader.ts';
+import { createSseReader } from '../common/sse.ts';
 import { fromOpenAIUsage } from './usage.ts';
 import { describeZodError } from './validation-message.ts';
 

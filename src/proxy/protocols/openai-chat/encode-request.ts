@@ -4,7 +4,7 @@
  * What OpenAI Chat cannot take is dropped on purpose: reasoning parts (it never accepts them
  * back), cache_control breakpoints, images inside tool results (noted in the text instead).
  */
-import type { CanonicalMessage, CanonicalRequest, ImagePart, TextPart, ToolChoice, ToolResultPart } from '../../canonical.ts';
+import type { CanonicalMessage, CanonicalRequest, ImagePart, TextPart, ToolChoice, ToolResultPart } from '../../../canonical/form.ts';
 import { imagePartToUrl } from './image-url.ts';
 
 /** Stands in for an image a tool returned: OpenAI tool messages carry text only. */

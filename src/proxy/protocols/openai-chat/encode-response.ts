@@ -1,5 +1,5 @@
 /** CanonicalResponse → a chat.completion object for an OpenAI client. */
-import type { CanonicalResponse } from '../../canonical.ts';
+import type { CanonicalResponse } from '../../../canonical/form.ts';
 import { toOpenAIFinishReason, type OpenAIFinishReason } from './finish-reason.ts';
 import { chatCompletionId, nowSeconds } from './ids.ts';
 import { toOpenAIUsage, type OpenAIUsage } from './usage.ts';

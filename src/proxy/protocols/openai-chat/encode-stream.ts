@@ -11,8 +11,8 @@
  * `data: [DONE]`: that is what LiteLLM's proxy sends, and the official SDKs throw on the
  * error frame. A canonical stream ending without finish or error is reported the same way.
  */
-import type { StreamPart } from '../../canonical.ts';
-import { ProxyError } from '../../errors.ts';
+import type { StreamPart } from '../../../canonical/form.ts';
+import { ProxyError } from '../../../canonical/errors.ts';
 import { encodeOpenAIErrorBody } from './errors.ts';
 import { toOpenAIFinishReason, type OpenAIFinishReason } from './finish-reason.ts';
 import { chatCompletionId, nowSeconds } from './ids.ts';

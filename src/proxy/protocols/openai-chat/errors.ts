@@ -2,8 +2,12 @@
  * Errors in OpenAI's shape: ProxyError → `{"error":{"message","type","code","param"}}` for
  * our clients, and an upstream's error answer (HTTP status, body, headers) → ProxyError.
  */
-import { kindOfStatus, ProxyError, type ErrorKind } from '../../errors.ts';
+import { kindOfStatus, ProxyError, type ErrorKind } from '../../../canonical/errors.ts';
 import { ChatErrorBodySchema } from './schema.ts';
+import { headerValue, retryAfterMs, type HeaderBag } from '../common/headers.ts';
+import { scrubSecrets } from '../../../util/scrub.ts';
+
+export type { HeaderBag };
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; code: string; param: string | null };
@@ -39,7 +43,6 @@ export function encodeOpenAIError(e: ProxyError): { status: number; body: OpenAI
 // ---------------------------------------------------------------------------------------
 // Upstream errors
 
-export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 
 const KIND_OF_TYPE: Record<string, ErrorKind> = {
   invalid_request_error: 'invalid_request',
@@ -75,17 +78,17 @@ export function decodeOpenAIError(
 ): ProxyError {
   const payload = parseErrorPayload(bodyText);
   const kind = kindOfStatus(status);
-  const shouldRetry = header(headers, 'x-should-retry');
+  const shouldRetry = headerValue(headers, 'x-should-retry');
   const retryable =
     shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : status === 408 || status === 429 || status >= 500;
   const detail = payload.message || summariseBody(bodyText) || 'no error body';
-  const retryAfterMs = parseRetryAfter(headers, now);
-  return new ProxyError(`upstream answered ${status}: ${clip(redactSecrets(detail))}`, {
+  const waitMs = retryAfterMs(headers, now);
+  return new ProxyError(`upstream answered ${status}: ${clip(scrubSecrets(detail))}`, {
     code: `upstream_${kind}`,
     kind,
     retryable,
     upstreamStatus: status,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
     context: contextOf(payload),
   });
 }
@@ -104,7 +107,7 @@ export function decodeOpenAIErrorPayload(payload: unknown): ProxyError {
     KIND_OF_TYPE[typeof p.code === 'string' ? p.code : ''] ??
     'api_error';
   const retryable = kind === 'rate_limit' || kind === 'api_error' || kind === 'unavailable' || kind === 'overloaded' || kind === 'timeout' || kind === 'bad_gateway';
-  return new ProxyError(`upstream stream error: ${clip(redactSecrets(p.message || 'no message'))}`, {
+  return new ProxyError(`upstream stream error: ${clip(scrubSecrets(p.message || 'no message'))}`, {
     code: `upstream_${kind}`,
     kind,
     retryable,
@@ -166,35 +169,3 @@ function clip(s: string): string {
  * ("Incorrect API key provided: sk-abc***xyz"), others echo bearer tokens. A message is free
  * text, so this is pattern masking on purpose; it is not protocol parsing.
  */
-export function redactSecrets(message: string): string {
-  return message
-    .replace(/\b(sk|pk|rk|sess)-[A-Za-z0-9_\-*.]{3,}/g, '[redacted]')
-    .replace(/\bBearer\s+[^\s"',]+/gi, 'Bearer [redacted]')
-    .replace(/\bAIza[0-9A-Za-z_\-]{10,}/g, '[redacted]')
-    .replace(/\bya29\.[0-9A-Za-z_\-.]+/g, '[redacted]');
-}
-
-function header(headers: HeaderBag, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  const bag = headers as Record<string, string | string[] | undefined>;
-  for (const [k, v] of Object.entries(bag)) {
-    if (k.toLowerCase() === name) return Array.isArray(v) ? v[0] : v;
-  }
-  return undefined;
-}
-
-/** `retry-after-ms` (OpenAI's own), else `retry-after` as seconds or an HTTP date. */
-export function parseRetryAfter(headers: HeaderBag, now: () => number = Date.now): number | undefined {
-  const ms = header(headers, 'retry-after-ms');
-  if (ms !== undefined && ms.trim() !== '') {
-    const n = Number(ms);
-    if (Number.isFinite(n) && n >= 0) return Math.round(n);
-  }
-  const ra = header(headers, 'retry-after');
-  if (ra === undefined || ra.trim() === '') return undefined;
-  const seconds = Number(ra);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
-  const at = Date.parse(ra);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now());
-}

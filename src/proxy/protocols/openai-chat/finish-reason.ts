@@ -1,5 +1,5 @@
 /** OpenAI `finish_reason` ⇄ canonical FinishReason. */
-import type { FinishReason } from '../../canonical.ts';
+import type { FinishReason } from '../../../canonical/form.ts';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 

@@ -3,7 +3,7 @@
  * other URL stays a reference. Parsed by hand: the data-URL grammar (RFC 2397) is one comma
  * and a `;base64` flag, not worth a dependency.
  */
-import type { ImagePart } from '../../canonical.ts';
+import type { ImagePart } from '../../../canonical/form.ts';
 
 const EXTENSION_TYPES: Record<string, string> = {
   png: 'image/png',

@@ -14,8 +14,6 @@ export {
   encodeOpenAIErrorBody,
   decodeOpenAIError,
   decodeOpenAIErrorPayload,
-  parseRetryAfter,
-  redactSecrets,
   type OpenAIErrorBody,
   type HeaderBag,
 } from './errors.ts';

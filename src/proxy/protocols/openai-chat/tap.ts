@@ -9,13 +9,13 @@
  * What it learns goes to callbacks, through the same decoder the translating path uses.
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { FinishReason, StreamPart, Usage } from '../../canonical.ts';
-import type { ProxyError } from '../../errors.ts';
+import type { FinishReason, StreamPart, Usage } from '../../../canonical/form.ts';
+import type { ProxyError } from '../../../canonical/errors.ts';
 import { OpenAIStreamDecoder } from './decode-stream.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { ChatResponseSchema } from './schema.ts';
-import { createSseReader } from './sse-reader.ts';
+import { createSseReader } from '../common/sse.ts';
 import { fromOpenAIUsage } from './usage.ts';
 
 export interface OpenAISseTapOptions {

@@ -5,7 +5,7 @@
  * (cacheRead ⊆ input, reasoning ⊆ output), so no arithmetic is needed either way.
  * OpenAI has no notion of cache writes: cacheWrite is 0 coming in and dropped going out.
  */
-import type { Usage } from '../../canonical.ts';
+import type { Usage } from '../../../canonical/form.ts';
 import type { ChatUsage } from './schema.ts';
 
 export function fromOpenAIUsage(u: ChatUsage | null | undefined): Usage {

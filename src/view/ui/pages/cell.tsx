@@ -7,6 +7,7 @@ import type { CallRow, CellDetail } from '../../store.ts';
 import type { Payload, TranscriptEntry } from '../../transcript.ts';
 import { Crumbs, Outcome, Status } from '../components.tsx';
 import { fmtBytes, fmtInt, fmtMs, fmtUsd } from '../format.ts';
+import { api } from '../api.ts';
 import { useApi } from '../live.ts';
 import { href } from '../route.ts';
 
@@ -90,7 +91,7 @@ function Timeline({ d }: { d: CellDetail }) {
 }
 
 function Calls({ calls }: { calls: CallRow[] }) {
-  if (calls.length === 0) return <p class="meta">No model calls in the spend log for this cell.</p>;
+  if (calls.length === 0) return <p class="meta no-calls">No model calls in the spend log for this cell.</p>;
   return (
     <table class="calls">
       <thead>
@@ -133,7 +134,7 @@ function Diff({ p }: { p: Payload | null }) {
 }
 
 export function CellPage({ run, cell }: { run: string; cell: string }) {
-  const state = useApi<CellDetail>(`/api/runs/${encodeURIComponent(run)}/cells/${encodeURIComponent(cell)}`, run);
+  const state = useApi<CellDetail>(api.cell(run, cell), run);
   return (
     <section>
       <Status state={state}>

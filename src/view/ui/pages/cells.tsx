@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { CellRow } from '../../store.ts';
 import { Crumbs, Outcome, Status } from '../components.tsx';
 import { fmtInt, fmtMs, fmtUsd } from '../format.ts';
+import { api, prefetchJson } from '../api.ts';
 import { useApi } from '../live.ts';
 import { href } from '../route.ts';
 
@@ -64,7 +65,7 @@ export function CellsPage({ run, params }: { run: string; params: URLSearchParam
               <tbody>
                 {data.rows.map((r) => (
                   <tr key={r.cell} data-cell={r.cell}>
-                    <td><a href={href.cell(run, r.cell)}><code>{r.cell}</code></a></td>
+                    <td><a href={href.cell(run, r.cell)} onPointerEnter={() => prefetchJson(api.cell(run, r.cell))}><code>{r.cell}</code></a></td>
                     <td>{r.runner}</td>
                     <td>{r.condition}</td>
                     <td>{r.task}</td>

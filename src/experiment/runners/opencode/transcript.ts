@@ -4,7 +4,7 @@
  * Each `step_finish` carries the step's tokens and cost; a step is one model call.
  */
 import { z } from 'zod';
-import { clip, emptyReport, jsonLines, type RunnerReport } from './types.ts';
+import { clip, emptyReport, jsonLines, type RunnerReport } from '../types.ts';
 
 const n = z.number().nonnegative().catch(0);
 

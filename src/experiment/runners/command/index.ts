@@ -4,7 +4,7 @@
  * wiring both as AGENTAB_* variables and under the names the official SDKs read, so a
  * script using `openai` or `@anthropic-ai/sdk` reaches the proxy with no code change.
  */
-import { jsonLines, emptyReport, type InvocationContext, type Invocation, type RunnerAdapter, type RunnerReport } from './types.ts';
+import { jsonLines, emptyReport, type InvocationContext, type Invocation, type RunnerAdapter, type RunnerReport } from '../types.ts';
 
 export const SHELL = '/bin/sh';
 
@@ -14,15 +14,18 @@ export function commandOf(ctx: InvocationContext): string {
   return c;
 }
 
-export const commandRunner: RunnerAdapter = {
+export const runner: RunnerAdapter = {
   kind: 'command',
   jsonTranscript: false,
+  artifacts: [],
   resolveBinary: () => SHELL,
   versionArgv: () => undefined,
   parseVersion: () => 'sh',
   command(ctx: InvocationContext): Invocation {
     const { cell, endpoint } = ctx;
     const env: Record<string, string> = {
+      // what setup and check get (task and spec dirs, workspace), so one script can serve all three
+      ...ctx.cellVars,
       HOME: ctx.home,
       AGENTAB_CELL_ID: cell.id,
       AGENTAB_PROXY_URL: endpoint.proxyUrl,
@@ -40,8 +43,11 @@ export const commandRunner: RunnerAdapter = {
       OPENAI_BASE_URL: endpoint.openaiBaseUrl,
       OPENAI_API_KEY: endpoint.token,
     };
-    const script = [commandOf(ctx), ...cell.runner.args, ...cell.condition.args].join(' ');
-    return { argv: [SHELL, '-c', script], env, files: {}, secretEnv: ['AGENTAB_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY'] };
+    // The args reach the command as positional parameters ("$@"), never re-parsed by the shell:
+    // an arg with spaces, quotes or $ arrives as written.
+    const args = [...cell.runner.args, ...cell.condition.args];
+    const argv = args.length ? [SHELL, '-c', `${commandOf(ctx)} "$@"`, SHELL, ...args] : [SHELL, '-c', commandOf(ctx)];
+    return { argv, env, files: {}, secretEnv: ['AGENTAB_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY'] };
   },
   parse(text: string): RunnerReport {
     const r = emptyReport();

@@ -5,15 +5,16 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Cell } from '../cell.ts';
-import { runProcess } from '../run-process.ts';
-import { runnerAdapter } from '../runners/registry.ts';
-import { resolveSimScript } from '../sim-script.ts';
-import { overlayFiles } from '../workspace.ts';
-import { snapshotWorkspace, workspaceDiff } from '../workspace-diff.ts';
-import { cellDir } from '../run-dir.ts';
-import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from './cell-common.ts';
-import type { CellLauncher, CellResult, LaunchContext } from './types.ts';
+import type { Cell } from '../../cell.ts';
+import { runProcess } from '../../run-process.ts';
+import { runnerAdapter } from '../../runners/adapters.ts';
+import { resolveSimScript } from '../../sim-script.ts';
+import { overlayFiles } from '../../workspace.ts';
+import { snapshotWorkspace, workspaceDiff } from '../../workspace-diff.ts';
+import { cellDir } from '../../run-dir.ts';
+import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
+import type { LauncherDef } from '../../../config/experiment-types.ts';
+import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
 
 export interface LocalLauncherOptions {
   /** Where workspaces go (default: a new directory under the OS temp dir). */
@@ -67,7 +68,7 @@ export class LocalLauncher implements CellLauncher {
     ctx.registerCell(cell.id, { simScript: resolveSimScript(cell.task.sim, workspace) });
     let inv;
     try {
-      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id), workspace, home, bin: resolved.bin });
+      inv = adapter.command({ cell, endpoint: ctx.endpoint(cell.id), workspace, home, bin: resolved.bin, cellVars: cellEnvVars(cell, ctx, {}, workspace) });
     } catch (e) {
       return clock.result({ failedPhase: 'runner', infraError: (e as Error).message });
     }
@@ -107,4 +108,10 @@ export class LocalLauncher implements CellLauncher {
   async release(cellId: string): Promise<void> {
     if (this.workRoot && !this.ctx?.keepWorkspaces) await rm(path.join(this.workRoot, cellId), { recursive: true, force: true });
   }
+}
+
+/** The registry's factory for `launcher: local`. */
+export function createLauncher(def: LauncherDef): CellLauncher {
+  const grace = def.options.kill_grace_ms;
+  return new LocalLauncher({ killGraceMs: typeof grace === 'number' ? grace : undefined });
 }

@@ -14,8 +14,8 @@
  * the string itself; only new text is tokenised.
  */
 import { createRequire } from 'node:module';
-import type { CanonicalMessage, CanonicalRequest, CanonicalTool, TextPart } from '../proxy/canonical.ts';
-import { Lru } from './lru.ts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalTool, TextPart } from './form.ts';
+import { Lru } from '../util/lru.ts';
 
 type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
 let o200k: O200k | undefined;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScrubber, scrubSecrets } from '../../src/proxy/spend/scrub.ts';
+import { createScrubber, scrubSecrets } from '../../src/util/scrub.ts';
 
 test('removes a given secret wherever it appears', () => {
   const key = 'my-master-key-123';

@@ -3,7 +3,7 @@
  * then `assistant` and `user` messages, then one `result` event with its own totals.
  */
 import { z } from 'zod';
-import { clip, emptyReport, jsonLines, type RunnerReport } from './types.ts';
+import { clip, emptyReport, jsonLines, type RunnerReport } from '../types.ts';
 
 const num = z.number().nonnegative().catch(0);
 

@@ -5,9 +5,9 @@
  * compatibility off (so it reads the same context files whichever runner), private XDG dirs.
  */
 import path from 'node:path';
-import { parseOpencodeTranscript } from './opencode-transcript.ts';
-import { explicitBin, packageBin } from './resolve-bin.ts';
-import type { InvocationContext, Invocation, RunnerAdapter } from './types.ts';
+import { parseOpencodeTranscript } from './transcript.ts';
+import { explicitBin, packageBin } from '../resolve-bin.ts';
+import type { InvocationContext, Invocation, RunnerAdapter } from '../types.ts';
 
 export const OPENCODE_PROVIDER = 'agentab';
 /** The token reaches opencode through this variable (config `{env:…}`), so no file holds it. */
@@ -36,9 +36,10 @@ export function opencodeConfig(ctx: InvocationContext): Record<string, unknown> 
   };
 }
 
-export const opencodeRunner: RunnerAdapter = {
+export const runner: RunnerAdapter = {
   kind: 'opencode',
   jsonTranscript: true,
+  artifacts: ['.local/share/opencode/log'],
   resolveBinary: (def) => (def.bin ? explicitBin(def.name, def.bin) : packageBin(def.name, 'opencode-ai', 'opencode')),
   versionArgv: (bin) => [bin, '--version'],
   parseVersion: (out) => /\d+\.\d+\.\d+\S*/.exec(out)?.[0] ?? out.trim(),

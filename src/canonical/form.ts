@@ -5,8 +5,11 @@
  */
 import type { ProxyError } from './errors.ts';
 
-/** The API dialects agentab speaks on its client surface or to an upstream. */
-export type Dialect = 'openai' | 'anthropic' | 'gemini';
+/**
+ * The name of an API dialect agentab speaks on a client surface or to an upstream
+ * (`openai`, `anthropic`, `gemini`, …): an open set, one per registered surface.
+ */
+export type Dialect = string;
 
 /**
  * Normalised usage. `input` counts the WHOLE prompt, cached or not; `cacheRead` and

@@ -4,9 +4,9 @@
  * background calls escape the experiment), non-essential traffic off, a private HOME.
  */
 import path from 'node:path';
-import { parseClaudeTranscript } from './claude-transcript.ts';
-import { explicitBin, packageBin } from './resolve-bin.ts';
-import type { InvocationContext, Invocation, RunnerAdapter } from './types.ts';
+import { parseClaudeTranscript } from './transcript.ts';
+import { explicitBin, packageBin } from '../resolve-bin.ts';
+import type { InvocationContext, Invocation, RunnerAdapter } from '../types.ts';
 
 const MODEL_VARIABLES = [
   'ANTHROPIC_MODEL',
@@ -17,9 +17,10 @@ const MODEL_VARIABLES = [
   'CLAUDE_CODE_SUBAGENT_MODEL',
 ] as const;
 
-export const claudeRunner: RunnerAdapter = {
+export const runner: RunnerAdapter = {
   kind: 'claude',
   jsonTranscript: true,
+  artifacts: ['.claude/projects'],
   resolveBinary: (def) => (def.bin ? explicitBin(def.name, def.bin) : packageBin(def.name, '@anthropic-ai/claude-code', 'claude')),
   versionArgv: (bin) => [bin, '--version'],
   parseVersion: (out) => /\d+\.\d+\.\d+\S*/.exec(out)?.[0] ?? out.trim(),

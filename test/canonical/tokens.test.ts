@@ -6,8 +6,8 @@ import {
   countTextTokens,
   tokenPieces,
   truncateToTokens,
-} from '../../src/sim/tokens.ts';
-import { claudeCodeTools, request } from './fixtures.ts';
+} from '../../src/canonical/tokens.ts';
+import { claudeCodeTools, request } from '../sim/fixtures.ts';
 
 describe('token counting', () => {
   test('counts with a real BPE vocabulary', () => {

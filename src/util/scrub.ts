@@ -20,8 +20,9 @@ const SHAPES: ReadonlyArray<{ re: RegExp; keepPrefix: boolean }> = [
   // Authorization header values: `Bearer xxx`. (Not `Basic`: "Basic authentication failed"
   // is a common message and no credential we handle uses Basic auth.)
   { re: /(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, keepPrefix: true },
-  // Anthropic (`sk-ant-…`), OpenAI (`sk-proj-…`, `sk-…`) and LiteLLM-style keys.
-  { re: /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{6,}/g, keepPrefix: false },
+  // Anthropic (`sk-ant-…`), OpenAI (`sk-proj-…`, `sk-…`, masked as `sk-…***…` in their own
+  // errors), LiteLLM-style keys, restricted (`rk-`) and session (`sess-`) keys.
+  { re: /(?<![A-Za-z0-9])(?:sk|rk|sess)-[A-Za-z0-9_*-]{6,}/g, keepPrefix: false },
   // Google API keys.
   { re: /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{20,}/g, keepPrefix: false },
   // Google OAuth access tokens.

@@ -1,0 +1,215 @@
+/**
+ * The translated path (issue #16): a Claude-Code-sized Anthropic Messages request (≈120 kB,
+ * 24 tools; bench/lib/claude-code-request.ts) sent to `agentab proxy` and answered by an
+ * OpenAI-compatible upstream (Anthropic → OpenAI) and by Vertex Gemini (Anthropic → Gemini),
+ * non-streamed and streamed. What is measured is the proxy's own `overheadMs` from its spend
+ * log (request duration minus the time spent waiting on the upstream), with bootstrap CIs of
+ * its p50 and p99. The same request passed through to an Anthropic upstream (no translation)
+ * is measured in the same rounds as the baseline. The paths take turns request by request at
+ * concurrency 1, so a busy machine's drift hits all of them alike.
+ *
+ *   npx tsx bench/translated.ts                    # 400 requests per path and mode
+ *   npx tsx bench/translated.ts --requests 1000 --warmup 100 --out DIR
+ *
+ * Writes bench/results/translated-latest.{md,json}. The proxy runs compiled (dist/, built
+ * first when it is not up to date) with its spend log and metrics on, as users run it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { distIsFresh } from '../bin/launch.js';
+import { iterSpendLog } from '../src/proxy/spend/reader.ts';
+import { quantileCi, type Interval } from './lib/bootstrap.ts';
+import { claudeCodeRequest } from './lib/claude-code-request.ts';
+import { startFakeUpstreams } from './lib/fake-upstreams.ts';
+import { intFlag, stringFlag } from './lib/flags.ts';
+import { summarizeLatencies } from './lib/latency.ts';
+import type { LatencySummary } from './lib/load-spec.ts';
+import { firstLineUrl, startService } from './lib/service.ts';
+import { REPO_ROOT } from './lib/targets.ts';
+
+/** Issue #16's targets for the proxy's own time on the translated paths. */
+export const GOALS = { p50Ms: 0.5, p99Ms: 2 } as const;
+
+const PATHS = [
+  { alias: 'to-openai', label: 'Anthropic → OpenAI', translated: true },
+  { alias: 'to-gemini', label: 'Anthropic → Gemini (Vertex)', translated: true },
+  { alias: 'to-anthropic', label: 'Anthropic → Anthropic (pass-through, baseline)', translated: false },
+] as const;
+type Alias = (typeof PATHS)[number]['alias'];
+
+function configYaml(upstream: string): string {
+  return `model_list:
+  - model_name: to-openai
+    litellm_params: { model: openai/gpt-bench, api_base: ${upstream}/v1, api_key: sk-bench-not-a-real-key }
+  - model_name: to-gemini
+    litellm_params: { model: vertex_ai/gemini-2.5-pro, api_base: ${upstream}, vertex_project: bench, vertex_location: us-central1, api_key: ya29.bench-not-a-real-token }
+  - model_name: to-anthropic
+    litellm_params: { model: anthropic/claude-bench, api_base: ${upstream}, api_key: sk-ant-bench-not-a-real-key }
+`;
+}
+
+interface Row {
+  alias: Alias;
+  label: string;
+  stream: boolean;
+  translated: boolean;
+  overheadMs: LatencySummary;
+  p50Ci: Interval | null;
+  p99Ci: Interval | null;
+  /** Median of each of the proxy's phases (read, route, …, log), ms. */
+  phasesP50: Record<string, number>;
+  requestBytes: number;
+}
+
+const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
+const ci = (x: Interval | null) => (x ? `${fmt(x.point)} [${fmt(x.lo)}, ${fmt(x.hi)}]` : 'n/a');
+
+async function main(argv: string[]): Promise<void> {
+  const requests = intFlag(argv, 'requests', 400);
+  const warmup = intFlag(argv, 'warmup', 50);
+  const out = stringFlag(argv, 'out', join(REPO_ROOT, 'bench', 'results'));
+  const loadAvgStart = loadavg();
+  if (!distIsFresh()) {
+    process.stderr.write('dist/ is not up to date with src/: building it first\n');
+    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'agentab-translated-'));
+  const upstream = await startFakeUpstreams();
+  const spendLog = join(dir, 'spend.jsonl');
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, configYaml(upstream.url));
+  const proxy = await startService({
+    name: 'agentab proxy',
+    command: process.execPath,
+    args: [join(REPO_ROOT, 'bin', 'agentab.js'), 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1', '--spend-log', spendLog, '--log-level', 'warn'],
+    cwd: REPO_ROOT,
+    env: { ...process.env, AGENTAB_RUN_FROM: 'dist' },
+    ready: firstLineUrl,
+  });
+  const pool = new Pool(proxy.url, { connections: 1, keepAliveTimeout: 60_000 });
+  // Serialised once per alias and mode: the client's own JSON work stays out of the rounds.
+  const bodies = new Map<string, string>();
+  let requestBytes = 0;
+  for (const p of PATHS) {
+    for (const stream of [false, true]) {
+      const text = JSON.stringify(claudeCodeRequest(p.alias, stream).body);
+      requestBytes = Buffer.byteLength(text);
+      bodies.set(`${p.alias}|${stream}`, text);
+    }
+  }
+  const send = async (alias: Alias, stream: boolean): Promise<void> => {
+    const res = await pool.request({
+      path: '/v1/messages',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-bench-client' },
+      body: bodies.get(`${alias}|${stream}`) as string,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${alias} (${stream ? 'stream' : 'json'}): HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
+  };
+  const started = performance.now();
+  try {
+    // Warm-up requests are tagged with their own run of the loop and left out below by count.
+    for (let round = 0; round < warmup + requests; round++) {
+      for (const p of PATHS) for (const stream of [false, true]) await send(p.alias, stream);
+      if (round % 50 === 0) process.stderr.write(`round ${round + 1}/${warmup + requests}\r`);
+    }
+  } finally {
+    await pool.close();
+    await proxy.stop(10_000);
+    await upstream.close();
+  }
+  process.stderr.write('\n');
+  // Records in the order the proxy finished them; each (alias, mode) in order of sending.
+  const seen = new Map<string, number>();
+  interface Samples {
+    overhead: number[];
+    phases: Map<string, number[]>;
+  }
+  const samples = new Map<string, Samples>();
+  const empty = (): Samples => ({ overhead: [], phases: new Map() });
+  for await (const r of iterSpendLog(spendLog)) {
+    const key = `${r.alias}|${r.stream}`;
+    const k = (seen.get(key) ?? 0) + 1;
+    seen.set(key, k);
+    if (k <= warmup) continue;
+    if (r.status !== 200) throw new Error(`a measured request failed: ${r.alias} ${r.status} ${r.error?.message ?? ''}`);
+    const s = samples.get(key) ?? empty();
+    samples.set(key, s);
+    s.overhead.push(r.overheadMs);
+    for (const [phase, ms] of Object.entries(r.phases ?? {})) {
+      const xs = s.phases.get(phase) ?? [];
+      s.phases.set(phase, xs);
+      xs.push(ms);
+    }
+  }
+  const rows: Row[] = [];
+  for (const p of PATHS) {
+    for (const stream of [false, true]) {
+      const s = samples.get(`${p.alias}|${stream}`) ?? empty();
+      rows.push({
+        alias: p.alias,
+        label: p.label,
+        stream,
+        translated: p.translated,
+        overheadMs: summarizeLatencies(s.overhead),
+        p50Ci: quantileCi(s.overhead, 0.5),
+        p99Ci: quantileCi(s.overhead, 0.99),
+        phasesP50: Object.fromEntries([...s.phases].map(([phase, xs]) => [phase, summarizeLatencies(xs).p50 ?? 0])),
+        requestBytes,
+      });
+    }
+  }
+  const baseline = (stream: boolean) => rows.find((r) => !r.translated && r.stream === stream)?.overheadMs.p50 ?? null;
+  const translated = rows.filter((r) => r.translated);
+  const goals = translated.map((r) => ({
+    path: `${r.label}, ${r.stream ? 'stream' : 'json'}`,
+    p50Ms: r.overheadMs.p50,
+    p99Ms: r.overheadMs.p99,
+    met: r.overheadMs.p50 !== null && r.overheadMs.p99 !== null && r.overheadMs.p50 <= GOALS.p50Ms && r.overheadMs.p99 <= GOALS.p99Ms,
+  }));
+  const loadAvgEnd = loadavg();
+  const phaseNames = [...new Set(rows.flatMap((r) => Object.keys(r.phasesP50)))];
+  const md = [
+    '# agentab translated path: the proxy\'s own time (overheadMs)',
+    '',
+    `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} CPUs, load average ${loadAvgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${loadAvgEnd.map((x) => x.toFixed(2)).join(' ')} at the end. ${requests} requests per path and mode after ${warmup} warm-ups, concurrency 1, paths interleaved request by request; request body ${(requestBytes / 1000).toFixed(0)} kB (Claude Code 2.1.197's system prompt and 24 tools, plus tool turns); spend log and metrics on. Intervals: 95 % percentile bootstrap (2,000 resamples).`,
+    '',
+    '| path | mode | overheadMs p50 [95 % CI] | p90 | p99 [95 % CI] | p50 × pass-through | goal (p50 ≤ 0.5, p99 ≤ 2 ms) |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const b = baseline(r.stream);
+      const ratio = r.translated && b && r.overheadMs.p50 !== null ? `${(r.overheadMs.p50 / b).toFixed(2)}×` : '–';
+      const goal = r.translated ? (goals.find((g) => g.path === `${r.label}, ${r.stream ? 'stream' : 'json'}`)?.met ? 'met' : 'not met') : '–';
+      return `| ${r.label} | ${r.stream ? 'stream' : 'json'} | ${ci(r.p50Ci)} | ${fmt(r.overheadMs.p90)} | ${ci(r.p99Ci)} | ${ratio} | ${goal} |`;
+    }),
+    '',
+    `Where the proxy's time went (p50 of each phase, ms; \`connect\`, \`firstByte\` and \`stream\` are mostly the upstream's): `,
+    '',
+    `| path | mode | ${phaseNames.join(' | ')} |`,
+    `|---|---|${phaseNames.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.label} | ${r.stream ? 'stream' : 'json'} | ${phaseNames.map((n) => fmt(r.phasesP50[n])).join(' | ')} |`),
+    '',
+    `Took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+    '',
+  ].join('\n');
+  process.stdout.write(md);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'translated-latest.md'), md);
+  writeFileSync(
+    join(out, 'translated-latest.json'),
+    JSON.stringify({ version: 1, date: new Date().toISOString(), machine: { node: process.version, cpus: cpus().length, loadAvgStart, loadAvgEnd }, requests, warmup, goals: GOALS, rows, verdicts: goals }, null, 2) + '\n',
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`bench/translated: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,54 @@
+/** The Anthropic Messages surface (`POST /v1/messages`, `/v1/messages/count_tokens`), as Claude Code speaks it. */
+import { ProxyError } from '../../../canonical/errors.ts';
+import { countRequestTokens } from '../../../canonical/tokens.ts';
+import { aliasFromBody, type SurfaceFactory } from '../../surface.ts';
+import {
+  anthropicErrorFrame,
+  anthropicJsonTap,
+  anthropicSseTapCore,
+  decodeAnthropicCountTokensBody,
+  decodeAnthropicRequest,
+  encodeAnthropicCountTokensResponse,
+  encodeAnthropicError,
+  encodeAnthropicResponse,
+  partsToAnthropicSse,
+} from '../../protocols/anthropic-messages/index.ts';
+
+const messages = { method: 'POST', kind: 'generate', endpoint: 'messages', model: 'body' } as const;
+const countTokens = { method: 'POST', kind: 'count_tokens', endpoint: 'count_tokens', model: 'body' } as const;
+
+export const createSurface: SurfaceFactory = ({ log }) => ({
+  dialect: 'anthropic',
+  routes: [
+    { ...messages, path: '/v1/messages' },
+    { ...messages, path: '/messages' },
+    { ...countTokens, path: '/v1/messages/count_tokens' },
+    { ...countTokens, path: '/messages/count_tokens' },
+  ],
+  errorPathPrefixes: ['/v1/messages'],
+  forwardHeaders: ['anthropic-beta', 'anthropic-version'],
+  peek(body) {
+    const alias = aliasFromBody(body, () =>
+      new ProxyError('model: Field required (a model alias of this proxy)', { code: 'invalid_request', kind: 'invalid_request' }),
+    );
+    // Anthropic streams always end with cumulative usage in message_delta: nothing to hide.
+    return { alias, stream: body.stream === true, clientWantsUsage: true };
+  },
+  decode: (body) => decodeAnthropicRequest(body, { warn: (m) => log.warn(m) }),
+  encodeError: (e) => encodeAnthropicError(e),
+  encodeResponse: (res, alias) => encodeAnthropicResponse(res, alias),
+  // message_start must carry the real prompt size (Claude Code reads it); upstreams that
+  // report usage only at the end (OpenAI, Gemini) get a local count with the neutral
+  // tokenizer — counted only when the upstream's message start has none.
+  encodeStream: (o) => {
+    const request = o.request;
+    return partsToAnthropicSse({ model: o.alias, ...(request ? { inputTokens: () => countRequestTokens(request) } : {}) });
+  },
+  errorFrame: (e) => anthropicErrorFrame(e),
+  sseTapCore: (o) => anthropicSseTapCore(o),
+  jsonTap: (json) => anthropicJsonTap(json),
+  countTokens: {
+    decode: (body) => decodeAnthropicCountTokensBody(body, { warn: (m) => log.debug(m) }),
+    encode: (n) => encodeAnthropicCountTokensResponse(n),
+  },
+});

@@ -1,0 +1,163 @@
+/**
+ * Report fixes of issue 11: a header naming backend, model, runner versions and a banner for
+ * simulated runs; a glossary; the tidy per-run CSV; the HTML at 1,000 tasks (no crash, plots
+ * capped and saying so); one colour per condition across plots; a table of contents.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunRecord } from '../../src/experiment/run-record.ts';
+import { buildReport } from '../../src/report/analyze.ts';
+import { renderRunsCsv } from '../../src/report/csv.ts';
+import { renderHtml } from '../../src/report/html.ts';
+import { renderMarkdown } from '../../src/report/markdown.ts';
+import { conditionColors, MAX_PLOT_TASKS, MAX_STRIP_POINTS, reportPlots } from '../../src/report/plots.ts';
+import { writeReport } from '../../src/report/write.ts';
+import { loaded, record, synthRecords } from './fixtures.ts';
+
+const FAST = { resamples: 1000, seed: 1 };
+
+/** Records as run-matrix writes them against the simulator: upstreams and the alias recorded. */
+function simulated(recs: RunRecord[]): RunRecord[] {
+  return recs.map((r) => ({ ...r, runnerReported: { ...r.runnerReported, model: 'shared-model' }, env: { ...r.env, upstreams: ['sim/claude-sonnet-4-5'], proxyVersion: '0.1.0' } }));
+}
+
+describe('report header and glossary', () => {
+  const recs = simulated(synthRecords({ seed: 3, tasks: [{ task: 'summarise-doc', scale: 9000 }], conditions: { baseline: 1, c1: 0.9 }, reps: 6 }));
+
+  test('a simulated run says so in a banner and names alias, backend/model, runner versions and launcher', async () => {
+    const r = buildReport(loaded(recs), FAST);
+    assert.equal(r.provenance.simulated, 'all');
+    assert.deepEqual(r.provenance.models, [{ alias: 'shared-model', upstreams: ['sim/claude-sonnet-4-5'] }]);
+    assert.deepEqual(r.provenance.runners, [{ name: 'claude', versions: ['2.1.197'] }]);
+    const md = renderMarkdown(r);
+    const head = md.slice(0, md.indexOf('## Verdicts'));
+    assert.match(head, /^> \*\*SIMULATED MODEL: every call was answered by agentab's simulator/m);
+    assert.match(head, /Model \(alias → backend\/upstream model\): shared-model → sim\/claude-sonnet-4-5/);
+    assert.match(head, /Runners: claude 2\.1\.197 · launcher local · agentab proxy 0\.1\.0/);
+    const html = await renderHtml(r);
+    assert.match(html, /<p class="banner" role="note">SIMULATED MODEL/);
+    assert.ok(html.indexOf('class="banner"') < html.indexOf('Verdicts'), 'the banner comes before the verdicts');
+  });
+
+  test('real upstreams get no banner; a mix is "partly simulated"; records without upstreams are not called real', () => {
+    const real = recs.map((r) => ({ ...r, env: { ...r.env, upstreams: ['anthropic/claude-sonnet-4-5'] } }));
+    const rReal = buildReport(loaded(real), FAST);
+    assert.equal(rReal.provenance.simulated, 'none');
+    assert.doesNotMatch(renderMarkdown(rReal), /SIMULATED/);
+    const mixed = real.map((r, i) => (i % 2 ? r : { ...r, env: { ...r.env, upstreams: ['sim/claude-sonnet-4-5'] } }));
+    const rMixed = buildReport(loaded(mixed), FAST);
+    assert.equal(rMixed.provenance.simulated, 'some');
+    assert.match(renderMarkdown(rMixed), /PARTLY SIMULATED/);
+    const old = recs.map((r) => ({ ...r, env: { image: 'x' } }));
+    const rOld = buildReport(loaded(old), FAST);
+    assert.equal(rOld.provenance.simulated, 'unknown');
+    assert.match(renderMarkdown(rOld), /shared-model → backend not recorded/);
+  });
+
+  test('the glossary explains every metric shown and the markers', async () => {
+    const r = buildReport(loaded(recs), FAST);
+    const md = renderMarkdown(r);
+    const glossary = md.slice(md.indexOf('## Glossary'));
+    assert.ok(md.indexOf('## Glossary') > 0);
+    for (const label of ['wall time', 'input tokens', 'cache-read tokens', 'cost', 'success rate']) assert.match(glossary, new RegExp(`^- \\*\\*${label}\\*\\*: `, 'm'), label);
+    assert.match(glossary, /input tokens\*\*: prompt tokens of every call, cached tokens included/);
+    for (const marker of ['q', 'Holm p', 'n=6\\+6', 'inconclusive \\(~\\)', '±∞']) assert.match(glossary, new RegExp(`^- \\*\\*${marker}\\*\\*: `, 'm'), marker);
+    const html = await renderHtml(r);
+    assert.match(html, /<dl class="glossary"><dt>wall time<\/dt>/);
+  });
+});
+
+describe('runs.csv', () => {
+  test('one row per record, units in the column names, every row as wide as the header, quoted fields', async () => {
+    const recs = [
+      record({ condition: 'baseline', task: 'a', rep: 1, wallMs: 12_345, ttftMs: 250, env: { upstreams: ['sim/m'] } }),
+      record({ condition: 'c1', task: 'a', rep: 1, outcome: 'error', ttftMs: null, runnerReported: { error: 'exit 2: "bad", really' } }),
+      record({ condition: 'c1', task: 'a', rep: 2, outcome: 'infra', attempt: 2 }),
+    ];
+    const csv = renderRunsCsv(recs);
+    const lines = csv.trimEnd().split('\r\n');
+    assert.equal(lines.length, 1 + 3);
+    const header = lines[0]!.split(',');
+    for (const col of ['run_id', 'outcome', 'used', 'wall_s', 'model_s', 'ttft_s', 'proxy_overhead_ms', 'input_tokens', 'cache_read_tokens', 'cost_usd', 'attempt', 'error']) assert.ok(header.includes(col), col);
+    const row = (i: number): Record<string, string> => {
+      // naive split is fine for rows without quoted commas; row 2 has one, checked by the quoting below
+      const cells = lines[i]!.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''));
+      return Object.fromEntries(header.map((h, k) => [h, cells[k] ?? '']));
+    };
+    assert.equal(row(1)['wall_s'], '12.345');
+    assert.equal(row(1)['ttft_s'], '0.25');
+    assert.equal(row(1)['used'], 'true');
+    assert.equal(row(1)['upstreams'], 'sim/m');
+    assert.equal(row(2)['ttft_s'], '', 'no value is an empty field, not 0');
+    assert.equal(row(2)['error'], '"exit 2: ""bad"", really"');
+    assert.equal(row(3)['used'], 'false');
+    assert.equal(row(3)['attempt'], '2');
+    const dir = await mkdtemp(join(tmpdir(), 'agentab-runs-'));
+    const paths = await writeReport(buildReport(loaded(recs), FAST), ['csv', 'runs'], dir, recs);
+    assert.deepEqual(paths.map((p) => p.slice(dir.length + 1)), ['report.csv', 'runs.csv']);
+    assert.equal(await readFile(join(dir, 'runs.csv'), 'utf8'), csv);
+  });
+});
+
+describe('HTML at scale', () => {
+  test('1,000 tasks: renders (no stack overflow), plots capped to the most-changed tasks and say so, every task in the tables', async () => {
+    const tasks = Array.from({ length: 1000 }, (_, i) => ({ task: `t${String(i).padStart(4, '0')}`, scale: 10_000 + i }));
+    const recs = synthRecords({ seed: 5, tasks, conditions: { baseline: 1, c1: 0.9 }, reps: 3 });
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['wall', 'input'] });
+    const html = await renderHtml(r);
+    assert.ok(html.length < 20e6, `${(html.length / 1e6).toFixed(1)} MB`);
+    assert.equal((html.match(/<svg/g) ?? []).length, reportPlots(r).length);
+    for (const id of ['forest-wall', 'strip-wall', 'forest-input', 'strip-input']) {
+      const fig = html.slice(html.indexOf(`<figure id="${id}"`), html.indexOf('</figure>', html.indexOf(`<figure id="${id}"`)));
+      assert.match(fig, new RegExp(`${MAX_PLOT_TASKS} of 1,000 task rows: those with the largest change`), id);
+    }
+    const strip = reportPlots(r).find((p) => p.id === 'strip-wall')!;
+    const shownTasks = new Set(((strip.spec as { data: { values: { task: string }[] } }).data.values).map((v) => v.task));
+    assert.equal(shownTasks.size, MAX_PLOT_TASKS);
+    for (const t of ['t0000', 't0500', 't0999']) assert.ok(html.includes(`<td>${t}</td>`), `${t} in the tables`);
+  });
+
+  test('cells with many runs show quantiles, not every run, and say so', () => {
+    const recs = synthRecords({ seed: 6, tasks: [{ task: 'a', scale: 5000 }], conditions: { baseline: 1, c1: 0.9 }, reps: 400 });
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['wall'] });
+    const strip = reportPlots(r).find((p) => p.id === 'strip-wall')!;
+    const values = (strip.spec as { data: { values: { condition: string; pad?: number }[] } }).data.values.filter((v) => v.pad !== 1);
+    assert.equal(values.filter((v) => v.condition === 'baseline').length, MAX_STRIP_POINTS);
+    assert.match(strip.note ?? '', /more than 50 runs show 50 evenly spaced quantiles/);
+  });
+});
+
+describe('HTML layout', () => {
+  const recs = synthRecords({ seed: 7, tasks: [{ task: 'a', scale: 5000 }, { task: 'b', scale: 9000 }], conditions: { baseline: 1, c1: 0.9, c2: 1.1 }, reps: 6 });
+
+  test('one colour per condition in every plot, the baseline\'s included, whatever the plot leaves out', () => {
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['wall'] });
+    const palette = conditionColors(r);
+    assert.deepEqual(palette.domain, ['baseline', 'c1', 'c2']);
+    const scales: unknown[] = [];
+    const walk = (x: unknown): void => {
+      if (!x || typeof x !== 'object') return;
+      const o = x as Record<string, unknown>;
+      if (o['field'] === 'condition' && o['scale'] && (o['legend'] !== undefined)) scales.push(o['scale']);
+      for (const v of Object.values(o)) walk(v);
+    };
+    const plots = reportPlots(r);
+    for (const p of plots) walk(p.spec);
+    assert.ok(scales.length >= plots.length, 'every plot colours by condition');
+    for (const s of scales) assert.deepEqual(s, palette, 'the same domain → colour mapping everywhere');
+  });
+
+  test('a table of contents links every section', async () => {
+    const html = await renderHtml(buildReport(loaded(recs), { ...FAST, metrics: ['wall'] }));
+    const nav = html.match(/<nav class="toc"[^]*?<\/nav>/)?.[0] ?? '';
+    const links = [...nav.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]);
+    const ids = [...html.matchAll(/<h2 id="([^"]+)">/g)].map((m) => m[1]);
+    assert.ok(ids.length >= 5);
+    assert.deepEqual(links, ids);
+    assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+    assert.ok(ids.includes('s-verdicts') && ids.includes('s-glossary'));
+  });
+});
