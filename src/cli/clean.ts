@@ -38,8 +38,22 @@ async function cleanGce(flags: CleanFlags): Promise<void> {
   if (r.errors.length) process.exitCode = 1;
 }
 
+/** Dead local runs under --results: their leftover agent process groups and staging dirs. */
+async function cleanDeadRuns(flags: CleanFlags): Promise<{ text: string; reaped: unknown[] }> {
+  const { reapDeadRuns } = await import('../experiment/cell-processes.ts');
+  const reaped = reapDeadRuns(flags.results, { dryRun: flags.dryRun });
+  const verb = flags.dryRun ? 'would kill' : 'killed';
+  const lines = reaped.flatMap((r) => [
+    ...r.killed.map((p) => `${verb} process group ${p.pgid} (cell ${p.cell}) of ${r.runDir}`),
+    ...r.stagingDirs.map((d) => `${flags.dryRun ? 'would remove' : 'removed'} ${d} (staging of ${r.runDir})`),
+  ]);
+  return { text: lines.join('\n'), reaped };
+}
+
 export async function cleanCommand(flags: CleanFlags): Promise<void> {
   if (flags.gce) return cleanGce(flags);
+  const runs = await cleanDeadRuns(flags);
+  if (runs.text && !flags.json) process.stdout.write(runs.text + '\n');
   const log = createLogger(flags.logLevel);
   let engine: Engine | undefined;
   try {
@@ -49,6 +63,6 @@ export async function cleanCommand(flags: CleanFlags): Promise<void> {
     log.warn('no container engine: only staging dirs are cleaned', { error: (e as Error).message });
   }
   const r = await cleanLeftovers({ docker: engine?.docker, all: flags.all, dryRun: flags.dryRun });
-  process.stdout.write((flags.json ? JSON.stringify({ engine: engine?.version ?? null, dryRun: !!flags.dryRun, ...r }, null, 2) : render(r, !!flags.dryRun)) + '\n');
+  process.stdout.write((flags.json ? JSON.stringify({ engine: engine?.version ?? null, dryRun: !!flags.dryRun, ...r, deadRuns: runs.reaped }, null, 2) : render(r, !!flags.dryRun)) + '\n');
   if (r.errors.length) process.exitCode = 1;
 }

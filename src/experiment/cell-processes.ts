@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { groupAlive, killTree, processStartTicks, sameProcess } from './kill-tree.ts';
+import { lockIsStale, readRunLockSync } from './run-lock.ts';
 
 export const PGID_DIR = 'pgids';
 
@@ -99,4 +100,52 @@ function isPidReused(p: CellProcess): boolean {
   if (p.startTicks === null) return false;
   const now = processStartTicks(p.pgid);
   return now !== null && now !== p.startTicks;
+}
+
+export interface DeadRunReap {
+  runDir: string;
+  /** Process groups killed (or, dry run, that would be). */
+  killed: CellProcess[];
+  /** The local launcher's staging dirs of the run removed (or that would be). */
+  stagingDirs: string[];
+}
+
+/**
+ * `agentab clean` for local runs: under a results root (results/<experiment>/<runId>), every
+ * run whose owner is gone (no run.lock, or a stale one of this host) has its recorded process
+ * groups killed and its local staging dirs (<tmp>/agentab-<runId>-*) removed. Runs owned by a
+ * live process, or by another host, are left alone.
+ */
+export function reapDeadRuns(resultsRoot: string, o: { dryRun?: boolean; tmpDir?: string } = {}): DeadRunReap[] {
+  const out: DeadRunReap[] = [];
+  const tmp = o.tmpDir ?? os.tmpdir();
+  let tmpEntries: string[] | null = null;
+  const dirs = (d: string): string[] => {
+    try {
+      return readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(d, e.name));
+    } catch {
+      return [];
+    }
+  };
+  for (const experiment of dirs(resultsRoot)) {
+    for (const runDir of dirs(experiment)) {
+      const lock = readRunLockSync(runDir);
+      if (lock && !lockIsStale(lock)) continue;
+      const killed = reapCellProcesses(runDir, { dryRun: o.dryRun }).killed;
+      tmpEntries ??= (() => {
+        try {
+          return readdirSync(tmp);
+        } catch {
+          return [];
+        }
+      })();
+      // mkdtemp's 6-character suffix: run "r1" never takes run "r1-b"'s dirs
+      const id = path.basename(runDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const mine = new RegExp(`^agentab-${id}-[A-Za-z0-9]{6}$`);
+      const stagingDirs = tmpEntries.filter((n) => mine.test(n)).map((n) => path.join(tmp, n));
+      if (!o.dryRun) for (const d of stagingDirs) rmSync(d, { recursive: true, force: true });
+      if (killed.length || stagingDirs.length) out.push({ runDir, killed, stagingDirs });
+    }
+  }
+  return out;
 }

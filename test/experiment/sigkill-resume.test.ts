@@ -3,7 +3,7 @@
  * Ctrl-C (SIGINT) of the CLI leaves no cell process behind.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readRecordsFile } from '../../src/experiment/records-store.ts';
 import { runPaths } from '../../src/experiment/run-dir.ts';
-import { alive, CALL_PROXY, FAST_SIM_PROXY, writeExperiment } from './helpers.ts';
+import { alive, CALL_PROXY, FAST_SIM_PROXY, tempDir, writeExperiment } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const cliEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1' };
@@ -98,5 +98,42 @@ ${FAST_SIM_PROXY}`,
     assert.ok(out.records.every((rec: { outcome: string }) => rec.outcome === 'canceled'));
     const sleepers = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     for (const pid of sleepers) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
+  });
+});
+
+describe('agentab clean after kill -9', () => {
+  test('kills the process groups a SIGKILLed run left running and removes its staging dirs; a live run is left alone', async () => {
+    const pidsFile = path.join(tempDir(), 'pids.txt');
+    writeFileSync(pidsFile, '');
+    const x = writeExperiment(
+      `name: leftover
+runners: [{ name: cmd, kind: command, command: 'sleep 300 & echo $! >> ${pidsFile}; wait' }]
+conditions: [{ name: a }]
+tasks: tasks/*.yaml
+reps: 2
+concurrency: 2
+${FAST_SIM_PROXY}`,
+      { t: 'prompt: p\n' },
+    );
+    const { reapDeadRuns } = await import('../../src/experiment/cell-processes.ts');
+    const child = cli(['run-matrix', x.spec, '--out', x.out, '--run-id', 'killed']);
+    const pids = (): number[] => readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number);
+    await waitFor(() => pids().length === 2, 'both cells running their tool');
+    // while the owner lives, clean touches nothing
+    assert.deepEqual(reapDeadRuns(x.out, { dryRun: true }), []);
+    child.kill('SIGKILL');
+    await child;
+    await sleep(300);
+    assert.ok(pids().every(alive), 'the tools outlive a SIGKILLed orchestrator');
+    const dry = reapDeadRuns(x.out, { dryRun: true });
+    assert.equal(dry.length, 1);
+    assert.equal(dry[0]!.killed.length, 2);
+    assert.ok(pids().every(alive), 'a dry run kills nothing');
+    const reaped = reapDeadRuns(x.out);
+    assert.equal(reaped[0]!.runDir, path.join(x.out, 'leftover', 'killed'));
+    assert.equal(reaped[0]!.stagingDirs.length, 1, 'the local launcher\'s staging dir');
+    await waitFor(() => !pids().some(alive), 'the leftover tools to die', 10_000);
+    for (const d of reaped[0]!.stagingDirs) assert.ok(!existsSync(d), `${d} removed`);
+    assert.deepEqual(reapDeadRuns(x.out), [], 'nothing left the second time');
   });
 });
