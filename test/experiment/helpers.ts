@@ -48,6 +48,44 @@ export const FAST_SIM_PROXY = `proxy:
         sim: { seed: 1, ttft_ms: 1, ttft_ms_per_1k_tokens: 0, tokens_per_second: 100000, jitter: 0 }
 `;
 
+/** Two tasks: `ok` passes its check, `bad` fails it. */
+export const OK_AND_BAD_TASKS: Record<string, string> = { ok: 'prompt: p\ncheck: "true"\n', bad: 'prompt: p\ncheck: "false"\n' };
+
+export interface CallsExperimentOptions {
+  name: string;
+  /** Cells at once (default 1). */
+  concurrency?: number;
+  /** More YAML at the top level: a `launcher:` line, a budget… */
+  extra?: string;
+  tasks?: Record<string, string>;
+}
+
+/**
+ * One `command` runner whose cells make CALLS + rep model calls through the proxy, conditions
+ * a (CALLS 1) and b (CALLS 3), 2 reps, over `tasks` (default: ok and bad): every cell's call
+ * count is distinct per condition and rep, so a record that lands on the wrong cell shows.
+ */
+export function callsExperiment(o: CallsExperimentOptions): TempExperiment {
+  return writeExperiment(
+    `name: ${o.name}
+runners:
+  - name: cmd
+    kind: command
+    command: node ${CALL_PROXY} $((CALLS + AGENTAB_REP))
+conditions:
+  - name: a
+    env: { CALLS: 1 }
+  - name: b
+    env: { CALLS: 3 }
+tasks: tasks/*.yaml
+reps: 2
+concurrency: ${o.concurrency ?? 1}
+timeout: 60s
+${FAST_SIM_PROXY}${o.extra ?? ''}`,
+    o.tasks ?? OK_AND_BAD_TASKS,
+  );
+}
+
 /** Whether a process with this pid exists (and is not a zombie). */
 export function alive(pid: number): boolean {
   try {

@@ -14,30 +14,13 @@ import { readRecordsFile } from '../../src/experiment/records-store.ts';
 import { cellDir, runPaths } from '../../src/experiment/run-dir.ts';
 import { readSpendLog } from '../../src/proxy/spend/reader.ts';
 import { silentLogger } from '../../src/util/log.ts';
-import { alive, CALL_PROXY, FAST_SIM_PROXY, writeExperiment } from './helpers.ts';
+import { alive, CALL_PROXY, callsExperiment, FAST_SIM_PROXY, OK_AND_BAD_TASKS, writeExperiment } from './helpers.ts';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
-/** Conditions a/b make CALLS + rep calls per cell, so every cell's count is distinct per condition and rep. */
-function experiment(extra = '', tasks: Record<string, string> = { ok: 'prompt: p\ncheck: "true"\n', bad: 'prompt: p\ncheck: "false"\n' }) {
-  return writeExperiment(
-    `name: orch
-runners:
-  - name: cmd
-    kind: command
-    command: node ${CALL_PROXY} $((CALLS + AGENTAB_REP))
-conditions:
-  - name: a
-    env: { CALLS: 1 }
-  - name: b
-    env: { CALLS: 3 }
-tasks: tasks/*.yaml
-reps: 2
-concurrency: 4
-timeout: 60s
-${FAST_SIM_PROXY}${extra}`,
-    tasks,
-  );
+/** The a/b CALLS experiment of helpers.ts at concurrency 4, with `extra` YAML. */
+function experiment(extra = '', tasks: Record<string, string> = OK_AND_BAD_TASKS) {
+  return callsExperiment({ name: 'orch', concurrency: 4, extra, tasks });
 }
 
 describe('run-matrix with the command runner', () => {

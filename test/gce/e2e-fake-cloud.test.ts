@@ -15,55 +15,28 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readRecordsFile } from '../../src/experiment/records-store.ts';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
-import { CALL_PROXY, FAST_SIM_PROXY, writeExperiment } from '../experiment/helpers.ts';
-import { processExecutor, startFakeBatch, startFakeGcs, startFakeMetadata, type FakeBatch, type FakeGcs, type FakeMetadata } from '../helpers/fake-gcp/index.ts';
+import { callsExperiment } from '../experiment/helpers.ts';
+import { entryScriptExecutor, startFakeCloud, TEST_BUCKET, type FakeCloud } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../vm/task-entry.sh', import.meta.url));
 
 function experiment() {
-  return writeExperiment(
-    `name: e2e
-runners:
-  - name: cmd
-    kind: command
-    command: node ${CALL_PROXY} $((CALLS + AGENTAB_REP))
-conditions:
-  - name: a
-    env: { CALLS: 1 }
-  - name: b
-    env: { CALLS: 3 }
-tasks: tasks/*.yaml
-reps: 2
-concurrency: 1
-timeout: 60s
-launcher: { kind: gce, project: test-project, region: us-central1, vms: 3, machine_type: n2-standard-2, poll_interval: 0.2 }
-${FAST_SIM_PROXY}`,
-    { ok: 'prompt: p\ncheck: "true"\n', bad: 'prompt: p\ncheck: "false"\n' },
-  );
+  return callsExperiment({ name: 'e2e', extra: 'launcher: { kind: gce, project: test-project, region: us-central1, vms: 3, machine_type: n2-standard-2, poll_interval: 0.2 }\n' });
 }
 
 describe('run-matrix --launcher gce against the fake Google Cloud', () => {
-  let md: FakeMetadata;
-  let gcs: FakeGcs;
-  let batch: FakeBatch;
+  let fake: FakeCloud;
   before(async () => {
-    md = await startFakeMetadata({ projectId: 'test-project' });
-    gcs = await startFakeGcs({ buckets: ['test-project-agentab'] });
-    batch = await startFakeBatch({
-      tokens: md.tokens,
-      executor: processExecutor({ mapCommand: (argv) => argv.map((a) => (a === '/opt/agentab/vm/task-entry.sh' ? ENTRY : a)) }),
-    });
+    fake = await startFakeCloud({ executor: entryScriptExecutor() });
   });
   after(async () => {
-    await batch.close();
-    await gcs.close();
-    await md.close();
+    await fake.close();
   });
 
   test('3 VMs run the shards, the results are pooled and match a single-machine run cell for cell', async () => {
+    const { batch, gcs } = fake;
     const x = experiment();
-    const cloudEnv = { ...process.env, AGENTAB_BATCH_ENDPOINT: batch.url, AGENTAB_GCS_ENDPOINT: gcs.url, GCE_METADATA_HOST: md.host };
+    const cloudEnv = { ...process.env, ...fake.env };
     const gce = await execa('node', [BIN, 'run-matrix', x.spec, '--out', path.join(x.dir, 'gce'), '--json'], { env: cloudEnv, reject: false, timeout: 400_000 });
     assert.equal(gce.exitCode, 1, `cells of task "bad" fail their check: run-matrix exits 1\n${gce.stderr}`);
     assert.ok(gce.stdout.trim().startsWith('{'), gce.stderr);
@@ -100,7 +73,7 @@ describe('run-matrix --launcher gce against the fake Google Cloud', () => {
     for (const r of pooled) vmOfBlock.set(`${r.task}/${r.rep}`, (vmOfBlock.get(`${r.task}/${r.rep}`) ?? new Set()).add(r.env.vm));
     for (const [block, set] of vmOfBlock) assert.equal(set.size, 1, `block ${block} ran on one VM`);
     assert.ok(new Set(pooled.map((r) => r.env.vm)).size >= 2, 'the work was spread over VMs');
-    const shardRecords = gcs.list('test-project-agentab').filter((n) => /\/shard-\d+\/cells\/[^/]+\/record\.json$/.test(n));
+    const shardRecords = gcs.list(TEST_BUCKET).filter((n) => /\/shard-\d+\/cells\/[^/]+\/record\.json$/.test(n));
     assert.equal(shardRecords.length, 8, 'every cell\'s record reached the bucket');
   });
 });

@@ -93,7 +93,8 @@ describe('GCE end to end: image build --with-agentab, push to a registry, Batch 
 
     // 3. run-matrix --launcher gce: 2 runners × 2 tasks × 2 conditions × 1 rep = 8 cells in 4 pairing blocks over 3 VMs
     const out = tempDir();
-    const plan = ['--runners', 'claude,opencode', '--conditions', 'baseline,c1', '--tasks', 'write-file,summarise-doc', '--reps', '1', '--out', out];
+    // interleaved: the conditions of a (runner, task, rep) are a pairing block (the pilot ships with a random order)
+    const plan = ['--runners', 'claude,opencode', '--conditions', 'baseline,c1', '--tasks', 'write-file,summarise-doc', '--reps', '1', '--order', 'interleaved', '--out', out];
     const gce = await cli(['run-matrix', PILOT, ...plan, '--launcher', 'gce', '--gce-project', TEST_PROJECT, '--gce-vms', '3', '--gce-image', pinned, '--gce-poll-interval', '0.5', '--run-id', 'gcepod', '--json'], cloud.env, 900_000);
     const jobName = jobNameOf('gcepod');
     const logs = () => [0, 1, 2].map((i) => `--- task ${i}\n${cloud.batch.taskLogs(jobName, i).slice(-40).join('\n')}`).join('\n');

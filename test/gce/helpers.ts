@@ -6,14 +6,56 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readRunRecords } from '../../src/experiment/records-store.ts';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
-import { startFakeBatch, startFakeGcs, startFakeMetadata, type FakeBatch, type FakeBatchOptions, type FakeGcs, type FakeMetadata } from '../helpers/fake-gcp/index.ts';
+import { CALL_PROXY, writeExperiment, type TempExperiment } from '../experiment/helpers.ts';
+import { TASK_ENTRYPOINT } from '../../src/experiment/launchers/gce/job.ts';
+import { processExecutor, startFakeBatch, startFakeGcs, startFakeMetadata, type FakeBatch, type FakeBatchOptions, type FakeGcs, type FakeMetadata, type TaskExecutor } from '../helpers/fake-gcp/index.ts';
 
 export const TEST_PROJECT = 'test-project';
 export const TEST_BUCKET = `${TEST_PROJECT}-agentab`;
 /** The first job of a run, as the launcher names it (jobIdFor). */
 export const jobNameOf = (runId: string): string => `projects/${TEST_PROJECT}/locations/us-central1/jobs/agentab-${runId}`;
+
+/** The secret a planted-key experiment reads its upstream key from, and its full version name. */
+export const PLANTED_SECRET = 'upstream-key';
+export const PLANTED_SECRET_REF = `projects/${TEST_PROJECT}/secrets/${PLANTED_SECRET}/versions/latest`;
+
+/**
+ * A GCE experiment whose simulator deployment needs an upstream key: `api_key:
+ * os.environ/PLANTED_KEY`, PLANTED_KEY coming from Secret Manager (`secrets:`), one task,
+ * conditions a and b, a command runner making `calls` calls after `sleepSeconds`.
+ */
+export function plantedKeyExperiment(o: { name: string; reps: number; pollInterval: number; calls?: number; sleepSeconds?: number }): TempExperiment {
+  return writeExperiment(
+    `name: ${o.name}
+runners:
+  - name: cmd
+    kind: command
+    command: ${o.sleepSeconds ? `sleep ${o.sleepSeconds} && ` : ''}node ${CALL_PROXY} ${o.calls ?? 2}
+conditions: [{ name: a }, { name: b }]
+tasks: tasks/*.yaml
+reps: ${o.reps}
+launcher: { kind: gce, project: ${TEST_PROJECT}, vms: 2, poll_interval: ${o.pollInterval}, secrets: { PLANTED_KEY: ${PLANTED_SECRET} } }
+proxy:
+  model_list:
+    - model_name: shared-model
+      litellm_params:
+        model: sim/sim-default
+        api_key: os.environ/PLANTED_KEY
+        sim: { seed: 1, ttft_ms: 1, ttft_ms_per_1k_tokens: 0, tokens_per_second: 100000, jitter: 0 }
+`,
+    { t: 'prompt: p\ncheck: "true"\n' },
+  );
+}
+
+const ENTRY = fileURLToPath(new URL('../../vm/task-entry.sh', import.meta.url));
+
+/** Batch tasks as local processes: the image's entry script is this checkout's vm/task-entry.sh. */
+export function entryScriptExecutor(): TaskExecutor {
+  return processExecutor({ mapCommand: (argv) => argv.map((a) => (a === TASK_ENTRYPOINT ? ENTRY : a)), baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' } });
+}
 
 export interface FakeCloud {
   md: FakeMetadata;

@@ -18,32 +18,14 @@ import { cellDir, runPaths } from '../../src/experiment/run-dir.ts';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { readSpendLog } from '../../src/proxy/spend/reader.ts';
 import { silentLogger } from '../../src/util/log.ts';
-import { CALL_PROXY, FAST_SIM_PROXY, writeExperiment } from '../experiment/helpers.ts';
+import { callsExperiment, type TempExperiment } from '../experiment/helpers.ts';
 import { MemoryBatch, MemoryStorage, shardVm, type ShardVmOptions } from './memory-gcp.ts';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 /** 1 runner × 2 conditions × 2 tasks × 2 reps = 8 cells in 4 blocks; a/b make distinct call counts. */
 function experiment(launcher = 'launcher: { kind: gce, project: test-project, vms: 3, poll_interval: 0.05 }') {
-  return writeExperiment(
-    `name: gcex
-runners:
-  - name: cmd
-    kind: command
-    command: node ${CALL_PROXY} $((CALLS + AGENTAB_REP))
-conditions:
-  - name: a
-    env: { CALLS: 1 }
-  - name: b
-    env: { CALLS: 3 }
-tasks: tasks/*.yaml
-reps: 2
-concurrency: 1
-timeout: 60s
-${launcher}
-${FAST_SIM_PROXY}`,
-    { ok: 'prompt: p\ncheck: "true"\n', bad: 'prompt: p\ncheck: "false"\n' },
-  );
+  return callsExperiment({ name: 'gcex', extra: `${launcher}\n` });
 }
 
 function setup(vm: Partial<ShardVmOptions> = {}) {
@@ -53,6 +35,37 @@ function setup(vm: Partial<ShardVmOptions> = {}) {
 }
 
 const byCell = (rs: readonly RunRecord[]) => new Map(rs.map((r) => [r.cell, r]));
+
+/** The launcher of a process that was killed: nothing of it runs at exit, its job is left running. */
+class KilledLauncher extends GceLauncher {
+  override async dispose(): Promise<void> {
+    /* killed */
+  }
+}
+
+type Spec = Awaited<ReturnType<typeof loadExperiment>>;
+
+/** Starts run `runId` with a launcher that is killed 200 ms in. */
+async function runKilled(spec: Spec, x: TempExperiment, batch: MemoryBatch, storage: MemoryStorage, runId: string) {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 200);
+  return runMatrix({ spec, outRoot: x.out, env, log: silentLogger, launcher: new KilledLauncher(parseGceOptions(spec.launcher.options), { batch, storage, host: 'h', pid: 999999 }), runId, signal: ac.signal });
+}
+
+/** `run-matrix --resume runDir` with a new launcher; its records and the notes it printed. */
+async function resumeRun(spec: Spec, x: TempExperiment, batch: MemoryBatch, storage: MemoryStorage, runDir: string) {
+  const notes: string[] = [];
+  const again = await runMatrix({
+    spec,
+    outRoot: x.out,
+    env,
+    log: silentLogger,
+    resumeDir: runDir,
+    launcher: new GceLauncher(parseGceOptions(spec.launcher.options), { batch, storage, host: 'h', pid: process.pid }),
+    progress: { start() {}, cellStarted() {}, cellFinished() {}, spend() {}, note: (l) => notes.push(l), stop() {} },
+  });
+  return { again, notes };
+}
 
 describe('gce launcher (in-memory Batch and GCS)', () => {
   test('the matrix runs over 3 "VMs", is pooled, and matches a single-machine run of the same plan cell for cell', async () => {
@@ -177,6 +190,44 @@ describe('gce launcher (in-memory Batch and GCS)', () => {
     assert.equal((await readSpendLog(runPaths(r.runDir).spend)).duplicates, 0);
   });
 
+  test('a job whose VMs recorded every cell but still reads RUNNING is deleted, also by a --resume that finds nothing left to run', async () => {
+    const x = experiment('launcher: { kind: gce, project: test-project, vms: 2, poll_interval: 0.05 }');
+    const spec = await loadExperiment(x.spec);
+    const storage = new MemoryStorage();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // the VMs start when released, record every cell, then stay up (a task still uploading its
+    // run files, a VM being torn down) until the job is deleted
+    const lingering = new MemoryBatch(async (e, s, a) => {
+      await gate;
+      const code = await shardVm({ storage, env })(e, s, a);
+      await new Promise<void>((r) => (s.aborted ? r() : s.addEventListener('abort', () => r(), { once: true })));
+      return code;
+    });
+    const options = parseGceOptions(spec.launcher.options);
+    const first = await runKilled(spec, x, lingering, storage, 'lg1');
+    const jobName = 'projects/test-project/locations/us-central1/jobs/agentab-lg1';
+    release();
+    // every cell's record reaches the bucket while no launcher watches; the job stays RUNNING
+    for (let i = 0; i < 600 && storage.names().filter((n) => n.endsWith('/record.json')).length < 8; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(storage.names().filter((n) => n.endsWith('/record.json')).length, 8);
+    assert.equal((await lingering.getJob(jobName))?.state, 'RUNNING');
+
+    const { again, notes } = await resumeRun(spec, x, lingering, storage, first.runDir);
+    assert.equal(again.records.length, 8);
+    assert.ok(again.records.every((r) => r.outcome === 'pass' || r.outcome === 'fail'), 'pooled from the bucket');
+    assert.equal(lingering.created.length, 1, 'nothing resubmitted');
+    assert.deepEqual(lingering.deleted, [jobName], 'the finished but still running job was deleted');
+    assert.equal(lingering.jobs.size, 0, 'no VM outlives the run');
+    assert.ok(notes.some((n) => /deleted Batch job agentab-lg1/.test(n)), notes.join('\n'));
+
+    // the same on a run that was never interrupted: every cell pooled, the job still RUNNING → deleted at the end
+    const fresh = await runMatrix({ spec, outRoot: x.out, env, log: silentLogger, launcher: new GceLauncher(options, { batch: lingering, storage, host: 'h', pid: process.pid }), runId: 'lg2' });
+    assert.equal(fresh.records.length, 8);
+    assert.ok(lingering.deleted.includes('projects/test-project/locations/us-central1/jobs/agentab-lg2'));
+    assert.equal(lingering.jobs.size, 0);
+  });
+
   test('--resume of a launcher that went away re-attaches to its still-running job instead of submitting again', async () => {
     const x = experiment('launcher: { kind: gce, project: test-project, vms: 2, poll_interval: 0.05 }');
     const spec = await loadExperiment(x.spec);
@@ -189,27 +240,11 @@ describe('gce launcher (in-memory Batch and GCS)', () => {
       return shardVm({ storage, env })(e, s, a);
     });
     void batch;
-    class GoneLauncher extends GceLauncher {
-      override async dispose(): Promise<void> {
-        /* killed: nothing runs at exit */
-      }
-    }
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 200);
-    const first = await runMatrix({ spec, outRoot: x.out, env, log: silentLogger, launcher: new GoneLauncher(parseGceOptions(spec.launcher.options), { batch: slow, storage, host: 'h', pid: 999999 }), runId: 'k1', signal: ac.signal });
+    const first = await runKilled(spec, x, slow, storage, 'k1');
     assert.equal(first.records.filter((r) => r.outcome !== 'canceled').length, 0);
     assert.equal(slow.jobs.size, 1, 'the job outlived its launcher');
     release();
-    const notes: string[] = [];
-    const again = await runMatrix({
-      spec,
-      outRoot: x.out,
-      env,
-      log: silentLogger,
-      resumeDir: first.runDir,
-      launcher: new GceLauncher(parseGceOptions(spec.launcher.options), { batch: slow, storage, host: 'h', pid: process.pid }),
-      progress: { start() {}, cellStarted() {}, cellFinished() {}, spend() {}, note: (l) => notes.push(l), stop() {} },
-    });
+    const { again, notes } = await resumeRun(spec, x, slow, storage, first.runDir);
     assert.equal(slow.created.length, 1, 'no second job');
     assert.ok(notes.some((n) => /re-attached to Batch job agentab-k1/.test(n)), notes.join('\n'));
     assert.equal(again.records.length, 8);

@@ -12,7 +12,8 @@ import { Readable } from 'node:stream';
 import { extractArchive } from '../../src/experiment/launchers/archive.ts';
 import type { BatchApi, JobInfo, JobState, TaskInfo, TaskState } from '../../src/experiment/launchers/gce/batch-api.ts';
 import type { BatchJob } from '../../src/experiment/launchers/gce/job.ts';
-import { parseGsUri, type StorageApi } from '../../src/experiment/launchers/gce/storage-api.ts';
+import { parseGsUri } from '../../src/cloud/gs-uri.ts';
+import type { StorageApi } from '../../src/experiment/launchers/gce/storage-api.ts';
 import { runMatrix } from '../../src/experiment/orchestrator.ts';
 import type { ProgressSink } from '../../src/experiment/progress.ts';
 import { silentProgress } from '../../src/experiment/progress.ts';
@@ -160,9 +161,9 @@ export function shardVm(o: ShardVmOptions): TaskRunner {
     const shard = Number(env.BATCH_TASK_INDEX);
     const work = tempDir('agentab-vm-');
     const bundleDir = path.join(work, 'bundle');
-    await extractArchive(Readable.from(gunzipSync(await o.storage.download(runUri.bucket, `${runUri.path}/input/bundle.tar.gz`))), bundleDir);
+    await extractArchive(Readable.from(gunzipSync(await o.storage.download(runUri.bucket, `${runUri.prefix}/input/bundle.tar.gz`))), bundleDir);
     const input = await loadMatrixInput(undefined, { bundle: bundleDir, shard: `${shard}/${env.BATCH_TASK_COUNT}`, out: path.join(work, 'results'), logLevel: 'silent' });
-    const prefix = `${runUri.path}/shard-${shard}/`;
+    const prefix = `${runUri.prefix}/shard-${shard}/`;
     const facts = o.vm?.(shard) ?? { vm: `agentab-vm-${shard}`, zone: 'us-central1-a', machineType: 'e2-standard-4' };
     // restore what an earlier attempt of this task recorded (a retried task resumes)
     const runDir = path.join(work, 'results', input.spec.name, input.runId!);

@@ -15,11 +15,11 @@ import { GceLauncher } from '../../src/experiment/launchers/gce/launcher.ts';
 import { parseGceOptions } from '../../src/experiment/launchers/gce/options.ts';
 import { runMatrix } from '../../src/experiment/orchestrator.ts';
 import { createLogger } from '../../src/util/log.ts';
-import { CALL_PROXY, writeExperiment } from '../experiment/helpers.ts';
+import { PLANTED_SECRET_REF, plantedKeyExperiment } from './helpers.ts';
 import { MemoryBatch, MemoryStorage, shardVm } from './memory-gcp.ts';
 
 const PLANTED = 'sk-planted-7f3a9c2e4b1d8f6a0e5c3b9d';
-const SECRET_REF = 'projects/test-project/secrets/upstream-key/versions/latest';
+const SECRET_REF = PLANTED_SECRET_REF;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -30,26 +30,7 @@ function filesUnder(dir: string): string[] {
 
 describe('secrets on GCE', () => {
   test('a planted upstream key is in no job JSON, bundle, bucket object, result file or log line, yet every VM proxy had it', async () => {
-    const x = writeExperiment(
-      `name: planted
-runners:
-  - name: cmd
-    kind: command
-    command: node ${CALL_PROXY} 2
-conditions: [{ name: a }, { name: b }]
-tasks: tasks/*.yaml
-reps: 2
-launcher: { kind: gce, project: test-project, vms: 2, poll_interval: 0.05, secrets: { PLANTED_KEY: upstream-key } }
-proxy:
-  model_list:
-    - model_name: shared-model
-      litellm_params:
-        model: sim/sim-default
-        api_key: os.environ/PLANTED_KEY
-        sim: { seed: 1, ttft_ms: 1, ttft_ms_per_1k_tokens: 0, tokens_per_second: 100000, jitter: 0 }
-`,
-      { t: 'prompt: p\ncheck: "true"\n' },
-    );
+    const x = plantedKeyExperiment({ name: 'planted', reps: 2, pollInterval: 0.05 });
     const spec = await loadExperiment(x.spec);
     const storage = new MemoryStorage();
     // the VMs' environment has no key of its own: only the secret store does

@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { v1 } from '@google-cloud/batch';
 import { execa } from 'execa';
 import { tempDir } from '../experiment/helpers.ts';
-import { processExecutor, startFakeBatch, startFakeGcs, startFakeMetadata, type FakeBatch, type FakeGcs, type FakeMetadata } from '../helpers/fake-gcp/index.ts';
+import { startFakeBatch, startFakeGcs, startFakeMetadata, type FakeBatch, type FakeGcs, type FakeMetadata } from '../helpers/fake-gcp/index.ts';
+import { entryScriptExecutor } from './helpers.ts';
 
 const ENTRY = fileURLToPath(new URL('../../vm/task-entry.sh', import.meta.url));
 const FAKE_CLI = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url));
@@ -45,7 +46,7 @@ describe('vm/task-entry.sh under the fake Batch', () => {
     savedHost = process.env.GCE_METADATA_HOST;
     process.env.GCE_METADATA_HOST = md.host;
     // the image's path of the entry script, mapped to this checkout's
-    batch = await startFakeBatch({ tokens: md.tokens, executor: processExecutor({ mapCommand: (argv) => argv.map((a) => (a === '/opt/agentab/vm/task-entry.sh' ? ENTRY : a)) }) });
+    batch = await startFakeBatch({ tokens: md.tokens, executor: entryScriptExecutor() });
     batch.secrets.add('fake-project', 'upstream-key', 'sk-planted-secret-value');
     client = new v1.BatchServiceClient(batch.clientOptions);
   });

@@ -21,7 +21,8 @@ import type { GceOptions } from './options.ts';
 import { planGceJob } from './plan-job.ts';
 import { findRecords, loadSpendIds, poolCell, type FoundRecord } from './pool.ts';
 import { readGceState, writeGceState, type RunJob } from './run-state.ts';
-import { parseGsUri, type StorageApi } from './storage-api.ts';
+import type { StorageApi } from './storage-api.ts';
+import { parseGsUri } from '../../../cloud/gs-uri.ts';
 import type { SpecOverrides } from '../../../config/experiment-types.ts';
 
 export interface GceLauncherDeps {
@@ -104,8 +105,14 @@ export class GceLauncher implements CellLauncher {
       // a resumed run: cells its jobs finished while no launcher watched are pooled first
       await this.pollRecords();
       const last = state.jobs.at(-1)!;
-      const job = this.pending.size ? await this.deps.batch.getJob(last.name) : undefined;
+      const job = await this.deps.batch.getJob(last.name);
       if (job && LIVE_JOB_STATES.has(job.state)) {
+        if (this.pending.size === 0) {
+          // its VMs recorded every cell but it still runs (uploading, being torn down): dispose() deletes it
+          this.attach(last);
+          ctx.note(`every cell of Batch job ${last.jobId} is recorded; it still reads ${job.state}`);
+          return;
+        }
         const owned = new Set(last.shards.flat());
         if ([...this.pending.keys()].every((id) => owned.has(id))) {
           this.attach(last);
@@ -141,7 +148,7 @@ export class GceLauncher implements CellLauncher {
       shardBudget: { usd: budget.usd === undefined ? undefined : budget.usd / plan.shards.count, tokens: budget.tokens === undefined ? undefined : Math.ceil(budget.tokens / plan.shards.count) },
     });
     const uri = parseGsUri(plan.runUri);
-    await this.deps.storage.upload(uri.bucket, `${uri.path}/input/bundle.tar.gz`, bundle.tarGz, 'application/gzip');
+    await this.deps.storage.upload(uri.bucket, `${uri.prefix}/input/bundle.tar.gz`, bundle.tarGz, 'application/gzip');
     const record: RunJob = { name: plan.name, jobId: plan.jobId, runUri: plan.runUri, submittedAt: new Date().toISOString(), shards: plan.shards.cells };
     // written before the job exists: a launcher killed right after submitting still finds it on --resume
     await writeGceState(ctx.runDir, { v: 1, jobs: [...state.jobs, record] });
@@ -229,7 +236,7 @@ export class GceLauncher implements CellLauncher {
   /** Pools one record object; a record of a cell the VM canceled (its job was deleted) does not count. */
   private async pool(cell: Cell, found: FoundRecord, names: readonly string[]): Promise<void> {
     const ctx = this.ctx!;
-    const jobOfRecord = this.job && found.cellPrefix.startsWith(parseGsUri(this.job.runUri).path + '/shard-') ? this.job.jobId : undefined;
+    const jobOfRecord = this.job && found.cellPrefix.startsWith(parseGsUri(this.job.runUri).prefix + '/shard-') ? this.job.jobId : undefined;
     const { record, spend } = await poolCell({
       storage: this.deps.storage,
       bucket: this.bucket,

@@ -1,6 +1,7 @@
 /**
  * The Cloud Storage calls of the launcher, over Google's client (@google-cloud/storage 7.x,
  * Node-20 compatible) and its JSON API; `endpoint` points it at another server (tests).
+ * The client (with its retry settings) comes from src/cloud/gcs.ts, shared with the VMs' results sink.
  */
 import type { Storage } from '@google-cloud/storage';
 import { GceError } from './errors.ts';
@@ -12,13 +13,6 @@ export interface StorageApi {
   download(bucket: string, name: string): Promise<Buffer>;
 }
 
-/** `gs://bucket/a/b` → {bucket, path: 'a/b'}. */
-export function parseGsUri(uri: string): { bucket: string; path: string } {
-  const m = /^gs:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m) throw new GceError('gce_options_invalid', `not a gs:// URI: ${uri}`);
-  return { bucket: m[1]!, path: m[2]!.replace(/\/+$/, '') };
-}
-
 function apiError(what: string, e: unknown): GceError {
   const err = e as { code?: number; message?: string };
   return new GceError('gce_api', `Cloud Storage ${what}: ${err.message ?? String(e)}`, { retryable: err.code === undefined || err.code >= 500 || err.code === 429, cause: e, context: { status: err.code } });
@@ -27,7 +21,7 @@ function apiError(what: string, e: unknown): GceError {
 export function createStorageApi(o: { endpoint?: string; project?: string } = {}): StorageApi {
   // loaded on first use, like the Batch client
   let made: Promise<Storage> | undefined;
-  const client = () => (made ??= import('@google-cloud/storage').then(({ Storage: S }) => new S({ projectId: o.project, ...(o.endpoint ? { apiEndpoint: o.endpoint } : {}) })));
+  const client = () => (made ??= import('../../../cloud/gcs.ts').then(({ createStorage }) => createStorage({ endpoint: o.endpoint, projectId: o.project })));
   return {
     async upload(bucket, name, data, contentType) {
       try {
