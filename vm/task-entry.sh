@@ -35,9 +35,11 @@ here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cli="${AGENTAB_CLI:-$here/../bin/agentab.js}"
 run_uri="${AGENTAB_RUN_URI%/}"
 index="$BATCH_TASK_INDEX"
-work="${AGENTAB_WORK_DIR:-${TMPDIR:-/tmp}}/agentab-task-$index-attempt-${BATCH_TASK_RETRY_ATTEMPT:-0}"
-
-rm -rf "$work"
+# a fresh directory of its own per attempt: two tasks sharing one /tmp (tests, or a VM reused
+# by Batch) must never unpack over each other
+base="${AGENTAB_WORK_DIR:-${TMPDIR:-/tmp}}"
+mkdir -p "$base"
+work="$(mktemp -d "$base/agentab-task-$index-attempt-${BATCH_TASK_RETRY_ATTEMPT:-0}.XXXXXX")" || die "cannot create a work directory under $base"
 mkdir -p "$work/bundle"
 say "task $index of $BATCH_TASK_COUNT on $(hostname): fetching $run_uri/input/bundle.tar.gz"
 node "$here/fetch-input.mjs" "$run_uri/input/bundle.tar.gz" "$work/bundle.tar.gz" || die "cannot fetch the input bundle"
@@ -69,4 +71,6 @@ case "$code" in
   1) say "shard $index done: some cells did not pass (recorded as results)"; code=0 ;;
   *) say "shard $index failed: run-matrix exited $code" ;;
 esac
+# every finished cell is in the bucket; a failed attempt keeps its directory for a look
+if [ "$code" -eq 0 ]; then rm -rf "$work"; else say "kept $work"; fi
 exit "$code"
