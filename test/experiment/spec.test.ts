@@ -43,7 +43,7 @@ describe('experiment spec', () => {
     assert.ok(e instanceof SpecError);
     assert.equal(e.reason, 'unknown_runner');
     assert.equal(e.line, 4);
-    assert.match(e.message, /experiment\.yaml:4:\d+: runners\[1\]: unknown runner "aider"; valid runners: claude, command, opencode/);
+    assert.match(e.message, /experiment\.yaml:4:\d+: runners\[1\]: unknown runner "aider"; valid runners: claude, codex, command, gemini, opencode/);
   });
 
   test('a duplicate condition points at the second one', async () => {
