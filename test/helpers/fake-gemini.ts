@@ -7,7 +7,7 @@
  * reported so tests can compare it with the proxy's spend log.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './loopback.ts';
 
 export type GeminiStep = { call: { name: string; args: Record<string, unknown> } } | { text: string };
 
@@ -109,16 +109,12 @@ export async function startFakeGemini(plan: (step: number, toolNames: string[]) 
     frame({ usageMetadata, modelVersion: m[1] }); // a usage-only chunk, as Gemini sends
     res.end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const loopback = await listenLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: loopback.url,
     received,
     totals,
     complaints,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: loopback.close,
   };
 }

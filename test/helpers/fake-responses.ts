@@ -7,7 +7,7 @@
  * it reported, so tests can compare the proxy's spend log with it.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './loopback.ts';
 
 export interface FakeResponses {
   url: string;
@@ -105,15 +105,11 @@ export async function startFakeResponses(o: FakeResponsesOptions = {}): Promise<
     send('response.completed', { response: response('completed', [reasoning, item], true) });
     res.end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const loopback = await listenLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: loopback.url,
     received,
     totals,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: loopback.close,
   };
 }

@@ -4,7 +4,7 @@
  * collector); `mode: 'error'` answers 503.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './loopback.ts';
 
 export interface ReceivedSpan {
   name: string;
@@ -88,8 +88,8 @@ export async function startOtlpReceiver(mode: 'ok' | 'hang' | 'error' = 'ok'): P
       for (const w of [...waiters]) if (spans.length >= w.n) w.resolve();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const loopback = await listenLoopback(server);
+  const port = loopback.port;
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
@@ -104,9 +104,6 @@ export async function startOtlpReceiver(mode: 'ok' | 'hang' | 'error' = 'ok'): P
         waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
       });
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: loopback.close,
   };
 }
