@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../canonical/errors.ts';
+import { stringifyJsonBytes } from '../util/json-bytes.ts';
 
 /**
  * Reads a request body of at most `limit` bytes, which must arrive within `timeoutMs` (a body
@@ -100,8 +101,7 @@ export class ResponseWriter {
   constructor(readonly res: ServerResponse) {}
 
   json(status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body);
-    this.raw(status, text, { 'content-type': 'application/json', ...headers });
+    this.raw(status, stringifyJsonBytes(body), { 'content-type': 'application/json', ...headers });
   }
 
   raw(status: number, body: string | Uint8Array, headers: Record<string, string>): void {

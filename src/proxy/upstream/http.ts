@@ -9,6 +9,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { ProxyError } from '../../canonical/errors.ts';
 import type { CallOptions } from '../backends/types.ts';
 import { startDeadline, type Deadline } from './deadline.ts';
+import { stringifyJsonBytes } from '../../util/json-bytes.ts';
 
 let sharedAgent: Agent | undefined;
 
@@ -91,9 +92,9 @@ export async function postJson(
   });
   // Serialised before the request: a body that cannot be (nested too deep) is the caller's
   // problem, never an unreachable upstream.
-  let payload: string;
+  let payload: Buffer;
   try {
-    payload = JSON.stringify(body);
+    payload = stringifyJsonBytes(body);
   } catch (e) {
     dl.done();
     throw unprocessable(e);
