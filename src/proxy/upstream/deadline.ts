@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ProxyError } from '../../canonical/errors.ts';
+import { onAbortOf, type ClientGone } from '../client-gone.ts';
 
 /**
  * The upstream request's abort signal: an EventEmitter that emits `abort` once, which undici's
@@ -29,7 +30,7 @@ export interface Deadline {
 }
 
 /** `ttftMs` undefined: no time-to-first-token limit (LiteLLM's stream_timeout applies to streams only). */
-export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs: number | undefined; model: string }): Deadline {
+export function startDeadline(parent: AbortSignal | ClientGone, o: { totalMs: number; ttftMs: number | undefined; model: string }): Deadline {
   const signal = new DeadlineSignal();
   const abort = (e: ProxyError) => {
     if (signal.aborted) return;
@@ -39,8 +40,7 @@ export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs:
   };
   const onParent = () =>
     abort(new ProxyError('client closed the request', { code: 'client_closed', kind: 'client_closed' }));
-  if (parent.aborted) onParent();
-  else parent.addEventListener('abort', onParent, { once: true });
+  const offParent = onAbortOf(parent, onParent);
 
   const total = setTimeout(
     () =>
@@ -78,7 +78,7 @@ export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs:
     done() {
       clearTimeout(total);
       if (ttft) clearTimeout(ttft);
-      parent.removeEventListener('abort', onParent);
+      offParent();
     },
     reason() {
       return signal.reason ?? new ProxyError('upstream request aborted', { code: 'aborted', kind: 'client_closed' });
