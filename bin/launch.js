@@ -3,7 +3,7 @@
  * disk, else src/ through tsx. Several people edit src/ while tests spawn this CLI, so compiled
  * code that lags the sources must never run: `npm run build` (scripts/build.js) writes
  * dist/.build-stamp with the names, sizes, mtimes and a content hash of every file that shapes
- * the output (src/**, the tsconfigs), and dist/ is used only while they still match. The
+ * the output (src/**, the tsconfigs, the build scripts), and dist/ is used only while they still match. The
  * quick check stats the files (~10 ms of CPU); only when a stat differs are contents hashed.
  *
  * AGENTAB_RUN_FROM overrides the choice: `src` always runs the sources through tsx; `dist`
@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST_DIR = join(PACKAGE_ROOT, 'dist');
 export const BUILD_STAMP = join(DIST_DIR, '.build-stamp');
-/** Files outside src/ whose content changes the compiled output. */
-const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json'];
+/** Files outside src/ whose content changes the compiled output (the build scripts bundle and copy). */
+const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.js', 'scripts/bundle-proxy.js'];
 
 /** The files that shape dist/, relative to root, in a fixed order. */
 function inputFiles(root) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run build`: compiles src/ to dist/ (tsconfig.build.json), copies the non-TypeScript
- * files of src/ beside it, and stamps dist/ with the fingerprint of the sources it was built
- * from (bin/launch.js runs dist/ only while that fingerprint matches).
+ * files of src/ beside it, bundles the proxy command into one file (scripts/bundle-proxy.js),
+ * and stamps dist/ with the fingerprint of the sources it was built from (bin/launch.js runs dist/ only while that fingerprint matches).
  *
  * The stamp is removed first and written last, and only when the sources did not change
  * while compiling, so a failed, interrupted or racing build never looks fresh.
@@ -16,6 +16,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { BUILD_STAMP, DIST_DIR, PACKAGE_ROOT, sourceFingerprint, sourceStats } from '../bin/launch.js';
+import { bundleProxy } from './bundle-proxy.js';
 
 const soft = process.argv.includes('--soft');
 
@@ -55,6 +56,13 @@ try {
   await buildUiBundle();
 } catch (e) {
   fail(`could not bundle the viewer's front end: ${e.message}`);
+}
+
+// `agentab proxy` / `agentab sim` and what they load before serving, in one file (start-up time).
+try {
+  await bundleProxy(DIST_DIR);
+} catch (e) {
+  fail(`could not bundle the proxy command: ${e.message}`);
 }
 
 if (sourceFingerprint() !== before || sourceStats() !== stats) fail('src/ changed while compiling: dist/ is left unstamped; build again');

@@ -39,15 +39,26 @@ async function cleanGce(flags: CleanFlags): Promise<void> {
 }
 
 /** Dead local runs under --results: their leftover agent process groups and staging dirs. */
-async function cleanDeadRuns(flags: CleanFlags): Promise<{ text: string; reaped: unknown[] }> {
-  const { reapDeadRuns } = await import('../experiment/cell-processes.ts');
-  const reaped = reapDeadRuns(flags.results, { dryRun: flags.dryRun });
-  const verb = flags.dryRun ? 'would kill' : 'killed';
-  const lines = reaped.flatMap((r) => [
-    ...r.killed.map((p) => `${verb} process group ${p.pgid} (cell ${p.cell}) of ${r.runDir}`),
-    ...r.stagingDirs.map((d) => `${flags.dryRun ? 'would remove' : 'removed'} ${d} (staging of ${r.runDir})`),
+async function cleanDeadRuns(flags: CleanFlags): Promise<{ text: string; reaped: unknown[]; killedRuns: unknown[] }> {
+  const [{ reapDeadRuns }, { markKilledRuns }, { spendText }] = await Promise.all([
+    import('../experiment/cell-processes.ts'),
+    import('../experiment/killed-attempts.ts'),
+    import('../experiment/uncounted-spend.ts'),
   ]);
-  return { text: lines.join('\n'), reaped };
+  const reaped = reapDeadRuns(flags.results, { dryRun: flags.dryRun });
+  const killedRuns = await markKilledRuns(flags.results, { dryRun: flags.dryRun });
+  const verb = flags.dryRun ? 'would kill' : 'killed';
+  const lines = [
+    ...reaped.flatMap((r) => [
+      ...r.killed.map((p) => `${verb} process group ${p.pgid} (cell ${p.cell}) of ${r.runDir}`),
+      ...r.stagingDirs.map((d) => `${flags.dryRun ? 'would remove' : 'removed'} ${d} (staging of ${r.runDir})`),
+    ]),
+    ...killedRuns.map((k) =>
+      `${flags.dryRun ? 'would mark' : 'marked'} ${k.runDir} killed (last write ${k.lastWriteAt ?? 'unknown'})` +
+      (k.killedAttempts.attempts ? `; spend of the attempts the kill cut off: ${spendText(k.killedAttempts)} (kept; --resume records it, the report shows it)` : ''),
+    ),
+  ];
+  return { text: lines.join('\n'), reaped, killedRuns };
 }
 
 export async function cleanCommand(flags: CleanFlags): Promise<void> {
@@ -63,6 +74,6 @@ export async function cleanCommand(flags: CleanFlags): Promise<void> {
     log.warn('no container engine: only staging dirs are cleaned', { error: (e as Error).message });
   }
   const r = await cleanLeftovers({ docker: engine?.docker, all: flags.all, dryRun: flags.dryRun });
-  process.stdout.write((flags.json ? JSON.stringify({ engine: engine?.version ?? null, dryRun: !!flags.dryRun, ...r, deadRuns: runs.reaped }, null, 2) : render(r, !!flags.dryRun)) + '\n');
+  process.stdout.write((flags.json ? JSON.stringify({ engine: engine?.version ?? null, dryRun: !!flags.dryRun, ...r, deadRuns: runs.reaped, killedRuns: runs.killedRuns }, null, 2) : render(r, !!flags.dryRun)) + '\n');
   if (r.errors.length) process.exitCode = 1;
 }

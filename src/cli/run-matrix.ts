@@ -18,7 +18,7 @@ import { renderPlanPower } from '../experiment/dry-run-power.ts';
 import { readManifest } from '../experiment/manifest.ts';
 import { runMatrix } from '../experiment/orchestrator.ts';
 import { buildPlan, planToJson } from '../experiment/plan.ts';
-import { renderPlan } from '../experiment/plan-render.ts';
+import { planCommands, renderPlan } from '../experiment/plan-render.ts';
 import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
 import { killAllLiveGroups } from '../experiment/run-process.ts';
 import { cellTable, groupTable } from '../experiment/summary-table.ts';
@@ -31,7 +31,8 @@ import { estimateCell, loadHistory } from '../experiment/estimate.ts';
 import { readBundleManifest } from '../experiment/launchers/gce/bundle.ts';
 import { gceDryRun, renderGceDryRun } from '../experiment/launchers/gce/dry-run.ts';
 import { readGceEnv } from '../config/gce-env.ts';
-import { experimentDir } from '../experiment/run-dir.ts';
+import { experimentDir, runPaths } from '../experiment/run-dir.ts';
+import { uncountedSpendOfRun, uncountedText, type UncountedSpend } from '../experiment/uncounted-spend.ts';
 import { parseShard, shardCells } from '../experiment/shard.ts';
 import { gceOverridesFromFlags } from './commands/gce-flags.ts';
 
@@ -140,7 +141,8 @@ export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promi
   const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
   const gce = input.spec.launcher.kind === 'gce' ? gceDryRun(r.plan, r.estimate, r.runDir ? path.basename(r.runDir) : 'dry-run', readGceEnv()) : undefined;
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined }, power: r.power, ...(gce ? { gce } : {}) }, null, 2) + '\n');
+    const commands = planCommands(r.plan).map(({ cell, commands: c }) => ({ runnerName: cell.runner.name, condition: cell.condition.name, task: cell.task.id, ...c, env: c.env.map((e) => e.replaceAll(cell.id, '<cell>')) }));
+    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), commands, estimate: { ...r.estimate, perCell: undefined }, power: r.power, ...(gce ? { gce } : {}) }, null, 2) + '\n');
     return;
   }
   process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n' + (gce ? '\n' + renderGceDryRun(gce) + '\n' : ''));
@@ -151,10 +153,10 @@ export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promi
  * The run's report (report.md/.html/.json in the run dir) and its verdict section for the
  * terminal. A report that cannot be built or written is a warning, never a failed run.
  */
-async function reportRun(runDir: string, records: readonly RunRecord[], log: Logger): Promise<{ verdicts?: string; paths: string[] }> {
+async function reportRun(runDir: string, records: readonly RunRecord[], uncounted: UncountedSpend, log: Logger): Promise<{ verdicts?: string; paths: string[] }> {
   let built: Omit<RunReport, 'paths'> | null;
   try {
-    built = buildRunReport(runDir, records);
+    built = buildRunReport(runDir, records, {}, uncounted);
   } catch (e) {
     log.warn(`could not build the report: ${(e as Error).message}`, { runDir });
     return { paths: [] };
@@ -230,9 +232,12 @@ export async function runCommand(experiment: string | undefined, flags: RunMatri
     const counts: Record<string, number> = {};
     for (const rec of r.records) counts[rec.outcome] = (counts[rec.outcome] ?? 0) + 1;
     // Not after Ctrl-C: the user asked to stop. The progress display is stopped: warnings go to stderr.
-    const report = r.stoppedBy === 'abort' ? { paths: [] } : await reportRun(r.runDir, r.records, createLogger(flags.logLevel));
+    // what the statistics leave out (canceled, killed and retried attempts), said, not lost
+    const uncounted = await uncountedSpendOfRun(runPaths(r.runDir).records);
+    const uncountedLine = uncountedText(uncounted);
+    const report = r.stoppedBy === 'abort' ? { paths: [] } : await reportRun(r.runDir, r.records, uncounted, createLogger(flags.logLevel));
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ runId: r.runId, runDir: r.runDir, ran: r.ran, skipped: r.skipped, notStarted: r.notStarted, stoppedBy: r.stoppedBy, counts, reportFiles: report.paths, records: r.records }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ runId: r.runId, runDir: r.runDir, ran: r.ran, skipped: r.skipped, notStarted: r.notStarted, stoppedBy: r.stoppedBy, counts, reportFiles: report.paths, uncounted, records: r.records }, null, 2) + '\n');
     } else {
       const cost = r.records.reduce((a, x) => a + x.costUsd, 0);
       process.stdout.write(`\n${cellTable(r.records)}\n\n${groupTable(r.records)}\n\n`);
@@ -241,6 +246,7 @@ export async function runCommand(experiment: string | undefined, flags: RunMatri
         `${r.records.length}/${r.plan.cells.length} cells recorded (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}), ran ${r.ran} now, ${r.skipped} already recorded, ${fmtUsd(cost)}\n` +
           (r.stoppedBy === 'budget' ? `stopped: the ${r.budgetReached ?? ''} budget is spent; ${r.notStarted} cells not started (resume with a larger --budget-usd)\n` : '') +
           (r.stoppedBy === 'abort' ? `canceled; ${r.notStarted} cells not started\n` : '') +
+          (uncountedLine ? `${uncountedLine}\n` : '') +
           `results in ${r.runDir}\n` +
           (r.records.length < r.plan.cells.length || r.records.some((x) => x.outcome === 'canceled') ? `resume with: agentab run-matrix --resume ${r.runDir}\n` : '') +
           (report.paths.length

@@ -110,6 +110,21 @@ export interface DeadRunReap {
   stagingDirs: string[];
 }
 
+/** Run directories (results/<experiment>/<runId>) under a results root whose owner is gone: no run.lock, or a stale one of this host. */
+export function deadRunDirs(resultsRoot: string): string[] {
+  const dirs = (d: string): string[] => {
+    try {
+      return readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(d, e.name));
+    } catch {
+      return [];
+    }
+  };
+  return dirs(resultsRoot).flatMap(dirs).filter((runDir) => {
+    const lock = readRunLockSync(runDir);
+    return !lock || lockIsStale(lock);
+  });
+}
+
 /**
  * `agentab clean` for local runs: under a results root (results/<experiment>/<runId>), every
  * run whose owner is gone (no run.lock, or a stale one of this host) has its recorded process
@@ -120,32 +135,21 @@ export function reapDeadRuns(resultsRoot: string, o: { dryRun?: boolean; tmpDir?
   const out: DeadRunReap[] = [];
   const tmp = o.tmpDir ?? os.tmpdir();
   let tmpEntries: string[] | null = null;
-  const dirs = (d: string): string[] => {
-    try {
-      return readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(d, e.name));
-    } catch {
-      return [];
-    }
-  };
-  for (const experiment of dirs(resultsRoot)) {
-    for (const runDir of dirs(experiment)) {
-      const lock = readRunLockSync(runDir);
-      if (lock && !lockIsStale(lock)) continue;
-      const killed = reapCellProcesses(runDir, { dryRun: o.dryRun }).killed;
-      tmpEntries ??= (() => {
-        try {
-          return readdirSync(tmp);
-        } catch {
-          return [];
-        }
-      })();
-      // mkdtemp's 6-character suffix: run "r1" never takes run "r1-b"'s dirs
-      const id = path.basename(runDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      const mine = new RegExp(`^agentab-${id}-[A-Za-z0-9]{6}$`);
-      const stagingDirs = tmpEntries.filter((n) => mine.test(n)).map((n) => path.join(tmp, n));
-      if (!o.dryRun) for (const d of stagingDirs) rmSync(d, { recursive: true, force: true });
-      if (killed.length || stagingDirs.length) out.push({ runDir, killed, stagingDirs });
-    }
+  for (const runDir of deadRunDirs(resultsRoot)) {
+    const killed = reapCellProcesses(runDir, { dryRun: o.dryRun }).killed;
+    tmpEntries ??= (() => {
+      try {
+        return readdirSync(tmp);
+      } catch {
+        return [];
+      }
+    })();
+    // mkdtemp's 6-character suffix: run "r1" never takes run "r1-b"'s dirs
+    const id = path.basename(runDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const mine = new RegExp(`^agentab-${id}-[A-Za-z0-9]{6}$`);
+    const stagingDirs = tmpEntries.filter((n) => mine.test(n)).map((n) => path.join(tmp, n));
+    if (!o.dryRun) for (const d of stagingDirs) rmSync(d, { recursive: true, force: true });
+    if (killed.length || stagingDirs.length) out.push({ runDir, killed, stagingDirs });
   }
   return out;
 }

@@ -24,7 +24,9 @@ import { newManifest, readManifest, writeManifest, type Manifest } from './manif
 import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
-import { RecordsLog, writeFileAtomic } from './records-store.ts';
+import { readRecordsFile, RecordsLog, writeFileAtomic } from './records-store.ts';
+import { markKilled, recordKilledAttempts } from './killed-attempts.ts';
+import { spendText } from './uncounted-spend.ts';
 import type { ResultsSink } from './results-sink.ts';
 import { cellDir, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -168,13 +170,8 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
       log.warn('resuming with a changed spec (--force)', { changes: changes.slice(0, 12).join('; ') });
       manifest = { ...manifest, spec: fresh.spec, specHash: fresh.specHash };
     }
-    // A session still "running" whose process is gone was killed: say so, and stop what it left running.
-    const last = manifest.sessions.at(-1);
-    if (last && last.status === 'running') {
-      manifest = { ...manifest, status: 'killed', sessions: [...manifest.sessions.slice(0, -1), { ...last, status: 'killed', killedNoticedAt: new Date().toISOString() }] };
-      await writeManifest(runDir, manifest);
-      log.warn('the previous session of this run was killed without finishing; its unfinished cells run again', { startedAt: last.startedAt });
-    }
+    // A session still "running" whose process is gone was killed: stop what it left running;
+    // below, its cut-off attempts get records and the manifest says so.
     const reaped = reapCellProcesses(runDir);
     if (reaped.killed.length) log.warn('killed process groups a previous session left running', { groups: reaped.killed.map((p) => `${p.pgid} (cell ${p.cell})`).join(', ') });
   }
@@ -184,6 +181,33 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   if (restored) log.info(`restored ${restored} record(s) from ${o.results!.target}`);
   const records = await RecordsLog.open(runDir, { env: o.recordEnv });
   if (records.repaired) log.info('recovered records of cells finished before a crash', { count: records.repaired });
+  if (o.resumeDir) {
+    // only a killed attempt leaves model calls no record holds (a canceled one is recorded)
+    const last = manifest.sessions.at(-1);
+    const killed = last?.status === 'running' || last?.status === 'killed'
+      ? await recordKilledAttempts({
+          runDir,
+          runId,
+          launcher: launcher.kind,
+          cells: plan.cells,
+          records,
+          history: [...(await readRecordsFile(runPaths(runDir).records)).superseded, ...records.recorded.values()],
+          runnerVersion: (c) => runners[c.runner.name]?.version ?? null,
+          proxyVersion: VERSION,
+        })
+      : undefined;
+    const marked = markKilled(manifest, runDir, killed?.spend);
+    if (marked && last) {
+      manifest = marked;
+      await writeManifest(runDir, manifest);
+      if (last.status === 'running') log.warn('the previous session of this run was killed without finishing; its unfinished cells run again', { startedAt: last.startedAt });
+    }
+    if (killed?.written.length) {
+      // the killed attempts' logs go to history/, as a retried attempt's do
+      for (const r of killed.written) await archiveCellDir(runDir, r.cell, r.attempt ?? 1);
+      log.warn(`kept the spend of ${killed.written.length} attempt(s) the kill cut off as history (left out of the statistics): ${spendText(killed.spend)}`);
+    }
+  }
   const retry = new Set<Outcome>(o.resumeDir ? (o.retry ?? []) : []);
   const isDone = (c: Cell) => {
     const r = records.recorded.get(c.id);
@@ -307,8 +331,10 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     await launcher.dispose().catch((e: unknown) => log.warn('launcher dispose failed', { error: (e as Error).message }));
     await proxy?.close(2000);
     session.finishedAt = new Date().toISOString();
-    session.status = failure ? 'failed' : outcome.stoppedBy === 'abort' ? 'canceled' : outcome.stoppedBy === 'budget' ? 'budget' : 'complete';
     const allDone = scope.every(isDone);
+    // Ctrl-C after every cell had started: the scheduler is done, but cells ended canceled
+    if (o.signal?.aborted && outcome.stoppedBy === 'done' && !allDone) outcome = { ...outcome, stoppedBy: 'abort' };
+    session.status = failure ? 'failed' : outcome.stoppedBy === 'abort' ? 'canceled' : outcome.stoppedBy === 'budget' ? 'budget' : 'complete';
     manifest = { ...manifest, status: failure ? 'failed' : allDone ? 'complete' : (session.status as Manifest['status']) };
     await writeManifest(runDir, manifest).catch((e: unknown) => log.warn('could not update the manifest', { error: (e as Error).message }));
     await o.results?.close().catch((e: unknown) => log.warn(`could not mirror the results to ${o.results?.target}`, { error: (e as Error).message }));
@@ -323,7 +349,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     ran: session.ran,
     skipped,
     notStarted: outcome.notStarted,
-    stoppedBy: o.signal?.aborted && outcome.stoppedBy === 'done' && all.some((r) => r.outcome === 'canceled') ? 'abort' : outcome.stoppedBy,
+    stoppedBy: outcome.stoppedBy,
     budgetReached: budget.exhausted(),
   };
   }

@@ -50,6 +50,8 @@ export interface RecordsFile {
   validBytes: number;
   /** Lines dropped because a later line had the same cell. */
   duplicates: number;
+  /** Those dropped lines: earlier attempts (canceled, or replaced by --retry), kept as history. */
+  superseded: RunRecord[];
   /** 1-based line number and error of the first invalid line, if any. */
   firstBadLine?: number;
   firstBadError?: string;
@@ -57,7 +59,7 @@ export interface RecordsFile {
 
 /** Reads records.jsonl tolerantly (see RecordsFile). A missing file reads as empty. */
 export async function readRecordsFile(file: string): Promise<RecordsFile> {
-  const out: RecordsFile = { records: [], badLines: 0, tornTail: false, validBytes: 0, duplicates: 0 };
+  const out: RecordsFile = { records: [], badLines: 0, tornTail: false, validBytes: 0, duplicates: 0, superseded: [] };
   let buf: Buffer;
   try {
     buf = await readFile(file);
@@ -66,6 +68,15 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
     throw e;
   }
   const byCell = new Map<string, RunRecord>();
+  const keep = (rec: RunRecord): void => {
+    const earlier = byCell.get(rec.cell);
+    if (earlier) {
+      out.duplicates++;
+      out.superseded.push(earlier);
+    }
+    byCell.delete(rec.cell); // keep insertion order of the latest line
+    byCell.set(rec.cell, rec);
+  };
   let start = 0;
   let lineNo = 0;
   while (start < buf.length) {
@@ -80,10 +91,7 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
       let whole = false;
       if (line) {
         try {
-          const rec = parseRunRecord(JSON.parse(line));
-          if (byCell.has(rec.cell)) out.duplicates++;
-          byCell.delete(rec.cell);
-          byCell.set(rec.cell, rec);
+          keep(parseRunRecord(JSON.parse(line)));
           whole = true;
         } catch {
           /* torn */
@@ -96,10 +104,7 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
     out.validBytes = start;
     if (!line) continue;
     try {
-      const rec = parseRunRecord(JSON.parse(line));
-      if (byCell.has(rec.cell)) out.duplicates++;
-      byCell.delete(rec.cell); // keep insertion order of the latest line
-      byCell.set(rec.cell, rec);
+      keep(parseRunRecord(JSON.parse(line)));
     } catch (e) {
       out.badLines++;
       if (out.firstBadLine === undefined) {

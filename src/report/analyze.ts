@@ -176,6 +176,7 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     sources: loaded.sources,
     provenance: provenanceOf(records),
     records: { total: records.length, used: records.length - infra - canceled, infra, canceled, duplicates: loaded.duplicates },
+    ...(loaded.uncounted ? { uncounted: loaded.uncounted } : {}),
     options: opt,
     runners: grouped.runners,
     conditions,

@@ -2,6 +2,7 @@
  * A self-contained HTML report: inline CSS, the plots as inline SVG rendered server-side by
  * Vega, no scripts and no network references, so the file opens anywhere (also offline).
  */
+import { uncountedText } from '../experiment/uncounted-spend.ts';
 import { methodNotes, nothingToCompare } from './explain.ts';
 import { glossary } from './glossary.ts';
 import { provenanceLines } from './provenance.ts';
@@ -105,6 +106,7 @@ export async function renderHtml(r: Report): Promise<string> {
     `<h1>agentab report: ${escapeHtml(r.experiment)}</h1>`,
     headerHtml(r),
     `<p class="meta">${r.records.total} records from ${r.sources.length} source(s), runs ${escapeHtml(r.runIds.join(', '))}; ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics.<br>`,
+    ...(r.uncounted ? [`${escapeHtml(uncountedText(r.uncounted) ?? '')}<br>`] : []),
     `Baseline <code>${escapeHtml(o.baseline)}</code> · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.</p>`,
     unbounded ? `<p class="meta">${escapeHtml(unbounded)}</p>` : '',
     TOC_MARK,

@@ -4,9 +4,11 @@
  * canonical order so the report does not depend on the order the inputs were named in.
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { readRecordsFile } from '../experiment/records-store.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
+import { lockIsStale, readRunLockSync } from '../experiment/run-lock.ts';
+import { addUncounted, noUncountedSpend, totalUncounted, uncountedSpendOfRun, uncountedText, type UncountedSpend } from '../experiment/uncounted-spend.ts';
 import { ReportError } from './errors.ts';
 
 export interface LoadedSource {
@@ -23,6 +25,20 @@ export interface LoadedRecords {
   duplicates: number;
   /** What reading skipped or repaired (a torn line, a planned run without records). */
   notes?: string[];
+  /** Spend of killed, canceled and retried attempts (kept out of the statistics); absent when none. */
+  uncounted?: UncountedSpend;
+}
+
+/**
+ * The spend a run's statistics leave out (uncounted-spend.ts), for a report. A run still in
+ * progress (its run.lock held by a live process) has attempts in flight whose calls no record
+ * holds yet: they are not counted as killed, and a note says so.
+ */
+export async function uncountedOfSource(recordsFile: string): Promise<{ uncounted: UncountedSpend; note?: string }> {
+  const lock = readRunLockSync(dirname(recordsFile));
+  const live = lock !== null && !lockIsStale(lock);
+  const uncounted = await uncountedSpendOfRun(recordsFile, { live });
+  return live ? { uncounted, note: `${dirname(recordsFile)}: the run is still in progress (pid ${lock.pid}); the spend of its running attempts is not shown` } : { uncounted };
 }
 
 async function resolveFile(input: string): Promise<string> {
@@ -177,18 +193,29 @@ export async function loadRecords(inputs: readonly string[]): Promise<LoadedReco
   const batches = [];
   const notes: string[] = [];
   let superseded = 0;
+  let uncounted = noUncountedSpend();
   for (const input of inputs) {
     const path = await resolveFile(input);
     const read = await readRecordFileWithNotes(path);
     notes.push(...read.notes);
     superseded += read.duplicates;
+    if (basename(path) === 'records.jsonl') {
+      const u = await uncountedOfSource(path);
+      uncounted = addUncounted(uncounted, u.uncounted);
+      if (u.note) notes.push(u.note);
+    }
     if (read.records.length === 0) {
       notes.push(`${input}: no run records (a plan, or a run that recorded no cell yet); skipped`);
       continue;
     }
     batches.push({ path, records: read.records });
   }
-  if (batches.length === 0) throw new ReportError(`no run records found in the inputs${notes.length ? ` (${notes.join('; ')})` : ''}`, 'no_records', { inputs: [...inputs] });
+  if (batches.length === 0) {
+    // a run killed before its first record still spent: say how much
+    const lost = uncountedText(uncounted);
+    if (lost) notes.push(lost.replace(/^Spend of killed, canceled or retried attempts \(excluded from the statistics\): killed/, 'spend of killed attempts:'));
+    throw new ReportError(`no run records found in the inputs${notes.length ? ` (${notes.join('; ')})` : ''}`, 'no_records', { inputs: [...inputs] });
+  }
   const pooled = poolRecords(batches);
-  return { ...pooled, duplicates: pooled.duplicates + superseded, notes };
+  return { ...pooled, duplicates: pooled.duplicates + superseded, notes, ...(totalUncounted(uncounted).attempts ? { uncounted } : {}) };
 }

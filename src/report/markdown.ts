@@ -2,6 +2,7 @@
  * Markdown report, benchstat-style: one table per metric (`task | baseline | c1 | vs base …`)
  * with a geomean row, criterion-style verdict lines up front, details and method notes after.
  */
+import { uncountedText } from '../experiment/uncounted-spend.ts';
 import { methodNotes, nothingToCompare } from './explain.ts';
 import { glossary } from './glossary.ts';
 import { provenanceLines } from './provenance.ts';
@@ -74,6 +75,7 @@ export function renderMarkdown(r: Report): string {
     '',
     ...headerMarkdown(r),
     `${r.records.total} records from ${src} (run${r.runIds.length === 1 ? '' : 's'} ${r.runIds.join(', ')}); ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics${r.records.duplicates ? `; ${r.records.duplicates} duplicate records dropped` : ''}.`,
+    ...(r.uncounted ? ['', uncountedText(r.uncounted) ?? ''] : []),
     `Baseline \`${o.baseline}\` · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.`,
     ...(unbounded ? ['', unbounded] : []),
     '',

@@ -3,6 +3,7 @@
  * Versioned; numbers that are undefined or unbounded (an infinite CI end, a ratio over a zero
  * median) are null, never NaN/Infinity, so the JSON is plain.
  */
+import type { UncountedSpend } from '../experiment/uncounted-spend.ts';
 import type { Outcome } from '../experiment/run-record.ts';
 import type { Proportion } from '../stats/wilson.ts';
 import type { MedianInterval } from '../stats/summary.ts';
@@ -217,6 +218,8 @@ export interface Report {
   /** Backends, models (simulated or not), runner versions and launchers behind the records. */
   provenance: ReportProvenance;
   records: { total: number; used: number; infra: number; canceled: number; duplicates: number };
+  /** Spend of killed, canceled and retried attempts, kept out of the statistics; absent when there was none. */
+  uncounted?: UncountedSpend;
   options: ReportOptions;
   runners: string[];
   /** Baseline first, then the others in code-unit order. */

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { RunRecord } from '../experiment/run-record.ts';
+import { totalUncounted, type UncountedSpend } from '../experiment/uncounted-spend.ts';
 import { buildReport } from './analyze.ts';
 import { poolRecords, type LoadedRecords } from './load.ts';
 import { renderVerdictsMarkdown } from './markdown.ts';
@@ -27,9 +28,10 @@ export interface RunReport {
 }
 
 /** Builds the report of one run (null when it has no records yet). Throws what buildReport throws. */
-export function buildRunReport(runDir: string, records: readonly RunRecord[], options: ReportOptionsInput = {}): Omit<RunReport, 'paths'> | null {
+export function buildRunReport(runDir: string, records: readonly RunRecord[], options: ReportOptionsInput = {}, uncounted?: UncountedSpend): Omit<RunReport, 'paths'> | null {
   if (records.length === 0) return null;
-  const loaded = poolRecords([{ path: join(runDir, 'records.jsonl'), records }]);
+  const pooled = poolRecords([{ path: join(runDir, 'records.jsonl'), records }]);
+  const loaded = uncounted && totalUncounted(uncounted).attempts ? { ...pooled, uncounted } : pooled;
   const report = buildReport(loaded, options);
   return { report, verdicts: renderVerdictsMarkdown(report), loaded };
 }

@@ -107,13 +107,16 @@ describe('agentab start-up', () => {
   });
 });
 
-/** The packages `agentab proxy <args>` resolved until it printed its URL (ready to serve). */
-async function packagesLoadedByProxy(args: string[]): Promise<string[]> {
+/**
+ * What `agentab proxy <args>` resolved until it printed its URL (ready to serve): the packages,
+ * and the module files relative to the repo. `use` runs against the ready proxy before it stops.
+ */
+async function loadedByProxy(args: string[], runFrom: 'src' | 'dist' = 'src', use?: (url: string) => Promise<void>): Promise<{ packages: string[]; files: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentab-startup-'));
   const log = join(dir, 'imports.log');
   writeFileSync(log, '');
   const child = spawn(process.execPath, [BIN, 'proxy', '--port', '0', '--log-level', 'warn', ...args], {
-    env: { ...process.env, AGENTAB_RUN_FROM: 'src', AGENTAB_CONFIG: '', RECORD_IMPORTS_TO: log, NODE_OPTIONS: `--import=${RECORDER}` },
+    env: { ...process.env, AGENTAB_RUN_FROM: runFrom, AGENTAB_CONFIG: '', RECORD_IMPORTS_TO: log, NODE_OPTIONS: `--import=${RECORDER}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -122,14 +125,17 @@ async function packagesLoadedByProxy(args: string[]): Promise<string[]> {
   try {
     const [line] = (await Promise.race([once(createInterface({ input: child.stdout }), 'line'), exited.then(() => [null])])) as [string | null];
     assert.match(line ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, `agentab proxy did not get ready:\n${stderr}`);
-    const urls = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://'));
-    return packagesIn(urls.map((url) => fileURLToPath(url)));
+    const paths = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://')).map((url) => fileURLToPath(url));
+    if (use) await use(line as string);
+    return { packages: packagesIn(paths), files: [...new Set(paths.filter((path) => path.startsWith(ROOT)).map((path) => path.slice(ROOT.length)))] };
   } finally {
     child.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const packagesLoadedByProxy = async (args: string[]): Promise<string[]> => (await loadedByProxy(args)).packages;
 
 describe('agentab proxy start-up', () => {
   const optional = ['yaml', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http'];
@@ -150,6 +156,29 @@ describe('agentab proxy start-up', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('compiled, it loads one bundle (scripts/bundle-proxy.js) instead of hundreds of files, and serves from it', async (t) => {
+    if (!distIsFresh()) {
+      t.skip('dist/ is not built from the current sources (npm run build); CI builds it');
+      return;
+    }
+    let answer: { choices?: { message?: { content?: string } }[] } = {};
+    const { packages, files } = await loadedByProxy([], 'dist', async (url) => {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'shared-model', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      assert.equal(response.status, 200);
+      answer = (await response.json()) as typeof answer;
+    });
+    assert.ok(files.includes('dist/proxy.bundle.js'), `the bundle ran: ${files.join(', ')}`);
+    assert.deepEqual(files.filter((f) => /^dist\/(proxy|canonical|sim)\//.test(f)), [], 'no unbundled proxy module loads');
+    assert.deepEqual(packages.filter((p) => ['undici', 'zod', 'prom-client', 'eventsource-parser'].includes(p)), [], 'the packages on the way to ready are inside the bundle');
+    // unbundled: ~125 of our files and ~95 of zod's
+    assert.ok(files.length < 60, `${files.length} files resolved: ${files.join(', ')}`);
+    assert.match(answer.choices?.[0]?.message?.content ?? '', /\w/, 'the simulator answered through the bundled proxy');
   });
 });
 

@@ -16,6 +16,13 @@ import { alive, CALL_PROXY, FAST_SIM_PROXY, tempDir, writeExperiment } from './h
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const cliEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1' };
 
+const BIN = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
+
+/** The real `agentab` command. */
+function agentab(args: string[]) {
+  return execa(process.execPath, [BIN, ...args], { env: { ...cliEnv, HOME: process.env.HOME ?? '/tmp' }, extendEnv: false, reject: false });
+}
+
 function cli(args: string[]) {
   return execa(process.execPath, ['--import', 'tsx', CLI, ...args], { env: cliEnv, extendEnv: false, reject: false, cwd: path.dirname(CLI) });
 }
@@ -65,7 +72,9 @@ ${FAST_SIM_PROXY}`,
     assert.equal(out.records.length, total);
     const f = await readRecordsFile(runPaths(planDir).records);
     assert.equal(f.records.length, total);
-    assert.equal(f.duplicates, 0, 'no cell appended twice');
+    // the only earlier lines are the attempts the kills cut off (kept as history), never a finished cell twice
+    assert.equal(f.duplicates, f.superseded.length);
+    assert.ok(f.superseded.every((r) => r.outcome === 'canceled' && r.runnerReported.endedBy === 'killed'), 'only killed attempts are history');
     assert.equal(f.badLines, 0);
     assert.equal(f.tornTail, false);
     const plan = JSON.parse(readFileSync(runPaths(planDir).plan, 'utf8')) as { cells: { id: string }[] };
@@ -102,12 +111,14 @@ ${FAST_SIM_PROXY}`,
 });
 
 describe('agentab clean after kill -9', () => {
-  test('kills the process groups a SIGKILLed run left running and removes its staging dirs; a live run is left alone', async () => {
-    const pidsFile = path.join(tempDir(), 'pids.txt');
+  test('`agentab clean` (the CLI) kills the process groups a SIGKILLed run left running and removes its staging dirs; a live run is left alone; --dry-run kills nothing', async () => {
+    const work = tempDir();
+    const pidsFile = path.join(work, 'pids.txt');
     writeFileSync(pidsFile, '');
+    // the cell's agent-like child (sh) and its tool grandchild (sleep)
     const x = writeExperiment(
       `name: leftover
-runners: [{ name: cmd, kind: command, command: 'sleep 300 & echo $! >> ${pidsFile}; wait' }]
+runners: [{ name: cmd, kind: command, command: 'sh -c "sleep 300 & echo \\$! >> ${pidsFile}; echo \\$\\$ >> ${pidsFile}; wait"' }]
 conditions: [{ name: a }]
 tasks: tasks/*.yaml
 reps: 2
@@ -115,25 +126,33 @@ concurrency: 2
 ${FAST_SIM_PROXY}`,
       { t: 'prompt: p\n' },
     );
-    const { reapDeadRuns } = await import('../../src/experiment/cell-processes.ts');
-    const child = cli(['run-matrix', x.spec, '--out', x.out, '--run-id', 'killed']);
+    const runId = `killed${process.pid}`;
+    // no engine: only this test's runs are looked at, never the shared Podman's containers
+    const clean = async (...args: string[]) => {
+      const r = await agentab(['clean', '--results', x.out, '--engine', `unix://${path.join(work, 'no-engine.sock')}`, '--json', ...args]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      return JSON.parse(r.stdout) as { deadRuns: { runDir: string; killed: { pgid: number; cell: string }[]; stagingDirs: string[] }[] };
+    };
+    const child = cli(['run-matrix', x.spec, '--out', x.out, '--run-id', runId]);
     const pids = (): number[] => readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number);
-    await waitFor(() => pids().length === 2, 'both cells running their tool');
+    await waitFor(() => pids().length === 4, 'both cells running their tool');
     // while the owner lives, clean touches nothing
-    assert.deepEqual(reapDeadRuns(x.out, { dryRun: true }), []);
+    assert.deepEqual((await clean()).deadRuns, []);
+    assert.ok(pids().every(alive));
     child.kill('SIGKILL');
     await child;
     await sleep(300);
-    assert.ok(pids().every(alive), 'the tools outlive a SIGKILLed orchestrator');
-    const dry = reapDeadRuns(x.out, { dryRun: true });
-    assert.equal(dry.length, 1);
-    assert.equal(dry[0]!.killed.length, 2);
+    assert.ok(pids().every(alive), 'the agent and its tool outlive a SIGKILLed orchestrator');
+    const dry = await clean('--dry-run');
+    assert.equal(dry.deadRuns.length, 1);
+    assert.equal(dry.deadRuns[0]!.killed.length, 2);
     assert.ok(pids().every(alive), 'a dry run kills nothing');
-    const reaped = reapDeadRuns(x.out);
-    assert.equal(reaped[0]!.runDir, path.join(x.out, 'leftover', 'killed'));
-    assert.equal(reaped[0]!.stagingDirs.length, 1, 'the local launcher\'s staging dir');
-    await waitFor(() => !pids().some(alive), 'the leftover tools to die', 10_000);
-    for (const d of reaped[0]!.stagingDirs) assert.ok(!existsSync(d), `${d} removed`);
-    assert.deepEqual(reapDeadRuns(x.out), [], 'nothing left the second time');
+    const reaped = await clean();
+    assert.equal(reaped.deadRuns[0]!.runDir, path.join(x.out, 'leftover', runId));
+    assert.equal(reaped.deadRuns[0]!.killed.length, 2, 'both cells\' groups');
+    assert.equal(reaped.deadRuns[0]!.stagingDirs.length, 1, 'the local launcher\'s staging dir');
+    await waitFor(() => !pids().some(alive), 'the leftover agent and tool processes to die', 10_000);
+    for (const d of reaped.deadRuns[0]!.stagingDirs) assert.ok(!existsSync(d), `${d} removed`);
+    assert.deepEqual((await clean()).deadRuns, [], 'nothing left the second time');
   });
 });
