@@ -195,9 +195,16 @@ export function compareOnThreads(
   try {
     for (let i = o.mainThreadWorks === false ? units.length : Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
       Atomics.store(status, i, CLAIMED);
-      done[i] = compute(i, true);
       drain();
       foldReady();
+      if (next === i) {
+        // every earlier unit is added up: add this one as it runs, without copying its replicates
+        const fold = folds[(units[i] as Unit).runner] as RunnerFold;
+        const t = compute(i, false, fold);
+        if (t) fold.addTask(t, true);
+        done[i] = null;
+        next++;
+      } else done[i] = compute(i, true);
     }
     while (next < units.length) {
       drain();
