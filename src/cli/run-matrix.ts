@@ -18,7 +18,7 @@ import { renderPlanPower } from '../experiment/dry-run-power.ts';
 import { readManifest } from '../experiment/manifest.ts';
 import { runMatrix } from '../experiment/orchestrator.ts';
 import { buildPlan, planToJson } from '../experiment/plan.ts';
-import { renderPlan } from '../experiment/plan-render.ts';
+import { planCommands, renderPlan } from '../experiment/plan-render.ts';
 import { BarProgress, PlainProgress, fmtUsd, type ProgressSink } from '../experiment/progress.ts';
 import { killAllLiveGroups } from '../experiment/run-process.ts';
 import { cellTable, groupTable } from '../experiment/summary-table.ts';
@@ -141,7 +141,8 @@ export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promi
   const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
   const gce = input.spec.launcher.kind === 'gce' ? gceDryRun(r.plan, r.estimate, r.runDir ? path.basename(r.runDir) : 'dry-run', readGceEnv()) : undefined;
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), estimate: { ...r.estimate, perCell: undefined }, power: r.power, ...(gce ? { gce } : {}) }, null, 2) + '\n');
+    const commands = planCommands(r.plan).map(({ cell, commands: c }) => ({ runnerName: cell.runner.name, condition: cell.condition.name, task: cell.task.id, ...c, env: c.env.map((e) => e.replaceAll(cell.id, '<cell>')) }));
+    process.stdout.write(JSON.stringify({ runDir: r.runDir, plan: planToJson(r.plan), commands, estimate: { ...r.estimate, perCell: undefined }, power: r.power, ...(gce ? { gce } : {}) }, null, 2) + '\n');
     return;
   }
   process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n' + (gce ? '\n' + renderGceDryRun(gce) + '\n' : ''));

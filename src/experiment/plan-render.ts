@@ -10,26 +10,70 @@ import { fmtInt, fmtUsd } from './progress.ts';
 import { runnerAdapter } from './runners/adapters.ts';
 import { cellEndpoint } from './runners/types.ts';
 import { shellJoin, shellQuote } from '../util/shell-quote.ts';
+import { scrubSecrets } from '../util/scrub.ts';
+import { cellEnvVars } from './launchers/cell-common.ts';
 import { renderTable } from './summary-table.ts';
 
 const PLACEHOLDER_URL = 'http://127.0.0.1:<port>';
 
+/** Variables whose value differs per cell: the runner-wide line shows a placeholder, each task × condition its value. */
+const PER_CELL_VARS: Record<string, string> = {
+  AGENTAB_TASK: '<task>',
+  AGENTAB_CONDITION: '<condition>',
+  AGENTAB_REP: '<rep>',
+  AGENTAB_PROMPT: '<prompt>',
+  AGENTAB_TASK_DIR: '<task dir>',
+};
+/** Shown only per task × condition (the prompt is the task's). */
+const SHOWN_PER_CELL = ['AGENTAB_TASK', 'AGENTAB_CONDITION', 'AGENTAB_TASK_DIR', 'AGENTAB_SPEC_DIR'];
+/** A variable whose name says it holds a credential is never printed, whatever the spec put in it. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
+
+export interface CellCommands {
+  setup: string[];
+  /** The runner's command line, each word shell-quoted as it is passed. */
+  runner: string;
+  /** NAME=value of the runner's environment, secrets as `<secret>`, per-cell values as placeholders. */
+  env: string[];
+  /** NAME=value of the per-cell variables this cell's runner gets (AGENTAB_TASK_DIR, …). */
+  cellEnv: string[];
+  check?: string;
+}
+
 /** The commands one cell would run, with placeholders for the proxy port, token and paths. */
-export function cellCommands(plan: Plan, cell: Cell): { setup: string[]; runner: string; env: string[]; check?: string } {
+export function cellCommands(plan: Plan, cell: Cell): CellCommands {
   const adapter = runnerAdapter(cell.runner.kind);
   const bin = plan.runners[cell.runner.name]?.bin ?? cell.runner.kind;
   let runner: string;
   let env: string[] = [];
+  let cellEnv: string[] = [];
   try {
-    const inv = adapter.command({ cell, endpoint: cellEndpoint(PLACEHOLDER_URL, cell.id, '<cell-token>'), workspace: '<workspace>', home: '<home>', bin });
+    const workspace = '<workspace>';
+    const inv = adapter.command({ cell, endpoint: cellEndpoint(PLACEHOLDER_URL, cell.id, '<cell-token>'), workspace, home: '<home>', bin, cellVars: cellEnvVars(cell, { plan }, {}, workspace) });
     runner = shellJoin(inv.argv);
-    const all = { ...cell.runner.env, ...cell.condition.env, ...inv.env };
-    env = Object.entries(all).map(([k, v]) => `${k}=${inv.secretEnv.includes(k) ? '<secret>' : shellQuote(v)}`);
+    const shown = (k: string, v: string) => `${k}=${inv.secretEnv.includes(k) || SECRET_NAME.test(k) ? '<secret>' : shellQuote(scrubSecrets(v))}`;
+    // the condition's own variables are listed per condition
+    const all = { ...cell.runner.env, ...inv.env };
+    env = Object.entries(all).map(([k, v]) => (k in PER_CELL_VARS ? `${k}=${PER_CELL_VARS[k]}` : shown(k, v)));
+    cellEnv = SHOWN_PER_CELL.filter((k) => k in inv.env).map((k) => shown(k, inv.env[k]!));
     for (const f of Object.keys(inv.files)) env.push(`(writes ${f})`);
   } catch (e) {
     runner = `<cannot build: ${(e as Error).message}>`;
   }
-  return { setup: [...cell.task.setup, ...cell.condition.setup], runner, env, check: cell.task.check };
+  return { setup: [...cell.task.setup, ...cell.condition.setup], runner, env, cellEnv, check: cell.task.check };
+}
+
+/** The commands of each runner × condition × task (every rep runs the same), in run order. */
+export function planCommands(plan: Plan): { cell: Cell; commands: CellCommands }[] {
+  const seen = new Set<string>();
+  const out: { cell: Cell; commands: CellCommands }[] = [];
+  for (const c of plan.cells) {
+    const k = JSON.stringify([c.runner.name, c.condition.name, c.task.id]);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ cell: c, commands: cellCommands(plan, c) });
+  }
+  return out;
 }
 
 export function renderPlan(plan: Plan, estimate?: PlanEstimate, o: { commands?: boolean } = {}): string {
@@ -52,16 +96,12 @@ export function renderPlan(plan: Plan, estimate?: PlanEstimate, o: { commands?: 
       if (c) out.push(`  ${r.name}: ${cellCommands(plan, c).env.join(' ').replaceAll(c.id, '<cell>')}`);
     }
     out.push('', 'commands (per runner × condition × task, run in <workspace>; every rep runs the same):');
-    const seen = new Set<string>();
-    for (const c of plan.cells) {
-      const k = JSON.stringify([c.runner.name, c.condition.name, c.task.id]);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const cmd = cellCommands(plan, c);
+    for (const { cell: c, commands: cmd } of planCommands(plan)) {
       out.push(`  ${c.runner.name} / ${c.condition.name} / ${c.task.id}`);
       for (const x of cmd.setup) out.push(`    setup:  ${x}`);
-      const condEnv = Object.entries(c.condition.env).map(([k2, v]) => `${k2}=${shellQuote(v)}`);
+      const condEnv = Object.entries(c.condition.env).map(([k2, v]) => `${k2}=${SECRET_NAME.test(k2) ? '<secret>' : shellQuote(scrubSecrets(v))}`);
       if (condEnv.length) out.push(`    env:    ${condEnv.join(' ')}`);
+      if (cmd.cellEnv.length) out.push(`    vars:   ${cmd.cellEnv.join(' ')}`);
       out.push(`    run:    ${cmd.runner}`);
       if (cmd.check) out.push(`    check:  ${cmd.check}`);
     }

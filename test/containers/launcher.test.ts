@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadExperiment } from '../../src/config/experiment-loader.ts';
+import { cellUlimits } from '../../src/experiment/launchers/container/cell-container.ts';
 import type { Engine } from '../../src/experiment/launchers/container/engine.ts';
 import { cellLabels, listAgentabContainers } from '../../src/experiment/launchers/container/labels.ts';
 import { cleanLeftovers } from '../../src/experiment/launchers/container/leftovers.ts';
@@ -118,6 +119,21 @@ timeout: 60s`,
     assert.ok(out.includes(`${version('@anthropic-ai/claude-code')} (Claude Code)`), out);
     assert.ok(out.includes(version('opencode-ai')), out);
     assert.match(out, /git version \d/);
+  });
+
+  test('the cell\'s explicit ulimits are in effect inside its running container (not the engine\'s defaults)', { skip }, async () => {
+    const runId = newRunId('ulimits');
+    // what the process inside sees: the shell's `ulimit` and the kernel's own account
+    const x = containerExperiment(launcherYaml(), `runners:\n  - name: cmd\n    kind: command\n    command: 'echo "nofile $(ulimit -Sn) $(ulimit -Hn)"; grep -E \"^Max (open files|processes)\" /proc/self/limits'\nconditions: [{name: a}]\ntasks: tasks/*.yaml\ntimeout: 60s`);
+    const r = await runMatrix({ spec: await loadExperiment(x.spec), outRoot: x.out, env, log: silentLogger, runId });
+    const rec = r.records[0]!;
+    const out = readFileSync(path.join(cellDir(r.runDir, rec.cell), 'stdout.log'), 'utf8');
+    assert.equal(rec.outcome, 'pass', out);
+    const want = Object.fromEntries(cellUlimits().map((u) => [u.Name, [u.Soft, u.Hard]]));
+    assert.match(out, new RegExp(`^nofile ${want.nofile![0]} ${want.nofile![1]}$`, 'm'), out);
+    assert.match(out, new RegExp(`^Max open files +${want.nofile![0]} +${want.nofile![1]} +files`, 'm'), out);
+    assert.match(out, new RegExp(`^Max processes +${want.nproc![0]} +${want.nproc![1]} +processes`, 'm'), out);
+    assert.deepEqual(await listAgentabContainers(engine.docker, runId), []);
   });
 
   test('a cell writes workspace.diff as a local one does: the agent\'s and the check\'s changes, not setup\'s, not node_modules', { skip }, async () => {

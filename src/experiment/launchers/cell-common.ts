@@ -92,7 +92,7 @@ export async function buildWorkspace(clock: CellClock, cell: Cell, ctx: LaunchCo
 }
 
 /** The AGENTAB_* variables of setup and check processes, on top of `base`. */
-export function cellEnvVars(cell: Cell, ctx: LaunchContext, base: Record<string, string>, workspace: string): Record<string, string> {
+export function cellEnvVars(cell: Cell, ctx: Pick<LaunchContext, 'plan'>, base: Record<string, string>, workspace: string): Record<string, string> {
   return {
     ...base,
     AGENTAB_CELL_ID: cell.id,
