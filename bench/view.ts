@@ -12,18 +12,25 @@
  * time Playwright's click() takes around it (its actionability checks: hover, two stable
  * animation frames, a hit test — hundreds of ms on a loaded machine) is reported beside it.
  *
- *   npx tsx bench/view.ts [--cells 10000] [--opens 5]
+ * Every step is announced on stderr and bounded (--step-limit seconds, default 180): a step that
+ * hangs fails the bench with its name instead of leaving it silent. (It once hung for minutes:
+ * the in-page timer's arming script returned its promise, which page.evaluate awaited, and the
+ * viewer's close() waited on an EventSource that reopened on a kept-alive connection.)
+ *
+ *   npx tsx bench/view.ts [--cells 10000] [--opens 5] [--step-limit 180] [--verbose]
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { silentLogger } from '../src/util/log.ts';
-import { startViewServer } from '../src/view/server.ts';
+import { startViewServer, type ViewServer } from '../src/view/server.ts';
 
-const { values } = parseArgs({ options: { cells: { type: 'string', default: '10000' }, opens: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { cells: { type: 'string', default: '10000' }, opens: { type: 'string', default: '5' }, 'step-limit': { type: 'string', default: '180' }, verbose: { type: 'boolean', default: false } },
+});
 const CELLS = Number(values.cells);
 const OPENS = Number(values.opens);
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'test', 'view', 'fixtures', 'pilot-a');
@@ -88,108 +95,149 @@ window.__agentabBenchWait = new Promise((resolve) => {
       observer.disconnect();
       done();
     });
-    observer.observe(document.documentElement, { childList: true, subtree: true });
+    observer.observe(document, { childList: true, subtree: true });
   };
   if (${fromNavigation}) watch(0);
   else addEventListener('click', () => watch(performance.now()), { capture: true, once: true });
-});`;
+});
+undefined; // the script's value: not the promise above, which page.evaluate would wait for`;
+
+const benchStart = performance.now();
+const STEP_LIMIT_MS = Number(values['step-limit']) * 1000;
+const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
+const progress = (what: string): void => void process.stderr.write(`[view bench ${((performance.now() - benchStart) / 1000).toFixed(1)} s, load ${load()}] ${what}\n`);
+
+/** Runs one step of the bench, announced on stderr, failing with its name if it takes longer than the limit. */
+async function step<T>(what: string, work: () => Promise<T>, limitMs = STEP_LIMIT_MS): Promise<T> {
+  progress(what);
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`view bench: step "${what}" did not finish within ${limitMs / 1000} s (load average ${load()})`)), limitMs);
+  });
+  try {
+    return await Promise.race([work(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Timing {
+  /** In the page: click event (or navigation start) → the frame after the element appeared. */
+  page: number;
+  /** Around Playwright's click() or goto(), to the same element seen by Playwright. */
+  driver: number;
+}
 
 const root = await mkdtemp(path.join(tmpdir(), 'agentab-view-bench-'));
+let browser: Browser | undefined;
+const servers: ViewServer[] = [];
+let failed = false;
 try {
-  const t0 = performance.now();
-  const loadBefore = loadavg().map((x) => x.toFixed(1)).join(' ');
+  const loadBefore = load();
   const openedAt = new Set(Array.from({ length: OPENS }, (_, i) => Math.floor(((i + 1) * CELLS) / (OPENS + 1))));
-  const { dir, cells } = await buildRun(root, (i) => openedAt.has(i));
-  process.stdout.write(`built a ${cells.length}-cell run in ${((performance.now() - t0) / 1000).toFixed(1)} s (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
-  const view = await startViewServer({ inputs: [root], port: 0, log: silentLogger });
+  const t0 = performance.now();
+  const { dir, cells } = await step(`build a ${CELLS}-cell run`, () => buildRun(root, (i) => openedAt.has(i)));
+  const buildMs = performance.now() - t0;
+  const view = await step('start the viewer', () => startViewServer({ inputs: [root], port: 0, log: silentLogger }));
+  servers.push(view);
   const base = view.url.replace(/\/$/, '');
   const key = view.store.summaries()[0]?.key as string;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await step('launch Chromium', () => chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS }));
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  // the app itself (script bundle) once, so page timings are about data, not the first bundle
-  await page.goto(base + '/');
-  await page.locator('table.runs').waitFor({ timeout: 120_000 });
-
-  const runsPage = async (at = base): Promise<void> => {
-    await page.goto(`${at}/#/`);
-    await page.locator('table.runs tbody tr').first().waitFor({ timeout: 120_000 });
-  };
-  interface Timing {
-    /** In the page: click event (or navigation start) → the frame after the element appeared. */
-    page: number;
-    /** Around Playwright's click() or goto(), to the same element seen by Playwright. */
-    driver: number;
+  page.setDefaultTimeout(STEP_LIMIT_MS);
+  if (values.verbose) {
+    page.on('request', (r) => progress(`request ${r.url()}`));
+    page.on('requestfinished', (r) => progress(`finished ${r.url()}`));
   }
+  // the app itself (script bundle) once, so page timings are about data, not the first bundle
+  await step('open the app', async () => {
+    await page.goto(base + '/');
+    await page.locator('table.runs').waitFor();
+  });
+
+  const runsPage = async (at: string): Promise<void> => {
+    await page.goto(`${at}/#/`);
+    await page.locator('table.runs tbody tr').first().waitFor();
+  };
   /** Clicks `link` and waits for `selector`, timed in the page and around the driver. */
   const timedClick = async (link: string, selector: string): Promise<Timing> => {
     await page.evaluate(armInPageTimer(selector, false));
     const s = performance.now();
     await page.locator(link).first().click();
-    await page.locator(selector).first().waitFor({ timeout: 300_000 });
+    await page.locator(selector).first().waitFor();
     const driver = performance.now() - s;
     return { page: await page.evaluate(() => window.__agentabBenchWait as Promise<number>), driver };
   };
   /** From the run list, click the run: in-app navigation, as a user does. */
-  const clickOverview = async (at = base): Promise<Timing> => {
-    await runsPage(at);
-    return timedClick('table.runs tbody tr a', '.verdict-block');
-  };
+  const clickOverview = (at: string): Promise<Timing> =>
+    runsPage(at).then(() => timedClick('table.runs tbody tr a', '.verdict-block'));
   /** A pasted link: a fresh page load straight onto the overview (timed from the navigation's start). */
   const loadOverview = async (at: string): Promise<Timing> => {
     await page.goto('about:blank');
     const s = performance.now();
     await page.goto(`${at}/#/run/${key}`);
-    await page.locator('.verdict-block').first().waitFor({ timeout: 300_000 });
+    await page.locator('.verdict-block').first().waitFor();
     const driver = performance.now() - s;
     return { page: await page.evaluate(() => window.__agentabBenchWait as Promise<number>), driver };
   };
-  const timeJson = async (url: string): Promise<number[]> => {
+  const timeJson = async (url: string, times = OPENS): Promise<number[]> => {
     const out: number[] = [];
-    for (let i = 0; i < OPENS; i++) {
+    for (let i = 0; i < times; i++) {
       const s = performance.now();
-      await (await fetch(url)).json();
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      await res.json();
       out.push(performance.now() - s);
     }
     return out;
   };
-  const computedFirst = await clickOverview();
-  const computedLater: Timing[] = [];
-  for (let i = 0; i < OPENS; i++) computedLater.push(await clickOverview());
+  const repeat = async (what: string, times: number, once: () => Promise<Timing>): Promise<Timing[]> => {
+    const out: Timing[] = [];
+    for (let i = 0; i < times; i++) out.push(await step(`${what} (${i + 1} of ${times})`, once));
+    return out;
+  };
+
+  const computedFirst = await step('run without report.json: first click (the report is computed)', () => clickOverview(base));
+  const computedLater = await repeat('run without report.json: click again (cached)', OPENS, () => clickOverview(base));
   // a finished run: run-matrix has written report.json (newer than records.jsonl)
-  const { buildReport } = await import('../src/report/analyze.ts');
-  const { poolRecords } = await import('../src/report/load.ts');
-  const { readRecordsFile } = await import('../src/experiment/records-store.ts');
-  const recs = (await readRecordsFile(path.join(dir, 'records.jsonl'))).records;
-  const tReport = performance.now();
-  const report = buildReport(poolRecords([{ path: dir, records: recs }]));
-  const reportMs = performance.now() - tReport;
-  await writeFile(path.join(dir, 'report.json'), JSON.stringify(report));
-  const view2 = await startViewServer({ inputs: [root], port: 0, log: silentLogger });
+  const { reportMs } = await step('compute the report in-process and write report.json', async () => {
+    const { buildReport } = await import('../src/report/analyze.ts');
+    const { poolRecords } = await import('../src/report/load.ts');
+    const { readRecordsFile } = await import('../src/experiment/records-store.ts');
+    const recs = (await readRecordsFile(path.join(dir, 'records.jsonl'))).records;
+    const started = performance.now();
+    const report = buildReport(poolRecords([{ path: dir, records: recs }]));
+    const ms = performance.now() - started;
+    await writeFile(path.join(dir, 'report.json'), JSON.stringify(report));
+    return { reportMs: ms };
+  });
+  const view2 = await step('start a second viewer (nothing cached)', () => startViewServer({ inputs: [root], port: 0, log: silentLogger }));
+  servers.push(view2);
   const base2 = view2.url.replace(/\/$/, '');
-  const finishedFirst = await clickOverview(base2);
-  const finishedLater: Timing[] = [];
-  for (let i = 0; i < OPENS; i++) finishedLater.push(await clickOverview(base2));
+  const finishedFirst = await step('finished run: first click', () => clickOverview(base2));
+  const finishedLater = await repeat('finished run: click again', OPENS, () => clickOverview(base2));
   // every load of a page arms the timer from its navigation's start
   await page.addInitScript({ content: armInPageTimer('.verdict-block', true) });
-  const loads: Timing[] = [];
-  for (let i = 0; i < OPENS; i++) loads.push(await loadOverview(base2));
-  const overviewJson = await timeJson(`${base2}/api/runs/${key}`);
-  await view2.close();
+  const loads = await repeat('finished run: pasted link, fresh page load', OPENS, () => loadOverview(base2));
+  const overviewJson = await step('overview JSON alone', () => timeJson(`${base2}/api/runs/${key}`));
   const cellClicks: Timing[] = [];
   const cellFetch: number[] = [];
   for (const index of openedAt) {
     const cell = cells[index] as string;
-    await page.goto(`${base}/#/run/${key}/cells?q=${cell}`);
-    await page.locator(`table.cells a[href$="/cell/${cell}"]`).waitFor({ timeout: 60_000 });
-    cellClicks.push(await timedClick(`table.cells a[href$="/cell/${cell}"]`, 'table.calls, p.meta.no-calls'));
-    cellFetch.push(...(await timeJson(`${base}/api/runs/${key}/cells/${cell}`)).slice(0, 1));
+    cellClicks.push(
+      await step(`click → cell ${cell}`, async () => {
+        await page.goto(`${base}/#/run/${key}/cells?q=${cell}`);
+        await page.locator(`table.cells a[href$="/cell/${cell}"]`).waitFor();
+        return timedClick(`table.cells a[href$="/cell/${cell}"]`, 'table.calls, p.meta.no-calls');
+      }),
+    );
+    cellFetch.push(...(await step(`cell ${cell} JSON alone`, () => timeJson(`${base}/api/runs/${key}/cells/${cell}`, 1))));
   }
-  await browser.close();
-  await view.close();
   const ms = (x: number): string => `${Math.round(x).toLocaleString('en-US')} ms`;
   const both = (ts: Timing[]): string => `${ms(median(ts.map((t) => t.page)))} | ${ms(median(ts.map((t) => t.driver)))}`;
   process.stdout.write(
     [
+      `built a ${cells.length}-cell run in ${(buildMs / 1000).toFixed(1)} s`,
       '',
       `| ${cells.length.toLocaleString('en-US')}-cell run (median of ${OPENS} opens) | in the page | around Playwright | goal |`,
       '|---|---:|---:|---:|',
@@ -201,10 +249,18 @@ try {
       `| run without report.json: later clicks (cached) | ${both(computedLater)} | < 2 s |`,
       `| click → cell page on screen (calls shown) | ${both(cellClicks)} | < 300 ms |`,
       `| cell JSON alone | | ${ms(median(cellFetch))} | |`,
-      `load average before ${loadBefore}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+      `load average before ${loadBefore}, after ${load()}`,
       '',
     ].join('\n'),
   );
+} catch (e) {
+  failed = true;
+  process.stderr.write(`${(e as Error).message}\n`);
 } finally {
+  await step('close the browser and the viewers', async () => {
+    await browser?.close();
+    for (const server of servers) await server.close();
+  }, 30_000).catch((e: unknown) => process.stderr.write(`${(e as Error).message}\n`));
   await rm(root, { recursive: true, force: true });
 }
+process.exit(failed ? 1 : 0);

@@ -96,6 +96,7 @@ export async function startViewServer(o: ViewServerOptions): Promise<ViewServer>
   const store = new RunStore(o.inputs);
   await store.refresh();
   const listeners = new Set<ServerResponse>();
+  let closing = false;
   let port = o.port ?? 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -153,6 +154,7 @@ export async function startViewServer(o: ViewServerOptions): Promise<ViewServer>
   };
 
   const openEvents = (res: ServerResponse): void => {
+    if (closing) throw new ViewError('the viewer is shutting down', 503, 'closing');
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', ...SECURITY_HEADERS });
     res.write(': agentab view live updates\n\n');
     listeners.add(res);
@@ -205,10 +207,16 @@ export async function startViewServer(o: ViewServerOptions): Promise<ViewServer>
     store,
     url,
     async close() {
+      // An open page's EventSource reconnects on a kept-alive connection as soon as its stream
+      // ends, so server.close() alone would wait for it forever: refuse new streams, end the
+      // open ones, and drop every connection now (close's callback fires once they are gone).
+      closing = true;
       clearInterval(poll);
       for (const l of listeners) l.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      listeners.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

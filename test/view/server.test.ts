@@ -175,6 +175,36 @@ describe('agentab view server', () => {
   });
 });
 
+describe('agentab view shutdown', () => {
+  test('close() finishes when a page, busy with a slow request at that moment, then reopens its live-update stream on the same connection', async () => {
+    const root = await resultsCopy(['pilot-a']);
+    const view = await startViewServer({ inputs: [root], port: 0, log: silentLogger });
+    const key = (await view.store.refresh())[0]?.key as string;
+    const net = await import('node:net');
+    const socket = net.connect(Number(new URL(view.url).port), '127.0.0.1');
+    const get = (target: string): string => `GET ${target} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: keep-alive\r\n\r\n`;
+    let asked = false;
+    // as a browser does: the plots (seconds of work) first; when they answer, the EventSource's
+    // retry reuses that kept-alive connection
+    socket.on('data', () => {
+      if (asked || socket.destroyed) return;
+      asked = true;
+      socket.write(get('/api/events'));
+    });
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(get(`/api/runs/${key}/plots`));
+    try {
+      await new Promise<void>((resolve) => setTimeout(resolve, 100));
+      const outcome = await Promise.race([view.close().then(() => 'closed'), new Promise<string>((resolve) => setTimeout(() => resolve('still open after 60 s'), 60_000).unref())]);
+      assert.equal(outcome, 'closed');
+    } finally {
+      socket.destroy();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('agentab view token', () => {
   test('bound with a token, requests without it are refused; the token sets a cookie', async () => {
     const root = await resultsCopy(['pilot-a']);
