@@ -4,6 +4,8 @@
  * The flags are declared in commands/view.ts; this module loads only when the command runs.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { readContainerEnv } from '../config/container-env.ts';
 import { createLogger } from '../util/log.ts';
 import { isLoopback, startViewServer } from '../view/server.ts';
 import type { ViewFlags } from './commands/view.ts';
@@ -13,7 +15,9 @@ export async function viewCommand(dirs: string[], flags: ViewFlags): Promise<voi
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0–65535, got "${flags.port}"`);
   const token = flags.token ?? (isLoopback(flags.host) ? undefined : randomBytes(16).toString('hex'));
   const log = createLogger('info');
-  const view = await startViewServer({ inputs: dirs, host: flags.host, port, token, log });
+  // reports computed for runs without report.json are kept for the next viewer (nothing is written into run directories)
+  const reportCacheDir = flags.cache === false ? null : path.join(readContainerEnv().cacheDir, 'view-reports');
+  const view = await startViewServer({ inputs: dirs, host: flags.host, port, token, log, reportCacheDir });
   process.stdout.write(`agentab view: ${view.store.summaries().length} run(s) under ${dirs.join(', ')}\n  open ${view.url}\n  (Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {

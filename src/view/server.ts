@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/log.ts';
 import { INDEX_HTML, loadAssets } from './assets.ts';
@@ -25,6 +26,10 @@ export interface ViewServerOptions {
   token?: string;
   /** How often run directories are checked for new records (ms). */
   pollMs?: number;
+  /** Where computed reports are cached across restarts (`agentab view` uses ~/.cache/agentab/view-reports); none by default. */
+  reportCacheDir?: string | null;
+  /** How long the overview waits for a report being computed before showing that it is (ms, default 1000). */
+  reportWaitMs?: number;
   log: Logger;
 }
 
@@ -50,8 +55,13 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
+/** When the request arrived, for the Server-Timing header (what the server spent, apart from the network and the page). */
+const ARRIVED = new WeakMap<ServerResponse, number>();
+
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+  const arrived = ARRIVED.get(res);
+  const body = JSON.stringify(value);
+  send(res, status, 'application/json; charset=utf-8', body, arrived === undefined ? {} : { 'server-timing': `app;dur=${(performance.now() - arrived).toFixed(1)}` });
 }
 
 function list(params: URLSearchParams, name: string): string[] | undefined {
@@ -93,13 +103,19 @@ function segments(pathname: string): string[] {
 export async function startViewServer(o: ViewServerOptions): Promise<ViewServer> {
   const host = o.host ?? '127.0.0.1';
   if (!isLoopback(host) && !o.token) throw new ViewError(`binding to ${host} (not loopback) needs a token (--token)`, 400, 'token_required');
-  const store = new RunStore(o.inputs);
-  await store.refresh();
   const listeners = new Set<ServerResponse>();
   let closing = false;
+  const announce = (event: string, data: unknown): void => {
+    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const l of listeners) l.write(text);
+  };
+  // a report computed in the background: the pages showing "computing" fetch it again
+  const store = new RunStore(o.inputs, { reportCacheDir: o.reportCacheDir, overviewWaitMs: o.reportWaitMs, onReport: (key) => announce('run', { key, report: 'ready' }) });
+  await store.refresh();
   let port = o.port ?? 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    ARRIVED.set(res, performance.now());
     const url = new URL(req.url ?? '/', 'http://view.invalid');
     const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     if (isLoopback(host) && !isLoopback(hostHeader)) throw new ViewError(`refused: Host ${JSON.stringify(req.headers.host ?? '')} is not this server`, 403, 'bad_host');
@@ -181,11 +197,7 @@ export async function startViewServer(o: ViewServerOptions): Promise<ViewServer>
       .refresh()
       .then((runs) => {
         const next = new Map(runs.map((s) => [s.key, s.stamp]));
-        for (const run of runs) {
-          if (stamps.get(run.key) === run.stamp) continue;
-          const data = `event: run\ndata: ${JSON.stringify({ key: run.key, recorded: run.recorded, status: run.status })}\n\n`;
-          for (const l of listeners) l.write(data);
-        }
+        for (const run of runs) if (stamps.get(run.key) !== run.stamp) announce('run', { key: run.key, recorded: run.recorded, status: run.status });
         stamps = next;
       })
       .catch((e: unknown) => o.log.warn('could not refresh runs', { error: (e as Error).message }))

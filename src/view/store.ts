@@ -1,9 +1,11 @@
 /**
  * The viewer's data: the runs under the given paths, each loaded once per version of its files
  * (records.jsonl, report, spend index), and the JSON the pages ask for. Everything is read from
- * the run directories; nothing is written to them.
+ * the run directories; nothing is written to them (computed reports may be cached elsewhere:
+ * `reportCacheDir`).
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runPaths } from '../experiment/run-dir.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
@@ -214,6 +216,27 @@ export interface MetricInfo {
 }
 export const METRIC_INFO: Record<string, MetricInfo> = Object.fromEntries(METRICS.map((m) => [m.id, { label: m.label, kind: m.kind }]));
 
+export interface RunStoreOptions {
+  /** Where computed reports are kept across restarts (null/undefined: in memory only). */
+  reportCacheDir?: string | null;
+  /** Called when a run's report computation ends (done or failed). */
+  onReport?: (key: string) => void;
+  /** How long the overview waits for a report before answering that it is being computed (ms, default 1000). */
+  overviewWaitMs?: number;
+}
+
+/** A report being computed: shown on the overview until it is ready. */
+export interface ReportComputing {
+  records: number;
+  /** Whether the result is kept for the next viewer (a report cache directory is set). */
+  kept: boolean;
+  startedAt: string;
+  elapsedMs: number;
+}
+
+/** How long the overview waits for a report before answering that it is being computed. */
+const OVERVIEW_WAIT_MS = 1000;
+
 interface Cached<T> {
   stamp: string;
   value: T;
@@ -229,7 +252,13 @@ export class RunStore {
   private readonly spend = new Map<string, Cached<Promise<SpendIndex>>>();
   private readonly rootsReal: string[] = [];
 
-  constructor(readonly inputs: readonly string[]) {}
+  /** When each run's report computation started (while it runs), by run key. */
+  private readonly computeStarted = new Map<string, number>();
+
+  constructor(
+    readonly inputs: readonly string[],
+    private readonly options: RunStoreOptions = {},
+  ) {}
 
   /** Finds run directories again (new runs appear) and reloads those whose files changed. */
   async refresh(): Promise<RunSummary[]> {
@@ -280,13 +309,24 @@ export class RunStore {
       const fromFile = await readJsonFile<Report>(path.join(run.loc.dir, 'report.json'));
       if (fromFile && Array.isArray(fromFile.headlines) && Array.isArray(fromFile.cells) && fromFile.records?.total === run.records.length) report = fromFile;
     }
+    if (!report) report = await this.cachedReport(run);
     if (!report) {
       const job = `${key}|${run.stamp}`;
       let pending = this.computing.get(job);
       if (!pending) {
-        pending = runJob({ kind: 'report', recordsFile: paths.records });
+        this.computeStarted.set(key, Date.now());
+        // cached and announced before anyone awaiting it goes on
+        pending = runJob({ kind: 'report', recordsFile: paths.records })
+          .then(async (computed) => {
+            await this.cacheReport(run, computed);
+            return computed;
+          })
+          .finally(() => {
+            this.computing.delete(job);
+            this.computeStarted.delete(key);
+            this.options.onReport?.(key);
+          });
         this.computing.set(job, pending);
-        pending.finally(() => this.computing.delete(job)).catch(() => undefined);
       }
       report = await pending;
     }
@@ -294,11 +334,56 @@ export class RunStore {
     return report;
   }
 
-  async overview(key: string): Promise<{ run: RunSummary; report: OverviewReport | null }> {
+  /**
+   * The overview: the run's summary at once, its report when ready within `waitMs`. A report
+   * that takes longer (a big run without report.json: tens of seconds) goes on computing; the
+   * answer says so (`computing`), with the last report of a run in progress if there is one,
+   * and `onReport` fires when it is done (the page is told over /api/events).
+   */
+  async overview(key: string, waitMs = this.options.overviewWaitMs ?? OVERVIEW_WAIT_MS): Promise<{ run: RunSummary; report: OverviewReport | null; computing: ReportComputing | null }> {
     const run = await this.run(key);
-    const report = await this.report(key);
-    void this.spendIndex(key); // warm the index so the first cell page is quick
-    return { run: run.summary, report: report ? overviewOf(report) : null };
+    void this.spendIndex(key).catch(() => undefined); // warm the index so the first cell page is quick
+    const known = this.reports.get(key);
+    if (known && known.stamp === run.stamp) return { run: run.summary, report: overviewOf(known.value), computing: null };
+    const pending = this.report(key);
+    pending.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'waiting'>((resolve) => {
+      timer = setTimeout(() => resolve('waiting'), waitMs);
+    });
+    const first = await Promise.race([pending, waited]).finally(() => clearTimeout(timer));
+    if (first !== 'waiting') return { run: run.summary, report: first ? overviewOf(first) : null, computing: null };
+    const started = this.computeStarted.get(key) ?? Date.now();
+    const last = this.reports.get(key)?.value ?? null;
+    return { run: run.summary, report: last ? overviewOf(last) : null, computing: { records: run.records.length, kept: Boolean(this.options.reportCacheDir), startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started } };
+  }
+
+  /** Where a run's computed report is cached across viewer restarts (one file per run directory). */
+  private cacheFile(run: LoadedRun): string | null {
+    if (!this.options.reportCacheDir) return null;
+    return path.join(this.options.reportCacheDir, `${createHash('sha256').update(run.loc.dir).digest('hex').slice(0, 32)}.json`);
+  }
+
+  /** The report computed for this version of the run's files by an earlier viewer, if cached. */
+  private async cachedReport(run: LoadedRun): Promise<Report | null> {
+    const file = this.cacheFile(run);
+    if (!file) return null;
+    const cached = await readJsonFile<{ dir: string; stamp: string; report: Report }>(file);
+    if (!cached || cached.dir !== run.loc.dir || cached.stamp !== run.stamp || cached.report?.records?.total !== run.records.length) return null;
+    return cached.report;
+  }
+
+  private async cacheReport(run: LoadedRun, report: Report): Promise<void> {
+    const file = this.cacheFile(run);
+    if (!file) return;
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ dir: run.loc.dir, stamp: run.stamp, report }));
+      await rename(tmp, file);
+    } catch {
+      // a cache that cannot be written costs the next viewer the computation, nothing else
+    }
   }
 
   /** The report's plots and the waterfalls of the slowest cell of each group, drawn in a worker. */

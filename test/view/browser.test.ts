@@ -27,6 +27,8 @@ describe('agentab view in headless Chromium', { skip }, () => {
   let page: Page;
   let shots: string;
   const errors: string[] = [];
+  /** Origins of the viewers this suite started: no request may go anywhere else. */
+  const viewers: string[] = [];
 
   const shot = async (name: string): Promise<void> => {
     const png = await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
@@ -39,11 +41,12 @@ describe('agentab view in headless Chromium', { skip }, () => {
     shots = process.env.AGENTAB_SCREENSHOTS ?? (await mkdtemp(path.join(tmpdir(), 'agentab-view-shots-')));
     await mkdir(shots, { recursive: true });
     view = await startViewServer({ inputs: [root], port: 0, log: silentLogger });
+    viewers.push(new URL(view.url).origin + '/');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('request', (r) => {
-      if (!r.url().startsWith(view.url.replace(/\/$/, '')) && !r.url().startsWith('data:')) errors.push(`request outside the viewer: ${r.url()}`);
+      if (!viewers.some((origin) => r.url().startsWith(origin)) && !r.url().startsWith('data:')) errors.push(`request outside the viewers: ${r.url()}`);
     });
   });
   after(async () => {
@@ -164,6 +167,26 @@ describe('agentab view in headless Chromium', { skip }, () => {
     await page.locator('table.cells tbody tr').first().waitFor(WAIT);
     assert.match(page.url(), /#\/run\/[^/]+\/cells\?runner=\w+&condition=baseline%2Cc1$/);
     assert.equal(await page.locator('table.cells tbody tr').count(), 8);
+  });
+
+  test('a run whose report is still being computed shows so, then its verdicts without a reload', async () => {
+    const fresh = await resultsCopy(['pilot-b']);
+    const slow = await startViewServer({ inputs: [fresh], port: 0, log: silentLogger, reportWaitMs: 0 });
+    viewers.push(new URL(slow.url).origin + '/');
+    try {
+      const key = slow.store.summaries()[0]?.key as string;
+      await page.goto(`${slow.url}#/run/${key}`);
+      await page.locator('#report-computing').waitFor(WAIT);
+      assert.match(await page.locator('#report-computing').innerText(), /Computing the report of 16 records .*s so far/);
+      assert.equal(await page.locator('.verdict-block').count(), 0);
+      await shot('run-computing');
+      await page.locator('.verdict-block').first().waitFor(WAIT);
+      assert.equal(await page.locator('#report-computing').count(), 0, 'the banner goes when the report is there');
+      assert.equal(await page.locator('.verdict-block').count(), 2);
+    } finally {
+      await slow.close();
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 
   test('no page errors and no request left the viewer', () => {

@@ -5,12 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/util/log.ts';
 import { startViewServer, type ViewServer } from '../../src/view/server.ts';
 import type { RunSummary } from '../../src/view/runs.ts';
-import type { CellDetail, OverviewReport } from '../../src/view/store.ts';
+import { RunStore, type CellDetail, type OverviewReport } from '../../src/view/store.ts';
 import { buildReport } from '../../src/report/analyze.ts';
 import { loadRecords } from '../../src/report/load.ts';
 import { buildTimedReport } from '../../src/report/timed-report.ts';
@@ -31,7 +32,8 @@ describe('agentab view server', () => {
 
   before(async () => {
     root = await resultsCopy();
-    view = await startViewServer({ inputs: [root], port: 0, log: silentLogger, pollMs: 100 });
+    // these tests read the report from the overview: wait for it however long it takes on a loaded machine
+    view = await startViewServer({ inputs: [root], port: 0, log: silentLogger, pollMs: 100, reportWaitMs: 600_000 });
     base = view.url.replace(/\/$/, '');
     runs = (await json<{ runs: RunSummary[] }>(`${base}/api/runs`)).runs;
   });
@@ -207,6 +209,83 @@ describe('agentab view server', () => {
   });
 });
 
+describe('agentab view: a run whose report must be computed', () => {
+  test('the overview answers at once that the report is being computed, announces it when done, and a later viewer reads it from the cache', async () => {
+    const root = await resultsCopy(['pilot-a']);
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'agentab-view-cache-'));
+    try {
+      const done: string[] = [];
+      const store = new RunStore([root], { reportCacheDir: cacheDir, overviewWaitMs: 0, onReport: (key) => done.push(key) });
+      const [run] = await store.refresh();
+      const key = run!.key;
+      const first = await store.overview(key);
+      assert.equal(first.report, null, 'no report.json: nothing to show yet');
+      assert.equal(first.computing?.records, 16);
+      assert.equal(first.run.recorded, 16, 'the run summary is there at once');
+      const report = await store.report(key); // the same job, not a second one
+      assert.deepEqual(done, [key]);
+      const later = await store.overview(key);
+      assert.equal(later.computing, null);
+      assert.equal(later.report?.records.total, 16);
+      assert.deepEqual((await readdir(cacheDir)).filter((f) => f.endsWith('.json')).length, 1);
+      // a new viewer (nothing in memory) takes the cached report: no computation
+      const doneAgain: string[] = [];
+      const again = new RunStore([root], { reportCacheDir: cacheDir, onReport: (k) => doneAgain.push(k) });
+      await again.refresh();
+      assert.deepEqual(await again.report(key), report);
+      assert.deepEqual(doneAgain, []);
+      // a changed run is not taken from the cache
+      const file = path.join(run!.dir, 'records.jsonl');
+      const line = (await readFile(file, 'utf8')).trim().split('\n')[0] as string;
+      await appendFile(file, line.replace(/"cell":"[^"]+"/, '"cell":"more0000cell"') + '\n');
+      const doneThird: string[] = [];
+      const third = new RunStore([root], { reportCacheDir: cacheDir, onReport: (k) => doneThird.push(k) });
+      await third.refresh();
+      assert.equal((await third.report(key))?.records.total, 17);
+      assert.deepEqual(doneThird, [key]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test('the server announces the computed report on /api/events', async () => {
+    const root = await resultsCopy(['pilot-a']);
+    const view = await startViewServer({ inputs: [root], port: 0, log: silentLogger, reportWaitMs: 0 });
+    const controller = new AbortController();
+    try {
+      const base = view.url.replace(/\/$/, '');
+      const key = view.store.summaries()[0]!.key;
+      const res = await fetch(`${base}/api/events`, { signal: controller.signal });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const first = await json<{ report: unknown; computing: { records: number } | null }>(`${base}/api/runs/${key}`);
+      assert.equal(first.report, null);
+      assert.equal(first.computing?.records, 16);
+      let seen = '';
+      const deadline = Date.now() + 120_000;
+      // one read outstanding at a time: a read left behind by a timeout would swallow the next chunk
+      let read = reader.read();
+      read.catch(() => undefined); // the abort at the end rejects the last one
+      while (!seen.includes('"report":"ready"') && Date.now() < deadline) {
+        const chunk = await Promise.race([read, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+        if (!chunk) continue;
+        if (chunk.done) break;
+        seen += new TextDecoder().decode(chunk.value);
+        read = reader.read();
+        read.catch(() => undefined);
+      }
+      assert.match(seen, new RegExp(`event: run\\ndata: \\{"key":"${key}","report":"ready"\\}`));
+      const ready = await json<{ report: { records: { total: number } } | null; computing: unknown }>(`${base}/api/runs/${key}`);
+      assert.equal(ready.computing, null);
+      assert.equal(ready.report?.records.total, 16);
+    } finally {
+      controller.abort();
+      await view.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('agentab view shutdown', () => {
   test('close() finishes when a page, busy with a slow request at that moment, then reopens its live-update stream on the same connection', async () => {
     const root = await resultsCopy(['pilot-a']);
@@ -273,7 +352,7 @@ describe('agentab view: success first, as the report decides it', () => {
       const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { runner: string; condition: string; outcome: string });
       for (const r of lines) if (r.runner === 'claude' && r.condition === 'c1') r.outcome = 'fail';
       await writeFile(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-      const view = await startViewServer({ inputs: [root], port: 0, log: silentLogger });
+      const view = await startViewServer({ inputs: [root], port: 0, log: silentLogger, reportWaitMs: 600_000 });
       try {
         const base = view.url.replace(/\/$/, '');
         const [run] = (await json<{ runs: RunSummary[] }>(`${base}/api/runs`)).runs;

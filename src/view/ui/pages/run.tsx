@@ -8,7 +8,8 @@ import type { Comparison, Headline } from '../../../report/model.ts';
 import type { Table } from '../../../report/tables.ts';
 import type { Plots } from '../../report-worker.ts';
 import type { RunSummary } from '../../runs.ts';
-import type { OverviewReport } from '../../store.ts';
+import { useEffect, useState } from 'preact/hooks';
+import type { OverviewReport, ReportComputing } from '../../store.ts';
 import { Crumbs, Status, Verdict } from '../components.tsx';
 import { fmtDate, fmtMetric, fmtPct, fmtRatio, fmtUsd } from '../format.ts';
 import { useApi } from '../live.ts';
@@ -17,6 +18,27 @@ import { href } from '../route.ts';
 interface Overview {
   run: RunSummary;
   report: OverviewReport | null;
+  computing: ReportComputing | null;
+}
+
+/** How often the page asks again while the report is computed (the server also announces it). */
+const COMPUTING_POLL_MS = 3000;
+
+/** "Computing the statistics of 10,000 records: 12 s so far", counting while the page waits. */
+function Computing({ run, c, stale }: { run: string; c: ReportComputing; stale: boolean }) {
+  const [shownAt] = useState(() => Date.now());
+  const [now, setNow] = useState(shownAt);
+  useEffect(() => {
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, []);
+  const seconds = Math.round((c.elapsedMs + now - shownAt) / 1000);
+  return (
+    <p class="banner" id="report-computing">
+      <span class="spinner" aria-hidden="true" /> Computing the report of {c.records.toLocaleString('en-US')} records (this run has no current report.json): {seconds} s so far.{' '}
+      {stale ? 'The last report is shown meanwhile;' : `The verdicts appear here when it is done${c.kept ? ' (and it is kept for the next time)' : ''};`} <a href={href.cells(run)}>the cells</a> can be browsed meanwhile.
+    </p>
+  );
 }
 
 /** The report's success comparison (Wilson intervals, Fisher exact p), linking to the cells of both arms and to the failures. */
@@ -140,11 +162,19 @@ function Plots({ run }: { run: string }) {
 }
 
 export function RunPage({ run }: { run: string }) {
-  const state = useApi<Overview>(`/api/runs/${encodeURIComponent(run)}`, run);
+  // while the report is computed, ask again now and then (besides the server's announcement)
+  const [poll, setPoll] = useState(0);
+  const state = useApi<Overview>(`/api/runs/${encodeURIComponent(run)}${poll ? `?poll=${poll}` : ''}`, run);
+  const computing = state.data?.computing ?? null;
+  useEffect(() => {
+    if (!computing) return;
+    const again = setTimeout(() => setPoll((n) => n + 1), COMPUTING_POLL_MS);
+    return () => clearTimeout(again);
+  }, [computing, state.data]);
   return (
     <section>
       <Status state={state}>
-        {({ run: s, report }) => (
+        {({ run: s, report, computing }) => (
           <>
             <Crumbs items={[['runs', href.runs()], [`${s.experiment} / ${s.runId}`, null]]} />
             <h1>{s.experiment} <small>{s.runId}</small></h1>
@@ -154,8 +184,9 @@ export function RunPage({ run }: { run: string }) {
               backend {s.backends.join(', ') || '–'} {s.models.length ? `(${s.models.join(', ')})` : ''} · runners {s.runners.map((r) => `${r.name} ${r.version ?? ''}`).join(', ')} · launcher {s.launcher ?? '–'}
             </p>
             <p><a class="button" href={href.cells(run)}>All {s.recorded} cells</a></p>
+            {computing ? <Computing run={run} c={computing} stale={report !== null} /> : null}
             {!report ? (
-              <p>No records yet.</p>
+              computing ? null : <p>No records yet.</p>
             ) : (
               <>
                 <h2>Verdicts</h2>
