@@ -10,7 +10,8 @@ import { detectableRatioFromSe, repsForNoChange, repsForRatio } from '../stats/p
 import { decideAbsoluteVerdict, decideVerdict } from '../stats/verdict.ts';
 import { wilsonInterval, type Proportion } from '../stats/wilson.ts';
 import { cellStats } from './cells.ts';
-import { compareRunner, type ComparisonDraft, type HeadlineDraft, type PowerBasis } from './compare.ts';
+import { type ComparisonDraft, type HeadlineDraft, type PowerBasis } from './compare.ts';
+import { compareRunners } from './compare-parallel.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
 import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
@@ -147,17 +148,19 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   }
   const compDrafts: ComparisonDraft[] = [];
   const headDrafts: HeadlineDraft[] = [];
-  for (const runner of grouped.runners) {
-    const groups = grouped.groups.filter((g) => g.runner === runner);
+  const perRunner = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
+  // every runner's comparisons, on several threads when there are many (compare-parallel.ts)
+  const compared = compareRunners(perRunner, conditions, opt);
+  perRunner.forEach(({ runner, groups }, i) => {
     const baseTasks = new Set(groups.filter((g) => g.condition === opt.baseline).map((g) => g.task));
     for (const g of groups) {
       if (g.condition !== opt.baseline && !baseTasks.has(g.task)) notes.push(`${runner}/${g.condition}/${g.task}: no ${opt.baseline} runs for this task; not compared`);
     }
-    const r = compareRunner({ runner, groups, conditions, options: opt });
+    const r = compared[i] as (typeof compared)[number];
     compDrafts.push(...r.comparisons);
     headDrafts.push(...r.headlines);
     notes.push(...r.notes);
-  }
+  });
   // Present comparisons as runner › condition › metric › task, whatever order they were computed in.
   const rank = (list: readonly string[], x: string): number => list.indexOf(x);
   compDrafts.sort((a, b) =>

@@ -133,6 +133,241 @@ const allFinite = (x: Float64Array): boolean => {
 const identicalArms = (bs: Float64Array, cs: Float64Array): boolean =>
   bs[0] === bs[bs.length - 1] && cs[0] === cs[cs.length - 1] && bs[0] === cs[0];
 
+/**
+ * What one comparison adds to its headline, taken before its own interval reorders the
+ * replicates: `replicates` are in draw order (replicate b of every task is summed).
+ */
+export interface Contribution {
+  condition: string;
+  metric: MetricId;
+  task: string;
+  replicates: Float64Array;
+  pointLog: number;
+  test: RankTest;
+  df: number;
+  minP: number;
+  paired: boolean;
+  supportable: boolean;
+  nb: number;
+  nc: number;
+  runsNeeded: number;
+  se: number | null;
+  logVar: number | null;
+  spread: RunSpread | null;
+}
+
+/** One task of one runner: its comparisons and notes, in the order the sequential loop makes them. */
+export interface TaskComparison {
+  comparisons: ComparisonDraft[];
+  notes: string[];
+  /** Headline contributions in order; their replicates are copies only when `keepReplicates` was asked for. */
+  contributions: Contribution[];
+}
+
+/** The groups of one runner by condition and task. */
+export function groupsByKey(groups: readonly Group[]): Map<string, Group> {
+  return new Map(groups.map((g) => [`${g.condition}${SEP}${g.task}`, g]));
+}
+
+/** The runner's tasks in code-unit order (the order headlines sum them in). */
+export function tasksOf(groups: readonly Group[]): string[] {
+  return [...new Set(groups.map((g) => g.task))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Every condition against the baseline on one task. `onContribution` sees each headline
+ * contribution while its replicates are still in draw order (they are reordered right after);
+ * with `keepReplicates` the contribution holds a copy, for a caller that adds it up later
+ * (report workers, compare-parallel.ts). Null when the task has no baseline group.
+ */
+export function compareTask(o: {
+  runner: string;
+  task: string;
+  byKey: ReadonlyMap<string, Group>;
+  conditions: readonly string[];
+  options: ReportOptions;
+  keepReplicates?: boolean;
+  onContribution?: (c: Contribution) => void;
+}): TaskComparison | null {
+  const { runner, task, byKey, options: opt } = o;
+  const B = opt.resamples;
+  const runsLabel = opt.runs === 'passing' ? 'passing runs' : 'runs';
+  const base = byKey.get(`${opt.baseline}${SEP}${task}`);
+  if (!base) return null;
+  const comparisons: ComparisonDraft[] = [];
+  const notes: string[] = [];
+  const contributions: Contribution[] = [];
+  const positions = new Map<string, Int32Array>(); // this task's arms: condition × n
+  const positionsOf = (condition: string, n: number): Int32Array => {
+    const key = `${condition}${SEP}${n}`;
+    let p = positions.get(key);
+    if (!p) {
+      p = bootstrapPositions(n, B, createRng(opt.seed, ['arm', runner, task, condition, n].join(SEP)));
+      positions.set(key, p);
+    }
+    return p;
+  };
+  const logMedians = new Map<string, Float64Array>(); // this task's arms: condition × metric
+  const logMediansOf = (condition: string, k: number, sorted: Float64Array, logSorted: Float64Array): Float64Array => {
+    const key = `${condition}${SEP}${k}`;
+    let l = logMedians.get(key);
+    if (!l) {
+      l = logMediansAt(sorted, logSorted, positionsOf(condition, sorted.length));
+      logMedians.set(key, l);
+    }
+    return l;
+  };
+  for (const condition of o.conditions) {
+    const cond = byKey.get(`${condition}${SEP}${task}`);
+    if (!cond || condition === opt.baseline) continue;
+    opt.metrics.forEach((metric, k) => {
+      const where = `${runner}/${condition}/${task}/${metric}`;
+      const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
+      // one note per runner/condition/task: the blocks, not the metric, decide the pairing
+      if (!arms.paired && arms.brokenPairing) notes.push(`${runner}/${condition}/${task}: pairing blocks do not match across arms; analysed as independent runs`);
+      if (arms.base.length === 0 || arms.cond.length === 0) {
+        const which = arms.base.length === 0 ? opt.baseline : condition;
+        notes.push(`${where}: no ${runsLabel} with a value in ${which}; not compared`);
+        return;
+      }
+      const bs = arms.paired ? sortedCopy(arms.base) : sortedValues(base, k);
+      const cs = arms.paired ? sortedCopy(arms.cond) : sortedValues(cond, k);
+      const nb = bs.length;
+      const nc = cs.length;
+      const lb = arms.paired ? logsOfPositive(bs) : logSortedValues(base, k);
+      const lc = arms.paired ? logsOfPositive(cs) : logSortedValues(cond, k);
+      let replicates: Float64Array;
+      let test: RankTest;
+      if (arms.paired) {
+        const label = ['pair', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP);
+        replicates = pairedLogRatios(arms.base, arms.cond, B, createRng(opt.seed, label));
+        test = signedRank(arms.cond, arms.base);
+      } else {
+        if (lb && lc) {
+          // positive arms: the same values as logRatiosAt, from each arm's log medians computed once
+          const lmb = logMediansOf(opt.baseline, k, bs, lb);
+          const lmc = logMediansOf(condition, k, cs, lc);
+          replicates = new Float64Array(B);
+          for (let b = 0; b < B; b++) replicates[b] = (lmc[b] as number) - (lmb[b] as number);
+        } else {
+          replicates = logRatiosAt(bs, positionsOf(opt.baseline, nb), cs, positionsOf(condition, nc));
+        }
+        test = mannWhitneyU(cs, bs);
+      }
+      const baseMedian = medianSorted(bs);
+      const condMedian = medianSorted(cs);
+      const pointLog = logRatio(condMedian, baseMedian);
+      // A ratio needs a positive baseline median and finite bootstrap ratios (no zero medians
+      // in the resamples); otherwise the change is reported on the absolute scale.
+      const ratioDefined = baseMedian > 0 && Number.isFinite(pointLog) && allFinite(replicates);
+      const logVar = pooledVariance(lb, lc);
+      const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
+      // Equivalence needs the same support as a difference: no verdict at all below the minimum.
+      const supportable = verdictSupportable(nb, nc, opt.alpha, arms.paired);
+      const runsNeeded = minRunsPerArm(opt.alpha, arms.paired);
+      const se = logVar === null ? null : logMedianRatioSe(logVar, nb, nc);
+      const df = nb + nc - 2;
+      const spread = spreadOf(arms.base, arms.cond, bs, cs, arms.paired);
+      // The headline sums replicate b over tasks (a stratified resample): hand them over while
+      // they are still in draw order, before the interval below reorders them in place.
+      if (ratioDefined) {
+        const c: Contribution = {
+          condition, metric, task, replicates: o.keepReplicates ? replicates.slice() : replicates, pointLog, test, df, minP,
+          paired: arms.paired, supportable, nb, nc, runsNeeded, se, logVar, spread,
+        };
+        o.onContribution?.(c);
+        contributions.push(o.keepReplicates ? c : { ...c, replicates: new Float64Array(0) });
+      }
+      const interval = percentileInterval(replicates, pointLog, opt.confidence, true); // reorders replicates
+      const absolute = ratioDefined
+        ? null
+        : {
+            ...meanDifferenceInterval(arms.paired ? arms.base : bs, arms.paired ? arms.cond : cs, arms.paired, B,
+              createRng(opt.seed, ['diff', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP)), opt.confidence),
+            identical: identicalArms(bs, cs),
+          };
+      comparisons.push({
+        runner, condition, baseline: opt.baseline, task, metric, nBase: nb, nCond: nc, paired: arms.paired, baseMedian, condMedian,
+        ratio: ratioDefined ? finiteOrNull(interval.ratio) : null,
+        lo: ratioDefined ? finiteOrNull(interval.lo) : null,
+        hi: ratioDefined ? finiteOrNull(interval.hi) : null,
+        absolute,
+        test: testSummary(test, arms.paired),
+        geometricMeanRatio: geometricMeanRatio(lb, lc, opt.confidence),
+        supportable,
+        runsNeeded,
+        spread,
+        interval,
+        power: { se: ratioDefined ? se : null, df, logVariance: ratioDefined ? logVar : null, tasks: 1 },
+      });
+      if (!ratioDefined) {
+        notes.push(`${where}: the ${opt.baseline} median is 0 (or resamples hit 0), so the change is shown as an absolute difference of means and left out of the geometric mean`);
+      }
+    });
+  }
+  return { comparisons, notes, contributions };
+}
+
+/**
+ * Adds up a runner's task results, in task order, into its comparisons, headlines and notes:
+ * the same additions in the same order whichever thread computed each task, so a report is
+ * bit-identical either way. `replicatesAdded` says the contributions' replicates were already
+ * summed into `accs` while the tasks ran (the sequential path, which keeps no copies).
+ */
+export class RunnerFold {
+  private readonly accs = new Map<string, Accumulator>();
+  private readonly comparisons: ComparisonDraft[] = [];
+  private readonly notes: string[] = [];
+
+  constructor(private readonly runner: string, private readonly conditions: readonly string[], private readonly opt: ReportOptions) {}
+
+  private accumulator(condition: string, metric: MetricId): Accumulator {
+    return accumulator(this.accs, condition, metric, this.opt.resamples);
+  }
+
+  /** The replicate sums of one contribution (in task order). */
+  addReplicates(c: Contribution): void {
+    const sum = this.accumulator(c.condition, c.metric).sum;
+    for (let b = 0; b < sum.length; b++) sum[b] = (sum[b] as number) + (c.replicates[b] as number);
+  }
+
+  /** One task's result, after every earlier task's. */
+  addTask(t: TaskComparison, replicatesAdded: boolean): void {
+    this.comparisons.push(...t.comparisons);
+    this.notes.push(...t.notes);
+    for (const c of t.contributions) {
+      if (!replicatesAdded) this.addReplicates(c);
+      const acc = this.accumulator(c.condition, c.metric);
+      acc.spread = mergeSpread(acc.spread, c.spread, acc.tasks.length === 0);
+      acc.pointSum += c.pointLog;
+      acc.tests.push(c.test);
+      acc.tasks.push(c.task);
+      acc.df += c.df;
+      acc.minPHalf *= c.minP / 2;
+      acc.anyPaired ||= c.paired;
+      acc.allSupportable &&= c.supportable;
+      acc.minArm = Math.min(acc.minArm, c.nb, c.nc);
+      acc.runsNeeded = Math.max(acc.runsNeeded, c.runsNeeded);
+      if (c.se === null || c.logVar === null) acc.seKnown = false;
+      else {
+        acc.seSq += c.se * c.se;
+        acc.logVarSum += c.logVar;
+      }
+    }
+  }
+
+  result(): RunnerComparison {
+    const headlines: HeadlineDraft[] = [];
+    for (const condition of this.conditions) {
+      for (const metric of this.opt.metrics) {
+        const acc = this.accs.get(`${condition}${SEP}${metric}`);
+        if (acc) headlines.push(headlineOf(acc, this.runner, this.opt));
+      }
+    }
+    return { comparisons: this.comparisons, headlines, notes: this.notes };
+  }
+}
+
 export function compareRunner(o: {
   runner: string;
   /** The runner's groups; tasks without a baseline group are skipped by the caller's notes. */
@@ -140,147 +375,13 @@ export function compareRunner(o: {
   conditions: readonly string[];
   options: ReportOptions;
 }): RunnerComparison {
-  const { runner, options: opt } = o;
-  const B = opt.resamples;
-  const byKey = new Map(o.groups.map((g) => [`${g.condition}${SEP}${g.task}`, g]));
-  const tasks = [...new Set(o.groups.map((g) => g.task))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const accs = new Map<string, Accumulator>();
-  const comparisons: ComparisonDraft[] = [];
-  const notes: string[] = [];
-  const runsLabel = opt.runs === 'passing' ? 'passing runs' : 'runs';
-  for (const task of tasks) {
-    const base = byKey.get(`${opt.baseline}${SEP}${task}`);
-    if (!base) continue;
-    const positions = new Map<string, Int32Array>(); // this task's arms: condition × n
-    const positionsOf = (condition: string, n: number): Int32Array => {
-      const key = `${condition}${SEP}${n}`;
-      let p = positions.get(key);
-      if (!p) {
-        p = bootstrapPositions(n, B, createRng(opt.seed, ['arm', runner, task, condition, n].join(SEP)));
-        positions.set(key, p);
-      }
-      return p;
-    };
-    const logMedians = new Map<string, Float64Array>(); // this task's arms: condition × metric
-    const logMediansOf = (condition: string, k: number, sorted: Float64Array, logSorted: Float64Array): Float64Array => {
-      const key = `${condition}${SEP}${k}`;
-      let l = logMedians.get(key);
-      if (!l) {
-        l = logMediansAt(sorted, logSorted, positionsOf(condition, sorted.length));
-        logMedians.set(key, l);
-      }
-      return l;
-    };
-    for (const condition of o.conditions) {
-      const cond = byKey.get(`${condition}${SEP}${task}`);
-      if (!cond || condition === opt.baseline) continue;
-      opt.metrics.forEach((metric, k) => {
-        const where = `${runner}/${condition}/${task}/${metric}`;
-        const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
-        // one note per runner/condition/task: the blocks, not the metric, decide the pairing
-        if (!arms.paired && arms.brokenPairing) notes.push(`${runner}/${condition}/${task}: pairing blocks do not match across arms; analysed as independent runs`);
-        if (arms.base.length === 0 || arms.cond.length === 0) {
-          const which = arms.base.length === 0 ? opt.baseline : condition;
-          notes.push(`${where}: no ${runsLabel} with a value in ${which}; not compared`);
-          return;
-        }
-        const bs = arms.paired ? sortedCopy(arms.base) : sortedValues(base, k);
-        const cs = arms.paired ? sortedCopy(arms.cond) : sortedValues(cond, k);
-        const nb = bs.length;
-        const nc = cs.length;
-        const lb = arms.paired ? logsOfPositive(bs) : logSortedValues(base, k);
-        const lc = arms.paired ? logsOfPositive(cs) : logSortedValues(cond, k);
-        let replicates: Float64Array;
-        let test: RankTest;
-        if (arms.paired) {
-          const label = ['pair', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP);
-          replicates = pairedLogRatios(arms.base, arms.cond, B, createRng(opt.seed, label));
-          test = signedRank(arms.cond, arms.base);
-        } else {
-          if (lb && lc) {
-            // positive arms: the same values as logRatiosAt, from each arm's log medians computed once
-            const lmb = logMediansOf(opt.baseline, k, bs, lb);
-            const lmc = logMediansOf(condition, k, cs, lc);
-            replicates = new Float64Array(B);
-            for (let b = 0; b < B; b++) replicates[b] = (lmc[b] as number) - (lmb[b] as number);
-          } else {
-            replicates = logRatiosAt(bs, positionsOf(opt.baseline, nb), cs, positionsOf(condition, nc));
-          }
-          test = mannWhitneyU(cs, bs);
-        }
-        const baseMedian = medianSorted(bs);
-        const condMedian = medianSorted(cs);
-        const pointLog = logRatio(condMedian, baseMedian);
-        // A ratio needs a positive baseline median and finite bootstrap ratios (no zero medians
-        // in the resamples); otherwise the change is reported on the absolute scale.
-        const ratioDefined = baseMedian > 0 && Number.isFinite(pointLog) && allFinite(replicates);
-        const logVar = pooledVariance(lb, lc);
-        // The headline sums replicate b over tasks (a stratified resample): add them while they
-        // are still in draw order, before the interval below reorders them in place.
-        if (ratioDefined) {
-          const sum = accumulator(accs, condition, metric, B).sum;
-          for (let b = 0; b < B; b++) sum[b] = (sum[b] as number) + (replicates[b] as number);
-        }
-        const interval = percentileInterval(replicates, pointLog, opt.confidence, true); // reorders replicates
-        const minP = arms.paired ? minSignedRankP(nb) : minRankSumP(nb, nc);
-        // Equivalence needs the same support as a difference: no verdict at all below the minimum.
-        const supportable = verdictSupportable(nb, nc, opt.alpha, arms.paired);
-        const runsNeeded = minRunsPerArm(opt.alpha, arms.paired);
-        const se = logVar === null ? null : logMedianRatioSe(logVar, nb, nc);
-        const df = nb + nc - 2;
-        const absolute = ratioDefined
-          ? null
-          : {
-              ...meanDifferenceInterval(arms.paired ? arms.base : bs, arms.paired ? arms.cond : cs, arms.paired, B,
-                createRng(opt.seed, ['diff', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP)), opt.confidence),
-              identical: identicalArms(bs, cs),
-            };
-        const spread = spreadOf(arms.base, arms.cond, bs, cs, arms.paired);
-        comparisons.push({
-          runner, condition, baseline: opt.baseline, task, metric, nBase: nb, nCond: nc, paired: arms.paired, baseMedian, condMedian,
-          ratio: ratioDefined ? finiteOrNull(interval.ratio) : null,
-          lo: ratioDefined ? finiteOrNull(interval.lo) : null,
-          hi: ratioDefined ? finiteOrNull(interval.hi) : null,
-          absolute,
-          test: testSummary(test, arms.paired),
-          geometricMeanRatio: geometricMeanRatio(lb, lc, opt.confidence),
-          supportable,
-          runsNeeded,
-          spread,
-          interval,
-          power: { se: ratioDefined ? se : null, df, logVariance: ratioDefined ? logVar : null, tasks: 1 },
-        });
-        if (!ratioDefined) {
-          notes.push(`${where}: the ${opt.baseline} median is 0 (or resamples hit 0), so the change is shown as an absolute difference of means and left out of the geometric mean`);
-          return;
-        }
-        const acc = accumulator(accs, condition, metric, B);
-        acc.spread = mergeSpread(acc.spread, spread, acc.tasks.length === 0);
-        acc.pointSum += pointLog;
-        acc.tests.push(test);
-        acc.tasks.push(task);
-        acc.df += df;
-        acc.minPHalf *= minP / 2;
-        acc.anyPaired ||= arms.paired;
-        acc.allSupportable &&= supportable;
-        acc.minArm = Math.min(acc.minArm, nb, nc);
-        acc.runsNeeded = Math.max(acc.runsNeeded, runsNeeded);
-        if (se === null || logVar === null) acc.seKnown = false;
-        else {
-          acc.seSq += se * se;
-          acc.logVarSum += logVar;
-        }
-      });
-    }
+  const byKey = groupsByKey(o.groups);
+  const fold = new RunnerFold(o.runner, o.conditions, o.options);
+  for (const task of tasksOf(o.groups)) {
+    const t = compareTask({ runner: o.runner, task, byKey, conditions: o.conditions, options: o.options, onContribution: (c) => fold.addReplicates(c) });
+    if (t) fold.addTask(t, true);
   }
-  const headlines: HeadlineDraft[] = [];
-  for (const condition of o.conditions) {
-    for (const metric of opt.metrics) {
-      const acc = accs.get(`${condition}${SEP}${metric}`);
-      if (acc) headlines.push(headlineOf(acc, runner, opt));
-    }
-  }
-  return { comparisons, headlines, notes };
+  return fold.result();
 }
 
 function headlineOf(acc: Accumulator, runner: string, opt: ReportOptions): HeadlineDraft {

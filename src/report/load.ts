@@ -85,30 +85,63 @@ export function compareRecords(a: RunRecord, b: RunRecord): number {
   );
 }
 
-/** Ranks of strings in code-unit order. */
-function rankStrings(values: Iterable<string>): Map<string, number> {
-  return new Map([...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((v, i) => [v, i]));
+/** Ids of strings in the order first seen, and each id's rank in code-unit order. */
+class StringIds {
+  private readonly ids = new Map<string, number>();
+
+  id(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) this.ids.set(value, (id = this.ids.size));
+    return id;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The strings ascending (code units, no locale). */
+  sorted(): string[] {
+    return [...this.ids.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** rank[id] = position of that id's string in sorted(). */
+  ranks(): Int32Array {
+    const rank = new Int32Array(this.ids.size);
+    this.sorted().forEach((value, i) => (rank[this.ids.get(value) as number] = i));
+    return rank;
+  }
 }
 
 /**
  * Sort in canonical order (as compareRecords) through integer keys: strings are ranked once, so
- * a million records sort on numbers instead of repeated string comparisons.
+ * a million records sort on numbers instead of repeated string comparisons. Each record is read
+ * once (a million records do not fit in any cache); also returns the run ids, ascending.
  */
-function canonicalSort(records: RunRecord[]): RunRecord[] {
-  const runner = rankStrings(records.map((r) => r.runner));
-  const condition = rankStrings(records.map((r) => r.condition));
-  const task = rankStrings(records.map((r) => r.task));
-  const runId = rankStrings(records.map((r) => r.runId));
+function canonicalSort(records: RunRecord[]): { sorted: RunRecord[]; runIds: string[] } {
   const n = records.length;
+  const runner = new StringIds();
+  const condition = new StringIds();
+  const task = new StringIds();
+  const runId = new StringIds();
+  const ids = new Int32Array(4 * n);
+  const rep = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as RunRecord;
+    ids[4 * i] = runner.id(r.runner);
+    ids[4 * i + 1] = condition.id(r.condition);
+    ids[4 * i + 2] = task.id(r.task);
+    ids[4 * i + 3] = runId.id(r.runId);
+    rep[i] = r.rep;
+  }
+  const [runnerRank, conditionRank, taskRank, runIdRank] = [runner.ranks(), condition.ranks(), task.ranks(), runId.ranks()] as [Int32Array, Int32Array, Int32Array, Int32Array];
   const k1 = new Float64Array(n);
   const k2 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const r = records[i] as RunRecord;
-    k1[i] = ((runner.get(r.runner) as number) * condition.size + (condition.get(r.condition) as number)) * task.size + (task.get(r.task) as number);
-    k2[i] = r.rep * runId.size + (runId.get(r.runId) as number);
+    k1[i] = ((runnerRank[ids[4 * i] as number] as number) * condition.size + (conditionRank[ids[4 * i + 1] as number] as number)) * task.size + (taskRank[ids[4 * i + 2] as number] as number);
+    k2[i] = (rep[i] as number) * runId.size + (runIdRank[ids[4 * i + 3] as number] as number);
   }
   const idx = packedOrder(k1, k2, records) ?? comparatorOrder(k1, k2, records);
-  return Array.from(idx, (i) => records[i] as RunRecord);
+  return { sorted: Array.from(idx, (i) => records[i] as RunRecord), runIds: runId.sorted() };
 }
 
 /** The general sort: integer keys first, then the full comparison, then input order. */
@@ -164,7 +197,7 @@ export function poolRecords(batches: readonly { path: string; records: readonly 
       input.push(r);
     }
   }
-  const sorted = input.length ? canonicalSort(input) : [];
+  const { sorted, runIds } = input.length ? canonicalSort(input) : { sorted: [], runIds: [] };
   const all: RunRecord[] = [];
   let duplicates = 0;
   for (let i = 0; i < sorted.length; i++) {
@@ -183,7 +216,7 @@ export function poolRecords(batches: readonly { path: string; records: readonly 
     experiment: [...experiments][0] as string,
     records: all,
     sources: batches.map((b) => ({ path: b.path, records: b.records.length })),
-    runIds: [...new Set(all.map((r) => r.runId))].sort(),
+    runIds, // dropping an earlier line of a (runId, cell) keeps its run id
     duplicates,
   };
 }

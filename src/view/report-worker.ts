@@ -4,10 +4,11 @@
  * stalls the pages and cell views the server answers meanwhile. One worker per job: jobs are
  * rare (once per run version) and a worker keeps no state.
  */
-import { parentPort, Worker } from 'node:worker_threads';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parentPort, type Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Report } from '../report/model.ts';
+import { startModuleWorker } from '../util/module-worker.ts';
 
 export type Job = { kind: 'report'; recordsFile: string } | { kind: 'plots'; report: Report };
 export interface Plot {
@@ -45,16 +46,7 @@ if (parentPort) {
 // this file as built (dist/…/report-worker.js) or as source run by tsx (src/…/report-worker.ts)
 const self = fileURLToPath(import.meta.url);
 
-/**
- * A worker running this file. Built (a .js file) it is started directly; as TypeScript source (a
- * checkout run through tsx, where loader flags do not reach a worker's entry) a small eval'd
- * script registers tsx in the worker first, then imports this file.
- */
-function startWorker(): Worker {
-  if (!self.endsWith('.ts')) return new Worker(self);
-  const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(self).href)}); })`;
-  return new Worker(code, { eval: true });
-}
+const startWorker = (): Worker => startModuleWorker(import.meta.url);
 
 /** Runs `job` in a fresh worker thread. */
 export function runJob(job: { kind: 'report'; recordsFile: string }): Promise<Report>;

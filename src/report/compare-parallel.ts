@@ -1,0 +1,235 @@
+/**
+ * The comparisons of every runner, on several cores when there is enough work (issue #16: a
+ * million runs make ~2,000 comparisons × 10,000 resamples, half the time of a report).
+ *
+ * The unit of work is one runner's task (compareTask): its bootstrap streams are seeded by
+ * runner, task and arm, so its result does not depend on which thread computes it or when.
+ * Threads take the next unit from a shared counter; the main thread takes units too and never
+ * waits for a worker to start. Results are added up in task order (RunnerFold) whoever
+ * computed them, so the report is bit-identical to the sequential one — the headline sums
+ * replicate b over tasks in the same order, with the same additions.
+ *
+ * buildReport stays synchronous: the main thread reads the workers' results with
+ * receiveMessageOnPort and sleeps on Atomics.wait for a unit a worker still has. A unit a
+ * worker failed on (or has held for WORKER_UNIT_TIMEOUT_MS) is computed on the main thread,
+ * which is always correct because a unit's result is deterministic.
+ *
+ * AGENTAB_REPORT_THREADS: `1` computes everything on the main thread; a number ≥ 2 uses that
+ * many threads whatever the size of the work (tests use it); unset or `auto`, reports with at
+ * least PARALLEL_MIN_WORK resample draws use up to MAX_THREADS of the machine's cores.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { compareTask, groupsByKey, RunnerFold, tasksOf, type RunnerComparison, type TaskComparison } from './compare.ts';
+import { sortedValues, type Group } from './group.ts';
+import type { ReportOptions } from './model.ts';
+import { startModuleWorker } from '../util/module-worker.ts';
+
+/** Resample draws (comparisons × resamples) below which a worker's start-up (~0.1 s) is not worth it. */
+export const PARALLEL_MIN_WORK = 5_000_000;
+const MAX_THREADS = 4;
+const WORKER_UNIT_TIMEOUT_MS = 120_000;
+
+/** Unit states in the shared status array. */
+const CLAIMED = 1;
+const DONE = 2;
+const FAILED = 3;
+
+export interface RunnerGroups {
+  runner: string;
+  groups: readonly Group[];
+}
+
+interface Unit {
+  runner: number;
+  task: string;
+}
+
+/** A group as a worker receives it: its arrays are views of one shared buffer. */
+export interface SharedGroup {
+  runner: string;
+  condition: string;
+  task: string;
+  /** Offsets and lengths into the shared buffer: values per metric, then blocks, then sorted values per metric. */
+  spans: [number, number][];
+}
+
+export interface WorkerInput {
+  units: Unit[];
+  runners: string[];
+  groups: SharedGroup[][];
+  conditions: readonly string[];
+  options: ReportOptions;
+  arena: SharedArrayBuffer;
+  counter: Int32Array;
+  status: Int32Array;
+  port: MessagePort;
+}
+
+export type WorkerMessage = { unit: number; result: TaskComparison | null } | { unit: number; error: string };
+
+function threadsFor(units: number, work: number, env: NodeJS.ProcessEnv): number {
+  const asked = env['AGENTAB_REPORT_THREADS'] || 'auto';
+  const n = asked === 'auto' ? null : Number(asked);
+  if (n !== null && !(Number.isInteger(n) && n >= 1)) throw new Error(`AGENTAB_REPORT_THREADS must be a whole number ≥ 1 or "auto", got "${asked}"`);
+  if (units < 2) return 1;
+  if (n !== null) return Math.min(n, units);
+  return work >= PARALLEL_MIN_WORK ? Math.min(availableParallelism(), MAX_THREADS, units) : 1;
+}
+
+/** Copies every group's values, blocks and sorted values into one shared buffer (sorted once, here). */
+function shareGroups(runners: readonly RunnerGroups[]): { arena: SharedArrayBuffer; groups: SharedGroup[][] } {
+  const arraysOf = (g: Group): Float64Array[] => [...g.values, g.blocks, ...g.values.map((_, k) => sortedValues(g, k))];
+  let length = 0;
+  for (const r of runners) for (const g of r.groups) for (const a of arraysOf(g)) length += a.length;
+  const arena = new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT);
+  const view = new Float64Array(arena);
+  let at = 0;
+  const groups = runners.map((r) =>
+    r.groups.map((g) => {
+      const spans = arraysOf(g).map((a): [number, number] => {
+        view.set(a, at);
+        at += a.length;
+        return [at - a.length, a.length];
+      });
+      return { runner: g.runner, condition: g.condition, task: g.task, spans };
+    }),
+  );
+  return { arena, groups };
+}
+
+/** A worker's Group over the shared buffer (metrics: how many value arrays lead the spans). */
+export function groupFromShared(s: SharedGroup, arena: SharedArrayBuffer, metrics: number): Group {
+  const views = s.spans.map(([offset, length]) => new Float64Array(arena, offset * Float64Array.BYTES_PER_ELEMENT, length));
+  return {
+    runner: s.runner,
+    condition: s.condition,
+    task: s.task,
+    outcomes: {} as Group['outcomes'], // not used by comparisons
+    used: new Int32Array(0),
+    values: views.slice(0, metrics),
+    blocks: views[metrics] as Float64Array,
+    sorted: views.slice(metrics + 1),
+    logSorted: [],
+  };
+}
+
+/** Every runner's comparisons, as compareRunner would make them one by one. */
+export function compareRunners(runners: readonly RunnerGroups[], conditions: readonly string[], opt: ReportOptions, env: NodeJS.ProcessEnv = process.env): RunnerComparison[] {
+  const units = runners.reduce((n, r) => n + tasksOf(r.groups).length, 0);
+  const compared = runners.reduce((n, r) => n + r.groups.filter((g) => g.condition !== opt.baseline).length, 0);
+  return compareOnThreads(runners, conditions, opt, { threads: threadsFor(units, compared * opt.metrics.length * opt.resamples, env) }).results;
+}
+
+/**
+ * compareRunners on `threads` threads. `mainThreadWorks: false` leaves every unit to the
+ * workers (tests use it to prove a worker's results are the same). `fromWorkers` counts the
+ * units whose results came from a worker.
+ */
+export function compareOnThreads(
+  runners: readonly RunnerGroups[],
+  conditions: readonly string[],
+  opt: ReportOptions,
+  o: { threads: number; mainThreadWorks?: boolean },
+): { results: RunnerComparison[]; fromWorkers: number } {
+  const byKey = runners.map((r) => groupsByKey(r.groups));
+  const units: Unit[] = runners.flatMap((r, i) => tasksOf(r.groups).map((task) => ({ runner: i, task })));
+  const threads = Math.min(o.threads, units.length);
+  const folds = runners.map((r) => new RunnerFold(r.runner, conditions, opt));
+  const compute = (i: number, keepReplicates: boolean, fold?: RunnerFold): TaskComparison | null => {
+    const u = units[i] as Unit;
+    return compareTask({
+      runner: (runners[u.runner] as RunnerGroups).runner, task: u.task, byKey: byKey[u.runner] as Map<string, Group>, conditions, options: opt,
+      keepReplicates, ...(fold ? { onContribution: (c) => fold.addReplicates(c) } : {}),
+    });
+  };
+  if (threads === 1) {
+    units.forEach((u, i) => {
+      const fold = folds[u.runner] as RunnerFold;
+      const t = compute(i, false, fold);
+      if (t) fold.addTask(t, true);
+    });
+    return { results: folds.map((f) => f.result()), fromWorkers: 0 };
+  }
+
+  const { arena, groups } = shareGroups(runners);
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const status = new Int32Array(new SharedArrayBuffer(4 * units.length));
+  const workerUrl = new URL(`./compare-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+  const ports: MessagePort[] = [];
+  const workers: Worker[] = [];
+  for (let w = 1; w < threads; w++) {
+    const { port1, port2 } = new MessageChannel();
+    const input: WorkerInput = { units, runners: runners.map((r) => r.runner), groups, conditions, options: opt, arena, counter, status, port: port2 };
+    const worker = startModuleWorker(workerUrl, { workerData: input, transferList: [port2] });
+    worker.unref();
+    worker.on('error', () => {}); // a worker that cannot start or crashes leaves its units to this thread
+    ports.push(port1);
+    workers.push(worker);
+  }
+
+  const done: (TaskComparison | null | undefined)[] = new Array(units.length);
+  let next = 0;
+  let fromWorkers = 0;
+  const foldReady = (): void => {
+    while (next < units.length && done[next] !== undefined) {
+      const t = done[next];
+      if (t) (folds[(units[next] as Unit).runner] as RunnerFold).addTask(t, false);
+      done[next] = null;
+      next++;
+    }
+  };
+  const drain = (): void => {
+    for (const port of ports) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const msg = m.message as WorkerMessage;
+        if (msg.unit < next || done[msg.unit] !== undefined) continue; // computed here already
+        if ('error' in msg) done[msg.unit] = compute(msg.unit, true); // a failed unit: computed here (and its error thrown here)
+        else {
+          done[msg.unit] = msg.result;
+          fromWorkers++;
+        }
+      }
+    }
+  };
+  try {
+    for (let i = o.mainThreadWorks === false ? units.length : Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
+      Atomics.store(status, i, CLAIMED);
+      drain();
+      foldReady();
+      if (next === i) {
+        // every earlier unit is added up: add this one as it runs, without copying its replicates
+        const fold = folds[(units[i] as Unit).runner] as RunnerFold;
+        const t = compute(i, false, fold);
+        if (t) fold.addTask(t, true);
+        done[i] = null;
+        next++;
+      } else done[i] = compute(i, true);
+    }
+    while (next < units.length) {
+      drain();
+      if (done[next] !== undefined) {
+        foldReady();
+        continue;
+      }
+      const state = Atomics.load(status, next);
+      if (state === CLAIMED) {
+        if (Atomics.wait(status, next, CLAIMED, WORKER_UNIT_TIMEOUT_MS) === 'timed-out') done[next] = compute(next, true);
+      } else if (state === FAILED || state === DONE) {
+        // the message was posted before the state was stored, so it is in the port now
+        drain();
+        done[next] ??= compute(next, true);
+      } else {
+        // counted by a worker that has not marked it yet
+        Atomics.wait(status, next, 0, 1);
+      }
+    }
+  } finally {
+    Atomics.store(counter, 0, units.length); // nothing left for a worker still starting
+    for (const w of workers) void w.terminate();
+    for (const port of ports) port.close();
+  }
+  return { results: folds.map((f) => f.result()), fromWorkers };
+}
+
+export const UNIT_STATE = { CLAIMED, DONE, FAILED } as const;

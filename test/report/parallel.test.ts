@@ -1,0 +1,70 @@
+/**
+ * Comparisons on several threads (src/report/compare-parallel.ts) give the same report, to the
+ * last bit, as on one: the same JSON for 1, 2 and 3 threads, with paired and independent arms,
+ * a zero median (the absolute-difference path), a task without baseline runs and several runners.
+ */
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunRecord } from '../../src/experiment/run-record.ts';
+import { buildReport } from '../../src/report/analyze.ts';
+import { compareOnThreads } from '../../src/report/compare-parallel.ts';
+import { groupRecords } from '../../src/report/group.ts';
+import { resolveOptions } from '../../src/report/options.ts';
+import { renderJson } from '../../src/report/json.ts';
+import { loaded, record, synthRecords } from './fixtures.ts';
+
+const TASKS = [
+  { task: 'fix-bug', scale: 12_000 },
+  { task: 'add-test', scale: 60_000 },
+  { task: 'refactor', scale: 120_000 },
+  { task: 'docs', scale: 30_000 },
+];
+
+function records(): RunRecord[] {
+  const claude = synthRecords({ seed: 3, tasks: TASKS, conditions: { baseline: 1, 'with-docs': 0.8, 'no-mcp': 1.1 }, reps: 15 });
+  const opencode = synthRecords({ seed: 4, tasks: TASKS, conditions: { baseline: 1, 'with-docs': 0.9, 'no-mcp': 1 }, reps: 12, runner: 'opencode', blocks: true });
+  // a task only the condition ran (noted, not compared) and zero cost in one task (compared on the absolute scale)
+  const extra = [0, 1, 2, 3, 4, 5].map((rep) => record({ runner: 'opencode', condition: 'with-docs', task: 'orphan', rep, cell: `orphan-${rep}` }));
+  return [...claude, ...opencode, ...extra].map((r) => (r.task === 'docs' && r.runner === 'claude' ? { ...r, costUsd: 0 } : r));
+}
+
+describe('report comparisons on several threads', () => {
+  const saved = process.env['AGENTAB_REPORT_THREADS'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['AGENTAB_REPORT_THREADS'];
+    else process.env['AGENTAB_REPORT_THREADS'] = saved;
+  });
+  const reportWith = (threads: string): string => {
+    process.env['AGENTAB_REPORT_THREADS'] = threads;
+    return renderJson(buildReport(loaded(records()), { resamples: 2000, seed: 11 }));
+  };
+
+  test('1, 2 and 3 threads give byte-identical reports', () => {
+    const one = reportWith('1');
+    const parsed = JSON.parse(one) as { comparisons: { paired: boolean; absolute: unknown }[]; notes: string[]; headlines: unknown[] };
+    // the fixture covers what the threads must agree on
+    assert.ok(parsed.comparisons.some((c) => c.paired) && parsed.comparisons.some((c) => !c.paired), 'paired and independent arms');
+    assert.ok(parsed.comparisons.some((c) => c.absolute !== null), 'a comparison on the absolute scale');
+    assert.ok(parsed.notes.some((n) => n.includes('opencode/with-docs/orphan')), parsed.notes.join('\n'));
+    assert.ok(parsed.headlines.length > 0);
+    assert.equal(reportWith('2'), one);
+    assert.equal(reportWith('3'), one);
+  });
+
+  test('units computed by a worker thread only are the same as computed on the main thread', () => {
+    const pooled = loaded(records());
+    const opt = resolveOptions({ resamples: 2000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']);
+    const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
+    const runners = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
+    const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
+    const sequential = compareOnThreads(runners, conditions, opt, { threads: 1 });
+    const workersOnly = compareOnThreads(runners, conditions, opt, { threads: 2, mainThreadWorks: false });
+    assert.equal(sequential.fromWorkers, 0);
+    assert.equal(workersOnly.fromWorkers, TASKS.length * 2 + 1, 'every unit (runner × task) came from the worker');
+    assert.deepStrictEqual(workersOnly.results, sequential.results);
+  });
+
+  test('a bad AGENTAB_REPORT_THREADS is refused with the values it takes', () => {
+    assert.throws(() => reportWith('many'), /AGENTAB_REPORT_THREADS must be a whole number ≥ 1 or "auto", got "many"/);
+  });
+});
