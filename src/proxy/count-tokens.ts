@@ -10,6 +10,7 @@ import { ProxyError } from '../canonical/errors.ts';
 import { countRequestTokens } from '../canonical/tokens.ts';
 import { UpstreamTimer, type BackendAdapter, type CellContext } from './backends/types.ts';
 import type { Router } from './router.ts';
+import type { ClientGone } from './client-gone.ts';
 import type { Logger } from '../util/log.ts';
 
 export interface CountTokensDeps {
@@ -22,15 +23,15 @@ export async function countPromptTokens(
   deps: CountTokensDeps,
   req: CanonicalRequest,
   cell: CellContext,
-  signal: AbortSignal,
+  gone: ClientGone,
 ): Promise<{ inputTokens: number; deployment: Deployment }> {
   const alias = req.model;
   if (!deps.router.has(alias)) throw deps.router.unknownAlias(alias);
-  const routed = await deps.router.call(alias, signal, async (d) => {
+  const routed = await deps.router.call(alias, gone, async (d) => {
     const backend = deps.backendFor(d);
     if (!backend.countTokens) return { n: countRequestTokens(req), d };
     try {
-      return { n: await backend.countTokens(req, { deployment: d, signal, timer: new UpstreamTimer(), log: deps.log, cell }), d };
+      return { n: await backend.countTokens(req, { deployment: d, signal: gone.signal, timer: new UpstreamTimer(), log: deps.log, cell }), d };
     } catch (e) {
       const pe = ProxyError.from(e);
       if (pe.kind === 'client_closed') throw pe;

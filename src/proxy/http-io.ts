@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../canonical/errors.ts';
+import { stringifyJsonBytes } from '../util/json-bytes.ts';
+import type { ClientGone } from './client-gone.ts';
 
 /**
  * Reads a request body of at most `limit` bytes, which must arrive within `timeoutMs` (a body
@@ -100,8 +102,7 @@ export class ResponseWriter {
   constructor(readonly res: ServerResponse) {}
 
   json(status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body);
-    this.raw(status, text, { 'content-type': 'application/json', ...headers });
+    this.raw(status, stringifyJsonBytes(body), { 'content-type': 'application/json', ...headers });
   }
 
   raw(status: number, body: string | Uint8Array, headers: Record<string, string>): void {
@@ -150,10 +151,9 @@ export class ResponseWriter {
 }
 
 /** Pumps a byte stream to the client. Stops (cancelling the source) if the client went away. */
-export async function pump(src: ReadableStream<Uint8Array>, w: ResponseWriter, clientGone: AbortSignal): Promise<void> {
+export async function pump(src: ReadableStream<Uint8Array>, w: ResponseWriter, clientGone: ClientGone): Promise<void> {
   const reader = src.getReader();
-  const onAbort = () => void reader.cancel(clientGone.reason).catch(() => {});
-  clientGone.addEventListener('abort', onAbort, { once: true });
+  const offAbort = clientGone.onAbort(() => void reader.cancel(clientGone.reason).catch(() => {}));
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -163,7 +163,7 @@ export async function pump(src: ReadableStream<Uint8Array>, w: ResponseWriter, c
       if (p) await p;
     }
   } finally {
-    clientGone.removeEventListener('abort', onAbort);
+    offAbort();
     reader.releaseLock();
   }
 }

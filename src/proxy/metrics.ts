@@ -124,13 +124,15 @@ export class ProxyMetrics {
     }
     requests.inc();
     if (rec.error) this.errors.inc({ alias, code: printable(rec.error.code) });
+    // Every inc hashes its label set in prom-client: zeros are skipped (the series exist from
+    // their creation, at 0, so nothing disappears from the exposition).
     const u = rec.usage;
-    s.tokens.input.inc(u.input);
-    s.tokens.output.inc(u.output);
-    s.tokens.cache_read.inc(u.cacheRead);
-    s.tokens.cache_write.inc(u.cacheWrite);
-    s.tokens.reasoning.inc(u.reasoning);
-    s.cost.inc(rec.costUsd ?? 0);
+    if (u.input) s.tokens.input.inc(u.input);
+    if (u.output) s.tokens.output.inc(u.output);
+    if (u.cacheRead) s.tokens.cache_read.inc(u.cacheRead);
+    if (u.cacheWrite) s.tokens.cache_write.inc(u.cacheWrite);
+    if (u.reasoning) s.tokens.reasoning.inc(u.reasoning);
+    if (rec.costUsd) s.cost.inc(rec.costUsd);
     s.duration.observe(rec.durationMs / 1000);
     s.overhead.observe(rec.overheadMs / 1000);
     if (rec.ttftMs !== null) s.ttft.observe(rec.ttftMs / 1000);
@@ -158,12 +160,17 @@ export class ProxyMetrics {
     let s = this.byAlias.get(alias);
     if (!s) {
       const tokens = {} as Record<TokenType, { inc(v: number): void }>;
-      for (const type of TOKEN_TYPES) tokens[type] = this.tokens.labels({ alias, type });
+      for (const type of TOKEN_TYPES) {
+        tokens[type] = this.tokens.labels({ alias, type });
+        tokens[type].inc(0);
+      }
+      const cost = this.cost.labels({ alias });
+      cost.inc(0);
       s = {
         alias,
         requests: new Map(),
         tokens,
-        cost: this.cost.labels({ alias }),
+        cost,
         duration: this.duration.labels({ alias }),
         ttft: this.ttft.labels({ alias }),
         overhead: this.overhead.labels({ alias }),

@@ -9,6 +9,7 @@ import { ProxyError } from '../canonical/errors.ts';
 import type { BackendAdapter, CallOptions, CellContext, RawResponse } from './backends/types.ts';
 import { UpstreamTimer } from './backends/types.ts';
 import type { CallRecord } from './call-record.ts';
+import type { ClientGone } from './client-gone.ts';
 import { pump, type ResponseWriter } from './http-io.ts';
 import { unprocessable } from './upstream/http.ts';
 import type { AttemptInfo, Router } from './router.ts';
@@ -30,7 +31,7 @@ export interface ModelCall {
   rec: CallRecord;
   w: ResponseWriter;
   /** Aborted when the client disconnects. */
-  clientGone: AbortSignal;
+  clientGone: ClientGone;
   cell: CellContext;
 }
 
@@ -115,9 +116,13 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     rec.attempts = info.attempt;
     rec.deployment = d;
     const backend = deps.backendFor(d);
+    const gone = call.clientGone;
     const o: CallOptions = {
       deployment: d,
-      signal: call.clientGone,
+      get signal() {
+        return gone.signal;
+      },
+      clientGone: gone,
       timer,
       stream: peek.stream,
       log: deps.log,
@@ -236,7 +241,7 @@ async function passRawStream(surface: Surface, call: ModelCall, chunks: AsyncIte
   };
   const it = chunks[Symbol.asyncIterator]();
   const onGone = () => void it.return?.().catch(() => {});
-  call.clientGone.addEventListener('abort', onGone, { once: true });
+  const offGone = call.clientGone.onAbort(onGone);
   try {
     for (;;) {
       const { value, done } = await it.next();
@@ -250,7 +255,7 @@ async function passRawStream(surface: Surface, call: ModelCall, chunks: AsyncIte
     const pe = stopped(rec, w, call.clientGone.aborted ? call.clientGone.reason : e);
     if (!w.closed) await w.write(surface.errorFrame(pe));
   } finally {
-    call.clientGone.removeEventListener('abort', onGone);
+    offGone();
     w.end();
   }
 }

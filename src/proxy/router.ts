@@ -8,6 +8,7 @@
 import type { Deployment, ProxyConfig } from '../config/types.ts';
 import { ProxyError } from '../canonical/errors.ts';
 import { sleep } from '../util/sleep.ts';
+import { abortSignalOf, type ClientGone } from './client-gone.ts';
 
 export interface AttemptInfo {
   deployment: Deployment;
@@ -230,7 +231,7 @@ export class Router {
    */
   async call<T>(
     model: string,
-    signal: AbortSignal,
+    signal: AbortSignal | ClientGone,
     attempt: (d: Deployment, info: AttemptInfo) => Promise<T>,
     progress: RouteProgress = { retryWaitMs: 0 },
   ): Promise<RouteResult<T>> {
@@ -291,7 +292,7 @@ export class Router {
             this.deps.onRetry?.({ deployment: d, attempt: attempts, alias: a, error: e, delayMs });
             const t0 = this.now();
             try {
-              await this.sleep(delayMs, signal);
+              await this.sleep(delayMs, abortSignalOf(signal));
             } finally {
               progress.retryWaitMs += this.now() - t0;
             }

@@ -9,6 +9,7 @@ import type { Logger } from '../util/log.ts';
 import { checkAuth, presentedKey } from './auth.ts';
 import type { CellContext } from './backends/types.ts';
 import { CallRecord } from './call-record.ts';
+import { ClientGone } from './client-gone.ts';
 import { countPromptTokens } from './count-tokens.ts';
 import { ProxyError } from '../canonical/errors.ts';
 import { parseJsonBody, readBody, ResponseWriter } from './http-io.ts';
@@ -111,7 +112,7 @@ export interface ProxyServer {
 /** What the server must reach of a request in flight to cut it at shutdown. */
 interface InflightCall {
   rec: CallRecord;
-  gone: AbortController;
+  gone: ClientGone;
   /** A streamed answer already started: the client saw a 200, the failure is mid-stream. */
   started(): boolean;
 }
@@ -252,7 +253,7 @@ async function handleModelRequest(
     session: header(req, 'x-claude-code-session-id') ?? header(req, 'x-session-id') ?? null,
     reqBytes: Number(header(req, 'content-length') ?? 0) || 0,
   }, undefined, deps.phaseTiming !== false);
-  const gone = new AbortController();
+  const gone = new ClientGone();
   const onClose = () => {
     if (!w.res.writableFinished) {
       gone.abort(new ProxyError('client closed the connection', { code: 'client_closed', kind: 'client_closed' }));
@@ -272,7 +273,7 @@ async function handleModelRequest(
     const cell = cellContext(deps, req, cellId);
     if (route.kind === 'count_tokens') {
       if (!surface.countTokens) throw new ProxyError(`${surface.dialect} has no token counting`, { code: 'not_found', kind: 'not_found' });
-      const counted = await countPromptTokens(deps, surface.countTokens.decode(body, routed), cell, gone.signal);
+      const counted = await countPromptTokens(deps, surface.countTokens.decode(body, routed), cell, gone);
       rec.deployment = counted.deployment;
       rec.attempts = 1;
       w.json(200, surface.countTokens.encode(counted.inputTokens));
@@ -285,11 +286,11 @@ async function handleModelRequest(
       headers: req.headers,
       rec,
       w,
-      clientGone: gone.signal,
+      clientGone: gone,
       cell,
     });
   } catch (e) {
-    const pe = rec.fail(gone.signal.aborted ? gone.signal.reason : e);
+    const pe = rec.fail(gone.aborted ? gone.reason : e);
     if (pe.kind !== 'client_closed') {
       deps.log.warn('request failed', { cell: cellId, alias: rec.alias, code: pe.code, status: pe.status });
     }

@@ -4,6 +4,7 @@
  */
 import type { Deployment } from '../../config/types.ts';
 import type { Logger } from '../../util/log.ts';
+import type { ClientGone } from '../client-gone.ts';
 import type { CanonicalRequest, CanonicalResponse, Dialect, StreamPart } from '../../canonical/form.ts';
 
 /**
@@ -53,6 +54,8 @@ export interface CallOptions {
   deployment: Deployment;
   /** Aborted when the client disconnects or a timeout fires: stop the upstream at once. */
   signal: AbortSignal;
+  /** The same client disconnect, cheaper to listen on than `signal` (the proxy's request path sets it). */
+  clientGone?: ClientGone;
   timer: UpstreamTimer;
   /** The client asked for a stream: only then does the time-to-first-token limit (stream_timeout) apply. */
   stream?: boolean;

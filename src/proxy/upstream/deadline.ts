@@ -3,11 +3,24 @@
  * combined with the caller's AbortSignal (client disconnect) into one signal that aborts
  * the upstream request at once.
  */
+import { EventEmitter } from 'node:events';
 import { ProxyError } from '../../canonical/errors.ts';
+import { onAbortOf, type ClientGone } from '../client-gone.ts';
+
+/**
+ * The upstream request's abort signal: an EventEmitter that emits `abort` once, which undici's
+ * request() takes as its `signal` (documented: an AbortSignal or an EventEmitter). Creating an
+ * AbortController's signal and listening on it measured ≈ 5–9 µs of CPU per request (Node's
+ * EventTarget); an emitter costs a fraction of that, on every upstream attempt.
+ */
+export class DeadlineSignal extends EventEmitter {
+  aborted = false;
+  reason: ProxyError | undefined;
+}
 
 export interface Deadline {
   /** Aborts on client disconnect, total timeout or TTFT timeout. */
-  readonly signal: AbortSignal;
+  readonly signal: DeadlineSignal;
   /** Call when the first content byte arrived: the TTFT timer stops. */
   firstByte(): void;
   /** Call when the attempt is over (success or not): timers are cleared. */
@@ -17,18 +30,17 @@ export interface Deadline {
 }
 
 /** `ttftMs` undefined: no time-to-first-token limit (LiteLLM's stream_timeout applies to streams only). */
-export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs: number | undefined; model: string }): Deadline {
-  const ctrl = new AbortController();
-  let why: ProxyError | undefined;
+export function startDeadline(parent: AbortSignal | ClientGone, o: { totalMs: number; ttftMs: number | undefined; model: string }): Deadline {
+  const signal = new DeadlineSignal();
   const abort = (e: ProxyError) => {
-    if (ctrl.signal.aborted) return;
-    why = e;
-    ctrl.abort(e);
+    if (signal.aborted) return;
+    signal.aborted = true;
+    signal.reason = e;
+    signal.emit('abort');
   };
   const onParent = () =>
     abort(new ProxyError('client closed the request', { code: 'client_closed', kind: 'client_closed' }));
-  if (parent.aborted) onParent();
-  else parent.addEventListener('abort', onParent, { once: true });
+  const offParent = onAbortOf(parent, onParent);
 
   const total = setTimeout(
     () =>
@@ -58,7 +70,7 @@ export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs:
   total.unref();
   ttft?.unref();
   return {
-    signal: ctrl.signal,
+    signal,
     firstByte() {
       if (ttft) clearTimeout(ttft);
       ttft = undefined;
@@ -66,10 +78,10 @@ export function startDeadline(parent: AbortSignal, o: { totalMs: number; ttftMs:
     done() {
       clearTimeout(total);
       if (ttft) clearTimeout(ttft);
-      parent.removeEventListener('abort', onParent);
+      offParent();
     },
     reason() {
-      return why ?? new ProxyError('upstream request aborted', { code: 'aborted', kind: 'client_closed' });
+      return signal.reason ?? new ProxyError('upstream request aborted', { code: 'aborted', kind: 'client_closed' });
     },
   };
 }

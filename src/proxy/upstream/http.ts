@@ -1,33 +1,44 @@
 /**
- * One pooled undici Agent shared by the HTTP backends (keep-alive connections per origin),
+ * One undici Pool per upstream origin shared by the HTTP backends (keep-alive connections),
  * and a POST helper that applies an attempt's deadlines, feeds the upstream timer and turns
  * the body into a web ReadableStream without buffering it.
  */
 import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Agent, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { ProxyError } from '../../canonical/errors.ts';
 import type { CallOptions } from '../backends/types.ts';
 import { startDeadline, type Deadline } from './deadline.ts';
+import { stringifyJsonBytes } from '../../util/json-bytes.ts';
 
-let sharedAgent: Agent | undefined;
+/**
+ * The process-wide keep-alive pools, one per origin: what undici's Agent keeps, without the
+ * Agent's own dispatch layer on every request (an origin lookup and a second dispatch, a
+ * measurable share of the pass-through's CPU). Upstream origins come from the config, so the
+ * map stays small. undici's own header/body timeouts are off: our deadlines apply.
+ */
+const pools = new Map<string, Pool>();
 
-/** The process-wide keep-alive pool. undici's own header/body timeouts are off: our deadlines apply. */
-export function upstreamAgent(): Agent {
-  sharedAgent ??= new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    connections: 512,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
-  return sharedAgent;
+function upstreamPool(origin: string): Pool {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, {
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 512,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    pools.set(origin, pool);
+  }
+  return pool;
 }
 
+/** Closes every upstream pool (the next request opens new ones). */
 export async function closeUpstreamAgent(): Promise<void> {
-  const a = sharedAgent;
-  sharedAgent = undefined;
-  if (a) await a.close();
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((pool) => pool.close()));
 }
 
 export interface UpstreamResponse {
@@ -47,7 +58,7 @@ const splitUrls = new Map<string, { origin: string; path: string }>();
 const MAX_SPLIT_URLS = 1024;
 
 /**
- * Origin and path (with query) of an upstream URL, for the Agent's dispatch. undici's top-level
+ * Origin and path (with query) of an upstream URL, for the pool's dispatch. undici's top-level
  * request(url) parses a WHATWG URL on every call; that measured as a visible share of the
  * pass-through's CPU, and the URLs come from the config, so they are split once.
  */
@@ -84,16 +95,16 @@ export async function postJson(
   o: CallOptions,
   decodeError: ErrorDecoder,
 ): Promise<UpstreamResponse> {
-  const dl = startDeadline(o.signal, {
+  const dl = startDeadline(o.clientGone ?? o.signal, {
     totalMs: o.deployment.timeoutMs,
     ttftMs: o.stream === true ? o.deployment.ttftTimeoutMs : undefined,
     model: o.deployment.model,
   });
   // Serialised before the request: a body that cannot be (nested too deep) is the caller's
   // problem, never an unreachable upstream.
-  let payload: string;
+  let payload: Buffer;
   try {
-    payload = JSON.stringify(body);
+    payload = stringifyJsonBytes(body);
   } catch (e) {
     dl.done();
     throw unprocessable(e);
@@ -102,8 +113,7 @@ export async function postJson(
   let res: Dispatcher.ResponseData;
   try {
     const { origin, path } = originAndPath(url);
-    res = await upstreamAgent().request({
-      origin,
+    res = await upstreamPool(origin).request({
       path,
       method: 'POST',
       // Identity asked for, so SSE arrives chunk by chunk; an upstream that compresses anyway is decoded below.

@@ -97,6 +97,65 @@ export const messagesRequest = z
   .loose();
 export type MessagesRequest = z.infer<typeof messagesRequest>;
 
+/*
+ * A hand-written twin of `messagesRequest` for the translated hot path: zod's safeParse copies
+ * every object it checks, and on a Claude Code request (≈120 kB, hundreds of blocks) that copy
+ * measured as the largest part of decoding it. The guard accepts exactly what the schema
+ * accepts (test/protocols/anthropic-messages/request-guard.test.ts compares them on generated
+ * values) and returns the body itself; the decoder falls back to the schema for the message
+ * of a body it refuses.
+ */
+type Loose = Record<string, unknown>;
+const isObject = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isInt = (v: unknown): boolean => isNumber(v) && Number.isSafeInteger(v);
+const isCacheControl = (v: unknown): boolean => v === undefined || v === null || (isObject(v) && isString(v.type) && optional(v.ttl, isString));
+const isTextBlock = (v: unknown): boolean => isObject(v) && v.type === 'text' && isString(v.text) && isCacheControl(v.cache_control);
+const isAnyBlock = (v: unknown): boolean => isObject(v) && isString(v.type);
+const MESSAGE_ROLES: ReadonlySet<unknown> = new Set(['user', 'assistant', 'system']);
+const TOOL_CHOICES: ReadonlySet<unknown> = new Set(['auto', 'any', 'tool', 'none']);
+const EFFORTS: ReadonlySet<unknown> = new Set(['low', 'medium', 'high', 'max']);
+
+function isMessage(v: unknown): boolean {
+  return isObject(v) && MESSAGE_ROLES.has(v.role) && (isString(v.content) || (Array.isArray(v.content) && v.content.every(isAnyBlock)));
+}
+
+function isTool(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    optional(v.type, isString) &&
+    isString(v.name) &&
+    optional(v.description, isString) &&
+    optional(v.input_schema, isObject) &&
+    isCacheControl(v.cache_control)
+  );
+}
+
+/** `messagesRequest`'s check without zod: the body itself when it passes. */
+export function asMessagesRequest(v: unknown): MessagesRequest | undefined {
+  if (!isObject(v)) return undefined;
+  const ok =
+    isString(v.model) &&
+    v.model.length >= 1 &&
+    Array.isArray(v.messages) &&
+    v.messages.every(isMessage) &&
+    optional(v.system, (s) => isString(s) || (Array.isArray(s) && s.every(isTextBlock))) &&
+    optional(v.max_tokens, (n) => isInt(n) && (n as number) > 0) &&
+    optional(v.tools, (t) => Array.isArray(t) && t.every(isTool)) &&
+    optional(v.tool_choice, (c) => isObject(c) && TOOL_CHOICES.has(c.type) && optional(c.name, isString) && optional(c.disable_parallel_tool_use, (b) => typeof b === 'boolean')) &&
+    optional(v.stop_sequences, (s) => Array.isArray(s) && s.every(isString)) &&
+    optional(v.temperature, isNumber) &&
+    optional(v.top_p, isNumber) &&
+    optional(v.top_k, isNumber) &&
+    optional(v.stream, (b) => typeof b === 'boolean') &&
+    optional(v.thinking, (t) => isObject(t) && isString(t.type) && optional(t.budget_tokens, isInt)) &&
+    optional(v.output_config, (o) => isObject(o) && optional(o.effort, (e) => EFFORTS.has(e))) &&
+    optional(v.metadata, isObject);
+  return ok ? (v as MessagesRequest) : undefined;
+}
+
 export const anthropicUsage = z
   .object({
     input_tokens: z.number().nullish(),

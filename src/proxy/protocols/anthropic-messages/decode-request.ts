@@ -19,6 +19,7 @@ import type {
   UserPart,
 } from '../../../canonical/form.ts';
 import {
+  asMessagesRequest,
   imageBlock,
   messagesRequest,
   redactedThinkingBlock,
@@ -36,14 +37,7 @@ export interface DecodeOptions {
 }
 
 export function decodeAnthropicRequest(body: unknown, o: DecodeOptions = {}): CanonicalRequest {
-  const parsed = messagesRequest.safeParse(body);
-  if (!parsed.success) {
-    throw new ProxyError(`invalid request body: ${z.prettifyError(parsed.error)}`, {
-      code: 'invalid_request_body',
-      kind: 'invalid_request',
-    });
-  }
-  const b = parsed.data;
+  const b = asMessagesRequest(body) ?? parseWithSchema(body);
   const warn = o.warn ?? (() => {});
   const req: CanonicalRequest = {
     model: b.model,
@@ -67,6 +61,18 @@ export function decodeAnthropicRequest(body: unknown, o: DecodeOptions = {}): Ca
   const reasoning = decodeReasoning(b);
   if (reasoning) req.reasoning = reasoning;
   return req;
+}
+
+/** The schema's verdict on a body the guard refused: its message, or (should they ever disagree) its data. */
+function parseWithSchema(body: unknown): MessagesRequest {
+  const parsed = messagesRequest.safeParse(body);
+  if (!parsed.success) {
+    throw new ProxyError(`invalid request body: ${z.prettifyError(parsed.error)}`, {
+      code: 'invalid_request_body',
+      kind: 'invalid_request',
+    });
+  }
+  return parsed.data;
 }
 
 function decodeSystem(system: MessagesRequest['system']): TextPart[] {

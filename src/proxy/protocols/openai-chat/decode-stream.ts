@@ -16,7 +16,7 @@ import { emptyUsage, type FinishReason, type StreamPart, type Usage } from '../.
 import { ProxyError } from '../../../canonical/errors.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
-import { ChatChunkSchema, type ChunkToolCall } from './schema.ts';
+import { asChatChunk, ChatChunkSchema, type ChunkToolCall } from './schema.ts';
 import { createSseReader } from '../common/sse.ts';
 import { fromOpenAIUsage } from './usage.ts';
 import { describeZodError } from './validation-message.ts';
@@ -55,11 +55,14 @@ export class OpenAIStreamDecoder {
     if (json !== null && typeof json === 'object' && (json as { error?: unknown }).error != null) {
       return this.fail(decodeOpenAIErrorPayload(json));
     }
-    const parsed = ChatChunkSchema.safeParse(json);
-    if (!parsed.success) {
-      return this.fail(invalidChunk(`upstream stream chunk is malformed: ${describeZodError(parsed.error, json).message}`));
+    let chunk = asChatChunk(json);
+    if (!chunk) {
+      const parsed = ChatChunkSchema.safeParse(json);
+      if (!parsed.success) {
+        return this.fail(invalidChunk(`upstream stream chunk is malformed: ${describeZodError(parsed.error, json).message}`));
+      }
+      chunk = parsed.data;
     }
-    const chunk = parsed.data;
     if (!this.started) {
       this.started = true;
       this.emit({ type: 'message-start', id: chunk.id ?? '', model: chunk.model ?? '' });

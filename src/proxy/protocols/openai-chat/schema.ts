@@ -164,6 +164,67 @@ export const ChatChunkSchema = z.looseObject({
 export type ChatChunk = z.infer<typeof ChatChunkSchema>;
 
 // ---------------------------------------------------------------------------------------
+// Hand-written twins of the chunk and usage schemas, for the hot path
+
+/*
+ * Every chunk of every streamed call (pass-through and translated) is checked against
+ * ChatChunkSchema; zod's safeParse, which also copies each object it checks, measured as a
+ * visible share of the proxy's CPU per streamed request. These guards accept exactly what the
+ * schemas accept (test/protocols/openai-chat/schema-guards.test.ts compares them with zod on
+ * generated values) and return the value itself; callers fall back to the schema for the
+ * error message of a value they refuse.
+ */
+
+type Loose = Record<string, unknown>;
+const isObject = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
+const nullishString = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
+const nullishNumber = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v));
+const nullishObject = (v: unknown, check: (o: Loose) => boolean): boolean => v === undefined || v === null || (isObject(v) && check(v));
+
+function isChunkToolCall(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    nullishNumber(v.index) &&
+    nullishString(v.id) &&
+    nullishString(v.type) &&
+    nullishObject(v.function, (f) => nullishString(f.name) && nullishString(f.arguments))
+  );
+}
+
+function isChunkDelta(d: Loose): boolean {
+  if (!(nullishString(d.role) && nullishString(d.content) && nullishString(d.reasoning_content) && nullishString(d.reasoning))) return false;
+  const calls = d.tool_calls;
+  if (calls === undefined || calls === null) return true;
+  return Array.isArray(calls) && calls.every(isChunkToolCall);
+}
+
+function isChunkChoice(v: unknown): boolean {
+  return isObject(v) && nullishNumber(v.index) && nullishObject(v.delta, isChunkDelta) && nullishString(v.finish_reason);
+}
+
+/** ChatUsageSchema's check without zod; the value itself when it passes. */
+export function asChatUsage(v: unknown): ChatUsage | undefined {
+  if (!isObject(v)) return undefined;
+  const ok =
+    nullishNumber(v.prompt_tokens) &&
+    nullishNumber(v.completion_tokens) &&
+    nullishNumber(v.total_tokens) &&
+    nullishObject(v.prompt_tokens_details, (d) => nullishNumber(d.cached_tokens)) &&
+    nullishObject(v.completion_tokens_details, (d) => nullishNumber(d.reasoning_tokens));
+  return ok ? (v as ChatUsage) : undefined;
+}
+
+/** ChatChunkSchema's check without zod; the value itself when it passes. */
+export function asChatChunk(v: unknown): ChatChunk | undefined {
+  if (!isObject(v)) return undefined;
+  if (!(nullishString(v.id) && nullishString(v.model) && nullishNumber(v.created))) return undefined;
+  const choices = v.choices;
+  if (choices !== undefined && choices !== null && !(Array.isArray(choices) && choices.every(isChunkChoice))) return undefined;
+  if (v.usage !== undefined && v.usage !== null && !asChatUsage(v.usage)) return undefined;
+  return v as ChatChunk;
+}
+
+// ---------------------------------------------------------------------------------------
 // Errors
 
 export const ChatErrorBodySchema = z.looseObject({

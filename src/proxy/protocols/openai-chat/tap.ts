@@ -2,20 +2,19 @@
  * Usage taps for pass-through, when client and upstream both speak OpenAI Chat and the proxy
  * forwards the upstream's bytes untranslated.
  *
- * `openAISseTap` parses frames with eventsource-parser and re-emits each frame's ORIGINAL
- * data text (`data: <text>\n\n`, comments as `: <text>\n\n`) — never re-serialised JSON — so
- * the client gets what the upstream sent, except the usage-only chunk when the client did
- * not ask for usage (the proxy adds `include_usage` upstream for its own accounting).
+ * `openAISseTap` splits the bytes into frames (createSseFrameTap) and forwards the upstream's
+ * own bytes of each complete frame — never re-serialised JSON — so the client gets what the
+ * upstream sent, except the usage-only chunk when the client did not ask for usage (the
+ * proxy adds `include_usage` upstream for its own accounting).
  * What it learns goes to callbacks, through the same decoder the translating path uses.
  */
-import type { EventSourceMessage } from 'eventsource-parser';
 import type { FinishReason, StreamPart, Usage } from '../../../canonical/form.ts';
 import type { ProxyError } from '../../../canonical/errors.ts';
 import { OpenAIStreamDecoder } from './decode-stream.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
-import { ChatResponseSchema } from './schema.ts';
-import { createSseReader } from '../common/sse.ts';
+import { asChatUsage } from './schema.ts';
+import { createSseFrameTap } from '../common/sse.ts';
 import { fromOpenAIUsage } from './usage.ts';
 
 export interface OpenAISseTapOptions {
@@ -61,11 +60,8 @@ export function tapCoreToTransform(core: SseTapCore): TransformStream<Uint8Array
 }
 
 export function openAISseTapCore(opts: OpenAISseTapOptions): SseTapCore {
-  let pending = '';
   let firstContent = false;
   let usage: Usage | undefined;
-  let decoder: OpenAIStreamDecoder | undefined;
-  let reader: ReturnType<typeof createSseReader> | undefined;
 
   const onPart = (part: StreamPart) => {
     switch (part.type) {
@@ -78,7 +74,7 @@ export function openAISseTapCore(opts: OpenAISseTapOptions): SseTapCore {
         }
         return;
       case 'finish':
-        opts.onFinish(part.reason, decoder?.toolCalls ?? 0);
+        opts.onFinish(part.reason, decoder.toolCalls);
         return;
       case 'error':
         opts.onError(part.error);
@@ -87,64 +83,38 @@ export function openAISseTapCore(opts: OpenAISseTapOptions): SseTapCore {
         return;
     }
   };
+  const decoder = new OpenAIStreamDecoder(onPart);
 
-  /** Reads one frame's payload; true when the frame must be dropped. */
+  /** Reads one event's payload; true when its frame must be dropped. */
   const inspect = (data: string): boolean => {
-    const d = decoder;
-    if (!d) return false;
     if (data === '[DONE]') {
-      d.data(data);
+      decoder.data(data);
       return false;
     }
     let json: unknown;
     try {
       json = JSON.parse(data);
     } catch {
-      d.data(data); // reports the unparsable chunk
+      decoder.data(data); // reports the unparsable chunk
       return false;
     }
-    d.value(json);
-    if (d.latestUsage !== usage && d.latestUsage) {
-      usage = d.latestUsage;
+    decoder.value(json);
+    if (decoder.latestUsage !== usage && decoder.latestUsage) {
+      usage = decoder.latestUsage;
       opts.onUsage(usage);
     }
     return opts.hideUsageChunk && isUsageOnlyChunk(json);
   };
 
-  decoder = new OpenAIStreamDecoder(onPart);
-  const onEvent = (event: EventSourceMessage) => {
-    if (inspect(event.data)) return;
-    pending += frameText(event);
-  };
-  const onComment = (comment: string) => {
-    pending += `: ${comment}\n\n`;
-  };
-  reader = createSseReader(onEvent, onComment);
-  const take = () => {
-    const t = pending;
-    pending = '';
-    return t;
-  };
+  const frames = createSseFrameTap(inspect);
   return {
-    push(bytes) {
-      reader!.feed(bytes);
-      return take();
-    },
+    push: (bytes) => frames.push(bytes),
     end() {
-      reader!.end();
-      decoder!.end();
-      return take();
+      const rest = frames.end();
+      decoder.end();
+      return rest;
     },
   };
-}
-
-/** One event back to SSE text, multi-line data as several `data:` lines. */
-function frameText(event: EventSourceMessage): string {
-  let out = '';
-  if (event.event !== undefined) out += `event: ${event.event}\n`;
-  if (event.id !== undefined) out += `id: ${event.id}\n`;
-  for (const line of event.data.split('\n')) out += `data: ${line}\n`;
-  return out + '\n';
 }
 
 function isUsageOnlyChunk(json: unknown): boolean {
@@ -171,10 +141,10 @@ export function openAIJsonTap(json: unknown): OpenAIJsonTapResult {
   if (json === null || typeof json !== 'object') return { toolCalls: 0 };
   const res = json as { choices?: unknown; usage?: unknown };
   const choice = Array.isArray(res.choices) ? (res.choices[0] as { finish_reason?: unknown; message?: { tool_calls?: unknown } } | undefined) : undefined;
-  const usage = res.usage != null ? ChatResponseSchema.shape.usage.safeParse(res.usage) : undefined;
+  const usage = res.usage != null ? asChatUsage(res.usage) : undefined;
   const toolCalls = choice?.message?.tool_calls;
   return {
-    ...(usage?.success && usage.data ? { usage: fromOpenAIUsage(usage.data) } : {}),
+    ...(usage ? { usage: fromOpenAIUsage(usage) } : {}),
     ...(choice ? { finish: fromOpenAIFinishReason(typeof choice.finish_reason === 'string' ? choice.finish_reason : null) } : {}),
     toolCalls: Array.isArray(toolCalls) ? toolCalls.length : 0,
   };
