@@ -136,6 +136,9 @@ ${FAST_SIM_PROXY}`,
     const out = JSON.parse(resumed.stdout);
     assert.deepEqual(out.records.map((r: { outcome: string; attempt?: number }) => [r.outcome, r.attempt]), [['pass', 2], ['pass', 2]]);
     assertTotals(out.uncounted.killed, killedSpend, 'run-matrix --json');
+    // the report run-matrix writes into the run directory at the end says it too
+    assertTotals(JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')).uncounted.killed, killedSpend, 'the run\'s report.json');
+    assert.match(readFileSync(path.join(runDir, 'report.md'), 'utf8'), /Spend of killed, canceled or retried attempts \(excluded from the statistics\): killed 2 attempts, 4 calls/);
     // history: one killed-attempt record per cell in records.jsonl, its logs under history/
     const file = await readRecordsFile(runPaths(runDir).records);
     assert.equal(file.superseded.length, 2);
