@@ -49,6 +49,21 @@ function addedLatencyTable(r: BenchReport): string[] {
   return lines;
 }
 
+/** What the machine's load means for the verdicts above. */
+function loadNote(r: BenchReport): string[] {
+  const during = r.machine.loadAvgDuringGrid;
+  const high = Math.max(during?.[1] ?? 0, r.machine.loadAvgStart[0] ?? 0, r.machine.loadAvgEnd[0] ?? 0);
+  const range = during ? `${during[0].toFixed(1)}–${during[1].toFixed(1)}` : `${(r.machine.loadAvgStart[0] ?? 0).toFixed(1)} at start`;
+  const busy = high > r.machine.cpus / 2;
+  return [
+    `Load average while the grid ran: ${range} on ${r.machine.cpus} CPUs. ` +
+      (busy
+        ? 'Other processes competed for the CPUs: req/s and milliseconds moved with them (added p99s the most), and only ratios between targets measured in the same rounds, above all gateway CPU per request, carry over to a quiet machine.'
+        : 'A quiet machine: req/s and milliseconds stand as measured.'),
+    '',
+  ];
+}
+
 export function renderMarkdown(r: BenchReport): string {
   const out: string[] = [
     '# Proxy overhead benchmark',
@@ -62,6 +77,7 @@ export function renderMarkdown(r: BenchReport): string {
     row(['---', '---', '---', '---']),
     ...r.goals.map((g) => row([g.name, g.target, g.measured, g.verdict === 'met' ? '**met**' : `**${g.verdict}**`])),
     '',
+    ...loadNote(r),
     'Closed loop, fixed concurrency, one keep-alive connection per in-flight request; latency is',
     'client-side from sending the request to the first body byte (TTFB) and to the last byte',
     '(p50/p99). "added" = gateway percentile − direct percentile at the same concurrency.',
