@@ -5,8 +5,9 @@
  * 10,000-resample bootstrap. Parsing JSON is not included: that is the loader's cost.
  *
  *   npx tsx bench/aggregate.ts [--records 1000000] [--resamples 10000]
+ *   AGENTAB_REPORT_THREADS=1 npx tsx bench/aggregate.ts   # comparisons on the main thread only
  */
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { RunRecord } from '../src/experiment/run-record.ts';
 import { buildReport } from '../src/report/analyze.ts';
@@ -86,7 +87,7 @@ process.stdout.write(
     `pool (dedupe + canonical sort): ${seconds(pool)}`,
     `group into typed columns (${DEFAULT_METRICS.length} metrics): ${seconds(group)}`,
     `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
-    `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end`,
+    `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end (cpu: every thread; comparisons on threads: ${process.env['AGENTAB_REPORT_THREADS'] || 'auto'}, ${availableParallelism()} cores)`,
     `peak memory (max RSS of this process, records included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
     '',
   ].join('\n'),

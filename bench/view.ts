@@ -19,12 +19,13 @@
  *
  *   npx tsx bench/view.ts [--cells 10000] [--opens 5] [--step-limit 180] [--verbose]
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser } from 'playwright-core';
+import { buildBigRun } from './lib/big-run.ts';
 import { silentLogger } from '../src/util/log.ts';
 import { startViewServer, type ViewServer } from '../src/view/server.ts';
 
@@ -33,7 +34,6 @@ const { values } = parseArgs({
 });
 const CELLS = Number(values.cells);
 const OPENS = Number(values.opens);
-const FIXTURE = path.resolve(import.meta.dirname, '..', 'test', 'view', 'fixtures', 'pilot-a');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const median = (xs: number[]): number => {
@@ -41,36 +41,6 @@ const median = (xs: number[]): number => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-
-async function buildRun(root: string, opened: (index: number) => boolean): Promise<{ dir: string; cells: string[] }> {
-  const records = (await readFile(path.join(FIXTURE, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown> & { cell: string; rep: number });
-  const spend = (await readFile(path.join(FIXTURE, 'spend.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown> & { cell: string; id: string });
-  const runId = '20990101-000000-big0';
-  const dir = path.join(root, 'pilot', runId);
-  await mkdir(path.join(dir, 'cells'), { recursive: true });
-  const manifest = JSON.parse(await readFile(path.join(FIXTURE, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, runId, cells: CELLS }));
-  const recordLines: string[] = [];
-  const spendLines: string[] = [];
-  const cells: string[] = [];
-  const reps = Math.ceil(CELLS / records.length);
-  const cellFiles = await readdir(path.join(FIXTURE, 'cells'));
-  for (let rep = 0; rep < reps; rep++) {
-    for (const [i, r] of records.entries()) {
-      if (cells.length >= CELLS) break;
-      const cell = `${r.cell.slice(0, 6)}${String(rep).padStart(6, '0')}`;
-      cells.push(cell);
-      // jitter the metrics a little so the statistics have variance to chew on
-      const f = 1 + (((rep * 7919 + i * 104729) % 1000) / 1000 - 0.5) * 0.2;
-      recordLines.push(JSON.stringify({ ...r, runId, cell, rep: rep + 1, block: rep * 8 + (r.block as number ?? 0), wallMs: (r.wallMs as number) * f, modelMs: (r.modelMs as number) * f }));
-      for (const s of spend) if (s.cell === r.cell) spendLines.push(JSON.stringify({ ...s, cell, run: runId, id: `${s.id}-${rep}` }));
-      if (opened(cells.length - 1) && cellFiles.includes(r.cell)) await cp(path.join(FIXTURE, 'cells', r.cell), path.join(dir, 'cells', cell), { recursive: true });
-    }
-  }
-  await writeFile(path.join(dir, 'spend.jsonl'), spendLines.join('\n') + '\n');
-  await writeFile(path.join(dir, 'records.jsonl'), recordLines.join('\n') + '\n');
-  return { dir, cells };
-}
 
 declare global {
   interface Window {
@@ -136,7 +106,7 @@ try {
   const loadBefore = load();
   const openedAt = new Set(Array.from({ length: OPENS }, (_, i) => Math.floor(((i + 1) * CELLS) / (OPENS + 1))));
   const t0 = performance.now();
-  const { dir, cells } = await step(`build a ${CELLS}-cell run`, () => buildRun(root, (i) => openedAt.has(i)));
+  const { dir, cells } = await step(`build a ${CELLS}-cell run`, () => buildBigRun(root, CELLS, (i) => openedAt.has(i)));
   const buildMs = performance.now() - t0;
   const view = await step('start the viewer', () => startViewServer({ inputs: [root], port: 0, log: silentLogger }));
   servers.push(view);

@@ -18,6 +18,7 @@
  * import.meta.url (version.ts reads ../package.json) resolve as they do unbundled.
  */
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Packages on the proxy's path to ready, inlined into the bundle. */
@@ -38,6 +39,23 @@ const externalPackages = {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
       return BUNDLED.includes(packageName(args.path)) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
+/**
+ * undici's cookie helpers read `globalThis.Headers` when they load, to accept Node's own Headers
+ * too; on Node 20 that getter loads Node's internal copy of undici (~45 ms of CPU, an eighth of
+ * the proxy's start-up). The proxy never calls those helpers, so in the bundle they check
+ * undici's Headers only. When a new undici changes that line, the file is bundled unchanged.
+ */
+const COOKIES_GLOBAL_HEADERS = '[Headers, globalThis.Headers].filter(Boolean)';
+const undiciCookiesWithoutNodeHeaders = {
+  name: 'undici-cookies-without-node-headers',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return source.includes(COOKIES_GLOBAL_HEADERS) ? { contents: source.replace(COOKIES_GLOBAL_HEADERS, '[Headers]'), loader: 'js' } : undefined;
     });
   },
 };
@@ -65,7 +83,7 @@ export async function bundleProxy(distDir) {
     // CommonJS packages (undici, prom-client) call require() for Node's builtins; an ES module
     // has no require, so each output file gets one.
     banner: { js: "import { createRequire as __agentabCreateRequire } from 'node:module';\nconst require = __agentabCreateRequire(import.meta.url);" },
-    plugins: [externalPackages],
+    plugins: [externalPackages, undiciCookiesWithoutNodeHeaders],
     logLevel: 'warning',
   });
   writeFileSync(entry, `// Built by scripts/bundle-proxy.js: the proxy command and what it loads, in one file.\nexport * from '../${PROXY_BUNDLE}';\n`);

@@ -182,9 +182,10 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const records = await RecordsLog.open(runDir, { env: o.recordEnv });
   if (records.repaired) log.info('recovered records of cells finished before a crash', { count: records.repaired });
   if (o.resumeDir) {
-    // only a killed attempt leaves model calls no record holds (a canceled one is recorded)
+    // only a killed attempt leaves model calls no record holds (a canceled one is recorded);
+    // a remote launcher's cells run on (their VMs outlive this process) and are pooled later
     const last = manifest.sessions.at(-1);
-    const killed = last?.status === 'running' || last?.status === 'killed'
+    const killed = !launcher.remote && (last?.status === 'running' || last?.status === 'killed')
       ? await recordKilledAttempts({
           runDir,
           runId,

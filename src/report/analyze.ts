@@ -132,17 +132,27 @@ function overallOf(s: SuccessComparison, headlines: readonly Headline[], opt: Re
   return { runner: s.runner, condition: s.condition, overall: null, reason: null };
 }
 
+const NONE: readonly string[] = [];
+
 /** Build a report from records already validated (and, via loadRecords, pooled and ordered). */
 export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput = {}): Report {
   const records: readonly RunRecord[] = loaded.records;
-  const allConditions = [...new Set(records.map((r) => r.condition))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // plain loops over the records: a million of them make a million-element array (or a
+  // million small ones) out of every map or flatMap
+  const conditionSet = new Set<string>();
+  const unpricedSet = new Set<string>();
+  for (const r of records) {
+    conditionSet.add(r.condition);
+    for (const model of r.unpricedModels ?? NONE) unpricedSet.add(model);
+  }
+  const allConditions = [...conditionSet].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const { input, note: decompositionNote } = withoutEmptyDecompositionMetrics(rawInput, records);
   const opt = resolveOptions(input, allConditions);
   const grouped = groupRecords(records, opt.metrics, opt.runs);
   const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
   const cells = grouped.groups.map((g) => cellStats(g, records, opt));
   const notes: string[] = decompositionNote ? [decompositionNote] : [];
-  const unpriced = [...new Set(records.flatMap((r) => r.unpricedModels ?? []))].sort();
+  const unpriced = [...unpricedSet].sort();
   if (unpriced.length) {
     notes.push(`no price for ${unpriced.join(', ')}: their calls add nothing to cost (set input_cost_per_token/output_cost_per_token in the proxy config)`);
   }

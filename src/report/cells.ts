@@ -44,7 +44,10 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
     metrics[m] = metricStats(group.values[k] as Float64Array, sortedValues(group, k), runs, options.confidence);
   });
   const latencies: number[] = [];
-  for (const i of group.used) for (const v of records[i]!.callLatenciesMs ?? []) latencies.push(v);
+  for (let j = 0; j < n; j++) {
+    const calls = (records[group.used[j] as number] as RunRecord).callLatenciesMs;
+    if (calls) for (let c = 0; c < calls.length; c++) latencies.push(calls[c] as number);
+  }
   latencies.sort((a, b) => a - b);
   const total = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
   return {

@@ -12,7 +12,7 @@ import { renderSvg, reportPlots } from './plots.ts';
 import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
 import { timeSplitIntro, timeSplitTable } from './time-split.ts';
 import { viewOf } from './view.ts';
-import { waterfallPlot } from './waterfall.ts';
+import { MAX_WATERFALLS, waterfallPlot, waterfallsToDraw } from './waterfall.ts';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => ESC[ch] as string);
@@ -152,14 +152,11 @@ function timeSplitHtml(r: Report, render: (t: Table) => string): string {
   ].join('\n');
 }
 
-/** Waterfalls drawn at most; the slowest groups first beyond that (the Markdown report lists every group). */
-const MAX_WATERFALLS = 40;
-
 /** "Slowest cell of each group": one waterfall (inline SVG) per group. */
 async function slowestCellsHtml(r: Report): Promise<string> {
   const all = r.waterfalls ?? [];
   if (all.length === 0) return '';
-  const shown = all.length <= MAX_WATERFALLS ? all : [...all].sort((a, b) => b.wallMs - a.wallMs).slice(0, MAX_WATERFALLS);
+  const shown = waterfallsToDraw(all);
   const figures: string[] = [];
   for (const [i, w] of shown.entries()) {
     const plot = waterfallPlot(w, i);

@@ -38,7 +38,11 @@ export function provenanceOf(records: readonly RunRecord[]): ReportProvenance {
   let unknown = 0;
   let first: string | null = null;
   let last: string | null = null;
+  const launchers = new Set<string>();
+  const proxyVersions = new Set<string>();
   for (const r of records) {
+    launchers.add(r.launcher);
+    if (r.env.proxyVersion) proxyVersions.add(r.env.proxyVersion);
     const alias = typeof r.runnerReported['model'] === 'string' ? (r.runnerReported['model'] as string) : '(alias not recorded)';
     const ups = byAlias.get(alias) ?? new Set<string>();
     for (const u of r.env.upstreams ?? []) ups.add(u);
@@ -60,8 +64,8 @@ export function provenanceOf(records: readonly RunRecord[]): ReportProvenance {
     models: sorted(byAlias.keys()).map((alias) => ({ alias, upstreams: sorted(byAlias.get(alias) ?? []) })),
     simulated,
     runners: sorted(versions.keys()).map((name) => ({ name, versions: sorted(versions.get(name) ?? []) })),
-    launchers: sorted(records.map((r) => r.launcher)),
-    proxyVersions: sorted(records.flatMap((r) => (r.env.proxyVersion ? [r.env.proxyVersion] : []))),
+    launchers: sorted(launchers),
+    proxyVersions: sorted(proxyVersions),
     firstStartedAt: first,
     lastStartedAt: last,
   };

@@ -82,6 +82,14 @@ export async function slowestCellWaterfalls(report: Report, loaded: LoadedRecord
   });
 }
 
+/** Waterfalls drawn at most (HTML report, viewer); the slowest groups first beyond that (the Markdown report lists every group). */
+export const MAX_WATERFALLS = 40;
+
+/** The waterfalls a page draws: all of them, or the MAX_WATERFALLS slowest. */
+export function waterfallsToDraw(all: readonly Waterfall[]): Waterfall[] {
+  return all.length <= MAX_WATERFALLS ? [...all] : [...all].sort((a, b) => b.wallMs - a.wallMs).slice(0, MAX_WATERFALLS);
+}
+
 export const waterfallTitle = (w: Waterfall): string =>
   `${w.runner} · ${w.condition} · ${w.task}: slowest of ${w.groupRuns} run${w.groupRuns === 1 ? '' : 's'} — cell ${w.cell} rep ${w.rep} (${w.runId}), ${w.outcome}, ${seconds(w.wallMs)}`;
 

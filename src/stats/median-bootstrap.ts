@@ -11,7 +11,7 @@
  * 10,000 replicates affordable for cells with thousands of runs.
  */
 import type { Rng } from './prng.ts';
-import { betaInc, binomialLogPmf } from './special.ts';
+import { betaInc, binomialLogPmf, logChoose } from './special.ts';
 
 /** Below this n the even-n tables sum over every count; above, only near the median. */
 const FULL_SUM_N = 400;
@@ -72,16 +72,40 @@ export class MedianPositions {
   private buildSame(): Float64Array {
     const { n, m, cdf } = this;
     const same = new Float64Array(n).fill(1);
-    const cFrom = (): number => (n <= FULL_SUM_N ? 0 : Math.max(0, m - 1 - 64));
+    const cFrom = n <= FULL_SUM_N ? 0 : Math.max(0, m - 1 - 64);
+    // The binomial coefficients do not depend on k: computed once per c, not once per (k, c).
+    // Each term below is binomialLogPmf's own expression with its logs taken once per k, so
+    // the table is bit-identical to calling it (test/stats/fast-paths.test.ts).
+    const logChooseC = new Float64Array(m);
+    const logChooseD = new Float64Array(m);
+    for (let c = cFrom; c <= m - 1; c++) {
+      logChooseC[c] = logChoose(n, c);
+      logChooseD[c] = logChoose(n - c, m - c);
+    }
     for (let k = 1; k <= n; k++) {
       const pL = (cdf[k - 1] as number) - (k > 1 ? (cdf[k - 2] as number) : 0);
       if (!(pL > 1e-20)) continue;
       // P(L = k, H > k) = Σ_c P(C_{k−1} = c) · P(D = m − c), D = draws at k ~ Bin(n − c, 1/(n − k + 1)).
       let split = 0;
-      for (let c = cFrom(); c <= m - 1; c++) {
-        const lc = binomialLogPmf(c, n, (k - 1) / n);
-        if (lc === -Infinity) continue;
-        split += Math.exp(lc + binomialLogPmf(m - c, n - c, 1 / (n - k + 1)));
+      const pC = (k - 1) / n;
+      const pD = 1 / (n - k + 1);
+      if (pC <= 0 || pD >= 1) {
+        // the degenerate ends (k = 1, k = n): binomialLogPmf's own special cases
+        for (let c = cFrom; c <= m - 1; c++) {
+          const lc = binomialLogPmf(c, n, pC);
+          if (lc === -Infinity) continue;
+          split += Math.exp(lc + binomialLogPmf(m - c, n - c, pD));
+        }
+      } else {
+        const logC = Math.log(pC);
+        const log1mC = Math.log1p(-pC);
+        const logD = Math.log(pD);
+        const log1mD = Math.log1p(-pD);
+        for (let c = cFrom; c <= m - 1; c++) {
+          const lc = (logChooseC[c] as number) + c * logC + (n - c) * log1mC;
+          if (lc === -Infinity) continue;
+          split += Math.exp(lc + ((logChooseD[c] as number) + (m - c) * logD + (n - m) * log1mD));
+        }
       }
       same[k - 1] = Math.min(1, Math.max(0, 1 - split / pL));
     }

@@ -126,7 +126,7 @@ export async function startViewServer(o: ViewServerOptions): Promise<ViewServer>
     }
     if (what === 'runs' && key) {
       if (parts.length === 3) return sendJson(res, 200, await store.overview(key));
-      if (sub === 'plots' && parts.length === 4) return sendJson(res, 200, { plots: await store.plotsOf(key) });
+      if (sub === 'plots' && parts.length === 4) return sendJson(res, 200, await store.plotsOf(key));
       if (sub === 'cells' && parts.length === 4) {
         const filter: CellFilter = { runner: list(q, 'runner'), condition: list(q, 'condition'), task: list(q, 'task'), outcome: list(q, 'outcome'), q: q.get('q') ?? undefined };
         const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);

@@ -8,12 +8,13 @@ import path from 'node:path';
 import { runPaths } from '../experiment/run-dir.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
 import type { Comparison, Headline, Report } from '../report/model.ts';
-import { runJob } from './report-worker.ts';
+import { runJob, type Plots } from './report-worker.ts';
 import { buildCellTimeline } from '../trace/cell-spans.ts';
 import { decompositionLine } from '../trace/summary.ts';
 import type { Decomposition } from '../experiment/run-record.ts';
 import { METRICS } from '../report/metrics.ts';
-import { successLine, type VerdictLine } from '../report/tables.ts';
+import { successLine, type Table, type VerdictLine } from '../report/tables.ts';
+import { timeSplitIntro, timeSplitTable } from '../report/time-split.ts';
 import { viewOf } from '../report/view.ts';
 import { assignKeys, fileStamp, findRunDirs, loadRun, readJsonFile, type LoadedRun, type RunLocation, type RunSummary } from './runs.ts';
 import { buildSpendIndex, readCellCalls, type SpendIndex } from './spend-index.ts';
@@ -154,11 +155,28 @@ export interface OverviewReport {
   overall: Report['overall'];
   /** Label and kind of every metric, for display. */
   metricInfo: Record<string, MetricInfo>;
+  /**
+   * "Where the time went", as the report words it (src/report/time-split.ts): per runner the
+   * time split table (model, tools, harness, other: time and share of the wall time) and one
+   * sentence per condition against the baseline. Null when no record has a decomposition.
+   */
+  timeSplit: { intro: string[]; runners: { runner: string; table: Table; sentences: string[] }[] } | null;
   /** Everything else the report model carries (e.g. success comparisons), passed through. */
   extra: Record<string, unknown>;
 }
 
-const KNOWN_REPORT_KEYS = new Set(['format', 'version', 'experiment', 'runIds', 'sources', 'records', 'options', 'runners', 'conditions', 'tasks', 'cells', 'comparisons', 'headlines', 'notes', 'success', 'overall']);
+function timeSplitOf(report: Report): OverviewReport['timeSplit'] {
+  const splits = report.timeSplit ?? [];
+  if (splits.length === 0) return null;
+  return {
+    intro: timeSplitIntro(report, splits),
+    runners: report.runners
+      .filter((runner) => splits.some((s) => s.runner === runner))
+      .map((runner) => ({ runner, table: timeSplitTable(splits, runner), sentences: splits.filter((s) => s.runner === runner && s.summary).map((s) => s.summary as string) })),
+  };
+}
+
+const KNOWN_REPORT_KEYS = new Set(['format', 'version', 'experiment', 'runIds', 'sources', 'records', 'options', 'runners', 'conditions', 'tasks', 'cells', 'comparisons', 'headlines', 'notes', 'success', 'overall', 'timeSplit', 'waterfalls']);
 
 export function overviewOf(report: Report): OverviewReport {
   const extra: Record<string, unknown> = {};
@@ -185,6 +203,7 @@ export function overviewOf(report: Report): OverviewReport {
     success: report.success.map((s) => ({ ...s, line: successLine(viewOf(report), s) })),
     overall: report.overall,
     metricInfo: METRIC_INFO,
+    timeSplit: timeSplitOf(report),
     extra,
   };
 }
@@ -204,7 +223,7 @@ export class RunStore {
   private locations: RunLocation[] = [];
   private readonly runs = new Map<string, LoadedRun>();
   private readonly reports = new Map<string, Cached<Report> & { at: number; computeMs: number }>();
-  private readonly plots = new Map<string, Cached<Promise<{ id: string; title: string; svg: string }[]>>>();
+  private readonly plots = new Map<string, Cached<Promise<Plots>>>();
   /** Reports being computed, by run key and version, so concurrent pages share one job. */
   private readonly computing = new Map<string, Promise<Report>>();
   private readonly spend = new Map<string, Cached<Promise<SpendIndex>>>();
@@ -282,11 +301,12 @@ export class RunStore {
     return { run: run.summary, report: report ? overviewOf(report) : null };
   }
 
-  async plotsOf(key: string): Promise<{ id: string; title: string; svg: string }[]> {
+  /** The report's plots and the waterfalls of the slowest cell of each group, drawn in a worker. */
+  async plotsOf(key: string): Promise<Plots> {
     const run = await this.run(key);
     const cached = this.plots.get(key);
     if (cached && cached.stamp === run.stamp) return cached.value;
-    const value = this.report(key).then((report) => (report ? runJob({ kind: 'plots', report }) : []));
+    const value = this.report(key).then((report): Promise<Plots> | Plots => (report ? runJob({ kind: 'plots', report, recordsFile: runPaths(run.loc.dir).records }) : { plots: [], waterfalls: [], waterfallsLeft: 0 }));
     this.plots.set(key, { stamp: run.stamp, value });
     value.catch(() => this.plots.delete(key));
     return value;

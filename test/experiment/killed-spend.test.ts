@@ -136,6 +136,9 @@ ${FAST_SIM_PROXY}`,
     const out = JSON.parse(resumed.stdout);
     assert.deepEqual(out.records.map((r: { outcome: string; attempt?: number }) => [r.outcome, r.attempt]), [['pass', 2], ['pass', 2]]);
     assertTotals(out.uncounted.killed, killedSpend, 'run-matrix --json');
+    // the report run-matrix writes into the run directory at the end says it too
+    assertTotals(JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')).uncounted.killed, killedSpend, 'the run\'s report.json');
+    assert.match(readFileSync(path.join(runDir, 'report.md'), 'utf8'), /Spend of killed, canceled or retried attempts \(excluded from the statistics\): killed 2 attempts, 4 calls/);
     // history: one killed-attempt record per cell in records.jsonl, its logs under history/
     const file = await readRecordsFile(runPaths(runDir).records);
     assert.equal(file.superseded.length, 2);
@@ -160,6 +163,44 @@ ${FAST_SIM_PROXY}`,
     const final = JSON.parse(readFileSync(runPaths(runDir).manifest, 'utf8'));
     assert.equal(final.status, 'complete');
     assert.equal(final.sessions[0].status, 'killed', 'the killed session stays on record');
+  });
+
+  test('kill -9, then --resume without clean: the resume reaps the groups the killed run left and records the cut-off attempts', async () => {
+    const work = tempDir();
+    const pidsFile = path.join(work, 'pids.txt');
+    const mark = path.join(work, 'second-time');
+    writeFileSync(pidsFile, '');
+    const x = writeExperiment(
+      `name: resumereaps
+runners: [{ name: cmd, kind: command, command: 'node ${CALL_PROXY} 1 && { [ -f ${mark} ] || sh -c "sleep 300 & echo \\$! >> ${pidsFile}; echo \\$\\$ >> ${pidsFile}; wait"; }' }]
+conditions: [{ name: a }]
+tasks: tasks/*.yaml
+reps: 2
+concurrency: 2
+${FAST_SIM_PROXY}`,
+      { t: 'prompt: p\n' },
+    );
+    const runId = `r${process.pid}`;
+    const runDir = path.join(x.out, 'resumereaps', runId);
+    const child = agentab(['run-matrix', x.spec, '--out', x.out, '--run-id', runId]);
+    await waitFor(() => pidsOf(pidsFile).length === 4, 'both cells in their tool call');
+    child.kill('SIGKILL');
+    await child;
+    const pids = pidsOf(pidsFile);
+    assert.ok(pids.every(alive), 'the agent and its tool outlive the kill');
+    writeFileSync(mark, '');
+    const resumed = await agentab(['run-matrix', '--resume', runDir, '--json']);
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    assert.match(resumed.stderr, /killed process groups a previous session left running/);
+    assert.match(resumed.stderr, /the previous session of this run was killed without finishing/);
+    await waitFor(() => !pids.some(alive), 'the leftover processes to die', 10_000);
+    const out = JSON.parse(resumed.stdout);
+    assert.deepEqual(out.records.map((r: { outcome: string }) => r.outcome), ['pass', 'pass']);
+    assert.equal(out.uncounted.killed.attempts, 2);
+    assert.equal(out.uncounted.killed.calls, 2);
+    const manifest = JSON.parse(readFileSync(runPaths(runDir).manifest, 'utf8'));
+    assert.equal(manifest.sessions[0].status, 'killed');
+    assert.equal(manifest.sessions[0].killedAttempts.calls, 2);
   });
 
   test('Ctrl-C: the manifest says canceled and when; the canceled attempts\' spend is in the report', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
@@ -118,6 +118,19 @@ describe('HTML at scale', () => {
     const shownTasks = new Set(((strip.spec as { data: { values: { task: string }[] } }).data.values).map((v) => v.task));
     assert.equal(shownTasks.size, MAX_PLOT_TASKS);
     for (const t of ['t0000', 't0500', 't0999']) assert.ok(html.includes(`<td>${t}</td>`), `${t} in the tables`);
+  });
+
+  test('each format is written on its own: one that fails (here html) does not stop those after it, and the error names it', async () => {
+    const recs = synthRecords({ seed: 8, tasks: [{ task: 'a', scale: 5000 }], conditions: { baseline: 1, c1: 0.9 }, reps: 6 });
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['wall'] });
+    const dir = await mkdtemp(join(tmpdir(), 'agentab-formats-'));
+    await mkdir(join(dir, 'report.html')); // a directory where the file should go: its write fails
+    await assert.rejects(writeReport(r, ['html', 'md', 'json', 'runs'], dir, recs), (e: Error) => {
+      assert.match(e.message, /^could not write 1 report format\(s\): html: EISDIR/);
+      assert.match(e.message, /written: .*report\.md, .*report\.json, .*runs\.csv\)$/);
+      return true;
+    });
+    for (const f of ['report.md', 'report.json', 'runs.csv']) assert.ok((await stat(join(dir, f))).size > 0, f);
   });
 
   test('cells with many runs show quantiles, not every run, and say so', () => {

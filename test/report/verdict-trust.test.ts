@@ -132,3 +132,24 @@ describe('zero baselines', () => {
     assert.doesNotMatch(html, /∞ \[|\[-∞|\+∞\]/);
   });
 });
+
+describe('below what the exact test can reach', () => {
+  test('input tokens +49 % in all 3 pairs: inconclusive by the rule, but the line says what the pairs show and how many are needed', () => {
+    const recs: RunRecord[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const input = 10_000 + rep * 100;
+      recs.push(record({ condition: 'baseline', task: 't', rep, block: rep, usage: { input, output: 100, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }));
+      recs.push(record({ condition: 'c1', task: 't', rep, block: rep, usage: { input: Math.round(input * 1.49), output: 100, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }));
+    }
+    const r = buildReport(loaded(recs), FAST);
+    const h = r.headlines.find((x) => x.metric === 'input');
+    assert.equal(h?.verdict, 'inconclusive');
+    assert.equal(h?.reason, 'too-few-runs');
+    assert.ok(h && (h.lo as number) > 1.49 * 0.99, 'the interval alone would look decisive');
+    const md = renderMarkdown(r);
+    const line = md.split('\n').find((l) => l.startsWith('- **input tokens: inconclusive**'));
+    assert.ok(line, md);
+    assert.match(line, /all 3 pairs \+49\.0%/);
+    assert.match(line, /too few for any verdict: each task needs ≥ 6 pairs/);
+  });
+});

@@ -13,6 +13,7 @@ import { bootstrapPositions } from '../../src/stats/median-bootstrap.ts';
 import { compareRecords, poolRecords } from '../../src/report/load.ts';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { synthRecords } from '../report/fixtures.ts';
+import { binomialLogPmf } from '../../src/stats/special.ts';
 
 test('median positions: the guide-table search finds what a binary search over the cdf finds', () => {
   for (const n of [1, 2, 7, 50, 401, 2500]) {
@@ -33,6 +34,27 @@ test('median positions: the guide-table search finds what a binary search over t
       pos.drawPositions({ next: () => (first ? ((first = false), u) : 0.5), int: () => 0 }, out, 0);
       assert.equal(out[0], lo, `n=${n}, u=${u}`);
     }
+  }
+});
+
+test('median positions: the tie table (coefficients once per n, logs once per k) equals the plain binomialLogPmf sum', () => {
+  for (const n of [2, 10, 400, 402, 2500]) {
+    const pos = new MedianPositions(n);
+    const m = n / 2;
+    const plain = new Float64Array(n).fill(1);
+    const cFrom = n <= 400 ? 0 : Math.max(0, m - 1 - 64);
+    for (let k = 1; k <= n; k++) {
+      const pL = (pos.cdf[k - 1] as number) - (k > 1 ? (pos.cdf[k - 2] as number) : 0);
+      if (!(pL > 1e-20)) continue;
+      let split = 0;
+      for (let c = cFrom; c <= m - 1; c++) {
+        const lc = binomialLogPmf(c, n, (k - 1) / n);
+        if (lc === -Infinity) continue;
+        split += Math.exp(lc + binomialLogPmf(m - c, n - c, 1 / (n - k + 1)));
+      }
+      plain[k - 1] = Math.min(1, Math.max(0, 1 - split / pL));
+    }
+    assert.deepStrictEqual(pos.same, plain, `n=${n}`);
   }
 });
 

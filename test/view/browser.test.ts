@@ -105,6 +105,31 @@ describe('agentab view in headless Chromium', { skip }, () => {
     await shot('cell');
   });
 
+  test('the overview shows where the time went and the slowest cell of each group, which opens that cell', async () => {
+    const key = view.store.summaries()[0]?.key as string;
+    await page.goto(`${view.url}#/run/${key}`);
+    await page.locator('#time-split table.time-split').first().waitFor(WAIT);
+    assert.equal(await page.locator('#time-split table.time-split').count(), 2, 'a table per runner');
+    const header = await page.locator('#time-split table.time-split').first().locator('th').allInnerTexts();
+    assert.deepEqual(header.slice(0, 5), ['condition', 'wall', 'model', 'tools', 'harness']);
+    const rows = await page.locator('#time-split table.time-split').first().locator('tbody tr td:first-child').allInnerTexts();
+    assert.deepEqual(rows, ['baseline', 'c1']);
+    assert.match(await page.locator('#time-split ul.time-split li').first().innerText(), /^c1 spends .* in the model/);
+    await page.locator('#time-split').scrollIntoViewIfNeeded();
+    await shot('run-time-split');
+    const waterfalls = page.locator('figure.waterfall');
+    await waterfalls.first().waitFor(WAIT);
+    assert.equal(await waterfalls.count(), 16, 'one per runner × condition × task (2 × 2 × 4)');
+    assert.ok((await waterfalls.first().locator('svg rect').count()) > 0, 'drawn');
+    await waterfalls.first().scrollIntoViewIfNeeded();
+    await shot('run-waterfalls');
+    const cell = (await waterfalls.first().getAttribute('data-cell')) as string;
+    await waterfalls.first().locator('a.cell-link').click();
+    await page.locator('table.calls tbody tr').first().waitFor(WAIT);
+    assert.match(page.url(), new RegExp(`#/run/${key}/cell/${cell}$`));
+    assert.equal(await page.locator('h1 code').innerText(), cell);
+  });
+
   test('filters narrow the cells and live in the URL', async () => {
     const key = view.store.summaries()[0]?.key as string;
     await page.goto(`${view.url}#/run/${key}/cells`);

@@ -13,6 +13,8 @@ import type { RunSummary } from '../../src/view/runs.ts';
 import type { CellDetail, OverviewReport } from '../../src/view/store.ts';
 import { buildReport } from '../../src/report/analyze.ts';
 import { loadRecords } from '../../src/report/load.ts';
+import { buildTimedReport } from '../../src/report/timed-report.ts';
+import { timeSplitIntro, timeSplitTable } from '../../src/report/time-split.ts';
 import { rawGet, resultsCopy } from './helpers.ts';
 
 async function json<T>(url: string): Promise<T> {
@@ -58,6 +60,36 @@ describe('agentab view server', () => {
     assert.deepEqual(report.runners, ['claude', 'opencode']);
     assert.equal(report.headlines.length, 2 * report.options.metrics.length);
     for (const h of report.headlines) assert.ok(['improved', 'regressed', 'no-change', 'inconclusive'].includes(h.verdict), h.verdict);
+  });
+
+  test('the overview has the report\'s time split (model, tools, harness) and the plots the slowest cell of each group as a waterfall linking to it', async () => {
+    const run = runs[0] as RunSummary;
+    const { report } = await json<{ report: OverviewReport }>(`${base}/api/runs/${run.key}`);
+    // the report's own computation and wording (the report `agentab report` writes), not a second one
+    const expected = await buildTimedReport(await loadRecords([run.dir]));
+    assert.ok(expected.timeSplit.length > 0, 'the pilot cells give decompositions');
+    assert.ok(report.timeSplit);
+    assert.deepEqual(report.timeSplit.intro, timeSplitIntro(expected, expected.timeSplit));
+    assert.deepEqual(report.timeSplit.runners.map((r) => r.runner), ['claude', 'opencode']);
+    for (const r of report.timeSplit.runners) {
+      assert.deepEqual(r.table, timeSplitTable(expected.timeSplit, r.runner));
+      assert.deepEqual(r.table.header.slice(0, 5), ['condition', 'wall', 'model', 'tools', 'harness']);
+      assert.equal(r.sentences.length, 1);
+      assert.match(r.sentences[0] as string, /^c1 spends .* in the model.* in tools.* in the harness .*than baseline\.$/);
+    }
+    const plots = await json<{ plots: { id: string; svg: string }[]; waterfalls: { cell: string; runner: string; condition: string; task: string; wallMs: number; svg: string; title: string }[]; waterfallsLeft: number }>(`${base}/api/runs/${run.key}/plots`);
+    assert.ok(plots.plots.length > 0 && plots.plots.every((p) => p.svg.startsWith('<svg')));
+    // one per runner × condition × task, each the slowest record of its group
+    const records = (await readFile(path.join(run.dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { cell: string; runner: string; condition: string; task: string; wallMs: number });
+    const groups = new Set(records.map((r) => `${r.runner}/${r.condition}/${r.task}`));
+    assert.equal(plots.waterfalls.length, groups.size);
+    assert.equal(plots.waterfallsLeft, 0);
+    for (const w of plots.waterfalls) {
+      const group = records.filter((r) => r.runner === w.runner && r.condition === w.condition && r.task === w.task);
+      assert.equal(w.cell, group.reduce((a, b) => (b.wallMs > a.wallMs ? b : a)).cell);
+      assert.ok(w.svg.startsWith('<svg') && w.svg.includes('<rect'), 'a drawn waterfall');
+      assert.match(w.title, new RegExp(`cell ${w.cell}`));
+    }
   });
 
   test('filters by runner, condition, task, outcome and text', async () => {

@@ -1,9 +1,12 @@
 /**
  * A run's overview: per runner and condition, the success rate first, then each metric's
- * verdict against the baseline (linking to the cells behind it), the per-task ratios, and the
- * report's plots (fetched after the page shows: they take longer to draw).
+ * verdict against the baseline (linking to the cells behind it), the per-task ratios, where the
+ * time went (model, tools, harness), and the report's plots with the waterfall of each group's
+ * slowest cell (fetched after the page shows: they take longer to draw).
  */
 import type { Comparison, Headline } from '../../../report/model.ts';
+import type { Table } from '../../../report/tables.ts';
+import type { Plots } from '../../report-worker.ts';
 import type { RunSummary } from '../../runs.ts';
 import type { OverviewReport } from '../../store.ts';
 import { Crumbs, Status, Verdict } from '../components.tsx';
@@ -62,19 +65,75 @@ function TaskTable({ run, rows, info }: { run: string; rows: Comparison[]; info:
   );
 }
 
+/** A table of the report (src/report/tables.ts): text cells, bold where the report bolds. */
+function ReportTable({ table, class: className }: { table: Table; class?: string }) {
+  return (
+    <table class={className}>
+      <thead>
+        <tr>{table.header.map((h, i) => <th key={i} class={table.align[i] === 'r' ? 'r' : undefined}>{h}</th>)}</tr>
+      </thead>
+      <tbody>
+        {table.rows.map((row, i) => (
+          <tr key={i}>{row.map((c, j) => <td key={j} class={table.align[j] === 'r' ? 'r' : undefined}>{c.bold ? <b>{c.text}</b> : c.text}{c.verdict ? <> <Verdict verdict={c.verdict} /></> : null}</td>)}</tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** "Where the time went": the report's time split per runner and its sentence per condition. */
+function TimeSplit({ split, runners }: { split: NonNullable<OverviewReport['timeSplit']>; runners: number }) {
+  return (
+    <section id="time-split">
+      <h2>Where the time went</h2>
+      {split.intro.map((p, i) => <p class="meta" key={i}>{p}</p>)}
+      {split.runners.map((r) => (
+        <div key={r.runner} data-runner={r.runner}>
+          {runners > 1 ? <h3>runner {r.runner}</h3> : null}
+          <ReportTable table={r.table} class="time-split" />
+          {r.sentences.length ? <ul class="time-split">{r.sentences.map((t) => <li key={t}>{t}</li>)}</ul> : null}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+/** The report's plots, then the waterfall of the slowest cell of each group (each linking to its cell). */
 function Plots({ run }: { run: string }) {
-  const state = useApi<{ plots: { id: string; title: string; svg: string }[] }>(`/api/runs/${encodeURIComponent(run)}/plots`, run);
+  const state = useApi<Plots>(`/api/runs/${encodeURIComponent(run)}/plots`, run);
   return (
     <Status state={state}>
-      {({ plots }) => (
-        <div class="plots">
-          {plots.map((p) => (
-            <figure key={p.id} id={`plot-${p.id}`}>
-              <figcaption>{p.title}</figcaption>
-              <div dangerouslySetInnerHTML={{ __html: p.svg }} />
-            </figure>
-          ))}
-        </div>
+      {({ plots, waterfalls, waterfallsLeft }) => (
+        <>
+          <div class="plots">
+            {plots.map((p) => (
+              <figure key={p.id} id={`plot-${p.id}`}>
+                <figcaption>{p.title}</figcaption>
+                <div dangerouslySetInnerHTML={{ __html: p.svg }} />
+              </figure>
+            ))}
+          </div>
+          <h2 id="waterfalls">Slowest cell of each group</h2>
+          {waterfalls.length === 0 ? (
+            <p class="meta">No waterfalls: none of the groups' slowest cells has its cell directory (transcript, spend lines) at hand.</p>
+          ) : (
+            <>
+              <p class="meta">
+                Each group's slowest run on its own clock: the launcher's phases, then every model call (from the spend log) and tool call (from the transcript) in start order. Open a cell for its calls and transcript.
+                {waterfallsLeft ? ` ${waterfallsLeft} faster groups not drawn (the ${waterfalls.length} slowest are).` : ''}
+              </p>
+              {waterfalls.map((w) => (
+                <figure key={w.id} id={`plot-${w.id}`} class="waterfall" data-cell={w.cell}>
+                  <figcaption>
+                    {w.title} <a class="cell-link" href={href.cell(run, w.cell)}>open cell →</a>
+                  </figcaption>
+                  <div dangerouslySetInnerHTML={{ __html: w.svg }} />
+                  <p class="meta">{w.note}</p>
+                </figure>
+              ))}
+            </>
+          )}
+        </>
       )}
     </Status>
   );
@@ -134,6 +193,7 @@ export function RunPage({ run }: { run: string }) {
                     <ul>{report.notes.map((n) => <li key={n}>{n}</li>)}</ul>
                   </>
                 ) : null}
+                {report.timeSplit ? <TimeSplit split={report.timeSplit} runners={report.runners.length} /> : null}
                 <h2>Plots</h2>
                 <Plots run={run} />
               </>
