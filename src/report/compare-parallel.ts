@@ -76,8 +76,8 @@ function threadsFor(units: number, work: number, env: NodeJS.ProcessEnv): number
   if (units < 2) return 1;
   if (n !== null) return Math.min(n, units);
   if (work < PARALLEL_MIN_WORK) return 1;
-  // A worker costs CPU (+40 % in total, measured at load 7 on 2 cores; it builds its own
-  // tables, and the groups and results are copied) and pays only with a core to spare: count
+  // A worker costs CPU (+40 % in total, measured at load 7 on 2 cores; not yet profiled: it
+  // builds its own tables, and groups and results are copied) and pays only with a core to spare: count
   // the cores the 1-minute load average leaves idle (this thread included).
   const cores = availableParallelism();
   const idle = Math.round(cores - (loadavg()[0] ?? 0));

@@ -52,7 +52,9 @@ describe('connection limits', { timeout: 120_000 }, () => {
     const sockets = await Promise.all(Array.from({ length: 6 }, () => open(proxy.port)));
     const results = await Promise.all(sockets.map((s) => closed(s, t0)));
     for (const r of results) {
-      assert.equal(r.data, '');
+      // Two timers of Node's server race here, both closing after the header timeout: the socket
+      // timeout closes silently, the periodic headers-timeout check answers 408 first (seen under load)
+      assert.ok(r.data === '' || r.data.startsWith('HTTP/1.1 408 '), `unexpected bytes before close: ${JSON.stringify(r.data)}`);
       assert.ok(r.afterMs >= 300, `closed too early: ${r.afterMs} ms`);
     }
   });
