@@ -12,10 +12,11 @@
  * cell share one clock (a VM's records and spend lines both come from that VM). A line of a
  * planned cell that no record's window holds is from an attempt killed before it was recorded.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iterSpendLog } from '../proxy/spend/reader.ts';
 import { costOrZero, isModelCall, type SpendRecord } from '../proxy/spend/record.ts';
-import { readRecordsFile } from './records-store.ts';
+import { readRecordsFile, type RecordsFile } from './records-store.ts';
 import type { RunRecord } from './run-record.ts';
 
 export interface SpendTotals {
@@ -105,11 +106,27 @@ export async function unclaimedSpend(spendFile: string, runId: string | undefine
 }
 
 /**
- * What a run's statistics leave out, from its records.jsonl (every line, history included) and
- * the spend.jsonl next to it (the run directory's own log: every cell line in it is this run's).
+ * Whether a run directory may hold spend no record claims: only when its last session was
+ * killed and not resumed since (a resume records the attempts the kill cut off). Its spend log
+ * is read only then, so a report of a finished run never parses it.
  */
-export async function uncountedSpendOfRun(recordsFile: string, o: { live?: boolean } = {}): Promise<UncountedSpend> {
-  const file = await readRecordsFile(recordsFile);
+function mayHoldKilledSpend(runDir: string): boolean {
+  try {
+    const m = JSON.parse(readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as { sessions?: { status?: string }[] };
+    const last = m.sessions?.at(-1)?.status;
+    return last === 'running' || last === 'killed';
+  } catch {
+    return false; // a records file away from its run directory: no spend log to read
+  }
+}
+
+/**
+ * What a run's statistics leave out, from its records.jsonl (every line, history included; pass
+ * `file` when it was read already) and the spend.jsonl next to it (the run directory's own log:
+ * every cell line in it is this run's).
+ */
+export async function uncountedSpendOfRun(recordsFile: string, o: { live?: boolean; file?: Pick<RecordsFile, 'records' | 'superseded'> } = {}): Promise<UncountedSpend> {
+  const file = o.file ?? (await readRecordsFile(recordsFile));
   const out = noUncountedSpend();
   const all = [...file.superseded, ...file.records];
   for (const r of all) {
@@ -120,7 +137,7 @@ export async function uncountedSpendOfRun(recordsFile: string, o: { live?: boole
   const runIds = new Set(all.map((r) => r.runId));
   // a records file pooled from several runs has no one spend log of its own
   // (nor has a live run: its unrecorded calls are of attempts still running)
-  if (runIds.size <= 1 && !o.live) {
+  if (runIds.size <= 1 && !o.live && mayHoldKilledSpend(path.dirname(recordsFile))) {
     const lost = await unclaimedSpend(path.join(path.dirname(recordsFile), 'spend.jsonl'), [...runIds][0], all);
     for (const lines of lost.values()) out.killed = addSpend(out.killed, spendOfLines(lines));
   }

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { readRecordsFile } from '../experiment/records-store.ts';
+import { readRecordsFile, type RecordsFile } from '../experiment/records-store.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
 import { lockIsStale, readRunLockSync } from '../experiment/run-lock.ts';
 import { addUncounted, noUncountedSpend, totalUncounted, uncountedSpendOfRun, uncountedText, type UncountedSpend } from '../experiment/uncounted-spend.ts';
@@ -34,10 +34,10 @@ export interface LoadedRecords {
  * progress (its run.lock held by a live process) has attempts in flight whose calls no record
  * holds yet: they are not counted as killed, and a note says so.
  */
-export async function uncountedOfSource(recordsFile: string): Promise<{ uncounted: UncountedSpend; note?: string }> {
+export async function uncountedOfSource(recordsFile: string, file?: Pick<RecordsFile, 'records' | 'superseded'>): Promise<{ uncounted: UncountedSpend; note?: string }> {
   const lock = readRunLockSync(dirname(recordsFile));
   const live = lock !== null && !lockIsStale(lock);
-  const uncounted = await uncountedSpendOfRun(recordsFile, { live });
+  const uncounted = await uncountedSpendOfRun(recordsFile, { live, file });
   return live ? { uncounted, note: `${dirname(recordsFile)}: the run is still in progress (pid ${lock.pid}); the spend of its running attempts is not shown` } : { uncounted };
 }
 
@@ -60,7 +60,7 @@ export async function readRecordFile(path: string): Promise<RunRecord[]> {
   return (await readRecordFileWithNotes(path)).records;
 }
 
-async function readRecordFileWithNotes(path: string): Promise<{ records: RunRecord[]; notes: string[]; duplicates: number }> {
+async function readRecordFileWithNotes(path: string): Promise<{ records: RunRecord[]; superseded: RunRecord[]; notes: string[]; duplicates: number }> {
   let f: Awaited<ReturnType<typeof readRecordsFile>>;
   try {
     f = await readRecordsFile(path);
@@ -73,7 +73,7 @@ async function readRecordFileWithNotes(path: string): Promise<{ records: RunReco
   const notes: string[] = [];
   if (f.tornTail) notes.push(`${path}: the last line was cut short (the run was killed mid-write); it is skipped`);
   if (f.duplicates > 0) notes.push(`${path}: ${f.duplicates} earlier line(s) of re-run cells kept as history, not counted`);
-  return { records: f.records, notes, duplicates: f.duplicates };
+  return { records: f.records, superseded: f.superseded, notes, duplicates: f.duplicates };
 }
 
 /** Canonical order: runner, condition, task, rep, runId, cell (code-unit comparison, no locale). */
@@ -233,7 +233,7 @@ export async function loadRecords(inputs: readonly string[]): Promise<LoadedReco
     notes.push(...read.notes);
     superseded += read.duplicates;
     if (basename(path) === 'records.jsonl') {
-      const u = await uncountedOfSource(path);
+      const u = await uncountedOfSource(path, read);
       uncounted = addUncounted(uncounted, u.uncounted);
       if (u.note) notes.push(u.note);
     }
