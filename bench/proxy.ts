@@ -54,7 +54,17 @@ async function main(argv: string[]): Promise<void> {
       portkey = ctx.track(await startPortkey());
       ctx.commands['portkey'] = portkey.commandLine;
     }
-    const { measurements, selfReported } = await runGrid(ctx, portkey);
+    // The load while the grid ran, beside the ratios it may have moved.
+    const loadSamples = [loadavg()[0] ?? 0];
+    const loadTimer = setInterval(() => loadSamples.push(loadavg()[0] ?? 0), 5000);
+    let grid: Awaited<ReturnType<typeof runGrid>>;
+    try {
+      grid = await runGrid(ctx, portkey);
+    } finally {
+      clearInterval(loadTimer);
+    }
+    const { measurements, selfReported } = grid;
+    const loadAvgDuringGrid: [number, number] = [Math.min(...loadSamples), Math.max(...loadSamples)];
     await portkey?.stop();
     const memory = opts.memoryRequests > 0 ? await runMemory(ctx) : null;
     const hotspots = opts.profile ? await runProfiles(ctx) : [];
@@ -62,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
     const report: BenchReport = {
       version: 1,
       date: new Date().toISOString(),
-      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: platform(), loadAvgStart, loadAvgEnd: loadavg() },
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: platform(), loadAvgStart, loadAvgEnd: loadavg(), loadAvgDuringGrid },
       options: opts,
       commands: ctx.commands,
       profiles: PROFILES,

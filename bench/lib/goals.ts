@@ -79,10 +79,16 @@ function naiveThroughputGoal(ms: Measurement[]): Goal {
   const json = ratioAt('json');
   const stream = ratioAt('stream');
   const value = minOf([json, stream]);
+  // Gateway CPU per request (from /proc) beside it: the comparison least moved by other load.
+  const cpuAt = (mode: Mode): string => {
+    const a = find(ms, 'throughput', mode, top, 'agentab')?.result.cpuUsPerRequest.gateway ?? null;
+    const n = find(ms, 'throughput', mode, top, 'naive')?.result.cpuUsPerRequest.gateway ?? null;
+    return `${mode} ${fmt(a, 0)} vs ${fmt(n, 0)} µs${a !== null && n !== null && n > 0 ? ` (${fmt(a / n)}×)` : ''}`;
+  };
   return {
     name: 'throughput vs naive pass-through',
     target: `≥ ${THROUGHPUT_VS_NAIVE}× the naive undici pass-through`,
-    measured: `${fmt(value)}× (json ${fmt(json)}×, stream ${fmt(stream)}×; ttft-0 upstream, c=${top}, spend log and metrics on)`,
+    measured: `${fmt(value)}× (json ${fmt(json)}×, stream ${fmt(stream)}×; ttft-0 upstream, c=${top}, spend log and metrics on); gateway CPU per request agentab vs naive: ${cpuAt('json')}, ${cpuAt('stream')}`,
     value,
     verdict: verdict(value, (x) => x >= THROUGHPUT_VS_NAIVE),
   };

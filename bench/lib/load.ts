@@ -19,9 +19,10 @@ export class LoadError extends Error {
 /** Runs one spec; one result per target, in the spec's order. */
 export async function runLoadProcess(spec: LoadSpec): Promise<LoadResult[]> {
   const checked = LoadSpec.parse(spec);
-  // The worker's own time cap bounds the run; this is only a backstop against a hang.
+  // The worker's own time cap bounds the run; this is only a backstop against a hang. Generous:
+  // on a loaded machine each round also waits for its in-flight requests (seconds each at c=100).
   const perTarget = checked.rounds * checked.roundMaxDurationMs + checked.warmupMaxDurationMs;
-  const timeout = checked.targets.length * perTarget + 60_000;
+  const timeout = 3 * checked.targets.length * perTarget + 120_000;
   let stdout: string;
   try {
     ({ stdout } = await run(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(checked)], {

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchReport } from './results.ts';
-import { agentabOverPeer, agentabOverPeerByCpu, find, type UpstreamProfile } from './scenarios.ts';
+import { agentabOverPeer, agentabOverPeerByCpu, find, type Mode, type UpstreamProfile } from './scenarios.ts';
 
 const n = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const signed = (x: number | null, d = 2): string => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
@@ -49,6 +49,72 @@ function addedLatencyTable(r: BenchReport): string[] {
   return lines;
 }
 
+/**
+ * The README's table (issue #16: "the README table is regenerated from them"): the headline
+ * rows of this run, ready to paste between the README's bench:proxy markers.
+ */
+function readmeSummary(r: BenchReport): string[] {
+  const top = Math.max(0, ...r.measurements.filter((m) => m.profile === 'throughput').map((m) => m.concurrency));
+  const targets = ['direct', 'naive', 'agentab', 'portkey'] as const;
+  const rps = (mode: Mode, t: (typeof targets)[number]) => find(r.measurements, 'throughput', mode, top, t)?.result.rps ?? null;
+  const cpu = (mode: Mode, t: (typeof targets)[number]) => find(r.measurements, 'throughput', mode, top, t)?.result.cpuUsPerRequest.gateway ?? null;
+  const times = (a: number | null, b: number | null, d = 2) => (a !== null && b !== null && b > 0 ? `${(a / b).toFixed(d)}×` : '–');
+  const lines = [
+    '## README summary',
+    '',
+    row(['scenario (c = concurrency, upstream TTFT 0 unless said)', 'direct', 'naive', 'agentab', 'Portkey', 'agentab ÷ naive', 'agentab ÷ Portkey']),
+    row(['---', '--:', '--:', '--:', '--:', '--:', '--:']),
+  ];
+  for (const mode of ['json', 'stream'] as const) {
+    const v = targets.map((t) => rps(mode, t));
+    lines.push(row([`throughput, ${mode === 'json' ? 'JSON' : 'streams'}, c=${top}`, ...v.map((x) => (x === null ? '–' : `${x.toFixed(0)} req/s`)), times(v[2]!, v[1]!), times(v[2]!, v[3]!, 1)]));
+  }
+  const cpuCell = (t: (typeof targets)[number]) => `${n(cpu('json', t), 0)} / ${n(cpu('stream', t), 0)} µs`;
+  const cpuRatio = (num: (typeof targets)[number], den: (typeof targets)[number]) => `${times(cpu('json', num), cpu('json', den))} / ${times(cpu('stream', num), cpu('stream', den))}`;
+  lines.push(row([`gateway CPU per request, JSON / streams, c=${top}`, '–', cpuCell('naive'), cpuCell('agentab'), cpuCell('portkey'), cpuRatio('agentab', 'naive'), `${cpuRatio('portkey', 'agentab')} less`]));
+  const ci = (x: { point: number; lo: number; hi: number } | null | undefined) => (x ? `${signed(x.point)} [${signed(x.lo)}, ${signed(x.hi)}] ms` : '–');
+  for (const a of r.addedLatency.filter((x) => x.target === 'agentab')) {
+    const at = (t: 'naive' | 'portkey') => r.addedLatency.find((x) => x.mode === a.mode && x.concurrency === a.concurrency && x.target === t);
+    for (const pct of ['p50', 'p99'] as const) {
+      const naive = at('naive')?.[pct];
+      const ratio = a[pct] && naive && naive.point > 0 ? `${(a[pct]!.point / naive.point).toFixed(2)}×` : 'n/a (naive ≤ 0)';
+      lines.push(row([`added ${pct} latency, ${a.mode === 'json' ? 'JSON' : 'streams'}, c=${a.concurrency} (95 % bootstrap CI)`, '–', ci(naive), ci(a[pct]), ci(at('portkey')?.[pct]), ratio, '']));
+    }
+  }
+  const streams = r.comparisons.filter((c) => c.profile === 'streams' && c.mode === 'stream');
+  if (streams.length) {
+    const cell = (t: 'naive' | 'agentab' | 'portkey') => {
+      const c = streams.find((x) => x.target === t);
+      return c ? `${signed(c.addedP50, 0)} / ${signed(c.addedTtfbP50, 0)} ms` : '–';
+    };
+    lines.push(row([`${STREAMS_LABEL}, p50 added total / to first byte`, '–', cell('naive'), cell('agentab'), cell('portkey'), '', '']));
+  }
+  if (r.memory?.rss) {
+    const m = r.memory.rss;
+    lines.push(row([`memory over ${r.memory.load.completed} requests (mixed, c=${r.memory.concurrency})`, '', '', `${n(m.startMb, 0)} → ${n(m.midMb, 0)} → ${n(m.endMb, 0)} MB; median of the last 20 % ${n(m.steadyEndMb, 0)} vs ${n(m.steadyStartMb, 0)} MB at 20–40 %`, '', '', '']));
+  }
+  return [...lines, ''];
+}
+
+const STREAMS_LABEL = '100 model-paced streams (40 tokens at 50 tok/s)';
+
+/** What the machine's load means for the verdicts above. */
+function loadNote(r: BenchReport): string[] {
+  const during = r.machine.loadAvgDuringGrid;
+  const high = during ? during[1] : Math.max(r.machine.loadAvgStart[0] ?? 0, r.machine.loadAvgEnd[0] ?? 0);
+  const range = during
+    ? `${during[0].toFixed(1)}–${during[1].toFixed(1)}`
+    : `${(r.machine.loadAvgStart[0] ?? 0).toFixed(1)} at start, ${(r.machine.loadAvgEnd[0] ?? 0).toFixed(1)} at the end of the run`;
+  const busy = high > r.machine.cpus / 2;
+  return [
+    `Load average while the grid ran: ${range} on ${r.machine.cpus} CPUs. ` +
+      (busy
+        ? 'Other processes competed for the CPUs: req/s and milliseconds moved with them (added p99s the most), and only ratios between targets measured in the same rounds, above all gateway CPU per request, carry over to a quiet machine.'
+        : 'A quiet machine: req/s and milliseconds stand as measured.'),
+    '',
+  ];
+}
+
 export function renderMarkdown(r: BenchReport): string {
   const out: string[] = [
     '# Proxy overhead benchmark',
@@ -62,6 +128,8 @@ export function renderMarkdown(r: BenchReport): string {
     row(['---', '---', '---', '---']),
     ...r.goals.map((g) => row([g.name, g.target, g.measured, g.verdict === 'met' ? '**met**' : `**${g.verdict}**`])),
     '',
+    ...loadNote(r),
+    ...readmeSummary(r),
     'Closed loop, fixed concurrency, one keep-alive connection per in-flight request; latency is',
     'client-side from sending the request to the first body byte (TTFB) and to the last byte',
     '(p50/p99). "added" = gateway percentile − direct percentile at the same concurrency.',

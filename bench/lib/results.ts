@@ -36,7 +36,16 @@ export interface ProfiledLoad {
 export interface BenchReport {
   version: 1;
   date: string;
-  machine: { node: string; cpus: number; cpuModel: string; platform: string; loadAvgStart: number[]; loadAvgEnd: number[] };
+  machine: {
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    platform: string;
+    loadAvgStart: number[];
+    loadAvgEnd: number[];
+    /** Lowest and highest 1-minute load average sampled every 5 s while the grid ran (absent in older reports). */
+    loadAvgDuringGrid?: [number, number];
+  };
   options: BenchOptions;
   commands: Record<string, string>;
   profiles: readonly UpstreamProfile[];
