@@ -97,6 +97,8 @@ describe('agentab view in headless Chromium', { skip }, () => {
     const calls = await page.locator('table.calls tbody tr').count();
     const recorded = Number(await page.locator('dl.metrics div:has(dt:text-is("calls")) dd').innerText());
     assert.equal(calls, recorded, 'one row per model call');
+    // a long transcript's tail is drawn just after the page's top
+    await page.locator('.transcript p.loading').waitFor({ state: 'detached', ...WAIT });
     const tools = page.locator('.transcript details.tool');
     assert.ok((await tools.count()) > 0, 'tool calls are shown, collapsed');
     assert.equal(await tools.first().evaluate((d) => (d as HTMLDetailsElement).open), false);

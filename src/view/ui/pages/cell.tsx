@@ -1,12 +1,14 @@
 /**
  * One cell: outcome and metrics, a timeline of its phases and model calls, the calls from the
  * spend log, the transcript (tool calls collapsed, big payloads cut with their sizes), the
- * check's output, what the agent changed in the workspace, and its files.
+ * check's output, what the agent changed in the workspace, and its files. The top of the page
+ * (metrics, timeline, calls) is drawn first; a long transcript's tail and the diff follow.
  */
 import type { CallRow, CellDetail } from '../../store.ts';
 import type { Payload, TranscriptEntry } from '../../transcript.ts';
 import { Crumbs, Outcome, Status } from '../components.tsx';
 import { fmtBytes, fmtInt, fmtMs, fmtUsd } from '../format.ts';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useApi } from '../live.ts';
 import { href } from '../route.ts';
@@ -133,8 +135,23 @@ function Diff({ p }: { p: Payload | null }) {
   );
 }
 
+/** Transcript entries drawn with the page's first frame; the rest (and the diff) a moment later. */
+const FIRST_ENTRIES = 30;
+
+/** False for the first render after `ready`, true from the next task on: the rest of a big page comes after its top is on screen. */
+function useLater(ready: boolean): boolean {
+  const [later, setLater] = useState(false);
+  useEffect(() => {
+    if (!ready || later) return;
+    const next = setTimeout(() => setLater(true), 0);
+    return () => clearTimeout(next);
+  }, [ready, later]);
+  return later;
+}
+
 export function CellPage({ run, cell }: { run: string; cell: string }) {
   const state = useApi<CellDetail>(api.cell(run, cell), run);
+  const later = useLater(state.data !== null);
   return (
     <section>
       <Status state={state}>
@@ -175,12 +192,13 @@ export function CellPage({ run, cell }: { run: string; cell: string }) {
               <Calls calls={d.calls} />
               <h2 id="transcript">Transcript <small>{d.transcript.length} entries</small></h2>
               <div class="transcript">
-                {d.transcript.length ? d.transcript.map((e, i) => <Entry key={i} e={e} run={run} cell={cell} />) : <p class="meta">No transcript.</p>}
+                {d.transcript.length ? (later ? d.transcript : d.transcript.slice(0, FIRST_ENTRIES)).map((e, i) => <Entry key={i} e={e} run={run} cell={cell} />) : <p class="meta">No transcript.</p>}
+                {!later && d.transcript.length > FIRST_ENTRIES ? <p class="loading">{d.transcript.length - FIRST_ENTRIES} more entries…</p> : null}
               </div>
               <h2 id="check">Check output</h2>
               <Text p={d.logs.check} run={run} cell={cell} file="check.log" />
               <h2 id="diff">Workspace changes</h2>
-              <Diff p={d.diff} />
+              {later ? <Diff p={d.diff} /> : <p class="loading">…</p>}
               {d.logs.stderr?.text ? (
                 <details>
                   <summary>runner stderr ({fmtBytes(d.logs.stderr.bytes)})</summary>
