@@ -17,8 +17,9 @@
  * the in-page timer's arming script returned its promise, which page.evaluate awaited, and the
  * viewer's close() waited on an EventSource that reopened on a kept-alive connection.)
  *
- *   npx tsx bench/view.ts [--cells 10000] [--opens 5] [--step-limit 180] [--verbose]
+ *   npx tsx bench/view.ts [--cells 10000] [--opens 5] [--step-limit 180] [--out bench/results] [--verbose]
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
@@ -30,7 +31,7 @@ import { silentLogger } from '../src/util/log.ts';
 import { startViewServer, type ViewServer } from '../src/view/server.ts';
 
 const { values } = parseArgs({
-  options: { cells: { type: 'string', default: '10000' }, opens: { type: 'string', default: '5' }, 'step-limit': { type: 'string', default: '180' }, verbose: { type: 'boolean', default: false } },
+  options: { cells: { type: 'string', default: '10000' }, opens: { type: 'string', default: '5' }, 'step-limit': { type: 'string', default: '180' }, out: { type: 'string' }, verbose: { type: 'boolean', default: false } },
 });
 const CELLS = Number(values.cells);
 const OPENS = Number(values.opens);
@@ -221,8 +222,11 @@ try {
   }
   const ms = (x: number): string => `${Math.round(x).toLocaleString('en-US')} ms`;
   const both = (ts: Timing[]): string => `${ms(median(ts.map((t) => t.page)))} | ${ms(median(ts.map((t) => t.driver)))}`;
-  process.stdout.write(
-    [
+  const md = [
+      `# agentab view: a ${cells.length.toLocaleString('en-US')}-cell run`,
+      '',
+      `${new Date().toISOString()} · load average before ${loadBefore}, after ${load()}`,
+      '',
       `built a ${cells.length}-cell run in ${(buildMs / 1000).toFixed(1)} s`,
       '',
       `| ${cells.length.toLocaleString('en-US')}-cell run (median of ${OPENS} opens) | in the page | around Playwright | goal |`,
@@ -237,10 +241,29 @@ try {
       `| run without report.json, next viewer: first click (report from the cache) | ${both([restartedFirst])} | < 2 s |`,
       `| click → cell page on screen (calls shown) | ${both(cellClicks)} | < 300 ms |`,
       `| cell JSON alone (the server's part) | | ${ms(median(cellFetch))} (${ms(median(serverMs.cell ?? [NaN]))}) | |`,
-      `load average before ${loadBefore}, after ${load()}`,
       '',
-    ].join('\n'),
-  );
+    ].join('\n');
+  process.stdout.write(md);
+  const pick = (ts: Timing[]): { page: number; driver: number } => ({ page: median(ts.map((t) => t.page)), driver: median(ts.map((t) => t.driver)) });
+  const json = {
+    bench: 'view',
+    date: new Date().toISOString(),
+    cells: cells.length,
+    opens: OPENS,
+    load: { before: loadBefore, after: load() },
+    ms: {
+      finishedFirst: pick([finishedFirst]), finishedLater: pick(finishedLater), freshLoad: pick(loads),
+      overviewJson: median(overviewJson), overviewServer: median(serverMs.overview ?? [NaN]),
+      computingShown: pick([computedFirst]), computedVerdicts, reportInProcess: reportMs, computedLater: pick(computedLater), cachedRestart: pick([restartedFirst]),
+      cell: pick(cellClicks), cellJson: median(cellFetch), cellServer: median(serverMs.cell ?? [NaN]),
+    },
+    goals: { overviewMs: 2000, cellMs: 300 },
+  };
+  if (values.out) {
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(path.join(values.out, 'view-latest.md'), md);
+    writeFileSync(path.join(values.out, 'view-latest.json'), JSON.stringify(json, null, 2) + '\n');
+  }
 } catch (e) {
   failed = true;
   process.stderr.write(`${(e as Error).message}\n`);
