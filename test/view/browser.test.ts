@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -189,6 +189,18 @@ describe('agentab view in headless Chromium', { skip }, () => {
       await slow.close();
       await rm(fresh, { recursive: true, force: true });
     }
+  });
+
+  test('live: a record appended to a run shows on its open cells page without a reload', async () => {
+    const run = view.store.summaries().find((r) => r.recorded === 16) ?? view.store.summaries()[0]!;
+    await page.goto(`${view.url}#/run/${run.key}/cells`);
+    await page.locator('#cell-count').waitFor(WAIT);
+    assert.match(await page.locator('#cell-count').innerText(), /^16 of 16 cells$/);
+    const file = path.join(run.dir, 'records.jsonl');
+    const line = (await readFile(file, 'utf8')).trim().split('\n')[0] as string;
+    await appendFile(file, line.replace(/"cell":"[^"]+"/, '"cell":"live0000page"') + '\n');
+    await page.waitForFunction(() => document.querySelector('#cell-count')?.textContent === '17 of 17 cells', undefined, WAIT);
+    assert.equal(await page.locator('table.cells a[href$="/cell/live0000page"]').count(), 1);
   });
 
   test('no page errors and no request left the viewer', () => {
