@@ -87,8 +87,11 @@ describe('one Podman service per socket', () => {
     const started = path.join(dir, 'started');
     // starts a node "service" answering /_ping on the socket, as podman system service would
     const serve = `require('http').createServer((q,s)=>s.end(q.url==='/_ping'?'OK':'{}')).listen(process.argv[1].replace('unix://',''));setTimeout(()=>process.exit(0),15000)`;
-    writeFileSync(fakePodman, `#!/bin/sh\necho "$@" >> ${started}\nexec ${process.execPath} -e "${serve}" "$4"\n`, { mode: 0o755 });
+    writeFileSync(fakePodman, `#!/bin/sh\necho "$@" >> ${started}\npwd > ${started}.cwd\nexec ${process.execPath} -e "${serve}" "$4"\n`, { mode: 0o755 });
     await startPodmanService(fakePodman, socket, { procDir: mkdtempSync(path.join(os.tmpdir(), 'agentab-proc-')) });
     assert.equal(readFileSync(started, 'utf8').trim(), `system service --time=0 unix://${socket}`);
+    // the long-lived service must not sit in the caller's directory: once that is deleted, every
+    // container the real service starts fails ("write child: broken pipe", seen on this machine)
+    assert.equal(readFileSync(`${started}.cwd`, 'utf8').trim(), '/');
   });
 });

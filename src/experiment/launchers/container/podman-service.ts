@@ -67,7 +67,10 @@ export async function startPodmanService(podman: string, socket: string, o: { pr
   if (running.length === 0) {
     const fd = openSync(logFile, 'a');
     try {
-      const child = spawn(podman, ['system', 'service', '--time=0', `unix://${socket}`], { detached: true, stdio: ['ignore', fd, fd] });
+      // cwd '/': the service outlives this process and serves every later run, and a service whose
+      // working directory is deleted (a finished run's or test's temp dir, a removed worktree)
+      // fails every container it starts afterwards with runc's "write child: broken pipe"
+      const child = spawn(podman, ['system', 'service', '--time=0', `unix://${socket}`], { detached: true, cwd: '/', stdio: ['ignore', fd, fd] });
       child.on('error', (e) => (exited = e.message));
       child.on('exit', (code, sig) => (exited = `exit ${code ?? sig}`));
       child.unref();
