@@ -184,6 +184,8 @@ ${FAST_SIM_PROXY}`,
     const runDir = path.join(x.out, 'resumereaps', runId);
     const child = agentab(['run-matrix', x.spec, '--out', x.out, '--run-id', runId]);
     await waitFor(() => pidsOf(pidsFile).length === 4, 'both cells in their tool call');
+    // the proxy appends spend lines on a timer: a kill -9 before that loses them (seen under load)
+    await waitFor(() => spendLines(runDir).length === 2, 'the two model calls in the spend log');
     child.kill('SIGKILL');
     await child;
     const pids = pidsOf(pidsFile);
