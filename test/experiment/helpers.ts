@@ -2,7 +2,10 @@
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
 
 export const CALL_PROXY = fileURLToPath(new URL('./fixtures/call-proxy.mjs', import.meta.url));
 
@@ -99,4 +102,22 @@ export function alive(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+const AGENTAB_BIN = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
+
+/** The real `agentab` command in a child process, with a minimal environment (PATH, CI, HOME). */
+export function agentabCli(args: string[]) {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1', HOME: process.env.HOME ?? os.tmpdir() };
+  return execa(process.execPath, [AGENTAB_BIN, ...args], { env, extendEnv: false, reject: false });
+}
+
+/** Polls `condition` every 50 ms until it holds; fails the test naming `what` after `ms`. */
+export async function waitFor(condition: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await condition()) return;
+    await sleep(50);
+  }
+  assert.fail(`timed out waiting for ${what}`);
 }

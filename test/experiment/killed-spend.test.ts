@@ -12,27 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { readRecordsFile } from '../../src/experiment/records-store.ts';
 import { runPaths } from '../../src/experiment/run-dir.ts';
-import { alive, CALL_PROXY, FAST_SIM_PROXY, tempDir, writeExperiment } from './helpers.ts';
+import { agentabCli as agentab, alive, CALL_PROXY, FAST_SIM_PROXY, tempDir, waitFor, writeExperiment } from './helpers.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
-const cliEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1', HOME: process.env.HOME ?? os.tmpdir() };
-
-function agentab(args: string[]) {
-  return execa(process.execPath, [BIN, ...args], { env: cliEnv, extendEnv: false, reject: false });
-}
-
-async function waitFor(f: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (f()) return;
-    await sleep(50);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+/** The waits here cover whole runs of real processes. */
+const WAIT_MS = 90_000;
 
 interface SpendLine {
   cell: string | null;
@@ -97,8 +82,8 @@ ${FAST_SIM_PROXY}`,
     const runId = `k${process.pid}`;
     const runDir = path.join(x.out, 'killed', runId);
     const child = agentab(['run-matrix', x.spec, '--out', x.out, '--run-id', runId]);
-    await waitFor(() => pidsOf(pidsFile).length === 4, 'both cells in their tool call');
-    await waitFor(() => sums(spendLines(runDir)).calls === 4, 'the four model calls in the spend log');
+    await waitFor(() => pidsOf(pidsFile).length === 4, 'both cells in their tool call', WAIT_MS);
+    await waitFor(() => sums(spendLines(runDir)).calls === 4, 'the four model calls in the spend log', WAIT_MS);
     child.kill('SIGKILL');
     await child;
     await sleep(300);
@@ -183,9 +168,9 @@ ${FAST_SIM_PROXY}`,
     const runId = `r${process.pid}`;
     const runDir = path.join(x.out, 'resumereaps', runId);
     const child = agentab(['run-matrix', x.spec, '--out', x.out, '--run-id', runId]);
-    await waitFor(() => pidsOf(pidsFile).length === 4, 'both cells in their tool call');
+    await waitFor(() => pidsOf(pidsFile).length === 4, 'both cells in their tool call', WAIT_MS);
     // the proxy appends spend lines on a timer: a kill -9 before that loses them (seen under load)
-    await waitFor(() => spendLines(runDir).length === 2, 'the two model calls in the spend log');
+    await waitFor(() => spendLines(runDir).length === 2, 'the two model calls in the spend log', WAIT_MS);
     child.kill('SIGKILL');
     await child;
     const pids = pidsOf(pidsFile);
@@ -218,7 +203,7 @@ ${FAST_SIM_PROXY}`,
     );
     const runDir = path.join(x.out, 'interrupted', 'c1');
     const child = agentab(['run-matrix', x.spec, '--out', x.out, '--run-id', 'c1']);
-    await waitFor(() => sums(spendLines(runDir)).calls === 2, 'both cells\' model call');
+    await waitFor(() => sums(spendLines(runDir)).calls === 2, 'both cells\' model call', WAIT_MS);
     const before = Date.now();
     child.kill('SIGINT');
     const r = await child;

@@ -11,17 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readRecordsFile } from '../../src/experiment/records-store.ts';
 import { runPaths } from '../../src/experiment/run-dir.ts';
-import { alive, CALL_PROXY, FAST_SIM_PROXY, tempDir, writeExperiment } from './helpers.ts';
+import { agentabCli as agentab, alive, CALL_PROXY, FAST_SIM_PROXY, tempDir, waitFor, writeExperiment } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const cliEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1' };
-
-const BIN = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
-
-/** The real `agentab` command. */
-function agentab(args: string[]) {
-  return execa(process.execPath, [BIN, ...args], { env: { ...cliEnv, HOME: process.env.HOME ?? '/tmp' }, extendEnv: false, reject: false });
-}
 
 function cli(args: string[]) {
   return execa(process.execPath, ['--import', 'tsx', CLI, ...args], { env: cliEnv, extendEnv: false, reject: false, cwd: path.dirname(CLI) });
@@ -29,15 +22,6 @@ function cli(args: string[]) {
 
 async function recordCount(runDir: string): Promise<number> {
   return (await readRecordsFile(runPaths(runDir).records)).records.length;
-}
-
-async function waitFor(f: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await f()) return;
-    await sleep(50);
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 describe('crash safety of run-matrix', () => {
