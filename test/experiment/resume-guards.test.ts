@@ -13,13 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readRecordsFile } from '../../src/experiment/records-store.ts';
 import { runPaths } from '../../src/experiment/run-dir.ts';
-import { CALL_PROXY, FAST_SIM_PROXY, tempDir, writeExperiment } from './helpers.ts';
+import { agentabCli as agentab, CALL_PROXY, FAST_SIM_PROXY, tempDir, writeExperiment } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1', HOME: process.env.HOME ?? '/tmp' };
 const cli = (args: string[]) => execa(process.execPath, ['--import', 'tsx', CLI, ...args], { env, extendEnv: false, reject: false, cwd: path.dirname(CLI) });
-const agentab = (args: string[]) => execa(process.execPath, [BIN, ...args], { env, extendEnv: false, reject: false });
 
 describe('one run, one writer (real processes)', () => {
   test('two resumers at once: the second is refused naming the owner; every cell is recorded once and the report counts 12', async () => {
