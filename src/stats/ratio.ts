@@ -103,6 +103,8 @@ function rankedArm(x: Float64Array): RankedArm {
 function weightedMedian(arm: RankedArm, counts: Int32Array, logOf: boolean): number {
   const { order, sorted } = arm;
   const n = order.length;
+  // every value the same (a metric such as calls often is): so is every resample's median
+  if (sorted[0] === sorted[n - 1]) return logOf && arm.logs ? (arm.logs[0] as number) : logOf ? Math.log(sorted[0] as number) : (sorted[0] as number);
   const odd = n % 2 === 1;
   const m = odd ? (n + 1) / 2 : n / 2;
   let cum = 0;
