@@ -144,9 +144,11 @@ export function pairedLogRatiosOfMetrics(metrics: readonly PairedArms[], resampl
   const out = metrics.map(() => new Float64Array(resamples));
   if (n === 0) return out;
   const counts = new Int32Array(n);
+  const draws = new Int32Array(n);
   for (let b = 0; b < resamples; b++) {
     counts.fill(0);
-    for (let j = 0; j < n; j++) counts[rng.int(n)]!++;
+    rng.fillInts(n, draws);
+    for (let j = 0; j < n; j++) counts[draws[j] as number]!++;
     for (let k = 0; k < arms.length; k++) {
       const { base, cond } = arms[k]!;
       (out[k] as Float64Array)[b] = base.logs && cond.logs
