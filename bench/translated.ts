@@ -12,6 +12,7 @@
  *
  *   npx tsx bench/translated.ts                    # 400 requests per path and mode (≈ 1–2 min)
  *   npx tsx bench/translated.ts --requests 1000 --warmup 100 --block 20 --out DIR
+ *   npx tsx bench/translated.ts --profile DIR      # also write the proxy's V8 CPU profile to DIR
  *
  * Writes bench/results/translated-latest.{md,json}. The proxy runs compiled (dist/, built
  * first when it is not up to date) with its spend log and metrics on, as users run it.
@@ -81,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
   const warmup = intFlag(argv, 'warmup', 50);
   const block = intFlag(argv, 'block', 10);
   const out = stringFlag(argv, 'out', join(REPO_ROOT, 'bench', 'results'));
+  const profileDir = stringFlag(argv, 'profile', '');
   const loadAvgStart = loadavg();
   if (!distIsFresh()) {
     process.stderr.write('dist/ is not up to date with src/: building it first\n');
@@ -95,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
   const proxy = await startService({
     name: 'agentab proxy',
     command: process.execPath,
-    args: [join(REPO_ROOT, 'bin', 'agentab.js'), 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1', '--spend-log', spendLog, '--log-level', 'warn'],
+    args: [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), join(REPO_ROOT, 'bin', 'agentab.js'), 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1', '--spend-log', spendLog, '--log-level', 'warn'],
     cwd: REPO_ROOT,
     env: { ...process.env, AGENTAB_RUN_FROM: 'dist' },
     ready: firstLineUrl,
