@@ -5,7 +5,9 @@
  *
  * Tasks are the outer loop. Each arm's bootstrap median positions are drawn once from the
  * arm's own seeded stream and reused for every metric and every comparison the arm is in (they
- * depend on n only), and are dropped when the task is done. The headline's stratified bootstrap
+ * depend on n only), and are dropped when the task is done. Paired arms resample pairs: one
+ * resample of the pairs per replicate serves every metric with the same pairs (one stream per
+ * runner × task × condition pair × n), as resampling whole runs would. The headline's stratified bootstrap
  * sums the per-task replicates: replicate b of different tasks come from independent streams,
  * so the sum is a resample drawn within every task × arm — runs of different tasks are never
  * pooled. Adjusted p-values and verdicts are added by the caller, which sees every family.
@@ -16,14 +18,14 @@ import { logMedianRatioSe, minRunsPerArm, verdictSupportable } from '../stats/po
 import { createRng } from '../stats/prng.ts';
 import { medianSorted, sortedCopy, variance } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
-import { logMediansAt, logRatio, logRatiosAt, pairedLogRatios, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
+import { logMediansAt, logRatio, logRatiosAt, pairedLogRatiosOfMetrics, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
 import { minSignedRankP, signedRank } from '../stats/signed-rank.ts';
 import { stratifiedRankTest } from '../stats/stratified-rank.ts';
 import { welchTTest } from '../stats/welch.ts';
 import { logSortedValues, logsOfPositive, sortedValues, type Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
 import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
-import { armsOf } from './pairing.ts';
+import { armsOf, type Arms } from './pairing.ts';
 
 /** What the power figures need: the standard error of the log ratio, its df and the log variance. */
 export interface PowerBasis {
@@ -220,9 +222,25 @@ export function compareTask(o: {
   for (const condition of o.conditions) {
     const cond = byKey.get(`${condition}${SEP}${task}`);
     if (!cond || condition === opt.baseline) continue;
+    const armsByMetric = opt.metrics.map((_, k) => armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks));
+    // Paired metrics with the same number of pairs share one resample of the pairs per replicate
+    // (pairedLogRatiosOfMetrics): drawn for all of them when the first one needs its replicates.
+    const pairedReplicates = new Map<number, Float64Array>(); // metric index → replicates
+    const pairedReplicatesOf = (k: number): Float64Array => {
+      let replicates = pairedReplicates.get(k);
+      if (!replicates) {
+        const n = (armsByMetric[k] as Arms).base.length;
+        const sharing = armsByMetric.flatMap((a, j) => (a.paired && a.base.length === n ? [j] : []));
+        const label = ['pair', runner, task, ...[opt.baseline, condition].sort(), n].join(SEP);
+        const drawn = pairedLogRatiosOfMetrics(sharing.map((j) => armsByMetric[j] as Arms), B, createRng(opt.seed, label));
+        sharing.forEach((j, i) => pairedReplicates.set(j, drawn[i] as Float64Array));
+        replicates = pairedReplicates.get(k) as Float64Array;
+      }
+      return replicates;
+    };
     opt.metrics.forEach((metric, k) => {
       const where = `${runner}/${condition}/${task}/${metric}`;
-      const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
+      const arms = armsByMetric[k] as Arms;
       // one note per runner/condition/task: the blocks, not the metric, decide the pairing
       if (!arms.paired && arms.brokenPairing) notes.push(`${runner}/${condition}/${task}: pairing blocks do not match across arms; analysed as independent runs`);
       if (arms.base.length === 0 || arms.cond.length === 0) {
@@ -239,8 +257,7 @@ export function compareTask(o: {
       let replicates: Float64Array;
       let test: RankTest;
       if (arms.paired) {
-        const label = ['pair', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP);
-        replicates = pairedLogRatios(arms.base, arms.cond, B, createRng(opt.seed, label));
+        replicates = pairedReplicatesOf(k);
         test = signedRank(arms.cond, arms.base);
       } else {
         if (lb && lc) {
