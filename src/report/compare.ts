@@ -48,6 +48,23 @@ export interface RunnerComparison {
 
 const SEP = '\u0000';
 
+/**
+ * Comparisons × per-task resamples above which a report draws fewer resamples per task: the
+ * per-task bootstraps are nearly all of a report's time (7,000 comparisons at 100,000 runs),
+ * and a per-task interval needs far fewer replicates than its headline, which sums a replicate
+ * of every task. 20 million keeps 10,000 per task up to 2,000 comparisons.
+ */
+export const TASK_RESAMPLE_BUDGET = 20_000_000;
+/** Never fewer per task: each interval end then carries a Monte Carlo error of ~3 % of its half-width (percentileMonteCarloError). */
+export const MIN_TASK_RESAMPLES = 2_000;
+
+/** Resamples of each per-task comparison in a report of `comparisons` comparisons whose headlines use `resamples`. */
+export function taskResamplesFor(comparisons: number, resamples: number): number {
+  if (comparisons * resamples <= TASK_RESAMPLE_BUDGET) return resamples;
+  const fit = Math.floor(TASK_RESAMPLE_BUDGET / comparisons / 1000) * 1000;
+  return Math.min(resamples, Math.max(MIN_TASK_RESAMPLES, fit));
+}
+
 interface Accumulator {
   condition: string;
   metric: MetricId;
@@ -192,7 +209,7 @@ export function compareTask(o: {
   onContribution?: (c: Contribution) => void;
 }): TaskComparison | null {
   const { runner, task, byKey, options: opt } = o;
-  const B = opt.resamples;
+  const B = opt.taskResamples;
   const runsLabel = opt.runs === 'passing' ? 'passing runs' : 'runs';
   const base = byKey.get(`${opt.baseline}${SEP}${task}`);
   if (!base) return null;
@@ -335,6 +352,9 @@ export class RunnerFold {
   private readonly accs = new Map<string, Accumulator>();
   private readonly comparisons: ComparisonDraft[] = [];
   private readonly notes: string[] = [];
+  /** With fewer resamples per task than per headline: which task replicate each headline replicate takes, for `picksTask`. */
+  private picks: Int32Array | null = null;
+  private picksKey: string | null = null;
 
   constructor(private readonly runner: string, private readonly conditions: readonly string[], private readonly opt: ReportOptions) {}
 
@@ -342,10 +362,34 @@ export class RunnerFold {
     return accumulator(this.accs, condition, metric, this.opt.resamples);
   }
 
+  /**
+   * The task replicate behind each headline replicate when a task has fewer replicates than a
+   * headline: drawn uniformly with replacement from the task's own (seeded by runner and task),
+   * the same picks for every metric and condition of the task, since their replicate b comes
+   * from one resample of the task's runs. Replicates of different tasks are independent, so a
+   * headline replicate is still a sum of independent draws from every task's bootstrap
+   * distribution, each known from `taskResamples` draws instead of `resamples`.
+   */
+  private picksFor(task: string, available: number): Int32Array {
+    const key = `${task}${SEP}${available}`;
+    if (this.picksKey !== key || !this.picks) {
+      const rng = createRng(this.opt.seed, ['headline', this.runner, task].join(SEP));
+      this.picks = new Int32Array(this.opt.resamples);
+      for (let b = 0; b < this.picks.length; b++) this.picks[b] = rng.int(available);
+      this.picksKey = key;
+    }
+    return this.picks;
+  }
+
   /** The replicate sums of one contribution (in task order). */
   addReplicates(c: Contribution): void {
     const sum = this.accumulator(c.condition, c.metric).sum;
-    for (let b = 0; b < sum.length; b++) sum[b] = (sum[b] as number) + (c.replicates[b] as number);
+    if (c.replicates.length === sum.length) {
+      for (let b = 0; b < sum.length; b++) sum[b] = (sum[b] as number) + (c.replicates[b] as number);
+      return;
+    }
+    const picks = this.picksFor(c.task, c.replicates.length);
+    for (let b = 0; b < sum.length; b++) sum[b] = (sum[b] as number) + (c.replicates[picks[b] as number] as number);
   }
 
   /** One task's result, after every earlier task's. */

@@ -6,6 +6,7 @@
 import { bootstrapPositions, mediansAt } from './median-bootstrap.ts';
 import { StatsError } from './errors.ts';
 import type { Rng } from './prng.ts';
+import { normalQuantile } from './special.ts';
 import { medianSorted, quantilesUnsorted, sortedCopy } from './quantile.ts';
 
 /** log(c / b) with the conventions 0/0 → 0, c/0 → +∞, 0/b → −∞ (metrics are ≥ 0). */
@@ -27,6 +28,19 @@ export function percentileInterval(logReplicates: Float64Array, pointLog: number
   const a = (1 - confidence) / 2;
   const [lo, hi] = quantilesUnsorted(logReplicates, [a, 1 - a], inPlace) as [number, number];
   return { ratio: Math.exp(pointLog), lo: Math.exp(lo), hi: Math.exp(hi) };
+}
+
+/**
+ * Monte Carlo standard error of an end of a percentile-bootstrap interval drawn from
+ * `resamples` replicates, as a share of the interval's half-width, for a near-normal bootstrap
+ * distribution: the a-quantile of B draws has standard error √(a(1 − a)/B) / φ(z), and the
+ * half-width is z standard errors (a = (1 − confidence)/2, z = Φ⁻¹(1 − a)).
+ */
+export function percentileMonteCarloError(resamples: number, confidence: number): number {
+  const a = (1 - confidence) / 2;
+  const z = normalQuantile(1 - a);
+  const density = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+  return Math.sqrt((a * (1 - a)) / resamples) / density / z;
 }
 
 /** Replicates of log(median(cond) / median(base)) for independent arms (each sorted ascending). */
