@@ -78,8 +78,10 @@ describe('overhead accounting', { timeout: 120_000 }, () => {
       });
       assert.equal(status, 200);
       const [rec] = await proxy.spend();
-      assert.ok(rec!.clientWaitMs >= 390, `clientWaitMs ${rec!.clientWaitMs}: ${JSON.stringify(rec)}`);
-      assert.ok(rec!.overheadMs < rec!.clientWaitMs, `overheadMs ${rec!.overheadMs} holds the upload`);
+      // The handler starts when the headers are parsed, which a busy machine may delay: the wait
+      // it sees is most of the 400 ms pause, not all of it. What matters is where the pause went.
+      assert.ok(rec!.clientWaitMs >= 200, `clientWaitMs ${rec!.clientWaitMs}: ${JSON.stringify(rec)}`);
+      assert.ok(rec!.overheadMs < 200, `overheadMs ${rec!.overheadMs} holds the upload: ${JSON.stringify(rec)}`);
       assert.ok(Math.abs(rec!.durationMs - rec!.upstreamMs - rec!.retryWaitMs - rec!.clientWaitMs - rec!.overheadMs) < 0.01);
       assert.equal(rec!.reqBytes, body.length);
     } finally {
