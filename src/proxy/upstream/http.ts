@@ -84,9 +84,10 @@ function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, s
 }
 
 /**
- * POSTs JSON upstream. Resolves with a 2xx response whose body is streamed; throws a
- * ProxyError (decoded from the upstream's error body) for any other status, for a connection
- * failure (retryable) and for a timeout.
+ * POSTs JSON upstream: `body` is a value to serialise, or its UTF-8 bytes already (a
+ * pass-through body spliced from the client's bytes). Resolves with a 2xx response whose body
+ * is streamed; throws a ProxyError (decoded from the upstream's error body) for any other
+ * status, for a connection failure (retryable) and for a timeout.
  */
 export async function postJson(
   url: string,
@@ -102,9 +103,9 @@ export async function postJson(
   });
   // Serialised before the request: a body that cannot be (nested too deep) is the caller's
   // problem, never an unreachable upstream.
-  let payload: Buffer;
+  let payload: Uint8Array;
   try {
-    payload = stringifyJsonBytes(body);
+    payload = body instanceof Uint8Array ? body : stringifyJsonBytes(body);
   } catch (e) {
     dl.done();
     throw unprocessable(e);
@@ -147,6 +148,8 @@ export async function postJson(
     dl.done();
     throw decodeError(res.statusCode, text, resHeaders);
   }
+  // The head came: until the body is read, the proxy's own time again (timedChunks waits per chunk).
+  o.timer.end();
   const src = resBody;
   let web: ReadableStream<Uint8Array> | undefined;
   return {
@@ -189,18 +192,23 @@ function decoded(body: Dispatcher.ResponseData['body'], headers: Record<string, 
 
 /**
  * The upstream body as an async iterator: the first byte stops the TTFT timer; the end, an
- * error or an early `return()` closes the attempt (timer, deadlines, socket).
+ * error or an early `return()` closes the attempt (timer, deadlines, socket). The upstream
+ * timer runs only while a chunk is awaited: what the consumer does with a chunk (between the
+ * `yield` and its next read) is the proxy's own time.
  */
 async function* timedChunks(src: Body, dl: Deadline, o: CallOptions): AsyncGenerator<Uint8Array> {
   let first = true;
   try {
+    o.timer.wait();
     for await (const chunk of src as AsyncIterable<Buffer>) {
+      o.timer.end();
       if (first) {
         first = false;
         dl.firstByte();
         o.timer.firstByte();
       }
       yield chunk;
+      o.timer.wait();
     }
   } catch (e) {
     throw dl.signal.aborted ? dl.reason() : midStreamError(e);
