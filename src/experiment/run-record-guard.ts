@@ -28,54 +28,63 @@ function isArrayOf(v: unknown, valid: (x: unknown) => boolean): boolean {
 }
 const isStringArray = (v: unknown): boolean => isArrayOf(v, (x) => typeof x === 'string');
 
-/** Every own key of `o` is one of `keys` (a strict object's unknown key would be stripped by zod). */
-function onlyKeys(o: Obj, keys: ReadonlySet<string>): boolean {
-  for (const k in o) if (!keys.has(k)) return false;
-  return true;
+/**
+ * Enumerable keys of `o`. A strict object is plain when its valid known keys are all it has: a
+ * count, not a lookup of every key in a set (a million records, ~30 keys each); an unknown key
+ * or a known optional one present as undefined makes the count differ.
+ */
+function keyCount(o: Obj): number {
+  let n = 0;
+  for (const _key in o) n++;
+  return n;
 }
 
-/** An optional key: absent, or present with a valid value (present as undefined goes to zod). */
-const optional = (o: Obj, key: string, valid: (v: unknown) => boolean): boolean => !(key in o) || valid(o[key]);
-
-const RECORD_KEYS = new Set([
-  'v', 'experiment', 'runId', 'cell', 'runner', 'runnerVersion', 'condition', 'task', 'rep', 'launcher', 'host', 'startedAt', 'wallMs',
-  'exitCode', 'outcome', 'calls', 'usage', 'costUsd', 'unpricedModels', 'modelMs', 'ttftMs', 'overheadMs', 'runnerReported', 'env',
-  'order', 'block', 'callLatenciesMs', 'attempt', 'phases', 'decomposition',
-]);
-const USAGE_KEYS = new Set(['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning']);
-const PHASE_KEYS = new Set(['name', 'startMs', 'durationMs']);
 const SHARE_KEYS = ['model', 'tool', 'harness', 'orchestration', 'unattributed'];
 const DECOMPOSITION_AMOUNTS = ['wallMs', 'modelMs', 'toolMs', 'harnessMs', 'orchestrationMs', 'unattributedMs', 'outsideMs', 'toleranceMs'];
-const DECOMPOSITION_KEYS = new Set([...DECOMPOSITION_AMOUNTS, 'startupMs', 'shares', 'withinTolerance', 'modelCalls', 'toolCalls', 'toolTiming', 'phaseTiming']);
+/** Keys of the strict objects (the test checks them against the schemas' shapes). */
+export const GUARDED_KEY_COUNTS = {
+  usage: 5,
+  phase: 3,
+  /** The amounts, startupMs, shares, withinTolerance, modelCalls, toolCalls, toolTiming, phaseTiming. */
+  decomposition: DECOMPOSITION_AMOUNTS.length + 7,
+  /** Required keys of a record (v … env); the optional ones are counted as they are found. */
+  requiredRecord: 23,
+  /** unpricedModels, order, block, callLatenciesMs, attempt, phases, decomposition: checked one by one below. */
+  optionalRecord: 7,
+} as const;
 
 function isUsage(v: unknown): boolean {
-  return isObject(v) && onlyKeys(v, USAGE_KEYS) && isAmount(v['input']) && isAmount(v['output']) && isAmount(v['cacheRead']) && isAmount(v['cacheWrite']) && isAmount(v['reasoning']);
+  return isObject(v) && isAmount(v['input']) && isAmount(v['output']) && isAmount(v['cacheRead']) && isAmount(v['cacheWrite']) && isAmount(v['reasoning']) && keyCount(v) === GUARDED_KEY_COUNTS.usage;
 }
 
 /** A loose object (unknown keys kept by zod); one with an own `__proto__` key goes to zod, whose copy would not keep it as a key. */
 const isLoose = (v: unknown): v is Obj => isObject(v) && !Object.prototype.hasOwnProperty.call(v, '__proto__');
 
+/** An optional key of a loose object: absent, or valid (present as undefined goes to zod). */
+const absentOr = (o: Obj, key: string, valid: boolean): boolean => (o[key] === undefined ? !(key in o) : valid);
+
 function isEnv(v: unknown): boolean {
+  if (!isLoose(v)) return false;
+  const { image, cpus, memory, runnerVersion, proxyVersion, upstreams } = v;
   return (
-    isLoose(v) &&
-    optional(v, 'image', (x) => typeof x === 'string') &&
-    optional(v, 'cpus', (x) => isNumber(x) && x > 0) &&
-    optional(v, 'memory', (x) => typeof x === 'string' || isNumber(x)) &&
-    optional(v, 'runnerVersion', (x) => typeof x === 'string') &&
-    optional(v, 'proxyVersion', (x) => typeof x === 'string') &&
-    optional(v, 'upstreams', isStringArray)
+    absentOr(v, 'image', typeof image === 'string') &&
+    absentOr(v, 'cpus', isNumber(cpus) && cpus > 0) &&
+    absentOr(v, 'memory', typeof memory === 'string' || isNumber(memory)) &&
+    absentOr(v, 'runnerVersion', typeof runnerVersion === 'string') &&
+    absentOr(v, 'proxyVersion', typeof proxyVersion === 'string') &&
+    absentOr(v, 'upstreams', isStringArray(upstreams))
   );
 }
 
 function isPhase(v: unknown): boolean {
-  return isObject(v) && onlyKeys(v, PHASE_KEYS) && isText(v['name']) && isNumber(v['startMs']) && isAmount(v['durationMs']);
+  return isObject(v) && isText(v['name']) && isNumber(v['startMs']) && isAmount(v['durationMs']) && keyCount(v) === GUARDED_KEY_COUNTS.phase;
 }
 
 function isDecomposition(v: unknown): boolean {
-  if (!isObject(v) || !onlyKeys(v, DECOMPOSITION_KEYS)) return false;
+  if (!isObject(v) || keyCount(v) !== GUARDED_KEY_COUNTS.decomposition) return false;
   for (const k of DECOMPOSITION_AMOUNTS) if (!isAmount(v[k])) return false;
   const shares = v['shares'];
-  if (!isObject(shares) || !onlyKeys(shares, new Set(SHARE_KEYS))) return false;
+  if (!isObject(shares) || keyCount(shares) !== SHARE_KEYS.length) return false;
   for (const k of SHARE_KEYS) if (!isShare(shares[k])) return false;
   return (
     (v['startupMs'] === null || isAmount(v['startupMs'])) &&
@@ -89,9 +98,9 @@ function isDecomposition(v: unknown): boolean {
 
 /** True when RunRecordV1Schema accepts `raw` and returns a value equal to it (see above). */
 export function isPlainRunRecordV1(raw: unknown): boolean {
-  if (!isObject(raw) || !onlyKeys(raw, RECORD_KEYS)) return false;
+  if (!isObject(raw)) return false;
   const r = raw;
-  return (
+  const required =
     r['v'] === 1 &&
     isText(r['experiment']) && isText(r['runId']) && isText(r['cell']) && isText(r['runner']) &&
     (r['runnerVersion'] === null || typeof r['runnerVersion'] === 'string') &&
@@ -104,17 +113,42 @@ export function isPlainRunRecordV1(raw: unknown): boolean {
     isCount(r['calls']) &&
     isUsage(r['usage']) &&
     isAmount(r['costUsd']) &&
-    optional(r, 'unpricedModels', isStringArray) &&
     isAmount(r['modelMs']) &&
     (r['ttftMs'] === null || isAmount(r['ttftMs'])) &&
     isAmount(r['overheadMs']) &&
     isLoose(r['runnerReported']) &&
-    isEnv(r['env']) &&
-    optional(r, 'order', isCount) &&
-    optional(r, 'block', isCount) &&
-    optional(r, 'callLatenciesMs', (x) => isArrayOf(x, isAmount)) &&
-    optional(r, 'attempt', (x) => Number.isSafeInteger(x) && (x as number) > 0) &&
-    optional(r, 'phases', (x) => isArrayOf(x, isPhase)) &&
-    optional(r, 'decomposition', isDecomposition)
-  );
+    isEnv(r['env']);
+  if (!required) return false;
+  // optional keys: each one present must be valid, and is counted
+  let keys: number = GUARDED_KEY_COUNTS.requiredRecord;
+  const { unpricedModels, order, block, callLatenciesMs, attempt, phases, decomposition } = r;
+  if (unpricedModels !== undefined) {
+    if (!isStringArray(unpricedModels)) return false;
+    keys++;
+  }
+  if (order !== undefined) {
+    if (!isCount(order)) return false;
+    keys++;
+  }
+  if (block !== undefined) {
+    if (!isCount(block)) return false;
+    keys++;
+  }
+  if (callLatenciesMs !== undefined) {
+    if (!isArrayOf(callLatenciesMs, isAmount)) return false;
+    keys++;
+  }
+  if (attempt !== undefined) {
+    if (!(Number.isSafeInteger(attempt) && (attempt as number) > 0)) return false;
+    keys++;
+  }
+  if (phases !== undefined) {
+    if (!isArrayOf(phases, isPhase)) return false;
+    keys++;
+  }
+  if (decomposition !== undefined) {
+    if (!isDecomposition(decomposition)) return false;
+    keys++;
+  }
+  return keyCount(r) === keys;
 }

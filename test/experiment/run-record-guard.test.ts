@@ -6,8 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isPlainRunRecordV1 } from '../../src/experiment/run-record-guard.ts';
-import { OUTCOMES, parseRunRecord, RunRecordV1Schema } from '../../src/experiment/run-record.ts';
+import { GUARDED_KEY_COUNTS, isPlainRunRecordV1 } from '../../src/experiment/run-record-guard.ts';
+import { DecompositionSchema, OUTCOMES, parseRunRecord, RecordPhaseSchema, RunRecordV1Schema, RunUsageSchema } from '../../src/experiment/run-record.ts';
 
 const amount = fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e9, noNaN: true }));
 const count = fc.nat();
@@ -83,6 +83,16 @@ const mutated = fc.tuple(record, fc.nat(), fc.constantFrom('set', 'delete', 'add
 });
 
 describe('RunRecord fast check', () => {
+  test('its key counts are the schemas\' (a field added to the schema must be added to the check)', () => {
+    const shape = RunRecordV1Schema.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
+    const required = Object.keys(shape).filter((k) => !(shape[k] as { safeParse(v: unknown): { success: boolean } }).safeParse(undefined).success);
+    assert.equal(GUARDED_KEY_COUNTS.requiredRecord, required.length, required.join(', '));
+    assert.equal(GUARDED_KEY_COUNTS.optionalRecord, Object.keys(shape).length - required.length);
+    assert.equal(GUARDED_KEY_COUNTS.usage, Object.keys(RunUsageSchema.shape).length);
+    assert.equal(GUARDED_KEY_COUNTS.phase, Object.keys(RecordPhaseSchema.shape).length);
+    assert.equal(GUARDED_KEY_COUNTS.decomposition, Object.keys(DecompositionSchema.shape).length);
+  });
+
   test('every record shaped as agentab writes it takes the fast path, and zod returns an equal value', () => {
     fc.assert(
       fc.property(record, (r) => {
