@@ -18,9 +18,10 @@
  * marks, turning them into phases, the longer spend line) in this process, timing on vs off in
  * interleaved blocks, as a share of the proxy's CPU per request measured above. CPU time is what
  * load does not inflate much; that share bounds what the recording can cost in throughput.
- * Writes bench/results/trace-overhead-latest.{md,json}.
+ * Writes bench/results/trace-overhead-latest.{md,json}; with --control (an A/A run: both proxies
+ * with timing off) trace-overhead-control-latest.{md,json}, the noise floor of the same setup.
  *
- *   npx tsx bench/trace-overhead.ts [--rounds 48] [--round-ms 700] [--concurrency 16] [--record-calls 20000] [--out bench/results]
+ *   npx tsx bench/trace-overhead.ts [--rounds 48] [--round-ms 700] [--concurrency 16] [--record-calls 20000] [--record-blocks 100] [--control] [--out bench/results]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -48,6 +49,11 @@ const { values } = parseArgs({
     'round-ms': { type: 'string', default: '700' },
     concurrency: { type: 'string', default: '16' },
     'record-calls': { type: 'string', default: '20000' },
+    // interleaved blocks of the direct measure (each block is record-calls calls, timing on and off)
+    'record-blocks': { type: 'string', default: '100' },
+    // A/A control: both proxies with timing off, so the "on/off" ratios show what two identical
+    // proxy processes differ by in this setup (the noise floor the on/off ratios are judged against)
+    control: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
   },
 });
@@ -60,6 +66,8 @@ const rounds = positiveInt('rounds', values.rounds);
 const roundMs = positiveInt('round-ms', values['round-ms']);
 const concurrency = positiveInt('concurrency', values.concurrency);
 const recordCalls = positiveInt('record-calls', values['record-calls']);
+const recordBlocks = positiveInt('record-blocks', values['record-blocks']);
+const control = values.control;
 if (rounds < 4) throw new Error('--rounds must be at least 4 for an interval');
 
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -125,13 +133,14 @@ try {
   services.push(sim);
   const routes = [{ alias: 'bench', upstreamUrl: sim.url }];
   const spend = { on: join(dir, 'spend-on.jsonl'), off: join(dir, 'spend-off.jsonl') };
-  const on = await startAgentab({ routes, dir, tag: 'on', spendLog: spend.on });
+  // with --control the "on" side is a second timing-off process: an A/A run
+  const on = await startAgentab({ routes, dir, tag: 'on', spendLog: spend.on, ...(control ? { extraArgs: ['--no-phase-timing'] } : {}) });
   services.push(on);
   const off = await startAgentab({ routes, dir, tag: 'off', spendLog: spend.off, extraArgs: ['--no-phase-timing'] });
   services.push(off);
   const [onResult, offResult] = (await runLoadProcess({
     targets: [
-      { ...agentabTarget(on, sim, 'bench'), name: 'phase timing on' },
+      { ...agentabTarget(on, sim, 'bench'), name: control ? 'phase timing off (second process, A/A control)' : 'phase timing on' },
       { ...agentabTarget(off, sim, 'bench'), name: 'phase timing off' },
     ],
     mode: 'mixed',
@@ -151,10 +160,11 @@ try {
   await on.stop();
   await off.stop();
   const lines = { on: await phaseLines(spend.on), off: await phaseLines(spend.off) };
-  if (lines.on.lines === 0 || lines.on.withPhases !== lines.on.lines) throw new Error(`the "on" proxy wrote phases on ${lines.on.withPhases} of ${lines.on.lines} spend lines: phase timing was not measured`);
+  if (control && lines.on.withPhases !== 0) throw new Error(`the A/A control's second proxy wrote phases on ${lines.on.withPhases} spend lines`);
+  if (!control && (lines.on.lines === 0 || lines.on.withPhases !== lines.on.lines)) throw new Error(`the "on" proxy wrote phases on ${lines.on.withPhases} of ${lines.on.lines} spend lines: phase timing was not measured`);
   if (lines.off.withPhases !== 0) throw new Error(`the "off" proxy wrote phases on ${lines.off.withPhases} spend lines: --no-phase-timing did not take`);
 
-  const record = recordCost(rounds * 2, recordCalls);
+  const record = recordCost(recordBlocks, recordCalls);
   const addedUs = record.on.map((x, i) => x - record.off[i]!);
   const rps = pairedRatio(offResult.rounds.map((r) => r.rps), onResult.rounds.map((r) => r.rps), 'rps');
   const cpuOf = (r: LoadResult): number[] => r.rounds.map((x) => x.cpuUsPerRequest.gateway ?? NaN);
@@ -177,7 +187,7 @@ try {
     bench: 'trace-overhead',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadBefore, loadAfter },
-    settings: { rounds, roundMs, concurrency, mode: 'mixed (stream and json alternate)', upstream: 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
+    settings: { control, rounds, roundMs, concurrency, mode: 'mixed (stream and json alternate)', upstream: 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
     rps: { on: onResult.rounds.map((r) => r.rps), off: offResult.rounds.map((r) => r.rps), ratio: rps },
     proxyCpuUsPerRequest: { on: cpuOf(onResult), off: cpuOf(offResult), ratio: cpu },
     spendLines: lines,
@@ -187,7 +197,8 @@ try {
   const ci = (x: RatioInterval): string => `${x.ratio.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
   const round0 = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
   const md = [
-    '# Proxy span recording: cost on throughput',
+    control ? '# Proxy span recording: A/A control (both proxies with phase timing off)' : '# Proxy span recording: cost on throughput',
+    ...(control ? ['', 'The "on" column is a second proxy process with phase timing OFF: its ratios are what two identical processes differ by here, the noise floor for the real on/off run (verdicts below do not apply to a control).'] : []),
     '',
     `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating · concurrency ${concurrency}, mixed stream/json · one simulator over HTTP for both`,
     '',
@@ -201,15 +212,16 @@ try {
     share
       ? `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call (95% CI ${added.lo.toFixed(2)} to ${added.hi.toFixed(2)}; ${record.on.length} interleaved blocks of ${recordCalls.toLocaleString('en-US')} calls) = ${(share.share * 100).toFixed(3)}% of the proxy's ${Math.round(proxyUs!)} µs CPU per request (CI ${(share.lo * 100).toFixed(3)}% to ${(share.hi * 100).toFixed(3)}%) — ${shareVerdict}.`
       : `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call; the proxy's CPU per request was not readable.`,
-    `Spend lines: on ${lines.on.lines} (all with phases), off ${lines.off.lines} (none).`,
+    `Spend lines: on ${lines.on.lines} (${control ? 'none with phases: control' : 'all with phases'}), off ${lines.off.lines} (none).`,
     '',
     `Rounds, req/s — off: ${round0(result.rps.off)}; on: ${round0(result.rps.on)}.`,
     '',
   ].join('\n');
   const out = values.out;
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'trace-overhead-latest.json'), JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(join(out, 'trace-overhead-latest.md'), md);
+  const base = control ? 'trace-overhead-control-latest' : 'trace-overhead-latest';
+  writeFileSync(join(out, `${base}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(out, `${base}.md`), md);
   process.stdout.write(md);
 } finally {
   for (const s of services.reverse()) await s.stop().catch(() => undefined);

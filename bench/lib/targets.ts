@@ -51,6 +51,8 @@ export interface AgentabOptions {
   cpuProfDir?: string;
   /** More `agentab proxy` flags (e.g. --no-phase-timing). */
   extraArgs?: string[];
+  /** Another checkout of agentab to run (bench/proxy-ab.ts: a build before a change); default this one. */
+  root?: string;
 }
 
 export function agentabConfigYaml(routes: Route[]): string {
@@ -66,10 +68,10 @@ export function startAgentab(o: AgentabOptions): Promise<Service> {
   writeFileSync(config, agentabConfigYaml(o.routes));
   const nodeFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const args = [
-    ...nodeFlags, AGENTAB_BIN, 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1',
+    ...nodeFlags, o.root ? join(o.root, 'bin', 'agentab.js') : AGENTAB_BIN, 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1',
     '--spend-log', o.spendLog, '--log-level', 'warn', ...(o.extraArgs ?? []),
   ];
-  return startService({ name: 'agentab proxy', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+  return startService({ name: 'agentab proxy', command: process.execPath, args, cwd: o.root ?? REPO_ROOT, ready: firstLineUrl });
 }
 
 /** The naive pass-through (bench/lib/naive-gateway.mjs) in front of one simulator. */

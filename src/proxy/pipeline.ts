@@ -27,6 +27,8 @@ export interface ModelCall {
   /** The route the request matched (its path parameters carry the alias on some surfaces). */
   match: RouteMatch;
   body: Record<string, unknown>;
+  /** The client's bytes that parsed to `body` (pass-through bodies are spliced from them). */
+  bodyBytes?: Uint8Array;
   headers: Record<string, string | string[] | undefined>;
   rec: CallRecord;
   w: ResponseWriter;
@@ -129,7 +131,15 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       cell: call.cell,
     };
     if (backend.passthrough && backend.nativeDialects?.includes(surface.dialect)) {
-      const raw = await backend.passthrough({ dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) }, o);
+      const raw = await backend.passthrough(
+        {
+          dialect: surface.dialect,
+          body: withoutDropped(body, d),
+          ...(call.bodyBytes ? { source: { bytes: call.bodyBytes, remove: d.dropParams ?? [] } } : {}),
+          headers: forwardable(surface, call.headers),
+        },
+        o,
+      );
       rec.mark('upstreamAnswered');
       if (peek.stream) return { kind: 'raw-stream', chunks: await withFirstChunk(raw.chunks()) };
       const bytes = await concatChunks(raw.chunks());

@@ -283,6 +283,7 @@ async function handleModelRequest(
       surface,
       match: routed,
       body,
+      bodyBytes: buf,
       headers: req.headers,
       rec,
       w,

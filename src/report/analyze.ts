@@ -10,7 +10,7 @@ import { detectableRatioFromSe, repsForNoChange, repsForRatio } from '../stats/p
 import { decideAbsoluteVerdict, decideVerdict } from '../stats/verdict.ts';
 import { wilsonInterval, type Proportion } from '../stats/wilson.ts';
 import { cellStats } from './cells.ts';
-import { type ComparisonDraft, type HeadlineDraft, type PowerBasis } from './compare.ts';
+import { taskResamplesFor, type ComparisonDraft, type HeadlineDraft, type PowerBasis } from './compare.ts';
 import { compareRunners } from './compare-parallel.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
@@ -147,8 +147,11 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   }
   const allConditions = [...conditionSet].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const { input, note: decompositionNote } = withoutEmptyDecompositionMetrics(rawInput, records);
-  const opt = resolveOptions(input, allConditions);
-  const grouped = groupRecords(records, opt.metrics, opt.runs);
+  const resolved = resolveOptions(input, allConditions);
+  const grouped = groupRecords(records, resolved.metrics, resolved.runs);
+  let comparisonCount = 0;
+  for (const g of grouped.groups) if (g.condition !== resolved.baseline) comparisonCount += resolved.metrics.length;
+  const opt = { ...resolved, taskResamples: taskResamplesFor(comparisonCount, resolved.resamples) };
   const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
   const cells = grouped.groups.map((g) => cellStats(g, records, opt));
   const notes: string[] = decompositionNote ? [decompositionNote] : [];

@@ -125,7 +125,7 @@ export function groupFromShared(s: SharedGroup, arena: SharedArrayBuffer, metric
 export function compareRunners(runners: readonly RunnerGroups[], conditions: readonly string[], opt: ReportOptions, env: NodeJS.ProcessEnv = process.env): RunnerComparison[] {
   const units = runners.reduce((n, r) => n + tasksOf(r.groups).length, 0);
   const compared = runners.reduce((n, r) => n + r.groups.filter((g) => g.condition !== opt.baseline).length, 0);
-  return compareOnThreads(runners, conditions, opt, { threads: threadsFor(units, compared * opt.metrics.length * opt.resamples, env) }).results;
+  return compareOnThreads(runners, conditions, opt, { threads: threadsFor(units, compared * opt.metrics.length * opt.taskResamples, env) }).results;
 }
 
 /**

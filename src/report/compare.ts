@@ -5,7 +5,9 @@
  *
  * Tasks are the outer loop. Each arm's bootstrap median positions are drawn once from the
  * arm's own seeded stream and reused for every metric and every comparison the arm is in (they
- * depend on n only), and are dropped when the task is done. The headline's stratified bootstrap
+ * depend on n only), and are dropped when the task is done. Paired arms resample pairs: one
+ * resample of the pairs per replicate serves every metric with the same pairs (one stream per
+ * runner × task × condition pair × n), as resampling whole runs would. The headline's stratified bootstrap
  * sums the per-task replicates: replicate b of different tasks come from independent streams,
  * so the sum is a resample drawn within every task × arm — runs of different tasks are never
  * pooled. Adjusted p-values and verdicts are added by the caller, which sees every family.
@@ -16,14 +18,14 @@ import { logMedianRatioSe, minRunsPerArm, verdictSupportable } from '../stats/po
 import { createRng } from '../stats/prng.ts';
 import { medianSorted, sortedCopy, variance } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
-import { logMediansAt, logRatio, logRatiosAt, pairedLogRatios, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
+import { logMediansAt, logRatio, logRatiosAt, pairedLogRatiosOfMetrics, percentileInterval, type RatioInterval } from '../stats/ratio.ts';
 import { minSignedRankP, signedRank } from '../stats/signed-rank.ts';
 import { stratifiedRankTest } from '../stats/stratified-rank.ts';
 import { welchTTest } from '../stats/welch.ts';
 import { logSortedValues, logsOfPositive, sortedValues, type Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
 import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
-import { armsOf } from './pairing.ts';
+import { armsOf, type Arms } from './pairing.ts';
 
 /** What the power figures need: the standard error of the log ratio, its df and the log variance. */
 export interface PowerBasis {
@@ -45,6 +47,23 @@ export interface RunnerComparison {
 }
 
 const SEP = '\u0000';
+
+/**
+ * Comparisons × per-task resamples above which a report draws fewer resamples per task: the
+ * per-task bootstraps are nearly all of a report's time (7,000 comparisons at 100,000 runs),
+ * and a per-task interval needs far fewer replicates than its headline, which sums a replicate
+ * of every task. 20 million keeps 10,000 per task up to 2,000 comparisons.
+ */
+export const TASK_RESAMPLE_BUDGET = 20_000_000;
+/** Never fewer per task: each interval end then carries a Monte Carlo error of ~3 % of its half-width (percentileMonteCarloError). */
+export const MIN_TASK_RESAMPLES = 2_000;
+
+/** Resamples of each per-task comparison in a report of `comparisons` comparisons whose headlines use `resamples`. */
+export function taskResamplesFor(comparisons: number, resamples: number): number {
+  if (comparisons * resamples <= TASK_RESAMPLE_BUDGET) return resamples;
+  const fit = Math.floor(TASK_RESAMPLE_BUDGET / comparisons / 1000) * 1000;
+  return Math.min(resamples, Math.max(MIN_TASK_RESAMPLES, fit));
+}
 
 interface Accumulator {
   condition: string;
@@ -190,7 +209,7 @@ export function compareTask(o: {
   onContribution?: (c: Contribution) => void;
 }): TaskComparison | null {
   const { runner, task, byKey, options: opt } = o;
-  const B = opt.resamples;
+  const B = opt.taskResamples;
   const runsLabel = opt.runs === 'passing' ? 'passing runs' : 'runs';
   const base = byKey.get(`${opt.baseline}${SEP}${task}`);
   if (!base) return null;
@@ -220,9 +239,25 @@ export function compareTask(o: {
   for (const condition of o.conditions) {
     const cond = byKey.get(`${condition}${SEP}${task}`);
     if (!cond || condition === opt.baseline) continue;
+    const armsByMetric = opt.metrics.map((_, k) => armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks));
+    // Paired metrics with the same number of pairs share one resample of the pairs per replicate
+    // (pairedLogRatiosOfMetrics): drawn for all of them when the first one needs its replicates.
+    const pairedReplicates = new Map<number, Float64Array>(); // metric index → replicates
+    const pairedReplicatesOf = (k: number): Float64Array => {
+      let replicates = pairedReplicates.get(k);
+      if (!replicates) {
+        const n = (armsByMetric[k] as Arms).base.length;
+        const sharing = armsByMetric.flatMap((a, j) => (a.paired && a.base.length === n ? [j] : []));
+        const label = ['pair', runner, task, ...[opt.baseline, condition].sort(), n].join(SEP);
+        const drawn = pairedLogRatiosOfMetrics(sharing.map((j) => armsByMetric[j] as Arms), B, createRng(opt.seed, label));
+        sharing.forEach((j, i) => pairedReplicates.set(j, drawn[i] as Float64Array));
+        replicates = pairedReplicates.get(k) as Float64Array;
+      }
+      return replicates;
+    };
     opt.metrics.forEach((metric, k) => {
       const where = `${runner}/${condition}/${task}/${metric}`;
-      const arms = armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks);
+      const arms = armsByMetric[k] as Arms;
       // one note per runner/condition/task: the blocks, not the metric, decide the pairing
       if (!arms.paired && arms.brokenPairing) notes.push(`${runner}/${condition}/${task}: pairing blocks do not match across arms; analysed as independent runs`);
       if (arms.base.length === 0 || arms.cond.length === 0) {
@@ -239,8 +274,7 @@ export function compareTask(o: {
       let replicates: Float64Array;
       let test: RankTest;
       if (arms.paired) {
-        const label = ['pair', runner, task, metric, ...[opt.baseline, condition].sort()].join(SEP);
-        replicates = pairedLogRatios(arms.base, arms.cond, B, createRng(opt.seed, label));
+        replicates = pairedReplicatesOf(k);
         test = signedRank(arms.cond, arms.base);
       } else {
         if (lb && lc) {
@@ -318,6 +352,9 @@ export class RunnerFold {
   private readonly accs = new Map<string, Accumulator>();
   private readonly comparisons: ComparisonDraft[] = [];
   private readonly notes: string[] = [];
+  /** With fewer resamples per task than per headline: which task replicate each headline replicate takes, for `picksTask`. */
+  private picks: Int32Array | null = null;
+  private picksKey: string | null = null;
 
   constructor(private readonly runner: string, private readonly conditions: readonly string[], private readonly opt: ReportOptions) {}
 
@@ -325,10 +362,34 @@ export class RunnerFold {
     return accumulator(this.accs, condition, metric, this.opt.resamples);
   }
 
+  /**
+   * The task replicate behind each headline replicate when a task has fewer replicates than a
+   * headline: drawn uniformly with replacement from the task's own (seeded by runner and task),
+   * the same picks for every metric and condition of the task, since their replicate b comes
+   * from one resample of the task's runs. Replicates of different tasks are independent, so a
+   * headline replicate is still a sum of independent draws from every task's bootstrap
+   * distribution, each known from `taskResamples` draws instead of `resamples`.
+   */
+  private picksFor(task: string, available: number): Int32Array {
+    const key = `${task}${SEP}${available}`;
+    if (this.picksKey !== key || !this.picks) {
+      const rng = createRng(this.opt.seed, ['headline', this.runner, task].join(SEP));
+      this.picks = new Int32Array(this.opt.resamples);
+      for (let b = 0; b < this.picks.length; b++) this.picks[b] = rng.int(available);
+      this.picksKey = key;
+    }
+    return this.picks;
+  }
+
   /** The replicate sums of one contribution (in task order). */
   addReplicates(c: Contribution): void {
     const sum = this.accumulator(c.condition, c.metric).sum;
-    for (let b = 0; b < sum.length; b++) sum[b] = (sum[b] as number) + (c.replicates[b] as number);
+    if (c.replicates.length === sum.length) {
+      for (let b = 0; b < sum.length; b++) sum[b] = (sum[b] as number) + (c.replicates[b] as number);
+      return;
+    }
+    const picks = this.picksFor(c.task, c.replicates.length);
+    for (let b = 0; b < sum.length; b++) sum[b] = (sum[b] as number) + (c.replicates[picks[b] as number] as number);
   }
 
   /** One task's result, after every earlier task's. */

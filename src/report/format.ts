@@ -122,3 +122,9 @@ export function ordinal(n: number): string {
   const s = t >= 11 && t <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${s}`;
 }
+
+/** "10,000 bootstrap resamples", and the per-task count when a large report drew fewer (ReportOptions.taskResamples). */
+export function resamplesText(o: { resamples: number; taskResamples: number }): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return o.taskResamples < o.resamples ? `${n(o.resamples)} bootstrap resamples per headline, ${n(o.taskResamples)} per task` : `${n(o.resamples)} bootstrap resamples`;
+}

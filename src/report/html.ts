@@ -6,7 +6,7 @@ import { uncountedText } from '../experiment/uncounted-spend.ts';
 import { methodNotes, nothingToCompare } from './explain.ts';
 import { glossary } from './glossary.ts';
 import { provenanceLines } from './provenance.ts';
-import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
+import { formatPercent, resamplesText, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { renderSvg, reportPlots } from './plots.ts';
 import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
@@ -107,7 +107,7 @@ export async function renderHtml(r: Report): Promise<string> {
     headerHtml(r),
     `<p class="meta">${r.records.total} records from ${r.sources.length} source(s), runs ${escapeHtml(r.runIds.join(', '))}; ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics.<br>`,
     ...(r.uncounted ? [`${escapeHtml(uncountedText(r.uncounted) ?? '')}<br>`] : []),
-    `Baseline <code>${escapeHtml(o.baseline)}</code> · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.</p>`,
+    `Baseline <code>${escapeHtml(o.baseline)}</code> · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${resamplesText(o)}.</p>`,
     unbounded ? `<p class="meta">${escapeHtml(unbounded)}</p>` : '',
     TOC_MARK,
     '<h2>Verdicts</h2>',

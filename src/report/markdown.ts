@@ -6,7 +6,7 @@ import { uncountedText } from '../experiment/uncounted-spend.ts';
 import { methodNotes, nothingToCompare } from './explain.ts';
 import { glossary } from './glossary.ts';
 import { provenanceLines } from './provenance.ts';
-import { formatPercent, thresholdText, VERDICT_TEXT } from './format.ts';
+import { formatPercent, resamplesText, thresholdText, VERDICT_TEXT } from './format.ts';
 import type { Report } from './model.ts';
 import { detailTable, latencyTable, mediansNote, metricTable, successTable, verdictBlocks, type Cell, type Table } from './tables.ts';
 import { timeSplitIntro, timeSplitTable } from './time-split.ts';
@@ -76,7 +76,7 @@ export function renderMarkdown(r: Report): string {
     ...headerMarkdown(r),
     `${r.records.total} records from ${src} (run${r.runIds.length === 1 ? '' : 's'} ${r.runIds.join(', ')}); ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics${r.records.duplicates ? `; ${r.records.duplicates} duplicate records dropped` : ''}.`,
     ...(r.uncounted ? ['', uncountedText(r.uncounted) ?? ''] : []),
-    `Baseline \`${o.baseline}\` · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${o.resamples.toLocaleString('en-US')} bootstrap resamples.`,
+    `Baseline \`${o.baseline}\` · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${resamplesText(o)}.`,
     ...(unbounded ? ['', unbounded] : []),
     '',
     '## Verdicts',

@@ -31,7 +31,14 @@ export interface ReportOptions {
   /** Power at which the minimum detectable ratio is stated. */
   power: number;
   seed: number;
+  /** Bootstrap resamples of every headline (and of each per-task comparison unless taskResamples says fewer). */
   resamples: number;
+  /**
+   * Bootstrap resamples of each per-task comparison: `resamples`, or fewer in a report with so
+   * many comparisons that they would dominate its time (taskResamplesFor in compare.ts); the
+   * headlines then draw each task's replicate from that task's (RunnerFold).
+   */
+  taskResamples: number;
   /** Runs whose latency / token / cost values are compared (success counts every used run). */
   runs: MetricRuns;
 }

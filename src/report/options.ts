@@ -65,6 +65,7 @@ export function resolveOptions(input: ReportOptionsInput, conditions: readonly s
     power: o.power ?? 0.8,
     seed: o.seed ?? 1,
     resamples: o.resamples ?? DEFAULT_RESAMPLES,
+    taskResamples: o.resamples ?? DEFAULT_RESAMPLES, // buildReport lowers it for large reports (taskResamplesFor)
     runs: o.runs ?? 'passing',
   };
 }

@@ -4,7 +4,9 @@
  * arms exactly inverts the interval); paired arms are resampled by pair.
  */
 import { bootstrapPositions, mediansAt } from './median-bootstrap.ts';
+import { StatsError } from './errors.ts';
 import type { Rng } from './prng.ts';
+import { normalQuantile } from './special.ts';
 import { medianSorted, quantilesUnsorted, sortedCopy } from './quantile.ts';
 
 /** log(c / b) with the conventions 0/0 → 0, c/0 → +∞, 0/b → −∞ (metrics are ≥ 0). */
@@ -26,6 +28,19 @@ export function percentileInterval(logReplicates: Float64Array, pointLog: number
   const a = (1 - confidence) / 2;
   const [lo, hi] = quantilesUnsorted(logReplicates, [a, 1 - a], inPlace) as [number, number];
   return { ratio: Math.exp(pointLog), lo: Math.exp(lo), hi: Math.exp(hi) };
+}
+
+/**
+ * Monte Carlo standard error of an end of a percentile-bootstrap interval drawn from
+ * `resamples` replicates, as a share of the interval's half-width, for a near-normal bootstrap
+ * distribution: the a-quantile of B draws has standard error √(a(1 − a)/B) / φ(z), and the
+ * half-width is z standard errors (a = (1 − confidence)/2, z = Φ⁻¹(1 − a)).
+ */
+export function percentileMonteCarloError(resamples: number, confidence: number): number {
+  const a = (1 - confidence) / 2;
+  const z = normalQuantile(1 - a);
+  const density = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+  return Math.sqrt((a * (1 - a)) / resamples) / density / z;
 }
 
 /** Replicates of log(median(cond) / median(base)) for independent arms (each sorted ascending). */
@@ -65,37 +80,84 @@ function ascendingOrder(x: Float64Array): Int32Array {
   return idx.sort((a, b) => (x[a] as number) - (x[b] as number) || a - b);
 }
 
-/** Median of the resample with the given per-index multiplicities, walking `order`. */
-function weightedMedian(x: Float64Array, order: Int32Array, counts: Int32Array): number {
-  const n = order.length;
-  const m = n % 2 === 0 ? n / 2 : (n + 1) / 2;
-  let cum = 0;
-  let lower = NaN;
-  for (let r = 0; r < n; r++) {
-    const i = order[r] as number;
-    cum += counts[i] as number;
-    if (Number.isNaN(lower) && cum >= m) {
-      lower = x[i] as number;
-      if (n % 2 === 1) return lower;
-    }
-    if (cum >= m + 1) return (lower + (x[i] as number)) / 2;
-  }
-  return lower;
+/** One arm of one metric, ready for weighted medians: pair indices in value order, and the values (and their logs) in that order. */
+interface RankedArm {
+  order: Int32Array;
+  sorted: Float64Array;
+  /** Logs of `sorted` when every value is positive (a median that is a value itself costs no Math.log); null otherwise. */
+  logs: Float64Array | null;
 }
 
-/** Replicates of the log ratio of medians for paired arms: pairs are resampled together. */
-export function pairedLogRatios(base: Float64Array, cond: Float64Array, resamples: number, rng: Rng): Float64Array {
-  const n = base.length;
-  const ob = ascendingOrder(base);
-  const oc = ascendingOrder(cond);
+function rankedArm(x: Float64Array): RankedArm {
+  const order = ascendingOrder(x);
+  const sorted = new Float64Array(x.length);
+  for (let r = 0; r < order.length; r++) sorted[r] = x[order[r] as number] as number;
+  return { order, sorted, logs: sorted.length && (sorted[0] as number) > 0 ? sorted.map(Math.log) : null };
+}
+
+/**
+ * The log of the median of an arm's values resampled with per-pair multiplicities `counts`
+ * (summing to n): the m-th smallest resampled value, averaged with the (m+1)-th for even n,
+ * found by walking the arm's values in ascending order. `logOf` false returns the median itself.
+ */
+function weightedMedian(arm: RankedArm, counts: Int32Array, logOf: boolean): number {
+  const { order, sorted } = arm;
+  const n = order.length;
+  const odd = n % 2 === 1;
+  const m = odd ? (n + 1) / 2 : n / 2;
+  let cum = 0;
+  let r = 0;
+  while (cum < m) cum += counts[order[r++] as number] as number;
+  const lower = r - 1; // the m-th smallest resampled value is sorted[lower]
+  let upper = lower;
+  if (!odd && cum < m + 1) {
+    // exactly m draws at or below it: the (m+1)-th is the next value drawn at all
+    while ((counts[order[r] as number] as number) === 0) r++;
+    upper = r;
+  }
+  if (upper === lower) return logOf && arm.logs ? (arm.logs[lower] as number) : logOf ? Math.log(sorted[lower] as number) : (sorted[lower] as number);
+  const median = ((sorted[lower] as number) + (sorted[upper] as number)) / 2;
+  return logOf ? Math.log(median) : median;
+}
+
+/** One metric's two paired arms: base[i] and cond[i] were measured in the same block. */
+export interface PairedArms {
+  base: Float64Array;
+  cond: Float64Array;
+}
+
+/**
+ * Replicates of log(median(cond) / median(base)) for several metrics measured on the same n
+ * pairs. Each replicate resamples the pairs once (n uniform draws) and every metric takes its
+ * medians from that one resample, as resampling whole runs would: each metric's replicates
+ * are an ordinary pair bootstrap, and the draws — most of the cost — are shared. Swapping the
+ * arms negates every replicate exactly.
+ */
+export function pairedLogRatiosOfMetrics(metrics: readonly PairedArms[], resamples: number, rng: Rng): Float64Array[] {
+  const n = metrics[0]?.base.length ?? 0;
+  for (const x of metrics) {
+    if (x.base.length !== n || x.cond.length !== n) throw new StatsError(`paired arms must all hold the same ${n} pairs, got ${x.base.length} and ${x.cond.length}`);
+  }
+  const arms = metrics.map((x) => ({ base: rankedArm(x.base), cond: rankedArm(x.cond) }));
+  const out = metrics.map(() => new Float64Array(resamples));
+  if (n === 0) return out;
   const counts = new Int32Array(n);
-  const out = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
     counts.fill(0);
     for (let j = 0; j < n; j++) counts[rng.int(n)]!++;
-    out[b] = logRatio(weightedMedian(cond, oc, counts), weightedMedian(base, ob, counts));
+    for (let k = 0; k < arms.length; k++) {
+      const { base, cond } = arms[k]!;
+      (out[k] as Float64Array)[b] = base.logs && cond.logs
+        ? weightedMedian(cond, counts, true) - weightedMedian(base, counts, true)
+        : logRatio(weightedMedian(cond, counts, false), weightedMedian(base, counts, false));
+    }
   }
   return out;
+}
+
+/** Replicates of the log ratio of medians for paired arms of one metric: pairs are resampled together. */
+export function pairedLogRatios(base: Float64Array, cond: Float64Array, resamples: number, rng: Rng): Float64Array {
+  return pairedLogRatiosOfMetrics([{ base, cond }], resamples, rng)[0] as Float64Array;
 }
 
 /** Point estimate: log of the ratio of sample medians. */

@@ -30,7 +30,7 @@ describe('agentab report', () => {
     await program().parseAsync(['node', 'agentab', 'report', dir, '--format', 'md,json,csv', '--metric', 'wall,cost', '--threshold', '10%', '--seed', '4', '--resamples', '2000', '--out', out]);
     assert.deepEqual((await readdir(out)).sort(), ['report.csv', 'report.json', 'report.md']);
     const json = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { options: Record<string, unknown> };
-    assert.deepEqual(json.options, { baseline: 'baseline', metrics: ['wall', 'cost'], threshold: 0.1, alpha: 0.05, confidence: 0.95, power: 0.8, seed: 4, resamples: 2000, runs: 'passing' });
+    assert.deepEqual(json.options, { baseline: 'baseline', metrics: ['wall', 'cost'], threshold: 0.1, alpha: 0.05, confidence: 0.95, power: 0.8, seed: 4, resamples: 2000, taskResamples: 2000, runs: 'passing' });
     assert.match(await readFile(join(out, 'report.md'), 'utf8'), /^# agentab report: pilot/);
   });
 

@@ -64,6 +64,20 @@ describe('report comparisons on several threads', () => {
     assert.deepStrictEqual(workersOnly.results, sequential.results);
   });
 
+  test('with fewer resamples per task than per headline, a worker\'s units fold into the same headlines', () => {
+    const pooled = loaded(records());
+    const opt = { ...resolveOptions({ resamples: 4000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']), taskResamples: 2000 };
+    const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
+    const runners = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
+    const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
+    const sequential = compareOnThreads(runners, conditions, opt, { threads: 1 });
+    const workersOnly = compareOnThreads(runners, conditions, opt, { threads: 2, mainThreadWorks: false });
+    assert.equal(workersOnly.fromWorkers, TASKS.length * 2 + 1);
+    assert.deepStrictEqual(workersOnly.results, sequential.results);
+    const mixed = compareOnThreads(runners, conditions, opt, { threads: 2 });
+    assert.deepStrictEqual(mixed.results, sequential.results);
+  });
+
   test('a bad AGENTAB_REPORT_THREADS is refused with the values it takes', () => {
     assert.throws(() => reportWith('many'), /AGENTAB_REPORT_THREADS must be a whole number ≥ 1 or "auto", got "many"/);
   });

@@ -71,6 +71,11 @@ export interface RawCall {
   dialect: Dialect;
   /** The body as the client sent it, already parsed; the backend may adjust model/stream options. */
   body: Record<string, unknown>;
+  /**
+   * The client's own bytes of `body` (before `remove`), when the proxy has them: the upstream
+   * body is then spliced from them (upstream/passthrough-body.ts) instead of re-serialised.
+   */
+  source?: { bytes: Uint8Array; remove: readonly string[] };
   /** Client headers safe to forward (anthropic-beta, anthropic-version …); never auth. */
   headers: Record<string, string>;
 }

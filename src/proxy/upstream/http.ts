@@ -84,9 +84,10 @@ function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, s
 }
 
 /**
- * POSTs JSON upstream. Resolves with a 2xx response whose body is streamed; throws a
- * ProxyError (decoded from the upstream's error body) for any other status, for a connection
- * failure (retryable) and for a timeout.
+ * POSTs JSON upstream: `body` is a value to serialise, or its UTF-8 bytes already (a
+ * pass-through body spliced from the client's bytes). Resolves with a 2xx response whose body
+ * is streamed; throws a ProxyError (decoded from the upstream's error body) for any other
+ * status, for a connection failure (retryable) and for a timeout.
  */
 export async function postJson(
   url: string,
@@ -102,9 +103,9 @@ export async function postJson(
   });
   // Serialised before the request: a body that cannot be (nested too deep) is the caller's
   // problem, never an unreachable upstream.
-  let payload: Buffer;
+  let payload: Uint8Array;
   try {
-    payload = stringifyJsonBytes(body);
+    payload = body instanceof Uint8Array ? body : stringifyJsonBytes(body);
   } catch (e) {
     dl.done();
     throw unprocessable(e);

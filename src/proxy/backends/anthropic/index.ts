@@ -7,6 +7,7 @@
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { BackendAdapter, CallOptions, RawCall, RawResponse } from '../types.ts';
 import { postJson, readJson } from '../../upstream/http.ts';
+import { passthroughBody } from '../../upstream/passthrough-body.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';
 import {
   anthropicSseToParts,
@@ -35,7 +36,7 @@ export class AnthropicBackend implements BackendAdapter {
   }
 
   async passthrough(call: RawCall, o: CallOptions): Promise<RawResponse> {
-    const body = { ...call.body, model: o.deployment.model };
+    const body = passthroughBody(call, { model: o.deployment.model });
     return postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment, call.headers), o, decodeAnthropicError);
   }
 

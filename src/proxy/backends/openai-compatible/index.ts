@@ -7,6 +7,7 @@
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { BackendAdapter, CallOptions, RawCall, RawResponse } from '../types.ts';
 import { postJson, readJson } from '../../upstream/http.ts';
+import { passthroughBody } from '../../upstream/passthrough-body.ts';
 import {
   decodeOpenAIError,
   decodeOpenAIResponse,
@@ -33,17 +34,14 @@ export class OpenAICompatibleBackend implements BackendAdapter {
   }
 
   async passthrough(call: RawCall, o: CallOptions): Promise<RawResponse> {
-    const body: Record<string, unknown> = { ...call.body, model: o.deployment.model };
-    if (call.dialect === 'openai-responses') {
-      // Responses streams carry their usage in response.completed: the body goes as it came.
-      return postJson(this.url(o, '/responses'), body, this.headers(o), o, decodeOpenAIError);
+    const set: Record<string, unknown> = { model: o.deployment.model };
+    // Responses streams carry their usage in response.completed: only the model changes there.
+    if (call.dialect !== 'openai-responses' && call.body.stream === true) {
+      const so = (call.body.stream_options ?? {}) as Record<string, unknown>;
+      set.stream_options = { ...so, include_usage: true };
     }
-    if (body.stream === true) {
-      const so = (body.stream_options ?? {}) as Record<string, unknown>;
-      body.stream_options = { ...so, include_usage: true };
-    }
-    const res = await postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
-    return res;
+    const url = call.dialect === 'openai-responses' ? this.url(o, '/responses') : this.url(o);
+    return postJson(url, passthroughBody(call, set), this.headers(o), o, decodeOpenAIError);
   }
 
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
