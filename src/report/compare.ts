@@ -375,7 +375,7 @@ export class RunnerFold {
     if (this.picksKey !== key || !this.picks) {
       const rng = createRng(this.opt.seed, ['headline', this.runner, task].join(SEP));
       this.picks = new Int32Array(this.opt.resamples);
-      for (let b = 0; b < this.picks.length; b++) this.picks[b] = rng.int(available);
+      rng.fillInts(available, this.picks);
       this.picksKey = key;
     }
     return this.picks;
