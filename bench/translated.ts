@@ -12,6 +12,7 @@
  *
  *   npx tsx bench/translated.ts                    # 400 requests per path and mode (≈ 1–2 min)
  *   npx tsx bench/translated.ts --requests 1000 --warmup 100 --block 20 --out DIR
+ *   npx tsx bench/translated.ts --profile DIR      # also write the proxy's V8 CPU profile to DIR
  *
  * Writes bench/results/translated-latest.{md,json}. The proxy runs compiled (dist/, built
  * first when it is not up to date) with its spend log and metrics on, as users run it.
@@ -64,6 +65,8 @@ interface Row {
   p99Ci: Interval | null;
   /** Median of each of the proxy's phases (read, route, …, log), ms. */
   phasesP50: Record<string, number>;
+  /** Median of the spend record's clientWaitMs (the client's upload, within `read`; not in overheadMs), ms. */
+  clientWaitP50: number;
   /** The proxy process's CPU time per request of this path (user + system, /proc), µs; null without /proc. */
   cpuUsPerRequest: number | null;
   requestBytes: number;
@@ -81,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
   const warmup = intFlag(argv, 'warmup', 50);
   const block = intFlag(argv, 'block', 10);
   const out = stringFlag(argv, 'out', join(REPO_ROOT, 'bench', 'results'));
+  const profileDir = stringFlag(argv, 'profile', '');
   const loadAvgStart = loadavg();
   if (!distIsFresh()) {
     process.stderr.write('dist/ is not up to date with src/: building it first\n');
@@ -95,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
   const proxy = await startService({
     name: 'agentab proxy',
     command: process.execPath,
-    args: [join(REPO_ROOT, 'bin', 'agentab.js'), 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1', '--spend-log', spendLog, '--log-level', 'warn'],
+    args: [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), join(REPO_ROOT, 'bin', 'agentab.js'), 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1', '--spend-log', spendLog, '--log-level', 'warn'],
     cwd: REPO_ROOT,
     env: { ...process.env, AGENTAB_RUN_FROM: 'dist' },
     ready: firstLineUrl,
@@ -153,10 +157,11 @@ async function main(argv: string[]): Promise<void> {
   const seen = new Map<string, number>();
   interface Samples {
     overhead: number[];
+    clientWait: number[];
     phases: Map<string, number[]>;
   }
   const samples = new Map<string, Samples>();
-  const empty = (): Samples => ({ overhead: [], phases: new Map() });
+  const empty = (): Samples => ({ overhead: [], clientWait: [], phases: new Map() });
   for await (const r of iterSpendLog(spendLog)) {
     const key = `${r.alias}|${r.stream}`;
     const k = (seen.get(key) ?? 0) + 1;
@@ -166,6 +171,7 @@ async function main(argv: string[]): Promise<void> {
     const s = samples.get(key) ?? empty();
     samples.set(key, s);
     s.overhead.push(r.overheadMs);
+    s.clientWait.push(r.clientWaitMs);
     for (const [phase, ms] of Object.entries(r.phases ?? {})) {
       const xs = s.phases.get(phase) ?? [];
       s.phases.set(phase, xs);
@@ -185,6 +191,7 @@ async function main(argv: string[]): Promise<void> {
         p50Ci: quantileCi(s.overhead, 0.5),
         p99Ci: quantileCi(s.overhead, 0.99),
         phasesP50: Object.fromEntries([...s.phases].map(([phase, xs]) => [phase, summarizeLatencies(xs).p50 ?? 0])),
+        clientWaitP50: summarizeLatencies(s.clientWait).p50 ?? 0,
         cpuUsPerRequest: cpuPerRequest(cpu.get(`${p.alias}|${stream}`)),
         requestBytes,
       });
@@ -230,11 +237,11 @@ async function main(argv: string[]): Promise<void> {
       return `| ${r.label} | ${r.stream ? 'stream' : 'json'} | ${ci(r.p50Ci)} | ${fmt(r.overheadMs.p90)} | ${ci(r.p99Ci)} | ${ratioOf(r, (x) => x.overheadMs.p50)} | ${fmt(r.cpuUsPerRequest, 0)} | ${ratioOf(r, (x) => x.cpuUsPerRequest)} | ${goal} |`;
     }),
     '',
-    `Where the proxy's time went (p50 of each phase, ms; \`connect\`, \`firstByte\` and \`stream\` are mostly the upstream's): `,
+    `Where the time went (p50 of each phase, ms; \`connect\`, \`firstByte\` and \`stream\` are mostly the upstream's; \`read\` holds the client's upload of the body, shown apart as \`clientWaitMs\`, which overheadMs leaves out): `,
     '',
-    `| path | mode | ${phaseNames.join(' | ')} |`,
-    `|---|---|${phaseNames.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.label} | ${r.stream ? 'stream' : 'json'} | ${phaseNames.map((n) => fmt(r.phasesP50[n])).join(' | ')} |`),
+    `| path | mode | ${phaseNames.join(' | ')} | clientWaitMs |`,
+    `|---|---|${phaseNames.map(() => '---').join('|')}|---|`,
+    ...rows.map((r) => `| ${r.label} | ${r.stream ? 'stream' : 'json'} | ${phaseNames.map((n) => fmt(r.phasesP50[n])).join(' | ')} | ${fmt(r.clientWaitP50)} |`),
     '',
     'Proxy CPU per request: the proxy process\'s user + system time from /proc around each block of one path\'s requests (10 ms ticks, averaged over the blocks), so it includes the HTTP server, the spend log and the metrics.',
     '',

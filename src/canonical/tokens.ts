@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import type { CanonicalMessage, CanonicalRequest, CanonicalTool, TextPart } from './form.ts';
 import { Lru } from '../util/lru.ts';
+import { derived } from './repeats.ts';
 
 type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
 let o200k: O200k | undefined;
@@ -86,10 +87,15 @@ export function toolJson(tool: CanonicalTool): string {
   return JSON.stringify({ name: tool.name, description: tool.description ?? '', parameters: tool.parameters });
 }
 
+/** Token counts of tool lists a client resends on every call (canonical/repeats.ts): counted once. */
+const toolTokensOfShared = new WeakMap<readonly CanonicalTool[], number>();
+
 export function countToolTokens(tools: readonly CanonicalTool[]): number {
-  let n = 0;
-  for (const t of tools) n += countTextTokens(toolJson(t));
-  return n;
+  return derived(toolTokensOfShared, tools, (list) => {
+    let n = 0;
+    for (const t of list) n += countTextTokens(toolJson(t));
+    return n;
+  });
 }
 
 /** Tokens of one content part of a message (role markers are counted per message). */

@@ -33,6 +33,8 @@ export class CallRecord {
   deployment: Deployment | undefined;
   attempts = 0;
   retryWaitMs = 0;
+  /** Time spent waiting on the client: from the request's arrival until its body's last byte (ms). */
+  clientWaitMs = 0;
   status = 200;
   error: ProxyError | undefined;
   firstContentAt: number | undefined;
@@ -56,6 +58,11 @@ export class CallRecord {
   /** Marks a point of the proxy's own phases (see call-phases.ts); a no-op when timing is off. */
   mark(point: keyof PhaseMarks): void {
     if (this.marks) this.marks[point] = this.now();
+  }
+
+  /** The request body's last byte arrived: the wait on the client ends (see clientWaitMs). */
+  bodyReceived(): void {
+    this.clientWaitMs = this.now() - this.init.startedAt;
   }
 
   firstContent(): void {
@@ -89,6 +96,7 @@ export class CallRecord {
     const durationMs = end - this.init.startedAt;
     const retryWaitMs = Math.min(durationMs, this.retryWaitMs);
     const upstreamMs = Math.min(durationMs - retryWaitMs, this.timer?.upstreamMs ?? 0);
+    const clientWaitMs = Math.min(durationMs - retryWaitMs - upstreamMs, this.clientWaitMs);
     const d = this.deployment;
     const quote = d
       ? quoteCost(this.usage, d.priceModel ?? d.model, {
@@ -104,6 +112,7 @@ export class CallRecord {
     const record: SpendRecord = {
       v: SPEND_RECORD_VERSION,
       retryWaitMs: round3(retryWaitMs),
+      clientWaitMs: round3(clientWaitMs),
       priced: quote.priceKnown,
       id: this.init.id,
       ts: this.init.ts,
@@ -123,7 +132,7 @@ export class CallRecord {
       ttftMs: this.firstContentAt === undefined ? null : round3(this.firstContentAt - this.init.startedAt),
       durationMs: round3(durationMs),
       upstreamMs: round3(upstreamMs),
-      overheadMs: round3(Math.max(0, durationMs - upstreamMs - retryWaitMs)),
+      overheadMs: round3(Math.max(0, durationMs - upstreamMs - retryWaitMs - clientWaitMs)),
       usage: this.usage,
       costUsd: quote.priceKnown ? quote.costUsd : null,
       finish: this.finish,

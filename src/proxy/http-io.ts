@@ -9,9 +9,11 @@ import type { ClientGone } from './client-gone.ts';
 
 /**
  * Reads a request body of at most `limit` bytes, which must arrive within `timeoutMs` (a body
- * trickled byte by byte would otherwise hold a connection and a handler forever).
+ * trickled byte by byte would otherwise hold a connection and a handler forever). While it
+ * arrives the chunks are only collected; `onReceived` is called the moment the last byte is
+ * in, before they are joined (the end of the wait on the client; see CallRecord.clientWaitMs).
  */
-export function readBody(req: IncomingMessage, limit: number, timeoutMs = 0): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs = 0, onReceived?: () => void): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume(); // drain so the connection can answer
@@ -40,6 +42,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs = 0): Pr
       chunks.push(chunk);
     };
     const onEnd = () => {
+      onReceived?.();
       finish();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };

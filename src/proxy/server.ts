@@ -264,7 +264,7 @@ async function handleModelRequest(
   calls.add(call);
   try {
     checkAuth(deps.config.masterKey, presentedKey(req.headers), cellId);
-    const buf = await readBody(req, deps.config.maxBodyBytes, deps.config.requestBodyTimeoutMs);
+    const buf = await readBody(req, deps.config.maxBodyBytes, deps.config.requestBodyTimeoutMs, () => rec.bodyReceived());
     rec.init.reqBytes = buf.length;
     const body = parseJsonBody(buf);
     rec.mark('bodyRead');

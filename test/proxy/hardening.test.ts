@@ -144,7 +144,7 @@ ${extra}`;
         assert.equal(rec!.status, 200);
         assert.equal(rec!.attempts, 2);
         assert.ok(rec!.retryWaitMs >= 990, `retryWaitMs ${rec!.retryWaitMs}`);
-        assert.ok(Math.abs(rec!.durationMs - rec!.upstreamMs - rec!.retryWaitMs - rec!.overheadMs) < 0.01);
+        assert.ok(Math.abs(rec!.durationMs - rec!.upstreamMs - rec!.retryWaitMs - rec!.clientWaitMs - rec!.overheadMs) < 0.01);
       } finally {
         await proxy.close(0);
       }
@@ -159,7 +159,7 @@ ${extra}`;
         const [rec] = await proxy.spend();
         assert.equal(rec!.attempts, 3);
         assert.ok(rec!.retryWaitMs >= 300, `two backoffs of at least 150 ms each: ${rec!.retryWaitMs}`);
-        assert.ok(Math.abs(rec!.durationMs - rec!.upstreamMs - rec!.retryWaitMs - rec!.overheadMs) < 0.01);
+        assert.ok(Math.abs(rec!.durationMs - rec!.upstreamMs - rec!.retryWaitMs - rec!.clientWaitMs - rec!.overheadMs) < 0.01);
       } finally {
         await proxy.close(0);
       }

@@ -171,7 +171,7 @@ function spendLine(startOffsetMs: number, durationMs: number, o: Partial<SpendRe
   return {
     v: 1, id: `s${startOffsetMs}`, ts: new Date(Date.parse('2026-01-01T00:00:00.000Z') + startOffsetMs).toISOString(), cell: 'c1', run: 'r', surface: 'anthropic',
     path: '/v1/messages', endpoint: 'messages', alias: 'm', deployment: 'm#0', backend: 'sim', upstreamModel: 'sim', stream: true, status: 200, error: null,
-    attempts: 1, ttftMs: 10, durationMs, upstreamMs: durationMs, retryWaitMs: 0, overheadMs: 0, usage: { input: 10, output: 1, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    attempts: 1, ttftMs: 10, durationMs, upstreamMs: durationMs, retryWaitMs: 0, clientWaitMs: 0, overheadMs: 0, usage: { input: 10, output: 1, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
     costUsd: 0, priced: true, finish: 'tool_use', toolCalls: 1, reqBytes: 1, resBytes: 1, client: null, session: null, ...o,
   };
 }

@@ -8,9 +8,13 @@ import type { ClientGone } from '../client-gone.ts';
 import type { CanonicalRequest, CanonicalResponse, Dialect, StreamPart } from '../../canonical/form.ts';
 
 /**
- * Time spent waiting on the upstream, accumulated across an attempt. A backend calls
- * `begin()` when it sends a request and `end()` when the upstream's response (or stream)
- * is complete; the proxy's overhead is the call's duration minus `upstreamMs`.
+ * Time spent waiting on the upstream, accumulated across a call's attempts: the proxy's
+ * overhead is the call's duration minus `upstreamMs` (and minus the waits on the client).
+ * A backend calls `begin()` when it sends a request and `end()` when what it waits for has
+ * come: the response head, or (through `wait()` before each read) every chunk of the body.
+ * So the proxy's own work between chunks (decoding, translating, writing to the client) is
+ * the proxy's time, not the upstream's; an in-process upstream such as the simulator may
+ * simply span its whole answer with `begin()`/`end()`.
  */
 export class UpstreamTimer {
   upstreamMs = 0;
@@ -18,18 +22,24 @@ export class UpstreamTimer {
   firstByteAt: number | undefined;
   /** performance.now() when the latest attempt's request was sent (the proxy's phase marks). */
   sentAt: number | undefined;
-  private startedAt: number | undefined;
+  private waitingSince: number | undefined;
   constructor(private readonly now: () => number = () => performance.now()) {}
+  /** An attempt's request is being sent: waiting on the upstream starts. */
   begin(): void {
-    if (this.startedAt === undefined) this.startedAt = this.sentAt = this.now();
+    if (this.waitingSince === undefined) this.waitingSince = this.sentAt = this.now();
+  }
+  /** The proxy waits on the upstream again (the next chunk of its body); `sentAt` stays. */
+  wait(): void {
+    if (this.waitingSince === undefined) this.waitingSince = this.now();
   }
   firstByte(): void {
     if (this.firstByteAt === undefined) this.firstByteAt = this.now();
   }
+  /** What the proxy waited for came (or the attempt ended): the time since `begin()`/`wait()` is the upstream's. */
   end(): void {
-    if (this.startedAt === undefined) return;
-    this.upstreamMs += this.now() - this.startedAt;
-    this.startedAt = undefined;
+    if (this.waitingSince === undefined) return;
+    this.upstreamMs += this.now() - this.waitingSince;
+    this.waitingSince = undefined;
   }
 }
 

@@ -73,6 +73,7 @@ export function genAiAttributes(rec: SpendRecord): Attributes {
     [AGENTAB.attempts]: rec.attempts,
     ...(rec.costUsd !== null ? { [AGENTAB.costUsd]: rec.costUsd } : {}),
     [AGENTAB.retryWaitMs]: rec.retryWaitMs,
+    [AGENTAB.clientWaitMs]: rec.clientWaitMs,
     [AGENTAB.overheadMs]: rec.overheadMs,
     [AGENTAB.upstreamMs]: rec.upstreamMs,
     [AGENTAB.surface]: rec.surface,

@@ -43,6 +43,7 @@ export const AGENTAB = {
   overheadMs: 'agentab.overhead_ms',
   upstreamMs: 'agentab.upstream_ms',
   retryWaitMs: 'agentab.retry_wait_ms',
+  clientWaitMs: 'agentab.client_wait_ms',
   surface: 'agentab.surface',
   endpoint: 'agentab.endpoint',
   /** Prefix of the proxy's own phase durations: `agentab.proxy.read_ms` … */

@@ -71,11 +71,25 @@ export const SpendRecordV1Schema = z.object({
   /** From request arrival to the first content byte sent to the client; null if none was. */
   ttftMs: ms.nullable(),
   durationMs: ms,
-  /** Time spent waiting on upstream sockets (every attempt). */
+  /**
+   * Time spent waiting on the upstream, every attempt: from sending a request until its
+   * response head, plus the wait for each chunk of its body. The proxy's own work between
+   * chunks is not in it (before 2026-11-28 the whole span from request to the body's end was).
+   */
   upstreamMs: ms,
   /** Time spent waiting between attempts (backoff, Retry-After); absent in older lines. */
   retryWaitMs: ms.default(0),
-  /** The proxy's own time: durationMs − upstreamMs − retryWaitMs, whatever the outcome. */
+  /**
+   * Time spent waiting on the client: from the request's arrival (its headers) until the last
+   * byte of its body, i.e. the client's upload. Absent (0) in older lines, whose overheadMs
+   * still holds it.
+   */
+  clientWaitMs: ms.default(0),
+  /**
+   * The proxy's own time: durationMs − upstreamMs − retryWaitMs − clientWaitMs, whatever the
+   * outcome. It is wall time, so on a busy machine or proxy it also holds what other requests
+   * and processes ran meanwhile, and a client slow to read a streamed answer adds to it.
+   */
   overheadMs: ms,
   usage: SpendUsageSchema,
   /** null when neither the config nor the built-in table prices the model (`priced: false`). */
@@ -133,7 +147,7 @@ export function costOrZero(rec: Pick<SpendRecord, 'costUsd'>): number {
 
 /** Builds a record of the newest version from its fields (those with defaults may be left out). */
 export function makeSpendRecord(fields: Omit<z.input<typeof SpendRecordV1Schema>, 'v'>): SpendRecord {
-  return { v: SPEND_RECORD_VERSION, retryWaitMs: 0, priced: true, ...fields } as SpendRecord;
+  return { v: SPEND_RECORD_VERSION, retryWaitMs: 0, clientWaitMs: 0, priced: true, ...fields } as SpendRecord;
 }
 
 /** Upstream error bodies can be long; a record keeps the start of the message. */

@@ -150,6 +150,8 @@ export async function postJson(
     dl.done();
     throw decodeError(res.statusCode, text, resHeaders);
   }
+  // The head came: until the body is read, the proxy's own time again (timedChunks waits per chunk).
+  o.timer.end();
   return new TimedResponse(res.statusCode, resHeaders, resBody, dl, o);
 }
 
@@ -204,18 +206,23 @@ function decoded(body: Dispatcher.ResponseData['body'], headers: Record<string, 
 
 /**
  * The upstream body as an async iterator: the first byte stops the TTFT timer; the end, an
- * error or an early `return()` closes the attempt (timer, deadlines, socket).
+ * error or an early `return()` closes the attempt (timer, deadlines, socket). The upstream
+ * timer runs only while a chunk is awaited: what the consumer does with a chunk (between the
+ * `yield` and its next read) is the proxy's own time.
  */
 async function* timedChunks(src: Body, dl: Deadline, o: CallOptions): AsyncGenerator<Uint8Array> {
   let first = true;
   try {
+    o.timer.wait();
     for await (const chunk of src as AsyncIterable<Buffer>) {
+      o.timer.end();
       if (first) {
         first = false;
         dl.firstByte();
         o.timer.firstByte();
       }
       yield chunk;
+      o.timer.wait();
     }
   } catch (e) {
     throw dl.signal.aborted ? dl.reason() : midStreamError(e);

@@ -30,6 +30,7 @@ import {
   type MessagesRequest,
 } from './anthropic-api.ts';
 import { decodeCacheMark } from './cache-control.ts';
+import { RepeatCache } from '../../../canonical/repeats.ts';
 
 export interface DecodeOptions {
   /** Receives one message per thing dropped or changed on the way in. */
@@ -111,9 +112,29 @@ function decodeToolChoice(tc: NonNullable<MessagesRequest['tool_choice']>): Tool
   }
 }
 
+/** Tool definitions seen lately (an agent resends the same ones on every call): see canonical/repeats.ts. */
+const recentTools = new RepeatCache<CanonicalTool[]>();
+
+/**
+ * The canonical tools of a request: the same frozen, shared array for tools equal to a recent
+ * request's (so what is derived from them is kept too), decoded afresh otherwise. Tool lists
+ * that warn (server tools dropped) are not kept, so every request that sends them warns.
+ */
 function decodeTools(tools: MessagesRequest['tools'], warn: (m: string) => void): CanonicalTool[] {
+  if (!tools?.length) return [];
+  const seen = recentTools.get(tools);
+  if (seen) return seen;
+  let warned = false;
+  const decoded = decodeToolList(tools, (m) => {
+    warned = true;
+    warn(m);
+  });
+  return warned ? decoded : recentTools.set(tools, decoded);
+}
+
+function decodeToolList(tools: NonNullable<MessagesRequest['tools']>, warn: (m: string) => void): CanonicalTool[] {
   const out: CanonicalTool[] = [];
-  for (const t of tools ?? []) {
+  for (const t of tools) {
     if (t.type !== undefined && t.type !== 'custom') {
       warn(`dropped Anthropic server tool "${t.name}" (type ${t.type}): no other backend runs it`);
       continue;

@@ -6,10 +6,13 @@ import type {
   AssistantPart,
   CanonicalMessage,
   CanonicalRequest,
+  CanonicalTool,
   ImagePart,
   TextPart,
   ToolResultPart,
 } from '../../../canonical/form.ts';
+import { derived } from '../../../canonical/repeats.ts';
+import { keepJsonBytes } from '../../../util/json-bytes.ts';
 import { encodeCacheMark } from './cache-control.ts';
 
 export interface EncodeAnthropicOptions {
@@ -27,6 +30,18 @@ const MIN_BUDGET = 1024;
 
 type Block = Record<string, unknown>;
 type Message = { role: 'user' | 'assistant'; content: Block[] };
+
+/** Tools a client resends on every call, encoded (and serialised) once: canonical/repeats.ts. */
+const toolsOfShared = new WeakMap<readonly CanonicalTool[], unknown[]>();
+
+function encodeTools(tools: readonly CanonicalTool[]): unknown[] {
+  return tools.map((t) => ({
+    name: t.name,
+    ...(t.description ? { description: t.description } : {}),
+    input_schema: t.parameters,
+    ...encodeCacheMark(t.cacheControl),
+  }));
+}
 
 export function encodeAnthropicRequest(
   req: CanonicalRequest,
@@ -48,12 +63,7 @@ export function encodeAnthropicRequest(
   }
   body.max_tokens = maxTokens;
   if (req.tools.length) {
-    body.tools = req.tools.map((t) => ({
-      name: t.name,
-      ...(t.description ? { description: t.description } : {}),
-      input_schema: t.parameters,
-      ...encodeCacheMark(t.cacheControl),
-    }));
+    body.tools = derived(toolsOfShared, req.tools, (tools) => keepJsonBytes(encodeTools(tools)));
   }
   const toolChoice = encodeToolChoice(req);
   if (toolChoice) body.tool_choice = toolChoice;

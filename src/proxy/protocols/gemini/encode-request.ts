@@ -12,10 +12,13 @@ import type {
   AssistantPart,
   CanonicalMessage,
   CanonicalRequest,
+  CanonicalTool,
   ImagePart,
   TextPart,
   ToolResultPart,
 } from '../../../canonical/form.ts';
+import { derived } from '../../../canonical/repeats.ts';
+import { keepJsonBytes } from '../../../util/json-bytes.ts';
 import { cleanToolParameters } from './clean-schema.ts';
 import { baseToolCallId, signatureFromToolCallId } from './tool-call-id.ts';
 
@@ -39,24 +42,31 @@ export function encodeGeminiRequest(req: CanonicalRequest, opts: EncodeGeminiOpt
   const system = req.system.filter((p) => p.text);
   if (system.length) body.systemInstruction = { parts: system.map((p) => ({ text: p.text })) };
   if (req.tools.length) {
-    body.tools = [
-      {
-        functionDeclarations: req.tools.map((t) => {
-          const parameters = cleanToolParameters(t.parameters);
-          return {
-            name: t.name,
-            ...(t.description ? { description: t.description } : {}),
-            ...(parameters ? { parameters } : {}),
-          };
-        }),
-      },
-    ];
+    body.tools = derived(toolsOfShared, req.tools, (tools) => keepJsonBytes(encodeTools(tools)));
     const toolConfig = encodeToolConfig(req);
     if (toolConfig) body.toolConfig = toolConfig;
   }
   const generationConfig = encodeGenerationConfig(req, warn);
   if (Object.keys(generationConfig).length) body.generationConfig = generationConfig;
   return body;
+}
+
+/** Tools a client resends on every call, encoded (and serialised) once: canonical/repeats.ts. */
+const toolsOfShared = new WeakMap<readonly CanonicalTool[], unknown[]>();
+
+function encodeTools(tools: readonly CanonicalTool[]): unknown[] {
+  return [
+    {
+      functionDeclarations: tools.map((t) => {
+        const parameters = cleanToolParameters(t.parameters);
+        return {
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+          ...(parameters ? { parameters } : {}),
+        };
+      }),
+    },
+  ];
 }
 
 /** The body of `:countTokens` (Vertex takes the prompt-shaping fields of generateContent). */

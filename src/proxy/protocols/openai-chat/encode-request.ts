@@ -4,7 +4,9 @@
  * What OpenAI Chat cannot take is dropped on purpose: reasoning parts (it never accepts them
  * back), cache_control breakpoints, images inside tool results (noted in the text instead).
  */
-import type { CanonicalMessage, CanonicalRequest, ImagePart, TextPart, ToolChoice, ToolResultPart } from '../../../canonical/form.ts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalTool, ImagePart, TextPart, ToolChoice, ToolResultPart } from '../../../canonical/form.ts';
+import { derived } from '../../../canonical/repeats.ts';
+import { keepJsonBytes } from '../../../util/json-bytes.ts';
 import { imagePartToUrl } from './image-url.ts';
 
 /** Stands in for an image a tool returned: OpenAI tool messages carry text only. */
@@ -31,14 +33,7 @@ export function encodeOpenAIRequest(req: CanonicalRequest, upstreamModel: string
 
   const body: Record<string, unknown> = { model: upstreamModel, messages };
   if (req.tools.length > 0) {
-    body['tools'] = req.tools.map((t) => ({
-      type: 'function',
-      function: {
-        name: t.name,
-        ...(t.description !== undefined ? { description: t.description } : {}),
-        parameters: t.parameters,
-      },
-    }));
+    body['tools'] = derived(toolsOfShared, req.tools, (tools) => keepJsonBytes(encodeTools(tools)));
     // OpenAI answers 400 to tool_choice / parallel_tool_calls sent without tools.
     if (req.toolChoice) body['tool_choice'] = encodeToolChoice(req.toolChoice);
     if (req.parallelToolCalls !== undefined) body['parallel_tool_calls'] = req.parallelToolCalls;
@@ -54,6 +49,20 @@ export function encodeOpenAIRequest(req: CanonicalRequest, upstreamModel: string
     body['stream_options'] = { include_usage: true };
   }
   return body;
+}
+
+/** Tools a client resends on every call, encoded (and serialised) once: canonical/repeats.ts. */
+const toolsOfShared = new WeakMap<readonly CanonicalTool[], unknown[]>();
+
+function encodeTools(tools: readonly CanonicalTool[]): unknown[] {
+  return tools.map((t) => ({
+    type: 'function',
+    function: {
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      parameters: t.parameters,
+    },
+  }));
 }
 
 function encodeMessage(m: CanonicalMessage): OpenAIMessage[] {

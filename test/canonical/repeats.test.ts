@@ -1,0 +1,142 @@
+/**
+ * Tool definitions an agent resends on every call are decoded, translated, serialised and
+ * counted once (src/canonical/repeats.ts). What must hold: a repeated request translates to the
+ * very bytes a fresh translation gives, for every upstream dialect; tools that differ in
+ * anything (a value, a key's order) are not taken for the kept ones; the kept values are frozen;
+ * token counts are the same; tools that warn keep warning on every request.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { claudeCodeRequest } from '../../bench/lib/claude-code-request.ts';
+import { decodeAnthropicRequest } from '../../src/proxy/protocols/anthropic-messages/decode-request.ts';
+import { encodeOpenAIRequest } from '../../src/proxy/protocols/openai-chat/encode-request.ts';
+import { encodeGeminiRequest } from '../../src/proxy/protocols/gemini/encode-request.ts';
+import { encodeAnthropicRequest } from '../../src/proxy/protocols/anthropic-messages/encode-request.ts';
+import { countRequestTokens, countTextTokens, toolJson } from '../../src/canonical/tokens.ts';
+import { isShared, RepeatCache } from '../../src/canonical/repeats.ts';
+import { stringifyJsonBytes } from '../../src/util/json-bytes.ts';
+import { sameJson } from '../../src/util/json-values.ts';
+import type { CanonicalRequest } from '../../src/canonical/form.ts';
+
+/** A fresh parse of the Claude Code request, as the proxy gets it from every call. */
+const text = JSON.stringify(claudeCodeRequest('alias', true).body);
+const fresh = (): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
+
+const encoders: Array<[string, (req: CanonicalRequest) => unknown]> = [
+  ['openai', (req) => encodeOpenAIRequest(req, 'gpt-4o')],
+  ['gemini', (req) => encodeGeminiRequest(req)],
+  ['anthropic', (req) => encodeAnthropicRequest(req, 'claude-x')],
+];
+
+describe('repeated tool definitions', () => {
+  test('a repeated request gets the same frozen tools, and every encoder gives the bytes of a plain JSON.stringify', () => {
+    const first = decodeAnthropicRequest(fresh());
+    const again = decodeAnthropicRequest(fresh());
+    assert.equal(again.tools, first.tools, 'the second request did not reuse the kept tools');
+    assert.ok(isShared(again.tools) && Object.isFrozen(again.tools) && Object.isFrozen(again.tools[0]!.parameters));
+    assert.equal(again.tools.length, 24);
+    for (const [name, encode] of encoders) {
+      const body = encode(again);
+      // JSON.stringify knows nothing of the kept bytes: it serialises the objects themselves.
+      assert.ok(stringifyJsonBytes(body).equals(Buffer.from(JSON.stringify(body))), `${name}: kept bytes differ from the objects`);
+      assert.deepEqual(JSON.parse(JSON.stringify(body)), JSON.parse(JSON.stringify(encode({ ...again, tools: structuredClone([...again.tools]) }))), `${name}: unlike a fresh encode`);
+    }
+  });
+
+  test('token counts of kept tools are those of a fresh copy', () => {
+    const req = decodeAnthropicRequest(fresh());
+    assert.ok(isShared(req.tools));
+    const copy = structuredClone([...req.tools]);
+    assert.ok(!isShared(copy));
+    assert.equal(countRequestTokens(req), countRequestTokens({ ...req, tools: copy }));
+    let byHand = 0;
+    for (const t of copy) byHand += countTextTokens(toolJson(t));
+    assert.ok(byHand > 10_000, `Claude Code's tools are ≈15k tokens, counted ${byHand}`);
+  });
+
+  test('tools that differ in a value or in the order of keys are decoded afresh', () => {
+    const base = decodeAnthropicRequest(fresh()).tools;
+    const changed = fresh();
+    const tools = changed.tools as Array<Record<string, unknown>>;
+    tools[5] = { ...tools[5], description: `${String(tools[5]!.description)} ` };
+    const decoded = decodeAnthropicRequest(changed).tools;
+    assert.notEqual(decoded, base);
+    assert.equal(decoded[5]!.description, `${String(base[5]!.description)} `);
+    const reordered = fresh();
+    const t0 = (reordered.tools as Array<Record<string, unknown>>)[0]!;
+    const { name, ...rest } = t0;
+    (reordered.tools as Array<Record<string, unknown>>)[0] = { ...rest, name };
+    const decodedReordered = decodeAnthropicRequest(reordered).tools;
+    assert.notEqual(decodedReordered, base, 'a tool with its keys in another order serialises differently');
+  });
+
+  test('tools that warn (a server tool dropped) warn on every request', () => {
+    const body = () => ({
+      model: 'm',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'web_search_20250305', name: 'web_search' }, { name: 'Read', input_schema: { type: 'object' } }],
+    });
+    for (let i = 0; i < 3; i++) {
+      const warnings: string[] = [];
+      const req = decodeAnthropicRequest(body(), { warn: (m) => warnings.push(m) });
+      assert.equal(warnings.length, 1, `request ${i}`);
+      assert.deepEqual(req.tools.map((t) => t.name), ['Read']);
+    }
+  });
+
+  test('a kept value cannot be changed by one call for the next', () => {
+    const req = decodeAnthropicRequest(fresh());
+    assert.throws(() => {
+      (req.tools as unknown as unknown[]).push({ name: 'x' });
+    }, TypeError);
+    assert.throws(() => {
+      (req.tools[0]!.parameters as Record<string, unknown>).type = 'array';
+    }, TypeError);
+  });
+});
+
+describe('RepeatCache', () => {
+  test('keeps the most recent values, and finds a value only by JSON equal to its key', () => {
+    const cache = new RepeatCache<{ n: number }>(2);
+    cache.set([1], { n: 1 });
+    cache.set([2], { n: 2 });
+    assert.equal(cache.get([1])?.n, 1); // now the most recent
+    cache.set([3], { n: 3 }); // drops [2]
+    assert.equal(cache.get([2]), undefined);
+    assert.equal(cache.get([1])?.n, 1);
+    assert.equal(cache.get([3])?.n, 3);
+    assert.equal(cache.get(['1']), undefined);
+  });
+});
+
+const chars = fc.constantFrom('a', 'b', 'é', '✓', '"', '\\', '\n');
+const key = fc.string({ unit: chars, maxLength: 3 });
+const jsonValue = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, key, fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+  array: fc.array(tie('node'), { maxLength: 3 }),
+  object: fc.dictionary(key, tie('node'), { maxKeys: 3 }),
+})).node;
+
+/** The same value with the keys of every object in reverse order (JSON.parse of a reordered text). */
+function reversedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reversedKeys);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversedKeys(x)]));
+  return v;
+}
+
+describe('sameJson', () => {
+  test('equal exactly when JSON.stringify gives the same text (generated values, mutated and reordered)', () => {
+    fc.assert(
+      fc.property(jsonValue, jsonValue, (a, b) => {
+        const copy = JSON.parse(JSON.stringify(a)) as unknown;
+        assert.equal(sameJson(a, copy), true);
+        assert.equal(sameJson(a, b), JSON.stringify(a) === JSON.stringify(b));
+        const reordered = reversedKeys(a);
+        assert.equal(sameJson(a, reordered), JSON.stringify(a) === JSON.stringify(reordered));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
