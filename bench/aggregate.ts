@@ -1,65 +1,46 @@
 /**
- * Aggregation speed: generate N RunRecords in memory (default 1,000,000: 2 runners × 4
- * conditions × 50 tasks × 2,500 reps) and time the report pipeline on them — pooling
- * (dedupe + canonical sort), grouping, cell statistics, and every comparison with a
- * 10,000-resample bootstrap. Parsing JSON is not included: that is the loader's cost.
+ * Aggregation speed (issue #16): N RunRecords (default 1,000,000: 2 runners × 4 conditions ×
+ * 50 tasks × 2,500 reps, bench/lib/bench-records.ts) through the report pipeline — pooling
+ * (dedupe + canonical sort), grouping into columns, cell statistics, and every comparison with
+ * a 10,000-resample bootstrap. The records are generated in memory: parsing JSON is the
+ * loader's cost, measured end to end by --e2e.
  *
  *   npx tsx bench/aggregate.ts [--records 1000000] [--resamples 10000]
  *   AGENTAB_REPORT_THREADS=1 npx tsx bench/aggregate.ts   # comparisons on the main thread only
+ *
+ * Before/after in one run: --against DIR runs this measurement in fresh processes, alternating
+ * between DIR (another checkout, e.g. a worktree of the commit before a change, with its own
+ * bench/aggregate.ts) and this checkout, --rounds times, and prints medians and ratios:
+ *
+ *   npx tsx bench/aggregate.ts --against /tmp/before [--rounds 3] [--e2e] [--jsonl FILE]
+ *
+ * --e2e adds `agentab report <records.jsonl> --out D` of each checkout, end to end (reading
+ * and validating the JSON lines, the analysis, writing report.md), timed from outside with its
+ * peak RSS; the records.jsonl is written once into a temporary directory (or --jsonl FILE is
+ * reused: it is written there when missing).
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { RunRecord } from '../src/experiment/run-record.ts';
+import { fileURLToPath } from 'node:url';
 import { buildReport } from '../src/report/analyze.ts';
 import { groupRecords } from '../src/report/group.ts';
 import { poolRecords } from '../src/report/load.ts';
 import { DEFAULT_METRICS } from '../src/report/metrics.ts';
-import { createRng } from '../src/stats/prng.ts';
+import { medianSorted } from '../src/stats/quantile.ts';
+import { benchReps, generateBenchRecords, writeBenchRecordsJsonl } from './lib/bench-records.ts';
+import { intFlag, stringFlag } from './lib/flags.ts';
+import { runMeasured, type MeasuredRun } from './lib/measured-child.ts';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-}
-
-const N = flag('records', 1_000_000);
-const RESAMPLES = flag('resamples', 10_000);
-const RUNNERS = ['claude', 'opencode'];
-const CONDITIONS = ['baseline', 'with-docs', 'no-mcp', 'big-prompt'];
-const EFFECT = [1, 0.85, 1, 1.1];
-const TASKS = Array.from({ length: 50 }, (_, i) => `task-${String(i).padStart(2, '0')}`);
-const REPS = Math.max(1, Math.round(N / (RUNNERS.length * CONDITIONS.length * TASKS.length)));
-
-function generate(): RunRecord[] {
-  const rng = createRng(1, 'bench');
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-  const env = { image: 'agentab/bench:1', cpus: 2 }; // shared: real records differ here only by reference
-  const reported = {};
-  const out: RunRecord[] = [];
-  for (const runner of RUNNERS) {
-    TASKS.forEach((task, t) => {
-      const scale = 5_000 * (1 + t);
-      CONDITIONS.forEach((condition, c) => {
-        for (let rep = 0; rep < REPS; rep++) {
-          const f = (EFFECT[c] as number) * Math.exp(0.3 * gauss());
-          const wallMs = Math.round(scale * f);
-          const input = Math.round(4 * scale * f);
-          out.push({
-            v: 1, experiment: 'bench', runId: 'bench-1', cell: `${runner}.${condition}.${task}.${rep}`, runner, runnerVersion: '1.0.0',
-            condition, task, rep, launcher: 'local', host: 'bench', startedAt: '2025-01-01T00:00:00.000Z',
-            wallMs, exitCode: 0, outcome: rng.next() < 0.01 ? 'infra' : rng.next() < 0.9 ? 'pass' : 'fail',
-            calls: Math.max(1, Math.round(10 * f)),
-            usage: { input, output: Math.round(input / 20), cacheRead: Math.round(input * 0.6), cacheWrite: 0, reasoning: 0 },
-            costUsd: input * 3e-6, modelMs: Math.round(wallMs * 0.8), ttftMs: 400, overheadMs: 2,
-            runnerReported: reported, env,
-          });
-        }
-      });
-    });
-  }
-  return out;
-}
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const N = intFlag(argv, 'records', 1_000_000);
+const RESAMPLES = intFlag(argv, 'resamples', 10_000);
+const AGAINST = stringFlag(argv, 'against', '');
+const ROUNDS = intFlag(argv, 'rounds', 3);
+const E2E = argv.includes('--e2e');
+const JSONL = stringFlag(argv, 'jsonl', '');
 
 /** Wall and CPU time of one step (CPU time too, because shared machines make wall time noisy). */
 function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
@@ -70,25 +51,107 @@ function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
   return { value, wall: performance.now() - t, cpu: (used.user + used.system) / 1000 };
 }
 const seconds = (x: { wall: number; cpu: number }): string => `${(x.wall / 1000).toFixed(2)} s (cpu ${(x.cpu / 1000).toFixed(2)} s)`;
+const loadText = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
 
-const gen = timed(generate);
-const records = gen.value;
-const pool = timed(() => poolRecords([{ path: 'generated', records }]));
-const loaded = pool.value;
-const group = timed(() => groupRecords(loaded.records, DEFAULT_METRICS));
-const grouped = group.value;
-const full = timed(() => buildReport(loaded, { resamples: RESAMPLES }));
-const report = full.value;
+/** The measurement itself, in this process (what --against runs in each checkout). */
+function measureHere(): void {
+  const gen = timed(() => generateBenchRecords(N));
+  const records = gen.value;
+  const pool = timed(() => poolRecords([{ path: 'generated', records }]));
+  const loaded = pool.value;
+  const group = timed(() => groupRecords(loaded.records, DEFAULT_METRICS));
+  const grouped = group.value;
+  const full = timed(() => buildReport(loaded, { resamples: RESAMPLES }));
+  const report = full.value;
+  const n = records.length.toLocaleString('en-US');
+  process.stdout.write(
+    [
+      `generated ${n} RunRecords in ${seconds(gen)} (${grouped.groups.length} cells, ${benchReps(N)} reps each)`,
+      `pool (dedupe + canonical sort): ${seconds(pool)}`,
+      `group into typed columns (${DEFAULT_METRICS.length} metrics): ${seconds(group)}`,
+      `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
+      `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end (cpu: every thread; comparisons on threads: ${process.env['AGENTAB_REPORT_THREADS'] || 'auto'}, ${availableParallelism()} cores)`,
+      `peak memory (max RSS of this process, records included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadText()}`,
+      '',
+    ].join('\n'),
+  );
+}
 
-const n = records.length.toLocaleString('en-US');
-process.stdout.write(
-  [
-    `generated ${n} RunRecords in ${seconds(gen)} (${grouped.groups.length} cells, ${REPS} reps each)`,
-    `pool (dedupe + canonical sort): ${seconds(pool)}`,
-    `group into typed columns (${DEFAULT_METRICS.length} metrics): ${seconds(group)}`,
-    `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
-    `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end (cpu: every thread; comparisons on threads: ${process.env['AGENTAB_REPORT_THREADS'] || 'auto'}, ${availableParallelism()} cores)`,
-    `peak memory (max RSS of this process, records included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
-    '',
-  ].join('\n'),
-);
+interface Sample {
+  wallS: number;
+  cpuS: number | null;
+  rssMb: number;
+}
+
+/** The figures of one in-process measurement, read from its printed lines (the same lines before and after this change). */
+function aggregationOf(run: MeasuredRun, where: string): Sample {
+  const agg = /aggregating [\d,]+ records: ([\d.]+) s \(cpu ([\d.]+) s\)/.exec(run.stdout);
+  const rss = /peak memory[^:]*: (\d+) MB/.exec(run.stdout);
+  if (run.exitCode !== 0 || !agg || !rss) throw new Error(`${where}: the aggregation benchmark failed (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr.slice(-2000)}`);
+  return { wallS: Number(agg[1]), cpuS: Number(agg[2]), rssMb: Number(rss[1]) };
+}
+
+async function aggregationIn(checkout: string): Promise<Sample> {
+  const run = await runMeasured(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', path.join(checkout, 'bench', 'aggregate.ts'), '--records', String(N), '--resamples', String(RESAMPLES)], { cwd: checkout });
+  return aggregationOf(run, checkout);
+}
+
+async function reportIn(checkout: string, file: string, outDir: string): Promise<Sample> {
+  rmSync(outDir, { recursive: true, force: true });
+  const run = await runMeasured(process.execPath, ['--max-old-space-size=8192', path.join(checkout, 'bin', 'agentab.js'), 'report', file, '--resamples', String(RESAMPLES), '--out', outDir], { cwd: checkout, keepStdout: false });
+  if (run.exitCode !== 0) throw new Error(`${checkout}: agentab report failed (exit ${run.exitCode}):\n${run.stderr.slice(-2000)}`);
+  return { wallS: run.wallS, cpuS: run.cpuS, rssMb: run.peakRssMb };
+}
+
+const med = (xs: readonly number[]): number => medianSorted(Float64Array.from(xs).sort());
+function summary(samples: readonly Sample[]): { wallS: number; cpuS: number | null; rssMb: number } {
+  const cpus = samples.map((s) => s.cpuS).filter((c): c is number => c !== null);
+  return { wallS: med(samples.map((s) => s.wallS)), cpuS: cpus.length ? med(cpus) : null, rssMb: med(samples.map((s) => s.rssMb)) };
+}
+
+/** --against: both checkouts, alternating, fresh processes; medians and after ÷ before. */
+async function compareCheckouts(before: string): Promise<void> {
+  const after = ROOT;
+  const work = mkdtempSync(path.join(tmpdir(), 'agentab-aggregate-'));
+  try {
+    const file = JSONL || path.join(work, 'records.jsonl');
+    if (E2E && !existsSync(file)) await writeBenchRecordsJsonl(file, N);
+    const kinds = E2E ? (['aggregation', 'report'] as const) : (['aggregation'] as const);
+    const samples = new Map<string, Sample[]>();
+    const loads: string[] = [loadText()];
+    for (let round = 0; round < ROUNDS; round++) {
+      // alternate which checkout goes first, so neither always runs on the warmer machine
+      const order = round % 2 === 0 ? [before, after] : [after, before];
+      for (const kind of kinds) {
+        for (const checkout of order) {
+          const s = kind === 'aggregation' ? await aggregationIn(checkout) : await reportIn(checkout, file, path.join(work, 'out'));
+          const key = `${kind} ${checkout === after ? 'after' : 'before'}`;
+          samples.set(key, [...(samples.get(key) ?? []), s]);
+          process.stderr.write(`round ${round + 1} ${key}: ${s.wallS.toFixed(2)} s wall, cpu ${s.cpuS?.toFixed(2) ?? '?'} s, peak RSS ${s.rssMb.toFixed(0)} MB (load ${loadText()})\n`);
+        }
+      }
+      loads.push(loadText());
+    }
+    const lines = [
+      `${N.toLocaleString('en-US')} records, ${RESAMPLES.toLocaleString('en-US')} resamples, ${ROUNDS} interleaved rounds; before: ${before}, after: ${after}`,
+      `load average (1, 5, 15 min) at the start and after each round: ${loads.join(' | ')}`,
+      '',
+      '| what | before: wall / cpu / peak RSS (median) | after | after ÷ before (wall, cpu, RSS) |',
+      '|---|--:|--:|--:|',
+    ];
+    for (const kind of kinds) {
+      const b = summary(samples.get(`${kind} before`) ?? []);
+      const a = summary(samples.get(`${kind} after`) ?? []);
+      const cell = (x: typeof a): string => `${x.wallS.toFixed(2)} s / ${x.cpuS?.toFixed(2) ?? '?'} s / ${x.rssMb.toFixed(0)} MB`;
+      const ratio = (x: number | null, y: number | null): string => (x !== null && y !== null && y > 0 ? (x / y).toFixed(2) : '?');
+      const what = kind === 'aggregation' ? 'aggregation in memory (pool + analysis; bench/aggregate.ts)' : '`agentab report records.jsonl --out D` end to end (md)';
+      lines.push(`| ${what} | ${cell(b)} | ${cell(a)} | ${ratio(a.wallS, b.wallS)}, ${ratio(a.cpuS, b.cpuS)}, ${ratio(a.rssMb, b.rssMb)} |`);
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (AGAINST) await compareCheckouts(path.resolve(AGAINST));
+else measureHere();

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import type { RunRecord } from '../src/experiment/run-record.ts';
 import { createRng } from '../src/stats/prng.ts';
 import { chooseCode } from '../bin/launch.js';
+import { peakRssMb } from './lib/measured-child.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'agentab.js');
@@ -73,16 +74,6 @@ async function writeRecords(file: string, tasks: number): Promise<number> {
   }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   return n;
-}
-
-/** Peak RSS so far of a live process (VmHWM), MB; null once it is gone. */
-function peakRssMb(pid: number): number | null {
-  try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 interface ProcessRun {

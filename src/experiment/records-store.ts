@@ -73,8 +73,8 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
     if (earlier) {
       out.duplicates++;
       out.superseded.push(earlier);
+      byCell.delete(rec.cell); // keep insertion order of the latest line
     }
-    byCell.delete(rec.cell); // keep insertion order of the latest line
     byCell.set(rec.cell, rec);
   };
   let start = 0;
@@ -83,7 +83,7 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
     lineNo++;
     const nl = buf.indexOf(0x0a, start);
     const end = nl === -1 ? buf.length : nl;
-    const line = buf.subarray(start, end).toString('utf8').trim();
+    const line = buf.toString('utf8', start, end).trim();
     const complete = nl !== -1;
     start = end + 1;
     if (!complete) {

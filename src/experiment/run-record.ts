@@ -4,6 +4,7 @@
  * version ever written and upgrades it to the newest shape.
  */
 import { z } from 'zod';
+import { isPlainRunRecordV1 } from './run-record-guard.ts';
 
 export const RUN_RECORD_VERSION = 1;
 
@@ -152,6 +153,8 @@ export function parseRunRecord(raw: unknown): RunRecord {
       { v },
     );
   }
+  // a record as agentab writes it needs no copy: zod would return an equal value (run-record-guard.ts)
+  if (isPlainRunRecordV1(raw)) return raw as RunRecord;
   const r = RunRecordV1Schema.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0];

@@ -29,7 +29,7 @@ async function readOrNull(file: string): Promise<string | null> {
 }
 
 /** runId → run directory, from the manifest.json next to each source's records file. */
-async function runDirsOf(sources: readonly LoadedSource[]): Promise<Map<string, string>> {
+export async function runDirsOf(sources: readonly LoadedSource[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const s of sources) {
     const dir = path.dirname(s.path);

@@ -125,17 +125,31 @@ function pairingBlock(r: RunRecord, runIndex: Map<string, number>): number {
 /** Keys of blocks stay exact integers up to 2^53 / 2^32 ≈ 2 million pooled runs. */
 const BLOCKS_PER_RUN = 2 ** 32;
 
-/** Finite values of one metric of a group, ascending. */
+/**
+ * Finite values of one metric of a group, ascending. Durations, tokens and counts are whole
+ * numbers: those are sorted as an Int32Array, whose native sort is ≈ 3× faster than a
+ * Float64Array's on this machine (a million runs make 9 million values to sort); the order of
+ * equal numbers cannot show, so the result is the same array. -0 (which a Float64Array sorts
+ * before 0) and values beyond 32 bits take the Float64Array sort.
+ */
 export function sortedFinite(values: Float64Array): Float64Array {
   let k = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] as number)) k++;
+  let whole = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (Number.isNaN(v)) continue;
+    k++;
+    if (whole && (v !== (v | 0) || (v === 0 && 1 / v < 0))) whole = false;
+  }
   const out = new Float64Array(k);
   k = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!Number.isNaN(v)) out[k++] = v;
   }
-  return out.sort();
+  if (!whole) return out.sort();
+  out.set(new Int32Array(out).sort());
+  return out;
 }
 
 /** A group's finite values of metric k, ascending; sorted once and shared by every reader (do not modify). */

@@ -112,12 +112,23 @@ class StringIds {
   }
 }
 
+/** The canonical order of a set of records, and the integer keys it was sorted on. */
+interface CanonicalOrder {
+  /** Indices of the input records in canonical order. */
+  order: Int32Array;
+  /** Per input record: (runner, condition, task) rank, and (rep, runId) rank. Equal k1 and k2: same runner, condition, task, rep and run. */
+  k1: Float64Array;
+  k2: Float64Array;
+  /** Run ids, ascending. */
+  runIds: string[];
+}
+
 /**
  * Sort in canonical order (as compareRecords) through integer keys: strings are ranked once, so
  * a million records sort on numbers instead of repeated string comparisons. Each record is read
- * once (a million records do not fit in any cache); also returns the run ids, ascending.
+ * once (a million records do not fit in any cache).
  */
-function canonicalSort(records: RunRecord[]): { sorted: RunRecord[]; runIds: string[] } {
+function canonicalOrder(records: readonly RunRecord[]): CanonicalOrder {
   const n = records.length;
   const runner = new StringIds();
   const condition = new StringIds();
@@ -140,12 +151,12 @@ function canonicalSort(records: RunRecord[]): { sorted: RunRecord[]; runIds: str
     k1[i] = ((runnerRank[ids[4 * i] as number] as number) * condition.size + (conditionRank[ids[4 * i + 1] as number] as number)) * task.size + (taskRank[ids[4 * i + 2] as number] as number);
     k2[i] = (rep[i] as number) * runId.size + (runIdRank[ids[4 * i + 3] as number] as number);
   }
-  const idx = packedOrder(k1, k2, records) ?? comparatorOrder(k1, k2, records);
-  return { sorted: Array.from(idx, (i) => records[i] as RunRecord), runIds: runId.sorted() };
+  const order = packedOrder(k1, k2, records) ?? comparatorOrder(k1, k2, records);
+  return { order, k1, k2, runIds: runId.sorted() };
 }
 
 /** The general sort: integer keys first, then the full comparison, then input order. */
-function comparatorOrder(k1: Float64Array, k2: Float64Array, records: RunRecord[]): Int32Array {
+function comparatorOrder(k1: Float64Array, k2: Float64Array, records: readonly RunRecord[]): Int32Array {
   const idx = new Int32Array(k1.length);
   for (let i = 0; i < idx.length; i++) idx[i] = i;
   return idx.sort((a, b) => (k1[a] as number) - (k1[b] as number) || (k2[a] as number) - (k2[b] as number) || compareRecords(records[a] as RunRecord, records[b] as RunRecord) || a - b);
@@ -159,7 +170,7 @@ function comparatorOrder(k1: Float64Array, k2: Float64Array, records: RunRecord[
  * exact integers (more than 2^53), or when equal keys hide different cells (hand-made records),
  * so the caller falls back to the comparator.
  */
-function packedOrder(k1: Float64Array, k2: Float64Array, records: RunRecord[]): Int32Array | null {
+function packedOrder(k1: Float64Array, k2: Float64Array, records: readonly RunRecord[]): Int32Array | null {
   const n = k1.length;
   let max1 = 0;
   let max2 = 0;
@@ -197,14 +208,16 @@ export function poolRecords(batches: readonly { path: string; records: readonly 
       input.push(r);
     }
   }
-  const { sorted, runIds } = input.length ? canonicalSort(input) : { sorted: [], runIds: [] };
+  const { order, k1, k2, runIds } = input.length ? canonicalOrder(input) : { order: new Int32Array(0), k1: new Float64Array(0), k2: new Float64Array(0), runIds: [] };
   const all: RunRecord[] = [];
   let duplicates = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const r = sorted[i] as RunRecord;
-    const next = sorted[i + 1];
-    if (next && next.runId === r.runId && next.cell === r.cell) duplicates++;
-    else all.push(r);
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j] as number;
+    const next = j + 1 < order.length ? (order[j + 1] as number) : -1;
+    // equal keys: same runner, condition, task, rep and run; only then are the cell ids read
+    // (a million records' objects are not touched again, and their strings not compared)
+    if (next >= 0 && k1[next] === k1[i] && k2[next] === k2[i] && (input[next] as RunRecord).cell === (input[i] as RunRecord).cell) duplicates++;
+    else all.push(input[i] as RunRecord);
   }
   if (all.length === 0) throw new ReportError('no run records found in the inputs', 'no_records', { inputs: batches.map((b) => b.path) });
   if (experiments.size > 1) {

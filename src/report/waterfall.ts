@@ -7,7 +7,8 @@
 import type { Decomposition, Outcome, RunRecord } from '../experiment/run-record.ts';
 import type { CellTimeline } from '../trace/cell-spans.ts';
 import { decompositionParts, seconds } from '../trace/summary.ts';
-import { readCellTimelines, timelineKey } from './cell-timelines.ts';
+import { readCellTimelines, runDirsOf, timelineKey } from './cell-timelines.ts';
+import { EXCLUDED_OUTCOMES } from './group.ts';
 import type { LoadedRecords } from './load.ts';
 import type { Report } from './model.ts';
 import { PLOT_CONFIG, PLOT_SCHEMA, type Plot } from './plots.ts';
@@ -63,16 +64,35 @@ function waterfallOf(t: CellTimeline, groupRuns: number): Waterfall {
   };
 }
 
-/** The slowest used run of every group of the report whose cell directory is at hand, in the report's cell order. */
+/**
+ * The slowest used run of every group of the report whose cell directory is at hand, in the
+ * report's cell order. One pass over the records, which are in canonical order (so the first of
+ * equal wall times is the one the group's `used` columns list first); nothing at all when no
+ * source has a run directory (a records file on its own: a million records then cost nothing).
+ */
 export async function slowestCellWaterfalls(report: Report, loaded: LoadedRecords): Promise<Waterfall[]> {
-  const byKey = new Map(loaded.records.map((r) => [timelineKey(r), r]));
+  if ((await runDirsOf(loaded.sources)).size === 0) return [];
+  const slowestOf = new Map<string, Map<string, Map<string, RunRecord>>>();
+  let last: RunRecord | undefined;
+  let lastSlot: Map<string, RunRecord> | undefined;
+  for (const r of loaded.records) {
+    if (EXCLUDED_OUTCOMES.includes(r.outcome)) continue;
+    // consecutive records mostly share their group: reuse its slot without three lookups
+    let slot = last && last.runner === r.runner && last.condition === r.condition ? lastSlot : undefined;
+    if (!slot) {
+      let byCondition = slowestOf.get(r.runner);
+      if (!byCondition) slowestOf.set(r.runner, (byCondition = new Map()));
+      slot = byCondition.get(r.condition);
+      if (!slot) byCondition.set(r.condition, (slot = new Map()));
+    }
+    const best = slot.get(r.task);
+    if (!best || r.wallMs > best.wallMs) slot.set(r.task, r);
+    last = r;
+    lastSlot = slot;
+  }
   const slowest: { record: RunRecord; groupRuns: number }[] = [];
   for (const c of report.cells) {
-    let best: RunRecord | undefined;
-    for (let j = 0; j < c.used.runId.length; j++) {
-      const r = byKey.get(`${c.used.runId[j]}/${c.used.cell[j]}`);
-      if (r && (!best || r.wallMs > best.wallMs)) best = r;
-    }
+    const best = slowestOf.get(c.runner)?.get(c.condition)?.get(c.task);
     if (best) slowest.push({ record: best, groupRuns: c.used.runId.length });
   }
   const timelines = await readCellTimelines(loaded.sources, slowest.map((s) => s.record));
