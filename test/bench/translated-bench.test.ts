@@ -40,3 +40,18 @@ test('bench/translated.ts runs with tiny counts and reports every path', { timeo
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('--before: a second proxy (here this same checkout) in the same blocks, and the A/B table', { timeout: 240_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'agentab-translated-test-'));
+  try {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/translated.ts', '--requests', '2', '--warmup', '1', '--block', '1', '--before', ROOT, '--out', out], { cwd: ROOT, timeout: 230_000, maxBuffer: 4 << 20 });
+    assert.match(stdout, /^## This checkout vs .* \(`--before`\)/m);
+    assert.match(stdout, /^\| Anthropic → Gemini \(Vertex\) \| stream \| \d+ \| \d+ \| ([\d.]+×|–) \|/m); // CPU in 10 ms ticks: 2 requests may read 0
+    const report = JSON.parse(readFileSync(join(out, 'translated-latest.json'), 'utf8')) as { rows: { overheadMs: { count: number } }[]; before?: { rows: { overheadMs: { count: number } }[] } };
+    assert.equal(report.before?.rows.length, 6);
+    for (const row of [...report.rows, ...report.before!.rows]) assert.equal(row.overheadMs.count, 2);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
