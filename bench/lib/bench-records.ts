@@ -49,9 +49,14 @@ export function forEachBenchRecord(records: number, emit: (r: RunRecord) => void
   }
 }
 
+/**
+ * The records as the report's loader returns them: each one through JSON (flat strings, its own
+ * nested objects), not the generator's shared objects and concatenated strings, which a garbage
+ * collector traverses differently.
+ */
 export function generateBenchRecords(records: number): RunRecord[] {
   const out: RunRecord[] = [];
-  forEachBenchRecord(records, (r) => out.push(r));
+  forEachBenchRecord(records, (r) => out.push(JSON.parse(JSON.stringify(r)) as RunRecord));
   return out;
 }
 
