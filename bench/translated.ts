@@ -13,6 +13,8 @@
  *   npx tsx bench/translated.ts                    # 400 requests per path and mode (≈ 1–2 min)
  *   npx tsx bench/translated.ts --requests 1000 --warmup 100 --block 20 --out DIR
  *   npx tsx bench/translated.ts --profile DIR      # also write the proxy's V8 CPU profile to DIR
+ *   npx tsx bench/translated.ts --before ../old    # A/B: also a proxy built from another checkout,
+ *                                                  # taking turns with this one in every block
  *
  * Writes bench/results/translated-latest.{md,json}. The proxy runs compiled (dist/, built
  * first when it is not up to date) with its spend log and metrics on, as users run it.
@@ -31,7 +33,7 @@ import { startFakeUpstreams } from './lib/fake-upstreams.ts';
 import { intFlag, stringFlag } from './lib/flags.ts';
 import { summarizeLatencies } from './lib/latency.ts';
 import type { LatencySummary } from './lib/load-spec.ts';
-import { firstLineUrl, startService } from './lib/service.ts';
+import { firstLineUrl, startService, type Service } from './lib/service.ts';
 import { REPO_ROOT } from './lib/targets.ts';
 
 /** Issue #16's targets for the proxy's own time on the translated paths. */
@@ -53,6 +55,16 @@ function configYaml(upstream: string): string {
   - model_name: to-anthropic
     litellm_params: { model: anthropic/claude-bench, api_base: ${upstream}, api_key: sk-ant-bench-not-a-real-key }
 `;
+}
+
+interface Target {
+  name: 'this' | 'before';
+  root: string;
+  proxy: Service;
+  pool: Pool;
+  spendLog: string;
+  /** Proxy CPU ms over measured blocks, and their request counts, per `alias|stream`. */
+  cpu: Map<string, { ms: number | null; requests: number }>;
 }
 
 interface Row {
@@ -79,80 +91,8 @@ function cpuPerRequest(acc: { ms: number | null; requests: number } | undefined)
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
 const ci = (x: Interval | null) => (x ? `${fmt(x.point)} [${fmt(x.lo)}, ${fmt(x.hi)}]` : 'n/a');
 
-async function main(argv: string[]): Promise<void> {
-  const requests = intFlag(argv, 'requests', 400);
-  const warmup = intFlag(argv, 'warmup', 50);
-  const block = intFlag(argv, 'block', 10);
-  const out = stringFlag(argv, 'out', join(REPO_ROOT, 'bench', 'results'));
-  const profileDir = stringFlag(argv, 'profile', '');
-  const loadAvgStart = loadavg();
-  if (!distIsFresh()) {
-    process.stderr.write('dist/ is not up to date with src/: building it first\n');
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('npm run build failed');
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'agentab-translated-'));
-  const upstream = await startFakeUpstreams();
-  const spendLog = join(dir, 'spend.jsonl');
-  const config = join(dir, 'config.yaml');
-  writeFileSync(config, configYaml(upstream.url));
-  const proxy = await startService({
-    name: 'agentab proxy',
-    command: process.execPath,
-    args: [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), join(REPO_ROOT, 'bin', 'agentab.js'), 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1', '--spend-log', spendLog, '--log-level', 'warn'],
-    cwd: REPO_ROOT,
-    env: { ...process.env, AGENTAB_RUN_FROM: 'dist' },
-    ready: firstLineUrl,
-  });
-  const pool = new Pool(proxy.url, { connections: 1, keepAliveTimeout: 60_000 });
-  // Serialised once per alias and mode: the client's own JSON work stays out of the rounds.
-  const bodies = new Map<string, string>();
-  let requestBytes = 0;
-  for (const p of PATHS) {
-    for (const stream of [false, true]) {
-      const text = JSON.stringify(claudeCodeRequest(p.alias, stream).body);
-      requestBytes = Buffer.byteLength(text);
-      bodies.set(`${p.alias}|${stream}`, text);
-    }
-  }
-  const send = async (alias: Alias, stream: boolean): Promise<void> => {
-    const res = await pool.request({
-      path: '/v1/messages',
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-bench-client' },
-      body: bodies.get(`${alias}|${stream}`) as string,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`${alias} (${stream ? 'stream' : 'json'}): HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
-  };
-  const started = performance.now();
-  /** Proxy CPU ms over measured blocks, and their request counts, per `alias|stream`. */
-  const cpu = new Map<string, { ms: number | null; requests: number }>();
-  try {
-    // Warm-up requests go first and are left out below by count (each path's first `warmup`).
-    for (let round = 0; round < warmup; round++) for (const p of PATHS) for (const stream of [false, true]) await send(p.alias, stream);
-    for (let done = 0; done < requests; done += block) {
-      const n = Math.min(block, requests - done);
-      for (const p of PATHS) {
-        for (const stream of [false, true]) {
-          const key = `${p.alias}|${stream}`;
-          const before = processCpuMs(proxy.pid);
-          for (let i = 0; i < n; i++) await send(p.alias, stream);
-          const after = processCpuMs(proxy.pid);
-          const acc = cpu.get(key) ?? { ms: 0, requests: 0 };
-          acc.ms = acc.ms === null || before === null || after === null ? null : acc.ms + after - before;
-          acc.requests += n;
-          cpu.set(key, acc);
-        }
-      }
-      process.stderr.write(`${done + n}/${requests} requests per path and mode\r`);
-    }
-  } finally {
-    await pool.close();
-    await proxy.stop(10_000);
-    await upstream.close();
-  }
-  process.stderr.write('\n');
+/** One row per path and mode from a proxy's spend log (each path's first `warmup` records left out) and its CPU blocks. */
+async function readRows(t: Target, warmup: number, requestBytes: number): Promise<Row[]> {
   // Records in the order the proxy finished them; each (alias, mode) in order of sending.
   const seen = new Map<string, number>();
   interface Samples {
@@ -162,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const samples = new Map<string, Samples>();
   const empty = (): Samples => ({ overhead: [], clientWait: [], phases: new Map() });
-  for await (const r of iterSpendLog(spendLog)) {
+  for await (const r of iterSpendLog(t.spendLog)) {
     const key = `${r.alias}|${r.stream}`;
     const k = (seen.get(key) ?? 0) + 1;
     seen.set(key, k);
@@ -192,11 +132,117 @@ async function main(argv: string[]): Promise<void> {
         p99Ci: quantileCi(s.overhead, 0.99),
         phasesP50: Object.fromEntries([...s.phases].map(([phase, xs]) => [phase, summarizeLatencies(xs).p50 ?? 0])),
         clientWaitP50: summarizeLatencies(s.clientWait).p50 ?? 0,
-        cpuUsPerRequest: cpuPerRequest(cpu.get(`${p.alias}|${stream}`)),
+        cpuUsPerRequest: cpuPerRequest(t.cpu.get(`${p.alias}|${stream}`)),
         requestBytes,
       });
     }
   }
+  return rows;
+}
+
+/** The A/B table of `--before`: the other checkout's proxy and this one, measured in the same blocks. */
+function beforeAfterTable(after: Row[], before: Row[], beforeRoot: string): string[] {
+  const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+  return [
+    `## This checkout vs ${beforeRoot} (\`--before\`), the same blocks, taking turns`,
+    '',
+    'Proxy CPU per request is comparable across versions. overheadMs is only if both versions define it alike: before 2026-11-28 it also held the client\'s upload of the body and left out the proxy\'s work between upstream chunks.',
+    '',
+    '| path | mode | CPU µs/request before | after | after ÷ before | overheadMs p50 before | after | after ÷ before |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+    ...after.map((a) => {
+      const b = before.find((x) => x.alias === a.alias && x.stream === a.stream);
+      return `| ${a.label} | ${a.stream ? 'stream' : 'json'} | ${fmt(b?.cpuUsPerRequest, 0)} | ${fmt(a.cpuUsPerRequest, 0)} | ${ratio(a.cpuUsPerRequest, b?.cpuUsPerRequest ?? null)} | ${fmt(b?.overheadMs.p50)} | ${fmt(a.overheadMs.p50)} | ${ratio(a.overheadMs.p50, b?.overheadMs.p50 ?? null)} |`;
+    }),
+  ];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const requests = intFlag(argv, 'requests', 400);
+  const warmup = intFlag(argv, 'warmup', 50);
+  const block = intFlag(argv, 'block', 10);
+  const out = stringFlag(argv, 'out', join(REPO_ROOT, 'bench', 'results'));
+  const profileDir = stringFlag(argv, 'profile', '');
+  const beforeRoot = stringFlag(argv, 'before', '');
+  const loadAvgStart = loadavg();
+  if (!distIsFresh()) {
+    process.stderr.write('dist/ is not up to date with src/: building it first\n');
+    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'agentab-translated-'));
+  const upstream = await startFakeUpstreams();
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, configYaml(upstream.url));
+  /** This checkout's proxy, and with --before another checkout's (its dist/ must be built), measured in the same blocks. */
+  const targets: Target[] = [];
+  const roots: Array<[Target['name'], string]> = [['this', REPO_ROOT], ...(beforeRoot ? [['before', beforeRoot] as [Target['name'], string]] : [])];
+  for (const [name, root] of roots) {
+    const spendLog = join(dir, `spend-${name}.jsonl`);
+    const proxy = await startService({
+      name: `agentab proxy (${name})`,
+      command: process.execPath,
+      args: [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name)] : []), join(root, 'bin', 'agentab.js'), 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1', '--spend-log', spendLog, '--log-level', 'warn'],
+      cwd: root,
+      env: { ...process.env, AGENTAB_RUN_FROM: 'dist' },
+      ready: firstLineUrl,
+    });
+    targets.push({ name, root, proxy, spendLog, pool: new Pool(proxy.url, { connections: 1, keepAliveTimeout: 60_000 }), cpu: new Map() });
+  }
+  // Serialised once per alias and mode: the client's own JSON work stays out of the rounds.
+  const bodies = new Map<string, string>();
+  let requestBytes = 0;
+  for (const p of PATHS) {
+    for (const stream of [false, true]) {
+      const text = JSON.stringify(claudeCodeRequest(p.alias, stream).body);
+      requestBytes = Buffer.byteLength(text);
+      bodies.set(`${p.alias}|${stream}`, text);
+    }
+  }
+  const send = async (target: Target, alias: Alias, stream: boolean): Promise<void> => {
+    const res = await target.pool.request({
+      path: '/v1/messages',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-bench-client' },
+      body: bodies.get(`${alias}|${stream}`) as string,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${alias} (${stream ? 'stream' : 'json'}): HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
+  };
+  const started = performance.now();
+  try {
+    // Warm-up requests go first and are left out below by count (each path's first `warmup`).
+    for (let round = 0; round < warmup; round++) for (const t of targets) for (const p of PATHS) for (const stream of [false, true]) await send(t, p.alias, stream);
+    for (let done = 0, blockIndex = 0; done < requests; done += block, blockIndex++) {
+      const n = Math.min(block, requests - done);
+      for (const p of PATHS) {
+        for (const stream of [false, true]) {
+          // With two proxies, which goes first alternates from block to block.
+          const order = blockIndex % 2 === 0 ? targets : [...targets].reverse();
+          for (const t of order) {
+            const key = `${p.alias}|${stream}`;
+            const before = processCpuMs(t.proxy.pid);
+            for (let i = 0; i < n; i++) await send(t, p.alias, stream);
+            const after = processCpuMs(t.proxy.pid);
+            const acc = t.cpu.get(key) ?? { ms: 0, requests: 0 };
+            acc.ms = acc.ms === null || before === null || after === null ? null : acc.ms + after - before;
+            acc.requests += n;
+            t.cpu.set(key, acc);
+          }
+        }
+      }
+      process.stderr.write(`${done + n}/${requests} requests per path and mode\r`);
+    }
+  } finally {
+    for (const t of targets) {
+      await t.pool.close();
+      await t.proxy.stop(10_000);
+    }
+    await upstream.close();
+  }
+  process.stderr.write('\n');
+  const rows = await readRows(targets[0]!, warmup, requestBytes);
+  const beforeRows = targets[1] ? await readRows(targets[1], warmup, requestBytes) : [];
   const baseline = (stream: boolean) => rows.find((r) => !r.translated && r.stream === stream) ?? null;
   const translated = rows.filter((r) => r.translated);
   const goals = translated.map((r) => ({
@@ -244,6 +290,7 @@ async function main(argv: string[]): Promise<void> {
     ...rows.map((r) => `| ${r.label} | ${r.stream ? 'stream' : 'json'} | ${phaseNames.map((n) => fmt(r.phasesP50[n])).join(' | ')} | ${fmt(r.clientWaitP50)} |`),
     '',
     'Proxy CPU per request: the proxy process\'s user + system time from /proc around each block of one path\'s requests (10 ms ticks, averaged over the blocks), so it includes the HTTP server, the spend log and the metrics.',
+    ...(beforeRows.length ? ['', ...beforeAfterTable(rows, beforeRows, beforeRoot)] : []),
     '',
     `Took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
     '',
@@ -253,7 +300,7 @@ async function main(argv: string[]): Promise<void> {
   writeFileSync(join(out, 'translated-latest.md'), md);
   writeFileSync(
     join(out, 'translated-latest.json'),
-    JSON.stringify({ version: 1, date: new Date().toISOString(), machine: { node: process.version, cpus: cpus().length, loadAvgStart, loadAvgEnd }, requests, warmup, block, goals: GOALS, rows, verdicts: goals }, null, 2) + '\n',
+    JSON.stringify({ version: 1, date: new Date().toISOString(), machine: { node: process.version, cpus: cpus().length, loadAvgStart, loadAvgEnd }, requests, warmup, block, goals: GOALS, rows, verdicts: goals, ...(beforeRows.length ? { before: { root: beforeRoot, rows: beforeRows } } : {}) }, null, 2) + '\n',
   );
   rmSync(dir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@ import type { Deployment } from '../config/types.ts';
 import type { FinishReason, Usage } from '../canonical/form.ts';
 import { emptyUsage } from '../canonical/form.ts';
 import { ProxyError } from '../canonical/errors.ts';
-import { makeSpendRecord, spendErrorOf, type SpendRecord } from './spend/record.ts';
+import { SPEND_RECORD_VERSION, spendErrorOf, type SpendRecord } from './spend/record.ts';
 import { quoteCost } from './spend/prices.ts';
 import type { UpstreamTimer } from './backends/types.ts';
 import { phasesOf, type PhaseMarks } from './call-phases.ts';
@@ -106,7 +106,14 @@ export class CallRecord {
           cacheWriteCostPerToken: d.cacheWriteCostPerToken,
         }, d.provider)
       : { costUsd: 0, priceKnown: true };
-    return makeSpendRecord({
+    // One object literal in the record's key order (makeSpendRecord's order: v, the defaulted
+    // fields, then the rest): no spreads of 35 fields per call, which measured as a visible
+    // share of the pass-through's CPU, and a fast-mode object for JSON.stringify.
+    const record: SpendRecord = {
+      v: SPEND_RECORD_VERSION,
+      retryWaitMs: round3(retryWaitMs),
+      clientWaitMs: round3(clientWaitMs),
+      priced: quote.priceKnown,
       id: this.init.id,
       ts: this.init.ts,
       cell: this.init.cell,
@@ -125,20 +132,22 @@ export class CallRecord {
       ttftMs: this.firstContentAt === undefined ? null : round3(this.firstContentAt - this.init.startedAt),
       durationMs: round3(durationMs),
       upstreamMs: round3(upstreamMs),
-      retryWaitMs: round3(retryWaitMs),
-      clientWaitMs: round3(clientWaitMs),
       overheadMs: round3(Math.max(0, durationMs - upstreamMs - retryWaitMs - clientWaitMs)),
       usage: this.usage,
       costUsd: quote.priceKnown ? quote.costUsd : null,
-      priced: quote.priceKnown,
       finish: this.finish,
       toolCalls: this.toolCalls,
       reqBytes: this.init.reqBytes,
       resBytes: this.resBytes,
       client: this.init.client,
       session: this.init.session,
-      ...(this.marks ? { phases: phasesOf(this.init.startedAt, { ...this.marks, upstreamSent: this.timer?.sentAt, firstByte: this.timer?.firstByteAt ?? this.firstContentAt }, end) } : {}),
-    });
+    };
+    if (this.marks) {
+      this.marks.upstreamSent = this.timer?.sentAt;
+      this.marks.firstByte = this.timer?.firstByteAt ?? this.firstContentAt;
+      record.phases = phasesOf(this.init.startedAt, this.marks, end);
+    }
+    return record;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../canonical/errors.ts';
-import { stringifyJsonBytes } from '../util/json-bytes.ts';
+import { parseJsonBytes, stringifyJsonBytes } from '../util/json-bytes.ts';
 import type { ClientGone } from './client-gone.ts';
 
 /**
@@ -86,7 +86,7 @@ function tooLarge(size: number, limit: number): ProxyError {
 export function parseJsonBody(buf: Buffer): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(buf.toString('utf8'));
+    v = parseJsonBytes(buf);
   } catch (e) {
     throw new ProxyError(`request body is not valid JSON: ${(e as Error).message}`, {
       code: 'invalid_json',

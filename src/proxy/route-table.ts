@@ -18,6 +18,7 @@ interface PatternRoute {
 }
 
 const PARAM = /\{([A-Za-z]+)\}/g;
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 function compile(path: string): { pattern: RegExp; names: string[] } {
   const names: string[] = [];
@@ -35,7 +36,8 @@ function compile(path: string): { pattern: RegExp; names: string[] } {
 }
 
 export class RouteTable {
-  private readonly literal = new Map<string, { surface: Surface; route: RouteDef }>();
+  /** Literal routes, matched as they are: one shared, frozen match per route (no params to fill). */
+  private readonly literal = new Map<string, Readonly<Routed>>();
   private readonly patterns: PatternRoute[] = [];
   /** Longest prefix first, so `/v1/messages` wins over `/`. */
   private readonly errorPrefixes: Array<{ prefix: string; surface: Surface }>;
@@ -49,7 +51,7 @@ export class RouteTable {
         }
         if (!route.path.includes('{')) {
           if (this.literal.has(key)) throw new Error(`route ${key} is declared by two surfaces`);
-          this.literal.set(key, { surface, route });
+          this.literal.set(key, Object.freeze({ surface, route, params: NO_PARAMS }));
         } else this.patterns.push({ surface, route, ...compile(route.path) });
       }
     }
@@ -60,7 +62,7 @@ export class RouteTable {
 
   match(method: string, path: string): Routed | undefined {
     const hit = this.literal.get(`${method} ${path}`);
-    if (hit) return { ...hit, params: {} };
+    if (hit) return hit;
     for (const p of this.patterns) {
       if (p.route.method !== method) continue;
       const m = p.pattern.exec(path);

@@ -49,20 +49,18 @@ export interface RunnerComparison {
 const SEP = '\u0000';
 
 /**
- * Comparisons × per-task resamples above which a report draws fewer resamples per task: the
- * per-task bootstraps are nearly all of a report's time (7,000 comparisons at 100,000 runs),
- * and a per-task interval needs far fewer replicates than its headline, which sums a replicate
- * of every task. 20 million keeps 10,000 per task up to 2,000 comparisons.
+ * Per-task comparisons above which a report draws fewer resamples per task: the per-task
+ * bootstraps are nearly all of a report's time (7,000 comparisons at 100,000 runs of 1,000
+ * tasks), and a per-task interval needs far fewer replicates than its headline, which sums a
+ * replicate of every task. Up to here (1,000,000 runs of 50 tasks make 2,100) nothing changes.
  */
-export const TASK_RESAMPLE_BUDGET = 20_000_000;
-/** Never fewer per task: each interval end then carries a Monte Carlo error of ~3 % of its half-width (percentileMonteCarloError). */
-export const MIN_TASK_RESAMPLES = 2_000;
+export const LARGE_REPORT_COMPARISONS = 3_000;
+/** Resamples per task in a larger report: each interval end then carries a Monte Carlo error of ~3 % of its half-width (percentileMonteCarloError), against ~1.4 % at 10,000. */
+export const LARGE_REPORT_TASK_RESAMPLES = 2_000;
 
 /** Resamples of each per-task comparison in a report of `comparisons` comparisons whose headlines use `resamples`. */
 export function taskResamplesFor(comparisons: number, resamples: number): number {
-  if (comparisons * resamples <= TASK_RESAMPLE_BUDGET) return resamples;
-  const fit = Math.floor(TASK_RESAMPLE_BUDGET / comparisons / 1000) * 1000;
-  return Math.min(resamples, Math.max(MIN_TASK_RESAMPLES, fit));
+  return comparisons > LARGE_REPORT_COMPARISONS ? Math.min(resamples, LARGE_REPORT_TASK_RESAMPLES) : resamples;
 }
 
 interface Accumulator {
@@ -375,7 +373,7 @@ export class RunnerFold {
     if (this.picksKey !== key || !this.picks) {
       const rng = createRng(this.opt.seed, ['headline', this.runner, task].join(SEP));
       this.picks = new Int32Array(this.opt.resamples);
-      for (let b = 0; b < this.picks.length; b++) this.picks[b] = rng.int(available);
+      rng.fillInts(available, this.picks);
       this.picksKey = key;
     }
     return this.picks;

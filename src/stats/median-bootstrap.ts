@@ -116,7 +116,7 @@ export class MedianPositions {
    * 0-based positions of the two order statistics averaged into one bootstrap median
    * (equal for odd n). They do not depend on the values, so one draw serves every metric.
    */
-  drawPositions(rng: Rng, out: Int32Array, at: number): void {
+  drawPositions(rng: Pick<Rng, 'next'>, out: Int32Array, at: number): void {
     const { n, m, cdf } = this;
     const u = rng.next();
     // The first index with cdf ≥ u (as a binary search would find), from the guide table's

@@ -103,6 +103,8 @@ function rankedArm(x: Float64Array): RankedArm {
 function weightedMedian(arm: RankedArm, counts: Int32Array, logOf: boolean): number {
   const { order, sorted } = arm;
   const n = order.length;
+  // every value the same (a metric such as calls often is): so is every resample's median
+  if (sorted[0] === sorted[n - 1]) return logOf && arm.logs ? (arm.logs[0] as number) : logOf ? Math.log(sorted[0] as number) : (sorted[0] as number);
   const odd = n % 2 === 1;
   const m = odd ? (n + 1) / 2 : n / 2;
   let cum = 0;
@@ -142,9 +144,11 @@ export function pairedLogRatiosOfMetrics(metrics: readonly PairedArms[], resampl
   const out = metrics.map(() => new Float64Array(resamples));
   if (n === 0) return out;
   const counts = new Int32Array(n);
+  const draws = new Int32Array(n);
   for (let b = 0; b < resamples; b++) {
     counts.fill(0);
-    for (let j = 0; j < n; j++) counts[rng.int(n)]!++;
+    rng.fillInts(n, draws);
+    for (let j = 0; j < n; j++) counts[draws[j] as number]!++;
     for (let k = 0; k < arms.length; k++) {
       const { base, cond } = arms[k]!;
       (out[k] as Float64Array)[b] = base.logs && cond.logs

@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildReport } from '../../src/report/analyze.ts';
-import { compareRunner, MIN_TASK_RESAMPLES, TASK_RESAMPLE_BUDGET, taskResamplesFor } from '../../src/report/compare.ts';
+import { compareRunner, LARGE_REPORT_COMPARISONS, LARGE_REPORT_TASK_RESAMPLES, taskResamplesFor } from '../../src/report/compare.ts';
 import { methodNotes } from '../../src/report/explain.ts';
 import { groupRecords } from '../../src/report/group.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
@@ -18,13 +18,13 @@ import { loaded, synthRecords, type SynthTask } from './fixtures.ts';
 const TASKS: SynthTask[] = Array.from({ length: 24 }, (_, t) => ({ task: `task-${String(t).padStart(2, '0')}`, scale: 5_000 + 900 * t }));
 
 describe('fewer resamples per task in large reports', () => {
-  test('taskResamplesFor keeps every resample up to the budget, then fits it, never below the floor nor above the headline count', () => {
-    assert.equal(taskResamplesFor(2_000, 10_000), 10_000, '2,000 comparisons × 10,000 is the budget');
-    assert.equal(TASK_RESAMPLE_BUDGET / 10_000, 2_000);
-    assert.equal(taskResamplesFor(2_001, 10_000), 9_000);
+  test('taskResamplesFor keeps every resample up to 3,000 comparisons, then 2,000 per task, never more than the headlines', () => {
+    assert.equal(LARGE_REPORT_COMPARISONS, 3_000);
+    assert.equal(taskResamplesFor(2_100, 10_000), 10_000, '1,000,000 runs of 50 tasks (bench/aggregate.ts)');
+    assert.equal(taskResamplesFor(3_000, 10_000), 10_000);
+    assert.equal(taskResamplesFor(3_001, 10_000), LARGE_REPORT_TASK_RESAMPLES);
     assert.equal(taskResamplesFor(7_000, 10_000), 2_000, '1,000 tasks × 7 metrics (100,000 runs)');
-    assert.equal(taskResamplesFor(1_000_000, 10_000), MIN_TASK_RESAMPLES);
-    assert.equal(taskResamplesFor(1_000_000, 1_000), 1_000, 'never more than the headlines use');
+    assert.equal(taskResamplesFor(7_000, 1_000), 1_000, 'never more than the headlines use');
   });
 
   for (const blocks of [true, false]) {

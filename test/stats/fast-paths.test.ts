@@ -31,7 +31,7 @@ test('median positions: the guide-table search finds what a binary search over t
       }
       // the draw's first uniform is u; later ones (for the upper position) do not matter here
       let first = true;
-      pos.drawPositions({ next: () => (first ? ((first = false), u) : 0.5), int: () => 0 }, out, 0);
+      pos.drawPositions({ next: () => (first ? ((first = false), u) : 0.5) }, out, 0);
       assert.equal(out[0], lo, `n=${n}, u=${u}`);
     }
   }

@@ -48,6 +48,12 @@ describe('pair bootstrap of the median ratio', () => {
         const label = `paired-${n}-${zeros}`;
         sameBits(pairedLogRatios(base, cond, 2000, createRng(9, label)), resampledDirectly(base, cond, 2000, createRng(9, label)), `n=${n} zeros=${zeros}`);
       }
+      // an arm whose values are all the same (e.g. calls), against a varying one and against itself
+      const constant = new Float64Array(n).fill(8);
+      const varying = sample(values, n, 0);
+      for (const [base, cond, what] of [[constant, varying, 'constant base'], [varying, constant, 'constant cond'], [constant, constant, 'both constant']] as const) {
+        sameBits(pairedLogRatios(base, cond, 500, createRng(9, what)), resampledDirectly(base, cond, 500, createRng(9, what)), `n=${n} ${what}`);
+      }
     }
   });
 

@@ -60,6 +60,19 @@ describe('seeded PRNG and quantiles', () => {
     for (const c of counts) assert.ok(Math.abs(c - 10_000) < 500, `count ${c}`);
   });
 
+  test('fillInts draws what as many int calls draw, and leaves the stream where they would', () => {
+    for (const bound of [1, 2, 45, 1_000, 2 ** 21]) {
+      const bulk = createRng(8, `fill-${bound}`);
+      const single = createRng(8, `fill-${bound}`);
+      for (const length of [0, 1, 45, 300]) {
+        const out = new Int32Array(length);
+        bulk.fillInts(bound, out);
+        assert.deepEqual([...out], Array.from({ length }, () => single.int(bound)), `bound ${bound}, ${length} draws`);
+        assert.equal(bulk.next(), single.next(), 'the same state afterwards');
+      }
+    }
+  });
+
   test('quantiles of replicates with infinite ends do not become NaN', () => {
     assert.equal(quantileSorted([-Infinity, 0, 1], 0.2), -Infinity);
     assert.equal(quantileSorted([0, 1, Infinity], 0.9), Infinity);

@@ -5,7 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { keepJsonBytes, stringifyJsonBytes } from '../../src/util/json-bytes.ts';
+import { keepJsonBytes, parseJsonBytes, stringifyJsonBytes } from '../../src/util/json-bytes.ts';
+import { claudeCodeRequest } from '../../bench/lib/claude-code-request.ts';
 
 const chars = fc.constantFrom('a', 'é', 'Ã', '©', '✓', '—', '😀', '"', '\\', '\n', '\u0000', '\u2028', '\ud800', '\udc00', ' ');
 const text = fc.string({ unit: chars, maxLength: 12 });
@@ -57,5 +58,64 @@ describe('stringifyJsonBytes', () => {
     assert.ok(Object.isFrozen(tools) && Object.isFrozen(tools[0]) && Object.isFrozen(tools[0]!.parameters));
     const body = { before: 'agentab-kept-json:', tools, after: '"agentab-kept-json:0"' };
     assert.ok(stringifyJsonBytes(body).equals(Buffer.from(JSON.stringify(body))));
+  });
+});
+
+/** JSON.parse of the plain decode: the value, or the error's message. */
+function plainParse(bytes: Buffer): { value?: unknown; error?: string } {
+  try {
+    return { value: JSON.parse(bytes.toString('utf8')) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+function fastParse(bytes: Buffer): { value?: unknown; error?: string } {
+  try {
+    return { value: parseJsonBytes(bytes) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+describe('parseJsonBytes', () => {
+  const wide = fc.constantFrom('a', 'é', '©', '✓', '—', '😀', '𝄞', '"', '\\', '\n', '\u2028', ' ', '\u00ff', '\u0800', '\uffff');
+  const wideText = fc.string({ unit: wide, maxLength: 16 });
+  const wideValue = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, wideText, fc.integer(), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+    array: fc.array(tie('node'), { maxLength: 4 }),
+    object: fc.dictionary(wideText, tie('node'), { maxKeys: 4 }),
+  })).node;
+
+  test('the value of JSON.parse(bytes.toString()), for bodies above and below the size the escaping starts at', () => {
+    fc.assert(
+      fc.property(wideValue, fc.nat({ max: 9000 }), fc.boolean(), (v, pad, spaced) => {
+        const text = JSON.stringify({ pad: 'p'.repeat(pad), v }, null, spaced ? 1 : undefined);
+        const bytes = Buffer.from(text);
+        assert.deepEqual(fastParse(bytes), plainParse(bytes));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('broken bodies: the same value or the same error (bytes cut, swapped in, invalid UTF-8, a backslash before a non-ASCII character)', () => {
+    const insert = fc.constantFrom(Buffer.from('\\'), Buffer.from('\\\\'), Buffer.from('\\é'), Buffer.from('\\\\é'), Buffer.from('\\✓'), Buffer.from('"'), Buffer.from('é'), Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xe2, 0x9c]), Buffer.from('\\u00'), Buffer.from('\u00a0'), Buffer.from('}'));
+    fc.assert(
+      fc.property(wideValue, fc.nat({ max: 6000 }), fc.array(fc.tuple(fc.nat(), insert), { minLength: 1, maxLength: 3 }), (v, pad, edits) => {
+        let bytes = Buffer.from(JSON.stringify({ pad: 'p'.repeat(pad), v }));
+        for (const [at, piece] of edits) {
+          const i = at % (bytes.length + 1);
+          bytes = Buffer.concat([bytes.subarray(0, i), piece, bytes.subarray(i)]);
+        }
+        assert.deepEqual(fastParse(bytes), plainParse(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('the Claude Code request', () => {
+    const bytes = Buffer.from(JSON.stringify(claudeCodeRequest('alias', true).body));
+    assert.ok(bytes.length > 100_000);
+    assert.deepEqual(parseJsonBytes(bytes), JSON.parse(bytes.toString('utf8')));
   });
 });
