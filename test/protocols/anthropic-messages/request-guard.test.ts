@@ -5,7 +5,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { asMessagesRequest, messagesRequest } from '../../../src/proxy/protocols/anthropic-messages/anthropic-api.ts';
+import {
+  asMessagesRequest,
+  BLOCK_GUARDS,
+  imageBlock,
+  messagesRequest,
+  redactedThinkingBlock,
+  textBlock as textBlockSchema,
+  thinkingBlock,
+  toolResultBlock,
+  toolUseBlock,
+} from '../../../src/proxy/protocols/anthropic-messages/anthropic-api.ts';
 import { decodeAnthropicRequest } from '../../../src/proxy/protocols/anthropic-messages/decode-request.ts';
 import { claudeCodeRequest } from '../../../bench/lib/claude-code-request.ts';
 
@@ -67,4 +77,42 @@ describe('asMessagesRequest', () => {
     // The schema's copy decodes to the same canonical request as the body itself.
     assert.deepEqual(decodeAnthropicRequest(viaSchema), { ...decodeAnthropicRequest(body), raw: viaSchema });
   });
+});
+
+describe('BLOCK_GUARDS', () => {
+  const anyValue = maybe(fc.oneof(fc.string({ maxLength: 3 }), fc.constant({ a: 1 })));
+  const source = maybe(
+    obj({ type: maybe(fc.constantFrom('base64', 'url', 'file')), media_type: str, data: str, url: str }),
+  );
+  const blocks = {
+    text: obj({ type: maybe(fc.constant('text')), text: str, cache_control: cacheControl }),
+    tool_use: obj({ type: maybe(fc.constant('tool_use')), id: str, name: str, input: anyValue, cache_control: cacheControl }),
+    tool_result: obj({
+      type: maybe(fc.constant('tool_result')),
+      tool_use_id: str,
+      content: maybe(fc.oneof(fc.string({ maxLength: 3 }), fc.array(maybe(obj({ type: str, text: str })), { maxLength: 3 }))),
+      is_error: maybe(fc.boolean()),
+      cache_control: cacheControl,
+    }),
+    thinking: obj({ type: maybe(fc.constant('thinking')), thinking: str, signature: str }),
+    redacted_thinking: obj({ type: maybe(fc.constant('redacted_thinking')), data: str }),
+    image: obj({ type: maybe(fc.constant('image')), source, cache_control: cacheControl }),
+  };
+  const schemas = { text: textBlockSchema, tool_use: toolUseBlock, tool_result: toolResultBlock, thinking: thinkingBlock, redacted_thinking: redactedThinkingBlock, image: imageBlock };
+  for (const type of Object.keys(blocks) as Array<keyof typeof blocks>) {
+    test(`${type}: accepts exactly what its schema accepts`, () => {
+      const seen = { accepted: 0, refused: 0 };
+      fc.assert(
+        fc.property(fc.oneof(blocks[type], anyScalar), (v) => {
+          const accepted = BLOCK_GUARDS[type](v);
+          assert.equal(accepted, schemas[type].safeParse(v).success, JSON.stringify(v));
+          if (accepted) seen.accepted++;
+          else seen.refused++;
+        }),
+        { numRuns: 3000 },
+      );
+      // The generator reaches both sides, or the comparison would prove little.
+      assert.ok(seen.accepted > 30 && seen.refused > 30, JSON.stringify(seen));
+    });
+  }
 });

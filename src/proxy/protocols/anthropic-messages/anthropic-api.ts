@@ -133,6 +133,34 @@ function isTool(v: unknown): boolean {
   );
 }
 
+const isObjectOfType = (v: unknown): boolean => isObject(v) && isString(v.type);
+const isBoolean = (v: unknown): boolean => typeof v === 'boolean';
+
+/**
+ * The block schemas' checks without zod (each accepts exactly what its schema accepts:
+ * test/protocols/anthropic-messages/request-guard.test.ts): the decoder checks every block of
+ * every turn, hundreds in a coding session's request, and zod copied each one.
+ */
+export const BLOCK_GUARDS = {
+  text: isTextBlock,
+  tool_use: (v: unknown): boolean => isObject(v) && v.type === 'tool_use' && isString(v.id) && isString(v.name) && isCacheControl(v.cache_control),
+  tool_result: (v: unknown): boolean =>
+    isObject(v) &&
+    v.type === 'tool_result' &&
+    isString(v.tool_use_id) &&
+    optional(v.content, (c) => isString(c) || (Array.isArray(c) && c.every(isObjectOfType))) &&
+    optional(v.is_error, isBoolean) &&
+    isCacheControl(v.cache_control),
+  thinking: (v: unknown): boolean => isObject(v) && v.type === 'thinking' && isString(v.thinking) && optional(v.signature, isString),
+  redacted_thinking: (v: unknown): boolean => isObject(v) && v.type === 'redacted_thinking' && isString(v.data),
+  image: (v: unknown): boolean =>
+    isObject(v) &&
+    v.type === 'image' &&
+    isObject(v.source) &&
+    ((v.source.type === 'base64' && isString(v.source.media_type) && isString(v.source.data)) || (v.source.type === 'url' && isString(v.source.url))) &&
+    isCacheControl(v.cache_control),
+} as const;
+
 /** `messagesRequest`'s check without zod: the body itself when it passes. */
 export function asMessagesRequest(v: unknown): MessagesRequest | undefined {
   if (!isObject(v)) return undefined;

@@ -20,6 +20,7 @@ import type {
 } from '../../../canonical/form.ts';
 import {
   asMessagesRequest,
+  BLOCK_GUARDS,
   imageBlock,
   messagesRequest,
   redactedThinkingBlock,
@@ -281,7 +282,13 @@ function mediaTypeOfUrl(url: string): string {
   return MEDIA_TYPE_OF_EXT[extname(pathname).toLowerCase()] ?? 'image/jpeg';
 }
 
+/**
+ * A block checked against its schema: by the hand-written guard of the same check (the block
+ * itself when it passes), by zod for the message of one that does not.
+ */
 function parseBlock<T extends z.ZodType>(schema: T, block: Block): z.infer<T> {
+  const guard = (BLOCK_GUARDS as Record<string, ((v: unknown) => boolean) | undefined>)[block.type];
+  if (guard?.(block)) return block as z.infer<T>;
   const r = schema.safeParse(block);
   if (!r.success) {
     throw new ProxyError(`invalid "${block.type}" block: ${z.prettifyError(r.error)}`, {
