@@ -128,9 +128,28 @@ export class ResponseWriter {
     // No flushHeaders(): the status line and headers leave with the first chunk, in one write.
   }
 
-  /** Writes a chunk; resolves at once unless the socket buffer is full. */
+  /** The response is corked until the end of this turn of the event loop (see write). */
+  private corked = false;
+  private readonly uncorkAtTurnEnd = (): void => {
+    this.corked = false;
+    // end() flushed and uncorked already (it forces the socket's cork count to 0).
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.uncork();
+  };
+
+  /**
+   * Writes a chunk; resolves at once unless the socket buffer is full. The chunks written in
+   * one turn of the event loop leave in one writev: the response is corked at the turn's first
+   * write and uncorked when the turn ends (setImmediate), so a stream's last chunk and the
+   * chunked-encoding terminator of end() share a syscall (one fewer write, and one fewer
+   * wake-up of the client, per streamed response), and nothing waits past the current turn.
+   */
   write(chunk: Uint8Array): Promise<void> | undefined {
     this.bytes += chunk.length;
+    if (!this.corked && !this.res.destroyed) {
+      this.corked = true;
+      this.res.cork();
+      setImmediate(this.uncorkAtTurnEnd);
+    }
     if (this.res.write(chunk)) return undefined;
     if (this.res.destroyed) return undefined;
     return new Promise((resolve) => {
