@@ -2,15 +2,17 @@
  * Aggregation speed (issue #16): N RunRecords (default 1,000,000: 2 runners × 4 conditions ×
  * 50 tasks × 2,500 reps, bench/lib/bench-records.ts) through the report pipeline — pooling
  * (dedupe + canonical sort), grouping into columns, cell statistics, and every comparison with
- * a 10,000-resample bootstrap. The records are generated in memory: parsing JSON is the
- * loader's cost, measured end to end by --e2e.
+ * a 10,000-resample bootstrap. The records are generated in memory, shaped as the loader returns
+ * them (each one through JSON.stringify and JSON.parse: flat strings, its own nested objects);
+ * parsing the file is the loader's cost, measured end to end by --e2e.
  *
- *   npx tsx bench/aggregate.ts [--records 1000000] [--resamples 10000]
+ *   npx tsx bench/aggregate.ts [--records 1000000] [--resamples 10000] [--code DIR]
  *   AGENTAB_REPORT_THREADS=1 npx tsx bench/aggregate.ts   # comparisons on the main thread only
  *
- * Before/after in one run: --against DIR runs this measurement in fresh processes, alternating
- * between DIR (another checkout, e.g. a worktree of the commit before a change, with its own
- * bench/aggregate.ts) and this checkout, --rounds times, and prints medians and ratios:
+ * --code DIR takes the report pipeline (src/report) from another checkout, with this file's
+ * records and timing. Before/after in one run: --against DIR runs the measurement in fresh
+ * processes, alternating between DIR's code (e.g. a worktree of the commit before a change,
+ * with node_modules) and this checkout's, --rounds times, and prints medians and ratios:
  *
  *   npx tsx bench/aggregate.ts --against /tmp/before [--rounds 3] [--e2e] [--jsonl FILE]
  *
@@ -24,9 +26,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { buildReport } from '../src/report/analyze.ts';
-import { groupRecords } from '../src/report/group.ts';
-import { poolRecords } from '../src/report/load.ts';
+import type { buildReport as BuildReport } from '../src/report/analyze.ts';
+import type { groupRecords as GroupRecords } from '../src/report/group.ts';
+import type { poolRecords as PoolRecords } from '../src/report/load.ts';
 import { DEFAULT_METRICS } from '../src/report/metrics.ts';
 import { medianSorted } from '../src/stats/quantile.ts';
 import { benchReps, generateBenchRecords, writeBenchRecordsJsonl } from './lib/bench-records.ts';
@@ -41,6 +43,7 @@ const AGAINST = stringFlag(argv, 'against', '');
 const ROUNDS = intFlag(argv, 'rounds', 3);
 const E2E = argv.includes('--e2e');
 const JSONL = stringFlag(argv, 'jsonl', '');
+const CODE = path.resolve(stringFlag(argv, 'code', ROOT));
 
 /** Wall and CPU time of one step (CPU time too, because shared machines make wall time noisy). */
 function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
@@ -53,8 +56,11 @@ function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
 const seconds = (x: { wall: number; cpu: number }): string => `${(x.wall / 1000).toFixed(2)} s (cpu ${(x.cpu / 1000).toFixed(2)} s)`;
 const loadText = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
 
-/** The measurement itself, in this process (what --against runs in each checkout). */
-function measureHere(): void {
+/** The measurement itself, in this process, with the pipeline of --code (what --against runs for each checkout). */
+async function measureHere(): Promise<void> {
+  const { poolRecords } = (await import(path.join(CODE, 'src', 'report', 'load.ts'))) as { poolRecords: typeof PoolRecords };
+  const { groupRecords } = (await import(path.join(CODE, 'src', 'report', 'group.ts'))) as { groupRecords: typeof GroupRecords };
+  const { buildReport } = (await import(path.join(CODE, 'src', 'report', 'analyze.ts'))) as { buildReport: typeof BuildReport };
   const gen = timed(() => generateBenchRecords(N));
   const records = gen.value;
   const pool = timed(() => poolRecords([{ path: 'generated', records }]));
@@ -72,6 +78,7 @@ function measureHere(): void {
       `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
       `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end (cpu: every thread; comparisons on threads: ${process.env['AGENTAB_REPORT_THREADS'] || 'auto'}, ${availableParallelism()} cores)`,
       `peak memory (max RSS of this process, records included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadText()}`,
+      `report pipeline from ${CODE}`,
       '',
     ].join('\n'),
   );
@@ -92,7 +99,7 @@ function aggregationOf(run: MeasuredRun, where: string): Sample {
 }
 
 async function aggregationIn(checkout: string): Promise<Sample> {
-  const run = await runMeasured(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', path.join(checkout, 'bench', 'aggregate.ts'), '--records', String(N), '--resamples', String(RESAMPLES)], { cwd: checkout });
+  const run = await runMeasured(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), '--code', checkout, '--records', String(N), '--resamples', String(RESAMPLES)], { cwd: ROOT });
   return aggregationOf(run, checkout);
 }
 
@@ -154,4 +161,4 @@ async function compareCheckouts(before: string): Promise<void> {
 }
 
 if (AGAINST) await compareCheckouts(path.resolve(AGAINST));
-else measureHere();
+else await measureHere();

@@ -7,6 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
+import { cellId } from '../../src/experiment/cell-id.ts';
 import { createRng } from '../../src/stats/prng.ts';
 
 export const BENCH_RUNNERS = ['claude', 'opencode'];
@@ -35,7 +36,7 @@ export function forEachBenchRecord(records: number, emit: (r: RunRecord) => void
           const wallMs = Math.round(scale * f);
           const input = Math.round(4 * scale * f);
           emit({
-            v: 1, experiment: 'bench', runId: 'bench-1', cell: `${runner}.${condition}.${task}.${rep}`, runner, runnerVersion: '1.0.0',
+            v: 1, experiment: 'bench', runId: 'bench-1', cell: cellId({ experiment: 'bench', runner, condition, task, rep }), runner, runnerVersion: '1.0.0',
             condition, task, rep, launcher: 'local', host: 'bench', startedAt: '2025-01-01T00:00:00.000Z',
             wallMs, exitCode: 0, outcome: rng.next() < 0.01 ? 'infra' : rng.next() < 0.9 ? 'pass' : 'fail',
             calls: Math.max(1, Math.round(10 * f)),
@@ -49,9 +50,14 @@ export function forEachBenchRecord(records: number, emit: (r: RunRecord) => void
   }
 }
 
+/**
+ * The records as the report's loader returns them: each one through JSON (flat strings, its own
+ * nested objects), not the generator's shared objects and concatenated strings, which a garbage
+ * collector traverses differently.
+ */
 export function generateBenchRecords(records: number): RunRecord[] {
   const out: RunRecord[] = [];
-  forEachBenchRecord(records, (r) => out.push(r));
+  forEachBenchRecord(records, (r) => out.push(JSON.parse(JSON.stringify(r)) as RunRecord));
   return out;
 }
 

@@ -148,8 +148,22 @@ export function sortedFinite(values: Float64Array): Float64Array {
     if (!Number.isNaN(v)) out[k++] = v;
   }
   if (!whole) return out.sort();
-  out.set(new Int32Array(out).sort());
+  const ints = intScratch(k);
+  ints.set(out);
+  out.set(ints.sort());
   return out;
+}
+
+let intScratchBuffer = new Int32Array(0);
+
+/**
+ * A reused Int32Array of length n for sortedFinite: a fresh one per group and metric would be
+ * 36 MB of short-lived buffers at a million runs, and growth of external memory is what makes
+ * V8 collect the whole heap (the million records included) sooner.
+ */
+function intScratch(n: number): Int32Array {
+  if (intScratchBuffer.length < n) intScratchBuffer = new Int32Array(Math.max(n, 2 * intScratchBuffer.length));
+  return intScratchBuffer.subarray(0, n);
 }
 
 /** A group's finite values of metric k, ascending; sorted once and shared by every reader (do not modify). */
