@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports ratios with intervals', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
   try {
-    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '4', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--out', out];
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '4', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '8', '--out', out];
     const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
     assert.match(stdout, /^\| throughput, req\/s \(median of rounds\) \| \d+ \| \d+ \| [\d.]+ \[[\d.]+, [\d.]+\] \|$/m);
     assert.match(stdout, /load average [\d.]+ [\d.]+ [\d.]+ before/);
@@ -33,6 +33,25 @@ test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports rati
     assert.ok(result.spendLines.on.lines > 0 && result.spendLines.on.withPhases === result.spendLines.on.lines, 'every "on" spend line has phases');
     assert.ok(result.spendLines.off.lines > 0 && result.spendLines.off.withPhases === 0, 'no "off" spend line has phases');
     assert.equal(result.recordCpuUsPerCall.on.length, 8);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('bench/trace-overhead.ts --control runs two timing-off proxies (A/A) and writes the control file', { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
+  try {
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--control', '--rounds', '4', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '4', '--out', out];
+    const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
+    assert.match(stdout, /A\/A control/);
+    const result = JSON.parse(readFileSync(join(out, 'trace-overhead-control-latest.json'), 'utf8')) as {
+      settings: { control: boolean };
+      spendLines: { on: { lines: number; withPhases: number }; off: { lines: number; withPhases: number } };
+    };
+    assert.equal(result.settings.control, true);
+    assert.ok(result.spendLines.on.lines > 0 && result.spendLines.on.withPhases === 0, 'the second process wrote no phases');
+    assert.ok(result.spendLines.off.lines > 0 && result.spendLines.off.withPhases === 0);
+    assert.throws(() => readFileSync(join(out, 'trace-overhead-latest.json')), /ENOENT/, 'a control does not overwrite the on/off result');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
