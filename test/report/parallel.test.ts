@@ -82,3 +82,21 @@ describe('report comparisons on several threads', () => {
     assert.throws(() => reportWith('many'), /AGENTAB_REPORT_THREADS must be a whole number ≥ 1 or "auto", got "many"/);
   });
 });
+
+test('idleCoresNow counts a core that another thread keeps busy as not idle', { timeout: 60_000 }, async () => {
+  const { idleCoresNow } = await import('../../src/report/compare-parallel.ts');
+  const { availableParallelism } = await import('node:os');
+  const { Worker } = await import('node:worker_threads');
+  const cores = availableParallelism();
+  const quiet = idleCoresNow(200);
+  assert.ok(quiet >= 0 && quiet <= cores + 0.05, `idle ${quiet} of ${cores} cores`);
+  // a thread that spins takes one core whatever else runs: at most cores − 1 stay idle
+  const spinner = new Worker('const end = Date.now() + 3000; while (Date.now() < end) {}', { eval: true });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const busy = idleCoresNow(300);
+    assert.ok(busy <= cores - 0.7, `with a spinning thread ${busy.toFixed(2)} of ${cores} cores read idle`);
+  } finally {
+    await spinner.terminate();
+  }
+});
