@@ -4,19 +4,12 @@
  * the CPU figure is this process's reaped-children total before and after.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { reapedChildrenCpuMs } from './cpu-time.ts';
+import { procStatusMb } from './rss.ts';
 
 /** Peak RSS so far of a live process (VmHWM), MB; null once it is gone. */
-export function peakRssMb(pid: number): number | null {
-  try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
+export const peakRssMb = (pid: number): number | null => procStatusMb(pid, 'VmHWM');
 
 export interface MeasuredRun {
   wallS: number;

@@ -29,15 +29,18 @@ export interface RssSummary {
   steadyGrowthMb: number;
 }
 
-/** VmRSS of `pid` in MB, or null when the process is gone or /proc is unavailable. */
-export function readRssMb(pid: number): number | null {
+/** A memory field of /proc/<pid>/status (VmRSS: resident now; VmHWM: peak so far) in MB, or null when the process is gone or /proc is unavailable. */
+export function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
   }
 }
+
+/** VmRSS of `pid` in MB, or null when the process is gone or /proc is unavailable. */
+export const readRssMb = (pid: number): number | null => procStatusMb(pid, 'VmRSS');
 
 export class RssSampler {
   readonly samples: RssSample[] = [];

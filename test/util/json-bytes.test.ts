@@ -10,11 +10,14 @@ import { claudeCodeRequest } from '../../bench/lib/claude-code-request.ts';
 
 const chars = fc.constantFrom('a', 'é', 'Ã', '©', '✓', '—', '😀', '"', '\\', '\n', '\u0000', '\u2028', '\ud800', '\udc00', ' ');
 const text = fc.string({ unit: chars, maxLength: 12 });
-const value = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
-  array: fc.array(tie('node'), { maxLength: 4 }),
-  object: fc.dictionary(text, tie('node'), { maxKeys: 4 }),
-})).node;
+/** JSON values whose strings and keys are drawn from `strings`. */
+const jsonValue = (strings: fc.Arbitrary<string>): fc.Arbitrary<unknown> =>
+  fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, strings, fc.integer(), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+    array: fc.array(tie('node'), { maxLength: 4 }),
+    object: fc.dictionary(strings, tie('node'), { maxKeys: 4 }),
+  })).node;
+const value = jsonValue(text);
 
 describe('stringifyJsonBytes', () => {
   test('the bytes of Buffer.from(JSON.stringify(value)), small and large bodies', () => {
@@ -81,11 +84,7 @@ function fastParse(bytes: Buffer): { value?: unknown; error?: string } {
 describe('parseJsonBytes', () => {
   const wide = fc.constantFrom('a', 'é', '©', '✓', '—', '😀', '𝄞', '"', '\\', '\n', '\u2028', ' ', '\u00ff', '\u0800', '\uffff');
   const wideText = fc.string({ unit: wide, maxLength: 16 });
-  const wideValue = fc.letrec((tie) => ({
-    node: fc.oneof({ depthSize: 'small' }, wideText, fc.integer(), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
-    array: fc.array(tie('node'), { maxLength: 4 }),
-    object: fc.dictionary(wideText, tie('node'), { maxKeys: 4 }),
-  })).node;
+  const wideValue = jsonValue(wideText);
 
   test('the value of JSON.parse(bytes.toString()), for bodies above and below the size the escaping starts at', () => {
     fc.assert(
