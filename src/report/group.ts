@@ -37,6 +37,8 @@ export interface Group {
   sorted: (Float64Array | undefined)[];
   /** Per metric: where sortedValues writes the sorted values (as long as `used`); absent: a new array. */
   sortSpace?: Float64Array[];
+  /** Per metric: where logSortedValues writes the logs (as long as `used`); absent: a new array. */
+  logSpace?: Float64Array[];
   /** Per metric: logs of `sorted`, or null when a value is ≤ 0; computed on first use (see logSortedValues). */
   logSorted: (Float64Array | null | undefined)[];
 }
@@ -98,6 +100,7 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
   const columns = metrics.map((_, k) => arena.values(k));
   const blockCol = arena.blocks();
   const sortColumns = metrics.map((_, k) => arena.sortSpace(k));
+  const logColumns = metrics.map((_, k) => arena.logSpace(k));
   const runIndex = new Map<string, number>();
   const M = reads.length;
   for (let j = 0; j < usedIdx.length; j++) {
@@ -113,7 +116,7 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
     const outcomes = Object.fromEntries(OUTCOMES.map((o, k) => [o, outcomeCounts[g * K + k] as number])) as Record<Outcome, number>;
     return {
       runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b),
-      sorted: [], sortSpace: sortColumns.map((c) => c.subarray(a, b)), logSorted: [],
+      sorted: [], sortSpace: sortColumns.map((c) => c.subarray(a, b)), logSorted: [], logSpace: logColumns.map((c) => c.subarray(a, b)),
     };
   });
   groups.sort((x, y) => cmp(x.runner, y.runner) || cmp(x.condition, y.condition) || cmp(x.task, y.task));
@@ -138,7 +141,8 @@ const BLOCKS_PER_RUN = 2 ** 32;
 
 /**
  * The columns of one grouping in one SharedArrayBuffer: per metric the values, then the pairing
- * blocks, then per metric the space for its sorted values, each `runs` doubles long. One buffer
+ * blocks, then per metric the space for its sorted values and for their logs, each `runs`
+ * doubles long. One buffer
  * instead of a Float64Array per column and one per group and metric sorted, and no copy of them
  * all for report workers (compare-parallel.ts shares this buffer): at a million runs that copy was
  * another 120 MB of buffers, and every ~64 MB of new buffers makes V8 collect the whole heap — the
@@ -148,7 +152,7 @@ class ColumnArena {
   readonly buffer: SharedArrayBuffer;
 
   constructor(private readonly metrics: number, private readonly runs: number) {
-    this.buffer = new SharedArrayBuffer((2 * metrics + 1) * runs * Float64Array.BYTES_PER_ELEMENT);
+    this.buffer = new SharedArrayBuffer((3 * metrics + 1) * runs * Float64Array.BYTES_PER_ELEMENT);
   }
 
   private column(i: number): Float64Array {
@@ -165,6 +169,10 @@ class ColumnArena {
 
   sortSpace(k: number): Float64Array {
     return this.column(this.metrics + 1 + k);
+  }
+
+  logSpace(k: number): Float64Array {
+    return this.column(2 * this.metrics + 1 + k);
   }
 }
 
@@ -220,9 +228,9 @@ export function sortedValues(g: Group, k: number): Float64Array {
   return s;
 }
 
-/** Natural logs of positive values, or null when any value is ≤ 0 (or NaN). */
-export function logsOfPositive(x: Float64Array): Float64Array | null {
-  const out = new Float64Array(x.length);
+/** Natural logs of positive values (in `space` when given), or null when any value is ≤ 0 (or NaN). */
+export function logsOfPositive(x: Float64Array, space?: Float64Array): Float64Array | null {
+  const out = space ? space.subarray(0, x.length) : new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i] as number;
     if (!(v > 0)) return null;
@@ -235,7 +243,7 @@ export function logsOfPositive(x: Float64Array): Float64Array | null {
 export function logSortedValues(g: Group, k: number): Float64Array | null {
   let l = g.logSorted[k];
   if (l === undefined) {
-    l = logsOfPositive(sortedValues(g, k));
+    l = logsOfPositive(sortedValues(g, k), g.logSpace?.[k]);
     g.logSorted[k] = l;
   }
   return l;

@@ -75,7 +75,7 @@ describe('report comparisons on several threads', () => {
         runner,
         groups: grouped.groups
           .filter((g) => g.runner === runner)
-          .map((g) => (copy ? { ...g, values: g.values.map((v) => v.slice()), blocks: g.blocks.slice(), sorted: [], sortSpace: undefined, logSorted: [] } : g)),
+          .map((g) => (copy ? { ...g, values: g.values.map((v) => v.slice()), blocks: g.blocks.slice(), sorted: [], sortSpace: undefined, logSorted: [], logSpace: undefined } : g)),
       }));
     const copied = split(true);
     assert.ok(copied.every((r) => r.groups.every((g) => !(g.values[0]?.buffer instanceof SharedArrayBuffer))));
