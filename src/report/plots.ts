@@ -12,7 +12,7 @@ import { band } from '../stats/verdict.ts';
 import { thresholdText } from './format.ts';
 import { metricDef, type MetricId, type MetricKind } from './metrics.ts';
 import type { Report } from './model.ts';
-import { pooledLatencies, viewOf } from './view.ts';
+import { pooledLatencies } from './view.ts';
 
 export interface Plot {
   id: string;
@@ -268,8 +268,7 @@ export function percentTicks(dom: readonly [number, number], widthPx: number, ma
 }
 
 function forestPlot(r: Report, m: MetricId): Plot {
-  const v = viewOf(r);
-  const def = v.metric(m);
+  const def = metricDef(m);
   const rows: Record<string, string | number>[] = [];
   const finite: number[] = [];
   const left: string[] = [];
