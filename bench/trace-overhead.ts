@@ -4,7 +4,10 @@
  * in front of ONE simulator process over HTTP (so every phase of a call is real: read body,
  * route, upstream connect, first byte, stream, log), both writing their spend log as a run does.
  * A load generator in its own process measures them in interleaved rounds, the order reversed
- * every other round, so load drifts of a shared machine hit both alike.
+ * every other round, so load drifts of a shared machine hit both alike. The rounds are split into
+ * epochs, each with a fresh pair of proxy processes, and the side started first swaps every epoch:
+ * two processes of one build differ by a percent or two in CPU per request (the A/A control
+ * shows it), which a single pair would report as the cost of timing.
  *
  * Reported: the ratio on/off of throughput (requests/s) and of the proxy's CPU time per request,
  * each the ratio of the per-round medians with a paired bootstrap interval (rounds are the
@@ -21,7 +24,7 @@
  * Writes bench/results/trace-overhead-latest.{md,json}; with --control (an A/A run: both proxies
  * with timing off) trace-overhead-control-latest.{md,json}, the noise floor of the same setup.
  *
- *   npx tsx bench/trace-overhead.ts [--rounds 48] [--round-ms 700] [--concurrency 16] [--record-calls 20000] [--record-blocks 100] [--control] [--out bench/results]
+ *   npx tsx bench/trace-overhead.ts [--rounds 48] [--epochs 4] [--round-ms 700] [--concurrency 16] [--record-calls 20000] [--record-blocks 100] [--control] [--out bench/results]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -54,6 +57,8 @@ const { values } = parseArgs({
     // A/A control: both proxies with timing off, so the "on/off" ratios show what two identical
     // proxy processes differ by in this setup (the noise floor the on/off ratios are judged against)
     control: { type: 'boolean', default: false },
+    // fresh proxy pairs, the start order (and so which process is "on") swapped every epoch
+    epochs: { type: 'string', default: '4' },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
   },
 });
@@ -68,7 +73,9 @@ const concurrency = positiveInt('concurrency', values.concurrency);
 const recordCalls = positiveInt('record-calls', values['record-calls']);
 const recordBlocks = positiveInt('record-blocks', values['record-blocks']);
 const control = values.control;
+const epochs = positiveInt('epochs', values.epochs);
 if (rounds < 4) throw new Error('--rounds must be at least 4 for an interval');
+if (rounds < 2 * epochs) throw new Error(`--rounds (${rounds}) must be at least 2 per epoch (--epochs ${epochs})`);
 
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -125,44 +132,84 @@ const medianOf = (xs: readonly number[]): number => {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/** What one epoch measured: each side's load result and its spend lines. */
+interface Epoch {
+  onFirst: boolean;
+  on: LoadResult;
+  off: LoadResult;
+  lines: { on: { lines: number; withPhases: number }; off: { lines: number; withPhases: number } };
+}
+
+/**
+ * One epoch: a fresh pair of proxy processes, `epochRounds` interleaved rounds, then both stopped
+ * (so their spend logs are flushed) and their lines checked. The process started first, and so
+ * its port, alternates between the "on" and the "off" side from epoch to epoch: two processes of
+ * the same build differ by a percent or two in CPU per request (JIT decisions, memory layout; the
+ * A/A control shows it), and a single pair would read that difference as the cost of timing.
+ */
+async function runEpoch(epoch: number, epochRounds: number, sim: Service, dir: string): Promise<Epoch> {
+  const routes = [{ alias: 'bench', upstreamUrl: sim.url }];
+  const spend = { on: join(dir, `spend-on-${epoch}.jsonl`), off: join(dir, `spend-off-${epoch}.jsonl`) };
+  const onFirst = epoch % 2 === 0;
+  // with --control the "on" side is a second timing-off process: an A/A run
+  const startOn = (): Promise<Service> => startAgentab({ routes, dir, tag: `on-${epoch}`, spendLog: spend.on, ...(control ? { extraArgs: ['--no-phase-timing'] } : {}) });
+  const startOff = (): Promise<Service> => startAgentab({ routes, dir, tag: `off-${epoch}`, spendLog: spend.off, extraArgs: ['--no-phase-timing'] });
+  const pair: Service[] = [];
+  try {
+    const first = await (onFirst ? startOn() : startOff());
+    pair.push(first);
+    const second = await (onFirst ? startOff() : startOn());
+    pair.push(second);
+    const [on, off] = onFirst ? [first, second] : [second, first];
+    const [onResult, offResult] = (await runLoadProcess({
+      targets: [
+        { ...agentabTarget(on, sim, 'bench'), name: control ? 'phase timing off (second process, A/A control)' : 'phase timing on' },
+        { ...agentabTarget(off, sim, 'bench'), name: 'phase timing off' },
+      ],
+      mode: 'mixed',
+      concurrency,
+      rounds: epochRounds,
+      order: 'alternate',
+      roundMaxRequests: 1_000_000,
+      roundMaxDurationMs: roundMs,
+      warmupRequests: 500,
+      warmupMaxDurationMs: 3000,
+    })) as [LoadResult, LoadResult];
+    for (const r of [onResult, offResult]) {
+      if (r.errors > 0) throw new Error(`${r.target}: ${r.errors} failed requests (${r.errorSamples.join('; ')})`);
+    }
+    await on.stop();
+    await off.stop();
+    const lines = { on: await phaseLines(spend.on), off: await phaseLines(spend.off) };
+    if (control && lines.on.withPhases !== 0) throw new Error(`the A/A control's second proxy wrote phases on ${lines.on.withPhases} spend lines`);
+    if (!control && (lines.on.lines === 0 || lines.on.withPhases !== lines.on.lines)) throw new Error(`the "on" proxy wrote phases on ${lines.on.withPhases} of ${lines.on.lines} spend lines: phase timing was not measured`);
+    if (lines.off.withPhases !== 0) throw new Error(`the "off" proxy wrote phases on ${lines.off.withPhases} spend lines: --no-phase-timing did not take`);
+    return { onFirst, on: onResult, off: offResult, lines };
+  } finally {
+    for (const s of pair.reverse()) await s.stop().catch(() => undefined);
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-'));
 const services: Service[] = [];
 try {
   const loadBefore = load();
   const sim = await startSim({ ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 });
   services.push(sim);
-  const routes = [{ alias: 'bench', upstreamUrl: sim.url }];
-  const spend = { on: join(dir, 'spend-on.jsonl'), off: join(dir, 'spend-off.jsonl') };
-  // with --control the "on" side is a second timing-off process: an A/A run
-  const on = await startAgentab({ routes, dir, tag: 'on', spendLog: spend.on, ...(control ? { extraArgs: ['--no-phase-timing'] } : {}) });
-  services.push(on);
-  const off = await startAgentab({ routes, dir, tag: 'off', spendLog: spend.off, extraArgs: ['--no-phase-timing'] });
-  services.push(off);
-  const [onResult, offResult] = (await runLoadProcess({
-    targets: [
-      { ...agentabTarget(on, sim, 'bench'), name: control ? 'phase timing off (second process, A/A control)' : 'phase timing on' },
-      { ...agentabTarget(off, sim, 'bench'), name: 'phase timing off' },
-    ],
-    mode: 'mixed',
-    concurrency,
-    rounds,
-    order: 'alternate',
-    roundMaxRequests: 1_000_000,
-    roundMaxDurationMs: roundMs,
-    warmupRequests: 500,
-    warmupMaxDurationMs: 3000,
-  })) as [LoadResult, LoadResult];
-  const loadAfter = load();
-  for (const r of [onResult, offResult]) {
-    if (r.errors > 0) throw new Error(`${r.target}: ${r.errors} failed requests (${r.errorSamples.join('; ')})`);
+  const epochResults: Epoch[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const epochRounds = Math.floor(rounds / epochs) + (e < rounds % epochs ? 1 : 0);
+    epochResults.push(await runEpoch(e, epochRounds, sim, dir));
   }
-  // stop the proxies so their spend logs are flushed before they are read
-  await on.stop();
-  await off.stop();
-  const lines = { on: await phaseLines(spend.on), off: await phaseLines(spend.off) };
-  if (control && lines.on.withPhases !== 0) throw new Error(`the A/A control's second proxy wrote phases on ${lines.on.withPhases} spend lines`);
-  if (!control && (lines.on.lines === 0 || lines.on.withPhases !== lines.on.lines)) throw new Error(`the "on" proxy wrote phases on ${lines.on.withPhases} of ${lines.on.lines} spend lines: phase timing was not measured`);
-  if (lines.off.withPhases !== 0) throw new Error(`the "off" proxy wrote phases on ${lines.off.withPhases} spend lines: --no-phase-timing did not take`);
+  const loadAfter = load();
+  const joinRounds = (side: 'on' | 'off'): LoadResult => ({ ...epochResults[0]![side], rounds: epochResults.flatMap((x) => x[side].rounds) });
+  const onResult = joinRounds('on');
+  const offResult = joinRounds('off');
+  const sumLines = (side: 'on' | 'off'): { lines: number; withPhases: number } => ({
+    lines: epochResults.reduce((n, x) => n + x.lines[side].lines, 0),
+    withPhases: epochResults.reduce((n, x) => n + x.lines[side].withPhases, 0),
+  });
+  const lines = { on: sumLines('on'), off: sumLines('off') };
 
   const record = recordCost(recordBlocks, recordCalls);
   const addedUs = record.on.map((x, i) => x - record.off[i]!);
@@ -187,10 +234,11 @@ try {
     bench: 'trace-overhead',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadBefore, loadAfter },
-    settings: { control, rounds, roundMs, concurrency, mode: 'mixed (stream and json alternate)', upstream: 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
+    settings: { control, rounds, epochs, roundMs, concurrency, mode: 'mixed (stream and json alternate)', upstream: 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
     rps: { on: onResult.rounds.map((r) => r.rps), off: offResult.rounds.map((r) => r.rps), ratio: rps },
     proxyCpuUsPerRequest: { on: cpuOf(onResult), off: cpuOf(offResult), ratio: cpu },
     spendLines: lines,
+    epochs: epochResults.map((x) => ({ onStartedFirst: x.onFirst, rounds: x.on.rounds.length, rpsRatio: medianOf(x.on.rounds.map((r) => r.rps)) / medianOf(x.off.rounds.map((r) => r.rps)), cpuRatio: medianOf(x.on.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) / medianOf(x.off.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) })),
     recordCpuUsPerCall: { on: record.on, off: record.off, addedUs: added, shareOfProxyCpu: share },
     goal: { maxThroughputCost: GOAL_COST, verdict, cpuPerRequestVerdict: cpuVerdict, cpuShareVerdict: shareVerdict },
   };
@@ -200,7 +248,7 @@ try {
     control ? '# Proxy span recording: A/A control (both proxies with phase timing off)' : '# Proxy span recording: cost on throughput',
     ...(control ? ['', 'The "on" column is a second proxy process with phase timing OFF: its ratios are what two identical processes differ by here, the noise floor for the real on/off run (verdicts below do not apply to a control).'] : []),
     '',
-    `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating · concurrency ${concurrency}, mixed stream/json · one simulator over HTTP for both`,
+    `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating, in ${epochs} epochs of a fresh proxy pair (the side started first swapped each epoch) · concurrency ${concurrency}, mixed stream/json · one simulator over HTTP for both`,
     '',
     '| | phase timing off | phase timing on | ratio on/off (95% paired bootstrap CI) |',
     '|:--|--:|--:|--:|',
@@ -212,6 +260,7 @@ try {
     share
       ? `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call (95% CI ${added.lo.toFixed(2)} to ${added.hi.toFixed(2)}; ${record.on.length} interleaved blocks of ${recordCalls.toLocaleString('en-US')} calls) = ${(share.share * 100).toFixed(3)}% of the proxy's ${Math.round(proxyUs!)} µs CPU per request (CI ${(share.lo * 100).toFixed(3)}% to ${(share.hi * 100).toFixed(3)}%) — ${shareVerdict}.`
       : `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call; the proxy's CPU per request was not readable.`,
+    `Per epoch, ratio on/off of the medians (throughput; CPU per request): ${result.epochs.map((x, i) => `${i + 1} (${x.onStartedFirst ? 'on' : 'off'} started first) ${x.rpsRatio.toFixed(3)}; ${x.cpuRatio.toFixed(3)}`).join(' · ')}.`,
     `Spend lines: on ${lines.on.lines} (${control ? 'none with phases: control' : 'all with phases'}), off ${lines.off.lines} (none).`,
     '',
     `Rounds, req/s — off: ${round0(result.rps.off)}; on: ${round0(result.rps.on)}.`,

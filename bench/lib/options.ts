@@ -34,8 +34,8 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: tsx bench/proxy.ts [flags]
-  --quick                  short runs (1 s per measurement, 5k-request memory run)
-  --upstreams latency,throughput,streams
+  --quick                  short runs (1 s per measurement, no profile minimums, 5k-request memory run)
+  --upstreams latency,throughput,streams,added
                            upstream profiles (default all; see bench/lib/scenarios.ts)
   --concurrency 1,16,100   concurrency levels
   --duration-ms N          time cap per target and scenario (default 1600)

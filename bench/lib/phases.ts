@@ -14,7 +14,7 @@ import { RssSampler, summarizeRss } from './rss.ts';
 import { PROFILES, type Measurement, type Mode, type ProfileId, type UpstreamProfile } from './scenarios.ts';
 import type { Service } from './service.ts';
 import { spendOverhead } from './spend-overhead.ts';
-import { agentabTarget, directTarget, naiveTarget, portkeyTarget, REPO_ROOT, startAgentab, startNaive, startSim, type Target } from './targets.ts';
+import { agentabTarget, directTarget, naiveTarget, portkeyTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim, type Target } from './targets.ts';
 
 export interface PhaseContext {
   opts: BenchOptions;
@@ -31,8 +31,9 @@ const profile = (id: ProfileId): UpstreamProfile => PROFILES.find((p) => p.id ==
 const aliasOf = (id: ProfileId): string => `bench-${id}`;
 
 function spec(targets: Target[], mode: LoadSpec['mode'], concurrency: number, o: BenchOptions, p: UpstreamProfile): LoadSpec {
-  const durationMs = Math.max(o.durationMs, p.minDurationMs);
-  const rounds = Math.max(o.rounds, p.minRounds);
+  // --quick is a smoke run: the profiles' minimums (long windows, many rounds) do not apply.
+  const durationMs = o.quick ? o.durationMs : Math.max(o.durationMs, p.minDurationMs);
+  const rounds = o.quick ? o.rounds : Math.max(o.rounds, p.minRounds);
   return {
     targets,
     mode,
@@ -53,8 +54,8 @@ function single(targets: Target[], mode: LoadSpec['mode'], concurrency: number, 
 async function startSims(ctx: PhaseContext, ps: readonly UpstreamProfile[]): Promise<Map<ProfileId, Service>> {
   const sims = new Map<ProfileId, Service>();
   for (const p of ps) {
-    const sim = ctx.track(await startSim(p.sim));
-    ctx.commands[`sim (${p.id})`] = sim.commandLine;
+    const sim = ctx.track(p.sim ? await startSim(p.sim) : await startMockUpstream());
+    ctx.commands[`${p.sim ? 'sim' : 'mock upstream'} (${p.id})`] = sim.commandLine;
     sims.set(p.id, sim);
   }
   return sims;
@@ -110,7 +111,7 @@ export async function runGrid(ctx: PhaseContext, portkey: Service | null): Promi
     for (const p of ps) {
       const targets = targetsOf(p.id);
       for (const mode of p.modes) {
-        for (const c of p.concurrencies ?? ctx.opts.concurrencies) {
+        for (const c of p.concurrencies ?? ctx.opts.concurrencies.filter((x) => x <= (p.maxConcurrency ?? Infinity))) {
           const s = spec(targets, mode, c, ctx.opts, p);
           ctx.commands['load generator (example)'] ??= `node --import tsx bench/lib/load-worker.ts '${JSON.stringify(s)}'`;
           for (const [i, result] of (await runLoadProcess(s)).entries()) {

@@ -1,6 +1,8 @@
 /** The run's results as one JSON document and the same as Markdown tables. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { marginCall } from './added-latency.ts';
+import type { Interval } from './bootstrap.ts';
 import type { BenchReport } from './results.ts';
 import { agentabOverPeer, agentabOverPeerByCpu, find, type Mode, type UpstreamProfile } from './scenarios.ts';
 
@@ -33,18 +35,19 @@ function resultsTable(r: BenchReport, profile: UpstreamProfile): string[] {
 }
 
 function addedLatencyTable(r: BenchReport): string[] {
-  const ci = (x: { point: number; lo: number; hi: number } | null) => (x ? `${signed(x.point)} [${signed(x.lo)}, ${signed(x.hi)}]` : '–');
+  const ci = (x: Interval | null | undefined, unit = '') => (x ? `${signed(x.point)} [${signed(x.lo)}, ${signed(x.hi)}]${unit}` : '–');
+  const times = (x: Interval | null | undefined) => (x ? `${x.point.toFixed(2)}× [${x.lo.toFixed(2)}, ${x.hi.toFixed(2)}]` : '–');
   const lines = [
-    '## Added latency vs direct, ttft-0 upstream (ms, 95 % bootstrap CIs)',
+    '## Added latency vs direct, mock upstream (ms, 95 % bootstrap CIs)',
     '',
-    row(['mode', 'c', 'target', 'requests (gateway / direct)', 'added p50', 'added p99', 'p50 × naive', 'p99 × naive']),
-    row(Array(8).fill('---')),
+    'ratio = agentab added ÷ naive added; margin = 1.25 × naive added − agentab added (≥ 0: within the goal; the three arms resampled together).',
+    '',
+    row(['mode', 'c', 'target', 'requests (gateway / direct)', 'added p50', 'added p99', 'p50 × naive', 'p99 × naive', 'p50 margin', 'p99 margin']),
+    row(Array(10).fill('---')),
   ];
-  const ratio = (a: { point: number } | null, b: { point: number } | null) => (a && b && b.point > 0 ? `${(a.point / b.point).toFixed(2)}×` : '–');
   for (const a of r.addedLatency) {
-    const naive = r.addedLatency.find((x) => x.mode === a.mode && x.concurrency === a.concurrency && x.target === 'naive');
-    const vs = a.target === 'naive' || !naive;
-    lines.push(row([a.mode, String(a.concurrency), a.target, `${a.n.gateway} / ${a.n.direct}`, ci(a.p50), ci(a.p99), vs ? '–' : ratio(a.p50, naive.p50), vs ? '–' : ratio(a.p99, naive.p99)]));
+    const v = a.vsNaive;
+    lines.push(row([a.mode, String(a.concurrency), a.target, `${a.n.gateway} / ${a.n.direct}`, ci(a.p50), ci(a.p99), times(v?.p50?.ratio), times(v?.p99?.ratio), ci(v?.p50?.margin), ci(v?.p99?.margin)]));
   }
   return lines;
 }
@@ -77,8 +80,9 @@ function readmeSummary(r: BenchReport): string[] {
     const at = (t: 'naive' | 'portkey') => r.addedLatency.find((x) => x.mode === a.mode && x.concurrency === a.concurrency && x.target === t);
     for (const pct of ['p50', 'p99'] as const) {
       const naive = at('naive')?.[pct];
-      const ratio = a[pct] && naive && naive.point > 0 ? `${(a[pct]!.point / naive.point).toFixed(2)}×` : 'n/a (naive ≤ 0)';
-      lines.push(row([`added ${pct} latency, ${a.mode === 'json' ? 'JSON' : 'streams'}, c=${a.concurrency} (95 % bootstrap CI)`, '–', ci(naive), ci(a[pct]), ci(at('portkey')?.[pct]), ratio, '']));
+      const vs = a.vsNaive?.[pct];
+      const ratio = vs?.ratio ? `${vs.ratio.point.toFixed(2)}× [${vs.ratio.lo.toFixed(2)}, ${vs.ratio.hi.toFixed(2)}]` : 'n/a (naive ≤ 0)';
+      lines.push(row([`added ${pct} latency, ${a.mode === 'json' ? 'JSON' : 'streams'}, c=${a.concurrency} (95 % bootstrap CI)`, '–', ci(naive), ci(a[pct]), ci(at('portkey')?.[pct]), `${ratio}, ${marginCall(vs)}`, '']));
     }
   }
   const streams = r.comparisons.filter((c) => c.profile === 'streams' && c.mode === 'stream');

@@ -51,7 +51,7 @@ export interface BenchReport {
   profiles: readonly UpstreamProfile[];
   measurements: Measurement[];
   comparisons: Comparison[];
-  /** Added latency with bootstrap intervals, throughput upstream, c ≤ 16. */
+  /** Added latency with bootstrap intervals, mock upstream (the added profile), c ≤ 16. */
   addedLatency: AddedLatency[];
   selfReported: SelfReported[];
   memory: MemoryRun | null;

@@ -5,16 +5,19 @@
 import type { LatencySummary, LoadResult } from './load-spec.ts';
 import type { SimSettings, TargetName } from './targets.ts';
 
-export type ProfileId = 'latency' | 'throughput' | 'streams';
+export type ProfileId = 'latency' | 'throughput' | 'streams' | 'added';
 export type Mode = 'json' | 'stream';
 
 export interface UpstreamProfile {
   id: ProfileId;
   label: string;
-  sim: SimSettings;
+  /** The simulator's settings, or null for the pre-serialised mock upstream (bench/lib/mock-upstream.ts). */
+  sim: SimSettings | null;
   modes: readonly Mode[];
   /** Fixed concurrency levels, or null for the --concurrency list. */
   concurrencies: readonly number[] | null;
+  /** Levels of the --concurrency list above this are skipped. */
+  maxConcurrency?: number;
   /** Long requests need longer measuring windows and warm-ups to collect enough samples. */
   minDurationMs: number;
   minWarmupMs: number;
@@ -29,6 +32,13 @@ export interface UpstreamProfile {
  * throughput: no waiting at all, so every target is CPU-bound and req/s compares the hops.
  * streams: the headline — 100 concurrent streams paced like a model (40 tokens at 50 tok/s,
  * ~0.8 s each, ~16 chunks), which leaves CPU to spare, so "added" is the hop's own latency.
+ * added: issue #16's added-latency rows (c=1 and 16), against a pre-serialised mock upstream
+ * (~30 µs of CPU per request) as the independent gateway benchmarks do. Against the ttft-0
+ * simulator (≈ 1.2 ms of CPU per streamed request) one core is saturated at c=16 in the direct
+ * arm, and a hop in front of it changes the simulator's own CPU per request (1,156 µs direct vs
+ * 961 µs behind the naive pass-through, idle run of 2026-11-28 01:16): the "added" latency was
+ * then the upstream's queue, and the naive hop came out faster than direct. Many short rounds,
+ * so a noisy neighbour's bursts fall on every target alike.
  */
 export const PROFILES: readonly UpstreamProfile[] = [
   {
@@ -60,6 +70,17 @@ export const PROFILES: readonly UpstreamProfile[] = [
     minDurationMs: 8000,
     minWarmupMs: 2000,
     minRounds: 4,
+  },
+  {
+    id: 'added',
+    label: 'pre-serialised mock upstream, no waiting (added latency, c ≤ 16)',
+    sim: null,
+    modes: ['json', 'stream'],
+    concurrencies: null,
+    maxConcurrency: 16,
+    minDurationMs: 6000,
+    minWarmupMs: 400,
+    minRounds: 12,
   },
 ];
 

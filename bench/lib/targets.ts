@@ -35,6 +35,12 @@ export function startSim(s: SimSettings): Promise<Service> {
   return startService({ name: 'agentab sim', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
+/** The pre-serialised mock upstream (bench/lib/mock-upstream.ts), for the added-latency rows. */
+export function startMockUpstream(): Promise<Service> {
+  const args = ['--import', 'tsx', join(REPO_ROOT, 'bench', 'lib', 'mock-upstream.ts')];
+  return startService({ name: 'mock upstream', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+}
+
 /** One model alias of the bench proxy and the simulator it forwards to. */
 export interface Route {
   alias: string;

@@ -52,7 +52,9 @@ export class CallRecord {
     private readonly now: () => number = () => performance.now(),
     phaseTiming = true,
   ) {
-    this.marks = phaseTiming ? {} : null;
+    // every mark present from the start: one object shape for all calls, so setting a mark is a
+    // plain field store rather than a shape transition that depends on which marks a call reaches
+    this.marks = phaseTiming ? { bodyRead: undefined, upstreamSent: undefined, upstreamAnswered: undefined, firstByte: undefined, responded: undefined } : null;
   }
 
   /** Marks a point of the proxy's own phases (see call-phases.ts); a no-op when timing is off. */

@@ -18,14 +18,20 @@ interface Report {
   measurements: { target: string; profile: string; mode: string; concurrency: number; result: { completed: number; errors: number } }[];
   goals: { name: string; verdict: string }[];
   memory: { load: { completed: number; errors: number }; rss: { samples: number } | null } | null;
-  addedLatency: { target: string; mode: string; n: { gateway: number; direct: number }; p50: { point: number; lo: number; hi: number } | null }[];
+  addedLatency: {
+    target: string;
+    mode: string;
+    n: { gateway: number; direct: number };
+    p50: { point: number; lo: number; hi: number } | null;
+    vsNaive?: { p50: { ratio: unknown; margin: { point: number; lo: number; hi: number } } | null };
+  }[];
 }
 
 test('bench/proxy.ts runs with tiny counts and reports every target', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'agentab-bench-test-'));
   try {
     const args = [
-      '--import', 'tsx', 'bench/proxy.ts', '--quick', '--upstreams', 'throughput', '--concurrency', '2', '--duration-ms', '150', '--max-requests', '20',
+      '--import', 'tsx', 'bench/proxy.ts', '--quick', '--upstreams', 'throughput,added', '--concurrency', '2', '--duration-ms', '150', '--max-requests', '20',
       '--warmup-ms', '50', '--warmup-requests', '4', '--prime-requests', '0', '--memory-requests', '40',
       '--memory-concurrency', '2', '--out', out,
     ];
@@ -38,8 +44,8 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     }
 
     const report = JSON.parse(readFileSync(join(out, 'proxy-latest.json'), 'utf8')) as Report;
-    // 1 upstream profile × 2 modes × 1 concurrency × 4 targets
-    assert.equal(report.measurements.length, 8);
+    // 2 upstream profiles (the simulator and the mock upstream) × 2 modes × 1 concurrency × 4 targets
+    assert.equal(report.measurements.length, 16);
     for (const m of report.measurements) {
       const what = `${m.profile} ${m.mode} ${m.target}`;
       assert.ok(m.result.completed > 0, `${what} completed requests`);
@@ -50,12 +56,18 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     assert.equal(report.memory?.load.completed, 40);
     assert.equal(report.memory?.load.errors, 0);
     assert.ok((report.memory?.rss?.samples ?? 0) >= 2, 'RSS sampled at least at start and end');
-    // added latency with bootstrap intervals: 2 modes × 3 gateways, each from the measured requests
+    // added latency with bootstrap intervals (mock upstream): 2 modes × 3 gateways, each from the measured requests
     assert.equal(report.addedLatency.length, 6);
     for (const a of report.addedLatency) {
       assert.ok(a.n.gateway > 0 && a.n.direct > 0, `${a.mode} ${a.target} has samples`);
       assert.ok(a.p50 && Number.isFinite(a.p50.point) && a.p50.lo <= a.p50.hi, `${a.mode} ${a.target}: a p50 delta with its interval`);
+      // agentab's rows carry the margin to the goal against the naive pass-through, with its interval
+      if (a.target === 'agentab') {
+        const m = a.vsNaive?.p50?.margin;
+        assert.ok(m && Number.isFinite(m.point) && m.lo <= m.hi, `${a.mode}: a p50 margin with its interval`);
+      } else assert.equal(a.vsNaive, undefined);
     }
+    assert.match(stdout, /^\| json \| 2 \| agentab \| \d+ \/ \d+ \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| [+-]\d/m, 'the added-latency table shows the margin');
     assert.match(stdout, /^## Added latency vs direct/m);
     assert.match(stdout, /^\| added latency vs naive pass-through \|/m);
     assert.equal(readFileSync(join(out, 'proxy-latest.md'), 'utf8').split('\n')[0], '# Proxy overhead benchmark');

@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports ratios with intervals', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
   try {
-    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '4', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '8', '--out', out];
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '4', '--epochs', '2', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '8', '--out', out];
     const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
     assert.match(stdout, /^\| throughput, req\/s \(median of rounds\) \| \d+ \| \d+ \| [\d.]+ \[[\d.]+, [\d.]+\] \|$/m);
     assert.match(stdout, /load average [\d.]+ [\d.]+ [\d.]+ before/);
@@ -26,7 +26,10 @@ test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports rati
       rps: { on: number[]; off: number[]; ratio: { ratio: number; lo: number; hi: number } };
       spendLines: { on: { lines: number; withPhases: number }; off: { lines: number; withPhases: number } };
       recordCpuUsPerCall: { on: number[]; off: number[] };
+      epochs: { onStartedFirst: boolean; rounds: number }[];
     };
+    // two fresh proxy pairs, the "on" process started first in one and second in the other
+    assert.deepEqual(result.epochs.map((e) => [e.onStartedFirst, e.rounds]), [[true, 2], [false, 2]]);
     assert.equal(result.rps.on.length, 4);
     assert.equal(result.rps.off.length, 4);
     assert.ok(result.rps.ratio.lo <= result.rps.ratio.ratio && result.rps.ratio.ratio <= result.rps.ratio.hi);
@@ -41,7 +44,7 @@ test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports rati
 test('bench/trace-overhead.ts --control runs two timing-off proxies (A/A) and writes the control file', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
   try {
-    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--control', '--rounds', '4', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '4', '--out', out];
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--control', '--rounds', '4', '--epochs', '1', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '4', '--out', out];
     const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
     assert.match(stdout, /A\/A control/);
     const result = JSON.parse(readFileSync(join(out, 'trace-overhead-control-latest.json'), 'utf8')) as {
