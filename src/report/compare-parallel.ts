@@ -107,9 +107,17 @@ export function idleCoresNow(windowMs = 100): number {
   return (cores * (after.idle - before.idle)) / (after.total - before.total);
 }
 
-/** Copies every group's values, blocks and sorted values into one shared buffer (sorted once, here). */
+/**
+ * Every group's values, blocks and sorted values (sorted once, here) in one shared buffer: the
+ * buffer they already view when groupRecords laid them out in one (its ColumnArena), else a copy.
+ */
 function shareGroups(runners: readonly RunnerGroups[]): { arena: SharedArrayBuffer; groups: SharedGroup[][] } {
   const arraysOf = (g: Group): Float64Array[] => [...g.values, g.blocks, ...g.values.map((_, k) => sortedValues(g, k))];
+  const first = runners[0]?.groups[0]?.values[0]?.buffer;
+  if (first instanceof SharedArrayBuffer && runners.every((r) => r.groups.every((g) => arraysOf(g).every((a) => a.buffer === first)))) {
+    const at = (a: Float64Array): [number, number] => [a.byteOffset / Float64Array.BYTES_PER_ELEMENT, a.length];
+    return { arena: first, groups: runners.map((r) => r.groups.map((g) => ({ runner: g.runner, condition: g.condition, task: g.task, spans: arraysOf(g).map(at) }))) };
+  }
   let length = 0;
   for (const r of runners) for (const g of r.groups) for (const a of arraysOf(g)) length += a.length;
   const arena = new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT);

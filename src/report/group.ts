@@ -1,8 +1,12 @@
 /**
  * Columnar grouping of RunRecords by runner × condition × task. One pass assigns each record
  * a group id through nested Maps (no per-record key strings), a counting sort lays the runs
- * used for statistics out group by group, and each metric becomes one Float64Array whose
- * per-group slices are subarray views — no per-record objects are created.
+ * used for statistics out group by group, and each metric becomes one column whose per-group
+ * slices are views — no per-record objects are created.
+ *
+ * Every column — the metrics' values, the pairing blocks, and room for each metric's sorted
+ * values — lives in one SharedArrayBuffer (see ColumnArena), so report worker threads read the
+ * groups where they are (compare-parallel.ts) instead of from a copy.
  */
 import { OUTCOMES, type Outcome, type RunRecord } from '../experiment/run-record.ts';
 import { metricDef, type MetricId } from './metrics.ts';
@@ -31,6 +35,10 @@ export interface Group {
   blocks: Float64Array;
   /** Per metric: the finite values ascending, computed on first use (see sortedValues). */
   sorted: (Float64Array | undefined)[];
+  /** Per metric: where sortedValues writes the sorted values (as long as `used`); absent: a new array. */
+  sortSpace?: Float64Array[];
+  /** Per metric: where logSortedValues writes the logs (as long as `used`); absent: a new array. */
+  logSpace?: Float64Array[];
   /** Per metric: logs of `sorted`, or null when a value is ≤ 0; computed on first use (see logSortedValues). */
   logSorted: (Float64Array | null | undefined)[];
 }
@@ -88,8 +96,11 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
   // One pass over the used records for every column: a million records do not fit in any
   // cache, and reading each record once instead of once per metric is most of this function.
   const reads = metrics.map((id) => metricDef(id).read);
-  const columns = metrics.map(() => new Float64Array(usedIdx.length));
-  const blockCol = new Float64Array(usedIdx.length);
+  const arena = new ColumnArena(metrics.length, usedIdx.length);
+  const columns = metrics.map((_, k) => arena.values(k));
+  const blockCol = arena.blocks();
+  const sortColumns = metrics.map((_, k) => arena.sortSpace(k));
+  const logColumns = metrics.map((_, k) => arena.logSpace(k));
   const runIndex = new Map<string, number>();
   const M = reads.length;
   for (let j = 0; j < usedIdx.length; j++) {
@@ -103,7 +114,10 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
     const a = offset[g] as number;
     const b = offset[g + 1] as number;
     const outcomes = Object.fromEntries(OUTCOMES.map((o, k) => [o, outcomeCounts[g * K + k] as number])) as Record<Outcome, number>;
-    return { runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b), sorted: [], logSorted: [] };
+    return {
+      runner, condition, task, outcomes, used: usedIdx.subarray(a, b), values: columns.map((c) => c.subarray(a, b)), blocks: blockCol.subarray(a, b),
+      sorted: [], sortSpace: sortColumns.map((c) => c.subarray(a, b)), logSorted: [], logSpace: logColumns.map((c) => c.subarray(a, b)),
+    };
   });
   groups.sort((x, y) => cmp(x.runner, y.runner) || cmp(x.condition, y.condition) || cmp(x.task, y.task));
   const uniq = (f: (k: [string, string, string]) => string): string[] => [...new Set(keys.map(f))].sort(cmp);
@@ -126,13 +140,50 @@ function pairingBlock(r: RunRecord, runIndex: Map<string, number>): number {
 const BLOCKS_PER_RUN = 2 ** 32;
 
 /**
- * Finite values of one metric of a group, ascending. Durations, tokens and counts are whole
+ * The columns of one grouping in one SharedArrayBuffer: per metric the values, then the pairing
+ * blocks, then per metric the space for its sorted values and for their logs, each `runs`
+ * doubles long. One buffer
+ * instead of a Float64Array per column and one per group and metric sorted, and no copy of them
+ * all for report workers (compare-parallel.ts shares this buffer): at a million runs that copy was
+ * another 120 MB of buffers, and every ~64 MB of new buffers makes V8 collect the whole heap — the
+ * million records included, ≈ 0.4 s each (`--trace-gc`, bench/PROFILE.md fifth pass).
+ */
+class ColumnArena {
+  readonly buffer: SharedArrayBuffer;
+
+  constructor(private readonly metrics: number, private readonly runs: number) {
+    this.buffer = new SharedArrayBuffer((3 * metrics + 1) * runs * Float64Array.BYTES_PER_ELEMENT);
+  }
+
+  private column(i: number): Float64Array {
+    return new Float64Array(this.buffer, i * this.runs * Float64Array.BYTES_PER_ELEMENT, this.runs);
+  }
+
+  values(k: number): Float64Array {
+    return this.column(k);
+  }
+
+  blocks(): Float64Array {
+    return this.column(this.metrics);
+  }
+
+  sortSpace(k: number): Float64Array {
+    return this.column(this.metrics + 1 + k);
+  }
+
+  logSpace(k: number): Float64Array {
+    return this.column(2 * this.metrics + 1 + k);
+  }
+}
+
+/**
+ * Finite values of one metric of a group, ascending, in `space` when given. Durations, tokens and counts are whole
  * numbers: those are sorted as an Int32Array, whose native sort is ≈ 3× faster than a
  * Float64Array's on this machine (a million runs make 9 million values to sort); the order of
  * equal numbers cannot show, so the result is the same array. -0 (which a Float64Array sorts
  * before 0) and values beyond 32 bits take the Float64Array sort.
  */
-export function sortedFinite(values: Float64Array): Float64Array {
+export function sortedFinite(values: Float64Array, space?: Float64Array): Float64Array {
   let k = 0;
   let whole = true;
   for (let i = 0; i < values.length; i++) {
@@ -141,7 +192,8 @@ export function sortedFinite(values: Float64Array): Float64Array {
     k++;
     if (whole && (v !== (v | 0) || (v === 0 && 1 / v < 0))) whole = false;
   }
-  const out = new Float64Array(k);
+  // written into `space` (at least as long as `values`) when given, else into a new array
+  const out = space ? space.subarray(0, k) : new Float64Array(k);
   k = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
@@ -170,15 +222,15 @@ function intScratch(n: number): Int32Array {
 export function sortedValues(g: Group, k: number): Float64Array {
   let s = g.sorted[k];
   if (!s) {
-    s = sortedFinite(g.values[k] as Float64Array);
+    s = sortedFinite(g.values[k] as Float64Array, g.sortSpace?.[k]);
     g.sorted[k] = s;
   }
   return s;
 }
 
-/** Natural logs of positive values, or null when any value is ≤ 0 (or NaN). */
-export function logsOfPositive(x: Float64Array): Float64Array | null {
-  const out = new Float64Array(x.length);
+/** Natural logs of positive values (in `space` when given), or null when any value is ≤ 0 (or NaN). */
+export function logsOfPositive(x: Float64Array, space?: Float64Array): Float64Array | null {
+  const out = space ? space.subarray(0, x.length) : new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i] as number;
     if (!(v > 0)) return null;
@@ -191,7 +243,7 @@ export function logsOfPositive(x: Float64Array): Float64Array | null {
 export function logSortedValues(g: Group, k: number): Float64Array | null {
   let l = g.logSorted[k];
   if (l === undefined) {
-    l = logsOfPositive(sortedValues(g, k));
+    l = logsOfPositive(sortedValues(g, k), g.logSpace?.[k]);
     g.logSorted[k] = l;
   }
   return l;

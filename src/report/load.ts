@@ -151,7 +151,7 @@ function canonicalOrder(records: readonly RunRecord[]): CanonicalOrder {
     k1[i] = ((runnerRank[ids[4 * i] as number] as number) * condition.size + (conditionRank[ids[4 * i + 1] as number] as number)) * task.size + (taskRank[ids[4 * i + 2] as number] as number);
     k2[i] = (rep[i] as number) * runId.size + (runIdRank[ids[4 * i + 3] as number] as number);
   }
-  const order = packedOrder(k1, k2, records) ?? comparatorOrder(k1, k2, records);
+  const order = bucketOrder(k1, k2, records) ?? packedOrder(k1, k2, records) ?? comparatorOrder(k1, k2, records);
   return { order, k1, k2, runIds: runId.sorted() };
 }
 
@@ -160,6 +160,63 @@ function comparatorOrder(k1: Float64Array, k2: Float64Array, records: readonly R
   const idx = new Int32Array(k1.length);
   for (let i = 0; i < idx.length; i++) idx[i] = i;
   return idx.sort((a, b) => (k1[a] as number) - (k1[b] as number) || (k2[a] as number) - (k2[b] as number) || compareRecords(records[a] as RunRecord, records[b] as RunRecord) || a - b);
+}
+
+/**
+ * The same order as packedOrder in O(n) for the usual input: a stable counting sort on k1 (one
+ * bucket per runner × condition × task), after which each bucket holds its records in input order,
+ * which is already (k2, input index) order when a bucket's k2 never decreases — as a run writes its
+ * reps. Only buckets that are not (pooled runs, hand-made files) are sorted, on (k2, index) packed
+ * into doubles. Sorting a million packed doubles was ≈ 40 % of pooling (profile, bench/PROFILE.md).
+ * null — the caller falls back to packedOrder — when k1 spans far more values than there are
+ * records (its counting array would be the larger cost), when packed keys of a bucket would not be
+ * exact, or when equal keys hide different cells (as packedOrder).
+ */
+function bucketOrder(k1: Float64Array, k2: Float64Array, records: readonly RunRecord[]): Int32Array | null {
+  const n = k1.length;
+  let max1 = 0;
+  let max2 = 0;
+  for (let i = 0; i < n; i++) {
+    if ((k1[i] as number) > max1) max1 = k1[i] as number;
+    if ((k2[i] as number) > max2) max2 = k2[i] as number;
+  }
+  if (max1 >= 4 * n + 1024) return null;
+  const start = new Int32Array(max1 + 2);
+  for (let i = 0; i < n; i++) start[(k1[i] as number) + 1]!++;
+  for (let b = 1; b < start.length; b++) start[b] = (start[b] as number) + (start[b - 1] as number);
+  const fill = start.slice(0, max1 + 1);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[fill[k1[i] as number]!++] = i;
+  let scratch = new Float64Array(0);
+  for (let b = 0; b <= max1; b++) {
+    const from = start[b] as number;
+    const to = start[b + 1] as number;
+    let ordered = true;
+    for (let j = from + 1; j < to; j++) {
+      if ((k2[idx[j] as number] as number) < (k2[idx[j - 1] as number] as number)) {
+        ordered = false;
+        break;
+      }
+    }
+    if (!ordered) {
+      const size = to - from;
+      if ((max2 + 1) * n > Number.MAX_SAFE_INTEGER) return null;
+      if (scratch.length < size) scratch = new Float64Array(Math.max(size, 2 * scratch.length));
+      const packed = scratch.subarray(0, size);
+      for (let j = 0; j < size; j++) {
+        const i = idx[from + j] as number;
+        packed[j] = (k2[i] as number) * n + i;
+      }
+      packed.sort();
+      for (let j = 0; j < size; j++) idx[from + j] = (packed[j] as number) % n;
+    }
+    for (let j = from + 1; j < to; j++) {
+      const i = idx[j] as number;
+      const prev = idx[j - 1] as number;
+      if (k2[i] === k2[prev] && (records[i] as RunRecord).cell !== (records[prev] as RunRecord).cell) return null;
+    }
+  }
+  return idx;
 }
 
 /**

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { RunRecordV1Schema, type RunRecord } from '../../src/experiment/run-record.ts';
 import { buildReport } from '../../src/report/analyze.ts';
 import { sortedFinite } from '../../src/report/group.ts';
-import { compareRecords, loadRecords, type LoadedRecords } from '../../src/report/load.ts';
+import { compareRecords, loadRecords, poolRecords, type LoadedRecords } from '../../src/report/load.ts';
 import { createRng } from '../../src/stats/prng.ts';
 import { record } from './fixtures.ts';
 
@@ -139,6 +139,50 @@ describe('fast reading and aggregation give the plain report', () => {
       assert.deepStrictEqual(got, want);
       assert.ok(got.cells.some((c) => c.metrics['tool']?.samples.includes(null)), 'some runs have no tool time');
       assert.ok(got.comparisons.length > 0);
+    }
+  });
+
+  test('pooling (counting sort by cell group, packed or comparator sort as fallbacks) orders and dedupes as the plain stable sort', () => {
+    const rng = createRng(11, 'pool-order');
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(xs.length * rng.next())] as T;
+    const shuffle = <T,>(xs: T[]): T[] => {
+      for (let i = xs.length - 1; i > 0; i--) {
+        const j = Math.floor((i + 1) * rng.next());
+        [xs[i], xs[j]] = [xs[j] as T, xs[i] as T];
+      }
+      return xs;
+    };
+    for (let trial = 0; trial < 120; trial++) {
+      const shape = trial % 4; // 0: one run in write order, 1: two runs pooled, 2: shuffled, 3: sparse keys (k1 range ≫ records)
+      const runners = shape === 3 ? Array.from({ length: 14 }, (_, i) => `r${i}`) : ['claude', 'opencode'];
+      const conditions = shape === 3 ? Array.from({ length: 14 }, (_, i) => `c${i}`) : ['baseline', 'c1', 'c2'];
+      const tasks = shape === 3 ? Array.from({ length: 14 }, (_, i) => `t${i}`) : ['t1', 't2'];
+      const runIds = shape === 0 ? ['run-1'] : ['run-1', 'run-2', 'run-0'];
+      const batches: { path: string; records: RunRecord[] }[] = runIds.map((runId) => ({ path: runId, records: [] }));
+      const reps = 1 + Math.floor(6 * rng.next());
+      for (const batch of batches) {
+        for (const runner of shape === 3 ? [pick(runners)] : runners) {
+          for (const task of tasks) {
+            for (const condition of shape === 3 ? [pick(conditions), pick(conditions)] : conditions) {
+              for (let rep = 0; rep < reps; rep++) {
+                const r = record({ runner, condition, task, rep, runId: batch.path, wallMs: Math.floor(1e5 * rng.next()) });
+                batch.records.push(r);
+                if (rng.next() < 0.1) batch.records.push({ ...r, wallMs: 1 }); // the same run and cell again: a duplicate
+                if (rng.next() < 0.03) batch.records.push({ ...r, cell: `${r.cell}-other` }); // equal sort keys, another cell
+              }
+            }
+          }
+        }
+        if (shape === 2) shuffle(batch.records);
+      }
+      const got = poolRecords(batches);
+      const input = batches.flatMap((b) => b.records);
+      const sorted = input.map((r, i) => ({ r, i })).sort((a, b) => compareRecords(a.r, b.r) || a.i - b.i).map((x) => x.r);
+      const kept = sorted.filter((r, i) => !(sorted[i + 1] && sorted[i + 1]!.runId === r.runId && sorted[i + 1]!.cell === r.cell));
+      assert.equal(got.records.length, kept.length, `trial ${trial}`);
+      for (let i = 0; i < kept.length; i++) assert.equal(got.records[i], kept[i], `trial ${trial} (shape ${shape}) at ${i}`);
+      assert.equal(got.duplicates, sorted.length - kept.length);
+      assert.deepEqual(got.runIds, [...new Set(input.map((r) => r.runId))].sort());
     }
   });
 

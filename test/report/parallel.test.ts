@@ -64,6 +64,27 @@ describe('report comparisons on several threads', () => {
     assert.deepStrictEqual(workersOnly.results, sequential.results);
   });
 
+  test('groups whose columns are not in one shared buffer (copied for the workers) give the same results as the shared columns', () => {
+    const pooled = loaded(records());
+    const opt = resolveOptions({ resamples: 2000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']);
+    const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
+    assert.ok(grouped.groups.every((g) => g.values[0]?.buffer instanceof SharedArrayBuffer), 'groupRecords lays the columns out in a SharedArrayBuffer');
+    const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
+    const split = (copy: boolean) =>
+      grouped.runners.map((runner) => ({
+        runner,
+        groups: grouped.groups
+          .filter((g) => g.runner === runner)
+          .map((g) => (copy ? { ...g, values: g.values.map((v) => v.slice()), blocks: g.blocks.slice(), sorted: [], sortSpace: undefined, logSorted: [], logSpace: undefined } : g)),
+      }));
+    const copied = split(true);
+    assert.ok(copied.every((r) => r.groups.every((g) => !(g.values[0]?.buffer instanceof SharedArrayBuffer))));
+    const shared = compareOnThreads(split(false), conditions, opt, { threads: 2, mainThreadWorks: false });
+    const fromCopies = compareOnThreads(copied, conditions, opt, { threads: 2, mainThreadWorks: false });
+    assert.equal(fromCopies.fromWorkers, TASKS.length * 2 + 1);
+    assert.deepStrictEqual(fromCopies.results, shared.results);
+  });
+
   test('with fewer resamples per task than per headline, a worker\'s units fold into the same headlines', () => {
     const pooled = loaded(records());
     const opt = { ...resolveOptions({ resamples: 4000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']), taskResamples: 2000 };
