@@ -122,10 +122,15 @@ export function countPartTokens(part: CanonicalMessage['content'][number]): numb
   }
 }
 
+/** Token counts of messages a client resends on every call (canonical/repeats.ts): counted once. */
+const messageTokensOfShared = new WeakMap<CanonicalMessage, number>();
+
 export function countMessageTokens(m: CanonicalMessage): number {
-  let n = MESSAGE_OVERHEAD_TOKENS;
-  for (const part of m.content) n += countPartTokens(part);
-  return n;
+  return derived(messageTokensOfShared, m, (message) => {
+    let n = MESSAGE_OVERHEAD_TOKENS;
+    for (const part of message.content) n += countPartTokens(part);
+    return n;
+  });
 }
 
 /** Tokens of the system prompt, counted block by block (as prompt caching sees it). */

@@ -175,10 +175,17 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     notes.push(...r.notes);
   });
   // Present comparisons as runner › condition › metric › task, whatever order they were computed in.
-  const rank = (list: readonly string[], x: string): number => list.indexOf(x);
+  // positions by Map, not indexOf: 7,000 comparisons of 1,000 tasks made the sort scan the task list ~10⁸ times
+  const positionsIn = (list: readonly string[]): Map<string, number> => {
+    const positions = new Map<string, number>();
+    list.forEach((x, i) => positions.has(x) || positions.set(x, i)); // the first, as indexOf
+    return positions;
+  };
+  const [runnerAt, conditionAt, metricAt, taskAt] = [grouped.runners, conditions, opt.metrics, grouped.tasks].map(positionsIn) as [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
+  const at = (positions: Map<string, number>, x: string): number => positions.get(x) ?? -1;
   compDrafts.sort((a, b) =>
-    rank(grouped.runners, a.runner) - rank(grouped.runners, b.runner) || rank(conditions, a.condition) - rank(conditions, b.condition) ||
-    rank(opt.metrics, a.metric) - rank(opt.metrics, b.metric) || rank(grouped.tasks, a.task) - rank(grouped.tasks, b.task));
+    at(runnerAt, a.runner) - at(runnerAt, b.runner) || at(conditionAt, a.condition) - at(conditionAt, b.condition) ||
+    at(metricAt, a.metric) - at(metricAt, b.metric) || at(taskAt, a.task) - at(taskAt, b.task));
   const headlines = finalizeHeadlines(headDrafts, opt);
   const success = compareSuccess(cells, grouped.runners, conditions, opt);
   const count = (o: 'infra' | 'canceled'): number => records.reduce((n, r) => n + (r.outcome === o ? 1 : 0), 0);

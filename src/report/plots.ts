@@ -6,13 +6,13 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { createRng } from '../stats/prng.ts';
-import { quantileSorted } from '../stats/quantile.ts';
+import { medianSorted, quantileSorted } from '../stats/quantile.ts';
+import { tukeyFences } from '../stats/tukey.ts';
 import { band } from '../stats/verdict.ts';
 import { thresholdText } from './format.ts';
-import type { MetricKind } from './metrics.ts';
-import type { MetricId } from './metrics.ts';
+import { metricDef, type MetricId, type MetricKind } from './metrics.ts';
 import type { Report } from './model.ts';
-import { pooledLatencies, viewOf } from './view.ts';
+import { pooledLatencies } from './view.ts';
 
 export interface Plot {
   id: string;
@@ -72,13 +72,51 @@ function rowsNote(rows: { total: number } | null, what: string): string | null {
   return rows ? `${what} ${MAX_PLOT_TASKS} of ${rows.total.toLocaleString('en-US')} task rows: those with the largest change on this metric (every task is in the tables and the CSVs).` : null;
 }
 
-/** Values to draw for one cell: every run, or MAX_STRIP_POINTS evenly spaced order statistics when there are more. */
-function thinned(samples: readonly (number | null)[]): { values: number[]; thinned: boolean } {
-  const finite = samples.filter((x): x is number => x !== null);
-  if (finite.length <= MAX_STRIP_POINTS) return { values: finite, thinned: false };
-  const sortedValues = Float64Array.from(finite).sort();
-  const k = MAX_STRIP_POINTS;
-  return { values: Array.from({ length: k }, (_, i) => sortedValues[Math.round((i * (sortedValues.length - 1)) / (k - 1))] as number), thinned: true };
+/**
+ * Raw points one strip plot draws at most, over all its cells: past a few thousand marks a
+ * faceted Vega plot takes seconds to lay out and a megabyte of SVG, and the dots merge into a
+ * band anyway. A plot with more cells than fit draws fewer evenly spaced quantiles per cell
+ * (never fewer than MIN_STRIP_POINTS) and says so under the plot.
+ */
+export const MAX_STRIP_POINTS_PER_PLOT = 1_000;
+/** Quantiles a cell keeps however many cells a plot has: enough to show a distribution's shape. */
+export const MIN_STRIP_POINTS = 10;
+
+/** Points per cell for a plot of `cells` cells: MAX_STRIP_POINTS, fewer when the plot as a whole would pass its budget. */
+export function stripPointsPerCell(cells: number): number {
+  return Math.max(MIN_STRIP_POINTS, Math.min(MAX_STRIP_POINTS, Math.floor(MAX_STRIP_POINTS_PER_PLOT / Math.max(1, cells))));
+}
+
+/** `k` evenly spaced order statistics of an ascending sample (every value when it has at most k). */
+function evenlySpaced(sortedValues: Float64Array, k: number): Float64Array {
+  if (sortedValues.length <= k) return sortedValues;
+  return Float64Array.from({ length: k }, (_, i) => sortedValues[Math.round((i * (sortedValues.length - 1)) / (k - 1))] as number);
+}
+
+/**
+ * A cell's box, computed here from every run rather than by Vega from the drawn points (those
+ * may be thinned, and Vega-Lite's boxplot aggregates per facet cost most of a large plot's
+ * time): type-7 quartiles (as Vega-Lite's `q1`/`q3` and R's default), whiskers to the most
+ * extreme runs within 1.5·IQR of the box (Vega-Lite's `extent: 1.5`).
+ */
+interface CellBox {
+  lower: number;
+  q1: number;
+  median: number;
+  q3: number;
+  upper: number;
+}
+
+function boxOf(sortedValues: Float64Array): CellBox {
+  const fences = tukeyFences(sortedValues);
+  let lower = fences.q1;
+  let upper = fences.q3;
+  for (const x of sortedValues) if (x >= fences.lowMild) { lower = Math.min(x, fences.q1); break; }
+  for (let i = sortedValues.length - 1; i >= 0; i--) {
+    const x = sortedValues[i] as number;
+    if (x <= fences.highMild) { upper = Math.max(x, fences.q3); break; }
+  }
+  return { lower, q1: fences.q1, median: medianSorted(sortedValues), q3: fences.q3, upper };
 }
 
 function unitScale(kind: MetricKind): { factor: number; unit: string } {
@@ -98,45 +136,76 @@ function unitScale(kind: MetricKind): { factor: number; unit: string } {
 const MIN_BOX_N = 5;
 const STRIP_STEP = 26;
 
+/** Runs of a cell's metric that have a value, ascending. */
+function sortedRuns(samples: readonly (number | null)[]): Float64Array {
+  const finite = samples.filter((x): x is number => x !== null);
+  return Float64Array.from(finite).sort();
+}
+
 function stripPlot(r: Report, m: MetricId): Plot {
-  const v = viewOf(r);
-  const def = v.metric(m);
+  const def = metricDef(m);
   const { factor, unit } = unitScale(def.kind);
   const rng = createRng(r.options.seed, `jitter:${m}`); // deterministic jitter: same seed, same page
+  /** One row per drawn run (`value`, `jitter`) and one per cell (`median`, and its box from MIN_BOX_N runs). */
   const values: Record<string, string | number>[] = [];
   const range = new Map<string, [number, number]>();
   const rows = rowsToPlot(r, m);
-  let anyThinned = false;
-  for (const c of r.cells) {
-    if (rows && !rows.keep.has(rowKey(c.runner, c.task))) continue;
-    const s = c.metrics[m];
+  const cells = r.cells.filter((c) => !rows || rows.keep.has(rowKey(c.runner, c.task)));
+  const perCell = stripPointsPerCell(cells.length);
+  let drawnRuns = 0;
+  let allRuns = 0;
+  const widen = (task: string, value: number): void => {
+    const [lo, hi] = range.get(task) ?? [value, value];
+    range.set(task, [Math.min(lo, value), Math.max(hi, value)]);
+  };
+  for (const c of cells) {
     const task = r.runners.length > 1 ? `${c.runner} · ${c.task}` : c.task;
-    const drawn = thinned(s?.samples ?? []);
-    anyThinned ||= drawn.thinned;
-    for (const x of drawn.values) {
-      const value = x * factor;
-      values.push({ task, condition: c.condition, value, n: s?.n ?? 0, jitter: rng.next() * 2 - 1 });
-      const [lo, hi] = range.get(task) ?? [value, value];
-      range.set(task, [Math.min(lo, value), Math.max(hi, value)]);
+    const runs = sortedRuns(c.metrics[m]?.samples ?? []);
+    if (runs.length === 0) continue;
+    const drawn = evenlySpaced(runs, perCell);
+    drawnRuns += drawn.length;
+    allRuns += runs.length;
+    // jitter follows the cell's run order as drawn, so the same report gives the same page
+    for (const x of drawn) values.push({ task, condition: c.condition, value: x * factor, jitter: rng.next() * 2 - 1 });
+    const summary: Record<string, string | number> = { task, condition: c.condition, median: medianSorted(runs) * factor };
+    if (runs.length >= MIN_BOX_N) {
+      const box = boxOf(runs);
+      Object.assign(summary, { lower: box.lower * factor, q1: box.q1 * factor, q3: box.q3 * factor, upper: box.upper * factor });
     }
+    values.push(summary);
+    widen(task, (runs[0] as number) * factor);
+    widen(task, (runs[runs.length - 1] as number) * factor);
   }
   // A task whose runs all have one value would get a zero-width axis (and labels like
   // "4.000000"): widen it with two invisible points.
+  let padded = false;
   for (const [task, [lo, hi]] of range) {
     if (hi - lo > 1e-9 * Math.abs(hi)) continue;
     const pad = lo === 0 || def.kind === 'count' ? 1 : Math.abs(lo) * 0.05;
-    for (const value of [lo - pad, hi + pad]) values.push({ task, condition: r.options.baseline, value, n: 0, jitter: 0, pad: 1 });
+    for (const value of [lo - pad, hi + pad]) values.push({ task, condition: r.options.baseline, pad: value });
+    padded = true;
   }
-  const real = { filter: 'datum.pad !== 1' };
   const color = { field: 'condition', type: 'nominal', scale: conditionColors(r), legend: { orient: 'top', title: null, symbolOpacity: 0.85 } } as const;
   const y = { field: 'condition', type: 'nominal', title: null, sort: r.conditions } as const;
   // padding (pixels) keeps the extreme runs off the plot's edges
-  const x = { field: 'value', type: 'quantitative', title: null, scale: { zero: false, padding: 10 } } as const;
-  const note = [rowsNote(rows, 'Shows'), anyThinned ? `Cells with more than ${MAX_STRIP_POINTS} runs show ${MAX_STRIP_POINTS} evenly spaced quantiles of their runs instead of every run (their boxes are drawn from those); medians and intervals in the tables use every run.` : null].filter(Boolean).join(' ');
+  const x = (field: string) => ({ field, type: 'quantitative', title: null, scale: { zero: false, padding: 10 } }) as const;
+  const hasBoxes = cells.some((c) => (c.metrics[m]?.n ?? 0) >= MIN_BOX_N);
+  const boxLayers = hasBoxes
+    ? [
+        { transform: [{ filter: 'isValid(datum.q1)' }], mark: { type: 'rule', opacity: 0.5 } as const, encoding: { y, x: x('lower'), x2: { field: 'upper' }, color } },
+        { transform: [{ filter: 'isValid(datum.q1)' }], mark: { type: 'bar', size: 16, opacity: 0.35 } as const, encoding: { y, x: x('q1'), x2: { field: 'q3' }, color } },
+      ]
+    : [];
+  const thinned = drawnRuns < allRuns;
+  const count = (k: number): string => k.toLocaleString('en-US');
+  const thinNote = thinned
+    ? `Shows ${count(drawnRuns)} of the ${count(allRuns)} runs${rows ? ' in these task rows' : ''}: at most ${perCell} per cell, evenly spaced quantiles of its runs. Boxes, medians and the tables use every run; runs.csv lists each one.`
+    : null;
+  const note = [rowsNote(rows, 'Shows'), thinNote].filter(Boolean).join(' ');
   return {
     id: `strip-${m}`,
     ...(note ? { note } : {}),
-    title: `${def.label}${def.kind === 'duration' || def.kind === 'usd' ? ` (${unit})` : ''}: every run, per task${r.cells.some((c) => (c.metrics[m]?.n ?? 0) >= MIN_BOX_N) ? '; boxes from ' + MIN_BOX_N + ' runs' : ''}`,
+    title: `${def.label}${def.kind === 'duration' || def.kind === 'usd' ? ` (${unit})` : ''}: ${thinned ? 'runs' : 'every run'}, per task${hasBoxes ? '; boxes from ' + MIN_BOX_N + ' runs' : ''}`,
     spec: {
       $schema: SCHEMA,
       config: CONFIG,
@@ -146,22 +215,14 @@ function stripPlot(r: Report, m: MetricId): Plot {
         width: 420,
         height: { step: STRIP_STEP },
         layer: [
+          ...boxLayers,
+          { transform: [{ filter: 'isValid(datum.median)' }], mark: { type: 'tick', thickness: 2, size: 18, opacity: 0.7 }, encoding: { y, x: x('median'), color } },
           {
-            transform: [real, { filter: `datum.n >= ${MIN_BOX_N}` }],
-            mark: { type: 'boxplot', extent: 1.5, outliers: false, size: 16, opacity: 0.35 },
-            encoding: { y, x, color },
-          },
-          {
-            transform: [real, { filter: `datum.n < ${MIN_BOX_N}` }],
-            mark: { type: 'tick', thickness: 2, size: 18, opacity: 0.6 },
-            encoding: { y, x: { ...x, aggregate: 'median' }, color },
-          },
-          {
-            transform: [real],
+            transform: [{ filter: 'isValid(datum.value)' }],
             mark: { type: 'point', filled: true, size: 26, opacity: 0.85 },
-            encoding: { y, x, color, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-1, 1], range: [STRIP_STEP / 2 - 6, STRIP_STEP / 2 + 6] } } },
+            encoding: { y, x: x('value'), color, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-1, 1], range: [STRIP_STEP / 2 - 6, STRIP_STEP / 2 + 6] } } },
           },
-          { transform: [{ filter: 'datum.pad === 1' }], mark: { type: 'point', opacity: 0 }, encoding: { y, x } },
+          ...(padded ? [{ transform: [{ filter: 'isValid(datum.pad)' }], mark: { type: 'point', opacity: 0 } as const, encoding: { y, x: x('pad') } }] : []),
         ],
       },
       resolve: { scale: { x: 'independent' } },
@@ -207,8 +268,7 @@ export function percentTicks(dom: readonly [number, number], widthPx: number, ma
 }
 
 function forestPlot(r: Report, m: MetricId): Plot {
-  const v = viewOf(r);
-  const def = v.metric(m);
+  const def = metricDef(m);
   const rows: Record<string, string | number>[] = [];
   const finite: number[] = [];
   const left: string[] = [];

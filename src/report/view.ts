@@ -58,11 +58,25 @@ export function latencyQuantiles(sorted: Float64Array): { n: number; p50: number
   return { n: sorted.length, p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99) };
 }
 
-/** Pooled, sorted call latencies of one runner × condition over all tasks (a typed array: ~1M calls sort natively in tens of ms). */
+/** Pooled latencies per report and runner × condition: the latency table and the CDF plot both ask (~1M calls at 100k records). */
+const pooledCache = new WeakMap<Report, Map<string, Float64Array>>();
+
+/**
+ * Pooled, sorted call latencies of one runner × condition over all tasks (a typed array: ~1M calls
+ * sort natively in tens of ms). Computed once per report (its cells do not change once built);
+ * callers must not modify the array.
+ */
 export function pooledLatencies(report: Report, runner: string, condition: string): Float64Array {
+  let byGroup = pooledCache.get(report);
+  if (!byGroup) pooledCache.set(report, (byGroup = new Map()));
+  const key = [runner, condition].join(SEP);
+  const known = byGroup.get(key);
+  if (known) return known;
   const mine = report.cells.filter((c) => c.runner === runner && c.condition === condition);
   const out = new Float64Array(mine.reduce((n, c) => n + c.callLatenciesMs.length, 0));
   let k = 0;
   for (const c of mine) for (const v of c.callLatenciesMs) out[k++] = v;
-  return out.sort();
+  out.sort();
+  byGroup.set(key, out);
+  return out;
 }

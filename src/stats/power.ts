@@ -70,16 +70,21 @@ export function logMedianRatioSe(logVariance: number, n1: number, n2: number): n
 }
 
 const quantileMemo = new Map<string, number>();
-/** t₁₋α/₂ + t_power, memoised: reports ask for the same few (α, power, df) thousands of times. */
-function criticalSum(df: number, alpha: number, power: number): number {
-  const key = `${df}:${alpha}:${power}`;
+/** tQuantile memoised: reports ask for the same few (p, df) thousands of times (power figures of every comparison). */
+function tQuantileMemo(p: number, df: number): number {
+  const key = `${p}:${df}`;
   let q = quantileMemo.get(key);
   if (q === undefined) {
     if (quantileMemo.size > 10_000) quantileMemo.clear();
-    q = tQuantile(1 - alpha / 2, df) + tQuantile(power, df);
+    q = tQuantile(p, df);
     quantileMemo.set(key, q);
   }
   return q;
+}
+
+/** t₁₋α/₂ + t_power. */
+function criticalSum(df: number, alpha: number, power: number): number {
+  return tQuantileMemo(1 - alpha / 2, df) + tQuantileMemo(power, df);
 }
 
 /** exp(log(1+θ) + (t₁₋α/₂ + t_power)·se) on df degrees of freedom: the ratio the verdict rule calls with `power`. */
@@ -89,7 +94,7 @@ export function detectableRatioFromSe(se: number, df: number, alpha = 0.05, powe
 
 /** Whether the CI half-width leaves room for a "no meaningful change" verdict with `power` at a true ratio of 1. */
 function noChangeReachable(se: number, df: number, alpha: number, power: number, threshold: number): boolean {
-  return (tQuantile(1 - alpha / 2, Math.max(1, df)) + normalQuantile((1 + power) / 2)) * se <= Math.log1p(threshold);
+  return (tQuantileMemo(1 - alpha / 2, Math.max(1, df)) + normalQuantile((1 + power) / 2)) * se <= Math.log1p(threshold);
 }
 
 /** Smallest achievable p of the (stratified) exact rank test over `tasks` identical tasks. */

@@ -96,30 +96,20 @@ function rankedArm(x: Float64Array): RankedArm {
 }
 
 /**
- * The log of the median of an arm's values resampled with per-pair multiplicities `counts`
- * (summing to n): the m-th smallest resampled value, averaged with the (m+1)-th for even n,
- * found by walking the arm's values in ascending order. `logOf` false returns the median itself.
+ * An arm's resampled median from the ranks of its m-th and (m+1)-th smallest resampled values
+ * (equal for odd n), as its log when `logs` (the logs of `sorted`) is given: a median that is a
+ * value itself takes its log from `logs`, so only split medians cost a Math.log.
  */
-function weightedMedian(arm: RankedArm, counts: Int32Array, logOf: boolean): number {
-  const { order, sorted } = arm;
-  const n = order.length;
-  // every value the same (a metric such as calls often is): so is every resample's median
-  if (sorted[0] === sorted[n - 1]) return logOf && arm.logs ? (arm.logs[0] as number) : logOf ? Math.log(sorted[0] as number) : (sorted[0] as number);
-  const odd = n % 2 === 1;
-  const m = odd ? (n + 1) / 2 : n / 2;
-  let cum = 0;
-  let r = 0;
-  while (cum < m) cum += counts[order[r++] as number] as number;
-  const lower = r - 1; // the m-th smallest resampled value is sorted[lower]
-  let upper = lower;
-  if (!odd && cum < m + 1) {
-    // exactly m draws at or below it: the (m+1)-th is the next value drawn at all
-    while ((counts[order[r] as number] as number) === 0) r++;
-    upper = r;
-  }
-  if (upper === lower) return logOf && arm.logs ? (arm.logs[lower] as number) : logOf ? Math.log(sorted[lower] as number) : (sorted[lower] as number);
+function resampledMedian(sorted: Float64Array, logs: Float64Array | null, lower: number, upper: number): number {
+  if (upper === lower) return logs ? (logs[lower] as number) : (sorted[lower] as number);
   const median = ((sorted[lower] as number) + (sorted[upper] as number)) / 2;
-  return logOf ? Math.log(median) : median;
+  return logs ? Math.log(median) : median;
+}
+
+/** Whether two arms rank their pairs alike (the same pair indices in the same ascending order). */
+function sameOrder(a: Int32Array, b: Int32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One metric's two paired arms: base[i] and cond[i] were measured in the same block. */
@@ -132,28 +122,71 @@ export interface PairedArms {
  * Replicates of log(median(cond) / median(base)) for several metrics measured on the same n
  * pairs. Each replicate resamples the pairs once (n uniform draws) and every metric takes its
  * medians from that one resample, as resampling whole runs would: each metric's replicates
- * are an ordinary pair bootstrap, and the draws — most of the cost — are shared. Swapping the
- * arms negates every replicate exactly.
+ * are an ordinary pair bootstrap, and the draws are shared. Swapping the arms negates every
+ * replicate exactly.
+ *
+ * An arm's resampled median is the m-th smallest resampled value (averaged with the (m+1)-th
+ * for even n): found by walking the arm's pairs in ascending order of value, adding up how
+ * often each was drawn, until m draws are passed. The walk — nearly all of the cost — depends
+ * only on the arm's ranking of the pairs, so arms that rank them alike (metrics derived from
+ * one another, such as tokens and their cost at one price) walk once per replicate and each
+ * reads its own values at the ranks found: the same values, to the bit, as walking each.
  */
 export function pairedLogRatiosOfMetrics(metrics: readonly PairedArms[], resamples: number, rng: Rng): Float64Array[] {
   const n = metrics[0]?.base.length ?? 0;
   for (const x of metrics) {
     if (x.base.length !== n || x.cond.length !== n) throw new StatsError(`paired arms must all hold the same ${n} pairs, got ${x.base.length} and ${x.cond.length}`);
   }
-  const arms = metrics.map((x) => ({ base: rankedArm(x.base), cond: rankedArm(x.cond) }));
   const out = metrics.map(() => new Float64Array(resamples));
   if (n === 0) return out;
+  // arm 2k is metric k's condition, 2k + 1 its baseline
+  const arms = metrics.flatMap((x) => [rankedArm(x.cond), rankedArm(x.base)]);
+  // the distinct rankings to walk; an arm whose values are all equal needs none (every resample's median is that value)
+  const walks: Int32Array[] = [];
+  const walkOf = arms.map((arm) => {
+    if (arm.sorted[0] === arm.sorted[n - 1]) return -1;
+    const known = walks.findIndex((order) => sameOrder(order, arm.order));
+    return known >= 0 ? known : walks.push(arm.order) - 1;
+  });
+  const odd = n % 2 === 1;
+  const m = odd ? (n + 1) / 2 : n / 2;
+  const lowerRank = new Int32Array(walks.length);
+  const upperRank = new Int32Array(walks.length);
   const counts = new Int32Array(n);
   const draws = new Int32Array(n);
+  const sortedOf = arms.map((arm) => arm.sorted);
+  const logsOf = arms.map((arm) => arm.logs);
+  const positive = metrics.map((_, k) => logsOf[2 * k] !== null && logsOf[2 * k + 1] !== null);
   for (let b = 0; b < resamples; b++) {
     counts.fill(0);
     rng.fillInts(n, draws);
     for (let j = 0; j < n; j++) counts[draws[j] as number]!++;
-    for (let k = 0; k < arms.length; k++) {
-      const { base, cond } = arms[k]!;
-      (out[k] as Float64Array)[b] = base.logs && cond.logs
-        ? weightedMedian(cond, counts, true) - weightedMedian(base, counts, true)
-        : logRatio(weightedMedian(cond, counts, false), weightedMedian(base, counts, false));
+    for (let w = 0; w < walks.length; w++) {
+      const order = walks[w] as Int32Array;
+      let cum = 0;
+      let r = 0;
+      while (cum < m) cum += counts[order[r++] as number] as number;
+      const lower = r - 1; // the m-th smallest resampled value has this rank
+      let upper = lower;
+      if (!odd && cum < m + 1) {
+        // exactly m draws at or below it: the (m+1)-th is the next value drawn at all
+        while ((counts[order[r] as number] as number) === 0) r++;
+        upper = r;
+      }
+      lowerRank[w] = lower;
+      upperRank[w] = upper;
+    }
+    for (let k = 0; k < metrics.length; k++) {
+      const c = 2 * k;
+      const cw = walkOf[c] as number;
+      const bw = walkOf[c + 1] as number;
+      (out[k] as Float64Array)[b] = positive[k]
+        ? resampledMedian(sortedOf[c] as Float64Array, logsOf[c] as Float64Array, cw < 0 ? 0 : (lowerRank[cw] as number), cw < 0 ? 0 : (upperRank[cw] as number)) -
+          resampledMedian(sortedOf[c + 1] as Float64Array, logsOf[c + 1] as Float64Array, bw < 0 ? 0 : (lowerRank[bw] as number), bw < 0 ? 0 : (upperRank[bw] as number))
+        : logRatio(
+            resampledMedian(sortedOf[c] as Float64Array, null, cw < 0 ? 0 : (lowerRank[cw] as number), cw < 0 ? 0 : (upperRank[cw] as number)),
+            resampledMedian(sortedOf[c + 1] as Float64Array, null, bw < 0 ? 0 : (lowerRank[bw] as number), bw < 0 ? 0 : (upperRank[bw] as number)),
+          );
     }
   }
   return out;

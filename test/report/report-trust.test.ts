@@ -13,7 +13,8 @@ import { buildReport } from '../../src/report/analyze.ts';
 import { renderRunsCsv } from '../../src/report/csv.ts';
 import { renderHtml } from '../../src/report/html.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
-import { conditionColors, MAX_PLOT_TASKS, MAX_STRIP_POINTS, reportPlots } from '../../src/report/plots.ts';
+import { conditionColors, MAX_PLOT_TASKS, MAX_STRIP_POINTS, MAX_STRIP_POINTS_PER_PLOT, MIN_STRIP_POINTS, reportPlots, stripPointsPerCell, type Plot } from '../../src/report/plots.ts';
+import { quantileSorted } from '../../src/stats/quantile.ts';
 import { writeReport } from '../../src/report/write.ts';
 import { loaded, record, synthRecords } from './fixtures.ts';
 
@@ -137,11 +138,65 @@ describe('HTML at scale', () => {
     const recs = synthRecords({ seed: 6, tasks: [{ task: 'a', scale: 5000 }], conditions: { baseline: 1, c1: 0.9 }, reps: 400 });
     const r = buildReport(loaded(recs), { ...FAST, metrics: ['wall'] });
     const strip = reportPlots(r).find((p) => p.id === 'strip-wall')!;
-    const values = (strip.spec as { data: { values: { condition: string; pad?: number }[] } }).data.values.filter((v) => v.pad !== 1);
-    assert.equal(values.filter((v) => v.condition === 'baseline').length, MAX_STRIP_POINTS);
-    assert.match(strip.note ?? '', /more than 50 runs show 50 evenly spaced quantiles/);
+    const drawn = stripRows(strip).filter((v) => v.value !== undefined);
+    assert.equal(drawn.filter((v) => v.condition === 'baseline').length, MAX_STRIP_POINTS);
+    const runs = r.cells.reduce((n, c) => n + c.metrics['wall']!.n, 0);
+    assert.match(strip.note ?? '', new RegExp(`^Shows 100 of the ${runs} runs: at most 50 per cell, evenly spaced quantiles of its runs\\. Boxes, medians and the tables use every run`));
+  });
+
+  test('a strip plot past its point budget draws fewer quantiles per cell, says how many of how many, and boxes every run', async () => {
+    // 30 tasks × 2 conditions = 60 cells of 40 runs: 2,400 runs, more than the plot draws
+    const tasks = Array.from({ length: MAX_PLOT_TASKS }, (_, i) => ({ task: `t${String(i).padStart(2, '0')}`, scale: 5000 + 100 * i }));
+    const recs = synthRecords({ seed: 9, tasks, conditions: { baseline: 1, c1: 0.9 }, reps: 40 });
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['wall'] });
+    const strip = reportPlots(r).find((p) => p.id === 'strip-wall')!;
+    const rows = stripRows(strip);
+    const perCell = stripPointsPerCell(r.cells.length);
+    assert.ok(perCell < MAX_STRIP_POINTS && perCell >= MIN_STRIP_POINTS, `${perCell} points per cell`);
+    const drawn = rows.filter((v) => v.value !== undefined);
+    assert.ok(drawn.length <= MAX_STRIP_POINTS_PER_PLOT, `${drawn.length} points drawn`);
+    const runs = r.cells.reduce((n, c) => n + c.metrics['wall']!.n, 0);
+    assert.equal(drawn.length, perCell * r.cells.length, 'every cell has more runs than it draws');
+    assert.ok(runs > drawn.length);
+    const html = await renderHtml(r);
+    const at = html.indexOf('<figure id="strip-wall"');
+    const figure = html.slice(at, html.indexOf('</figure>', at));
+    assert.ok(figure.includes(`Shows ${drawn.length.toLocaleString('en-US')} of the ${runs.toLocaleString('en-US')} runs: at most ${perCell} per cell`), figure.slice(-600));
+    assert.match(figure, /<figcaption>wall time \(s\): runs, per task/);
+    // the boxes come from every run, not from the quantiles drawn
+    for (const c of r.cells) {
+      const summary = rows.find((v) => v.task === c.task && v.condition === c.condition && v.median !== undefined)!;
+      const sorted = Float64Array.from(c.metrics['wall']!.samples.filter((x): x is number => x !== null)).sort();
+      const seconds = (ms: number): number => ms / 1000;
+      const close = (a: number | undefined, b: number): boolean => a !== undefined && Math.abs(a - b) <= 1e-12 * Math.abs(b);
+      assert.ok(close(summary.median, seconds(c.metrics['wall']!.median!)), `${c.task} ${c.condition} median`);
+      assert.ok(close(summary.q1, seconds(quantileSorted(sorted, 0.25))), `${c.task} ${c.condition} q1`);
+      assert.ok(close(summary.q3, seconds(quantileSorted(sorted, 0.75))), `${c.task} ${c.condition} q3`);
+      // whiskers end on runs within 1.5 IQR of the box
+      const iqr = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
+      const whiskerLow = sorted.find((x) => x >= quantileSorted(sorted, 0.25) - 1.5 * iqr)!;
+      const whiskerHigh = [...sorted].reverse().find((x) => x <= quantileSorted(sorted, 0.75) + 1.5 * iqr)!;
+      assert.ok(close(summary.lower, seconds(whiskerLow)) && close(summary.upper, seconds(whiskerHigh)), `${c.task} ${c.condition} whiskers`);
+    }
+  });
+
+  test('a small report draws every run and says nothing about thinning', () => {
+    const recs = synthRecords({ seed: 10, tasks: [{ task: 'a', scale: 5000 }, { task: 'b', scale: 9000 }], conditions: { baseline: 1, c1: 0.9 }, reps: 6 });
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['wall'] });
+    const strip = reportPlots(r).find((p) => p.id === 'strip-wall')!;
+    // drawn in seconds, recorded in whole milliseconds
+    const drawn = stripRows(strip).filter((v) => v.value !== undefined).map((v) => Math.round(v.value! * 1000)).sort((a, b) => a - b);
+    const runs = r.cells.flatMap((c) => c.metrics['wall']!.samples.filter((x): x is number => x !== null)).sort((a, b) => a - b);
+    assert.deepEqual(drawn, runs);
+    assert.equal(strip.note, undefined);
+    assert.match(strip.title, /: every run, per task; boxes from 5 runs$/);
   });
 });
+
+/** The rows of a strip plot's data: drawn runs (`value`), one summary per cell (`median`, box), pads. */
+function stripRows(plot: Plot): { task: string; condition: string; value?: number; median?: number; q1?: number; q3?: number; lower?: number; upper?: number }[] {
+  return (plot.spec as { data: { values: ReturnType<typeof stripRows> } }).data.values;
+}
 
 describe('HTML layout', () => {
   const recs = synthRecords({ seed: 7, tasks: [{ task: 'a', scale: 5000 }, { task: 'b', scale: 9000 }], conditions: { baseline: 1, c1: 0.9, c2: 1.1 }, reps: 6 });
