@@ -86,7 +86,7 @@ describe('prompt tokens without waiting (a translated stream\'s message_start)',
 
     const second = sessionRequest(2);
     const quick = promptTokensWithoutWaiting(second);
-    const newest = turnMessages(7001, true)[1]!.content[0] as { content: string };
+    const newest = turnMessages(7001, true)[1]!.content[0] as unknown as { content: string };
     assert.deepEqual(quick.uncounted, [newest.content], 'only the new tool result is left uncounted');
     // The estimate misses by what the tokens-per-character rate misses on that one text.
     const exact = countRequestTokens(structuredClone(second));
