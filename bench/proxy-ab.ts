@@ -6,12 +6,14 @@
  *
  *   npm run build && (cd ../before && npm run build)
  *   npx tsx bench/proxy-ab.ts --before ../before [--modes json,stream] [--concurrency 1,16,100]
- *       [--rounds 6] [--round-ms 600] [--cpu-prof DIR]
+ *       [--rounds 6] [--round-ms 600] [--upstream sim|mock] [--cpu-prof DIR]
  *
  * `--before` is another checkout of agentab with its own dist/ built (e.g. `git worktree add`
  * of main); this checkout is "after". With `--cpu-prof DIR` both proxies run under
  * `node --cpu-prof` and their hotspots are printed (the profiler inflates every figure: compare
- * shares, not times).
+ * shares, not times). `--upstream mock` puts the pre-serialised mock upstream (the one the
+ * added-latency rows of bench:proxy use) behind all three instead of the ttft-0 simulator, so
+ * the upstream's own CPU does not dilute the difference.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ import { intFlag, stringFlag } from './lib/flags.ts';
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
-import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startNaive, startSim } from './lib/targets.ts';
+import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim } from './lib/targets.ts';
 
 const MODES = ['json', 'stream'] as const;
 type Mode = (typeof MODES)[number];
@@ -53,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
   const concurrencies = listFlag(argv, 'concurrency', '1,16,100').map(Number);
   const rounds = intFlag(argv, 'rounds', 6);
   const roundMs = intFlag(argv, 'round-ms', 600);
+  const [upstreamKind] = listFlag(argv, 'upstream', 'sim', ['sim', 'mock'] as const);
   const profDir = argv.includes('--cpu-prof') ? resolve(stringFlag(argv, 'cpu-prof', '')) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'agentab-ab-'));
   const services: Service[] = [];
@@ -60,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
   const loads: number[] = [];
   const started = hrtimeUs();
   try {
-    const sim = track(await startSim({ ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 }));
+    const sim = track(upstreamKind === 'mock' ? await startMockUpstream() : await startSim({ ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 }));
     const routes = [{ alias: 'bench', upstreamUrl: sim.url }];
     const proxy = async (tag: 'before' | 'after', root?: string) =>
       track(
@@ -111,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
     const out = [
       `# agentab A/B: ${beforeRoot} (before) vs ${REPO_ROOT} (after), naive pass-through beside`,
       '',
-      `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · ttft-0 simulator · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}`,
+      `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · ${upstreamKind === 'mock' ? 'pre-serialised mock upstream' : 'ttft-0 simulator'} · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}`,
       '',
       '| mode | c | req/s naive / before / after | gateway CPU µs/req naive / before / after | after ÷ before CPU (median of per-round ratios) | after ÷ naive CPU | after ÷ naive req/s | p50 ms naive / before / after | errors |',
       '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',

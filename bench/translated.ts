@@ -5,7 +5,9 @@
  * non-streamed and streamed. What is measured is the proxy's own `overheadMs` from its spend
  * log (request duration minus the time spent waiting on the upstream), with bootstrap CIs of
  * its p50 and p99. The same request passed through to an Anthropic upstream (no translation)
- * is measured in the same rounds as the baseline. The paths take turns in blocks of a few
+ * is measured in the same rounds as the baseline. Like a Claude Code session, every request
+ * resends the same history and ends in a turn of its own (new bytes, with the cache mark);
+ * `--same-body` sends one body over and over instead. The paths take turns in blocks of a few
  * requests at concurrency 1, so a busy machine's drift hits all of them alike; each block also
  * reads the proxy's CPU time from /proc, which gives CPU per request per path — the figure
  * least moved by other load on the machine.
@@ -13,6 +15,7 @@
  *   npx tsx bench/translated.ts                    # 400 requests per path and mode (≈ 1–2 min)
  *   npx tsx bench/translated.ts --requests 1000 --warmup 100 --block 20 --out DIR
  *   npx tsx bench/translated.ts --profile DIR      # also write the proxy's V8 CPU profile to DIR
+ *   npx tsx bench/translated.ts --same-body        # the very same request every time
  *   npx tsx bench/translated.ts --before ../old    # A/B: also a proxy built from another checkout,
  *                                                  # taking turns with this one in every block
  *
@@ -28,13 +31,16 @@ import { distIsFresh } from '../bin/launch.js';
 import { iterSpendLog } from '../src/proxy/spend/reader.ts';
 import { quantileCi, type Interval } from './lib/bootstrap.ts';
 import { processCpuMs } from './lib/cpu-time.ts';
-import { claudeCodeRequest } from './lib/claude-code-request.ts';
+import { claudeCodeRequest, turnMessages } from './lib/claude-code-request.ts';
 import { startFakeUpstreams } from './lib/fake-upstreams.ts';
 import { intFlag, stringFlag } from './lib/flags.ts';
 import { summarizeLatencies } from './lib/latency.ts';
 import type { LatencySummary } from './lib/load-spec.ts';
 import { firstLineUrl, startService, type Service } from './lib/service.ts';
 import { REPO_ROOT } from './lib/targets.ts';
+
+/** Turn numbers of the newest turn start here (the history's own turns are numbered from 1). */
+const FIRST_NEW_TURN = 1000;
 
 /** Issue #16's targets for the proxy's own time on the translated paths. */
 export const GOALS = { p50Ms: 0.5, p99Ms: 2 } as const;
@@ -164,6 +170,7 @@ async function main(argv: string[]): Promise<void> {
   const out = stringFlag(argv, 'out', join(REPO_ROOT, 'bench', 'results'));
   const profileDir = stringFlag(argv, 'profile', '');
   const beforeRoot = stringFlag(argv, 'before', '');
+  const sameBody = argv.includes('--same-body');
   const loadAvgStart = loadavg();
   if (!distIsFresh()) {
     process.stderr.write('dist/ is not up to date with src/: building it first\n');
@@ -189,22 +196,33 @@ async function main(argv: string[]): Promise<void> {
     });
     targets.push({ name, root, proxy, spendLog, pool: new Pool(proxy.url, { connections: 1, keepAliveTimeout: 60_000 }), cpu: new Map() });
   }
-  // Serialised once per alias and mode: the client's own JSON work stays out of the rounds.
-  const bodies = new Map<string, string>();
+  // Serialised once per alias and mode (the client's own JSON work stays out of the rounds):
+  // the history, with the place of the newest turn cut out, which each request fills anew.
+  const bodies = new Map<string, { head: string; tail: string }>();
   let requestBytes = 0;
+  const newestTurn = '\u0000newest turn';
   for (const p of PATHS) {
     for (const stream of [false, true]) {
-      const text = JSON.stringify(claudeCodeRequest(p.alias, stream).body);
-      requestBytes = Buffer.byteLength(text);
-      bodies.set(`${p.alias}|${stream}`, text);
+      const request = claudeCodeRequest(p.alias, stream).body;
+      const text = JSON.stringify({ ...request, messages: [...(request.messages as unknown[]), newestTurn] });
+      const [head, tail] = text.split(`,${JSON.stringify(newestTurn)}`) as [string, string];
+      bodies.set(`${p.alias}|${stream}`, { head, tail });
+      requestBytes = Buffer.byteLength(bodyText(head, tail, 1));
     }
   }
+  /** The body of the `turn`th request: the history, then a new turn with the cache mark (`--same-body`: always the first one). */
+  function bodyText(head: string, tail: string, turn: number): string {
+    const [assistant, user] = turnMessages(FIRST_NEW_TURN + (sameBody ? 0 : turn), true);
+    return `${head},${JSON.stringify(assistant)},${JSON.stringify(user)}${tail}`;
+  }
+  let sent = 0;
   const send = async (target: Target, alias: Alias, stream: boolean): Promise<void> => {
+    const { head, tail } = bodies.get(`${alias}|${stream}`)!;
     const res = await target.pool.request({
       path: '/v1/messages',
       method: 'POST',
       headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-bench-client' },
-      body: bodies.get(`${alias}|${stream}`) as string,
+      body: bodyText(head, tail, sent++),
     });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`${alias} (${stream ? 'stream' : 'json'}): HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
@@ -267,7 +285,7 @@ async function main(argv: string[]): Promise<void> {
   const md = [
     '# agentab translated path: the proxy\'s own time (overheadMs)',
     '',
-    `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} CPUs, load average ${loadAvgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${loadAvgEnd.map((x) => x.toFixed(2)).join(' ')} at the end. ${requests} requests per path and mode after ${warmup} warm-ups, concurrency 1, paths taking turns in blocks of ${block}; request body ${(requestBytes / 1000).toFixed(0)} kB (Claude Code 2.1.197's system prompt and 24 tools, plus tool turns); spend log and metrics on. Intervals: 95 % percentile bootstrap (2,000 resamples).`,
+    `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} CPUs, load average ${loadAvgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${loadAvgEnd.map((x) => x.toFixed(2)).join(' ')} at the end. ${requests} requests per path and mode after ${warmup} warm-ups, concurrency 1, paths taking turns in blocks of ${block}; request body ${(requestBytes / 1000).toFixed(0)} kB (Claude Code 2.1.197's system prompt and 24 tools, plus tool turns), ${sameBody ? 'the same body on every request (`--same-body`)' : 'each request ending in a new turn that carries the cache mark, after the same history, as a Claude Code session sends them'}; spend log and metrics on. Intervals: 95 % percentile bootstrap (2,000 resamples).`,
     '',
     '## Goals (issue #16)',
     '',
@@ -300,7 +318,7 @@ async function main(argv: string[]): Promise<void> {
   writeFileSync(join(out, 'translated-latest.md'), md);
   writeFileSync(
     join(out, 'translated-latest.json'),
-    JSON.stringify({ version: 1, date: new Date().toISOString(), machine: { node: process.version, cpus: cpus().length, loadAvgStart, loadAvgEnd }, requests, warmup, block, goals: GOALS, rows, verdicts: goals, ...(beforeRows.length ? { before: { root: beforeRoot, rows: beforeRows } } : {}) }, null, 2) + '\n',
+    JSON.stringify({ version: 1, date: new Date().toISOString(), machine: { node: process.version, cpus: cpus().length, loadAvgStart, loadAvgEnd }, requests, warmup, block, sameBody, goals: GOALS, rows, verdicts: goals, ...(beforeRows.length ? { before: { root: beforeRoot, rows: beforeRows } } : {}) }, null, 2) + '\n',
   );
   rmSync(dir, { recursive: true, force: true });
 }

@@ -40,6 +40,38 @@ export interface ClaudeCodeRequest {
   messages: number;
 }
 
+/**
+ * One turn of the session: the model reads a file or runs the tests (tool_use), and the client
+ * returns the output (tool_result). `cacheMark` puts Claude Code's cache breakpoint
+ * (`cache_control`) on the tool result, as Claude Code marks the last turn of each request.
+ */
+export function turnMessages(turn: number, cacheMark = false): Array<{ role: string; content: Block[] }> {
+  const id = `toolu_bench_${String(turn).padStart(4, '0')}`;
+  const read = turn % 3 !== 0;
+  return [
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: read ? `Let me look at src/module-${turn}.ts before changing it.` : 'Running the tests for that module.' },
+        read
+          ? { type: 'tool_use', id, name: 'Read', input: { file_path: `/work/project/src/module-${turn}.ts` } }
+          : { type: 'tool_use', id, name: 'Bash', input: { command: `npm test -- module-${turn}`, description: `Run the tests of module ${turn}` } },
+      ],
+    },
+    {
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: id,
+          content: read ? sourceListing(turn, 160) : `PASS test/module-${turn}.test.ts\n${'  ✓ case passes\n'.repeat(40)}`,
+          ...(cacheMark ? { cache_control: { type: 'ephemeral' } } : {}),
+        },
+      ],
+    },
+  ];
+}
+
 /** The request, with `model` and `stream` as given; about `targetBytes` of JSON. */
 export function claudeCodeRequest(model: string, stream: boolean, targetBytes = 120_000): ClaudeCodeRequest {
   const first = (JSON.parse(readFileSync(FIXTURE, 'utf8')) as { body: Record<string, unknown> }).body;
@@ -48,21 +80,7 @@ export function claudeCodeRequest(model: string, stream: boolean, targetBytes = 
   const size = () => JSON.stringify({ ...first, messages }).length;
   while (size() < targetBytes) {
     turn++;
-    const id = `toolu_bench_${String(turn).padStart(4, '0')}`;
-    const read = turn % 3 !== 0;
-    messages.push({
-      role: 'assistant',
-      content: [
-        { type: 'text', text: read ? `Let me look at src/module-${turn}.ts before changing it.` : 'Running the tests for that module.' },
-        read
-          ? { type: 'tool_use', id, name: 'Read', input: { file_path: `/work/project/src/module-${turn}.ts` } }
-          : { type: 'tool_use', id, name: 'Bash', input: { command: `npm test -- module-${turn}`, description: `Run the tests of module ${turn}` } },
-      ],
-    });
-    messages.push({
-      role: 'user',
-      content: [{ type: 'tool_result', tool_use_id: id, content: read ? sourceListing(turn, 160) : `PASS test/module-${turn}.test.ts\n${'  ✓ case passes\n'.repeat(40)}` }],
-    });
+    messages.push(...turnMessages(turn));
   }
   const tools = (first.tools as unknown[]).length;
   return { body: { ...first, model, stream, messages }, tools, messages: messages.length };

@@ -9,12 +9,23 @@
  * shared value per identity (`derived`).
  */
 import { deepFreeze, sameJson } from '../util/json-values.ts';
+import { isReusedJson } from '../util/json-segments.ts';
 
 const shared = new WeakSet<object>();
 
-/** Whether `value` came out of a RepeatCache (frozen, and handed to every call that sent the same JSON). */
+/**
+ * Whether `value` is handed to every call that sent the same JSON: out of a RepeatCache, a
+ * part of a request body reused by the parser (util/json-segments.ts: a message, a tool, a
+ * system block), or marked with `share` (what a decoder derived from such a part). All frozen.
+ */
 export function isShared(value: object): boolean {
-  return shared.has(value);
+  return shared.has(value) || isReusedJson(value);
+}
+
+/** Freezes `value` deeply and marks it shared (see isShared). Returns `value`. */
+export function share<T extends object>(value: T): T {
+  shared.add(deepFreeze(value));
+  return value;
 }
 
 /**
@@ -22,7 +33,7 @@ export function isShared(value: object): boolean {
  * afresh otherwise (a one-off value would only fill the memo).
  */
 export function derived<K extends object, V>(memo: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
-  if (!shared.has(key)) return compute(key);
+  if (!isShared(key)) return compute(key);
   let value = memo.get(key);
   if (value === undefined) {
     value = compute(key);
@@ -57,7 +68,7 @@ export class RepeatCache<V extends object> {
 
   /** Keeps `value` (frozen and marked shared) for JSON equal to `key`; `key` is frozen too, as it is kept. Returns `value`. */
   set(key: unknown, value: V): V {
-    shared.add(deepFreeze(value));
+    share(value);
     this.entries.unshift({ key: deepFreeze(key), value });
     if (this.entries.length > this.max) this.entries.length = this.max;
     return value;

@@ -16,7 +16,7 @@
 import { createRequire } from 'node:module';
 import type { CanonicalMessage, CanonicalRequest, CanonicalTool, TextPart } from './form.ts';
 import { Lru } from '../util/lru.ts';
-import { derived } from './repeats.ts';
+import { derived, isShared } from './repeats.ts';
 
 type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
 let o200k: O200k | undefined;
@@ -60,6 +60,8 @@ export function countTextTokens(text: string): number {
   if (hit !== undefined) return hit;
   const n = tokenizer().countTokens(text, ENCODE_OPTIONS);
   cache.set(text, n);
+  counted.chars += text.length;
+  counted.tokens += n;
   return n;
 }
 
@@ -92,39 +94,51 @@ export function toolJson(tool: CanonicalTool): string {
   return JSON.stringify({ name: tool.name, description: tool.description ?? '', parameters: tool.parameters });
 }
 
+/** Counts the tokens of one text: countTextTokens, or an estimate of it (promptTokensWithoutWaiting). */
+type TextCounter = (text: string) => number;
+
 /** Token counts of tool lists a client resends on every call (canonical/repeats.ts): counted once. */
 const toolTokensOfShared = new WeakMap<readonly CanonicalTool[], number>();
 
 export function countToolTokens(tools: readonly CanonicalTool[]): number {
-  return derived(toolTokensOfShared, tools, (list) => {
-    let n = 0;
-    for (const t of list) n += countTextTokens(toolJson(t));
-    return n;
-  });
+  return derived(toolTokensOfShared, tools, (list) => toolTokens(list, countTextTokens));
+}
+
+function toolTokens(tools: readonly CanonicalTool[], count: TextCounter): number {
+  let n = 0;
+  for (const t of tools) n += count(toolJson(t));
+  return n;
 }
 
 /** Tokens of one content part of a message (role markers are counted per message). */
-export function countPartTokens(part: CanonicalMessage['content'][number]): number {
+export function countPartTokens(part: CanonicalMessage['content'][number], count: TextCounter = countTextTokens): number {
   switch (part.type) {
     case 'text':
-      return countTextTokens(part.text);
+      return count(part.text);
     case 'image':
       return IMAGE_TOKENS;
     case 'tool-call':
-      return countTextTokens(part.name) + countTextTokens(JSON.stringify(part.args ?? {}));
+      return count(part.name) + count(JSON.stringify(part.args ?? {}));
     case 'tool-result': {
       let n = 0;
-      for (const c of part.content) n += c.type === 'text' ? countTextTokens(c.text) : IMAGE_TOKENS;
+      for (const c of part.content) n += c.type === 'text' ? count(c.text) : IMAGE_TOKENS;
       return n;
     }
     case 'reasoning':
-      return countTextTokens(part.text) + (part.redacted ? countTextTokens(part.redacted) : 0);
+      return count(part.text) + (part.redacted ? count(part.redacted) : 0);
   }
 }
 
+/** Token counts of messages a client resends on every call (canonical/repeats.ts): counted once. */
+const messageTokensOfShared = new WeakMap<CanonicalMessage, number>();
+
 export function countMessageTokens(m: CanonicalMessage): number {
+  return derived(messageTokensOfShared, m, (message) => messageTokens(message, countTextTokens));
+}
+
+function messageTokens(m: CanonicalMessage, count: TextCounter): number {
   let n = MESSAGE_OVERHEAD_TOKENS;
-  for (const part of m.content) n += countPartTokens(part);
+  for (const part of m.content) n += countPartTokens(part, count);
   return n;
 }
 
@@ -152,4 +166,72 @@ export function countPromptTokens(req: Pick<CanonicalRequest, 'system' | 'messag
 /** Prompt tokens of a request (what `usage.input` reports). */
 export function countRequestTokens(req: Pick<CanonicalRequest, 'system' | 'messages' | 'tools'>): number {
   return countPromptTokens(req).total;
+}
+
+/** Tokens per character assumed before much text was counted (o200k: ≈ 0.25 on English prose, ≈ 0.35 on code). */
+const DEFAULT_TOKENS_PER_CHAR = 0.3;
+/** Characters and tokens of the texts tokenised so far (for estimates of texts not counted yet). */
+const counted = { chars: 0, tokens: 0 };
+
+/** Texts longer than this the estimate leaves to `countLater` (shorter ones are cheap to count at once). */
+const ESTIMATE_MIN_CHARS = 256;
+
+/**
+ * The prompt tokens of a request without tokenising, now, text it has not met before: such text
+ * (a new tool result, the newest turn) is estimated from its length at the tokens per character
+ * of everything counted so far, and handed back in `uncounted` for `countLater`. Everything
+ * counted before — the system prompt, the tools, the earlier turns an agent resends — is exact.
+ *
+ * Why: a translated stream's message_start must carry the prompt size before the upstream's
+ * first token can be passed on (Claude Code reads it), and OpenAI and Gemini report theirs only
+ * at the end; tokenising the newest turn (≈ 10 kB of a file a tool read: ≈ 1 ms of BPE) held up
+ * every streamed request's first byte. The count is the local tokenizer's either way (within a
+ * few per cent of the upstream's own), and message_delta carries the upstream's real count.
+ */
+export function promptTokensWithoutWaiting(req: Pick<CanonicalRequest, 'system' | 'messages' | 'tools'>): { tokens: number; uncounted: string[] } {
+  const uncounted: string[] = [];
+  let estimated = false;
+  const count: TextCounter = (text) => {
+    if (text.length < ESTIMATE_MIN_CHARS) return countTextTokens(text);
+    const known = cache.get(text);
+    if (known !== undefined) return known;
+    estimated = true;
+    uncounted.push(text);
+    const perChar = counted.chars >= 10_000 ? counted.tokens / counted.chars : DEFAULT_TOKENS_PER_CHAR;
+    return Math.max(1, Math.round(text.length * perChar));
+  };
+  let tokens = 0;
+  for (const p of req.system) tokens += count(p.text);
+  const knownTools = isShared(req.tools) ? toolTokensOfShared.get(req.tools) : undefined;
+  if (knownTools !== undefined) tokens += knownTools;
+  else {
+    estimated = false;
+    const n = toolTokens(req.tools, count);
+    if (!estimated && isShared(req.tools)) toolTokensOfShared.set(req.tools, n);
+    tokens += n;
+  }
+  for (const m of req.messages) {
+    const known = isShared(m) ? messageTokensOfShared.get(m) : undefined;
+    if (known !== undefined) {
+      tokens += known;
+      continue;
+    }
+    estimated = false;
+    const n = messageTokens(m, count);
+    if (!estimated && isShared(m)) messageTokensOfShared.set(m, n);
+    tokens += n;
+  }
+  return { tokens, uncounted };
+}
+
+/**
+ * Tokenises `texts` once the current response is out (setImmediate, called when a stream
+ * ends), so the next request that resends them counts them exactly. At most a few texts per
+ * request: a client's new turn.
+ */
+export function countLater(texts: readonly string[]): void {
+  if (!texts.length) return;
+  setImmediate(() => {
+    for (const text of texts) countTextTokens(text);
+  }).unref();
 }

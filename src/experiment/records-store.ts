@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, truncate, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CELL_ID_PATTERN } from './cell-id.ts';
 import { cellRecordPath, runPaths } from './run-dir.ts';
@@ -57,12 +57,23 @@ export interface RecordsFile {
   firstBadError?: string;
 }
 
-/** Reads records.jsonl tolerantly (see RecordsFile). A missing file reads as empty. */
-export async function readRecordsFile(file: string): Promise<RecordsFile> {
+/**
+ * Bytes read at a time. A million runs make a ~500 MB records.jsonl: read whole, that buffer
+ * stayed alive until the next collection of the whole heap, after the analysis had allocated its
+ * columns, and added ~0.3 GB to the peak RSS of `agentab report` (bench/PROFILE.md, fifth pass).
+ * A line longer than this grows the buffer.
+ */
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads records.jsonl tolerantly (see RecordsFile), a chunk at a time (`chunkBytes`, for tests).
+ * A missing file reads as empty.
+ */
+export async function readRecordsFile(file: string, o: { chunkBytes?: number } = {}): Promise<RecordsFile> {
   const out: RecordsFile = { records: [], badLines: 0, tornTail: false, validBytes: 0, duplicates: 0, superseded: [] };
-  let buf: Buffer;
+  let handle: FileHandle;
   try {
-    buf = await readFile(file);
+    handle = await open(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
     throw e;
@@ -77,17 +88,43 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
     }
     byCell.set(rec.cell, rec);
   };
-  let start = 0;
   let lineNo = 0;
-  while (start < buf.length) {
-    lineNo++;
-    const nl = buf.indexOf(0x0a, start);
-    const end = nl === -1 ? buf.length : nl;
-    const line = buf.toString('utf8', start, end).trim();
-    const complete = nl !== -1;
-    start = end + 1;
-    if (!complete) {
-      // no newline: the last append was cut short, unless the line happens to be whole
+  let buf = Buffer.allocUnsafe(o.chunkBytes ?? READ_CHUNK_BYTES);
+  let filled = 0; // bytes of the file in buf
+  let bufAt = 0; // file offset of buf[0]
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+      filled += bytesRead;
+      const data = buf.subarray(0, filled);
+      let start = 0;
+      if (bytesRead > 0) {
+        for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, start)) {
+          lineNo++;
+          const line = data.toString('utf8', start, nl).trim();
+          start = nl + 1;
+          out.validBytes = bufAt + start;
+          if (!line) continue;
+          try {
+            keep(parseRunRecord(JSON.parse(line)));
+          } catch (e) {
+            out.badLines++;
+            if (out.firstBadLine === undefined) {
+              out.firstBadLine = lineNo;
+              out.firstBadError = (e as Error).message;
+            }
+          }
+        }
+        // the partial line left goes to the front (or, filling the whole buffer, into a larger one)
+        const rest = data.subarray(start);
+        if (start === 0 && filled === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+        else rest.copy(buf, 0);
+        bufAt += start;
+        filled = rest.length;
+        continue;
+      }
+      // end of file: what is left has no newline — the last append was cut short, unless the line happens to be whole
+      const line = data.toString('utf8').trim();
       let whole = false;
       if (line) {
         try {
@@ -98,20 +135,11 @@ export async function readRecordsFile(file: string): Promise<RecordsFile> {
         }
       }
       out.tornTail = !whole && line !== '';
-      if (whole) out.validBytes = buf.length;
+      if (whole) out.validBytes = bufAt + filled;
       break;
     }
-    out.validBytes = start;
-    if (!line) continue;
-    try {
-      keep(parseRunRecord(JSON.parse(line)));
-    } catch (e) {
-      out.badLines++;
-      if (out.firstBadLine === undefined) {
-        out.firstBadLine = lineNo;
-        out.firstBadError = (e as Error).message;
-      }
-    }
+  } finally {
+    await handle.close();
   }
   out.records = [...byCell.values()];
   return out;

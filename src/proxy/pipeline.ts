@@ -6,7 +6,7 @@
 import type { Deployment } from '../config/types.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../canonical/form.ts';
 import { ProxyError } from '../canonical/errors.ts';
-import type { BackendAdapter, CallOptions, CellContext, RawResponse } from './backends/types.ts';
+import type { BackendAdapter, BodyForwarding, CallOptions, CellContext, RawResponse } from './backends/types.ts';
 import { UpstreamTimer } from './backends/types.ts';
 import type { CallRecord } from './call-record.ts';
 import type { ClientGone } from './client-gone.ts';
@@ -38,7 +38,7 @@ export interface ModelCall {
 }
 
 type Outcome =
-  | { kind: 'raw-stream'; chunks: AsyncIterable<Uint8Array> }
+  | { kind: 'raw-stream'; first: Uint8Array | null; body: RawResponse }
   | { kind: 'raw-json'; bytes: Uint8Array; json: unknown }
   | { kind: 'stream'; parts: ReadableStream<StreamPart> }
   | { kind: 'json'; res: CanonicalResponse };
@@ -149,8 +149,9 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
         o,
       );
       rec.mark('upstreamAnswered');
-      if (peek.stream) return { kind: 'raw-stream', chunks: await withFirstChunk(raw.chunks()) };
-      const bytes = await concatChunks(raw.chunks());
+      // The first chunk is read inside the attempt: a connection that breaks before any content is retried.
+      if (peek.stream) return { kind: 'raw-stream', first: await raw.firstChunk(), body: raw };
+      const bytes = await raw.readAll();
       let json: unknown;
       try {
         json = JSON.parse(utf8Text(bytes));
@@ -186,6 +187,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
   rec.attempts = routed.attempts;
   if (call.clientGone.aborted) {
     // The client left while the upstream was answering: nothing was sent, so it is a 499 like any other.
+    if (routed.value.kind === 'raw-stream') routed.value.body.forward(ignoreChunk).stop();
     routed.release();
     throw call.clientGone.reason;
   }
@@ -224,7 +226,7 @@ async function deliver(
     }
     case 'raw-stream':
       w.startStream(200);
-      await passRawStream(surface, call, out.chunks, !peek.clientWantsUsage);
+      await passRawStream(surface, call, out.first, out.body, !peek.clientWantsUsage);
       return;
     case 'stream': {
       w.startStream(200);
@@ -246,29 +248,35 @@ async function deliver(
 
 /**
  * Pass-through hot path: upstream socket chunks → synchronous tap → client socket, with no web
- * streams in between (each web-stream hop costs a promise and a controller per chunk, which
- * measured as most of the proxy's CPU per streamed request).
+ * streams and no promise per chunk in between (each web-stream hop costs a promise and a
+ * controller per chunk, and the async-iterator route several microtask hops: both measured as
+ * a large share of the proxy's CPU per streamed request). Chunks are handed over from the
+ * upstream body's events (RawResponse.forward); reading pauses only while the client's socket
+ * is full.
  */
-async function passRawStream(surface: Surface, call: ModelCall, chunks: AsyncIterable<Uint8Array>, hideUsageChunk: boolean): Promise<void> {
+async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Array | null, body: RawResponse, hideUsageChunk: boolean): Promise<void> {
   const { rec, w } = call;
   const tap = surface.sseTapCore({ hideUsageChunk, ...hooksFor(rec) });
-  const send = async (v: string | Uint8Array) => {
-    if (v.length === 0 || w.closed) return;
-    const p = w.write(typeof v === 'string' ? Buffer.from(v) : v);
-    if (p) await p;
+  const send = (v: string | Uint8Array): Promise<void> | undefined => {
+    if (v.length === 0 || w.closed) return undefined;
+    return w.write(typeof v === 'string' ? Buffer.from(v) : v);
   };
-  const it = chunks[Symbol.asyncIterator]();
-  const onGone = () => void it.return?.().catch(() => {});
-  const offGone = call.clientGone.onAbort(onGone);
+  let forwarding: BodyForwarding | undefined;
+  const offGone = call.clientGone.onAbort(() => forwarding?.stop());
   try {
-    for (;;) {
-      const { value, done } = await it.next();
-      if (done) break;
-      if (call.clientGone.aborted) break;
-      await send(tap.push(value));
+    if (first) {
+      const wait = send(tap.push(first));
+      if (wait) await wait;
     }
+    if (!call.clientGone.aborted) {
+      forwarding = body.forward((chunk) => (call.clientGone.aborted ? undefined : send(tap.push(chunk))));
+      await forwarding.done;
+    } else body.forward(ignoreChunk).stop();
     if (call.clientGone.aborted) stopped(rec, w, call.clientGone.reason);
-    else await send(tap.end());
+    else {
+      const wait = send(tap.end());
+      if (wait) await wait;
+    }
   } catch (e) {
     const pe = stopped(rec, w, call.clientGone.aborted ? call.clientGone.reason : e);
     if (!w.closed) await w.write(surface.errorFrame(pe));
@@ -277,6 +285,8 @@ async function passRawStream(surface: Surface, call: ModelCall, chunks: AsyncIte
     w.end();
   }
 }
+
+const ignoreChunk = (): undefined => undefined;
 
 /**
  * A streamed call that stopped early: before any byte reached the client it is an ordinary
@@ -294,35 +304,7 @@ function retryableBreak(e: unknown): unknown {
   return new ProxyError(pe.message, { code: pe.code, kind: pe.kind, retryable: true, cause: pe });
 }
 
-/**
- * Waits for the upstream's first chunk inside the attempt, so a connection that breaks before
- * any content is retried by the router; the chunk is then yielded first.
- */
-async function withFirstChunk(chunks: AsyncIterable<Uint8Array>): Promise<AsyncIterable<Uint8Array>> {
-  const it = chunks[Symbol.asyncIterator]();
-  let first: IteratorResult<Uint8Array>;
-  try {
-    first = await it.next();
-  } catch (e) {
-    throw retryableBreak(e);
-  }
-  let pending: IteratorResult<Uint8Array> | undefined = first;
-  return {
-    [Symbol.asyncIterator]: () => ({
-      next: () => {
-        if (pending) {
-          const r = pending;
-          pending = undefined;
-          return Promise.resolve(r);
-        }
-        return it.next();
-      },
-      return: (v?: unknown) => it.return?.(v) ?? Promise.resolve({ done: true as const, value: undefined }),
-    }),
-  };
-}
-
-/** withFirstChunk for a translated stream: the first part (or a break before it) is read inside the attempt. */
+/** The first part of a translated stream (or a break before it) is read inside the attempt, so that break is retried. */
 async function withFirstPart(parts: ReadableStream<StreamPart>): Promise<ReadableStream<StreamPart>> {
   const reader = parts.getReader();
   let first: ReadableStreamReadResult<StreamPart>;
@@ -363,10 +345,4 @@ function withoutDropped(body: Record<string, unknown>, d: Deployment): Record<st
 /** The UTF-8 text of bytes, without copying them first (Buffer.from(uint8Array) copies). */
 function utf8Text(bytes: Uint8Array): string {
   return Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-}
-
-async function concatChunks(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

@@ -7,14 +7,16 @@
  * TextEncoder.encodeInto (simdutf); measured on a 126 kB Claude Code request.
  *
  * Values reused from call to call (a coding agent's ≈60 kB of tool definitions, translated once
- * and cached: see canonical/repeats.ts) can be kept as bytes with `keepJsonBytes`: where such a
- * value is a top-level property of a body, its bytes are copied in instead of serialised again.
+ * and cached, and the conversation's earlier messages: see canonical/repeats.ts) can be kept as
+ * bytes with `keepJsonBytes`: where such a value is a top-level property of a body, or an element
+ * of a top-level array (`messages`, `contents`), its bytes are copied in instead of serialised again.
  * JSON.stringify has no way to take pre-serialised JSON (JSON.rawJSON is Node ≥ 21), so the body
  * is serialised with a placeholder string in its place, and the bytes are spliced in there.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { deepFreeze } from './json-values.ts';
+import { SegmentCache } from './json-segments.ts';
 
 const encoder = new TextEncoder();
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -37,7 +39,7 @@ const keptBytes = new WeakMap<object, Buffer>();
 
 /**
  * Serialises `value` once and keeps its bytes: stringifyJsonBytes copies them wherever `value`
- * is a top-level property of what it serialises. `value` is frozen (deeply): its bytes must
+ * is a top-level property of what it serialises, or an element of a top-level array. `value` is frozen (deeply): its bytes must
  * stay what it serialises to. Returns `value`.
  */
 export function keepJsonBytes<T extends object>(value: T): T {
@@ -49,14 +51,26 @@ export function keepJsonBytes<T extends object>(value: T): T {
   return value;
 }
 
-/** Keys of `body` whose values have kept bytes, or undefined when none has (the common case: one WeakMap probe per key). */
+/**
+ * Keys of `body` whose values have kept bytes, or are arrays with elements that have (a
+ * conversation's messages), or undefined when none has (the common case: a WeakMap probe
+ * per key and per element of a top-level array).
+ */
 function keptProperties(body: Record<string, unknown>): string[] | undefined {
   let keys: string[] | undefined;
   for (const key in body) {
     const v = body[key];
-    if (typeof v === 'object' && v !== null && keptBytes.has(v)) (keys ??= []).push(key);
+    if (typeof v === 'object' && v !== null && (keptBytes.has(v) || (Array.isArray(v) && hasKeptElement(v)))) (keys ??= []).push(key);
   }
   return keys;
+}
+
+function hasKeptElement(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'object' && v !== null && keptBytes.has(v)) return true;
+  }
+  return false;
 }
 
 /**
@@ -77,7 +91,11 @@ function withKeptBytes(body: Record<string, unknown>, keys: readonly string[]): 
     const mark = `"${PLACEHOLDER}${i}"`;
     const at = text.indexOf(mark, from);
     if (at < 0) return utf8Bytes(JSON.stringify(body)); // a key JSON.stringify skipped (cannot happen for objects)
-    pieces.push(text.slice(from, at), keptBytes.get(body[keys[i]!] as object)!);
+    pieces.push(text.slice(from, at));
+    const value = body[keys[i]!] as object;
+    const kept = keptBytes.get(value);
+    if (kept) pieces.push(kept);
+    else arrayPieces(value as readonly unknown[], pieces);
     from = at + mark.length;
   }
   pieces.push(text.slice(from));
@@ -93,6 +111,25 @@ function withKeptBytes(body: Record<string, unknown>, keys: readonly string[]): 
   scratch.copy(out, 0, 0, written);
   if (scratch.length > 4 * 1024 * 1024) scratch = Buffer.allocUnsafe(64 * 1024);
   return out;
+}
+
+/**
+ * An array as JSON.stringify writes it, in pieces: kept elements as their bytes, the others
+ * serialised (runs of them in one call). An element with no JSON form (undefined, a function)
+ * is `null` inside an array, as JSON.stringify writes it.
+ */
+function arrayPieces(values: readonly unknown[], pieces: Array<string | Buffer>): void {
+  let text = '[';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) text += ',';
+    const v = values[i];
+    const kept = typeof v === 'object' && v !== null ? keptBytes.get(v) : undefined;
+    if (kept) {
+      pieces.push(text, kept);
+      text = '';
+    } else text += JSON.stringify(v) ?? 'null';
+  }
+  pieces.push(`${text}]`);
 }
 
 /** A string's UTF-8 bytes (see stringifyJsonBytes). */
@@ -128,8 +165,29 @@ let textScratch = Buffer.allocUnsafe(64 * 1024);
  * not valid UTF-8 (toString replaces them with U+FFFD), and a backslash right before a non-ASCII
  * character (an invalid escape the `\uXXXX` would turn valid), go the plain way.
  * test/util/json-bytes.test.ts compares both ways on generated and mutated bodies.
+ *
+ * A body of 16 kB or more that is an object is parsed by segments (json-segments.ts): its
+ * top-level values and the elements of its top-level arrays that are byte for byte those of a
+ * recent body come back as that body's values, deeply frozen and shared (`isReusedJson`); the
+ * top-level object and arrays are always new. Callers must not change what they get inside.
  */
 export function parseJsonBytes(bytes: Buffer): unknown {
+  if (bytes.length < ESCAPE_MIN_BYTES) return JSON.parse(bytes.toString('utf8'));
+  // Large bodies resend most of the previous one: its parts that are byte for byte the same come back parsed (json-segments.ts).
+  if (bytes.length >= SEGMENTED_MIN_BYTES && isUtf8(bytes)) {
+    const value = recentSegments.parse(bytes, parseJsonText);
+    if (value !== undefined) return value;
+  }
+  return parseJsonText(bytes);
+}
+
+/** Bodies at least this large are parsed by segments, reusing recent bodies' (a Claude Code request is 80 kB from its first call). */
+const SEGMENTED_MIN_BYTES = 16 * 1024;
+/** The segments of recent request bodies (bounded: see SegmentCache). */
+const recentSegments = new SegmentCache();
+
+/** JSON.parse of UTF-8 bytes through a one-byte string where that is faster (see parseJsonBytes). */
+function parseJsonText(bytes: Buffer): unknown {
   if (bytes.length < ESCAPE_MIN_BYTES || isAscii(bytes)) return JSON.parse(bytes.length < ESCAPE_MIN_BYTES ? bytes.toString('utf8') : bytes.toString('latin1'));
   const text = isUtf8(bytes) ? asciiJsonText(bytes) : undefined;
   if (text === undefined) return JSON.parse(bytes.toString('utf8'));

@@ -49,9 +49,7 @@ describe('AnthropicBackend', () => {
       callOptions(dep({ extraHeaders: { 'x-extra': 'e' } })),
     );
     assert.equal(raw.status, 200);
-    const bytes: Uint8Array[] = [];
-    for await (const c of raw.chunks()) bytes.push(c);
-    const text = Buffer.concat(bytes).toString('utf8');
+    const text = Buffer.from(await raw.readAll()).toString('utf8');
     assert.equal(text, Buffer.from(fixture('anthropic', 'text-then-tool.chunks')).toString('utf8'));
     const got = up.requests[n]!;
     assert.equal(got.method, 'POST');

@@ -1,6 +1,6 @@
 /**
- * Tool definitions an agent resends on every call are decoded, translated, serialised and
- * counted once (src/canonical/repeats.ts). What must hold: a repeated request translates to the
+ * Tool definitions and earlier messages an agent resends on every call are decoded, translated,
+ * serialised and counted once (src/canonical/repeats.ts). What must hold: a repeated request translates to the
  * very bytes a fresh translation gives, for every upstream dialect; tools that differ in
  * anything (a value, a key's order) are not taken for the kept ones; the kept values are frozen;
  * token counts are the same; tools that warn keep warning on every request.
@@ -8,14 +8,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { claudeCodeRequest } from '../../bench/lib/claude-code-request.ts';
+import { claudeCodeRequest, turnMessages } from '../../bench/lib/claude-code-request.ts';
 import { decodeAnthropicRequest } from '../../src/proxy/protocols/anthropic-messages/decode-request.ts';
 import { encodeOpenAIRequest } from '../../src/proxy/protocols/openai-chat/encode-request.ts';
 import { encodeGeminiRequest } from '../../src/proxy/protocols/gemini/encode-request.ts';
 import { encodeAnthropicRequest } from '../../src/proxy/protocols/anthropic-messages/encode-request.ts';
 import { countRequestTokens, countTextTokens, toolJson } from '../../src/canonical/tokens.ts';
 import { isShared, RepeatCache } from '../../src/canonical/repeats.ts';
-import { stringifyJsonBytes } from '../../src/util/json-bytes.ts';
+import { parseJsonBytes, stringifyJsonBytes } from '../../src/util/json-bytes.ts';
 import { sameJson } from '../../src/util/json-values.ts';
 import type { CanonicalRequest } from '../../src/canonical/form.ts';
 
@@ -94,6 +94,83 @@ describe('repeated tool definitions', () => {
     assert.throws(() => {
       (req.tools[0]!.parameters as Record<string, unknown>).type = 'array';
     }, TypeError);
+  });
+});
+
+/** The body's messages as the proxy parses them (util/json-segments.ts reuses what a recent body sent). */
+const parsed = (body: Record<string, unknown>): Record<string, unknown> => parseJsonBytes(Buffer.from(JSON.stringify(body))) as Record<string, unknown>;
+/** The same body parsed the plain way: nothing in it is shared, so nothing kept is used. */
+const plain = (body: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+
+describe('repeated messages (a conversation resent on every call)', () => {
+  test('each turn of a session translates to the bytes and token count of a plain decode, and earlier turns are decoded once', () => {
+    const base = claudeCodeRequest('alias', true).body;
+    const history = base.messages as unknown[];
+    let previous: CanonicalRequest | undefined;
+    for (let turn = 1; turn <= 4; turn++) {
+      // Claude Code's pattern: the same history, the newest turn carrying the cache mark, the one before no longer.
+      const turns = Array.from({ length: turn }, (_, i) => turnMessages(5000 + i, i === turn - 1)).flat();
+      const body = { ...base, messages: [...history, ...turns] };
+      const req = decodeAnthropicRequest(parsed(body));
+      const reference = decodeAnthropicRequest(plain(body));
+      assert.deepEqual(req.messages, reference.messages);
+      assert.equal(countRequestTokens(req), countRequestTokens(reference), `turn ${turn}: token count`);
+      for (const [name, encode] of encoders) {
+        const bytes = stringifyJsonBytes(encode(req));
+        assert.ok(bytes.equals(Buffer.from(JSON.stringify(encode(reference)))), `turn ${turn}, ${name}: bytes differ from a plain translation`);
+      }
+      if (previous) {
+        // The history's messages are the very same decoded (frozen, shared) objects as the previous request's.
+        assert.equal(req.messages[3], previous.messages[3]);
+        assert.ok(isShared(req.messages[3]!) && Object.isFrozen(req.messages[3]!.content));
+      }
+      previous = req;
+    }
+  });
+
+  test('a resent tool result takes the name of the tool call it follows now, not the one it followed before', () => {
+    const pad = 'x'.repeat(20_000);
+    const body = (tool: string) => ({
+      model: 'm',
+      max_tokens: 10,
+      system: pad,
+      messages: [
+        { role: 'user', content: `Please look at the file. ${'Context. '.repeat(20)}` },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_same', name: tool, input: { file_path: `/a/${'b'.repeat(150)}` } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_same', content: `the output ${'line\n'.repeat(40)}` }] },
+      ],
+    });
+    for (const tool of ['Read', 'Grep', 'Read']) {
+      const req = decodeAnthropicRequest(parsed(body(tool)));
+      const result = req.messages[2]!.content[0] as { name?: string };
+      assert.equal(result.name, tool);
+      const gemini = JSON.stringify(encodeGeminiRequest(req));
+      assert.ok(gemini.includes(`"functionResponse":{"name":"${tool}"`), gemini.slice(-300));
+    }
+  });
+
+  test('a system turn after a resent user turn is merged into a copy, and encoders merge kept turns into copies', () => {
+    const big = `${'Question. '.repeat(30)}`;
+    const body = {
+      model: 'm',
+      max_tokens: 10,
+      system: 'y'.repeat(20_000),
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: big }] },
+        { role: 'system', content: 'a reminder' },
+        { role: 'assistant', content: [{ type: 'text', text: `Answer. ${'More. '.repeat(30)}` }, { type: 'tool_use', id: 't1', name: 'Read', input: {} }] },
+        // A tool result and text in one user turn: a tool turn and a user turn, merged again by Gemini and Anthropic.
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: `out ${'put '.repeat(40)}` }, { type: 'text', text: `and ${'more '.repeat(40)}` }] },
+      ],
+    };
+    for (let i = 0; i < 3; i++) {
+      const req = decodeAnthropicRequest(parsed(body));
+      const reference = decodeAnthropicRequest(plain(body));
+      assert.deepEqual(req.messages, reference.messages);
+      for (const [name, encode] of encoders) {
+        assert.ok(stringifyJsonBytes(encode(req)).equals(Buffer.from(JSON.stringify(encode(reference)))), `request ${i}, ${name}`);
+      }
+    }
   });
 });
 

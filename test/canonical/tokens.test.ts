@@ -3,11 +3,17 @@ import { describe, test } from 'node:test';
 import {
   countPromptTokens,
   countRequestTokens,
+  countLater,
   countTextTokens,
+  promptTokensWithoutWaiting,
   tokenPieces,
   truncateToTokens,
 } from '../../src/canonical/tokens.ts';
 import { claudeCodeTools, request } from '../sim/fixtures.ts';
+import { claudeCodeRequest, turnMessages } from '../../bench/lib/claude-code-request.ts';
+import { decodeAnthropicRequest } from '../../src/proxy/protocols/anthropic-messages/decode-request.ts';
+import { parseJsonBytes } from '../../src/util/json-bytes.ts';
+import { setImmediate as afterImmediate } from 'node:timers/promises';
 
 describe('token counting', () => {
   test('counts with a real BPE vocabulary', () => {
@@ -61,5 +67,42 @@ describe('token counting', () => {
     const t = truncateToTokens('one two three four five six', 3);
     assert.equal(countTextTokens(t), 3);
     assert.ok('one two three four five six'.startsWith(t));
+  });
+});
+
+describe('prompt tokens without waiting (a translated stream\'s message_start)', () => {
+  /** A Claude Code session's request at `turn`, parsed as the proxy parses it (resent parts are shared). */
+  const sessionRequest = (turn: number) => {
+    const base = claudeCodeRequest('alias', true).body;
+    const turns = Array.from({ length: turn }, (_, i) => turnMessages(7000 + i, i === turn - 1)).flat();
+    const body = { ...base, messages: [...(base.messages as unknown[]), ...turns] };
+    return decodeAnthropicRequest(parseJsonBytes(Buffer.from(JSON.stringify(body))) as Record<string, unknown>);
+  };
+
+  test('exact when every text was counted before; the newest turn estimated, handed back, and exact once counted later', async () => {
+    const first = sessionRequest(1);
+    const exactFirst = countRequestTokens(first);
+    assert.deepEqual(promptTokensWithoutWaiting(first), { tokens: exactFirst, uncounted: [] });
+
+    const second = sessionRequest(2);
+    const quick = promptTokensWithoutWaiting(second);
+    const newest = turnMessages(7001, true)[1]!.content[0] as unknown as { content: string };
+    assert.deepEqual(quick.uncounted, [newest.content], 'only the new tool result is left uncounted');
+    // The estimate misses by what the tokens-per-character rate misses on that one text.
+    const exact = countRequestTokens(structuredClone(second));
+    const newestTokens = countTextTokens(newest.content);
+    assert.ok(Math.abs(quick.tokens - exact) < 0.5 * newestTokens, `estimate ${quick.tokens} vs exact ${exact}`);
+  });
+
+  test('countLater counts after the current turn of the event loop; then the same request is exact, messages included', async () => {
+    const req = sessionRequest(3);
+    const quick = promptTokensWithoutWaiting(req);
+    assert.ok(quick.uncounted.length > 0);
+    countLater(quick.uncounted);
+    assert.deepEqual(promptTokensWithoutWaiting(req).uncounted, quick.uncounted, 'nothing is counted before the response is out');
+    await afterImmediate();
+    const again = promptTokensWithoutWaiting(req);
+    assert.deepEqual(again.uncounted, []);
+    assert.equal(again.tokens, countRequestTokens(structuredClone(req)));
   });
 });

@@ -175,6 +175,28 @@ describe('records.jsonl', () => {
     assert.equal(f.badLines, 1);
   });
 
+  test('reading a chunk at a time (lines across chunks, longer than a chunk, multi-byte characters) reads what one chunk reads', async () => {
+    const dir = tempDir();
+    const cells = plan.cells.slice(0, 6);
+    const lines = cells.map((c, i) => JSON.stringify({ ...record(c), runnerReported: { model: `modèle-✓-${'é'.repeat(40 * i)}` } }));
+    const body = [lines[0], '', lines[1], '{not json}', '   ', lines[2], lines[3], JSON.stringify({ ...record(cells[0]), outcome: 'canceled' }), lines[4]].join('\n');
+    const endings = { newline: `${body}\n`, torn: `${body}\n${lines[5]!.slice(0, 40)}`, 'whole last line': `${body}\n${lines[5]}` };
+    for (const [ending, text] of Object.entries(endings)) {
+      const file = path.join(dir, `${ending}.jsonl`);
+      writeFileSync(file, text);
+      const whole = await readRecordsFile(file); // one chunk holds the file
+      assert.equal(whole.badLines, 1, ending);
+      assert.equal(whole.firstBadLine, 4, ending);
+      assert.equal(whole.duplicates, 1, ending);
+      assert.equal(whole.records.length, ending === 'whole last line' ? 6 : 5, ending);
+      assert.equal(whole.tornTail, ending === 'torn');
+      assert.equal(whole.validBytes, ending === 'torn' ? Buffer.byteLength(body) + 1 : Buffer.byteLength(text), ending);
+      for (const chunkBytes of [1, 7, 64, 333, 4096]) {
+        assert.deepStrictEqual(await readRecordsFile(file, { chunkBytes }), whole, `${ending}, chunks of ${chunkBytes} bytes`);
+      }
+    }
+  });
+
   test('a whole last line without its newline is kept and the next append starts a new line', async () => {
     const dir = tempDir();
     writeFileSync(runPaths(dir).records, JSON.stringify(record(cellA)));

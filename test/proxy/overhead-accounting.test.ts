@@ -96,11 +96,15 @@ describe('overhead accounting', { timeout: 120_000 }, () => {
     const timer = new UpstreamTimer(() => clock);
     const o = { ...callOptions(deployment({ provider: 'openai', model: 'gpt-4o' })), timer };
     const res = await postJson(`${up.url}/chunks`, { q: 1 }, {}, o, (s) => new ProxyError(`status ${s}`, { code: 'x', kind: 'bad_gateway' }));
-    let text = '';
-    for await (const chunk of res.chunks()) {
+    // The pass-through's push reader: the first chunk alone (inside the attempt), then the rest.
+    const first = await res.firstChunk();
+    clock += 1000;
+    let text = Buffer.from(first!).toString('utf8');
+    await res.forward((chunk) => {
       text += Buffer.from(chunk).toString('utf8');
       clock += 1000; // the proxy's own work on this chunk
-    }
+      return undefined;
+    }).done;
     assert.equal(text, 'one two three');
     assert.equal(timer.upstreamMs, 0, 'the consumer\'s 1000 per chunk was counted as waiting on the upstream');
     assert.equal(timer.sentAt, 0);

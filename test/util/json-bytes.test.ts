@@ -42,6 +42,24 @@ describe('stringifyJsonBytes', () => {
     assert.throws(() => stringifyJsonBytes({ n: 1n }), TypeError);
   });
 
+  test('kept elements of top-level arrays spliced in: the same bytes as JSON.stringify', () => {
+    const container = fc.oneof(fc.array(value, { maxLength: 3 }), fc.dictionary(text, value, { maxKeys: 3 }));
+    // Each element is kept (a resent message), plain, or a value with no JSON form (null inside an array).
+    const element = fc.oneof(
+      container.map((v) => ({ kept: true, v })),
+      value.map((v) => ({ kept: false, v })),
+      fc.constantFrom(undefined, () => 1).map((v) => ({ kept: false, v })),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(text, value, { maxKeys: 4 }), fc.array(fc.tuple(text, fc.array(element, { maxLength: 6 })), { maxLength: 3 }), fc.nat({ max: 3000 }), (plain, arrays, pad) => {
+        const body: Record<string, unknown> = { pad: 'p'.repeat(pad), ...plain };
+        for (const [k, elements] of arrays) body[k] = elements.map((e) => (e.kept ? keepJsonBytes(e.v as object) : e.v));
+        assert.ok(stringifyJsonBytes(body).equals(Buffer.from(JSON.stringify(body))));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('kept values spliced in where they are top-level properties: the same bytes as JSON.stringify', () => {
     const container = fc.oneof(fc.array(value, { maxLength: 3 }), fc.dictionary(text, value, { maxKeys: 3 }));
     fc.assert(

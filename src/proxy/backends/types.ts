@@ -93,8 +93,23 @@ export interface RawCall {
 export interface RawResponse {
   status: number;
   headers: Record<string, string>;
-  /** The upstream body as bytes, read straight from the socket (no web streams on this path). */
-  chunks(): AsyncIterable<Uint8Array>;
+  // The upstream body as bytes, read straight from the socket's events (no web streams on this path).
+  /** The first chunk alone (null: an empty body), so a break before it can be retried; `forward` takes the rest. */
+  firstChunk(): Promise<Uint8Array | null>;
+  /** Every (remaining) chunk pushed to `onChunk` as it arrives, with no promise per chunk. */
+  forward(onChunk: ChunkSink): BodyForwarding;
+  /** The whole (remaining) body. */
+  readAll(): Promise<Uint8Array>;
+}
+
+/** Takes one chunk synchronously; a promise returned (the client's socket is full) pauses reading until it settles. */
+export type ChunkSink = (chunk: Uint8Array) => Promise<void> | undefined;
+
+export interface BodyForwarding {
+  /** Resolves when the body ended (or `stop()` was called); rejects when it broke or a deadline passed. */
+  readonly done: Promise<void>;
+  /** Stops reading and closes the upstream body (the client left); `done` resolves. */
+  stop(): void;
 }
 
 export interface BackendAdapter {

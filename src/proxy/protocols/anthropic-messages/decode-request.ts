@@ -31,7 +31,7 @@ import {
   type MessagesRequest,
 } from './anthropic-api.ts';
 import { decodeCacheMark } from './cache-control.ts';
-import { RepeatCache } from '../../../canonical/repeats.ts';
+import { isShared, RepeatCache, share } from '../../../canonical/repeats.ts';
 
 export interface DecodeOptions {
   /** Receives one message per thing dropped or changed on the way in. */
@@ -150,47 +150,101 @@ function decodeToolList(tools: NonNullable<MessagesRequest['tools']>, warn: (m: 
   return out;
 }
 
+/** What one client message decoded to, and how it depends on the messages before it. */
+interface DecodedMessage {
+  /** Its canonical messages (an Anthropic user turn with tool results becomes a tool turn and a user turn). */
+  readonly messages: readonly CanonicalMessage[];
+  /** The tool calls it made (id, name): tool results after it take their names from them. */
+  readonly calls: ReadonlyArray<readonly [string, string]>;
+  /** The names its tool results took from earlier calls (id, name or undefined when none matched). */
+  readonly names: ReadonlyArray<readonly [string, string | undefined]>;
+}
+
+/**
+ * Messages an agent resends on every call (the conversation so far), decoded once: keyed by
+ * the parsed message the body parser hands out again for the same bytes (canonical/repeats.ts
+ * `isShared`), and used again only when the earlier tool calls give its tool results the same
+ * names. Messages that warn are decoded every time, so each request warns.
+ */
+const decodedOfShared = new WeakMap<object, DecodedMessage>();
+
 function decodeMessages(messages: MessagesRequest['messages'], warn: (m: string) => void): CanonicalMessage[] {
   const out: CanonicalMessage[] = [];
   // Tool results in Anthropic name no tool; Gemini's functionResponse needs the name.
   const toolNames = new Map<string, string>();
   for (const m of messages) {
-    const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
     if (m.role === 'system') {
       // A mid-conversation system turn: no other dialect has one in that place, so it becomes
       // a system-reminder text in the user turn (merged with the user turn before it).
+      const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
       const texts = blocks.filter((b) => b.type === 'text').map((b) => String((b as { text?: unknown }).text ?? ''));
       const part: TextPart = { type: 'text', text: `<system-reminder>\n${texts.join('\n')}\n</system-reminder>` };
       const prev = out[out.length - 1];
-      if (prev?.role === 'user') prev.content.push(part);
+      // A copy: the turn before may be a shared (frozen) decoded message.
+      if (prev?.role === 'user') out[out.length - 1] = { role: 'user', content: [...prev.content, part] };
       else out.push({ role: 'user', content: [part] });
       continue;
     }
-    if (m.role === 'assistant') {
-      const content: AssistantPart[] = [];
-      for (const block of blocks) {
-        const part = decodeAssistantBlock(block, warn);
-        if (!part) continue;
-        if (part.type === 'tool-call') toolNames.set(part.id, part.name);
-        content.push(part);
-      }
-      out.push({ role: 'assistant', content });
+    const reusable = isShared(m);
+    const kept = reusable ? decodedOfShared.get(m) : undefined;
+    const decoded = kept && kept.names.every(([id, name]) => toolNames.get(id) === name) ? kept : undefined;
+    if (decoded) {
+      for (const [id, name] of decoded.calls) toolNames.set(id, name);
+      for (const c of decoded.messages) out.push(c);
       continue;
     }
-    const results: ToolResultPart[] = [];
-    const rest: UserPart[] = [];
-    for (const block of blocks) {
-      if (block.type === 'tool_result') {
-        results.push(decodeToolResult(parseBlock(toolResultBlock, block), toolNames, warn));
-        continue;
-      }
-      const part = decodeUserBlock(block, warn);
-      if (part) rest.push(part);
+    let warned = false;
+    const fresh = decodeMessage(m, toolNames, (message) => {
+      warned = true;
+      warn(message);
+    });
+    for (const c of fresh.messages) out.push(c);
+    if (reusable && !warned) {
+      // Shared, so the encoders and the token counter keep what they derive from each message too.
+      for (const c of fresh.messages) share(c);
+      decodedOfShared.set(m, Object.freeze(fresh));
     }
-    if (results.length) out.push({ role: 'tool', content: results });
-    if (rest.length || !results.length) out.push({ role: 'user', content: rest });
   }
   return out;
+}
+
+/** One user or assistant message; adds its tool calls to `toolNames`. */
+function decodeMessage(m: MessagesRequest['messages'][number], toolNames: Map<string, string>, warn: (m: string) => void): DecodedMessage {
+  const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+  if (m.role === 'assistant') {
+    const content: AssistantPart[] = [];
+    const calls: Array<[string, string]> = [];
+    for (const block of blocks) {
+      const part = decodeAssistantBlock(block, warn);
+      if (!part) continue;
+      if (part.type === 'tool-call') {
+        toolNames.set(part.id, part.name);
+        calls.push([part.id, part.name]);
+      }
+      content.push(part);
+    }
+    return { messages: [{ role: 'assistant', content }], calls, names: [] };
+  }
+  const results: ToolResultPart[] = [];
+  const rest: UserPart[] = [];
+  const names: Array<[string, string | undefined]> = [];
+  const nameOf = (id: string): string | undefined => {
+    const name = toolNames.get(id);
+    names.push([id, name]);
+    return name;
+  };
+  for (const block of blocks) {
+    if (block.type === 'tool_result') {
+      results.push(decodeToolResult(parseBlock(toolResultBlock, block), nameOf, warn));
+      continue;
+    }
+    const part = decodeUserBlock(block, warn);
+    if (part) rest.push(part);
+  }
+  const messages: CanonicalMessage[] = [];
+  if (results.length) messages.push({ role: 'tool', content: results });
+  if (rest.length || !results.length) messages.push({ role: 'user', content: rest });
+  return { messages, calls: [], names };
 }
 
 type Block = { type: string; [k: string]: unknown };
@@ -231,7 +285,7 @@ function decodeAssistantBlock(block: Block, warn: (m: string) => void): Assistan
 
 function decodeToolResult(
   b: z.infer<typeof toolResultBlock>,
-  toolNames: Map<string, string>,
+  nameOf: (toolUseId: string) => string | undefined,
   warn: (m: string) => void,
 ): ToolResultPart {
   const content: Array<TextPart | ImagePart> = [];
@@ -240,7 +294,7 @@ function decodeToolResult(
     const part = decodeUserBlock(block, warn);
     if (part) content.push(part);
   }
-  const name = toolNames.get(b.tool_use_id);
+  const name = nameOf(b.tool_use_id);
   const part: ToolResultPart = {
     type: 'tool-result',
     toolCallId: b.tool_use_id,

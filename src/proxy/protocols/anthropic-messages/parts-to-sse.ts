@@ -23,6 +23,8 @@ export interface PartsToAnthropicSseOptions {
    * A function is called only then, so upstreams that report usage cost no local count.
    */
   inputTokens?: number | (() => number);
+  /** Called once the upstream's parts have all been encoded (work to do after the response, such as `countLater`). */
+  onEnd?: () => void;
 }
 
 type Kind = 'text' | 'tool' | 'reasoning';
@@ -185,6 +187,7 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
       }
     },
     flush() {
+      opts.onEnd?.();
       if (done) return;
       fail(
         new ProxyError('the upstream stream ended without a result', {

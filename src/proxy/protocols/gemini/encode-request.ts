@@ -17,7 +17,7 @@ import type {
   TextPart,
   ToolResultPart,
 } from '../../../canonical/form.ts';
-import { derived } from '../../../canonical/repeats.ts';
+import { derived, isShared } from '../../../canonical/repeats.ts';
 import { keepJsonBytes } from '../../../util/json-bytes.ts';
 import { cleanToolParameters } from './clean-schema.ts';
 import { baseToolCallId, signatureFromToolCallId } from './tool-call-id.ts';
@@ -106,35 +106,81 @@ function encodeGenerationConfig(req: CanonicalRequest, warn: (m: string) => void
   return g;
 }
 
+/** What one canonical message encodes to, for a message a client resends on every call (canonical/repeats.ts). */
+interface EncodedMessage {
+  /** Kept as bytes (util/json-bytes.ts) when it stands alone in `contents`; null when it has no parts. */
+  readonly content: Content | null;
+  /** Tool calls it made (id, name), for the names of later tool results. */
+  readonly calls: ReadonlyArray<readonly [string, string]>;
+  readonly droppedThoughts: boolean;
+}
+
+const encodedOfShared = new WeakMap<CanonicalMessage, EncodedMessage | false>();
+
+/**
+ * A shared message's encoding, made once; false when it cannot be kept: a tool result without
+ * its own name takes it from earlier calls, and warnings must repeat on every request.
+ */
+function encodedOnce(m: CanonicalMessage): EncodedMessage | false {
+  return derived(encodedOfShared, m, (message) => {
+    if (message.role !== 'assistant' && message.content.some((p) => p.type === 'tool-result' && !p.name)) return false;
+    let warned = false;
+    const calls = new Map<string, string>();
+    const encoded = encodeMessage(message, calls, () => {
+      warned = true;
+    });
+    if (warned) return false;
+    const content = encoded.content ? keepJsonBytes(encoded.content) : null;
+    return { content, calls: [...calls], droppedThoughts: encoded.droppedThoughts };
+  });
+}
+
+function encodeMessage(m: CanonicalMessage, names: Map<string, string>, warn: (m: string) => void): { content: Content | null; droppedThoughts: boolean } {
+  let droppedThoughts = false;
+  let role: Content['role'];
+  let parts: Part[];
+  if (m.role === 'assistant') {
+    role = 'model';
+    parts = [];
+    for (const p of m.content) {
+      if (p.type === 'reasoning') {
+        droppedThoughts ||= !!(p.text || p.redacted);
+        continue;
+      }
+      if (p.type === 'tool-call') names.set(p.id, p.name);
+      parts.push(...encodeAssistantPart(p));
+    }
+  } else {
+    role = 'user';
+    parts = m.content.flatMap((p) => (p.type === 'tool-result' ? encodeToolResult(p, names, warn) : encodeUserPart(p)));
+  }
+  return { content: parts.length ? { role, parts } : null, droppedThoughts };
+}
+
 function encodeContents(messages: CanonicalMessage[], warn: (m: string) => void): Content[] {
   const out: Content[] = [];
   const names = new Map<string, string>(); // tool-call id → function name
   let droppedThoughts = false;
   for (const m of messages) {
-    let role: Content['role'];
-    let parts: Part[];
-    if (m.role === 'assistant') {
-      role = 'model';
-      parts = [];
-      for (const p of m.content) {
-        if (p.type === 'reasoning') {
-          droppedThoughts ||= !!(p.text || p.redacted);
-          continue;
-        }
-        if (p.type === 'tool-call') names.set(p.id, p.name);
-        parts.push(...encodeAssistantPart(p));
-      }
+    let content: Content | null;
+    const kept = isShared(m) ? encodedOnce(m) : false;
+    if (kept) {
+      for (const [id, name] of kept.calls) names.set(id, name);
+      droppedThoughts ||= kept.droppedThoughts;
+      content = kept.content;
     } else {
-      role = 'user';
-      parts = m.content.flatMap((p) => (p.type === 'tool-result' ? encodeToolResult(p, names, warn) : encodeUserPart(p)));
+      const encoded = encodeMessage(m, names, warn);
+      droppedThoughts ||= encoded.droppedThoughts;
+      content = encoded.content;
     }
-    if (!parts.length) continue;
+    if (!content) continue;
     const last = out.at(-1);
-    if (last?.role === role) {
-      // functionResponse parts lead their turn, whatever order the merge met them in.
-      last.parts.push(...parts);
-      last.parts.sort((a, b) => Number('functionResponse' in b) - Number('functionResponse' in a));
-    } else out.push({ role, parts });
+    if (last?.role === content.role) {
+      // functionResponse parts lead their turn, whatever order the merge met them in. New
+      // arrays: either side may be a kept (frozen) encoding.
+      const parts = [...last.parts, ...content.parts].sort((a, b) => Number('functionResponse' in b) - Number('functionResponse' in a));
+      out[out.length - 1] = { role: content.role, parts };
+    } else out.push(content);
   }
   if (droppedThoughts) warn('dropped thinking text from earlier turns: Gemini takes thoughts back only as signatures');
   return out;

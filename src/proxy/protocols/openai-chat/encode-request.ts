@@ -5,7 +5,7 @@
  * back), cache_control breakpoints, images inside tool results (noted in the text instead).
  */
 import type { CanonicalMessage, CanonicalRequest, CanonicalTool, ImagePart, TextPart, ToolChoice, ToolResultPart } from '../../../canonical/form.ts';
-import { derived } from '../../../canonical/repeats.ts';
+import { derived, isShared } from '../../../canonical/repeats.ts';
 import { keepJsonBytes } from '../../../util/json-bytes.ts';
 import { imagePartToUrl } from './image-url.ts';
 
@@ -29,7 +29,7 @@ type OpenAIMessage =
 export function encodeOpenAIRequest(req: CanonicalRequest, upstreamModel: string): Record<string, unknown> {
   const messages: OpenAIMessage[] = [];
   if (req.system.length > 0) messages.push({ role: 'system', content: req.system.map((p) => p.text).join('\n\n') });
-  for (const m of req.messages) messages.push(...encodeMessage(m));
+  for (const m of req.messages) for (const encoded of derived(messagesOfShared, m, encodeKept)) messages.push(encoded);
 
   const body: Record<string, unknown> = { model: upstreamModel, messages };
   if (req.tools.length > 0) {
@@ -63,6 +63,16 @@ function encodeTools(tools: readonly CanonicalTool[]): unknown[] {
       parameters: t.parameters,
     },
   }));
+}
+
+/**
+ * Messages a client resends on every call (its conversation so far, canonical/repeats.ts):
+ * encoded once, and kept as bytes that the body's serialisation copies (util/json-bytes.ts).
+ */
+const messagesOfShared = new WeakMap<CanonicalMessage, readonly OpenAIMessage[]>();
+
+function encodeKept(m: CanonicalMessage): readonly OpenAIMessage[] {
+  return isShared(m) ? encodeMessage(m).map((encoded) => keepJsonBytes(encoded)) : encodeMessage(m);
 }
 
 function encodeMessage(m: CanonicalMessage): OpenAIMessage[] {

@@ -1,6 +1,6 @@
 /** The Anthropic Messages surface (`POST /v1/messages`, `/v1/messages/count_tokens`), as Claude Code speaks it. */
 import { ProxyError } from '../../../canonical/errors.ts';
-import { countRequestTokens } from '../../../canonical/tokens.ts';
+import { countLater, promptTokensWithoutWaiting } from '../../../canonical/tokens.ts';
 import { aliasFromBody, type SurfaceFactory } from '../../surface.ts';
 import {
   anthropicErrorFrame,
@@ -39,10 +39,22 @@ export const createSurface: SurfaceFactory = ({ log }) => ({
   encodeResponse: (res, alias) => encodeAnthropicResponse(res, alias),
   // message_start must carry the real prompt size (Claude Code reads it); upstreams that
   // report usage only at the end (OpenAI, Gemini) get a local count with the neutral
-  // tokenizer — counted only when the upstream's message start has none.
+  // tokenizer — counted only when the upstream's message start has none, and text never
+  // counted before (the newest turn) estimated, then counted after the stream
+  // (canonical/tokens.ts promptTokensWithoutWaiting). message_delta has the upstream's count.
   encodeStream: (o) => {
     const request = o.request;
-    return partsToAnthropicSse({ model: o.alias, ...(request ? { inputTokens: () => countRequestTokens(request) } : {}) });
+    if (!request) return partsToAnthropicSse({ model: o.alias });
+    let uncounted: string[] = [];
+    return partsToAnthropicSse({
+      model: o.alias,
+      inputTokens: () => {
+        const prompt = promptTokensWithoutWaiting(request);
+        uncounted = prompt.uncounted;
+        return prompt.tokens;
+      },
+      onEnd: () => countLater(uncounted),
+    });
   },
   errorFrame: (e) => anthropicErrorFrame(e),
   sseTapCore: (o) => anthropicSseTapCore(o),
