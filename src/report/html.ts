@@ -15,7 +15,9 @@ import { viewOf } from './view.ts';
 import { MAX_WATERFALLS, waterfallPlot, waterfallsToDraw } from './waterfall.ts';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => ESC[ch] as string);
+const SPECIAL = /[&<>"']/;
+/** Most cells of a large report's tables (numbers) have nothing to escape: they skip the replace. */
+export const escapeHtml = (s: string): string => (SPECIAL.test(s) ? s.replace(/[&<>"']/g, (ch) => ESC[ch] as string) : s);
 
 const CSS = `
 body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;max-width:1240px;margin:2em auto;padding:0 1em}

@@ -54,7 +54,13 @@ const rowKey = (runner: string, task: string): string => `${runner}\u0000${task}
  * the largest |log ratio| against the baseline on m (a change with no ratio, over a zero
  * baseline, counts as largest), ties by name. Null when everything fits.
  */
-export function rowsToPlot(r: Report, m: MetricId): { keep: Set<string>; total: number } | null {
+/** The task rows a metric's plots show, when not all of them. */
+export interface PlotRows {
+  keep: Set<string>;
+  total: number;
+}
+
+export function rowsToPlot(r: Report, m: MetricId): PlotRows | null {
   const all = [...new Set(r.cells.map((c) => rowKey(c.runner, c.task)))];
   if (all.length <= MAX_PLOT_TASKS) return null;
   const score = new Map<string, number>(all.map((k) => [k, -1]));
@@ -142,14 +148,13 @@ function sortedRuns(samples: readonly (number | null)[]): Float64Array {
   return Float64Array.from(finite).sort();
 }
 
-function stripPlot(r: Report, m: MetricId): Plot {
+function stripPlot(r: Report, m: MetricId, rows: PlotRows | null): Plot {
   const def = metricDef(m);
   const { factor, unit } = unitScale(def.kind);
   const rng = createRng(r.options.seed, `jitter:${m}`); // deterministic jitter: same seed, same page
   /** One row per drawn run (`value`, `jitter`) and one per cell (`median`, and its box from MIN_BOX_N runs). */
   const values: Record<string, string | number>[] = [];
   const range = new Map<string, [number, number]>();
-  const rows = rowsToPlot(r, m);
   const cells = r.cells.filter((c) => !rows || rows.keep.has(rowKey(c.runner, c.task)));
   const perCell = stripPointsPerCell(cells.length);
   let drawnRuns = 0;
@@ -267,7 +272,7 @@ export function percentTicks(dom: readonly [number, number], widthPx: number, ma
   return null;
 }
 
-function forestPlot(r: Report, m: MetricId): Plot {
+function forestPlot(r: Report, m: MetricId, shown: PlotRows | null): Plot {
   const def = metricDef(m);
   const rows: Record<string, string | number>[] = [];
   const finite: number[] = [];
@@ -281,7 +286,6 @@ function forestPlot(r: Report, m: MetricId): Plot {
     rows.push({ label, condition, ratio, lo: lo ?? NaN, hi: hi ?? NaN, kind });
   };
   const prefix = (runner: string): string => (r.runners.length > 1 ? `${runner} · ` : '');
-  const shown = rowsToPlot(r, m);
   for (const c of r.comparisons) if (c.metric === m && (!shown || shown.keep.has(rowKey(c.runner, c.task)))) add(prefix(c.runner) + c.task, c.condition, c.ratio, c.lo, c.hi, 'task');
   for (const h of r.headlines) if (h.metric === m) add(`${prefix(h.runner)}geomean`, h.condition, h.ratio, h.lo, h.hi, 'geomean');
   const [bLo, bHi] = band(r.options.threshold);
@@ -366,8 +370,10 @@ function cdfPlot(r: Report, runner: string): Plot {
 
 export function reportPlots(r: Report): Plot[] {
   const plots: Plot[] = [];
-  if (r.comparisons.length > 0) for (const m of r.options.metrics) plots.push(forestPlot(r, m));
-  for (const m of r.options.metrics) plots.push(stripPlot(r, m));
+  // each metric's forest and strip plot show the same task rows
+  const rows = new Map(r.options.metrics.map((m) => [m, rowsToPlot(r, m)]));
+  if (r.comparisons.length > 0) for (const m of r.options.metrics) plots.push(forestPlot(r, m, rows.get(m) ?? null));
+  for (const m of r.options.metrics) plots.push(stripPlot(r, m, rows.get(m) ?? null));
   for (const runner of r.runners) if (r.cells.some((c) => c.runner === runner && c.callLatenciesMs.length > 0)) plots.push(cdfPlot(r, runner));
   return plots;
 }

@@ -100,6 +100,15 @@ function moveMinTo(a: Float64Array, left: number, right: number): void {
   a[at] = t;
 }
 
+/** Swaps the greatest of a[left..right] into a[right]. */
+function moveMaxTo(a: Float64Array, left: number, right: number): void {
+  let at = right;
+  for (let i = left; i < right; i++) if ((a[i] as number) > (a[at] as number)) at = i;
+  const t = a[right] as number;
+  a[right] = a[at] as number;
+  a[at] = t;
+}
+
 /**
  * Type-7 quantiles of an unsorted sample without sorting it: quickselect of the (at most two per
  * level) order statistics needed, O(n) instead of O(n log n). Used for bootstrap percentiles.
@@ -116,8 +125,25 @@ export function quantilesUnsorted(x: Float64Array, ps: readonly number[], inPlac
     want.add(h);
     if (h + 1 < n) want.add(h + 1);
   }
+  const ks = [...want].sort((u, v) => u - v);
   let left = 0;
-  for (const k of [...want].sort((u, v) => u - v)) {
+  for (let i = 0; i < ks.length; i++) {
+    const k = ks[i] as number;
+    if (ks[i + 1] === k + 1 && k + 1 < n) {
+      // Two adjacent order statistics (a type-7 quantile between them): select one, then the
+      // other is the extreme of the shorter side next to it — a scan of ~50 values for a 2.5 %
+      // bootstrap percentile of 2,000 instead of the other ~1,950.
+      if (k - left <= n - 1 - (k + 1)) {
+        select(a, k + 1, left, n - 1);
+        moveMaxTo(a, left, k);
+      } else {
+        select(a, k, left, n - 1);
+        moveMinTo(a, k + 1, n - 1);
+      }
+      left = k + 2;
+      i++;
+      continue;
+    }
     // Right after order statistic k − 1 is in place, the k-th is the least value to its right:
     // a scan without swaps instead of another quickselect pass.
     if (k === left && k > 0) moveMinTo(a, k, n - 1);

@@ -86,22 +86,33 @@ interface RankedArm {
   sorted: Float64Array;
   /** Logs of `sorted` when every value is positive (a median that is a value itself costs no Math.log); null otherwise. */
   logs: Float64Array | null;
+  /**
+   * With `logs`: the log of the mean of each two neighbours in value order, log((sorted[i] +
+   * sorted[i + 1]) / 2), the log of most split medians of even n, computed once instead of
+   * once per replicate (the same expression, so the same value).
+   */
+  neighbourLogs: Float64Array | null;
 }
 
 function rankedArm(x: Float64Array): RankedArm {
   const order = ascendingOrder(x);
   const sorted = new Float64Array(x.length);
   for (let r = 0; r < order.length; r++) sorted[r] = x[order[r] as number] as number;
-  return { order, sorted, logs: sorted.length && (sorted[0] as number) > 0 ? sorted.map(Math.log) : null };
+  const positive = sorted.length > 0 && (sorted[0] as number) > 0;
+  const neighbourLogs = positive ? new Float64Array(Math.max(0, sorted.length - 1)) : null;
+  if (neighbourLogs) for (let i = 0; i < neighbourLogs.length; i++) neighbourLogs[i] = Math.log(((sorted[i] as number) + (sorted[i + 1] as number)) / 2);
+  return { order, sorted, logs: positive ? sorted.map(Math.log) : null, neighbourLogs };
 }
 
 /**
  * An arm's resampled median from the ranks of its m-th and (m+1)-th smallest resampled values
  * (equal for odd n), as its log when `logs` (the logs of `sorted`) is given: a median that is a
- * value itself takes its log from `logs`, so only split medians cost a Math.log.
+ * value itself takes its log from `logs`, one between neighbours from `neighbourLogs`, so only
+ * medians split across a gap cost a Math.log.
  */
-function resampledMedian(sorted: Float64Array, logs: Float64Array | null, lower: number, upper: number): number {
+function resampledMedian(sorted: Float64Array, logs: Float64Array | null, neighbourLogs: Float64Array | null, lower: number, upper: number): number {
   if (upper === lower) return logs ? (logs[lower] as number) : (sorted[lower] as number);
+  if (neighbourLogs && upper === lower + 1) return neighbourLogs[lower] as number;
   const median = ((sorted[lower] as number) + (sorted[upper] as number)) / 2;
   return logs ? Math.log(median) : median;
 }
@@ -156,6 +167,7 @@ export function pairedLogRatiosOfMetrics(metrics: readonly PairedArms[], resampl
   const draws = new Int32Array(n);
   const sortedOf = arms.map((arm) => arm.sorted);
   const logsOf = arms.map((arm) => arm.logs);
+  const neighbourLogsOf = arms.map((arm) => arm.neighbourLogs);
   const positive = metrics.map((_, k) => logsOf[2 * k] !== null && logsOf[2 * k + 1] !== null);
   for (let b = 0; b < resamples; b++) {
     counts.fill(0);
@@ -181,11 +193,11 @@ export function pairedLogRatiosOfMetrics(metrics: readonly PairedArms[], resampl
       const cw = walkOf[c] as number;
       const bw = walkOf[c + 1] as number;
       (out[k] as Float64Array)[b] = positive[k]
-        ? resampledMedian(sortedOf[c] as Float64Array, logsOf[c] as Float64Array, cw < 0 ? 0 : (lowerRank[cw] as number), cw < 0 ? 0 : (upperRank[cw] as number)) -
-          resampledMedian(sortedOf[c + 1] as Float64Array, logsOf[c + 1] as Float64Array, bw < 0 ? 0 : (lowerRank[bw] as number), bw < 0 ? 0 : (upperRank[bw] as number))
+        ? resampledMedian(sortedOf[c] as Float64Array, logsOf[c] as Float64Array, neighbourLogsOf[c] as Float64Array, cw < 0 ? 0 : (lowerRank[cw] as number), cw < 0 ? 0 : (upperRank[cw] as number)) -
+          resampledMedian(sortedOf[c + 1] as Float64Array, logsOf[c + 1] as Float64Array, neighbourLogsOf[c + 1] as Float64Array, bw < 0 ? 0 : (lowerRank[bw] as number), bw < 0 ? 0 : (upperRank[bw] as number))
         : logRatio(
-            resampledMedian(sortedOf[c] as Float64Array, null, cw < 0 ? 0 : (lowerRank[cw] as number), cw < 0 ? 0 : (upperRank[cw] as number)),
-            resampledMedian(sortedOf[c + 1] as Float64Array, null, bw < 0 ? 0 : (lowerRank[bw] as number), bw < 0 ? 0 : (upperRank[bw] as number)),
+            resampledMedian(sortedOf[c] as Float64Array, null, null, cw < 0 ? 0 : (lowerRank[cw] as number), cw < 0 ? 0 : (upperRank[cw] as number)),
+            resampledMedian(sortedOf[c + 1] as Float64Array, null, null, bw < 0 ? 0 : (lowerRank[bw] as number), bw < 0 ? 0 : (upperRank[bw] as number)),
           );
     }
   }

@@ -70,6 +70,24 @@ describe('pair bootstrap of the median ratio', () => {
     metrics.forEach((_, k) => assert.ok(swapped[k]!.every((x, b) => x === -shared[k]![b]!), `metric ${k} swapped`));
   });
 
+  test('metrics that rank the pairs alike (one walk per replicate) still get each its own values, bit for bit', () => {
+    const values = createRng(7, 'paired-ranked-alike');
+    for (const n of [9, 40]) {
+      const base = sample(values, n, 0);
+      const cond = sample(values, n, 0);
+      // cost at one price and a rescaled copy rank the pairs as the tokens do; a rounded copy ties more, so ranks them differently
+      const metrics = [
+        { base, cond },
+        { base: base.map((x) => x * 3e-6), cond: cond.map((x) => x * 3e-6) },
+        { base: base.map((x) => 7 * x + 1), cond: cond.map((x) => 7 * x + 1) },
+        { base: base.map((x) => Math.round(x / 10)), cond: cond.map((x) => Math.round(x / 10)) },
+        { base: cond, cond: base },
+      ];
+      const shared = pairedLogRatiosOfMetrics(metrics, 2000, createRng(3, 'task'));
+      metrics.forEach((m, k) => sameBits(shared[k]!, resampledDirectly(m.base, m.cond, 2000, createRng(3, 'task')), `n=${n} metric ${k}`));
+    }
+  });
+
   test('arms of different lengths are refused', () => {
     const a = Float64Array.of(1, 2, 3);
     assert.throws(() => pairedLogRatiosOfMetrics([{ base: a, cond: a }, { base: a, cond: a.subarray(1) }], 10, createRng(1)), StatsError);
