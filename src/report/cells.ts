@@ -46,6 +46,9 @@ function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumn
 export function cellStats(group: Group, records: readonly RunRecord[], options: ReportOptions): CellStats {
   const n = group.used.length;
   const runs: RunColumns = { runId: new Array(n), cell: new Array(n), rep: new Array(n), outcome: new Array(n), block: new Array(n) };
+  const latencies: number[] = [];
+  // one pass over the cell's records for its run columns and call latencies (a million records
+  // do not fit in any cache: a second pass for the latencies cost as much again)
   for (let j = 0; j < n; j++) {
     const r = records[group.used[j] as number] as RunRecord;
     runs.runId[j] = r.runId;
@@ -53,16 +56,13 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
     runs.rep[j] = r.rep;
     runs.outcome[j] = r.outcome;
     runs.block[j] = r.block ?? null;
+    const calls = r.callLatenciesMs;
+    if (calls) for (let c = 0; c < calls.length; c++) latencies.push(calls[c] as number);
   }
   const metrics: Record<string, MetricStats> = {};
   options.metrics.forEach((m, k) => {
     metrics[m] = metricStats(group.values[k] as Float64Array, sortedValues(group, k), runs, options.confidence);
   });
-  const latencies: number[] = [];
-  for (let j = 0; j < n; j++) {
-    const calls = (records[group.used[j] as number] as RunRecord).callLatenciesMs;
-    if (calls) for (let c = 0; c < calls.length; c++) latencies.push(calls[c] as number);
-  }
   latencies.sort((a, b) => a - b);
   const total = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
   return {
