@@ -6,40 +6,22 @@
 import type { RunRecord } from '../experiment/run-record.ts';
 import { benjaminiHochberg, holm } from '../stats/p-adjust.ts';
 import { fisherExact } from '../stats/fisher.ts';
-import { detectableRatioFromSe, repsForNoChange, repsForRatio } from '../stats/power.ts';
 import { decideAbsoluteVerdict, decideVerdict } from '../stats/verdict.ts';
 import { wilsonInterval, type Proportion } from '../stats/wilson.ts';
 import { cellStats } from './cells.ts';
-import { taskResamplesFor, type ComparisonDraft, type HeadlineDraft, type PowerBasis } from './compare.ts';
+import { powerFigures, taskResamplesFor, type ComparisonDraft, type HeadlineDraft } from './compare.ts';
 import { compareRunners } from './compare-parallel.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
 import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
-import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type RepsNeeded, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
+import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
 import { provenanceOf } from './provenance.ts';
 import { timeSplits } from './time-split.ts';
 
-function strip<T extends { interval: unknown; power: unknown }>(d: T): Omit<T, 'interval' | 'power'> {
-  const { interval: _ignored, power: _power, ...rest } = d;
+function strip<T extends { interval: unknown }>(d: T): Omit<T, 'interval' | 'power' | 'figures'> {
+  const { interval: _ignored, power: _power, figures: _figures, ...rest } = d as T & { power?: unknown; figures?: unknown };
   return rest;
-}
-
-/**
- * The power figures of a comparison or headline for the verdict rule it faces: the true change
- * called with the report's power at this n, and the reps per arm to call the observed change
- * (or, when it is inside ±θ, to reach "no meaningful change" if nothing changed).
- */
-function powerFigures(basis: PowerBasis, o: { supportable: boolean; ratio: number | null; paired: boolean; multiplicity: number; opt: ReportOptions }): { detectableRatio: number | null; repsNeeded: RepsNeeded | null } {
-  const { opt } = o;
-  const common = { alpha: opt.alpha, power: opt.power, threshold: opt.threshold, paired: o.paired, tasks: basis.tasks, multiplicity: o.multiplicity };
-  const detectableRatio = o.supportable && basis.se !== null && basis.df >= 1 ? detectableRatioFromSe(basis.se, basis.df, opt.alpha, opt.power, opt.threshold) : null;
-  if (basis.logVariance === null || o.ratio === null || !(o.ratio > 0)) return { detectableRatio, repsNeeded: null };
-  const beyond = Math.abs(Math.log(o.ratio)) > Math.log1p(opt.threshold);
-  const repsNeeded: RepsNeeded = beyond
-    ? { kind: 'change', target: o.ratio, reps: repsForRatio(o.ratio, { ...common, logVariance: basis.logVariance }) }
-    : { kind: 'no-change', target: 1, reps: repsForNoChange({ ...common, logVariance: basis.logVariance }) };
-  return { detectableRatio, repsNeeded };
 }
 
 function finalizeComparisons(drafts: readonly ComparisonDraft[], opt: ReportOptions): Comparison[] {
@@ -52,7 +34,7 @@ function finalizeComparisons(drafts: readonly ComparisonDraft[], opt: ReportOpti
     return {
       ...strip(d),
       q: qi,
-      ...powerFigures(d.power, { supportable: d.supportable, ratio: d.ratio, paired: d.paired, multiplicity: 1, opt }),
+      ...d.figures,
       verdict: v.verdict,
       reason: v.reason,
     };

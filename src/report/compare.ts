@@ -14,7 +14,7 @@
  */
 import { bootstrapPositions } from '../stats/median-bootstrap.ts';
 import { meanDifferenceInterval } from '../stats/mean-difference.ts';
-import { logMedianRatioSe, minRunsPerArm, verdictSupportable } from '../stats/power.ts';
+import { detectableRatioFromSe, logMedianRatioSe, minRunsPerArm, repsForNoChange, repsForRatio, verdictSupportable } from '../stats/power.ts';
 import { createRng } from '../stats/prng.ts';
 import { medianSorted, sortedCopy, variance } from '../stats/quantile.ts';
 import { mannWhitneyU, minRankSumP, type RankTest } from '../stats/rank-sum.ts';
@@ -24,7 +24,7 @@ import { stratifiedRankTest } from '../stats/stratified-rank.ts';
 import { welchTTest } from '../stats/welch.ts';
 import { logSortedValues, logsOfPositive, sortedValues, type Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
-import { finiteOrNull, type Comparison, type Headline, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
+import { finiteOrNull, type Comparison, type Headline, type RepsNeeded, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
 import { armsOf, type Arms } from './pairing.ts';
 
 /** What the power figures need: the standard error of the log ratio, its df and the log variance. */
@@ -35,9 +35,29 @@ export interface PowerBasis {
   tasks: number;
 }
 
+/**
+ * The power figures of a comparison or headline for the verdict rule it faces: the true change
+ * called with the report's power at this n, and the reps per arm to call the observed change
+ * (or, when it is inside ±θ, to reach "no meaningful change" if nothing changed).
+ */
+export function powerFigures(basis: PowerBasis, o: { supportable: boolean; ratio: number | null; paired: boolean; multiplicity: number; opt: ReportOptions }): { detectableRatio: number | null; repsNeeded: RepsNeeded | null } {
+  const { opt } = o;
+  const common = { alpha: opt.alpha, power: opt.power, threshold: opt.threshold, paired: o.paired, tasks: basis.tasks, multiplicity: o.multiplicity };
+  const detectableRatio = o.supportable && basis.se !== null && basis.df >= 1 ? detectableRatioFromSe(basis.se, basis.df, opt.alpha, opt.power, opt.threshold) : null;
+  if (basis.logVariance === null || o.ratio === null || !(o.ratio > 0)) return { detectableRatio, repsNeeded: null };
+  const beyond = Math.abs(Math.log(o.ratio)) > Math.log1p(opt.threshold);
+  const repsNeeded: RepsNeeded = beyond
+    ? { kind: 'change', target: o.ratio, reps: repsForRatio(o.ratio, { ...common, logVariance: basis.logVariance }) }
+    : { kind: 'no-change', target: 1, reps: repsForNoChange({ ...common, logVariance: basis.logVariance }) };
+  return { detectableRatio, repsNeeded };
+}
+
 type Finalized = 'q' | 'verdict' | 'reason' | 'detectableRatio' | 'repsNeeded';
-/** A comparison before multiplicity adjustment; `interval` keeps infinite CI ends for the verdict. */
-export type ComparisonDraft = Omit<Comparison, Finalized> & { interval: RatioInterval; power: PowerBasis };
+/**
+ * A comparison before multiplicity adjustment; `interval` keeps infinite CI ends for the verdict.
+ * Its power figures need no adjusted p, so they are computed with it (on the report's threads).
+ */
+export type ComparisonDraft = Omit<Comparison, Finalized> & { interval: RatioInterval; figures: Pick<Comparison, 'detectableRatio' | 'repsNeeded'> };
 export type HeadlineDraft = Omit<Headline, 'pHolm' | 'verdict' | 'reason' | 'detectableRatio' | 'repsNeeded'> & { interval: RatioInterval; power: PowerBasis };
 
 export interface RunnerComparison {
@@ -330,7 +350,7 @@ export function compareTask(o: {
         runsNeeded,
         spread,
         interval,
-        power: { se: ratioDefined ? se : null, df, logVariance: ratioDefined ? logVar : null, tasks: 1 },
+        figures: powerFigures({ se: ratioDefined ? se : null, df, logVariance: ratioDefined ? logVar : null, tasks: 1 }, { supportable, ratio: ratioDefined ? finiteOrNull(interval.ratio) : null, paired: arms.paired, multiplicity: 1, opt }),
       });
       if (!ratioDefined) {
         notes.push(`${where}: the ${opt.baseline} median is 0 (or resamples hit 0), so the change is shown as an absolute difference of means and left out of the geometric mean`);

@@ -25,27 +25,19 @@
  *   request part may keep it per identity). The top-level object and arrays are new per body.
  *
  * Memory is bounded: at most `maxBytes` of kept segment bytes (their parsed values take about
- * twice that), the least recently used dropped first, and at most `ways` variants per place.
+ * twice that, and what decoders and encoders derive from them is held weakly by them, so it goes
+ * when they go), the least recently used dropped first, and at most `ways` variants per place.
+ * A value's extent is found by the byte scanner of util/json-splice.ts.
  */
 import { isAscii } from 'node:buffer';
 import { deepFreeze } from './json-values.ts';
+import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, endOfString, endOfValue, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipWhitespace } from './json-splice.ts';
 
 /** Segments shorter than this are parsed every time (a memcmp and a map lookup cost about as much). */
 const MIN_KEPT_BYTES = 128;
 
 /** Distinct top-level keys that get places (a Messages, Chat or Gemini body has a dozen or two). */
 const MAX_KEYS = 256;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-const isWhitespace = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 interface Kept {
   readonly bytes: Buffer;
@@ -107,30 +99,32 @@ export class SegmentCache {
   private parseObject(bytes: Buffer, decode: (segment: Buffer) => unknown): Record<string, unknown> {
     const n = bytes.length;
     let i = skipWhitespace(bytes, 0);
-    if (bytes[i] !== OPEN_BRACE) throw NOT_SEGMENTABLE;
+    if (bytes[i] !== OPEN_OBJECT) throw NOT_SEGMENTABLE;
     const out: Record<string, unknown> = {};
     i = skipWhitespace(bytes, i + 1);
-    if (bytes[i] === CLOSE_BRACE) i++;
+    if (bytes[i] === CLOSE_OBJECT) i++;
     else {
       for (;;) {
         if (bytes[i] !== QUOTE) throw NOT_SEGMENTABLE;
-        const keyEnd = stringEnd(bytes, i);
+        const keyEnd = endOfString(bytes, i);
+        if (keyEnd < 0) throw NOT_SEGMENTABLE;
+        // JSON.parse of the key: it also refuses what a key cannot hold (a raw control character).
         const key = JSON.parse(bytes.toString(isAscii(bytes.subarray(i, keyEnd)) ? 'latin1' : 'utf8', i, keyEnd)) as string;
         if (key === '__proto__') throw NOT_SEGMENTABLE;
         i = skipWhitespace(bytes, keyEnd);
         if (bytes[i] !== COLON) throw NOT_SEGMENTABLE;
         i = skipWhitespace(bytes, i + 1);
         const places = this.places.get(key);
-        if (bytes[i] === OPEN_BRACKET) {
+        if (bytes[i] === OPEN_ARRAY) {
           const elements: unknown[] = [];
           i = skipWhitespace(bytes, i + 1);
-          if (bytes[i] === CLOSE_BRACKET) i++;
+          if (bytes[i] === CLOSE_ARRAY) i++;
           else {
             for (let index = 0; ; index++) {
-              const end = this.segment(bytes, i, key, index, places?.elements[index], decode, elements);
+              const end = this.segment(bytes, i, 2, key, index, places?.elements[index], decode, elements);
               i = skipWhitespace(bytes, end);
               if (bytes[i] === COMMA) i = skipWhitespace(bytes, i + 1);
-              else if (bytes[i] === CLOSE_BRACKET) {
+              else if (bytes[i] === CLOSE_ARRAY) {
                 i++;
                 break;
               } else throw NOT_SEGMENTABLE;
@@ -139,12 +133,12 @@ export class SegmentCache {
           out[key] = elements;
         } else {
           const holder: unknown[] = [];
-          i = this.segment(bytes, i, key, -1, places?.value, decode, holder);
+          i = this.segment(bytes, i, 1, key, -1, places?.value, decode, holder);
           out[key] = holder[0];
         }
         i = skipWhitespace(bytes, i);
         if (bytes[i] === COMMA) i = skipWhitespace(bytes, i + 1);
-        else if (bytes[i] === CLOSE_BRACE) {
+        else if (bytes[i] === CLOSE_OBJECT) {
           i++;
           break;
         } else throw NOT_SEGMENTABLE;
@@ -157,9 +151,9 @@ export class SegmentCache {
   /**
    * The value starting at `at` (the value of top-level `key`, or its element `index`; -1 for
    * the value itself), pushed onto `into`; returns the index after it. `ways` are the segments
-   * kept for that place.
+   * kept for that place; `depth` is the value's nesting depth (util/json-splice.ts finds its extent).
    */
-  private segment(bytes: Buffer, at: number, key: string, index: number, ways: Kept[] | undefined, decode: (segment: Buffer) => unknown, into: unknown[]): number {
+  private segment(bytes: Buffer, at: number, depth: number, key: string, index: number, ways: Kept[] | undefined, decode: (segment: Buffer) => unknown, into: unknown[]): number {
     for (let w = 0; ways !== undefined && w < ways.length; w++) {
       const kept = ways[w]!;
       const end = at + kept.bytes.length;
@@ -170,10 +164,11 @@ export class SegmentCache {
         return end;
       }
     }
-    const end = valueEnd(bytes, at);
+    const end = endOfValue(bytes, at, depth);
+    if (end < 0) throw NOT_SEGMENTABLE;
     const value = decode(bytes.subarray(at, end));
     const first = bytes[at];
-    if (end - at >= MIN_KEPT_BYTES && (first === OPEN_BRACE || first === OPEN_BRACKET) && end - at <= this.maxBytes / 4) {
+    if (end - at >= MIN_KEPT_BYTES && (first === OPEN_OBJECT || first === OPEN_ARRAY) && end - at <= this.maxBytes / 4) {
       const place = this.placeOf(key, index);
       if (place) this.keep(Buffer.from(bytes.subarray(at, end)), value as object, place);
     }
@@ -212,49 +207,4 @@ export class SegmentCache {
     if (at >= 0) kept.ways.splice(at, 1);
     this.keptBytes -= kept.bytes.length;
   }
-}
-
-function skipWhitespace(bytes: Buffer, i: number): number {
-  while (isWhitespace(bytes[i])) i++;
-  return i;
-}
-
-/** The index after the string starting at `at` (its opening quote). */
-function stringEnd(bytes: Buffer, at: number): number {
-  const n = bytes.length;
-  for (let j = at + 1; j < n; j++) {
-    const b = bytes[j];
-    if (b === BACKSLASH) j++;
-    else if (b === QUOTE) return j + 1;
-  }
-  throw NOT_SEGMENTABLE;
-}
-
-/**
- * The index after the JSON value starting at `at`: the matching bracket of an object or array
- * (strings skipped), the closing quote of a string, or the next delimiter after a number or
- * literal. Only the extent is found here; JSON.parse of the segment checks what is inside.
- */
-function valueEnd(bytes: Buffer, at: number): number {
-  const n = bytes.length;
-  const first = bytes[at];
-  if (first === QUOTE) return stringEnd(bytes, at);
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-    let depth = 0;
-    for (let j = at; j < n; j++) {
-      const b = bytes[j];
-      if (b === QUOTE) j = stringEnd(bytes, j) - 1;
-      else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
-      else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) return j + 1;
-    }
-    throw NOT_SEGMENTABLE;
-  }
-  let j = at;
-  while (j < n) {
-    const b = bytes[j];
-    if (b === COMMA || b === CLOSE_BRACE || b === CLOSE_BRACKET || isWhitespace(b)) break;
-    j++;
-  }
-  if (j === at) throw NOT_SEGMENTABLE;
-  return j;
 }

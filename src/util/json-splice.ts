@@ -27,21 +27,21 @@ export interface TopLevelEdits {
  */
 export const MAX_SPLICE_DEPTH = 512;
 
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
+export const COLON = 0x3a;
+export const COMMA = 0x2c;
+export const OPEN_OBJECT = 0x7b;
+export const CLOSE_OBJECT = 0x7d;
+export const OPEN_ARRAY = 0x5b;
+export const CLOSE_ARRAY = 0x5d;
 const COMMA_BYTES = Buffer.from(',');
 
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-function skipWhitespace(bytes: Buffer, i: number): number {
+export function skipWhitespace(bytes: Buffer, i: number): number {
   while (i < bytes.length && isWhitespace(bytes[i]!)) i++;
   return i;
 }
@@ -50,7 +50,7 @@ function skipWhitespace(bytes: Buffer, i: number): number {
 const SHORT_STRING = 24;
 
 /** Index just past the string whose opening quote is at `start`, or -1 if it never closes. */
-function endOfString(bytes: Buffer, start: number): number {
+export function endOfString(bytes: Buffer, start: number): number {
   const n = bytes.length;
   // UTF-8 continuation and lead bytes are all ≥ 0x80: a quote or backslash byte is always that character.
   const inline = Math.min(n, start + 1 + SHORT_STRING);
@@ -72,8 +72,11 @@ function endOfString(bytes: Buffer, start: number): number {
   }
 }
 
-/** Index just past the value that starts at `start` (at depth `depth` ≥ 1), or -1 to decline. */
-function endOfValue(bytes: Buffer, start: number, depth: number): number {
+/**
+ * Index just past the value that starts at `start` (at depth `depth` ≥ 1), or -1 to decline.
+ * It finds the extent only (also for util/json-segments.ts, which parses what it finds).
+ */
+export function endOfValue(bytes: Buffer, start: number, depth: number): number {
   const n = bytes.length;
   const first = bytes[start];
   if (first === QUOTE) return endOfString(bytes, start);
