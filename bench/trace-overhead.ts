@@ -1,7 +1,8 @@
 /**
  * What the proxy's span recording costs (issue 12: "< 2 % throughput, measured both ways in one
  * run"). Two `agentab proxy` processes — phase timing on (the default) and `--no-phase-timing` —
- * in front of ONE simulator process over HTTP (so every phase of a call is real: read body,
+ * in front of ONE upstream process over HTTP (the pre-serialised mock of bench/lib/mock-upstream.ts
+ * by default, `--upstream sim` for the simulator), so every phase of a call is real (read body,
  * route, upstream connect, first byte, stream, log), both writing their spend log as a run does.
  * A load generator in its own process measures them in interleaved rounds, the order reversed
  * every other round, so load drifts of a shared machine hit both alike. The rounds are split into
@@ -24,7 +25,7 @@
  * Writes bench/results/trace-overhead-latest.{md,json}; with --control (an A/A run: both proxies
  * with timing off) trace-overhead-control-latest.{md,json}, the noise floor of the same setup.
  *
- *   npx tsx bench/trace-overhead.ts [--rounds 48] [--epochs 4] [--round-ms 700] [--concurrency 16] [--record-calls 20000] [--record-blocks 100] [--control] [--out bench/results]
+ *   npx tsx bench/trace-overhead.ts [--rounds 48] [--epochs 4] [--upstream mock|sim] [--round-ms 700] [--concurrency 16] [--record-calls 20000] [--record-blocks 100] [--control] [--out bench/results]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ import { logMedianRatio, pairedLogRatios, percentileInterval, type RatioInterval
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
-import { agentabTarget, REPO_ROOT, startAgentab, startSim } from './lib/targets.ts';
+import { agentabTarget, REPO_ROOT, startAgentab, startMockUpstream, startSim } from './lib/targets.ts';
 
 const GOAL_COST = 0.02;
 const CONFIDENCE = 0.95;
@@ -59,6 +60,10 @@ const { values } = parseArgs({
     control: { type: 'boolean', default: false },
     // fresh proxy pairs, the start order (and so which process is "on") swapped every epoch
     epochs: { type: 'string', default: '4' },
+    // mock: the pre-serialised mock upstream (bench/lib/mock-upstream.ts, tens of µs per request);
+    // sim: the simulator over HTTP, which at c=16 costs about twice the proxy's CPU per request
+    // and so caps both sides' throughput alike, diluting a difference between them
+    upstream: { type: 'string', default: 'mock' },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
   },
 });
@@ -74,6 +79,8 @@ const recordCalls = positiveInt('record-calls', values['record-calls']);
 const recordBlocks = positiveInt('record-blocks', values['record-blocks']);
 const control = values.control;
 const epochs = positiveInt('epochs', values.epochs);
+const upstreamKind = values.upstream;
+if (upstreamKind !== 'mock' && upstreamKind !== 'sim') throw new Error(`--upstream must be mock or sim, got "${upstreamKind}"`);
 if (rounds < 4) throw new Error('--rounds must be at least 4 for an interval');
 if (rounds < 2 * epochs) throw new Error(`--rounds (${rounds}) must be at least 2 per epoch (--epochs ${epochs})`);
 
@@ -194,7 +201,7 @@ const dir = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-'));
 const services: Service[] = [];
 try {
   const loadBefore = load();
-  const sim = await startSim({ ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 });
+  const sim = upstreamKind === 'mock' ? await startMockUpstream() : await startSim({ ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 });
   services.push(sim);
   const epochResults: Epoch[] = [];
   for (let e = 0; e < epochs; e++) {
@@ -234,7 +241,7 @@ try {
     bench: 'trace-overhead',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadBefore, loadAfter },
-    settings: { control, rounds, epochs, roundMs, concurrency, mode: 'mixed (stream and json alternate)', upstream: 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
+    settings: { control, rounds, epochs, roundMs, concurrency, mode: 'mixed (stream and json alternate)', upstream: upstreamKind === 'mock' ? 'pre-serialised mock upstream over HTTP (bench/lib/mock-upstream.ts)' : 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
     rps: { on: onResult.rounds.map((r) => r.rps), off: offResult.rounds.map((r) => r.rps), ratio: rps },
     proxyCpuUsPerRequest: { on: cpuOf(onResult), off: cpuOf(offResult), ratio: cpu },
     spendLines: lines,
@@ -248,7 +255,7 @@ try {
     control ? '# Proxy span recording: A/A control (both proxies with phase timing off)' : '# Proxy span recording: cost on throughput',
     ...(control ? ['', 'The "on" column is a second proxy process with phase timing OFF: its ratios are what two identical processes differ by here, the noise floor for the real on/off run (verdicts below do not apply to a control).'] : []),
     '',
-    `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating, in ${epochs} epochs of a fresh proxy pair (the side started first swapped each epoch) · concurrency ${concurrency}, mixed stream/json · one simulator over HTTP for both`,
+    `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating, in ${epochs} epochs of a fresh proxy pair (the side started first swapped each epoch) · concurrency ${concurrency}, mixed stream/json · one ${upstreamKind === 'mock' ? 'pre-serialised mock upstream' : 'simulator'} over HTTP for both`,
     '',
     '| | phase timing off | phase timing on | ratio on/off (95% paired bootstrap CI) |',
     '|:--|--:|--:|--:|',
