@@ -13,7 +13,9 @@
  * Reported: the ratio on/off of throughput (requests/s) and of the proxy's CPU time per request,
  * each the ratio of the per-round medians with a paired bootstrap interval (rounds are the
  * pairs; src/stats, as the report computes paired ratios), the load average before and after,
- * and a check that the "on" spend log has phases on every line and the "off" one on none (else
+ * and the same two ratios across epochs (each process pair one observation, a t interval over
+ * epochs: bench/lib/epoch-ratio.ts; the interval that counts the pair-to-pair spread the rounds'
+ * bootstrap cannot see), and a check that the "on" spend log has phases on every line and the "off" one on none (else
  * the bench measured nothing). The upstream answers at once (no model latency), so the proxy is
  * CPU-bound: the worst case for any per-call cost.
  *
@@ -36,6 +38,7 @@ import type { PhaseMarks } from '../src/proxy/call-phases.ts';
 import { iterSpendLog } from '../src/proxy/spend/reader.ts';
 import { createRng } from '../src/stats/prng.ts';
 import { logMedianRatio, pairedLogRatios, percentileInterval, type RatioInterval } from '../src/stats/ratio.ts';
+import { epochRatio } from './lib/epoch-ratio.ts';
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
@@ -225,8 +228,12 @@ try {
   const cpuKnown = cpuOf(onResult).every(Number.isFinite) && cpuOf(offResult).every(Number.isFinite);
   const cpu = cpuKnown ? pairedRatio(cpuOf(offResult), cpuOf(onResult), 'cpu') : null;
   // timing on cannot make the proxy faster: an interval wholly above 1 + goal is load noise, not a finding
-  const verdict = rps.lo > 1 + GOAL_COST ? 'inconclusive (timing on measured faster: load noise swamped the rounds)'
-    : rps.lo >= 1 - GOAL_COST ? 'met' : rps.hi < 1 - GOAL_COST ? 'not met' : 'not shown either way (interval straddles the goal)';
+  const throughputVerdict = (x: RatioInterval): string => x.lo > 1 + GOAL_COST ? 'inconclusive (timing on measured faster: load noise swamped the rounds)'
+    : x.lo >= 1 - GOAL_COST ? 'met' : x.hi < 1 - GOAL_COST ? 'not met' : 'not shown either way (interval straddles the goal)';
+  const cpuPerRequestVerdict = (x: RatioInterval): string => x.hi < 1 + GOAL_COST ? 'met' : x.lo > 1 + GOAL_COST ? 'not met' : 'not shown either way (interval straddles the goal)';
+  const verdict = throughputVerdict(rps);
+  const epochLog = (pick: (r: LoadResult['rounds'][number]) => number) => epochResults.map((x) => Math.log(medianOf(x.on.rounds.map(pick)) / medianOf(x.off.rounds.map(pick))));
+  const rpsAcrossEpochs = epochRatio(epochLog((r) => r.rps));
   // the added CPU per call against the proxy's CPU per request (timing off), with a bootstrap interval of the added µs
   const proxyUs = cpuKnown ? medianOf(cpuOf(offResult)) : null;
   const addedRng = createRng(2, 'added');
@@ -235,7 +242,8 @@ try {
   const added = { us: medianOf(addedUs), lo: addedReps[Math.floor(RESAMPLES * 0.025)]!, hi: addedReps[Math.ceil(RESAMPLES * 0.975) - 1]! };
   const share = proxyUs ? { share: added.us / proxyUs, lo: added.lo / proxyUs, hi: added.hi / proxyUs } : null;
   // CPU per request is what a CPU-bound proxy's throughput is the inverse of, and what other load inflates least
-  const cpuVerdict = !cpu ? 'not measured (no /proc CPU times)' : cpu.hi < 1 + GOAL_COST ? 'met' : cpu.lo > 1 + GOAL_COST ? 'not met' : 'not shown either way (interval straddles the goal)';
+  const cpuVerdict = !cpu ? 'not measured (no /proc CPU times)' : cpuPerRequestVerdict(cpu);
+  const cpuAcrossEpochs = cpuKnown ? epochRatio(epochLog((r) => r.cpuUsPerRequest.gateway ?? NaN)) : null;
   const shareVerdict = share ? (share.hi < GOAL_COST ? 'met' : share.lo >= GOAL_COST ? 'not met' : 'not shown either way') : 'not measured (no /proc CPU times)';
   const result = {
     bench: 'trace-overhead',
@@ -247,6 +255,10 @@ try {
     spendLines: lines,
     epochs: epochResults.map((x) => ({ onStartedFirst: x.onFirst, rounds: x.on.rounds.length, rpsRatio: medianOf(x.on.rounds.map((r) => r.rps)) / medianOf(x.off.rounds.map((r) => r.rps)), cpuRatio: medianOf(x.on.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) / medianOf(x.off.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) })),
     recordCpuUsPerCall: { on: record.on, off: record.off, addedUs: added, shareOfProxyCpu: share },
+    acrossEpochs: {
+      rps: rpsAcrossEpochs ? { ...rpsAcrossEpochs, verdict: throughputVerdict(rpsAcrossEpochs) } : null,
+      cpu: cpuAcrossEpochs ? { ...cpuAcrossEpochs, verdict: cpuPerRequestVerdict(cpuAcrossEpochs) } : null,
+    },
     goal: { maxThroughputCost: GOAL_COST, verdict, cpuPerRequestVerdict: cpuVerdict, cpuShareVerdict: shareVerdict },
   };
   const ci = (x: RatioInterval): string => `${x.ratio.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
@@ -257,7 +269,7 @@ try {
     '',
     `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating, in ${epochs} epochs of a fresh proxy pair (the side started first swapped each epoch) · concurrency ${concurrency}, mixed stream/json · one ${upstreamKind === 'mock' ? 'pre-serialised mock upstream' : 'simulator'} over HTTP for both`,
     '',
-    '| | phase timing off | phase timing on | ratio on/off (95% paired bootstrap CI) |',
+    '| | phase timing off | phase timing on | ratio on/off (95% paired bootstrap CI over rounds) |',
     '|:--|--:|--:|--:|',
     `| throughput, req/s (median of rounds) | ${Math.round(medianOf(result.rps.off))} | ${Math.round(medianOf(result.rps.on))} | ${ci(rps)} |`,
     ...(cpu ? [`| proxy CPU per request, µs (median of rounds) | ${Math.round(medianOf(cpuOf(offResult)))} | ${Math.round(medianOf(cpuOf(onResult)))} | ${ci(cpu)} |`] : []),
@@ -267,6 +279,9 @@ try {
     share
       ? `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call (95% CI ${added.lo.toFixed(2)} to ${added.hi.toFixed(2)}; ${record.on.length} interleaved blocks of ${recordCalls.toLocaleString('en-US')} calls) = ${(share.share * 100).toFixed(3)}% of the proxy's ${Math.round(proxyUs!)} µs CPU per request (CI ${(share.lo * 100).toFixed(3)}% to ${(share.hi * 100).toFixed(3)}%) — ${shareVerdict}.`
       : `Directly: the record with phases costs ${added.us.toFixed(2)} µs more CPU per call; the proxy's CPU per request was not readable.`,
+    ...(rpsAcrossEpochs
+      ? [`Across epochs (each fresh process pair one observation, mean of the ${rpsAcrossEpochs.epochs} epochs' log ratios, 95% Student t interval — the interval that counts the difference between two processes of one build): throughput ${ci(rpsAcrossEpochs)}, ${throughputVerdict(rpsAcrossEpochs)}${cpuAcrossEpochs ? `; proxy CPU per request ${ci(cpuAcrossEpochs)}, ${cpuPerRequestVerdict(cpuAcrossEpochs)}` : ''}.`]
+      : [`Across epochs: not computed (${epochs} epoch${epochs === 1 ? '' : 's'}; needs 3 or more).`]),
     `Per epoch, ratio on/off of the medians (throughput; CPU per request): ${result.epochs.map((x, i) => `${i + 1} (${x.onStartedFirst ? 'on' : 'off'} started first) ${x.rpsRatio.toFixed(3)}; ${x.cpuRatio.toFixed(3)}`).join(' · ')}.`,
     `Spend lines: on ${lines.on.lines} (${control ? 'none with phases: control' : 'all with phases'}), off ${lines.off.lines} (none).`,
     '',

@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports ratios with intervals', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
   try {
-    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '4', '--epochs', '2', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '8', '--out', out];
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '6', '--epochs', '3', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '8', '--out', out];
     const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
     assert.match(stdout, /^\| throughput, req\/s \(median of rounds\) \| \d+ \| \d+ \| [\d.]+ \[[\d.]+, [\d.]+\] \|$/m);
     assert.match(stdout, /load average [\d.]+ [\d.]+ [\d.]+ before/);
@@ -26,12 +26,20 @@ test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports rati
       rps: { on: number[]; off: number[]; ratio: { ratio: number; lo: number; hi: number } };
       spendLines: { on: { lines: number; withPhases: number }; off: { lines: number; withPhases: number } };
       recordCpuUsPerCall: { on: number[]; off: number[] };
-      epochs: { onStartedFirst: boolean; rounds: number }[];
+      epochs: { onStartedFirst: boolean; rounds: number; rpsRatio: number }[];
+      acrossEpochs: { rps: { ratio: number; lo: number; hi: number; epochs: number; verdict: string } | null };
     };
-    // two fresh proxy pairs, the "on" process started first in one and second in the other
-    assert.deepEqual(result.epochs.map((e) => [e.onStartedFirst, e.rounds]), [[true, 2], [false, 2]]);
-    assert.equal(result.rps.on.length, 4);
-    assert.equal(result.rps.off.length, 4);
+    // three fresh proxy pairs, the "on" process started first, second, first
+    assert.deepEqual(result.epochs.map((e) => [e.onStartedFirst, e.rounds]), [[true, 2], [false, 2], [true, 2]]);
+    assert.equal(result.rps.on.length, 6);
+    assert.equal(result.rps.off.length, 6);
+    // the across-epochs ratio is the geometric mean of the three epochs' ratios, inside its interval
+    const across = result.acrossEpochs.rps!;
+    assert.equal(across.epochs, 3);
+    const geometricMean = Math.exp(result.epochs.reduce((sum, e) => sum + Math.log(e.rpsRatio), 0) / 3);
+    assert.ok(Math.abs(across.ratio - geometricMean) < 1e-9 * geometricMean);
+    assert.ok(across.lo <= across.ratio && across.ratio <= across.hi);
+    assert.match(stdout, /^Across epochs \(each fresh process pair one observation/m);
     assert.ok(result.rps.ratio.lo <= result.rps.ratio.ratio && result.rps.ratio.ratio <= result.rps.ratio.hi);
     assert.ok(result.spendLines.on.lines > 0 && result.spendLines.on.withPhases === result.spendLines.on.lines, 'every "on" spend line has phases');
     assert.ok(result.spendLines.off.lines > 0 && result.spendLines.off.withPhases === 0, 'no "off" spend line has phases');
