@@ -8,8 +8,8 @@ export {
   type EncodeAnthropicOptions,
 } from './encode-request.ts';
 export { decodeAnthropicResponse, encodeAnthropicResponse } from './response.ts';
-export { anthropicSseToParts } from './sse-to-parts.ts';
-export { partsToAnthropicSse, type PartsToAnthropicSseOptions } from './parts-to-sse.ts';
+export { anthropicSseDecoder, anthropicSseToParts } from './sse-to-parts.ts';
+export { anthropicSseEncoder, partsToAnthropicSse, type PartsToAnthropicSseOptions } from './parts-to-sse.ts';
 export { anthropicSseTap, anthropicSseTapCore, anthropicJsonTap, type AnthropicSseTapOptions, type AnthropicJsonTapResult } from './sse-tap.ts';
 export { fromAnthropicUsage, toAnthropicUsage, type AnthropicUsageOut } from './usage.ts';
 export { fromAnthropicStopReason, toAnthropicStopReason, type AnthropicStopReason } from './stop-reason.ts';

@@ -9,6 +9,7 @@
 import { ProxyError } from '../../../canonical/errors.ts';
 import type { FinishReason, StreamPart, Usage } from '../../../canonical/form.ts';
 import { encodeSseFrame } from '../common/sse.ts';
+import { stageTransform, type SyncStage } from '../common/sync-stage.ts';
 import { anthropicErrorBody } from './errors.ts';
 import { anthropicToolId } from './encode-request.ts';
 import { messageId } from './response.ts';
@@ -35,6 +36,11 @@ interface Block {
 }
 
 export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): TransformStream<StreamPart, Uint8Array> {
+  return stageTransform((emit: (bytes: Uint8Array) => void) => anthropicSseEncoder(opts, emit));
+}
+
+/** The encoder as a synchronous stage (the translated hot path drives it per upstream chunk). */
+export function anthropicSseEncoder(opts: PartsToAnthropicSseOptions, emit: (bytes: Uint8Array) => void): SyncStage<StreamPart> {
   let started = false;
   let done = false;
   let nextOut = 0;
@@ -42,13 +48,12 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
   let sawToolUse = false;
   let usage: Partial<Usage> = {};
   const blocks = new Map<number, Block>();
-  let c!: TransformStreamDefaultController<Uint8Array>;
   let fallbackInput: number | undefined;
   const localInput = () =>
     (fallbackInput ??= typeof opts.inputTokens === 'function' ? opts.inputTokens() : (opts.inputTokens ?? 0));
 
   const send = (type: string, payload: Record<string, unknown>) =>
-    c.enqueue(encodeSseFrame(JSON.stringify({ type, ...payload }), type));
+    emit(encodeSseFrame(JSON.stringify({ type, ...payload }), type));
 
   const start = (id = '', model?: string, startUsage?: Partial<Usage>) => {
     if (started) return;
@@ -128,11 +133,8 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
     send('error', { error: anthropicErrorBody(error).error });
   };
 
-  return new TransformStream<StreamPart, Uint8Array>({
-    start(controller) {
-      c = controller;
-    },
-    transform(part) {
+  return {
+    push(part) {
       if (done) return;
       switch (part.type) {
         case 'message-start':
@@ -186,7 +188,7 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
           return fail(part.error);
       }
     },
-    flush() {
+    end() {
       opts.onEnd?.();
       if (done) return;
       fail(
@@ -196,5 +198,5 @@ export function partsToAnthropicSse(opts: PartsToAnthropicSseOptions): Transform
         }),
       );
     },
-  });
+  };
 }

@@ -6,7 +6,8 @@
  */
 import { ProxyError } from '../../../canonical/errors.ts';
 import type { FinishReason, StreamPart } from '../../../canonical/form.ts';
-import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
+import { createSseReader, parseEventJson } from '../common/sse.ts';
+import { stageTransform, type SyncStage } from '../common/sync-stage.ts';
 import { streamEvent, type AnthropicUsage, type StreamEvent } from './anthropic-api.ts';
 import { decodeAnthropicStreamError } from './errors.ts';
 import { fromAnthropicStopReason } from './stop-reason.ts';
@@ -15,6 +16,11 @@ import { fromAnthropicUsage, mergeAnthropicUsage } from './usage.ts';
 type BlockKind = 'text' | 'tool' | 'reasoning';
 
 export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
+  return stageTransform(anthropicSseDecoder);
+}
+
+/** The decoder as a synchronous stage (the translated hot path drives it per upstream chunk). */
+export function anthropicSseDecoder(emit: (part: StreamPart) => void): SyncStage<Uint8Array> {
   let usage: AnthropicUsage | undefined;
   let finish: FinishReason = 'stop';
   let stopSequence: string | undefined;
@@ -23,16 +29,16 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
   /** upstream index → our index and kind, for blocks we pass on. */
   const blocks = new Map<number, { index: number; kind: BlockKind }>();
 
-  const fail = (c: TransformStreamDefaultController<StreamPart>, error: ProxyError) => {
+  const fail = (error: ProxyError) => {
     ended = true;
-    c.enqueue({ type: 'error', error });
+    emit({ type: 'error', error });
   };
 
-  const onEvent = (ev: StreamEvent, c: TransformStreamDefaultController<StreamPart>) => {
+  const onEvent = (ev: StreamEvent) => {
     switch (ev.type) {
       case 'message_start':
         usage = mergeAnthropicUsage(usage, ev.message.usage);
-        c.enqueue({
+        emit({
           type: 'message-start',
           id: ev.message.id,
           model: ev.message.model ?? '',
@@ -44,22 +50,22 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
         const index = nextIndex;
         if (cb.type === 'text') {
           blocks.set(ev.index, { index, kind: 'text' });
-          c.enqueue({ type: 'text-start', index });
-          if (typeof cb.text === 'string' && cb.text) c.enqueue({ type: 'text-delta', index, text: cb.text });
+          emit({ type: 'text-start', index });
+          if (typeof cb.text === 'string' && cb.text) emit({ type: 'text-delta', index, text: cb.text });
         } else if (cb.type === 'tool_use') {
           blocks.set(ev.index, { index, kind: 'tool' });
-          c.enqueue({ type: 'tool-call-start', index, id: String(cb.id), name: String(cb.name) });
+          emit({ type: 'tool-call-start', index, id: String(cb.id), name: String(cb.name) });
           const input = cb.input;
           if (input && typeof input === 'object' && Object.keys(input).length) {
-            c.enqueue({ type: 'tool-call-delta', index, argsJson: JSON.stringify(input) });
+            emit({ type: 'tool-call-delta', index, argsJson: JSON.stringify(input) });
           }
         } else if (cb.type === 'thinking') {
           blocks.set(ev.index, { index, kind: 'reasoning' });
-          c.enqueue({ type: 'reasoning-start', index });
-          if (typeof cb.thinking === 'string' && cb.thinking) c.enqueue({ type: 'reasoning-delta', index, text: cb.thinking });
+          emit({ type: 'reasoning-start', index });
+          if (typeof cb.thinking === 'string' && cb.thinking) emit({ type: 'reasoning-delta', index, text: cb.thinking });
         } else if (cb.type === 'redacted_thinking') {
           blocks.set(ev.index, { index, kind: 'reasoning' });
-          c.enqueue({ type: 'reasoning-start', index, redacted: String(cb.data ?? '') });
+          emit({ type: 'reasoning-start', index, redacted: String(cb.data ?? '') });
         } else return;
         nextIndex++;
         return;
@@ -69,19 +75,19 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
         if (!block) return;
         const d = ev.delta;
         const { index } = block;
-        if (d.type === 'text_delta' && typeof d.text === 'string') c.enqueue({ type: 'text-delta', index, text: d.text });
+        if (d.type === 'text_delta' && typeof d.text === 'string') emit({ type: 'text-delta', index, text: d.text });
         else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string') {
-          if (d.partial_json) c.enqueue({ type: 'tool-call-delta', index, argsJson: d.partial_json });
+          if (d.partial_json) emit({ type: 'tool-call-delta', index, argsJson: d.partial_json });
         } else if (d.type === 'thinking_delta' && typeof d.thinking === 'string') {
-          c.enqueue({ type: 'reasoning-delta', index, text: d.thinking });
+          emit({ type: 'reasoning-delta', index, text: d.thinking });
         } else if (d.type === 'signature_delta' && typeof d.signature === 'string') {
-          c.enqueue({ type: 'reasoning-delta', index, text: '', signature: d.signature });
+          emit({ type: 'reasoning-delta', index, text: '', signature: d.signature });
         }
         return;
       }
       case 'content_block_stop': {
         const block = blocks.get(ev.index);
-        if (block) c.enqueue({ type: 'block-end', index: block.index });
+        if (block) emit({ type: 'block-end', index: block.index });
         return;
       }
       case 'message_delta':
@@ -89,12 +95,12 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
         if (ev.delta.stop_sequence) stopSequence = ev.delta.stop_sequence;
         if (ev.usage) {
           usage = mergeAnthropicUsage(usage, ev.usage);
-          c.enqueue({ type: 'usage', usage: fromAnthropicUsage(usage) });
+          emit({ type: 'usage', usage: fromAnthropicUsage(usage) });
         }
         return;
       case 'message_stop':
         ended = true;
-        c.enqueue({
+        emit({
           type: 'finish',
           reason: finish,
           usage: fromAnthropicUsage(usage),
@@ -102,39 +108,40 @@ export function anthropicSseToParts(): TransformStream<Uint8Array, StreamPart> {
         });
         return;
       case 'error':
-        fail(c, decodeAnthropicStreamError(ev.error));
+        fail(decodeAnthropicStreamError(ev.error));
         return;
       case 'ping':
         return;
     }
   };
 
-  return sseDecoder(
-    new TransformStream<EventSourceMessage, StreamPart>({
-      transform(msg, c) {
-        if (ended) return;
-        const json = parseEventJson(msg.data);
-        const parsed = streamEvent.safeParse(json);
-        if (parsed.success) return onEvent(parsed.data, c);
-        // Unknown event types are future additions: skip them. A known type that fails its schema is an error.
-        const type = (json as { type?: unknown } | undefined)?.type;
-        if (json !== undefined && typeof type === 'string' && !KNOWN_TYPES.has(type)) return;
-        fail(c, badFrame(msg.event, msg.data));
-      },
-      flush(c) {
-        if (!ended) {
-          c.enqueue({
-            type: 'error',
-            error: new ProxyError('upstream stream ended before message_stop', {
-              code: 'upstream_stream_truncated',
-              kind: 'bad_gateway',
-              retryable: true,
-            }),
-          });
-        }
-      },
-    }),
-  );
+  const reader = createSseReader((msg) => {
+    if (ended) return;
+    const json = parseEventJson(msg.data);
+    const parsed = streamEvent.safeParse(json);
+    if (parsed.success) return onEvent(parsed.data);
+    // Unknown event types are future additions: skip them. A known type that fails its schema is an error.
+    const type = (json as { type?: unknown } | undefined)?.type;
+    if (json !== undefined && typeof type === 'string' && !KNOWN_TYPES.has(type)) return;
+    fail(badFrame(msg.event, msg.data));
+  });
+  return {
+    push(bytes) {
+      reader.feed(bytes);
+    },
+    end() {
+      reader.end();
+      if (ended) return;
+      emit({
+        type: 'error',
+        error: new ProxyError('upstream stream ended before message_stop', {
+          code: 'upstream_stream_truncated',
+          kind: 'bad_gateway',
+          retryable: true,
+        }),
+      });
+    },
+  };
 }
 
 const KNOWN_TYPES = new Set([

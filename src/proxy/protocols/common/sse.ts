@@ -32,31 +32,6 @@ export function createSseReader(onEvent: (e: EventSourceMessage) => void, onComm
   };
 }
 
-/** Bytes of an SSE stream → one message per event, as a web stream (the translating paths). */
-export function sseEventStream(): TransformStream<Uint8Array, EventSourceMessage> {
-  let reader: SseReader | undefined;
-  return new TransformStream<Uint8Array, EventSourceMessage>({
-    start(controller) {
-      reader = createSseReader((event) => controller.enqueue(event));
-    },
-    transform(chunk) {
-      reader!.feed(chunk);
-    },
-    flush() {
-      reader!.end();
-    },
-  });
-}
-
-/**
- * Bytes → events → `mapper`, as one transform pair (what `pipeThrough` takes). Cancelling the
- * readable side cancels the source, so an aborted client stops the upstream.
- */
-export function sseDecoder<T>(mapper: TransformStream<EventSourceMessage, T>): TransformStream<Uint8Array, T> {
-  const events = sseEventStream();
-  return { writable: events.writable, readable: events.readable.pipeThrough(mapper) };
-}
-
 const encoder = new TextEncoder();
 
 /** One SSE frame: `event: <name>` (when given) and `data: <data>`, then a blank line. */

@@ -5,12 +5,18 @@
  */
 import type { StreamPart, Usage } from '../../../canonical/form.ts';
 import { encodeSseFrame } from '../common/sse.ts';
+import { stageTransform, type SyncStage } from '../common/sync-stage.ts';
 import { encodeGeminiError } from './decode-request.ts';
 import { toGeminiFinishReason } from './finish-reason.ts';
 import { toGeminiUsage } from './usage.ts';
 import { baseToolCallId, signatureFromToolCallId } from './tool-call-id.ts';
 
 export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream<StreamPart, Uint8Array> {
+  return stageTransform((emit: (bytes: Uint8Array) => void) => geminiSseEncoder(opts, emit));
+}
+
+/** The encoder as a synchronous stage (the translated hot path drives it per upstream chunk). */
+export function geminiSseEncoder(opts: { model?: string }, emit: (bytes: Uint8Array) => void): SyncStage<StreamPart> {
   let responseId: string | undefined;
   let model = opts.model;
   const calls = new Map<number, { id: string; name: string; args: string; signature?: string }>();
@@ -19,20 +25,20 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
   const content = (part: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     frame({ candidates: [{ content: { role: 'model', parts: [part] }, index: 0, ...extra }] });
 
-  return new TransformStream<StreamPart, Uint8Array>({
-    transform(p, c) {
+  return {
+    push(p) {
       switch (p.type) {
         case 'message-start':
           responseId = p.id || undefined;
           model = opts.model ?? (p.model || undefined);
-          if (p.usage) c.enqueue(frame({ usageMetadata: toGeminiUsage(p.usage) }));
+          if (p.usage) emit(frame({ usageMetadata: toGeminiUsage(p.usage) }));
           return;
         case 'text-delta':
-          if (p.text) c.enqueue(content({ text: p.text }));
+          if (p.text) emit(content({ text: p.text }));
           return;
         case 'reasoning-delta':
           if (p.text || p.signature) {
-            c.enqueue(content({ text: p.text, thought: true, ...(p.signature ? { thoughtSignature: p.signature } : {}) }));
+            emit(content({ text: p.text, thought: true, ...(p.signature ? { thoughtSignature: p.signature } : {}) }));
           }
           return;
         case 'tool-call-start': {
@@ -49,7 +55,7 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
           const call = calls.get(p.index);
           if (!call) return;
           calls.delete(p.index);
-          c.enqueue(
+          emit(
             content({
               functionCall: { id: call.id, name: call.name, args: parseArgs(call.args) },
               ...(call.signature ? { thoughtSignature: call.signature } : {}),
@@ -58,10 +64,10 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
           return;
         }
         case 'usage':
-          c.enqueue(frame({ usageMetadata: toGeminiUsage(p.usage) }));
+          emit(frame({ usageMetadata: toGeminiUsage(p.usage) }));
           return;
         case 'finish':
-          c.enqueue(
+          emit(
             frame({
               candidates: [{ content: { role: 'model', parts: [] }, finishReason: toGeminiFinishReason(p.reason), index: 0 }],
               usageMetadata: toGeminiUsage(p.usage satisfies Usage),
@@ -69,13 +75,14 @@ export function partsToGeminiSse(opts: { model?: string } = {}): TransformStream
           );
           return;
         case 'error':
-          c.enqueue(encodeSseFrame(JSON.stringify(encodeGeminiError(p.error).body)));
+          emit(encodeSseFrame(JSON.stringify(encodeGeminiError(p.error).body)));
           return;
         default:
           return; // text-start / reasoning-start have no Gemini frame of their own
       }
     },
-  });
+    end() {},
+  };
 }
 
 function parseArgs(json: string): unknown {

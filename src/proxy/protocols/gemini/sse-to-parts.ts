@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../../../canonical/errors.ts';
 import type { StreamPart } from '../../../canonical/form.ts';
-import { parseEventJson, sseDecoder, type EventSourceMessage } from '../common/sse.ts';
+import { createSseReader, parseEventJson, type EventSourceMessage } from '../common/sse.ts';
+import { stageTransform, type SyncStage } from '../common/sync-stage.ts';
 import { generateContentResponse, type GeminiPart, type GeminiUsage } from './gemini-api.ts';
 import { decodeGeminiStatus } from './errors.ts';
 import { fromGeminiFinishReason } from './finish-reason.ts';
@@ -26,6 +27,11 @@ export interface GeminiSseToPartsOptions {
 type Emit = (p: StreamPart) => void;
 
 export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformStream<Uint8Array, StreamPart> {
+  return stageTransform((emit: Emit) => geminiSseDecoder(opts, emit));
+}
+
+/** The decoder as a synchronous stage (the translated hot path drives it per upstream chunk). */
+export function geminiSseDecoder(opts: GeminiSseToPartsOptions, emit: Emit): SyncStage<Uint8Array> {
   let started = false;
   let ended = false;
   let nextIndex = 0;
@@ -37,21 +43,21 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
   let usage: GeminiUsage | undefined;
   let usageKey = '';
 
-  const close = (emit: Emit) => {
+  const close = () => {
     if (open) emit({ type: 'block-end', index: open.index });
     open = undefined;
   };
-  const ensureOpen = (emit: Emit, kind: 'text' | 'reasoning'): number => {
+  const ensureOpen = (kind: 'text' | 'reasoning'): number => {
     if (open?.kind === kind) return open.index;
-    close(emit);
+    close();
     open = { index: nextIndex++, kind };
     emit(kind === 'text' ? { type: 'text-start', index: open.index } : { type: 'reasoning-start', index: open.index });
     return open.index;
   };
 
-  const onPart = (emit: Emit, p: GeminiPart) => {
+  const onPart = (p: GeminiPart) => {
     if (p.functionCall) {
-      close(emit);
+      close();
       const index = nextIndex++;
       const args = p.functionCall.args ?? {};
       const signature = p.thoughtSignature;
@@ -67,17 +73,17 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
     if (typeof p.text !== 'string') return; // executableCode, inlineData … have no canonical form
     if (p.thought) {
       if (!p.text && !p.thoughtSignature) return;
-      const index = ensureOpen(emit, 'reasoning');
+      const index = ensureOpen('reasoning');
       if (p.text) emit({ type: 'reasoning-delta', index, text: p.text });
       if (p.thoughtSignature) emit({ type: 'reasoning-delta', index, text: '', signature: p.thoughtSignature });
       return;
     }
     // An empty text part carrying only a signature closes a thinking turn; nothing to show.
     if (!p.text) return;
-    emit({ type: 'text-delta', index: ensureOpen(emit, 'text'), text: p.text });
+    emit({ type: 'text-delta', index: ensureOpen('text'), text: p.text });
   };
 
-  const onFrame = (msg: EventSourceMessage, emit: Emit) => {
+  const onFrame = (msg: EventSourceMessage) => {
     const parsed = generateContentResponse.safeParse(parseEventJson(msg.data));
     if (!parsed.success) {
       ended = true;
@@ -102,7 +108,7 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
       });
     }
     const candidate = chunk.candidates?.[0];
-    for (const p of candidate?.content?.parts ?? []) onPart(emit, p);
+    for (const p of candidate?.content?.parts ?? []) onPart(p);
     if (candidate?.finishReason) finishReason = candidate.finishReason;
     if (chunk.promptFeedback?.blockReason) finishReason = 'SAFETY';
     if (chunk.usageMetadata) {
@@ -115,30 +121,31 @@ export function geminiSseToParts(opts: GeminiSseToPartsOptions = {}): TransformS
     }
   };
 
-  return sseDecoder(
-    new TransformStream<EventSourceMessage, StreamPart>({
-      transform(msg, c) {
-        if (!ended) onFrame(msg, (p) => c.enqueue(p));
-      },
-      flush(c) {
-        if (ended) return;
-        const emit: Emit = (p) => c.enqueue(p);
-        if (!started) {
-          emit({
-            type: 'error',
-            error: new ProxyError('upstream stream ended without any frame', {
-              code: 'upstream_empty_stream',
-              kind: 'bad_gateway',
-              retryable: true,
-            }),
-          });
-          return;
-        }
-        close(emit);
-        emit({ type: 'finish', reason: fromGeminiFinishReason(finishReason, toolCalls > 0), usage: fromGeminiUsage(usage) });
-      },
-    }),
-  );
+  const reader = createSseReader((msg) => {
+    if (!ended) onFrame(msg);
+  });
+  return {
+    push(bytes) {
+      reader.feed(bytes);
+    },
+    end() {
+      reader.end();
+      if (ended) return;
+      if (!started) {
+        emit({
+          type: 'error',
+          error: new ProxyError('upstream stream ended without any frame', {
+            code: 'upstream_empty_stream',
+            kind: 'bad_gateway',
+            retryable: true,
+          }),
+        });
+        return;
+      }
+      close();
+      emit({ type: 'finish', reason: fromGeminiFinishReason(finishReason, toolCalls > 0), usage: fromGeminiUsage(usage) });
+    },
+  };
 }
 
 function badFrame(data: string): ProxyError {

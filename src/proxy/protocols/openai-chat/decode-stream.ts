@@ -18,6 +18,7 @@ import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { asChatChunk, ChatChunkSchema, type ChunkToolCall } from './schema.ts';
 import { createSseReader } from '../common/sse.ts';
+import { stageTransform, type SyncStage } from '../common/sync-stage.ts';
 import { fromOpenAIUsage } from './usage.ts';
 import { describeZodError } from './validation-message.ts';
 
@@ -157,22 +158,22 @@ export class OpenAIStreamDecoder {
 
 /** Upstream SSE bytes → StreamParts. */
 export function openAISseToParts(): TransformStream<Uint8Array, StreamPart> {
-  let decoder: OpenAIStreamDecoder | undefined;
-  let reader: ReturnType<typeof createSseReader> | undefined;
-  return new TransformStream<Uint8Array, StreamPart>({
-    start(controller) {
-      const d = new OpenAIStreamDecoder((part) => controller.enqueue(part));
-      decoder = d;
-      reader = createSseReader((event) => d.data(event.data));
+  return stageTransform(openAISseDecoder);
+}
+
+/** Upstream SSE bytes → StreamParts as a synchronous stage (the translated hot path drives it per upstream chunk). */
+export function openAISseDecoder(emit: (part: StreamPart) => void): SyncStage<Uint8Array> {
+  const decoder = new OpenAIStreamDecoder(emit);
+  const reader = createSseReader((event) => decoder.data(event.data));
+  return {
+    push(bytes) {
+      reader.feed(bytes);
     },
-    transform(bytes) {
-      reader?.feed(bytes);
+    end() {
+      reader.end();
+      decoder.end();
     },
-    flush() {
-      reader?.end();
-      decoder?.end();
-    },
-  });
+  };
 }
 
 /** SSE `data` payloads (already framed) → StreamParts. */

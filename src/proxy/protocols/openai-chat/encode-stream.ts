@@ -17,6 +17,7 @@ import { encodeOpenAIErrorBody } from './errors.ts';
 import { toOpenAIFinishReason, type OpenAIFinishReason } from './finish-reason.ts';
 import { chatCompletionId, nowSeconds } from './ids.ts';
 import { toOpenAIUsage, type OpenAIUsage } from './usage.ts';
+import { stageTransform, type SyncStage } from '../common/sync-stage.ts';
 
 export interface OpenAISseOptions {
   /** The model name to report: the alias the client asked for. */
@@ -44,6 +45,11 @@ interface ChunkDelta {
 const DONE = new TextEncoder().encode('data: [DONE]\n\n');
 
 export function partsToOpenAISse(opts: OpenAISseOptions): TransformStream<StreamPart, Uint8Array> {
+  return stageTransform((emit: (bytes: Uint8Array) => void) => openAISseEncoder(opts, emit));
+}
+
+/** The encoder as a synchronous stage (the translated hot path drives it per upstream chunk). */
+export function openAISseEncoder(opts: OpenAISseOptions, emit: (bytes: Uint8Array) => void): SyncStage<StreamPart> {
   const encoder = new TextEncoder();
   const created = opts.created ?? nowSeconds();
   let id = opts.id !== undefined ? chatCompletionId(opts.id) : undefined;
@@ -52,15 +58,13 @@ export function partsToOpenAISse(opts: OpenAISseOptions): TransformStream<Stream
   /** OpenAI tool-call ordinal of each canonical tool-call block. */
   const toolOrdinal = new Map<number, number>();
 
-  type Controller = TransformStreamDefaultController<Uint8Array>;
-  const frame = (c: Controller, body: unknown) => c.enqueue(encoder.encode(`data: ${JSON.stringify(body)}\n\n`));
+  const frame = (body: unknown) => emit(encoder.encode(`data: ${JSON.stringify(body)}\n\n`));
   const chunk = (
-    c: Controller,
     delta: ChunkDelta,
     finishReason: OpenAIFinishReason | null = null,
   ) => {
     id ??= chatCompletionId();
-    frame(c, {
+    frame({
       id,
       object: 'chat.completion.chunk',
       created,
@@ -70,23 +74,23 @@ export function partsToOpenAISse(opts: OpenAISseOptions): TransformStream<Stream
     });
   };
   /** Every content chunk is preceded by the role chunk. */
-  const ensureRole = (c: Controller) => {
+  const ensureRole = () => {
     if (roleSent) return;
     roleSent = true;
-    chunk(c, { role: 'assistant', content: '' });
+    chunk({ role: 'assistant', content: '' });
   };
-  const fail = (c: Controller, error: ProxyError) => {
+  const fail = (error: ProxyError) => {
     done = true;
-    frame(c, encodeOpenAIErrorBody(error));
+    frame(encodeOpenAIErrorBody(error));
   };
 
-  return new TransformStream<StreamPart, Uint8Array>({
-    transform(part, c) {
+  return {
+    push(part) {
       if (done) return;
       switch (part.type) {
         case 'message-start':
           if (id === undefined && part.id) id = chatCompletionId(part.id);
-          ensureRole(c);
+          ensureRole();
           return;
         case 'text-start':
         case 'reasoning-start':
@@ -94,51 +98,50 @@ export function partsToOpenAISse(opts: OpenAISseOptions): TransformStream<Stream
           return;
         case 'text-delta':
           if (part.text === '') return;
-          ensureRole(c);
-          chunk(c, { content: part.text });
+          ensureRole();
+          chunk({ content: part.text });
           return;
         case 'reasoning-delta':
           if (part.text === '') return;
-          ensureRole(c);
-          chunk(c, { reasoning_content: part.text });
+          ensureRole();
+          chunk({ reasoning_content: part.text });
           return;
         case 'tool-call-start': {
-          ensureRole(c);
+          ensureRole();
           const index = toolOrdinal.size;
           toolOrdinal.set(part.index, index);
-          chunk(c, { tool_calls: [{ index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }] });
+          chunk({ tool_calls: [{ index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }] });
           return;
         }
         case 'tool-call-delta': {
           const index = toolOrdinal.get(part.index);
           if (index === undefined || part.argsJson === '') return;
-          chunk(c, { tool_calls: [{ index, function: { arguments: part.argsJson } }] });
+          chunk({ tool_calls: [{ index, function: { arguments: part.argsJson } }] });
           return;
         }
         case 'usage': // the finish part carries the final usage
           return;
         case 'finish': {
-          ensureRole(c);
-          chunk(c, {}, toOpenAIFinishReason(part.reason));
+          ensureRole();
+          chunk({}, toOpenAIFinishReason(part.reason));
           if (opts.includeUsage) {
             const final: OpenAIUsage = toOpenAIUsage(part.usage);
-            frame(c, { id, object: 'chat.completion.chunk', created, model: opts.model, choices: [], usage: final });
+            frame({ id, object: 'chat.completion.chunk', created, model: opts.model, choices: [], usage: final });
           }
-          c.enqueue(DONE);
+          emit(DONE);
           done = true;
           return;
         }
         case 'error':
-          fail(c, part.error);
+          fail(part.error);
           return;
       }
     },
-    flush(c) {
+    end() {
       if (done) return;
       fail(
-        c,
         new ProxyError('the model stream ended before it finished', { code: 'incomplete_stream', kind: 'bad_gateway' }),
       );
     },
-  });
+  };
 }

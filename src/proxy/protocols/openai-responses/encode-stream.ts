@@ -11,6 +11,7 @@
 import type { StreamPart } from '../../../canonical/form.ts';
 import { ProxyError } from '../../../canonical/errors.ts';
 import { encodeSseFrame } from '../common/sse.ts';
+import { stageTransform, type SyncStage } from '../common/sync-stage.ts';
 import { responseObject, responsesId, statusOf } from './response.ts';
 
 type Json = Record<string, unknown>;
@@ -31,6 +32,11 @@ export interface ResponsesSseOptions {
 }
 
 export function partsToResponsesSse(opts: ResponsesSseOptions): TransformStream<StreamPart, Uint8Array> {
+  return stageTransform((emit: (bytes: Uint8Array) => void) => responsesSseEncoder(opts, emit));
+}
+
+/** The encoder as a synchronous stage (the translated hot path drives it per upstream chunk). */
+export function responsesSseEncoder(opts: ResponsesSseOptions, emit: (bytes: Uint8Array) => void): SyncStage<StreamPart> {
   const id = responsesId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   let seq = 0;
@@ -39,15 +45,14 @@ export function partsToResponsesSse(opts: ResponsesSseOptions): TransformStream<
   const open = new Map<number, OpenItem>();
   const done: Json[] = [];
 
-  type C = TransformStreamDefaultController<Uint8Array>;
-  const send = (c: C, type: string, body: Json) => c.enqueue(encodeSseFrame(JSON.stringify({ type, sequence_number: seq++, ...body }), type));
+  const send = (type: string, body: Json) => emit(encodeSseFrame(JSON.stringify({ type, sequence_number: seq++, ...body }), type));
   const response = (status: string, extra: Json = {}) =>
     responseObject({ id, model: opts.model, createdAt, output: [...done], status, ...(opts.request ? { request: opts.request } : {}), ...extra });
-  const start = (c: C) => {
+  const start = () => {
     if (started) return;
     started = true;
-    send(c, 'response.created', { response: response('in_progress') });
-    send(c, 'response.in_progress', { response: response('in_progress') });
+    send('response.created', { response: response('in_progress') });
+    send('response.in_progress', { response: response('in_progress') });
   };
   const item = (it: OpenItem, status: 'in_progress' | 'completed'): Json => {
     if (it.kind === 'text') {
@@ -56,96 +61,96 @@ export function partsToResponsesSse(opts: ResponsesSseOptions): TransformStream<
     if (it.kind === 'tool-call') return { type: 'function_call', id: it.id, call_id: it.callId, name: it.name, arguments: status === 'completed' ? it.text : '', status };
     return { type: 'reasoning', id: it.id, summary: status === 'completed' && it.text ? [{ type: 'summary_text', text: it.text }] : [] };
   };
-  const openItem = (c: C, index: number, kind: OpenItem['kind'], extra: Partial<OpenItem> = {}): OpenItem => {
+  const openItem = (index: number, kind: OpenItem['kind'], extra: Partial<OpenItem> = {}): OpenItem => {
     const it: OpenItem = { kind, outputIndex: done.length + open.size, id: responsesId(kind === 'text' ? 'msg' : kind === 'tool-call' ? 'fc' : 'rs'), text: '', ...extra };
     open.set(index, it);
-    send(c, 'response.output_item.added', { output_index: it.outputIndex, item: item(it, 'in_progress') });
-    if (kind === 'text') send(c, 'response.content_part.added', { item_id: it.id, output_index: it.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
-    if (kind === 'reasoning') send(c, 'response.reasoning_summary_part.added', { item_id: it.id, output_index: it.outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
+    send('response.output_item.added', { output_index: it.outputIndex, item: item(it, 'in_progress') });
+    if (kind === 'text') send('response.content_part.added', { item_id: it.id, output_index: it.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+    if (kind === 'reasoning') send('response.reasoning_summary_part.added', { item_id: it.id, output_index: it.outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
     return it;
   };
-  const closeItem = (c: C, index: number) => {
+  const closeItem = (index: number) => {
     const it = open.get(index);
     if (!it) return;
     open.delete(index);
     const at = { item_id: it.id, output_index: it.outputIndex };
     if (it.kind === 'text') {
-      send(c, 'response.output_text.done', { ...at, content_index: 0, text: it.text, logprobs: [] });
-      send(c, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text: it.text, annotations: [] } });
+      send('response.output_text.done', { ...at, content_index: 0, text: it.text, logprobs: [] });
+      send('response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text: it.text, annotations: [] } });
     } else if (it.kind === 'tool-call') {
-      send(c, 'response.function_call_arguments.done', { ...at, arguments: it.text });
+      send('response.function_call_arguments.done', { ...at, arguments: it.text });
     } else {
-      send(c, 'response.reasoning_summary_text.done', { ...at, summary_index: 0, text: it.text });
-      send(c, 'response.reasoning_summary_part.done', { ...at, summary_index: 0, part: { type: 'summary_text', text: it.text } });
+      send('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: it.text });
+      send('response.reasoning_summary_part.done', { ...at, summary_index: 0, part: { type: 'summary_text', text: it.text } });
     }
     const completed = item(it, 'completed');
     done.push(completed);
-    send(c, 'response.output_item.done', { output_index: it.outputIndex, item: completed });
+    send('response.output_item.done', { output_index: it.outputIndex, item: completed });
   };
-  const fail = (c: C, error: ProxyError) => {
+  const fail = (error: ProxyError) => {
     finished = true;
-    start(c);
-    send(c, 'error', { code: error.code, message: error.message, param: null });
-    send(c, 'response.failed', { response: response('failed', { error: { code: error.code, message: error.message } }) });
+    start();
+    send('error', { code: error.code, message: error.message, param: null });
+    send('response.failed', { response: response('failed', { error: { code: error.code, message: error.message } }) });
   };
 
-  return new TransformStream<StreamPart, Uint8Array>({
-    transform(p, c) {
+  return {
+    push(p) {
       if (finished) return;
-      start(c);
+      start();
       switch (p.type) {
         case 'message-start':
         case 'usage':
           return; // the usage that counts comes with the finish
         case 'text-start':
-          openItem(c, p.index, 'text');
+          openItem(p.index, 'text');
           return;
         case 'text-delta': {
-          const it = open.get(p.index) ?? openItem(c, p.index, 'text');
+          const it = open.get(p.index) ?? openItem(p.index, 'text');
           it.text += p.text;
-          send(c, 'response.output_text.delta', { item_id: it.id, output_index: it.outputIndex, content_index: 0, delta: p.text, logprobs: [] });
+          send('response.output_text.delta', { item_id: it.id, output_index: it.outputIndex, content_index: 0, delta: p.text, logprobs: [] });
           return;
         }
         case 'reasoning-start':
-          openItem(c, p.index, 'reasoning');
+          openItem(p.index, 'reasoning');
           return;
         case 'reasoning-delta': {
-          const it = open.get(p.index) ?? openItem(c, p.index, 'reasoning');
+          const it = open.get(p.index) ?? openItem(p.index, 'reasoning');
           if (!p.text) return;
           it.text += p.text;
-          send(c, 'response.reasoning_summary_text.delta', { item_id: it.id, output_index: it.outputIndex, summary_index: 0, delta: p.text });
+          send('response.reasoning_summary_text.delta', { item_id: it.id, output_index: it.outputIndex, summary_index: 0, delta: p.text });
           return;
         }
         case 'tool-call-start':
-          openItem(c, p.index, 'tool-call', { callId: p.id, name: p.name });
+          openItem(p.index, 'tool-call', { callId: p.id, name: p.name });
           return;
         case 'tool-call-delta': {
           const it = open.get(p.index);
           if (!it) return;
           it.text += p.argsJson;
-          send(c, 'response.function_call_arguments.delta', { item_id: it.id, output_index: it.outputIndex, delta: p.argsJson });
+          send('response.function_call_arguments.delta', { item_id: it.id, output_index: it.outputIndex, delta: p.argsJson });
           return;
         }
         case 'block-end':
-          closeItem(c, p.index);
+          closeItem(p.index);
           return;
         case 'finish': {
-          for (const index of [...open.keys()]) closeItem(c, index);
+          for (const index of [...open.keys()]) closeItem(index);
           finished = true;
           const { status, incomplete_details } = statusOf(p.reason);
           const type = status === 'incomplete' ? 'response.incomplete' : 'response.completed';
-          send(c, type, { response: response(status, { incomplete_details, usage: p.usage }) });
+          send(type, { response: response(status, { incomplete_details, usage: p.usage }) });
           return;
         }
         case 'error':
-          fail(c, p.error);
+          fail(p.error);
           return;
       }
     },
-    flush(c) {
+    end() {
       if (!finished) {
-        fail(c, new ProxyError('the upstream stream ended without a finish', { code: 'upstream_stream_truncated', kind: 'bad_gateway' }));
+        fail(new ProxyError('the upstream stream ended without a finish', { code: 'upstream_stream_truncated', kind: 'bad_gateway' }));
       }
     },
-  });
+  };
 }
