@@ -171,21 +171,3 @@ export class ResponseWriter {
     return this.res.destroyed || this.res.writableEnded;
   }
 }
-
-/** Pumps a byte stream to the client. Stops (cancelling the source) if the client went away. */
-export async function pump(src: ReadableStream<Uint8Array>, w: ResponseWriter, clientGone: ClientGone): Promise<void> {
-  const reader = src.getReader();
-  const offAbort = clientGone.onAbort(() => void reader.cancel(clientGone.reason).catch(() => {}));
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      if (clientGone.aborted) break;
-      const p = w.write(value);
-      if (p) await p;
-    }
-  } finally {
-    offAbort();
-    reader.releaseLock();
-  }
-}

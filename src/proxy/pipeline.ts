@@ -10,7 +10,8 @@ import type { BackendAdapter, BodyForwarding, CallOptions, CellContext, RawRespo
 import { UpstreamTimer } from './backends/types.ts';
 import type { CallRecord } from './call-record.ts';
 import type { ClientGone } from './client-gone.ts';
-import { pump, type ResponseWriter } from './http-io.ts';
+import type { ResponseWriter } from './http-io.ts';
+import { feedFromBody, feedFromReadable, type PartFeed } from './translated-stream.ts';
 import { unprocessable } from './upstream/http.ts';
 import type { AttemptInfo, Router } from './router.ts';
 import type { RouteMatch, Surface, TapHooks } from './surface.ts';
@@ -40,7 +41,7 @@ export interface ModelCall {
 type Outcome =
   | { kind: 'raw-stream'; first: Uint8Array | null; body: RawResponse }
   | { kind: 'raw-json'; bytes: Uint8Array; json: unknown }
-  | { kind: 'stream'; parts: ReadableStream<StreamPart> }
+  | { kind: 'stream'; feed: PartFeed }
   | { kind: 'json'; res: CanonicalResponse };
 
 function hooksFor(rec: CallRecord): TapHooks {
@@ -58,40 +59,37 @@ function hooksFor(rec: CallRecord): TapHooks {
   };
 }
 
-/** Observes a canonical stream for the call record without changing it. */
-function partsTap(rec: CallRecord): TransformStream<StreamPart, StreamPart> {
+/** Observes a canonical stream's parts for the call record. */
+function partTap(rec: CallRecord): (p: StreamPart) => void {
   let tools = 0;
-  return new TransformStream({
-    transform(p, ctrl) {
-      switch (p.type) {
-        case 'message-start':
-          if (p.usage) rec.addUsage(p.usage);
-          break;
-        case 'text-delta':
-        case 'reasoning-delta':
-        case 'tool-call-delta':
-          rec.firstContent();
-          break;
-        case 'tool-call-start':
-          tools++;
-          rec.firstContent();
-          break;
-        case 'usage':
-          rec.addUsage(p.usage);
-          break;
-        case 'finish':
-          rec.addUsage(p.usage);
-          rec.finish = p.reason;
-          rec.toolCalls = tools;
-          break;
-        case 'error':
-          rec.error = p.error;
-          rec.finish = 'error';
-          break;
-      }
-      ctrl.enqueue(p);
-    },
-  });
+  return (p) => {
+    switch (p.type) {
+      case 'message-start':
+        if (p.usage) rec.addUsage(p.usage);
+        break;
+      case 'text-delta':
+      case 'reasoning-delta':
+      case 'tool-call-delta':
+        rec.firstContent();
+        break;
+      case 'tool-call-start':
+        tools++;
+        rec.firstContent();
+        break;
+      case 'usage':
+        rec.addUsage(p.usage);
+        break;
+      case 'finish':
+        rec.addUsage(p.usage);
+        rec.finish = p.reason;
+        rec.toolCalls = tools;
+        break;
+      case 'error':
+        rec.error = p.error;
+        rec.finish = 'error';
+        break;
+    }
+  };
 }
 
 function forwardable(surface: Surface, headers: ModelCall['headers']): Record<string, string> {
@@ -162,10 +160,15 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     }
     const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d), call.match) : canonicalOf();
     if (peek.stream) {
+      // The first part (or a break before it) is read inside the attempt, so that break is retried.
+      if (backend.streamBody) {
+        const answered = await backend.streamBody(req, o);
+        rec.mark('upstreamAnswered');
+        return { kind: 'stream', feed: await feedFromBody(answered) };
+      }
       const answered = await backend.stream(req, o);
       rec.mark('upstreamAnswered');
-      const parts = await withFirstPart(answered);
-      return { kind: 'stream', parts };
+      return { kind: 'stream', feed: await feedFromReadable(answered) };
     }
     return { kind: 'json', res: await backend.generate(req, o) };
   };
@@ -188,6 +191,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
   if (call.clientGone.aborted) {
     // The client left while the upstream was answering: nothing was sent, so it is a 499 like any other.
     if (routed.value.kind === 'raw-stream') routed.value.body.forward(ignoreChunk).stop();
+    if (routed.value.kind === 'stream') routed.value.feed.forward(ignoreParts).stop();
     routed.release();
     throw call.clientGone.reason;
   }
@@ -228,21 +232,66 @@ async function deliver(
       w.startStream(200);
       await passRawStream(surface, call, out.first, out.body, !peek.clientWantsUsage);
       return;
-    case 'stream': {
+    case 'stream':
       w.startStream(200);
-      const bytes = out.parts
-        .pipeThrough(partsTap(rec))
-        .pipeThrough(surface.encodeStream({ alias: peek.alias, includeUsage: peek.clientWantsUsage, ...(peek.request ? { request: peek.request } : {}) }));
-      try {
-        await pump(bytes, w, call.clientGone);
-        if (call.clientGone.aborted) stopped(rec, w, call.clientGone.reason);
-      } catch (e) {
-        const pe = stopped(rec, w, call.clientGone.aborted ? call.clientGone.reason : e);
-        if (!w.closed) await w.write(surface.errorFrame(pe));
-      }
-      w.end();
+      await sendTranslatedStream(surface, call, out.feed, peek);
       return;
+  }
+}
+
+/**
+ * Translated streams' hot path, the same shape as the pass-through's: each upstream chunk's
+ * parts are tapped for the call record and encoded into the client's dialect synchronously,
+ * and their frames leave in one write; reading pauses only while the client's socket is full.
+ */
+async function sendTranslatedStream(
+  surface: Surface,
+  call: ModelCall,
+  feed: PartFeed,
+  peek: { alias: string; clientWantsUsage: boolean; request: CanonicalRequest | undefined },
+): Promise<void> {
+  const { rec, w } = call;
+  const tap = partTap(rec);
+  let frames: Uint8Array[] = [];
+  const encoder = surface.streamEncoder(
+    { alias: peek.alias, includeUsage: peek.clientWantsUsage, ...(peek.request ? { request: peek.request } : {}) },
+    (bytes) => void frames.push(bytes),
+  );
+  const flush = (): Promise<void> | undefined => {
+    if (frames.length === 0) return undefined;
+    const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    frames = [];
+    return w.closed ? undefined : w.write(bytes);
+  };
+  const send = (parts: StreamPart[]): Promise<void> | undefined => {
+    for (const p of parts) {
+      tap(p);
+      encoder.push(p);
     }
+    return flush();
+  };
+  let forwarding: BodyForwarding | undefined;
+  const offGone = call.clientGone.onAbort(() => forwarding?.stop());
+  try {
+    const wait = send(feed.held);
+    if (wait) await wait;
+    if (!call.clientGone.aborted) {
+      forwarding = feed.forward((parts) => (call.clientGone.aborted ? undefined : send(parts)));
+      await forwarding.done;
+    } else feed.forward(ignoreParts).stop();
+    if (call.clientGone.aborted) stopped(rec, w, call.clientGone.reason);
+    else {
+      encoder.end();
+      const wait = flush();
+      if (wait) await wait;
+    }
+  } catch (e) {
+    frames = [];
+    const pe = stopped(rec, w, call.clientGone.aborted ? call.clientGone.reason : e);
+    if (!w.closed) await w.write(surface.errorFrame(pe));
+  } finally {
+    offGone();
+    w.end();
   }
 }
 
@@ -287,6 +336,7 @@ async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Arra
 }
 
 const ignoreChunk = (): undefined => undefined;
+const ignoreParts = (): undefined => undefined;
 
 /**
  * A streamed call that stopped early: before any byte reached the client it is an ordinary
@@ -302,36 +352,6 @@ function retryableBreak(e: unknown): unknown {
   const pe = ProxyError.is(e) ? e : undefined;
   if (pe?.code !== 'upstream_stream_error' || pe.retryable) return e;
   return new ProxyError(pe.message, { code: pe.code, kind: pe.kind, retryable: true, cause: pe });
-}
-
-/** The first part of a translated stream (or a break before it) is read inside the attempt, so that break is retried. */
-async function withFirstPart(parts: ReadableStream<StreamPart>): Promise<ReadableStream<StreamPart>> {
-  const reader = parts.getReader();
-  let first: ReadableStreamReadResult<StreamPart>;
-  try {
-    first = await reader.read();
-  } catch (e) {
-    reader.releaseLock();
-    await parts.cancel().catch(() => {});
-    throw retryableBreak(e);
-  }
-  if (!first.done && first.value.type === 'error' && first.value.error.code === 'upstream_stream_error') {
-    await reader.cancel().catch(() => {});
-    throw retryableBreak(first.value.error);
-  }
-  let pending: ReadableStreamReadResult<StreamPart> | undefined = first;
-  return new ReadableStream<StreamPart>(
-    {
-      async pull(ctrl) {
-        const r = pending ?? (await reader.read());
-        pending = undefined;
-        if (r.done) ctrl.close();
-        else ctrl.enqueue(r.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 /** The client's body without the deployment's additional_drop_params (top-level keys). */

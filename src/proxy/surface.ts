@@ -11,6 +11,7 @@
 import type { CanonicalRequest, CanonicalResponse, FinishReason, StreamPart, Usage } from '../canonical/form.ts';
 import type { ProxyError } from '../canonical/errors.ts';
 import type { Logger } from '../util/log.ts';
+import type { SyncStage } from './protocols/common/sync-stage.ts';
 
 export interface TapHooks {
   onUsage(u: Partial<Usage>): void;
@@ -63,7 +64,8 @@ export interface Surface {
   decode(body: Record<string, unknown>, match: RouteMatch): CanonicalRequest;
   encodeError(e: ProxyError): { status: number; body: unknown };
   encodeResponse(res: CanonicalResponse, alias: string): unknown;
-  encodeStream(o: { alias: string; includeUsage: boolean; request?: CanonicalRequest }): TransformStream<StreamPart, Uint8Array>;
+  /** Canonical parts → the client's stream bytes, synchronously: each part's frames go to `emit` at once. */
+  streamEncoder(o: { alias: string; includeUsage: boolean; request?: CanonicalRequest }, emit: (bytes: Uint8Array) => void): SyncStage<StreamPart>;
   /** One SSE frame carrying an error, for failures after the stream started. */
   errorFrame(e: ProxyError): Uint8Array;
   /** Taps a same-dialect upstream stream synchronously (the pass-through path). */

@@ -69,7 +69,7 @@ export const createSurface: SurfaceFactory = () => ({
   }),
   encodeError: (e: ProxyError) => ({ status: e.status, body: { problem: e.message } }),
   encodeResponse: (res) => ({ reply: res.content.map((p) => (p.type === 'text' ? p.text : '')).join(''), tokens: res.usage.output }),
-  encodeStream: () => { throw new ProxyError('plain does not stream', { code: 'no_stream', kind: 'invalid_request' }); },
+  streamEncoder: () => { throw new ProxyError('plain does not stream', { code: 'no_stream', kind: 'invalid_request' }); },
   errorFrame: (e) => new TextEncoder().encode(e.message),
   sseTapCore: () => ({ push: (b) => b, end: () => '' }),
   jsonTap: () => ({ toolCalls: 0 }),

@@ -6,6 +6,7 @@ import type { Deployment } from '../../config/types.ts';
 import type { Logger } from '../../util/log.ts';
 import type { ClientGone } from '../client-gone.ts';
 import type { CanonicalRequest, CanonicalResponse, Dialect, StreamPart } from '../../canonical/form.ts';
+import type { StageFactory } from '../protocols/common/sync-stage.ts';
 
 /**
  * Time spent waiting on the upstream, accumulated across a call's attempts: the proxy's
@@ -94,7 +95,7 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string>;
   // The upstream body as bytes, read straight from the socket's events (no web streams on this path).
-  /** The first chunk alone (null: an empty body), so a break before it can be retried; `forward` takes the rest. */
+  /** The first chunk alone (null: an empty body; called again, the next one), so a break before it can be retried; `forward` takes the rest. */
   firstChunk(): Promise<Uint8Array | null>;
   /** Every (remaining) chunk pushed to `onChunk` as it arrives, with no promise per chunk. */
   forward(onChunk: ChunkSink): BodyForwarding;
@@ -112,11 +113,29 @@ export interface BodyForwarding {
   stop(): void;
 }
 
+/**
+ * A translated stream's upstream answer for the synchronous hot path: the body read from the
+ * socket's events and the dialect's decoder that turns its bytes into parts, run per chunk
+ * by the proxy with no web stream or promise per part (pipeline.ts).
+ */
+export interface DecodedStreamBody {
+  body: RawResponse;
+  decoder: StageFactory<Uint8Array, StreamPart>;
+  /**
+   * Held inside the attempt until the first content part rather than the first part: an
+   * error event after message_start but before any content is still retried (Gemini, Claude
+   * and OpenAI-compatible endpoints on Vertex, Anthropic).
+   */
+  holdUntilContent: boolean;
+}
+
 export interface BackendAdapter {
   /** The backend's registry name (`openai`, `anthropic`, `vertex_ai`, `sim`, …). */
   readonly kind: string;
   generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse>;
   stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>>;
+  /** The same stream for the proxy's hot path (HTTP backends): the body and its decoder, read push-style. */
+  streamBody?(req: CanonicalRequest, o: CallOptions): Promise<DecodedStreamBody>;
   /** The surface dialects this backend can take byte-for-byte (pass-through), if any. */
   readonly nativeDialects?: readonly Dialect[];
   /**

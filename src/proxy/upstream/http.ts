@@ -47,7 +47,7 @@ export interface UpstreamResponse {
   /** The body, streamed; reading it to the end (or cancelling it) finishes the attempt. */
   readonly body: ReadableStream<Uint8Array>;
   // The push readers below are the cheaper alternative (no per-chunk promises); use one or the other.
-  /** The first chunk (null: the body was empty), waited for alone so a break before it can be retried; then `forward` the rest. */
+  /** The first chunk (null: the body was empty; called again, the next one), waited for alone so a break before it can be retried; then `forward` the rest. */
   firstChunk(): Promise<Uint8Array | null>;
   /** Every (remaining) chunk pushed to `onChunk` from the socket's events, without a promise per chunk (see BodyPump). */
   forward(onChunk: ChunkSink): BodyForwarding;
@@ -225,7 +225,7 @@ class BodyPump {
     });
   }
 
-  /** The first chunk alone; reading pauses after it. */
+  /** The first chunk alone (the next one when called again: a translated stream reads up to its first part); reading pauses after it. */
   first(): Promise<Uint8Array | null> {
     return new Promise((resolve, reject) => {
       if (this.failure !== undefined) return reject(this.failure);
@@ -249,6 +249,8 @@ class BodyPump {
       };
       this.o.timer.wait();
       this.src.on('data', onData);
+      // Paused by an earlier call: a 'data' listener alone does not restart the flow.
+      this.src.resume();
     });
   }
 

@@ -5,11 +5,12 @@
  * starts are thrown (decoded from Anthropic's error body) so the router can retry.
  */
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
-import type { BackendAdapter, CallOptions, RawCall, RawResponse } from '../types.ts';
-import { postJson, readJson } from '../../upstream/http.ts';
+import type { BackendAdapter, CallOptions, DecodedStreamBody, RawCall, RawResponse } from '../types.ts';
+import { postJson, readJson, type UpstreamResponse } from '../../upstream/http.ts';
 import { passthroughBody } from '../../upstream/passthrough-body.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';
 import {
+  anthropicSseDecoder,
   anthropicSseToParts,
   decodeAnthropicCountTokensResponse,
   decodeAnthropicError,
@@ -47,9 +48,16 @@ export class AnthropicBackend implements BackendAdapter {
   }
 
   async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {
+    return awaitFirstContent((await this.postStream(req, o)).body.pipeThrough(anthropicSseToParts()));
+  }
+
+  async streamBody(req: CanonicalRequest, o: CallOptions): Promise<DecodedStreamBody> {
+    return { body: await this.postStream(req, o), decoder: anthropicSseDecoder, holdUntilContent: true };
+  }
+
+  private postStream(req: CanonicalRequest, o: CallOptions): Promise<UpstreamResponse> {
     const body = encodeAnthropicRequest({ ...req, stream: true }, o.deployment.model, { warn: this.warn(o) });
-    const res = await postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment), o, decodeAnthropicError);
-    return awaitFirstContent(res.body.pipeThrough(anthropicSseToParts()));
+    return postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment), o, decodeAnthropicError);
   }
 
   async countTokens(req: CanonicalRequest, o: CallOptions): Promise<number> {

@@ -5,13 +5,14 @@
  * other dialects are translated through the canonical form.
  */
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
-import type { BackendAdapter, CallOptions, RawCall, RawResponse } from '../types.ts';
-import { postJson, readJson } from '../../upstream/http.ts';
+import type { BackendAdapter, CallOptions, DecodedStreamBody, RawCall, RawResponse } from '../types.ts';
+import { postJson, readJson, type UpstreamResponse } from '../../upstream/http.ts';
 import { passthroughBody } from '../../upstream/passthrough-body.ts';
 import {
   decodeOpenAIError,
   decodeOpenAIResponse,
   encodeOpenAIRequest,
+  openAISseDecoder,
   openAISseToParts,
 } from '../../protocols/openai-chat/index.ts';
 
@@ -51,9 +52,16 @@ export class OpenAICompatibleBackend implements BackendAdapter {
   }
 
   async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {
+    return (await this.post(req, o)).body.pipeThrough(openAISseToParts());
+  }
+
+  async streamBody(req: CanonicalRequest, o: CallOptions): Promise<DecodedStreamBody> {
+    return { body: await this.post(req, o), decoder: openAISseDecoder, holdUntilContent: false };
+  }
+
+  private post(req: CanonicalRequest, o: CallOptions): Promise<UpstreamResponse> {
     const body = encodeOpenAIRequest({ ...req, stream: true }, o.deployment.model);
-    const res = await postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
-    return res.body.pipeThrough(openAISseToParts());
+    return postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
   }
 }
 

@@ -4,11 +4,12 @@
  * answers are Anthropic's own JSON and SSE.
  */
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
-import type { CallOptions } from '../types.ts';
-import { postJson, readJson } from '../../upstream/http.ts';
+import type { CallOptions, DecodedStreamBody } from '../types.ts';
+import { postJson, readJson, type UpstreamResponse } from '../../upstream/http.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';
 import {
   VERTEX_ANTHROPIC_VERSION,
+  anthropicSseDecoder,
   anthropicSseToParts,
   decodeAnthropicCountTokensResponse,
   decodeAnthropicResponse,
@@ -26,9 +27,16 @@ export async function claudeGenerate(req: CanonicalRequest, o: CallOptions, v: V
 }
 
 export async function claudeStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<ReadableStream<StreamPart>> {
+  return awaitFirstContent((await postStream(req, o, v)).body.pipeThrough(anthropicSseToParts()));
+}
+
+export async function claudeStreamBody(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<DecodedStreamBody> {
+  return { body: await postStream(req, o, v), decoder: anthropicSseDecoder, holdUntilContent: true };
+}
+
+async function postStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<UpstreamResponse> {
   const body = encodeAnthropicRequest({ ...req, stream: true }, v.model, { vertex: true, warn: v.warn });
-  const res = await postJson(claudeUrl(o.deployment, v.model, 'streamRawPredict'), body, await v.headers(), o, decode(v));
-  return awaitFirstContent(res.body.pipeThrough(anthropicSseToParts()));
+  return postJson(claudeUrl(o.deployment, v.model, 'streamRawPredict'), body, await v.headers(), o, decode(v));
 }
 
 /** Vertex counts Claude tokens on the `count-tokens` pseudo-model; here the body names the model. */

@@ -1,7 +1,7 @@
 /** Gemini through Vertex's native endpoints: generateContent, streamGenerateContent?alt=sse, countTokens. */
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
-import type { CallOptions } from '../types.ts';
-import { postJson, readJson } from '../../upstream/http.ts';
+import type { CallOptions, DecodedStreamBody } from '../types.ts';
+import { postJson, readJson, type UpstreamResponse } from '../../upstream/http.ts';
 import { awaitFirstContent } from '../../protocols/common/first-content.ts';
 import {
   decodeGeminiCountTokensResponse,
@@ -9,6 +9,7 @@ import {
   decodeGeminiResponse,
   encodeGeminiCountTokensRequest,
   encodeGeminiRequest,
+  geminiSseDecoder,
   geminiSseToParts,
 } from '../../protocols/gemini/index.ts';
 import { geminiUrl } from './endpoints.ts';
@@ -22,9 +23,17 @@ export async function geminiGenerate(req: CanonicalRequest, o: CallOptions, v: V
 }
 
 export async function geminiStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<ReadableStream<StreamPart>> {
+  return awaitFirstContent((await postStream(req, o, v)).body.pipeThrough(geminiSseToParts({ model: v.model })));
+}
+
+export async function geminiStreamBody(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<DecodedStreamBody> {
+  const opts = { model: v.model };
+  return { body: await postStream(req, o, v), decoder: (emit) => geminiSseDecoder(opts, emit), holdUntilContent: true };
+}
+
+async function postStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<UpstreamResponse> {
   const body = encodeGeminiRequest(req, { warn: v.warn });
-  const res = await postJson(geminiUrl(o.deployment, v.model, 'streamGenerateContent'), body, await v.headers(), o, decode(v));
-  return awaitFirstContent(res.body.pipeThrough(geminiSseToParts({ model: v.model })));
+  return postJson(geminiUrl(o.deployment, v.model, 'streamGenerateContent'), body, await v.headers(), o, decode(v));
 }
 
 export async function geminiCountTokens(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<number> {

@@ -7,12 +7,12 @@
  */
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { Deployment } from '../../../config/types.ts';
-import type { BackendAdapter, CallOptions } from '../types.ts';
+import type { BackendAdapter, CallOptions, DecodedStreamBody } from '../types.ts';
 import { defaultTokenProvider, type TokenProvider } from './auth.ts';
-import { claudeCountTokens, claudeGenerate, claudeStream } from './claude.ts';
+import { claudeCountTokens, claudeGenerate, claudeStream, claudeStreamBody } from './claude.ts';
 import { vertexTarget } from './endpoints.ts';
-import { geminiCountTokens, geminiGenerate, geminiStream } from './gemini-native.ts';
-import { openAICompatGenerate, openAICompatStream } from './openai-compat.ts';
+import { geminiCountTokens, geminiGenerate, geminiStream, geminiStreamBody } from './gemini-native.ts';
+import { openAICompatGenerate, openAICompatStream, openAICompatStreamBody } from './openai-compat.ts';
 import type { VertexCall } from './vertex-call.ts';
 
 export interface VertexBackendDeps {
@@ -62,6 +62,13 @@ export class VertexBackend implements BackendAdapter {
     if (v.mode === 'anthropic') return claudeStream(req, o, v);
     if (v.mode === 'openai') return openAICompatStream(req, o, v);
     return geminiStream(req, o, v);
+  }
+
+  async streamBody(req: CanonicalRequest, o: CallOptions): Promise<DecodedStreamBody> {
+    const v = this.call(o);
+    if (v.mode === 'anthropic') return claudeStreamBody(req, o, v);
+    if (v.mode === 'openai') return openAICompatStreamBody(req, o, v);
+    return geminiStreamBody(req, o, v);
   }
 
   /** Gemini's countTokens (also for the OpenAI-compatible mode, which has no count endpoint), or Claude's. */

@@ -11,7 +11,7 @@ import {
   encodeAnthropicCountTokensResponse,
   encodeAnthropicError,
   encodeAnthropicResponse,
-  partsToAnthropicSse,
+  anthropicSseEncoder,
 } from '../../protocols/anthropic-messages/index.ts';
 
 const messages = { method: 'POST', kind: 'generate', endpoint: 'messages', model: 'body' } as const;
@@ -42,11 +42,11 @@ export const createSurface: SurfaceFactory = ({ log }) => ({
   // tokenizer — counted only when the upstream's message start has none, and text never
   // counted before (the newest turn) estimated, then counted after the stream
   // (canonical/tokens.ts promptTokensWithoutWaiting). message_delta has the upstream's count.
-  encodeStream: (o) => {
+  streamEncoder: (o, emit) => {
     const request = o.request;
-    if (!request) return partsToAnthropicSse({ model: o.alias });
+    if (!request) return anthropicSseEncoder({ model: o.alias }, emit);
     let uncounted: string[] = [];
-    return partsToAnthropicSse({
+    return anthropicSseEncoder({
       model: o.alias,
       inputTokens: () => {
         const prompt = promptTokensWithoutWaiting(request);
@@ -54,7 +54,7 @@ export const createSurface: SurfaceFactory = ({ log }) => ({
         return prompt.tokens;
       },
       onEnd: () => countLater(uncounted),
-    });
+    }, emit);
   },
   errorFrame: (e) => anthropicErrorFrame(e),
   sseTapCore: (o) => anthropicSseTapCore(o),

@@ -10,7 +10,7 @@ import {
   encodeGeminiResponse,
   geminiJsonTap,
   geminiSseTapCore,
-  partsToGeminiSse,
+  geminiSseEncoder,
 } from '../../protocols/gemini/index.ts';
 import type { RouteDef, SurfaceFactory } from '../../surface.ts';
 
@@ -29,7 +29,7 @@ export const createSurface: SurfaceFactory = () => ({
   decode: (body, match) => decodeGeminiRequest(body, match.params.model!, match.route.stream === true),
   encodeError: (e) => encodeGeminiError(e),
   encodeResponse: (res, alias) => ({ ...encodeGeminiResponse(res), modelVersion: alias }),
-  encodeStream: (o) => partsToGeminiSse({ model: o.alias }),
+  streamEncoder: (o, emit) => geminiSseEncoder({ model: o.alias }, emit),
   errorFrame: (e) => encodeSseFrame(JSON.stringify(encodeGeminiError(e).body)),
   sseTapCore: (o) => geminiSseTapCore(o),
   jsonTap: (json) => geminiJsonTap(json),

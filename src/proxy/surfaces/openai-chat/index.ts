@@ -7,7 +7,7 @@ import {
   encodeOpenAIResponse,
   openAIJsonTap,
   openAISseTapCore,
-  partsToOpenAISse,
+  openAISseEncoder,
 } from '../../protocols/openai-chat/index.ts';
 
 const enc = new TextEncoder();
@@ -32,7 +32,7 @@ export const createSurface: SurfaceFactory = () => ({
   decode: (body) => decodeOpenAIRequest(body),
   encodeError: (e) => encodeOpenAIError(e),
   encodeResponse: (res, alias) => encodeOpenAIResponse(res, alias),
-  encodeStream: (o) => partsToOpenAISse({ model: o.alias, includeUsage: o.includeUsage }),
+  streamEncoder: (o, emit) => openAISseEncoder({ model: o.alias, includeUsage: o.includeUsage }, emit),
   errorFrame: (e) => enc.encode(`data: ${JSON.stringify(encodeOpenAIError(e).body)}\n\n`),
   sseTapCore: (o) => openAISseTapCore(o),
   jsonTap: (json) => openAIJsonTap(json),

@@ -9,7 +9,7 @@ import { encodeOpenAIError } from '../../protocols/openai-chat/index.ts';
 import {
   decodeResponsesRequest,
   encodeResponsesResponse,
-  partsToResponsesSse,
+  responsesSseEncoder,
   responsesJsonTap,
   responsesSseTapCore,
 } from '../../protocols/openai-responses/index.ts';
@@ -36,7 +36,7 @@ export const createSurface: SurfaceFactory = ({ log }) => ({
   decode: (body) => decodeResponsesRequest(body, { warn: (m) => log.debug(m) }),
   encodeError: (e) => encodeOpenAIError(e),
   encodeResponse: (res, alias) => encodeResponsesResponse(res, alias),
-  encodeStream: (o) => partsToResponsesSse({ model: o.alias, ...(o.request?.raw ? { request: o.request.raw } : {}) }),
+  streamEncoder: (o, emit) => responsesSseEncoder({ model: o.alias, ...(o.request?.raw ? { request: o.request.raw } : {}) }, emit),
   errorFrame: (e) => encodeSseFrame(JSON.stringify({ type: 'error', code: e.code, message: e.message, param: null }), 'error'),
   sseTapCore: (o) => responsesSseTapCore(o),
   jsonTap: (json) => responsesJsonTap(json),
