@@ -27,9 +27,10 @@
  * Writes bench/results/trace-overhead-latest.{md,json}; with --control (an A/A run: both proxies
  * with timing off) trace-overhead-control-latest.{md,json}, the noise floor of the same setup.
  *
- *   npx tsx bench/trace-overhead.ts [--rounds 48] [--epochs 4] [--upstream mock|sim] [--round-ms 700] [--concurrency 16] [--record-calls 20000] [--record-blocks 100] [--control] [--out bench/results]
+ *   npx tsx bench/trace-overhead.ts [--rounds 48] [--epochs 4] [--upstream mock|sim] [--round-ms 700] [--warmup-ms 6000] [--concurrency 16] [--record-calls 20000] [--record-blocks 100] [--no-pin] [--control] [--out bench/results]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,6 +64,13 @@ const { values } = parseArgs({
     control: { type: 'boolean', default: false },
     // fresh proxy pairs, the start order (and so which process is "on") swapped every epoch
     epochs: { type: 'string', default: '4' },
+    // pin the proxies to the last CPU and this process, the upstream and the load generator to the
+    // others (taskset), so the proxy under test never shares its core: see pinning() below
+    pin: { type: 'boolean', default: true },
+    // each fresh proxy's warm-up before its epoch's rounds: its CPU per request was 2-3x the
+    // steady value in the first 2-3 s under load (JIT tiers, heap sizing), and 500 requests
+    // (0.25 s) left those rounds in the measurement
+    'warmup-ms': { type: 'string', default: '6000' },
     // mock: the pre-serialised mock upstream (bench/lib/mock-upstream.ts, tens of µs per request);
     // sim: the simulator over HTTP, which at c=16 costs about twice the proxy's CPU per request
     // and so caps both sides' throughput alike, diluting a difference between them
@@ -83,6 +91,8 @@ const recordBlocks = positiveInt('record-blocks', values['record-blocks']);
 const control = values.control;
 const epochs = positiveInt('epochs', values.epochs);
 const upstreamKind = values.upstream;
+const pinning = planPinning(values.pin);
+const warmupMs = positiveInt('warmup-ms', values['warmup-ms']);
 if (upstreamKind !== 'mock' && upstreamKind !== 'sim') throw new Error(`--upstream must be mock or sim, got "${upstreamKind}"`);
 if (rounds < 4) throw new Error('--rounds must be at least 4 for an interval');
 if (rounds < 2 * epochs) throw new Error(`--rounds (${rounds}) must be at least 2 per epoch (--epochs ${epochs})`);
@@ -106,6 +116,36 @@ function pairedRatio(off: number[], on: number[], label: string): RatioInterval 
   const c = Float64Array.from(on);
   const point = logMedianRatio(b, c);
   return percentileInterval(pairedLogRatios(b, c, RESAMPLES, createRng(1, label)), point, CONFIDENCE, true);
+}
+
+/**
+ * CPU pinning. Unpinned, the proxy under test, the upstream and the load generator share two cores
+ * as the scheduler sees fit, and how it splits them changes from one 0.7 s round to the next: the
+ * CPU per request of a round moved by 12 % (SD of the paired log ratio, 16 epochs, 10:56 UTC idle)
+ * and swamped a 2 % cost. Pinned, the proxies run alone on the last CPU (only one of them is under
+ * load at a time) and everything else on the rest; children inherit this process's affinity, so
+ * pinning this process first puts the upstream and the load generator on the other CPUs, and each
+ * proxy (every thread: libuv's pool, V8's GC helpers) is moved to its CPU once started.
+ */
+interface Pinning {
+  proxyCpu: number;
+  otherCpus: string;
+}
+
+function planPinning(wanted: boolean): Pinning | null {
+  const count = cpus().length;
+  if (!wanted || count < 2) return null;
+  const check = spawnSync('taskset', ['--version'], { encoding: 'utf8' });
+  if (check.error || check.status !== 0) {
+    process.stderr.write('taskset (util-linux) not found: running unpinned\n');
+    return null;
+  }
+  return { proxyCpu: count - 1, otherCpus: count === 2 ? '0' : `0-${count - 2}` };
+}
+
+function pinProcess(pid: number, cpuList: string): void {
+  const r = spawnSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpuList, String(pid)], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`taskset could not pin pid ${pid} to CPU ${cpuList}: ${r.error?.message ?? r.stderr.trim()}`);
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -170,6 +210,7 @@ async function runEpoch(epoch: number, epochRounds: number, sim: Service, dir: s
     pair.push(first);
     const second = await (onFirst ? startOff() : startOn());
     pair.push(second);
+    if (pinning) for (const proxy of pair) pinProcess(proxy.pid, String(pinning.proxyCpu));
     const [on, off] = onFirst ? [first, second] : [second, first];
     const [onResult, offResult] = (await runLoadProcess({
       targets: [
@@ -182,8 +223,8 @@ async function runEpoch(epoch: number, epochRounds: number, sim: Service, dir: s
       order: 'alternate',
       roundMaxRequests: 1_000_000,
       roundMaxDurationMs: roundMs,
-      warmupRequests: 500,
-      warmupMaxDurationMs: 3000,
+      warmupRequests: 1_000_000,
+      warmupMaxDurationMs: warmupMs,
     })) as [LoadResult, LoadResult];
     for (const r of [onResult, offResult]) {
       if (r.errors > 0) throw new Error(`${r.target}: ${r.errors} failed requests (${r.errorSamples.join('; ')})`);
@@ -203,6 +244,7 @@ async function runEpoch(epoch: number, epochRounds: number, sim: Service, dir: s
 const dir = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-'));
 const services: Service[] = [];
 try {
+  if (pinning) pinProcess(process.pid, pinning.otherCpus);
   const loadBefore = load();
   const sim = upstreamKind === 'mock' ? await startMockUpstream() : await startSim({ ttftMs: 0, tokensPerSecond: 0, answerTokens: 20 });
   services.push(sim);
@@ -249,7 +291,7 @@ try {
     bench: 'trace-overhead',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, loadBefore, loadAfter },
-    settings: { control, rounds, epochs, roundMs, concurrency, mode: 'mixed (stream and json alternate)', upstream: upstreamKind === 'mock' ? 'pre-serialised mock upstream over HTTP (bench/lib/mock-upstream.ts)' : 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
+    settings: { control, rounds, epochs, roundMs, warmupMs, concurrency, pinning: pinning ? { proxies: `CPU ${pinning.proxyCpu}`, upstreamAndLoad: `CPU ${pinning.otherCpus}` } : 'none', mode: 'mixed (stream and json alternate)', upstream: upstreamKind === 'mock' ? 'pre-serialised mock upstream over HTTP (bench/lib/mock-upstream.ts)' : 'agentab sim over HTTP, no model latency, 20 tokens', order: 'alternate' },
     rps: { on: onResult.rounds.map((r) => r.rps), off: offResult.rounds.map((r) => r.rps), ratio: rps },
     proxyCpuUsPerRequest: { on: cpuOf(onResult), off: cpuOf(offResult), ratio: cpu },
     spendLines: lines,
@@ -267,7 +309,7 @@ try {
     control ? '# Proxy span recording: A/A control (both proxies with phase timing off)' : '# Proxy span recording: cost on throughput',
     ...(control ? ['', 'The "on" column is a second proxy process with phase timing OFF: its ratios are what two identical processes differ by here, the noise floor for the real on/off run (verdicts below do not apply to a control).'] : []),
     '',
-    `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating, in ${epochs} epochs of a fresh proxy pair (the side started first swapped each epoch) · concurrency ${concurrency}, mixed stream/json · one ${upstreamKind === 'mock' ? 'pre-serialised mock upstream' : 'simulator'} over HTTP for both`,
+    `${result.date} · ${cpus().length} cores · load average ${loadBefore} before, ${loadAfter} after · ${rounds} rounds of ${roundMs} ms per side, order alternating, in ${epochs} epochs of a fresh proxy pair (the side started first swapped each epoch; ${warmupMs / 1000} s of warm-up per proxy) · concurrency ${concurrency}, mixed stream/json · ${pinning ? `proxies pinned to CPU ${pinning.proxyCpu}, upstream and load generator to CPU ${pinning.otherCpus}` : 'unpinned'} · one ${upstreamKind === 'mock' ? 'pre-serialised mock upstream' : 'simulator'} over HTTP for both`,
     '',
     '| | phase timing off | phase timing on | ratio on/off (95% paired bootstrap CI over rounds) |',
     '|:--|--:|--:|--:|',

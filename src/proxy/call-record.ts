@@ -71,8 +71,16 @@ export class CallRecord {
     if (this.firstContentAt === undefined) this.firstContentAt = this.now();
   }
 
+  /** Takes the finite numbers of `u`; keys new to the usage go after the others, in `u`'s order. */
   addUsage(u: Partial<Usage>): void {
-    this.usage = { ...this.usage, ...definedOnly(u) };
+    // A new object, not an update in place: a record already built (cut at shutdown) keeps its
+    // usage. for…in rather than Object.entries: no array of pairs on every usage report.
+    const next: Usage = { ...this.usage };
+    for (const k in u) {
+      const v = u[k as keyof Usage];
+      if (typeof v === 'number' && Number.isFinite(v)) next[k as keyof Usage] = v;
+    }
+    this.usage = next;
   }
 
   fail(e: unknown): ProxyError {
@@ -151,14 +159,6 @@ export class CallRecord {
     }
     return record;
   }
-}
-
-function definedOnly(u: Partial<Usage>): Partial<Usage> {
-  const out: Partial<Usage> = {};
-  for (const [k, v] of Object.entries(u) as [keyof Usage, number | undefined][]) {
-    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
-  }
-  return out;
 }
 
 function round3(x: number): number {

@@ -1,9 +1,12 @@
 /**
  * Prometheus metrics of the proxy, fed from spend records (subscribe `observe` to the
  * SpendWriter's onRecord). Lives on its own Registry, not prom-client's global one, so
- * several proxies in one process (tests, the bench) do not share series.
+ * several proxies in one process (tests, the bench) do not share series. The metrics counted
+ * on every request are scrape-time ones (scrape-metrics.ts: plain fields, no label hashing);
+ * errors stay a prom-client Counter, counted only when a request fails.
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
+import { ScrapeCounter, ScrapeHistogram, type CounterSeries, type HistogramSeries } from './scrape-metrics.ts';
 import type { SpendRecord } from './spend/record.ts';
 
 const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
@@ -33,23 +36,23 @@ function printable(v: string): string {
 interface AliasSeries {
   alias: string;
   /** The requests counter's children, by `<surface> <status>`. */
-  requests: Map<string, { inc(): void }>;
-  tokens: Record<TokenType, { inc(v: number): void }>;
-  cost: { inc(v: number): void };
-  duration: { observe(v: number): void };
-  ttft: { observe(v: number): void };
-  overhead: { observe(v: number): void };
+  requests: Map<string, CounterSeries>;
+  tokens: Record<TokenType, CounterSeries>;
+  cost: CounterSeries;
+  duration: HistogramSeries;
+  ttft: HistogramSeries;
+  overhead: HistogramSeries;
 }
 
 export class ProxyMetrics {
   readonly registry: Registry;
-  private readonly requests: Counter<'alias' | 'surface' | 'status'>;
+  private readonly requests: ScrapeCounter;
   private readonly errors: Counter<'alias' | 'code'>;
-  private readonly tokens: Counter<'alias' | 'type'>;
-  private readonly cost: Counter<'alias'>;
-  private readonly duration: Histogram<'alias'>;
-  private readonly ttft: Histogram<'alias'>;
-  private readonly overhead: Histogram<'alias'>;
+  private readonly tokens: ScrapeCounter;
+  private readonly cost: ScrapeCounter;
+  private readonly duration: ScrapeHistogram;
+  private readonly ttft: ScrapeHistogram;
+  private readonly overhead: ScrapeHistogram;
   /** Label children per alias, so observe() does not hash label sets for every series. */
   private readonly byAlias = new Map<string, AliasSeries>();
   /** The series of each model name requested (bounded: beyond it names are looked up each time). */
@@ -65,51 +68,23 @@ export class ProxyMetrics {
   ) {
     this.registry = registry;
     const registers = [registry];
-    this.requests = new Counter({
-      name: 'agentab_requests_total',
-      help: 'Client requests answered, by alias, client surface and HTTP status',
-      labelNames: ['alias', 'surface', 'status'],
-      registers,
-    });
+    // Registration order is the exposition's order.
+    this.requests = new ScrapeCounter('agentab_requests_total', 'Client requests answered, by alias, client surface and HTTP status', registry);
     this.errors = new Counter({
       name: 'agentab_errors_total',
       help: 'Requests answered with an error, by alias and stable error code',
       labelNames: ['alias', 'code'],
-      registers,
+      registers: [registry],
     });
-    this.tokens = new Counter({
-      name: 'agentab_tokens_total',
-      help: 'Tokens by type; input counts the whole prompt, cache_read/cache_write are part of it, reasoning is part of output',
-      labelNames: ['alias', 'type'],
-      registers,
-    });
-    this.cost = new Counter({
-      name: 'agentab_cost_usd_total',
-      help: 'Cost in USD at list or configured prices',
-      labelNames: ['alias'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'agentab_request_duration_seconds',
-      help: 'Time from request arrival to the last byte answered',
-      labelNames: ['alias'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.ttft = new Histogram({
-      name: 'agentab_ttft_seconds',
-      help: 'Time from request arrival to the first content byte answered',
-      labelNames: ['alias'],
-      buckets: TTFT_BUCKETS,
-      registers,
-    });
-    this.overhead = new Histogram({
-      name: 'agentab_overhead_seconds',
-      help: 'Request duration minus time spent waiting on the upstream',
-      labelNames: ['alias'],
-      buckets: OVERHEAD_BUCKETS,
-      registers,
-    });
+    this.tokens = new ScrapeCounter(
+      'agentab_tokens_total',
+      'Tokens by type; input counts the whole prompt, cache_read/cache_write are part of it, reasoning is part of output',
+      registry,
+    );
+    this.cost = new ScrapeCounter('agentab_cost_usd_total', 'Cost in USD at list or configured prices', registry);
+    this.duration = new ScrapeHistogram('agentab_request_duration_seconds', 'Time from request arrival to the last byte answered', DURATION_BUCKETS, registry);
+    this.ttft = new ScrapeHistogram('agentab_ttft_seconds', 'Time from request arrival to the first content byte answered', TTFT_BUCKETS, registry);
+    this.overhead = new ScrapeHistogram('agentab_overhead_seconds', 'Request duration minus time spent waiting on the upstream', OVERHEAD_BUCKETS, registry);
   }
 
   /** Counts one spend record. Cheap: a few additions on cached label children. */
@@ -119,13 +94,11 @@ export class ProxyMetrics {
     const key = `${rec.surface} ${rec.status}`;
     let requests = s.requests.get(key);
     if (!requests) {
-      requests = this.requests.labels({ alias, surface: rec.surface, status: String(rec.status) });
+      requests = this.requests.series({ alias, surface: rec.surface, status: String(rec.status) });
       s.requests.set(key, requests);
     }
     requests.inc();
     if (rec.error) this.errors.inc({ alias, code: printable(rec.error.code) });
-    // Every inc hashes its label set in prom-client: zeros are skipped (the series exist from
-    // their creation, at 0, so nothing disappears from the exposition).
     const u = rec.usage;
     if (u.input) s.tokens.input.inc(u.input);
     if (u.output) s.tokens.output.inc(u.output);
@@ -159,21 +132,18 @@ export class ProxyMetrics {
   private series(alias: string): AliasSeries {
     let s = this.byAlias.get(alias);
     if (!s) {
-      const tokens = {} as Record<TokenType, { inc(v: number): void }>;
-      for (const type of TOKEN_TYPES) {
-        tokens[type] = this.tokens.labels({ alias, type });
-        tokens[type].inc(0);
-      }
-      const cost = this.cost.labels({ alias });
-      cost.inc(0);
+      // Token and cost series are shown from the alias's first request on, at 0.
+      const tokens = {} as Record<TokenType, CounterSeries>;
+      for (const type of TOKEN_TYPES) tokens[type] = this.tokens.series({ alias, type });
+      const labels = { alias };
       s = {
         alias,
         requests: new Map(),
         tokens,
-        cost,
-        duration: this.duration.labels({ alias }),
-        ttft: this.ttft.labels({ alias }),
-        overhead: this.overhead.labels({ alias }),
+        cost: this.cost.series(labels),
+        duration: this.duration.series(labels),
+        ttft: this.ttft.series(labels),
+        overhead: this.overhead.series(labels),
       };
       this.byAlias.set(alias, s);
     }

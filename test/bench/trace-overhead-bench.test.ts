@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports ratios with intervals', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
   try {
-    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '6', '--epochs', '3', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '8', '--out', out];
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--rounds', '6', '--epochs', '3', '--round-ms', '200', '--warmup-ms', '300', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '8', '--out', out];
     const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
     assert.match(stdout, /^\| throughput, req\/s \(median of rounds\) \| \d+ \| \d+ \| [\d.]+ \[[\d.]+, [\d.]+\] \|$/m);
     assert.match(stdout, /load average [\d.]+ [\d.]+ [\d.]+ before/);
@@ -40,6 +40,8 @@ test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports rati
     assert.ok(Math.abs(across.ratio - geometricMean) < 1e-9 * geometricMean);
     assert.ok(across.lo <= across.ratio && across.ratio <= across.hi);
     assert.match(stdout, /^Across epochs \(each fresh process pair one observation/m);
+    // pinned where taskset and two CPUs exist (this machine, CI), and the report says which
+    assert.match(stdout, /· (proxies pinned to CPU \d+, upstream and load generator to CPU [\d-]+|unpinned) ·/);
     assert.ok(result.rps.ratio.lo <= result.rps.ratio.ratio && result.rps.ratio.ratio <= result.rps.ratio.hi);
     assert.ok(result.spendLines.on.lines > 0 && result.spendLines.on.withPhases === result.spendLines.on.lines, 'every "on" spend line has phases');
     assert.ok(result.spendLines.off.lines > 0 && result.spendLines.off.withPhases === 0, 'no "off" spend line has phases');
@@ -52,7 +54,7 @@ test('bench/trace-overhead.ts runs with tiny counts, both ways, and reports rati
 test('bench/trace-overhead.ts --control runs two timing-off proxies (A/A) and writes the control file', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'agentab-trace-bench-test-'));
   try {
-    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--control', '--rounds', '4', '--epochs', '1', '--round-ms', '200', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '4', '--out', out];
+    const args = ['--import', 'tsx', 'bench/trace-overhead.ts', '--control', '--rounds', '4', '--epochs', '1', '--round-ms', '200', '--warmup-ms', '300', '--concurrency', '2', '--record-calls', '300', '--record-blocks', '4', '--out', out];
     const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 110_000, maxBuffer: 1 << 20 });
     assert.match(stdout, /A\/A control/);
     const result = JSON.parse(readFileSync(join(out, 'trace-overhead-control-latest.json'), 'utf8')) as {
