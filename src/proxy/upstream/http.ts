@@ -441,9 +441,10 @@ function midStreamError(e: unknown): ProxyError {
   });
 }
 
-/** Reads a whole (non-streamed) JSON body. */
-export async function readJson(body: ReadableStream<Uint8Array>): Promise<unknown> {
-  const text = await new Response(body).text();
+/** Reads a whole (non-streamed) JSON body, collected from the socket's events (no web stream on the translated JSON path). */
+export async function readJson(res: UpstreamResponse): Promise<unknown> {
+  const bytes = await res.readAll();
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -44,7 +44,7 @@ export class AnthropicBackend implements BackendAdapter {
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
     const body = encodeAnthropicRequest({ ...req, stream: false }, o.deployment.model, { warn: this.warn(o) });
     const res = await postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment), o, decodeAnthropicError);
-    return decodeAnthropicResponse(await readJson(res.body));
+    return decodeAnthropicResponse(await readJson(res));
   }
 
   async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {
@@ -63,7 +63,7 @@ export class AnthropicBackend implements BackendAdapter {
   async countTokens(req: CanonicalRequest, o: CallOptions): Promise<number> {
     const body = encodeAnthropicCountTokensRequest(req, o.deployment.model, { warn: this.warn(o) });
     const res = await postJson(this.url(o, '/messages/count_tokens'), body, anthropicHeaders(o.deployment), o, decodeAnthropicError);
-    return decodeAnthropicCountTokensResponse(await readJson(res.body));
+    return decodeAnthropicCountTokensResponse(await readJson(res));
   }
 }
 

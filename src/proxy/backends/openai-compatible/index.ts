@@ -48,7 +48,7 @@ export class OpenAICompatibleBackend implements BackendAdapter {
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
     const body = encodeOpenAIRequest({ ...req, stream: false }, o.deployment.model);
     const res = await postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
-    return decodeOpenAIResponse(await readJson(res.body));
+    return decodeOpenAIResponse(await readJson(res));
   }
 
   async stream(req: CanonicalRequest, o: CallOptions): Promise<ReadableStream<StreamPart>> {

@@ -23,7 +23,7 @@ import type { VertexCall } from './vertex-call.ts';
 export async function claudeGenerate(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<CanonicalResponse> {
   const body = encodeAnthropicRequest({ ...req, stream: false }, v.model, { vertex: true, warn: v.warn });
   const res = await postJson(claudeUrl(o.deployment, v.model, 'rawPredict'), body, await v.headers(), o, decode(v));
-  return decodeAnthropicResponse(await readJson(res.body));
+  return decodeAnthropicResponse(await readJson(res));
 }
 
 export async function claudeStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<ReadableStream<StreamPart>> {
@@ -43,7 +43,7 @@ async function postStream(req: CanonicalRequest, o: CallOptions, v: VertexCall):
 export async function claudeCountTokens(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<number> {
   const body = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...encodeAnthropicCountTokensRequest(req, v.model, { warn: v.warn }) };
   const res = await postJson(claudeCountTokensUrl(o.deployment), body, await v.headers(), o, decode(v));
-  return decodeAnthropicCountTokensResponse(await readJson(res.body));
+  return decodeAnthropicCountTokensResponse(await readJson(res));
 }
 
 const decode = (v: VertexCall) => invalidatingOn401(decodeClaudeOnVertexError, v.tokens);

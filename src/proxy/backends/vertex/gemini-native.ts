@@ -19,7 +19,7 @@ import type { VertexCall } from './vertex-call.ts';
 export async function geminiGenerate(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<CanonicalResponse> {
   const body = encodeGeminiRequest(req, { warn: v.warn });
   const res = await postJson(geminiUrl(o.deployment, v.model, 'generateContent'), body, await v.headers(), o, decode(v));
-  return decodeGeminiResponse(await readJson(res.body), { model: v.model });
+  return decodeGeminiResponse(await readJson(res), { model: v.model });
 }
 
 export async function geminiStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<ReadableStream<StreamPart>> {
@@ -39,7 +39,7 @@ async function postStream(req: CanonicalRequest, o: CallOptions, v: VertexCall):
 export async function geminiCountTokens(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<number> {
   const body = encodeGeminiCountTokensRequest(req, { warn: v.warn });
   const res = await postJson(geminiUrl(o.deployment, v.model, 'countTokens'), body, await v.headers(), o, decode(v));
-  return decodeGeminiCountTokensResponse(await readJson(res.body));
+  return decodeGeminiCountTokensResponse(await readJson(res));
 }
 
 const decode = (v: VertexCall) => invalidatingOn401(decodeGeminiError, v.tokens);

@@ -21,7 +21,7 @@ import type { VertexCall } from './vertex-call.ts';
 export async function openAICompatGenerate(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<CanonicalResponse> {
   const body = encodeOpenAIRequest({ ...req, stream: false }, v.model);
   const res = await postJson(openAICompatUrl(o.deployment), body, await v.headers(), o, decode(v));
-  return decodeOpenAIResponse(await readJson(res.body));
+  return decodeOpenAIResponse(await readJson(res));
 }
 
 export async function openAICompatStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<ReadableStream<StreamPart>> {
