@@ -10,6 +10,7 @@
 import { ProxyError } from '../canonical/errors.ts';
 import type { StreamPart } from '../canonical/form.ts';
 import type { BodyForwarding, DecodedStreamBody } from './backends/types.ts';
+import { STARTS_OUTPUT } from './protocols/common/first-content.ts';
 
 /** Takes a batch of parts synchronously; a promise returned (the client's socket is full) pauses reading until it settles. */
 export type PartsSink = (parts: StreamPart[]) => Promise<void> | undefined;
@@ -20,16 +21,6 @@ export interface PartFeed {
   /** Pushes every further part to `onParts`, the decoder's final parts included; `done` settles after them. */
   forward(onParts: PartsSink): BodyForwarding;
 }
-
-const STARTS_OUTPUT = new Set<StreamPart['type']>([
-  'text-start',
-  'text-delta',
-  'tool-call-start',
-  'tool-call-delta',
-  'reasoning-start',
-  'reasoning-delta',
-  'finish',
-]);
 
 /**
  * Reads until the stream may be handed to the client. Without `untilContent`, one part is

@@ -6,7 +6,8 @@
 import { ProxyError } from '../../../canonical/errors.ts';
 import type { StreamPart } from '../../../canonical/form.ts';
 
-const STARTS_OUTPUT = new Set<StreamPart['type']>([
+/** Parts that mean the stream has begun its output: before one, a failure can still be retried. */
+export const STARTS_OUTPUT = new Set<StreamPart['type']>([
   'text-start',
   'text-delta',
   'tool-call-start',
