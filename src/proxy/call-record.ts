@@ -49,7 +49,8 @@ export class CallRecord {
 
   constructor(
     readonly init: CallRecordInit,
-    private readonly now: () => number = () => performance.now(),
+    /** The record's clock (ms); taps that time a chunk after reading it later take its arrival from it. */
+    readonly now: () => number = () => performance.now(),
     phaseTiming = true,
   ) {
     // every mark present from the start: one object shape for all calls, so setting a mark is a
@@ -67,8 +68,9 @@ export class CallRecord {
     this.clientWaitMs = this.now() - this.init.startedAt;
   }
 
-  firstContent(): void {
-    if (this.firstContentAt === undefined) this.firstContentAt = this.now();
+  /** The first content reached the proxy: now, or at `at` on the record's clock when it was read later. */
+  firstContent(at?: number): void {
+    if (this.firstContentAt === undefined) this.firstContentAt = at ?? this.now();
   }
 
   /** Takes the finite numbers of `u`; keys new to the usage go after the others, in `u`'s order. */

@@ -47,7 +47,7 @@ type Outcome =
 function hooksFor(rec: CallRecord): TapHooks {
   return {
     onUsage: (u) => rec.addUsage(u),
-    onFirstContent: () => rec.firstContent(),
+    onFirstContent: (at) => rec.firstContent(at),
     onFinish: (reason, toolCalls) => {
       rec.finish = reason;
       rec.toolCalls = toolCalls;
@@ -211,12 +211,14 @@ async function deliver(
   const { rec, w } = call;
   switch (out.kind) {
     case 'raw-json': {
+      // The bytes leave first (they were parsed inside the attempt, so they are valid JSON);
+      // what the record learns from them is read after, off the client's critical path.
+      rec.firstContent();
+      w.raw(200, out.bytes, { 'content-type': 'application/json' });
       const tap = surface.jsonTap(out.json);
       if (tap.usage) rec.addUsage(tap.usage);
       rec.finish = tap.finish ?? null;
       rec.toolCalls = tap.toolCalls;
-      rec.firstContent();
-      w.raw(200, out.bytes, { 'content-type': 'application/json' });
       return;
     }
     case 'json': {
@@ -301,11 +303,14 @@ async function sendTranslatedStream(
  * controller per chunk, and the async-iterator route several microtask hops: both measured as
  * a large share of the proxy's CPU per streamed request). Chunks are handed over from the
  * upstream body's events (RawResponse.forward); reading pauses only while the client's socket
- * is full.
+ * is full. The tap reads its frames after forwarding them where it can (`deferReading`): a
+ * push's frames are read at the next push, the last ones after `w.end()` sent the response's
+ * last bytes, so decoding them is off the time the client waits; `settle()` runs whatever is
+ * still owed before anything else reports to the call record.
  */
 async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Array | null, body: RawResponse, hideUsageChunk: boolean): Promise<void> {
   const { rec, w } = call;
-  const tap = surface.sseTapCore({ hideUsageChunk, ...hooksFor(rec) });
+  const tap = surface.sseTapCore({ hideUsageChunk, deferReading: true, now: rec.now, ...hooksFor(rec) });
   const send = (v: string | Uint8Array): Promise<void> | undefined => {
     if (v.length === 0 || w.closed) return undefined;
     return w.write(typeof v === 'string' ? Buffer.from(v) : v);
@@ -321,12 +326,17 @@ async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Arra
       forwarding = body.forward((chunk) => (call.clientGone.aborted ? undefined : send(tap.push(chunk))));
       await forwarding.done;
     } else body.forward(ignoreChunk).stop();
-    if (call.clientGone.aborted) stopped(rec, w, call.clientGone.reason);
-    else {
+    if (call.clientGone.aborted) {
+      tap.settle?.();
+      stopped(rec, w, call.clientGone.reason);
+    } else {
       const wait = send(tap.end());
       if (wait) await wait;
+      w.end();
+      tap.settle?.();
     }
   } catch (e) {
+    tap.settle?.();
     const pe = stopped(rec, w, call.clientGone.aborted ? call.clientGone.reason : e);
     if (!w.closed) await w.write(surface.errorFrame(pe));
   } finally {

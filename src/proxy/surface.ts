@@ -15,7 +15,8 @@ import type { SyncStage } from './protocols/common/sync-stage.ts';
 
 export interface TapHooks {
   onUsage(u: Partial<Usage>): void;
-  onFirstContent(): void;
+  /** `at`: when the content's chunk arrived, on the `now` clock (a tap that reads a chunk when it arrives leaves it out). */
+  onFirstContent(at?: number): void;
   onFinish(reason: FinishReason, toolCalls: number): void;
   onError(e: ProxyError): void;
 }
@@ -68,8 +69,14 @@ export interface Surface {
   streamEncoder(o: { alias: string; includeUsage: boolean; request?: CanonicalRequest }, emit: (bytes: Uint8Array) => void): SyncStage<StreamPart>;
   /** One SSE frame carrying an error, for failures after the stream started. */
   errorFrame(e: ProxyError): Uint8Array;
-  /** Taps a same-dialect upstream stream synchronously (the pass-through path). */
-  sseTapCore(o: { hideUsageChunk: boolean } & TapHooks): { push(b: Uint8Array): string | Uint8Array; end(): string | Uint8Array };
+  /**
+   * Taps a same-dialect upstream stream synchronously (the pass-through path). A tap that can
+   * read frames after forwarding them does so when asked (`deferReading`) and then owes
+   * callbacks until `settle()`.
+   */
+  sseTapCore(
+    o: { hideUsageChunk: boolean; deferReading?: boolean; now?(): number } & TapHooks,
+  ): { push(b: Uint8Array): string | Uint8Array; end(): string | Uint8Array; settle?(): void };
   jsonTap(json: unknown): { usage?: Usage; finish?: FinishReason; toolCalls: number };
   /** The body of a `count_tokens` route and its answer, for surfaces that have one. */
   countTokens?: {

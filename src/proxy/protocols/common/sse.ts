@@ -60,11 +60,42 @@ export function frameText(event: EventSourceMessage): string {
 /** What a pass-through tap does with one event's data: true drops its frame from what is forwarded. */
 export type SseDataInspector = (data: string) => boolean;
 
+/**
+ * A pass-through tap's view of the events, with what must be known before a frame is forwarded
+ * (`drops`) kept apart from what may be learned after (`observe`), so that the reading of most
+ * frames can run after their bytes left (see createDeferringSseFrameTap).
+ */
+export interface SseEventObserver {
+  /**
+   * True leaves the event's frame out of the forwarded bytes. Decided before the frame is
+   * forwarded, from this event alone: it must not depend on earlier events (the observations
+   * of earlier frames may not have run yet).
+   */
+  drops(data: string): boolean;
+  /**
+   * A byte-level pre-check of a lone `data:` line's payload, buf[start, end): false only when
+   * `drops` of that payload would surely be false, so the frame is forwarded without decoding
+   * it. (Always true when every frame's drop is to be decided from its text.)
+   */
+  mayDrop(buf: Buffer, start: number, end: number): boolean;
+  /** Every event, once, in stream order; `arrivedAt` is the clock at the push that brought it. */
+  observe(data: string, arrivedAt: number): void;
+}
+
 export interface SseFrameTap {
   /** The bytes to forward now: every frame these bytes completed, minus dropped ones (the upstream's own bytes). */
   push(bytes: Uint8Array): Uint8Array;
   /** The rest at the end of the stream (a last frame the server did not terminate gets its blank line). */
   end(): Uint8Array;
+}
+
+export interface DeferringSseFrameTap extends SseFrameTap {
+  /**
+   * Observes every event not yet observed (the frames of the previous push are observed at the
+   * start of the next one, the rest here). Call it after the bytes were written, and before
+   * anything reads what the observer learned.
+   */
+  settle(): void;
 }
 
 const LF = 0x0a;
@@ -74,12 +105,28 @@ const EMPTY = new Uint8Array(0);
 const NO_BYTES = Buffer.alloc(0);
 const BLANK_LINE = Buffer.from('\n\n');
 const DATA_FIELD = Buffer.from('data:');
+const alwaysMayDrop = (): boolean => true;
+const observeNothing = (): void => undefined;
+const noClock = (): number => 0;
+
+/**
+ * The pass-through taps' frame reader, inspecting each event before its frame is forwarded:
+ * `inspect` returns true to drop the frame. createDeferringSseFrameTap with every frame
+ * decided from its text and nothing observed later.
+ */
+export function createSseFrameTap(inspect: SseDataInspector): SseFrameTap {
+  return createDeferringSseFrameTap({ drops: inspect, mayDrop: alwaysMayDrop, observe: observeNothing }, noClock);
+}
 
 /**
  * The pass-through taps' frame reader: splits upstream bytes into complete SSE frames without
- * decoding or copying them, hands each event's data to `inspect`, and returns the upstream's
- * own bytes of the complete frames (those `inspect` drops left out), holding back an
- * unfinished frame until its end arrives.
+ * decoding or copying them, decides for each event whether its frame is dropped
+ * (`observer.drops`, decoded only when the byte pre-check `mayDrop` says it might be), and
+ * returns the upstream's own bytes of the complete frames (dropped ones left out), holding back
+ * an unfinished frame until its end arrives. Each event's `observe` is queued, in order, and
+ * runs at the start of the next push or at `settle()` — after the caller wrote this push's
+ * bytes — so that decoding the frames for the call record is off the path between the
+ * upstream's bytes arriving and the client's bytes leaving.
  *
  * Hand-written because it runs on every chunk of every streamed pass-through call, where
  * decoding all bytes to text and re-scanning them line by line (createSseReader) measured as
@@ -89,7 +136,7 @@ const DATA_FIELD = Buffer.from('data:');
  * are parsed by eventsource-parser one frame at a time; a stream with a CR anywhere hands
  * all its remaining bytes to createSseReader and is re-serialised frame by frame.
  */
-export function createSseFrameTap(inspect: SseDataInspector): SseFrameTap {
+export function createDeferringSseFrameTap(observer: SseEventObserver, now: () => number): DeferringSseFrameTap {
   /** The bytes of an unfinished frame (always starts at a frame boundary). */
   let carry: Buffer = NO_BYTES;
   /** Frames that are not a lone data line: eventsource-parser, fed one whole frame at a time. */
@@ -98,19 +145,61 @@ export function createSseFrameTap(inspect: SseDataInspector): SseFrameTap {
   /** Set once a CR was seen: the rest of the stream goes through the full reader. */
   let slow: SseFrameTap | undefined;
 
-  /** Inspects the frame buf[start, end) (no terminator); true when it is to be dropped. */
+  // Events waiting for `observe`, in stream order: the decoded data, or (not decoded yet)
+  // the payload's range in a forwarded buffer. Parallel arrays, reused: no object per frame.
+  const queuedData: (string | undefined)[] = [];
+  const queuedBuf: (Buffer | undefined)[] = [];
+  const queuedStart: number[] = [];
+  const queuedEnd: number[] = [];
+  let queued = 0;
+  /** The clock of the current push, read once, when its first event is queued. */
+  let pushAt: number | undefined;
+  const queuedAt: number[] = [];
+
+  const enqueue = (data: string | undefined, buf: Buffer | undefined, start: number, end: number): void => {
+    pushAt ??= now();
+    queuedData[queued] = data;
+    queuedBuf[queued] = buf;
+    queuedStart[queued] = start;
+    queuedEnd[queued] = end;
+    queuedAt[queued] = pushAt;
+    queued++;
+  };
+
+  const settle = (): void => {
+    // `observe` may not push (it only reads); the count is read each round all the same.
+    for (let i = 0; i < queued; i++) {
+      const buf = queuedBuf[i];
+      const data = buf ? buf.toString('utf8', queuedStart[i], queuedEnd[i]) : queuedData[i]!;
+      queuedBuf[i] = undefined;
+      queuedData[i] = undefined;
+      observer.observe(data, queuedAt[i]!);
+    }
+    queued = 0;
+  };
+
+  /** An event whose data is decoded: its drop decided now, its observation queued. */
+  const decided = (data: string): boolean => {
+    const drop = observer.drops(data);
+    enqueue(data, undefined, 0, 0);
+    return drop;
+  };
+
+  /** Decides the frame buf[start, end) (no terminator); true when it is to be dropped. */
   const inspectFrame = (buf: Buffer, start: number, end: number): boolean => {
     const lineEnd = buf.indexOf(LF, start);
     const oneLine = lineEnd === -1 || lineEnd >= end;
     if (oneLine && end - start >= DATA_FIELD.length && buf.compare(DATA_FIELD, 0, DATA_FIELD.length, start, start + DATA_FIELD.length) === 0) {
       let from = start + DATA_FIELD.length;
       if (from < end && buf[from] === SPACE) from++;
-      return inspect(buf.toString('utf8', from, end));
+      if (observer.mayDrop(buf, from, end)) return decided(buf.toString('utf8', from, end));
+      enqueue(undefined, buf, from, end);
+      return false;
     }
     frameDropped = false;
     frameParser ??= createParser({
       onEvent: (event) => {
-        if (inspect(event.data)) frameDropped = true;
+        if (decided(event.data)) frameDropped = true;
       },
     });
     frameParser.feed(buf.toString('utf8', start, end) + '\n\n');
@@ -122,7 +211,7 @@ export function createSseFrameTap(inspect: SseDataInspector): SseFrameTap {
     let pending = '';
     const reader = createSseReader(
       (event) => {
-        if (!inspect(event.data)) pending += frameText(event);
+        if (!decided(event.data)) pending += frameText(event);
       },
       (comment) => {
         pending += `: ${comment}\n\n`;
@@ -148,32 +237,40 @@ export function createSseFrameTap(inspect: SseDataInspector): SseFrameTap {
     return slow.push(rest);
   };
 
+  const pushFrames = (bytes: Uint8Array): Uint8Array => {
+    if (slow) return slow.push(bytes);
+    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (chunk.indexOf(CR) !== -1) return goSlow(carry.length ? Buffer.concat([carry, chunk]) : chunk);
+    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    let kept: Buffer[] | undefined;
+    let keepFrom = 0;
+    let frameStart = 0;
+    // A terminator may straddle the carried bytes and the new ones.
+    let at = buf.indexOf(BLANK_LINE, Math.max(0, carry.length - 1));
+    while (at !== -1) {
+      if (at > frameStart && inspectFrame(buf, frameStart, at)) {
+        (kept ??= []).push(buf.subarray(keepFrom, frameStart));
+        keepFrom = at + 2;
+      }
+      frameStart = at + 2;
+      at = buf.indexOf(BLANK_LINE, frameStart);
+    }
+    // Copied: a slice would keep the whole chunk alive until the frame completes.
+    carry = frameStart < buf.length ? Buffer.from(buf.subarray(frameStart)) : NO_BYTES;
+    if (!kept) return frameStart === buf.length ? buf : buf.subarray(0, frameStart);
+    kept.push(buf.subarray(keepFrom, frameStart));
+    return Buffer.concat(kept);
+  };
+
   return {
     push(bytes) {
-      if (slow) return slow.push(bytes);
-      const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (chunk.indexOf(CR) !== -1) return goSlow(carry.length ? Buffer.concat([carry, chunk]) : chunk);
-      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      let kept: Buffer[] | undefined;
-      let keepFrom = 0;
-      let frameStart = 0;
-      // A terminator may straddle the carried bytes and the new ones.
-      let at = buf.indexOf(BLANK_LINE, Math.max(0, carry.length - 1));
-      while (at !== -1) {
-        if (at > frameStart && inspectFrame(buf, frameStart, at)) {
-          (kept ??= []).push(buf.subarray(keepFrom, frameStart));
-          keepFrom = at + 2;
-        }
-        frameStart = at + 2;
-        at = buf.indexOf(BLANK_LINE, frameStart);
-      }
-      // Copied: a slice would keep the whole chunk alive until the frame completes.
-      carry = frameStart < buf.length ? Buffer.from(buf.subarray(frameStart)) : NO_BYTES;
-      if (!kept) return frameStart === buf.length ? buf : buf.subarray(0, frameStart);
-      kept.push(buf.subarray(keepFrom, frameStart));
-      return Buffer.concat(kept);
+      // The previous push's bytes were handed to the writer: observe its events now.
+      if (queued > 0) settle();
+      pushAt = undefined;
+      return pushFrames(bytes);
     },
     end() {
+      pushAt = undefined;
       if (slow) return slow.end();
       const rest = carry;
       carry = NO_BYTES;
@@ -184,5 +281,6 @@ export function createSseFrameTap(inspect: SseDataInspector): SseFrameTap {
       if (inspectFrame(rest, 0, end)) return EMPTY;
       return Buffer.concat([rest, rest[rest.length - 1] === LF ? BLANK_LINE.subarray(1) : BLANK_LINE]);
     },
+    settle,
   };
 }

@@ -14,7 +14,7 @@ import { OpenAIStreamDecoder } from './decode-stream.ts';
 import { decodeOpenAIErrorPayload } from './errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { asChatUsage } from './schema.ts';
-import { createSseFrameTap } from '../common/sse.ts';
+import { createDeferringSseFrameTap, type SseEventObserver } from '../common/sse.ts';
 import { fromOpenAIUsage } from './usage.ts';
 
 export interface OpenAISseTapOptions {
@@ -22,22 +22,35 @@ export interface OpenAISseTapOptions {
   hideUsageChunk: boolean;
   /** Each time a chunk carries usage (normally once, the last chunk). */
   onUsage(u: Usage): void;
-  /** Once, at the first chunk carrying content, tool calls or reasoning. */
-  onFirstContent(): void;
+  /** Once, at the first chunk carrying content, tool calls or reasoning; `at` is the clock when that chunk arrived. */
+  onFirstContent(at: number): void;
   /** Once, when the stream finished (`[DONE]`, or the bytes ended after a finish_reason). */
   onFinish(reason: FinishReason, toolCalls: number): void;
   /** Once, for an error payload, an unparsable chunk, or bytes ending before a finish_reason. */
   onError(e: ProxyError): void;
+  /**
+   * The clock `onFirstContent` is given (default `performance.now`); the pass-through gives
+   * the call record's, so the time to first token is the chunk's arrival on the record's clock.
+   */
+  now?(): number;
+  /**
+   * Read the frames after they were forwarded: the callbacks of one push's frames run at the
+   * start of the next push or at `settle()`, and those of the end at `settle()` (see
+   * createDeferringSseFrameTap). Without it every callback has run when push/end return.
+   */
+  deferReading?: boolean;
 }
 
 /**
  * The tap as a synchronous core: `push` takes upstream bytes and returns the text to send on
  * (every frame completed by these bytes, joined, so one write carries them all), `end` the
  * rest. The proxy's pass-through path drives it straight from the socket, without web streams.
+ * `settle` runs the callbacks still owed (only a tap that defers its reading owes any).
  */
 export interface SseTapCore {
   push(bytes: Uint8Array): string | Uint8Array;
   end(): string | Uint8Array;
+  settle?(): void;
 }
 
 export function openAISseTap(opts: OpenAISseTapOptions): TransformStream<Uint8Array, Uint8Array> {
@@ -54,14 +67,43 @@ export function tapCoreToTransform(core: SseTapCore): TransformStream<Uint8Array
     } else if (v.length) c.enqueue(v);
   };
   return new TransformStream<Uint8Array, Uint8Array>({
-    transform: (bytes, c) => out(core.push(bytes), c),
-    flush: (c) => out(core.end(), c),
+    transform: (bytes, c) => {
+      out(core.push(bytes), c);
+      core.settle?.();
+    },
+    flush: (c) => {
+      out(core.end(), c);
+      core.settle?.();
+    },
   });
 }
 
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Whether buf[start, end) contains an empty JSON array: `[`, JSON whitespace, `]`. The usage-only
+ * chunk has `"choices": []`, and JSON has no other spelling of an empty array (no escapes
+ * outside strings), so a payload without one cannot be that chunk: its frame is forwarded
+ * without parsing it first. (A `[]` inside a string only costs that frame a parse.)
+ * A plain byte loop: payloads are a few hundred bytes, and it stops at `end`.
+ */
+export function mayHoldEmptyArray(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if (buf[i] !== OPEN_BRACKET) continue;
+    let j = i + 1;
+    while (j < end && (buf[j] === 0x20 || buf[j] === 0x0a || buf[j] === 0x0d || buf[j] === 0x09)) j++;
+    if (j < end && buf[j] === CLOSE_BRACKET) return true;
+  }
+  return false;
+}
+
 export function openAISseTapCore(opts: OpenAISseTapOptions): SseTapCore {
+  const now = opts.now ?? (() => performance.now());
   let firstContent = false;
   let usage: Usage | undefined;
+  /** The arrival of the chunk being read (for onFirstContent). */
+  let readingAt = 0;
 
   const onPart = (part: StreamPart) => {
     switch (part.type) {
@@ -70,7 +112,7 @@ export function openAISseTapCore(opts: OpenAISseTapOptions): SseTapCore {
       case 'tool-call-start':
         if (!firstContent) {
           firstContent = true;
-          opts.onFirstContent();
+          opts.onFirstContent(readingAt);
         }
         return;
       case 'finish':
@@ -85,33 +127,80 @@ export function openAISseTapCore(opts: OpenAISseTapOptions): SseTapCore {
   };
   const decoder = new OpenAIStreamDecoder(onPart);
 
-  /** Reads one event's payload; true when its frame must be dropped. */
-  const inspect = (data: string): boolean => {
-    if (data === '[DONE]') {
-      decoder.data(data);
-      return false;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      decoder.data(data); // reports the unparsable chunk
-      return false;
-    }
-    decoder.value(json);
-    if (decoder.latestUsage !== usage && decoder.latestUsage) {
-      usage = decoder.latestUsage;
-      opts.onUsage(usage);
-    }
-    return opts.hideUsageChunk && isUsageOnlyChunk(json);
+  // The last payload `drops` parsed, so `observe` does not parse it again.
+  let parsedData: string | undefined;
+  let parsedJson: unknown;
+
+  const observer: SseEventObserver = {
+    drops(data) {
+      if (!opts.hideUsageChunk || data === '[DONE]') return false;
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch {
+        return false;
+      }
+      parsedData = data;
+      parsedJson = json;
+      return isUsageOnlyChunk(json);
+    },
+    mayDrop: (buf, start, end) => opts.hideUsageChunk && mayHoldEmptyArray(buf, start, end),
+    observe(data, arrivedAt) {
+      readingAt = arrivedAt;
+      if (data === '[DONE]') {
+        decoder.data(data);
+        return;
+      }
+      let json: unknown;
+      if (parsedData !== undefined && data === parsedData) {
+        json = parsedJson;
+        parsedData = parsedJson = undefined;
+      } else {
+        try {
+          json = JSON.parse(data);
+        } catch {
+          decoder.data(data); // reports the unparsable chunk
+          return;
+        }
+      }
+      decoder.value(json);
+      if (decoder.latestUsage !== usage && decoder.latestUsage) {
+        usage = decoder.latestUsage;
+        opts.onUsage(usage);
+      }
+    },
   };
 
-  const frames = createSseFrameTap(inspect);
-  return {
-    push: (bytes) => frames.push(bytes),
-    end() {
-      const rest = frames.end();
+  const frames = createDeferringSseFrameTap(observer, now);
+  let ended = false;
+  let decoderEnded = false;
+  const settle = () => {
+    frames.settle();
+    if (ended && !decoderEnded) {
+      decoderEnded = true;
       decoder.end();
+    }
+  };
+  if (opts.deferReading) {
+    return {
+      push: (bytes) => frames.push(bytes),
+      end() {
+        ended = true;
+        return frames.end();
+      },
+      settle,
+    };
+  }
+  return {
+    push(bytes) {
+      const out = frames.push(bytes);
+      frames.settle();
+      return out;
+    },
+    end() {
+      ended = true;
+      const rest = frames.end();
+      settle();
       return rest;
     },
   };
