@@ -8,6 +8,7 @@
  * it because a busy machine moves the measured ratio a lot and the estimate little.
  */
 import { ADDED_VS_NAIVE, addedLatencies, addedVsNaive, marginCall, type AddedLatency } from './added-latency.ts';
+import { epochRatio } from './epoch-ratio.ts';
 import type { SelfReported } from './results.ts';
 import type { RssSummary } from './rss.ts';
 import { agentabOverPeer, agentabOverPeerByCpu, compare, find, type Comparison, type Measurement, type Mode } from './scenarios.ts';
@@ -67,13 +68,28 @@ function throughputGoals(ms: Measurement[], cs: Comparison[]): Goal[] {
   ];
 }
 
-/** agentab ÷ naive pass-through, req/s, at the top concurrency of the throughput profile (worse of json/stream). */
+/**
+ * agentab ÷ naive pass-through, req/s, at the top concurrency of the throughput profile (worse of
+ * json/stream), with a 95 % interval per mode: each round (the targets take turns in it) is one
+ * paired observation, the mean of the rounds' log ratios with Student's t (bench/lib/epoch-ratio.ts).
+ * Rounds share their processes, so this interval counts the round-to-round noise of the machine,
+ * not the spread between two processes of one build.
+ */
 function naiveThroughputGoal(ms: Measurement[]): Goal {
   const top = Math.max(0, ...ms.filter((m) => m.profile === 'throughput').map((m) => m.concurrency));
   const ratioAt = (mode: Mode): number | null => {
     const a = find(ms, 'throughput', mode, top, 'agentab');
     const n = find(ms, 'throughput', mode, top, 'naive');
     return a && n && n.result.rps > 0 ? a.result.rps / n.result.rps : null;
+  };
+  const intervalAt = (mode: Mode): string => {
+    const a = find(ms, 'throughput', mode, top, 'agentab')?.result.rounds ?? [];
+    const n = find(ms, 'throughput', mode, top, 'naive')?.result.rounds ?? [];
+    const logs = a.slice(0, n.length).map((round, i) => Math.log(round.rps / n[i]!.rps));
+    const interval = epochRatio(logs);
+    if (!interval) return `${mode}: ${logs.length} rounds, too few for an interval`;
+    const call = interval.lo >= THROUGHPUT_VS_NAIVE ? 'met' : interval.hi < THROUGHPUT_VS_NAIVE ? 'missed' : 'within noise';
+    return `${mode} ${fmt(interval.ratio)} [${fmt(interval.lo)}, ${fmt(interval.hi)}] over ${interval.epochs} rounds (${call})`;
   };
   const json = ratioAt('json');
   const stream = ratioAt('stream');
@@ -87,7 +103,7 @@ function naiveThroughputGoal(ms: Measurement[]): Goal {
   return {
     name: 'throughput vs naive pass-through',
     target: `≥ ${THROUGHPUT_VS_NAIVE}× the naive undici pass-through`,
-    measured: `${fmt(value)}× (json ${fmt(json)}×, stream ${fmt(stream)}×; ttft-0 upstream, c=${top}, spend log and metrics on); gateway CPU per request agentab vs naive: ${cpuAt('json')}, ${cpuAt('stream')}`,
+    measured: `${fmt(value)}× (json ${fmt(json)}×, stream ${fmt(stream)}×; ttft-0 upstream, c=${top}, spend log and metrics on); per-round ratios, 95 % t intervals: ${intervalAt('json')}, ${intervalAt('stream')}; gateway CPU per request agentab vs naive: ${cpuAt('json')}, ${cpuAt('stream')}`,
     value,
     verdict: verdict(value, (x) => x >= THROUGHPUT_VS_NAIVE),
   };
