@@ -71,8 +71,11 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     assert.match(stdout, /^## Added latency vs direct/m);
     assert.match(stdout, /^\| added latency vs naive pass-through \|/m);
     const vsNaive = report.goals.find((g) => g.name === 'throughput vs naive pass-through');
-    // three rounds per target: each mode's ratio gets its per-round interval
-    assert.match(vsNaive?.measured ?? '', /json \d+\.\d+ \[\d+\.\d+, \d+\.\d+\] over 3 rounds \((met|missed|within noise)\), stream \d+\.\d+ \[\d+\.\d+, \d+\.\d+\] over 3 rounds/);
+    // three rounds per target: each mode's ratio on each upstream gets its per-round interval
+    const interval = String.raw`\d+\.\d+× \[\d+\.\d+, \d+\.\d+\] over 3 rounds \((met|missed|within noise)\)`;
+    for (const upstream of ['mock upstream', 'ttft-0 simulator']) {
+      assert.match(vsNaive?.measured ?? '', new RegExp(`${upstream}, c=2: json ${interval}, stream ${interval}`), upstream);
+    }
     assert.equal(readFileSync(join(out, 'proxy-latest.md'), 'utf8').split('\n')[0], '# Proxy overhead benchmark');
   } finally {
     rmSync(out, { recursive: true, force: true });
