@@ -145,35 +145,30 @@ export function createDeferringSseFrameTap(observer: SseEventObserver, now: () =
   /** Set once a CR was seen: the rest of the stream goes through the full reader. */
   let slow: SseFrameTap | undefined;
 
-  // Events waiting for `observe`, in stream order: the decoded data, or (not decoded yet)
-  // the payload's range in a forwarded buffer. Parallel arrays, reused: no object per frame.
-  const queuedData: (string | undefined)[] = [];
-  const queuedBuf: (Buffer | undefined)[] = [];
-  const queuedStart: number[] = [];
-  const queuedEnd: number[] = [];
+  // Events waiting for `observe`, in stream order, four slots each: the decoded data or (not
+  // decoded yet) the forwarded buffer holding the payload, the payload's start and end in it,
+  // and the push's clock. One flat array, reused: no object per frame, one allocation per tap
+  // (the tap is built on every streamed call's path).
+  const queue: (string | Buffer | number)[] = [];
   let queued = 0;
   /** The clock of the current push, read once, when its first event is queued. */
   let pushAt: number | undefined;
-  const queuedAt: number[] = [];
 
-  const enqueue = (data: string | undefined, buf: Buffer | undefined, start: number, end: number): void => {
+  const enqueue = (item: string | Buffer, start: number, end: number): void => {
     pushAt ??= now();
-    queuedData[queued] = data;
-    queuedBuf[queued] = buf;
-    queuedStart[queued] = start;
-    queuedEnd[queued] = end;
-    queuedAt[queued] = pushAt;
-    queued++;
+    queue[queued] = item;
+    queue[queued + 1] = start;
+    queue[queued + 2] = end;
+    queue[queued + 3] = pushAt;
+    queued += 4;
   };
 
   const settle = (): void => {
-    // `observe` may not push (it only reads); the count is read each round all the same.
-    for (let i = 0; i < queued; i++) {
-      const buf = queuedBuf[i];
-      const data = buf ? buf.toString('utf8', queuedStart[i], queuedEnd[i]) : queuedData[i]!;
-      queuedBuf[i] = undefined;
-      queuedData[i] = undefined;
-      observer.observe(data, queuedAt[i]!);
+    for (let i = 0; i < queued; i += 4) {
+      const item = queue[i] as string | Buffer;
+      const data = typeof item === 'string' ? item : item.toString('utf8', queue[i + 1] as number, queue[i + 2] as number);
+      queue[i] = 0; // the buffer is not kept alive by the queue
+      observer.observe(data, queue[i + 3] as number);
     }
     queued = 0;
   };
@@ -181,7 +176,7 @@ export function createDeferringSseFrameTap(observer: SseEventObserver, now: () =
   /** An event whose data is decoded: its drop decided now, its observation queued. */
   const decided = (data: string): boolean => {
     const drop = observer.drops(data);
-    enqueue(data, undefined, 0, 0);
+    enqueue(data, 0, 0);
     return drop;
   };
 
@@ -193,7 +188,7 @@ export function createDeferringSseFrameTap(observer: SseEventObserver, now: () =
       let from = start + DATA_FIELD.length;
       if (from < end && buf[from] === SPACE) from++;
       if (observer.mayDrop(buf, from, end)) return decided(buf.toString('utf8', from, end));
-      enqueue(undefined, buf, from, end);
+      enqueue(buf, from, end);
       return false;
     }
     frameDropped = false;
