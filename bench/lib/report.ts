@@ -1,10 +1,10 @@
 /** The run's results as one JSON document and the same as Markdown tables. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { marginCall } from './added-latency.ts';
+import { ADDED_LATENCY_PROFILE, marginCall } from './added-latency.ts';
 import type { Interval } from './bootstrap.ts';
 import type { BenchReport } from './results.ts';
-import { agentabOverPeer, agentabOverPeerByCpu, find, type Mode, type UpstreamProfile } from './scenarios.ts';
+import { agentabOverPeer, agentabOverPeerByCpu, find, type Mode, type ProfileId, type UpstreamProfile } from './scenarios.ts';
 
 const n = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const signed = (x: number | null, d = 2): string => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
@@ -58,9 +58,10 @@ function addedLatencyTable(r: BenchReport): string[] {
  */
 function readmeSummary(r: BenchReport): string[] {
   const top = Math.max(0, ...r.measurements.filter((m) => m.profile === 'throughput').map((m) => m.concurrency));
+  const mockTop = Math.max(0, ...r.measurements.filter((m) => m.profile === ADDED_LATENCY_PROFILE).map((m) => m.concurrency));
   const targets = ['direct', 'naive', 'agentab', 'portkey'] as const;
-  const rps = (mode: Mode, t: (typeof targets)[number]) => find(r.measurements, 'throughput', mode, top, t)?.result.rps ?? null;
-  const cpu = (mode: Mode, t: (typeof targets)[number]) => find(r.measurements, 'throughput', mode, top, t)?.result.cpuUsPerRequest.gateway ?? null;
+  const rpsOn = (profile: ProfileId, c: number, mode: Mode, t: (typeof targets)[number]) => find(r.measurements, profile, mode, c, t)?.result.rps ?? null;
+  const cpuOn = (profile: ProfileId, c: number, mode: Mode, t: (typeof targets)[number]) => find(r.measurements, profile, mode, c, t)?.result.cpuUsPerRequest.gateway ?? null;
   const times = (a: number | null, b: number | null, d = 2) => (a !== null && b !== null && b > 0 ? `${(a / b).toFixed(d)}×` : '–');
   const lines = [
     '## README summary',
@@ -68,13 +69,18 @@ function readmeSummary(r: BenchReport): string[] {
     row(['scenario (c = concurrency, upstream TTFT 0 unless said)', 'direct', 'naive', 'agentab', 'Portkey', 'agentab ÷ naive', 'agentab ÷ Portkey']),
     row(['---', '--:', '--:', '--:', '--:', '--:', '--:']),
   ];
-  for (const mode of ['json', 'stream'] as const) {
-    const v = targets.map((t) => rps(mode, t));
-    lines.push(row([`throughput, ${mode === 'json' ? 'JSON' : 'streams'}, c=${top}`, ...v.map((x) => (x === null ? '–' : `${x.toFixed(0)} req/s`)), times(v[2]!, v[1]!), times(v[2]!, v[3]!, 1)]));
+  // The mock upstream first (issue #16's own setup: a fast upstream), then the ttft-0 simulator.
+  for (const [profile, c, where] of [[ADDED_LATENCY_PROFILE, mockTop, 'mock upstream'], ['throughput', top, 'ttft-0 simulator']] as const) {
+    if (c === 0) continue;
+    for (const mode of ['json', 'stream'] as const) {
+      const v = targets.map((t) => rpsOn(profile, c, mode, t));
+      lines.push(row([`throughput, ${mode === 'json' ? 'JSON' : 'streams'}, c=${c}, ${where}`, ...v.map((x) => (x === null ? '–' : `${x.toFixed(0)} req/s`)), times(v[2]!, v[1]!), times(v[2]!, v[3]!, 1)]));
+    }
+    const cpuCell = (t: (typeof targets)[number]) => `${n(cpuOn(profile, c, 'json', t), 0)} / ${n(cpuOn(profile, c, 'stream', t), 0)} µs`;
+    const cpuRatio = (num: (typeof targets)[number], den: (typeof targets)[number]) =>
+      `${times(cpuOn(profile, c, 'json', num), cpuOn(profile, c, 'json', den))} / ${times(cpuOn(profile, c, 'stream', num), cpuOn(profile, c, 'stream', den))}`;
+    lines.push(row([`gateway CPU per request, JSON / streams, c=${c}, ${where}`, '–', cpuCell('naive'), cpuCell('agentab'), cpuCell('portkey'), cpuRatio('agentab', 'naive'), `${cpuRatio('portkey', 'agentab')} less`]));
   }
-  const cpuCell = (t: (typeof targets)[number]) => `${n(cpu('json', t), 0)} / ${n(cpu('stream', t), 0)} µs`;
-  const cpuRatio = (num: (typeof targets)[number], den: (typeof targets)[number]) => `${times(cpu('json', num), cpu('json', den))} / ${times(cpu('stream', num), cpu('stream', den))}`;
-  lines.push(row([`gateway CPU per request, JSON / streams, c=${top}`, '–', cpuCell('naive'), cpuCell('agentab'), cpuCell('portkey'), cpuRatio('agentab', 'naive'), `${cpuRatio('portkey', 'agentab')} less`]));
   const ci = (x: { point: number; lo: number; hi: number } | null | undefined) => (x ? `${signed(x.point)} [${signed(x.lo)}, ${signed(x.hi)}] ms` : '–');
   for (const a of r.addedLatency.filter((x) => x.target === 'agentab')) {
     const at = (t: 'naive' | 'portkey') => r.addedLatency.find((x) => x.mode === a.mode && x.concurrency === a.concurrency && x.target === t);

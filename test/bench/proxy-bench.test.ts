@@ -16,7 +16,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 interface Report {
   measurements: { target: string; profile: string; mode: string; concurrency: number; result: { completed: number; errors: number } }[];
-  goals: { name: string; verdict: string }[];
+  goals: { name: string; measured: string; verdict: string }[];
   memory: { load: { completed: number; errors: number }; rss: { samples: number } | null } | null;
   addedLatency: {
     target: string;
@@ -31,7 +31,7 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
   const out = mkdtempSync(join(tmpdir(), 'agentab-bench-test-'));
   try {
     const args = [
-      '--import', 'tsx', 'bench/proxy.ts', '--quick', '--upstreams', 'throughput,added', '--concurrency', '2', '--duration-ms', '150', '--max-requests', '20',
+      '--import', 'tsx', 'bench/proxy.ts', '--quick', '--upstreams', 'throughput,added', '--concurrency', '2', '--duration-ms', '150', '--max-requests', '20', '--rounds', '3',
       '--warmup-ms', '50', '--warmup-requests', '4', '--prime-requests', '0', '--memory-requests', '40',
       '--memory-concurrency', '2', '--out', out,
     ];
@@ -70,6 +70,12 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     assert.match(stdout, /^\| json \| 2 \| agentab \| \d+ \/ \d+ \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| [+-]\d/m, 'the added-latency table shows the margin');
     assert.match(stdout, /^## Added latency vs direct/m);
     assert.match(stdout, /^\| added latency vs naive pass-through \|/m);
+    const vsNaive = report.goals.find((g) => g.name === 'throughput vs naive pass-through');
+    // three rounds per target: each mode's ratio on each upstream gets its per-round interval
+    const interval = String.raw`\d+\.\d+× \[\d+\.\d+, \d+\.\d+\] over 3 rounds \((met|missed|within noise)\)`;
+    for (const upstream of ['mock upstream', 'ttft-0 simulator']) {
+      assert.match(vsNaive?.measured ?? '', new RegExp(`${upstream}, c=2: json ${interval}, stream ${interval}`), upstream);
+    }
     assert.equal(readFileSync(join(out, 'proxy-latest.md'), 'utf8').split('\n')[0], '# Proxy overhead benchmark');
   } finally {
     rmSync(out, { recursive: true, force: true });
