@@ -247,6 +247,45 @@ describe('repeated system prompts and mid-conversation system turns', () => {
   });
 });
 
+describe('generated sessions with system prompts and system turns', () => {
+  // Bodies of 16 kB and more are parsed by segments; each text is long enough (≥ 128 bytes) to be kept.
+  const pad = 'Context for the model. '.repeat(800);
+  const text = fc.constantFrom('alpha', 'beta ✓', 'gamma "quoted"', 'delta\nline').map((t) => `${t} ${'words and more words '.repeat(8)}`);
+  const mark = fc.option(fc.constant({ type: 'ephemeral' }), { nil: undefined });
+  const systemPrompt = fc.oneof(
+    text,
+    fc.array(fc.record({ text, cache_control: mark }, { requiredKeys: ['text'] }).map((b) => ({ type: 'text', ...b })), { minLength: 1, maxLength: 3 }),
+  );
+  const turn = fc.oneof(
+    text.map((t) => ({ role: 'user', content: t })),
+    text.map((t) => ({ role: 'assistant', content: [{ type: 'text', text: t }] })),
+    text.map((t) => ({ role: 'system', content: t })),
+    fc.array(text, { minLength: 1, maxLength: 2 }).map((ts) => ({ role: 'system', content: ts.map((t) => ({ type: 'text', text: t })) })),
+  );
+  const session = fc.record({ system: systemPrompt, turns: fc.array(turn, { minLength: 1, maxLength: 6 }) });
+
+  test('every request of a sequence (resent, changed, more systems than are kept) translates to the bytes of a plain decode', () => {
+    fc.assert(
+      fc.property(fc.array(session, { minLength: 1, maxLength: 7 }), fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), (sessions, order) => {
+        // Requests go to the sessions in a generated order: repeats, interleavings, and (with 5+ systems) evictions.
+        for (const i of order) {
+          const s = sessions[i % sessions.length]!;
+          const body = { model: 'm', max_tokens: 10, system: s.system, messages: [{ role: 'user', content: pad }, ...s.turns] };
+          const req = decodeAnthropicRequest(parsed(body));
+          const reference = decodeAnthropicRequest(plain(body));
+          assert.deepEqual(req.system, reference.system);
+          assert.deepEqual(req.messages, reference.messages);
+          assert.equal(countRequestTokens(req), countRequestTokens(structuredClone(reference)));
+          for (const [name, encode] of encoders) {
+            assert.ok(stringifyJsonBytes(encode(req)).equals(Buffer.from(JSON.stringify(encode(reference)))), `${name}: bytes differ from a plain translation`);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('RepeatCache', () => {
   test('keeps the most recent values, and finds a value only by JSON equal to its key', () => {
     const cache = new RepeatCache<{ n: number }>(2);
