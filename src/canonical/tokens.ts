@@ -173,8 +173,13 @@ const DEFAULT_TOKENS_PER_CHAR = 0.3;
 /** Characters and tokens of the texts tokenised so far (for estimates of texts not counted yet). */
 const counted = { chars: 0, tokens: 0 };
 
-/** Texts longer than this the estimate leaves to `countLater` (shorter ones are cheap to count at once). */
-const ESTIMATE_MIN_CHARS = 256;
+/**
+ * Texts this long or longer the estimate leaves to `countLater` when they were not counted
+ * before: every text countTextTokens would keep. Shorter ones are counted at once. It was 256:
+ * the newest turn's short texts (the sentence before a tool call, the call's arguments) were
+ * tokenised before message_start, ≈ 0.11 ms per streamed request (bench/PROFILE.md, seventh pass).
+ */
+const ESTIMATE_MIN_CHARS = CACHE_MIN_CHARS;
 
 /**
  * The prompt tokens of a request without tokenising, now, text it has not met before: such text

@@ -174,6 +174,118 @@ describe('repeated messages (a conversation resent on every call)', () => {
   });
 });
 
+describe('repeated system prompts and mid-conversation system turns', () => {
+  // Bodies of 16 kB and more are parsed by segments (util/json-segments.ts): the first question makes this one that large.
+  const reminder = `<reminder> ${'Keep the answer short. '.repeat(10)}`;
+  const body = (o: { system?: unknown; reminder?: string; first?: string } = {}) => ({
+    model: 'm',
+    max_tokens: 10,
+    system: o.system ?? [{ type: 'text', text: 'short header' }, { type: 'text', text: `You are a coding agent. ${'Rules. '.repeat(40)}`, cache_control: { type: 'ephemeral' } }],
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: o.first ?? `First question. ${'Context. '.repeat(2000)}` }] },
+      // Claude Code 2.1.197 sends one of these after its first user message on every call.
+      { role: 'system', content: o.reminder ?? reminder },
+      { role: 'assistant', content: [{ type: 'text', text: `Answer. ${'More. '.repeat(30)}` }] },
+      { role: 'user', content: 'next' },
+    ],
+  });
+  const bytesOf = (req: CanonicalRequest) => encoders.map(([name, encode]) => [name, stringifyJsonBytes(encode(req))] as const);
+
+  test('a resent system prompt and merged system turn are the same shared objects, and translate to the bytes of a plain decode', () => {
+    let previous: CanonicalRequest | undefined;
+    for (let i = 0; i < 3; i++) {
+      const req = decodeAnthropicRequest(parsed(body()));
+      const reference = decodeAnthropicRequest(plain(body()));
+      assert.deepEqual(req.messages, reference.messages);
+      assert.deepEqual(req.system, reference.system);
+      assert.ok(isShared(req.system) && Object.isFrozen(req.system[1]!));
+      assert.ok(isShared(req.messages[0]!), 'the merged user turn is shared');
+      assert.match((req.messages[0]!.content[1] as { text: string }).text, /^<system-reminder>\n<reminder>/);
+      if (previous) {
+        assert.equal(req.system, previous.system);
+        assert.equal(req.messages[0], previous.messages[0]);
+      }
+      for (const [name, bytes] of bytesOf(req)) {
+        const encode = encoders.find(([n]) => n === name)![1];
+        // JSON.stringify knows nothing of kept bytes; a structured clone is nothing shared.
+        assert.ok(bytes.equals(Buffer.from(JSON.stringify(encode(reference)))), `request ${i}, ${name}: bytes differ from a plain translation`);
+        const unshared = { ...req, system: structuredClone([...req.system]), messages: structuredClone(req.messages) };
+        assert.ok(bytes.equals(stringifyJsonBytes(encode(unshared))), `request ${i}, ${name}: bytes differ from an unshared encode`);
+      }
+      previous = req;
+    }
+  });
+
+  test('a changed system prompt, system turn or user turn before it is decoded and encoded afresh', () => {
+    const base = decodeAnthropicRequest(parsed(body()));
+    const variants = [
+      body({ system: [{ type: 'text', text: 'short header' }, { type: 'text', text: `You are a coding agent. ${'Rules. '.repeat(41)}` }] }),
+      body({ system: 'a plain string system prompt' }),
+      body({ reminder: `${reminder} (changed)` }),
+      body({ first: `Another question. ${'Context. '.repeat(2000)}` }),
+    ];
+    for (const [i, variant] of variants.entries()) {
+      for (let k = 0; k < 2; k++) {
+        const req = decodeAnthropicRequest(parsed(variant));
+        const reference = decodeAnthropicRequest(plain(variant));
+        assert.deepEqual(req.system, reference.system, `variant ${i}`);
+        assert.deepEqual(req.messages, reference.messages, `variant ${i}`);
+        for (const [name, encode] of encoders) {
+          assert.ok(stringifyJsonBytes(encode(req)).equals(Buffer.from(JSON.stringify(encode(reference)))), `variant ${i}, ${name}`);
+        }
+        if (i < 2) assert.notDeepEqual(req.system, base.system);
+        else assert.notEqual(req.messages[0], base.messages[0]);
+      }
+    }
+  });
+
+  test('a system prompt of empty texts gives Gemini no systemInstruction, shared or not', () => {
+    for (let i = 0; i < 2; i++) {
+      const req = decodeAnthropicRequest(parsed(body({ system: [{ type: 'text', text: '' }] })));
+      assert.equal((encodeGeminiRequest(req) as Record<string, unknown>).systemInstruction, undefined);
+    }
+  });
+});
+
+describe('generated sessions with system prompts and system turns', () => {
+  // Bodies of 16 kB and more are parsed by segments; each text is long enough (≥ 128 bytes) to be kept.
+  const pad = 'Context for the model. '.repeat(800);
+  const text = fc.constantFrom('alpha', 'beta ✓', 'gamma "quoted"', 'delta\nline').map((t) => `${t} ${'words and more words '.repeat(8)}`);
+  const mark = fc.option(fc.constant({ type: 'ephemeral' }), { nil: undefined });
+  const systemPrompt = fc.oneof(
+    text,
+    fc.array(fc.record({ text, cache_control: mark }, { requiredKeys: ['text'] }).map((b) => ({ type: 'text', ...b })), { minLength: 1, maxLength: 3 }),
+  );
+  const turn = fc.oneof(
+    text.map((t) => ({ role: 'user', content: t })),
+    text.map((t) => ({ role: 'assistant', content: [{ type: 'text', text: t }] })),
+    text.map((t) => ({ role: 'system', content: t })),
+    fc.array(text, { minLength: 1, maxLength: 2 }).map((ts) => ({ role: 'system', content: ts.map((t) => ({ type: 'text', text: t })) })),
+  );
+  const session = fc.record({ system: systemPrompt, turns: fc.array(turn, { minLength: 1, maxLength: 6 }) });
+
+  test('every request of a sequence (resent, changed, more systems than are kept) translates to the bytes of a plain decode', () => {
+    fc.assert(
+      fc.property(fc.array(session, { minLength: 1, maxLength: 7 }), fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), (sessions, order) => {
+        // Requests go to the sessions in a generated order: repeats, interleavings, and (with 5+ systems) evictions.
+        for (const i of order) {
+          const s = sessions[i % sessions.length]!;
+          const body = { model: 'm', max_tokens: 10, system: s.system, messages: [{ role: 'user', content: pad }, ...s.turns] };
+          const req = decodeAnthropicRequest(parsed(body));
+          const reference = decodeAnthropicRequest(plain(body));
+          assert.deepEqual(req.system, reference.system);
+          assert.deepEqual(req.messages, reference.messages);
+          assert.equal(countRequestTokens(req), countRequestTokens(structuredClone(reference)));
+          for (const [name, encode] of encoders) {
+            assert.ok(stringifyJsonBytes(encode(req)).equals(Buffer.from(JSON.stringify(encode(reference)))), `${name}: bytes differ from a plain translation`);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('RepeatCache', () => {
   test('keeps the most recent values, and finds a value only by JSON equal to its key', () => {
     const cache = new RepeatCache<{ n: number }>(2);

@@ -86,11 +86,17 @@ describe('prompt tokens without waiting (a translated stream\'s message_start)',
 
     const second = sessionRequest(2);
     const quick = promptTokensWithoutWaiting(second);
-    const newest = turnMessages(7001, true)[1]!.content[0] as unknown as { content: string };
-    assert.deepEqual(quick.uncounted, [newest.content], 'only the new tool result is left uncounted');
-    // The estimate misses by what the tokens-per-character rate misses on that one text.
+    const [call, result] = turnMessages(7001, true) as unknown as [
+      { content: [{ text: string }, { name: string; input: unknown }] },
+      { content: [{ content: string }] },
+    ];
+    // The newest turn's texts of 16 characters or more: the sentence, the call's arguments, the tool result (not the name "Read").
+    const newestTexts = [call.content[0].text, JSON.stringify(call.content[1].input), result.content[0].content];
+    assert.deepEqual(quick.uncounted, newestTexts, 'only the newest turn is left uncounted');
+    // The estimate misses by what the tokens-per-character rate misses on those texts.
     const exact = countRequestTokens(structuredClone(second));
-    const newestTokens = countTextTokens(newest.content);
+    let newestTokens = 0;
+    for (const text of newestTexts) newestTokens += countTextTokens(text);
     assert.ok(Math.abs(quick.tokens - exact) < 0.5 * newestTokens, `estimate ${quick.tokens} vs exact ${exact}`);
   });
 

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { asChatChunk, asChatUsage, ChatChunkSchema, ChatUsageSchema } from '../../../src/proxy/protocols/openai-chat/schema.ts';
+import { asChatChunk, asChatResponse, asChatUsage, ChatChunkSchema, ChatResponseSchema, ChatUsageSchema } from '../../../src/proxy/protocols/openai-chat/schema.ts';
 
 /** Values that are often right and sometimes wrong in one place: every kind of field value. */
 const anyScalar = fc.oneof(
@@ -37,7 +37,28 @@ const delta = maybe(nullish(obj({ role: str, content: str, reasoning_content: st
 const choice = maybe(obj({ index: num, delta, finish_reason: str }));
 const chunk = maybe(obj({ id: str, model: str, created: num, choices: maybe(nullish(fc.array(choice, { maxLength: 3 }))), usage }));
 
+const responseToolCall = maybe(obj({ id: str, type: str, function: maybe(obj({ name: maybe(fc.string({ maxLength: 6 })), arguments: str })) }));
+const message = maybe(obj({ role: str, content: str, reasoning_content: str, reasoning: str, refusal: str, tool_calls: maybe(nullish(fc.array(responseToolCall, { maxLength: 3 }))) }));
+const responseChoice = maybe(obj({ index: num, message, finish_reason: str }));
+const response = maybe(obj({ id: str, model: str, created: num, choices: maybe(fc.array(responseChoice, { maxLength: 3 })), usage }));
+
 describe('OpenAI chunk and usage guards', () => {
+  test('asChatResponse accepts exactly what ChatResponseSchema accepts, and returns the value itself', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(response, (v) => {
+        const guarded = asChatResponse(v);
+        assert.equal(guarded !== undefined, ChatResponseSchema.safeParse(v).success, JSON.stringify(v));
+        if (guarded !== undefined) {
+          assert.equal(guarded, v);
+          accepted++;
+        }
+      }),
+      { numRuns: 4000 },
+    );
+    assert.ok(accepted > 200 && accepted < 3800, `accepted ${accepted} of 4000`);
+  });
+
   test('asChatChunk accepts exactly what ChatChunkSchema accepts, and returns the value itself', () => {
     fc.assert(
       fc.property(chunk, (v) => {

@@ -77,10 +77,19 @@ function parseWithSchema(body: unknown): MessagesRequest {
   return parsed.data;
 }
 
+/** System prompts seen lately (an agent resends the same one on every call): see canonical/repeats.ts. */
+const recentSystems = new RepeatCache<TextPart[]>();
+
+/**
+ * The canonical system prompt: the same frozen, shared array for a system equal to a recent
+ * request's, so the encoders keep its encoding (Claude Code's is ≈6 kB, in blocks the body
+ * parser does not keep on their own: the first is under its 128-byte floor).
+ */
 function decodeSystem(system: MessagesRequest['system']): TextPart[] {
   if (system === undefined) return [];
   if (typeof system === 'string') return system ? [{ type: 'text', text: system }] : [];
-  return system.map((s) => withMark({ type: 'text', text: s.text }, s.cache_control));
+  if (system.length === 0) return [];
+  return recentSystems.get(system) ?? recentSystems.set(system, system.map((s) => withMark({ type: 'text', text: s.text }, s.cache_control)));
 }
 
 function decodeReasoning(b: MessagesRequest): CanonicalRequest['reasoning'] {
@@ -177,12 +186,9 @@ function decodeMessages(messages: MessagesRequest['messages'], warn: (m: string)
       // A mid-conversation system turn: no other dialect has one in that place, so it becomes
       // a system-reminder text in the user turn (merged with the user turn before it).
       const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
-      const texts = blocks.filter((b) => b.type === 'text').map((b) => String((b as { text?: unknown }).text ?? ''));
-      const part: TextPart = { type: 'text', text: `<system-reminder>\n${texts.join('\n')}\n</system-reminder>` };
       const prev = out[out.length - 1];
-      // A copy: the turn before may be a shared (frozen) decoded message.
-      if (prev?.role === 'user') out[out.length - 1] = { role: 'user', content: [...prev.content, part] };
-      else out.push({ role: 'user', content: [part] });
+      if (prev?.role === 'user') out[out.length - 1] = withSystemTurn(prev, m);
+      else out.push(withSystemTurn(undefined, m));
       continue;
     }
     const reusable = isShared(m);
@@ -206,6 +212,36 @@ function decodeMessages(messages: MessagesRequest['messages'], warn: (m: string)
     }
   }
   return out;
+}
+
+/**
+ * Mid-conversation system turns merged into the user turn before them (`prev`, or none), kept
+ * when both are shared: Claude Code resends one after its first user message on every call, and
+ * a fresh merge would make that turn new on every request (encoded, serialised and counted again).
+ */
+const mergedOfShared = new WeakMap<object, WeakMap<object, CanonicalMessage>>();
+/** Stands for "no user turn before it" in mergedOfShared. */
+const NO_TURN_BEFORE = {};
+
+/**
+ * A mid-conversation system turn (no other dialect has one in that place) as a system-reminder
+ * text appended to the user turn before it, or in a user turn of its own. A copy: the turn
+ * before may be a shared (frozen) decoded message.
+ */
+function withSystemTurn(prev: CanonicalMessage | undefined, m: MessagesRequest['messages'][number]): CanonicalMessage {
+  const reusable = isShared(m) && (prev === undefined || isShared(prev));
+  const byPrev = reusable ? mergedOfShared.get(prev ?? NO_TURN_BEFORE) : undefined;
+  const kept = byPrev?.get(m);
+  if (kept) return kept;
+  const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+  const texts = blocks.filter((b) => b.type === 'text').map((b) => String((b as { text?: unknown }).text ?? ''));
+  const part: TextPart = { type: 'text', text: `<system-reminder>\n${texts.join('\n')}\n</system-reminder>` };
+  const merged: CanonicalMessage = prev ? { role: 'user', content: [...(prev.content as UserPart[]), part] } : { role: 'user', content: [part] };
+  if (!reusable) return merged;
+  let into = byPrev;
+  if (!into) mergedOfShared.set(prev ?? NO_TURN_BEFORE, (into = new WeakMap()));
+  into.set(m, share(merged));
+  return merged;
 }
 
 /** One user or assistant message; adds its tool calls to `toolNames`. */

@@ -39,8 +39,8 @@ const MAX_STOP_SEQUENCES = 5;
 export function encodeGeminiRequest(req: CanonicalRequest, opts: EncodeGeminiOptions = {}): Record<string, unknown> {
   const warn = opts.warn ?? (() => {});
   const body: Record<string, unknown> = { contents: encodeContents(req.messages, warn) };
-  const system = req.system.filter((p) => p.text);
-  if (system.length) body.systemInstruction = { parts: system.map((p) => ({ text: p.text })) };
+  const systemInstruction = derived(systemOfShared, req.system, encodeSystem);
+  if (systemInstruction) body.systemInstruction = systemInstruction;
   if (req.tools.length) {
     body.tools = derived(toolsOfShared, req.tools, (tools) => keepJsonBytes(encodeTools(tools)));
     const toolConfig = encodeToolConfig(req);
@@ -49,6 +49,15 @@ export function encodeGeminiRequest(req: CanonicalRequest, opts: EncodeGeminiOpt
   const generationConfig = encodeGenerationConfig(req, warn);
   if (Object.keys(generationConfig).length) body.generationConfig = generationConfig;
   return body;
+}
+
+/** System prompts a client resends on every call, encoded (and serialised) once: canonical/repeats.ts. */
+const systemOfShared = new WeakMap<readonly TextPart[], { parts: Array<{ text: string }> } | null>();
+
+function encodeSystem(system: readonly TextPart[]): { parts: Array<{ text: string }> } | null {
+  const parts = system.filter((p) => p.text).map((p) => ({ text: p.text }));
+  if (parts.length === 0) return null;
+  return isShared(system) ? keepJsonBytes({ parts }) : { parts };
 }
 
 /** Tools a client resends on every call, encoded (and serialised) once: canonical/repeats.ts. */

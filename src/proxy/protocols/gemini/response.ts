@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ProxyError } from '../../../canonical/errors.ts';
 import type { AssistantPart, CanonicalResponse } from '../../../canonical/form.ts';
-import { generateContentResponse } from './gemini-api.ts';
+import { asGenerateContentResponse, generateContentResponse, type GenerateContentResponse } from './gemini-api.ts';
 import { decodeGeminiStatus } from './errors.ts';
 import { toGeminiFinishReason, fromGeminiFinishReason } from './finish-reason.ts';
 import { baseToolCallId, geminiToolCallId, signatureFromToolCallId, withSignature } from './tool-call-id.ts';
 import { toGeminiUsage, fromGeminiUsage } from './usage.ts';
 
-export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {}): CanonicalResponse {
+/** The schema's verdict on an answer the guard refused: its message, or (should they ever disagree) its data. */
+function schemaVerdict(body: unknown): GenerateContentResponse {
   const parsed = generateContentResponse.safeParse(body);
   if (!parsed.success) {
     throw new ProxyError(`upstream sent an invalid Gemini answer: ${z.prettifyError(parsed.error)}`, {
@@ -18,7 +19,11 @@ export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {
       retryable: true,
     });
   }
-  const r = parsed.data;
+  return parsed.data;
+}
+
+export function decodeGeminiResponse(body: unknown, opts: { model?: string } = {}): CanonicalResponse {
+  const r = asGenerateContentResponse(body) ?? schemaVerdict(body);
   if (r.error) throw decodeGeminiStatus(r.error);
   const candidate = r.candidates?.[0];
   const content: AssistantPart[] = [];

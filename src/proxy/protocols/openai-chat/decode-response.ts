@@ -2,16 +2,21 @@
 import type { AssistantPart, CanonicalResponse } from '../../../canonical/form.ts';
 import { ProxyError } from '../../../canonical/errors.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
-import { ChatResponseSchema } from './schema.ts';
+import { asChatResponse, ChatResponseSchema, type ChatResponse } from './schema.ts';
 import { fromOpenAIUsage } from './usage.ts';
 import { describeZodError } from './validation-message.ts';
 
-export function decodeOpenAIResponse(json: unknown): CanonicalResponse {
+/** The schema's verdict on an answer the guard refused: its message, or (should they ever disagree) its data. */
+function schemaVerdict(json: unknown): ChatResponse {
   const parsed = ChatResponseSchema.safeParse(json);
   if (!parsed.success) {
     throw badUpstream(`upstream chat.completion is malformed: ${describeZodError(parsed.error, json).message}`);
   }
-  const res = parsed.data;
+  return parsed.data;
+}
+
+export function decodeOpenAIResponse(json: unknown): CanonicalResponse {
+  const res = asChatResponse(json) ?? schemaVerdict(json);
   const choice = res.choices[0];
   if (!choice) throw badUpstream('upstream chat.completion has no choices');
 

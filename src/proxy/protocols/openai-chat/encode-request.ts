@@ -28,7 +28,7 @@ type OpenAIMessage =
 
 export function encodeOpenAIRequest(req: CanonicalRequest, upstreamModel: string): Record<string, unknown> {
   const messages: OpenAIMessage[] = [];
-  if (req.system.length > 0) messages.push({ role: 'system', content: req.system.map((p) => p.text).join('\n\n') });
+  if (req.system.length > 0) messages.push(derived(systemOfShared, req.system, encodeSystem));
   for (const m of req.messages) for (const encoded of derived(messagesOfShared, m, encodeKept)) messages.push(encoded);
 
   const body: Record<string, unknown> = { model: upstreamModel, messages };
@@ -49,6 +49,14 @@ export function encodeOpenAIRequest(req: CanonicalRequest, upstreamModel: string
     body['stream_options'] = { include_usage: true };
   }
   return body;
+}
+
+/** System prompts a client resends on every call, encoded (and serialised) once: canonical/repeats.ts. */
+const systemOfShared = new WeakMap<readonly TextPart[], OpenAIMessage>();
+
+function encodeSystem(system: readonly TextPart[]): OpenAIMessage {
+  const message: OpenAIMessage = { role: 'system', content: system.map((p) => p.text).join('\n\n') };
+  return isShared(system) ? keepJsonBytes(message) : message;
 }
 
 /** Tools a client resends on every call, encoded (and serialised) once: canonical/repeats.ts. */
