@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
       );
     const before = await proxy('before', beforeRoot);
     const after = await proxy('after');
-    const naive = track(await startNaive(sim.url));
+    const naive = track(await startNaive(sim.url, profDir ? join(profDir, 'naive') : undefined));
     // The load generator reports by target name: the two agentab builds get their own.
     const labelled: LoadTarget[] = [naiveTarget(naive, sim), { ...agentabTarget(before, sim, 'bench'), name: 'before' }, { ...agentabTarget(after, sim, 'bench'), name: 'after' }];
     // Warm every process up (JIT, pools) before anything is measured.
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (profDir) {
     const window = { fromUs: started, toUs: hrtimeUs() };
-    for (const tag of ['before', 'after']) {
+    for (const tag of ['naive', 'before', 'after']) {
       const file = readdirSync(join(profDir, tag)).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
       if (!file) continue;
       const summary = summarizeCpuProfile(join(profDir, tag, file), tag === 'before' ? beforeRoot : REPO_ROOT, { window, top: 25 });

@@ -81,8 +81,9 @@ export function startAgentab(o: AgentabOptions): Promise<Service> {
 }
 
 /** The naive pass-through (bench/lib/naive-gateway.mjs) in front of one simulator. */
-export function startNaive(upstreamUrl: string): Promise<Service> {
-  const args = [join(REPO_ROOT, 'bench', 'lib', 'naive-gateway.mjs'), upstreamUrl];
+export function startNaive(upstreamUrl: string, cpuProfDir?: string): Promise<Service> {
+  const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const args = [...nodeFlags, join(REPO_ROOT, 'bench', 'lib', 'naive-gateway.mjs'), upstreamUrl];
   return startService({ name: 'naive pass-through', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 

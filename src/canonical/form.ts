@@ -4,6 +4,7 @@
  * generateContent. Imports nothing but the error class.
  */
 import type { ProxyError } from './errors.ts';
+import { withProps } from '../util/objects.ts';
 
 /**
  * The name of an API dialect agentab speaks on a client surface or to an upstream
@@ -236,7 +237,7 @@ export async function collectStream(stream: ReadableStream<StreamPart>): Promise
     .map(([, b]) => {
       if (b.type !== 'tool-call') return b;
       const { argsJson, ...call } = b;
-      return { ...call, args: argsJson ? safeParseArgs(argsJson) : {} };
+      return withProps(call, { args: argsJson ? safeParseArgs(argsJson) : {} });
     });
   return { id, model, content, finish, usage, ...(stopSequence ? { stopSequence } : {}) };
 }

@@ -104,14 +104,20 @@ export class ResponseWriter {
   bytes = 0;
   constructor(readonly res: ServerResponse) {}
 
-  json(status: number, body: unknown, headers: Record<string, string> = {}): void {
-    this.raw(status, stringifyJsonBytes(body), { 'content-type': 'application/json', ...headers });
+  json(status: number, body: unknown, headers?: Record<string, string>): void {
+    const all: Record<string, string> = { 'content-type': 'application/json' };
+    if (headers) for (const name in headers) all[name] = headers[name]!;
+    this.raw(status, stringifyJsonBytes(body), all);
   }
 
+  /** Sends the whole response; `headers` is the caller's own object and gets the content-length. */
   raw(status: number, body: string | Uint8Array, headers: Record<string, string>): void {
     if (this.res.headersSent) return;
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
-    this.res.writeHead(status, { ...headers, 'content-length': String(buf.length) });
+    // Set on the caller's object, not spread into a new one: `{ ...headers, key }` takes V8's
+    // slow path (≈ 1 µs against ≈ 40 ns; util/objects.ts).
+    headers['content-length'] = String(buf.length);
+    this.res.writeHead(status, headers);
     this.res.end(buf);
     this.bytes += buf.length;
   }

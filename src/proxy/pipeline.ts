@@ -6,7 +6,7 @@
 import type { Deployment } from '../config/types.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../canonical/form.ts';
 import { ProxyError } from '../canonical/errors.ts';
-import type { BackendAdapter, BodyForwarding, CallOptions, CellContext, RawResponse } from './backends/types.ts';
+import type { BackendAdapter, BodyForwarding, CallOptions, CellContext, RawCall, RawResponse } from './backends/types.ts';
 import { UpstreamTimer } from './backends/types.ts';
 import type { CallRecord } from './call-record.ts';
 import type { ClientGone } from './client-gone.ts';
@@ -14,7 +14,7 @@ import type { ResponseWriter } from './http-io.ts';
 import { feedFromBody, feedFromReadable, type PartFeed } from './translated-stream.ts';
 import { unprocessable } from './upstream/http.ts';
 import type { AttemptInfo, Router } from './router.ts';
-import type { RouteMatch, Surface, TapHooks } from './surface.ts';
+import type { RouteMatch, Surface } from './surface.ts';
 import type { Logger } from '../util/log.ts';
 
 export interface PipelineDeps {
@@ -44,8 +44,12 @@ type Outcome =
   | { kind: 'stream'; feed: PartFeed }
   | { kind: 'json'; res: CanonicalResponse };
 
-function hooksFor(rec: CallRecord): TapHooks {
+/** The pass-through stream tap's options: what it reports goes to the call record. */
+function tapOptions(rec: CallRecord, hideUsageChunk: boolean): Parameters<Surface['sseTapCore']>[0] {
   return {
+    hideUsageChunk,
+    deferReading: true,
+    now: rec.now,
     onUsage: (u) => rec.addUsage(u),
     onFirstContent: (at) => rec.firstContent(at),
     onFinish: (reason, toolCalls) => {
@@ -137,15 +141,9 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     const backend = deps.backendFor(d);
     const o = new AttemptOptions(d, call.clientGone, timer, peek.stream, deps.log, call.cell);
     if (backend.passthrough && backend.nativeDialects?.includes(surface.dialect)) {
-      const raw = await backend.passthrough(
-        {
-          dialect: surface.dialect,
-          body: withoutDropped(body, d),
-          ...(call.bodyBytes ? { source: { bytes: call.bodyBytes, remove: d.dropParams ?? [] } } : {}),
-          headers: forwardable(surface, call.headers),
-        },
-        o,
-      );
+      const rawCall: RawCall = { dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) };
+      if (call.bodyBytes) rawCall.source = { bytes: call.bodyBytes, remove: d.dropParams ?? [] };
+      const raw = await backend.passthrough(rawCall, o);
       rec.mark('upstreamAnswered');
       // The first chunk is read inside the attempt: a connection that breaks before any content is retried.
       if (peek.stream) return { kind: 'raw-stream', first: await raw.firstChunk(), body: raw };
@@ -196,7 +194,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     throw call.clientGone.reason;
   }
   try {
-    await deliver(surface, call, routed.value, { ...peek, request: canonical });
+    await deliver(surface, call, routed.value, { alias: peek.alias, clientWantsUsage: peek.clientWantsUsage, request: canonical });
   } finally {
     routed.release(rec.usage.input + rec.usage.output);
   }
@@ -255,8 +253,10 @@ async function sendTranslatedStream(
   const { rec, w } = call;
   const tap = partTap(rec);
   let frames: Uint8Array[] = [];
+  const encoderOptions: Parameters<Surface['streamEncoder']>[0] = { alias: peek.alias, includeUsage: peek.clientWantsUsage };
+  if (peek.request) encoderOptions.request = peek.request;
   const encoder = surface.streamEncoder(
-    { alias: peek.alias, includeUsage: peek.clientWantsUsage, ...(peek.request ? { request: peek.request } : {}) },
+    encoderOptions,
     (bytes) => void frames.push(bytes),
   );
   const flush = (): Promise<void> | undefined => {
@@ -310,7 +310,7 @@ async function sendTranslatedStream(
  */
 async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Array | null, body: RawResponse, hideUsageChunk: boolean): Promise<void> {
   const { rec, w } = call;
-  const tap = surface.sseTapCore({ hideUsageChunk, deferReading: true, now: rec.now, ...hooksFor(rec) });
+  const tap = surface.sseTapCore(tapOptions(rec, hideUsageChunk));
   const send = (v: string | Uint8Array): Promise<void> | undefined => {
     if (v.length === 0 || w.closed) return undefined;
     return w.write(typeof v === 'string' ? Buffer.from(v) : v);

@@ -9,6 +9,7 @@ import type { Deployment, ProxyConfig } from '../config/types.ts';
 import { ProxyError } from '../canonical/errors.ts';
 import { sleep } from '../util/sleep.ts';
 import { abortSignalOf, type ClientGone } from './client-gone.ts';
+import { withProps } from '../util/objects.ts';
 
 export interface AttemptInfo {
   deployment: Deployment;
@@ -134,7 +135,7 @@ export class Router {
     return list.map((d) => {
       if (!d.model.includes('*')) return d;
       let i = 0;
-      return { ...d, model: d.model.replace(/\*/g, () => captured[i++] ?? captured[0] ?? model) };
+      return withProps(d, { model: d.model.replace(/\*/g, () => captured[i++] ?? captured[0] ?? model) });
     });
   }
 

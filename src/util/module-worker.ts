@@ -11,5 +11,6 @@ export function startModuleWorker(moduleUrl: string | URL, options: WorkerOption
   const file = fileURLToPath(moduleUrl);
   if (!file.endsWith('.ts')) return new Worker(file, options);
   const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`;
+  // object-spread: once per worker started
   return new Worker(code, { ...options, eval: true });
 }

@@ -59,6 +59,7 @@ function perM(input: number, output: number, cacheRead: number, cacheWrite = inp
 }
 
 /** Anthropic's multipliers: cache read 0.1× input, 5-minute cache write 1.25×, 1-hour write 2×. */
+// object-spread: the price table is built once at load
 function claude(input: number, output: number): TokenRates {
   return { ...perM(input, output, input * 0.1, input * 1.25), cacheWrite1h: (input * 2) / M };
 }
@@ -66,6 +67,7 @@ function claude(input: number, output: number): TokenRates {
 const LONG = 200_000;
 
 /** First match wins: more specific names come before the families they start with. */
+// object-spread: built once at load
 export const PRICE_TABLE: readonly PriceEntry[] = [
   // --- Gemini (Vertex AI / Gemini API paid tier) ---
   {
@@ -147,6 +149,22 @@ function lookup(key: string): PriceEntry | undefined {
  * provider `'sim'`, a model named after a real one is priced as it, any other as `sim`.
  */
 export function priceOf(model: string, provider?: string): PriceEntry | undefined {
+  // Every spend record asks for its deployment's model: the answer is kept per name as given,
+  // so the normalisation's regular expressions run once per name, not once per call.
+  const asked = provider === 'sim' ? `sim\u0000${model}` : model;
+  let hit = byNameAsked.get(asked);
+  if (hit === undefined) {
+    hit = priceOfUncached(model, provider) ?? null;
+    if (byNameAsked.size < MAX_NAMES_ASKED) byNameAsked.set(asked, hit);
+  }
+  return hit ?? undefined;
+}
+
+/** Model names come from the config and the upstreams' answers: a few per deployment. */
+const MAX_NAMES_ASKED = 4096;
+const byNameAsked = new Map<string, PriceEntry | null>();
+
+function priceOfUncached(model: string, provider: string | undefined): PriceEntry | undefined {
   const key = normaliseModelName(model);
   if (provider !== 'sim') return lookup(key);
   const real = lookup(simulatedModelName(key));

@@ -19,6 +19,7 @@ import {
   encodeAnthropicRequest,
 } from '../../protocols/anthropic-messages/index.ts';
 import { anthropicHeaders } from './headers.ts';
+import { withProps } from '../../../util/objects.ts';
 
 export const DEFAULT_ANTHROPIC_BASE = 'https://api.anthropic.com';
 
@@ -42,7 +43,7 @@ export class AnthropicBackend implements BackendAdapter {
   }
 
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
-    const body = encodeAnthropicRequest({ ...req, stream: false }, o.deployment.model, { warn: this.warn(o) });
+    const body = encodeAnthropicRequest(withProps(req, { stream: false }), o.deployment.model, { warn: this.warn(o) });
     const res = await postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment), o, decodeAnthropicError);
     return decodeAnthropicResponse(await readJson(res));
   }
@@ -56,7 +57,7 @@ export class AnthropicBackend implements BackendAdapter {
   }
 
   private postStream(req: CanonicalRequest, o: CallOptions): Promise<UpstreamResponse> {
-    const body = encodeAnthropicRequest({ ...req, stream: true }, o.deployment.model, { warn: this.warn(o) });
+    const body = encodeAnthropicRequest(withProps(req, { stream: true }), o.deployment.model, { warn: this.warn(o) });
     return postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment), o, decodeAnthropicError);
   }
 

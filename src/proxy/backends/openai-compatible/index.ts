@@ -7,6 +7,7 @@
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import type { BackendAdapter, CallOptions, DecodedStreamBody, RawCall, RawResponse } from '../types.ts';
 import { postJson, readJson, type UpstreamResponse } from '../../upstream/http.ts';
+import { withProps } from '../../../util/objects.ts';
 import { passthroughBody } from '../../upstream/passthrough-body.ts';
 import {
   decodeOpenAIError,
@@ -39,14 +40,14 @@ export class OpenAICompatibleBackend implements BackendAdapter {
     // Responses streams carry their usage in response.completed: only the model changes there.
     if (call.dialect !== 'openai-responses' && call.body.stream === true) {
       const so = (call.body.stream_options ?? {}) as Record<string, unknown>;
-      set.stream_options = { ...so, include_usage: true };
+      set.stream_options = withProps(so, { include_usage: true });
     }
     const url = call.dialect === 'openai-responses' ? this.url(o, '/responses') : this.url(o);
     return postJson(url, passthroughBody(call, set), this.headers(o), o, decodeOpenAIError);
   }
 
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
-    const body = encodeOpenAIRequest({ ...req, stream: false }, o.deployment.model);
+    const body = encodeOpenAIRequest(withProps(req, { stream: false }), o.deployment.model);
     const res = await postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
     return decodeOpenAIResponse(await readJson(res));
   }
@@ -60,7 +61,7 @@ export class OpenAICompatibleBackend implements BackendAdapter {
   }
 
   private post(req: CanonicalRequest, o: CallOptions): Promise<UpstreamResponse> {
-    const body = encodeOpenAIRequest({ ...req, stream: true }, o.deployment.model);
+    const body = encodeOpenAIRequest(withProps(req, { stream: true }), o.deployment.model);
     return postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
   }
 }

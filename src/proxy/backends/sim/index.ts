@@ -13,6 +13,7 @@ import { countRequestTokens } from '../../../canonical/tokens.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamPart } from '../../../canonical/form.ts';
 import { parseScriptHeader, type SimAction } from '../../../sim/script.ts';
 import type { BackendAdapter, CallOptions, CellContext } from '../types.ts';
+import { withProps } from '../../../util/objects.ts';
 
 /** The request header that carries a script for one call (JSON or base64 of JSON). */
 export const SIM_SCRIPT_HEADER = 'x-agentab-sim-script';
@@ -74,11 +75,10 @@ export class SimBackend implements BackendAdapter {
     o.timer.begin();
     try {
       const opts = this.options(o);
-      return simulate(req, opts, scriptOf(o.cell), {
-        ...this.deps(o, opts, req),
+      return simulate(req, opts, scriptOf(o.cell), withProps(this.deps(o, opts, req), {
         onFirstToken: () => o.timer.firstByte(),
         onEnd: () => o.timer.end(),
-      });
+      }));
     } catch (e) {
       o.timer.end();
       throw e;

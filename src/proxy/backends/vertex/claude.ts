@@ -19,9 +19,10 @@ import {
 import { claudeCountTokensUrl, claudeUrl } from './endpoints.ts';
 import { decodeClaudeOnVertexError, invalidatingOn401 } from './errors.ts';
 import type { VertexCall } from './vertex-call.ts';
+import { withProps } from '../../../util/objects.ts';
 
 export async function claudeGenerate(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<CanonicalResponse> {
-  const body = encodeAnthropicRequest({ ...req, stream: false }, v.model, { vertex: true, warn: v.warn });
+  const body = encodeAnthropicRequest(withProps(req, { stream: false }), v.model, { vertex: true, warn: v.warn });
   const res = await postJson(claudeUrl(o.deployment, v.model, 'rawPredict'), body, await v.headers(), o, decode(v));
   return decodeAnthropicResponse(await readJson(res));
 }
@@ -35,7 +36,7 @@ export async function claudeStreamBody(req: CanonicalRequest, o: CallOptions, v:
 }
 
 async function postStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<UpstreamResponse> {
-  const body = encodeAnthropicRequest({ ...req, stream: true }, v.model, { vertex: true, warn: v.warn });
+  const body = encodeAnthropicRequest(withProps(req, { stream: true }), v.model, { vertex: true, warn: v.warn });
   return postJson(claudeUrl(o.deployment, v.model, 'streamRawPredict'), body, await v.headers(), o, decode(v));
 }
 

@@ -14,6 +14,7 @@ import { vertexTarget } from './endpoints.ts';
 import { geminiCountTokens, geminiGenerate, geminiStream, geminiStreamBody } from './gemini-native.ts';
 import { openAICompatGenerate, openAICompatStream, openAICompatStreamBody } from './openai-compat.ts';
 import type { VertexCall } from './vertex-call.ts';
+import { withProps } from '../../../util/objects.ts';
 
 export interface VertexBackendDeps {
   /** The token provider of a deployment (default: apiKey as static bearer, else ADC, else gcloud). */
@@ -45,7 +46,7 @@ export class VertexBackend implements BackendAdapter {
       mode: target.mode,
       model: target.model,
       tokens,
-      headers: async () => ({ ...(d.extraHeaders ?? {}), authorization: `Bearer ${await tokens.getToken()}` }),
+      headers: async () => withProps(d.extraHeaders ?? {}, { authorization: `Bearer ${await tokens.getToken()}` }),
       warn: (message) => o.log.warn(message, { deployment: d.id }),
     };
   }
@@ -76,7 +77,7 @@ export class VertexBackend implements BackendAdapter {
     const v = this.call(o);
     if (v.mode === 'anthropic') return claudeCountTokens(req, o, v);
     const model = v.mode === 'openai' ? v.model.replace(/^google\//, '') : v.model;
-    return geminiCountTokens(req, o, { ...v, model });
+    return geminiCountTokens(req, o, withProps(v, { model }));
   }
 }
 

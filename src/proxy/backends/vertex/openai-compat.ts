@@ -17,9 +17,10 @@ import {
 import { openAICompatUrl } from './endpoints.ts';
 import { invalidatingOn401 } from './errors.ts';
 import type { VertexCall } from './vertex-call.ts';
+import { withProps } from '../../../util/objects.ts';
 
 export async function openAICompatGenerate(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<CanonicalResponse> {
-  const body = encodeOpenAIRequest({ ...req, stream: false }, v.model);
+  const body = encodeOpenAIRequest(withProps(req, { stream: false }), v.model);
   const res = await postJson(openAICompatUrl(o.deployment), body, await v.headers(), o, decode(v));
   return decodeOpenAIResponse(await readJson(res));
 }
@@ -33,7 +34,7 @@ export async function openAICompatStreamBody(req: CanonicalRequest, o: CallOptio
 }
 
 async function postStream(req: CanonicalRequest, o: CallOptions, v: VertexCall): Promise<UpstreamResponse> {
-  const body = encodeOpenAIRequest({ ...req, stream: true }, v.model);
+  const body = encodeOpenAIRequest(withProps(req, { stream: true }), v.model);
   return postJson(openAICompatUrl(o.deployment), body, await v.headers(), o, decode(v));
 }
 

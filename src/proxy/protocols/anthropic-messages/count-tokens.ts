@@ -7,9 +7,10 @@ import { ProxyError } from '../../../canonical/errors.ts';
 import type { CanonicalRequest } from '../../../canonical/form.ts';
 import { countTokensResponse } from './anthropic-api.ts';
 import { decodeAnthropicRequest, type DecodeOptions } from './decode-request.ts';
+import { withProps } from '../../../util/objects.ts';
 
 export function decodeAnthropicCountTokensBody(body: unknown, o: DecodeOptions = {}): CanonicalRequest {
-  return { ...decodeAnthropicRequest(body, o), stream: false };
+  return withProps(decodeAnthropicRequest(body, o), { stream: false });
 }
 
 export function encodeAnthropicCountTokensResponse(inputTokens: number): { input_tokens: number } {

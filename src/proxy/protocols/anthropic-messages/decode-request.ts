@@ -151,8 +151,8 @@ function decodeToolList(tools: NonNullable<MessagesRequest['tools']>, warn: (m: 
     }
     const tool: CanonicalTool = {
       name: t.name,
-      ...(t.description ? { description: t.description } : {}),
       parameters: t.input_schema ?? { type: 'object', properties: {} },
+      ...(t.description ? { description: t.description } : {}),
     };
     out.push(withMark(tool, t.cache_control));
   }
@@ -334,8 +334,8 @@ function decodeToolResult(
   const part: ToolResultPart = {
     type: 'tool-result',
     toolCallId: b.tool_use_id,
-    ...(name ? { name } : {}),
     content,
+    ...(name ? { name } : {}),
     ...(b.is_error ? { isError: true } : {}),
   };
   return withMark(part, b.cache_control);

@@ -35,12 +35,14 @@ type Message = { role: 'user' | 'assistant'; content: Block[] };
 const toolsOfShared = new WeakMap<readonly CanonicalTool[], unknown[]>();
 
 function encodeTools(tools: readonly CanonicalTool[]): unknown[] {
-  return tools.map((t) => ({
-    name: t.name,
-    ...(t.description ? { description: t.description } : {}),
-    input_schema: t.parameters,
-    ...encodeCacheMark(t.cacheControl),
-  }));
+  return tools.map((t) => {
+    const tool: Block = { name: t.name };
+    if (t.description) tool.description = t.description;
+    tool.input_schema = t.parameters;
+    const mark = encodeCacheMark(t.cacheControl).cache_control;
+    if (mark) tool.cache_control = mark;
+    return tool;
+  });
 }
 
 export function encodeAnthropicRequest(

@@ -72,8 +72,8 @@ export function decodeAnthropicError(status: number, text: string, headers?: Hea
     kind,
     retryable: shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : RETRYABLE_KINDS.has(kind),
     upstreamStatus: status,
-    ...(ra !== undefined ? { retryAfterMs: ra } : {}),
     context: { upstreamType: payload?.type, body: payload ? undefined : text.slice(0, 500) },
+    ...(ra !== undefined ? { retryAfterMs: ra } : {}),
   });
 }
 

@@ -15,6 +15,7 @@ import { anthropicToolId } from './encode-request.ts';
 import { messageId } from './response.ts';
 import { toAnthropicStopReason } from './stop-reason.ts';
 import { toAnthropicUsage } from './usage.ts';
+import { withProps } from '../../../util/objects.ts';
 
 export interface PartsToAnthropicSseOptions {
   /** The model name to report (the alias the client asked for). */
@@ -70,7 +71,7 @@ export function anthropicSseEncoder(opts: PartsToAnthropicSseOptions, emit: (byt
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: toAnthropicUsage({ ...usage, output: usage.output ?? 0 }),
+        usage: toAnthropicUsage(withProps(usage, { output: usage.output ?? 0 })),
       },
     });
   };
@@ -118,7 +119,7 @@ export function anthropicSseEncoder(opts: PartsToAnthropicSseOptions, emit: (byt
     // An upstream that never reported its prompt (final input 0) keeps what message_start said.
     const merged: Partial<Usage> = final.input
       ? { ...usage, ...final }
-      : { ...usage, ...final, input: usage.input || localInput(), cacheRead: usage.cacheRead ?? 0, cacheWrite: usage.cacheWrite ?? 0 };
+      : withProps(withProps(usage, final), { input: usage.input || localInput(), cacheRead: usage.cacheRead ?? 0, cacheWrite: usage.cacheWrite ?? 0 });
     const effective = reason === 'stop' && sawToolUse ? 'tool_use' : reason;
     const stopReason = toAnthropicStopReason(effective, stopSequence);
     send('message_delta', {

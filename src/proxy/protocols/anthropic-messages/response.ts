@@ -39,8 +39,8 @@ export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
     model: r.model ?? '',
     content,
     finish: fromAnthropicStopReason(r.stop_reason),
-    ...(r.stop_sequence ? { stopSequence: r.stop_sequence } : {}),
     usage: fromAnthropicUsage(r.usage),
+    ...(r.stop_sequence ? { stopSequence: r.stop_sequence } : {}),
   };
 }
 

@@ -124,9 +124,10 @@ export interface AnthropicJsonTapResult {
 export function anthropicJsonTap(json: unknown): AnthropicJsonTapResult {
   const r = messagesResponse.safeParse(json);
   if (!r.success) return { toolCalls: 0 };
-  return {
-    ...(r.data.usage ? { usage: fromAnthropicUsage(r.data.usage) } : {}),
+  const out: AnthropicJsonTapResult = {
     finish: fromAnthropicStopReason(r.data.stop_reason),
     toolCalls: r.data.content.filter((b) => b.type === 'tool_use').length,
   };
+  if (r.data.usage) out.usage = fromAnthropicUsage(r.data.usage);
+  return out;
 }

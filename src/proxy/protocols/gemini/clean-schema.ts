@@ -8,6 +8,8 @@
  * non-string enums (Gemini only takes string enums) move into the description.
  * Hand-written because no maintained package targets this exact subset.
  */
+import { withProps } from '../../../util/objects.ts';
+
 type Schema = Record<string, unknown>;
 
 const KEEP_AS_IS = ['description', 'title', 'pattern', 'nullable'] as const;
@@ -55,9 +57,9 @@ function cleanUnion(n: Schema, members: unknown[], root: Schema, depth: number):
   const nullable = members.some(isNull);
   const rest = members.filter((m) => !isNull(m)).map((m) => clean(m, root, depth + 1));
   const outer = pickAnnotations(n);
-  if (rest.length === 0) return { ...outer, type: 'string', nullable: true };
+  if (rest.length === 0) return withProps(outer, { type: 'string', nullable: true });
   if (rest.length === 1) return { ...rest[0], ...outer, ...(nullable ? { nullable: true } : {}) };
-  return { ...outer, anyOf: rest, ...(nullable ? { nullable: true } : {}) };
+  return withProps(outer, nullable ? { anyOf: rest, nullable: true } : { anyOf: rest });
 }
 
 function cleanTypeArray(n: Schema, types: unknown[], root: Schema, depth: number): Schema {
@@ -65,12 +67,12 @@ function cleanTypeArray(n: Schema, types: unknown[], root: Schema, depth: number
   const nullable = named.includes('null');
   const rest = named.filter((t) => t !== 'null');
   if (rest.length <= 1) {
-    const single = cleanSingle({ ...n, type: rest[0] ?? 'string' }, root, depth);
-    return nullable ? { ...single, nullable: true } : single;
+    const single = cleanSingle(withProps(n, { type: rest[0] ?? 'string' }), root, depth);
+    return nullable ? withProps(single, { nullable: true }) : single;
   }
   // Several types: one anyOf member per type, each with the keywords that apply to it.
-  const members = rest.map((t) => cleanSingle({ ...n, type: t, description: undefined }, root, depth));
-  return { ...pickAnnotations(n), anyOf: members, ...(nullable ? { nullable: true } : {}) };
+  const members = rest.map((t) => cleanSingle(withProps(n, { type: t, description: undefined }), root, depth));
+  return withProps(pickAnnotations(n), nullable ? { anyOf: members, nullable: true } : { anyOf: members });
 }
 
 function cleanSingle(n: Schema, root: Schema, depth: number): Schema {

@@ -48,8 +48,8 @@ function toolsOf(tools: unknown): CanonicalTool[] {
       const schema = (d.parametersJsonSchema ?? d.parameters) as Json | undefined;
       out.push({
         name: d.name,
-        ...(typeof d.description === 'string' ? { description: d.description } : {}),
         parameters: isObject(schema) ? lowerCaseTypes(schema) : { type: 'object', properties: {} },
+        ...(typeof d.description === 'string' ? { description: d.description } : {}),
       });
     });
   });
@@ -135,15 +135,15 @@ export function decodeGeminiRequest(body: Json, model: string, stream: boolean):
     system: textParts(body.systemInstruction),
     messages,
     tools: toolsOf(body.tools),
+    stream,
+    sourceDialect: 'gemini',
+    raw: body,
     ...(toolChoiceOf(body.toolConfig) ? { toolChoice: toolChoiceOf(body.toolConfig)! } : {}),
     ...(typeof gen.maxOutputTokens === 'number' ? { maxTokens: gen.maxOutputTokens } : {}),
     ...(typeof gen.temperature === 'number' ? { temperature: gen.temperature } : {}),
     ...(typeof gen.topP === 'number' ? { topP: gen.topP } : {}),
     ...(Array.isArray(gen.stopSequences) ? { stopSequences: gen.stopSequences.filter((s): s is string => typeof s === 'string') } : {}),
     ...(thinking && typeof thinking.thinkingBudget === 'number' && thinking.thinkingBudget > 0 ? { reasoning: { budgetTokens: thinking.thinkingBudget } } : {}),
-    stream,
-    sourceDialect: 'gemini',
-    raw: body,
   };
 }
 

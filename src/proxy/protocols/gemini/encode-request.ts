@@ -110,7 +110,7 @@ function encodeGenerationConfig(req: CanonicalRequest, warn: (m: string) => void
   }
   if (req.reasoning) {
     const budget = req.reasoning.budgetTokens ?? (req.reasoning.effort ? EFFORT_BUDGET[req.reasoning.effort] : undefined);
-    g.thinkingConfig = { ...(budget !== undefined ? { thinkingBudget: budget } : {}), includeThoughts: true };
+    g.thinkingConfig = budget !== undefined ? { thinkingBudget: budget, includeThoughts: true } : { includeThoughts: true };
   }
   return g;
 }

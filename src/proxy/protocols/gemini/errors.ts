@@ -32,8 +32,8 @@ export function decodeGeminiError(status: number, text: string, headers?: Header
     kind,
     retryable: RETRYABLE_KINDS.has(kind),
     upstreamStatus: status,
-    ...(ra !== undefined ? { retryAfterMs: ra } : {}),
     context: { upstreamStatusName: s?.status, body: s ? undefined : text.slice(0, 500) },
+    ...(ra !== undefined ? { retryAfterMs: ra } : {}),
   });
 }
 
@@ -44,8 +44,8 @@ export function decodeGeminiStatus(s: Status, context: Record<string, unknown> =
     code: `upstream_${s.status?.toLowerCase() ?? s.code ?? 'error'}`,
     kind,
     retryable: RETRYABLE_KINDS.has(kind),
-    ...(s.code ? { upstreamStatus: s.code } : {}),
     context: { upstreamStatusName: s.status, ...context },
+    ...(s.code ? { upstreamStatus: s.code } : {}),
   });
 }
 

@@ -43,8 +43,8 @@ export function decodeOpenAIRequest(body: unknown): CanonicalRequest {
   const { system, messages } = decodeMessages(req.messages);
   const tools: CanonicalTool[] = (req.tools ?? []).map((t) => ({
     name: t.function.name,
-    ...(t.function.description !== undefined ? { description: t.function.description } : {}),
     parameters: t.function.parameters ?? { type: 'object', properties: {} },
+    ...(t.function.description !== undefined ? { description: t.function.description } : {}),
   }));
   const toolChoice = decodeToolChoice(req.tool_choice);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;
@@ -55,6 +55,9 @@ export function decodeOpenAIRequest(body: unknown): CanonicalRequest {
     system,
     messages,
     tools,
+    stream: req.stream === true,
+    sourceDialect: 'openai',
+    raw: body as Record<string, unknown>,
     ...(toolChoice ? { toolChoice } : {}),
     ...(typeof req.parallel_tool_calls === 'boolean' ? { parallelToolCalls: req.parallel_tool_calls } : {}),
     ...(typeof maxTokens === 'number' ? { maxTokens } : {}),
@@ -63,10 +66,7 @@ export function decodeOpenAIRequest(body: unknown): CanonicalRequest {
     ...(req.stop !== null && req.stop !== undefined
       ? { stopSequences: typeof req.stop === 'string' ? [req.stop] : req.stop }
       : {}),
-    stream: req.stream === true,
     ...(effort ? { reasoning: { effort } } : {}),
-    sourceDialect: 'openai',
-    raw: body as Record<string, unknown>,
   };
 }
 
@@ -97,8 +97,8 @@ function decodeMessages(input: ChatMessage[]): { system: TextPart[]; messages: C
         const result: ToolResultPart = {
           type: 'tool-result',
           toolCallId: m.tool_call_id,
-          ...(name !== undefined ? { name } : {}),
           content: textParts(m.content),
+          ...(name !== undefined ? { name } : {}),
         };
         // Consecutive tool messages answer one assistant turn: one canonical tool message.
         const last = messages[messages.length - 1];

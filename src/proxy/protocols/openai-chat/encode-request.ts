@@ -63,14 +63,13 @@ function encodeSystem(system: readonly TextPart[]): OpenAIMessage {
 const toolsOfShared = new WeakMap<readonly CanonicalTool[], unknown[]>();
 
 function encodeTools(tools: readonly CanonicalTool[]): unknown[] {
-  return tools.map((t) => ({
-    type: 'function',
-    function: {
-      name: t.name,
-      ...(t.description !== undefined ? { description: t.description } : {}),
-      parameters: t.parameters,
-    },
-  }));
+  return tools.map((t) => {
+    // Key by key, in the wire order (name, description, parameters): util/objects.ts.
+    const fn: Record<string, unknown> = { name: t.name };
+    if (t.description !== undefined) fn.description = t.description;
+    fn.parameters = t.parameters;
+    return { type: 'function', function: fn };
+  });
 }
 
 /**

@@ -88,8 +88,8 @@ export function decodeOpenAIError(
     kind,
     retryable,
     upstreamStatus: status,
-    ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
     context: contextOf(payload),
+    ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
   });
 }
 
@@ -111,8 +111,8 @@ export function decodeOpenAIErrorPayload(payload: unknown): ProxyError {
     code: `upstream_${kind}`,
     kind,
     retryable,
-    ...(numeric !== undefined ? { upstreamStatus: numeric } : {}),
     context: contextOf(p),
+    ...(numeric !== undefined ? { upstreamStatus: numeric } : {}),
   });
 }
 

@@ -234,9 +234,8 @@ export function openAIJsonTap(json: unknown): OpenAIJsonTapResult {
   const choice = Array.isArray(res.choices) ? (res.choices[0] as { finish_reason?: unknown; message?: { tool_calls?: unknown } } | undefined) : undefined;
   const usage = res.usage != null ? asChatUsage(res.usage) : undefined;
   const toolCalls = choice?.message?.tool_calls;
-  return {
-    ...(usage ? { usage: fromOpenAIUsage(usage) } : {}),
-    ...(choice ? { finish: fromOpenAIFinishReason(typeof choice.finish_reason === 'string' ? choice.finish_reason : null) } : {}),
-    toolCalls: Array.isArray(toolCalls) ? toolCalls.length : 0,
-  };
+  const out: OpenAIJsonTapResult = { toolCalls: Array.isArray(toolCalls) ? toolCalls.length : 0 };
+  if (usage) out.usage = fromOpenAIUsage(usage);
+  if (choice) out.finish = fromOpenAIFinishReason(typeof choice.finish_reason === 'string' ? choice.finish_reason : null);
+  return out;
 }

@@ -70,8 +70,8 @@ function toolsOf(tools: unknown, warn: (m: string) => void): CanonicalTool[] {
     if (typeof t.name !== 'string' || !t.name) throw invalid(`tools[${i}].name`, 'required');
     out.push({
       name: t.name,
-      ...(typeof t.description === 'string' ? { description: t.description } : {}),
       parameters: isObject(t.parameters) ? t.parameters : { type: 'object', properties: {} },
+      ...(typeof t.description === 'string' ? { description: t.description } : {}),
     });
   });
   if (skipped.length) warn(`responses: tools without a function form left out: ${skipped.join(', ')}`);
@@ -162,14 +162,14 @@ export function decodeResponsesRequest(body: Json, o: DecodeResponsesOptions = {
     system,
     messages,
     tools: toolsOf(body.tools, warn),
+    stream: body.stream === true,
+    sourceDialect: 'openai-responses',
+    raw: body,
     ...(toolChoice ? { toolChoice } : {}),
     ...(typeof body.parallel_tool_calls === 'boolean' ? { parallelToolCalls: body.parallel_tool_calls } : {}),
     ...(typeof body.max_output_tokens === 'number' ? { maxTokens: body.max_output_tokens } : {}),
     ...(typeof body.temperature === 'number' ? { temperature: body.temperature } : {}),
     ...(typeof body.top_p === 'number' ? { topP: body.top_p } : {}),
     ...(effort === 'low' || effort === 'medium' || effort === 'high' ? { reasoning: { effort } } : {}),
-    stream: body.stream === true,
-    sourceDialect: 'openai-responses',
-    raw: body,
   };
 }

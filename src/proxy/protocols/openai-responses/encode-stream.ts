@@ -73,15 +73,16 @@ export function responsesSseEncoder(opts: ResponsesSseOptions, emit: (bytes: Uin
     const it = open.get(index);
     if (!it) return;
     open.delete(index);
-    const at = { item_id: it.id, output_index: it.outputIndex };
+    const itemId = it.id;
+    const outputIndex = it.outputIndex;
     if (it.kind === 'text') {
-      send('response.output_text.done', { ...at, content_index: 0, text: it.text, logprobs: [] });
-      send('response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text: it.text, annotations: [] } });
+      send('response.output_text.done', { item_id: itemId, output_index: outputIndex, content_index: 0, text: it.text, logprobs: [] });
+      send('response.content_part.done', { item_id: itemId, output_index: outputIndex, content_index: 0, part: { type: 'output_text', text: it.text, annotations: [] } });
     } else if (it.kind === 'tool-call') {
-      send('response.function_call_arguments.done', { ...at, arguments: it.text });
+      send('response.function_call_arguments.done', { item_id: itemId, output_index: outputIndex, arguments: it.text });
     } else {
-      send('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: it.text });
-      send('response.reasoning_summary_part.done', { ...at, summary_index: 0, part: { type: 'summary_text', text: it.text } });
+      send('response.reasoning_summary_text.done', { item_id: itemId, output_index: outputIndex, summary_index: 0, text: it.text });
+      send('response.reasoning_summary_part.done', { item_id: itemId, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text: it.text } });
     }
     const completed = item(it, 'completed');
     done.push(completed);

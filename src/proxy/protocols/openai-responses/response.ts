@@ -64,8 +64,8 @@ export function encodeResponsesResponse(res: CanonicalResponse, alias: string, r
     model: alias,
     createdAt: Math.floor(Date.now() / 1000),
     output: res.content.map((p) => outputItem(p, responsesId(itemPrefix(p.type)))),
-    ...statusOf(res.finish),
     usage: res.usage,
+    ...statusOf(res.finish),
     ...(request ? { request } : {}),
   });
 }

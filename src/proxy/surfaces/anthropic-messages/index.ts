@@ -19,6 +19,7 @@ const countTokens = { method: 'POST', kind: 'count_tokens', endpoint: 'count_tok
 
 export const createSurface: SurfaceFactory = ({ log }) => ({
   dialect: 'anthropic',
+  // object-spread: the route table, built once per proxy
   routes: [
     { ...messages, path: '/v1/messages' },
     { ...messages, path: '/messages' },

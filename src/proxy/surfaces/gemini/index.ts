@@ -13,8 +13,10 @@ import {
   geminiSseEncoder,
 } from '../../protocols/gemini/index.ts';
 import type { RouteDef, SurfaceFactory } from '../../surface.ts';
+import { withProps } from '../../../util/objects.ts';
 
 const generate = { method: 'POST', kind: 'generate', model: 'path' } as const;
+// object-spread: the route table, built once at load
 const routes: RouteDef[] = ['/v1beta', '/v1'].flatMap((version) => [
   { ...generate, path: `${version}/models/{model}:generateContent`, endpoint: 'generateContent', stream: false },
   { ...generate, path: `${version}/models/{model}:streamGenerateContent`, endpoint: 'streamGenerateContent', stream: true },
@@ -22,13 +24,14 @@ const routes: RouteDef[] = ['/v1beta', '/v1'].flatMap((version) => [
 
 export const createSurface: SurfaceFactory = () => ({
   dialect: 'gemini',
+  // object-spread: the route table, built once per proxy
   routes,
   errorPathPrefixes: ['/v1beta/', '/v1/models/'],
   forwardHeaders: [],
   peek: (_body, match) => ({ alias: match.params.model!, stream: match.route.stream === true, clientWantsUsage: true }),
   decode: (body, match) => decodeGeminiRequest(body, match.params.model!, match.route.stream === true),
   encodeError: (e) => encodeGeminiError(e),
-  encodeResponse: (res, alias) => ({ ...encodeGeminiResponse(res), modelVersion: alias }),
+  encodeResponse: (res, alias) => withProps(encodeGeminiResponse(res), { modelVersion: alias }),
   streamEncoder: (o, emit) => geminiSseEncoder({ model: o.alias }, emit),
   errorFrame: (e) => encodeSseFrame(JSON.stringify(encodeGeminiError(e).body)),
   sseTapCore: (o) => geminiSseTapCore(o),

@@ -15,6 +15,7 @@ const chat = { method: 'POST', kind: 'generate', endpoint: 'chat', model: 'body'
 
 export const createSurface: SurfaceFactory = () => ({
   dialect: 'openai',
+  // object-spread: the route table, built once per proxy
   routes: [
     { ...chat, path: '/v1/chat/completions' },
     { ...chat, path: '/chat/completions' },

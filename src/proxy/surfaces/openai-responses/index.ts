@@ -19,6 +19,7 @@ const responses = { method: 'POST', kind: 'generate', endpoint: 'responses', mod
 
 export const createSurface: SurfaceFactory = ({ log }) => ({
   dialect: 'openai-responses',
+  // object-spread: the route table, built once per proxy
   routes: [
     { ...responses, path: '/v1/responses' },
     { ...responses, path: '/responses' },
