@@ -1,0 +1,100 @@
+/**
+ * Two floors and agentab, on the pre-serialised mock upstream, in interleaved rounds of one
+ * run: the naive pass-through (bench/lib/naive-gateway.mjs: no parsing at all), the lean
+ * measuring gateway (bench/lib/lean-gateway.mjs: parses both JSON bodies and every SSE frame and
+ * writes a spend line, as agentab must) and `agentab proxy` with its spend log. What agentab
+ * pays above the lean gateway is what its structure costs (routing, retries, deadlines, metrics,
+ * phases, error handling), not what measuring costs.
+ *
+ *   npx tsx bench/floor.ts [--modes json,stream] [--concurrency 16] [--rounds 8] [--round-ms 600]
+ *       [--cpu-prof DIR]
+ *
+ * Prints gateway CPU µs per request (from /proc: the figure least moved by other load), req/s
+ * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { intFlag, stringFlag } from './lib/flags.ts';
+import { runLoadProcess } from './lib/load.ts';
+import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
+import { firstLineUrl, startService, type Service } from './lib/service.ts';
+import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive } from './lib/targets.ts';
+
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function main(argv: string[]): Promise<void> {
+  const modes = stringFlag(argv, 'modes', 'json,stream').split(',') as RequestMode[];
+  for (const mode of modes) if (mode !== 'json' && mode !== 'stream') throw new Error(`--modes: json or stream separated by commas, got "${mode}"`);
+  const concurrency = intFlag(argv, 'concurrency', 16);
+  const rounds = intFlag(argv, 'rounds', 8);
+  const roundMs = intFlag(argv, 'round-ms', 600);
+  const profDir = argv.includes('--cpu-prof') ? stringFlag(argv, 'cpu-prof', '') : undefined;
+  const nodeFlags = (name: string) => (profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : []);
+  const dir = mkdtempSync(join(tmpdir(), 'agentab-floor-'));
+  const services: Service[] = [];
+  const loads = [loadavg()[0] ?? 0];
+  try {
+    const upstream = await startMockUpstream();
+    services.push(upstream);
+    const naive = await startNaive(upstream.url, profDir ? join(profDir, 'naive') : undefined);
+    services.push(naive);
+    const lean = await startService({
+      name: 'lean measuring gateway',
+      command: process.execPath,
+      args: [...nodeFlags('lean'), join(REPO_ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstream.url, join(dir, 'lean-spend.jsonl')],
+      cwd: REPO_ROOT,
+      ready: firstLineUrl,
+    });
+    services.push(lean);
+    const agentab = await startAgentab({
+      routes: [{ alias: 'bench', upstreamUrl: upstream.url }],
+      dir,
+      tag: 'floor',
+      spendLog: join(dir, 'spend.jsonl'),
+      ...(profDir ? { cpuProfDir: join(profDir, 'agentab') } : {}),
+    });
+    services.push(agentab);
+    const targets: LoadTarget[] = [
+      naiveTarget(naive, upstream),
+      { ...naiveTarget(lean, upstream), name: 'lean' },
+      agentabTarget(agentab, upstream, 'bench'),
+    ];
+    // JIT, pools and connections warmed up before anything is measured.
+    await runLoadProcess({ targets, mode: 'mixed', concurrency: 10, rounds: 1, roundMaxRequests: 3000, roundMaxDurationMs: 2000, warmupRequests: 0, warmupMaxDurationMs: 0 });
+    const lines = [
+      `# Floors: naive pass-through, lean measuring gateway, agentab (mock upstream, c=${concurrency})`,
+      '',
+      '| mode | target | gateway CPU µs/req | ÷ naive | req/s | ÷ naive | p50 ms |',
+      '| --- | --- | --: | --: | --: | --: | --: |',
+    ];
+    for (const mode of modes) {
+      const results = await runLoadProcess({
+        targets, mode, concurrency, rounds, roundMaxRequests: 50_000, roundMaxDurationMs: roundMs,
+        warmupRequests: Math.max(100, concurrency), warmupMaxDurationMs: 300, order: 'alternate',
+      });
+      loads.push(loadavg()[0] ?? 0);
+      const naiveResult = results[0]!;
+      const cpuOf = (r: LoadResult, i: number) => r.rounds[i]!.cpuUsPerRequest['gateway'] ?? NaN;
+      for (const r of results) {
+        const cpu = median(r.rounds.map((_, i) => cpuOf(r, i)));
+        const cpuRatio = median(r.rounds.map((_, i) => cpuOf(r, i) / cpuOf(naiveResult, i)));
+        lines.push(`| ${mode} | ${r.target} | ${cpu.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${(r.rps / naiveResult.rps).toFixed(2)} | ${r.total.p50?.toFixed(2) ?? '–'} |`);
+      }
+    }
+    lines.push('', `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`bench/floor: ${(e as Error).message}\n`);
+  process.exit(1);
+});
