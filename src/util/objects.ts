@@ -1,7 +1,7 @@
 /**
  * Copies of plain objects that stay on V8's fast path. On Node 20 (V8 11.3) an object made by
  * a spread that then gets one more property — `{ ...base, key: value }`, or a spread copy
- * assigned a new key afterwards — costs ≈ 0.8–1.3 µs to build, against ≈ 15–70 ns for the same
+ * assigned a new key afterwards — costs ≈ 0.9–1.4 µs to build, against ≈ 30–160 ns for the same
  * object built key by key (npm run bench:object-spread). On the proxy's per-request paths that is
  * several µs per call, so they use these instead (test/architecture/object-spread.test.ts).
  */

@@ -1,8 +1,8 @@
 /**
  * The proxy's per-request code builds no object literal with a property after a spread
  * (`{ ...base, key }`, `{ ...(c ? { a } : {}), b }`): on Node 20 (V8 11.3) such a literal costs
- * ≈ 0.8–1.3 µs against ≈ 15–70 ns built key by key (npm run bench:object-spread), and a Claude Code
- * request translated message by message made hundreds of them. Spreads last in a literal stay
+ * ≈ 0.9–1.4 µs against ≈ 30–160 ns built key by key (npm run bench:object-spread), and the
+ * translated path made one per tool, tool result and stream event. Spreads last in a literal stay
  * on the fast path and are allowed; util/objects.ts has `withProps` for a copy with more keys.
  * A literal built once (a table at module load, an error) may keep the form when the line
  * above it says `// object-spread: <why>`.
