@@ -69,8 +69,8 @@ async function main(argv: string[]): Promise<void> {
     const lines = [
       `# Floors: naive pass-through, lean measuring gateway, agentab (mock upstream, c=${concurrency})`,
       '',
-      '| mode | target | gateway CPU µs/req | ÷ naive | req/s | ÷ naive | p50 ms |',
-      '| --- | --- | --: | --: | --: | --: | --: |',
+      '| mode | target | gateway CPU µs/req | ÷ naive | req/s | ÷ naive | p50 ms | errors |',
+      '| --- | --- | --: | --: | --: | --: | --: | --: |',
     ];
     for (const mode of modes) {
       const results = await runLoadProcess({
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
       for (const r of results) {
         const cpu = median(r.rounds.map((_, i) => cpuOf(r, i)));
         const cpuRatio = median(r.rounds.map((_, i) => cpuOf(r, i) / cpuOf(naiveResult, i)));
-        lines.push(`| ${mode} | ${r.target} | ${cpu.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${(r.rps / naiveResult.rps).toFixed(2)} | ${r.total.p50?.toFixed(2) ?? '–'} |`);
+        lines.push(`| ${mode} | ${r.target} | ${cpu.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${(r.rps / naiveResult.rps).toFixed(2)} | ${r.total.p50?.toFixed(2) ?? '–'} | ${r.errors} |`);
       }
     }
     lines.push('', `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}`);
