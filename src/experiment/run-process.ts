@@ -84,6 +84,18 @@ export async function runProcess(o: RunProcessOptions): Promise<ProcessResult> {
     o.onSpawn?.(pid);
   }
   try {
+    // The process's own exit ends the run. A background job it left behind (a dev server, a
+    // watcher) keeps its stdout and stderr pipes open, and `await sub` waits for those to close:
+    // it would wait for the timeout and report one. So: wait for the exit (or a spawn error),
+    // kill what is left in the group, then collect the result as the pipes drain.
+    await new Promise<void>((resolve) => {
+      sub.once('exit', () => resolve());
+      void sub.then(
+        () => resolve(),
+        () => resolve(),
+      );
+    });
+    if (pid !== undefined) killTree(pid, 'SIGKILL');
     const r = await sub;
     const spawnError = r.failed && r.exitCode === undefined && r.signal === undefined ? (r.cause instanceof Error ? r.cause.message : r.shortMessage) : undefined;
     return {

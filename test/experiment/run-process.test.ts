@@ -64,6 +64,8 @@ describe('runProcess', () => {
     const log = path.join(dir, 'out.log');
     const r = await runProcess({ argv: ['/bin/sh', '-c', `sleep 300 & echo $! > ${pids}; echo done`], cwd: dir, env, stdoutFile: log, stderrFile: log, timeoutMs: 60_000 });
     assert.equal(r.exitCode, 0);
+    // The run ends with the process, not when the job holding its output goes (that was the timeout).
+    assert.equal(r.timedOut, false, 'not reported as a timeout');
     assert.equal(readFileSync(log, 'utf8').trim(), 'done');
     const [bg] = pidsOf(pids);
     await until(() => !alive(bg!), 'the background job to die');
