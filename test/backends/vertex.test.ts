@@ -122,7 +122,15 @@ describe('VertexBackend — Gemini native', () => {
 
   test('TTFT timeout: a Vertex that never answers is a retryable timeout', async () => {
     up.handle(() => {});
-    await assert.rejects(backend.stream(request({ stream: true }), callOptions(dep({ ttftTimeoutMs: 150 }))), (e: unknown) => e instanceof ProxyError && e.kind === 'timeout' && e.retryable);
+    // stream: true as the pipeline sets it: the TTFT deadline is armed for streamed attempts only
+    // (without it this passed on the 10 s total timeout instead).
+    await assert.rejects(backend.stream(request({ stream: true }), { ...callOptions(dep({ ttftTimeoutMs: 150 })), stream: true }), (e: unknown) => {
+      assert.ok(e instanceof ProxyError);
+      assert.equal(e.kind, 'timeout');
+      assert.equal(e.code, 'upstream_ttft_timeout');
+      assert.equal(e.retryable, true);
+      return true;
+    });
   });
 
   test('a 401 drops the cached token, so the next call fetches a fresh one', async () => {
