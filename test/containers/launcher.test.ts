@@ -161,6 +161,17 @@ timeout: 60s`,
     assert.deepEqual(await listAgentabContainers(engine.docker, runId), []);
   });
 
+  test('a background job the runner leaves behind does not hold the cell until its timeout', { skip }, async () => {
+    const runId = newRunId('bgjob');
+    // The job keeps the exec's stdout open after the runner's shell exits.
+    const x = containerExperiment(launcherYaml(), `runners:\n  - name: cmd\n    kind: command\n    command: echo started && (sleep 300 &) && echo done\nconditions: [{name: a}]\ntasks: tasks/*.yaml\ntimeout: 60s`);
+    const r = await runMatrix({ spec: await loadExperiment(x.spec), outRoot: x.out, env, log: silentLogger, runId });
+    const rec = r.records[0]!;
+    assert.equal(rec.outcome, 'pass', 'the cell ends with its runner, not at the timeout');
+    assert.equal(readFileSync(path.join(cellDir(r.runDir, rec.cell), 'stdout.log'), 'utf8'), 'started\ndone\n');
+    assert.deepEqual(await listAgentabContainers(engine.docker, runId), []);
+  });
+
   test('aborting the run cancels the running cells and removes every container', { skip }, async () => {
     const runId = newRunId('abort');
     const x = containerExperiment(launcherYaml(), `runners:\n  - name: cmd\n    kind: command\n    command: sleep 60\nconditions: [{name: a}, {name: b}]\ntasks: tasks/*.yaml\nconcurrency: 2\ntimeout: 60s`);
