@@ -132,6 +132,33 @@ ${FAST_SIM_PROXY}`,
     assert.equal(f.records.length, 3, 'one record per cell: the re-runs replace the canceled ones');
   });
 
+  test('a background job the runner leaves behind does not hold the cell until its timeout, and dies with it', async () => {
+    const x = writeExperiment(
+      `name: bgjob
+runners:
+  - name: cmd
+    kind: command
+    command: echo started && (sleep 300 & echo $! > "$PIDS") && echo done
+conditions: [{ name: a }]
+tasks: tasks/*.yaml
+timeout: 60s
+${FAST_SIM_PROXY}`,
+      { ok: OK_AND_BAD_TASKS.ok! },
+    );
+    const pids = path.join(x.dir, 'bg.pids');
+    writeFileSync(pids, '');
+    const spec = await loadExperiment(x.spec);
+    spec.conditions[0]!.env.PIDS = pids;
+    const r = await runMatrix({ spec, outRoot: x.out, env, log: silentLogger, runId: 'bg' });
+    const rec = r.records[0]!;
+    // The job held the runner's stdout open: the cell waited for the 60 s timeout and was recorded as one.
+    assert.equal(rec.outcome, 'pass');
+    assert.equal(readFileSync(path.join(cellDir(r.runDir, rec.cell), 'stdout.log'), 'utf8'), 'started\ndone\n');
+    const [job] = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    assert.ok(job && job > 0, 'the job started');
+    assert.equal(alive(job), false, 'the job was killed with the cell');
+  });
+
   test('setup failures are infra; condition files, setup and env reach the cell', async () => {
     const x = writeExperiment(
       `name: setup
