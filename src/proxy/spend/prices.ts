@@ -133,15 +133,9 @@ export const PRICE_TABLE: readonly PriceEntry[] = [
 // One home for model-name normalisation (the simulator's profiles use it too); re-exported here.
 export { normaliseModelName } from '../../util/model-name.ts';
 
-const cache = new Map<string, PriceEntry | null>();
-
+/** The table entry for a normalised name (priceOf keeps the answers). */
 function lookup(key: string): PriceEntry | undefined {
-  let hit = cache.get(key);
-  if (hit === undefined) {
-    hit = PRICE_TABLE.find((e) => e.match.test(key)) ?? null;
-    cache.set(key, hit);
-  }
-  return hit ?? undefined;
+  return PRICE_TABLE.find((e) => e.match.test(key));
 }
 
 /**
@@ -150,7 +144,7 @@ function lookup(key: string): PriceEntry | undefined {
  */
 export function priceOf(model: string, provider?: string): PriceEntry | undefined {
   // Every spend record asks for its deployment's model: the answer is kept per name as given,
-  // so the normalisation's regular expressions run once per name, not once per call.
+  // so the normalisation's and the table's regular expressions run once per name, not per call.
   const asked = provider === 'sim' ? `sim\u0000${model}` : model;
   let hit = byNameAsked.get(asked);
   if (hit === undefined) {

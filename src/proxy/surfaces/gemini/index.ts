@@ -24,7 +24,6 @@ const routes: RouteDef[] = ['/v1beta', '/v1'].flatMap((version) => [
 
 export const createSurface: SurfaceFactory = () => ({
   dialect: 'gemini',
-  // object-spread: the route table, built once per proxy
   routes,
   errorPathPrefixes: ['/v1beta/', '/v1/models/'],
   forwardHeaders: [],
