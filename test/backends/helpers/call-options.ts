@@ -1,4 +1,6 @@
 /** Deployments and CallOptions for backend tests. */
+import assert from 'node:assert/strict';
+import { ProxyError } from '../../../src/canonical/errors.ts';
 import type { Deployment } from '../../../src/config/types.ts';
 import { UpstreamTimer, type CallOptions } from '../../../src/proxy/backends/types.ts';
 import type { CanonicalRequest } from '../../../src/canonical/form.ts';
@@ -14,8 +16,20 @@ export function captureLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger('debug', (l) => lines.push(l)), lines };
 }
 
-export function callOptions(d: Deployment, o: { log?: Logger; signal?: AbortSignal } = {}): CallOptions {
-  return { deployment: d, signal: o.signal ?? new AbortController().signal, timer: new UpstreamTimer(), log: o.log ?? captureLogger().log };
+/** `stream: true` as the pipeline sets it for a streamed attempt: only then is the TTFT deadline armed. */
+export function callOptions(d: Deployment, o: { log?: Logger; signal?: AbortSignal; stream?: boolean } = {}): CallOptions {
+  const options: CallOptions = { deployment: d, signal: o.signal ?? new AbortController().signal, timer: new UpstreamTimer(), log: o.log ?? captureLogger().log };
+  if (o.stream !== undefined) options.stream = o.stream;
+  return options;
+}
+
+/** For assert.rejects: the error of an upstream that sent no first byte within the deployment's TTFT limit. */
+export function isTtftTimeout(e: unknown): true {
+  assert.ok(e instanceof ProxyError);
+  assert.equal(e.kind, 'timeout');
+  assert.equal(e.code, 'upstream_ttft_timeout');
+  assert.equal(e.retryable, true);
+  return true;
 }
 
 export function request(r: Partial<CanonicalRequest> = {}): CanonicalRequest {
