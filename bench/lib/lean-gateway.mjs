@@ -5,12 +5,10 @@
 // retries, deadlines, auth, metrics or per-phase timing. bench/floor.ts runs it beside the naive
 // pass-through and agentab; `node bench/lib/lean-gateway.mjs <upstream origin> <spend file>`
 // prints its URL.
-import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
-import { Pool } from 'undici';
+import { pool, serve } from './gateway-process.mjs';
 
-const pool = new Pool(process.argv[2], { connections: 512, keepAliveTimeout: 30_000 });
 const spendPath = process.argv[3];
 let pending = [];
 let flushTimer = null;
@@ -31,39 +29,37 @@ function usageOfFrames(text, usage) {
   return usage;
 }
 
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', async () => {
-    const started = performance.now();
-    try {
-      const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      const body = JSON.parse(bytes.toString('utf8'));
-      const upstream = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
-      let usage = null;
-      if (body.stream === true) {
-        res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream' });
-        for await (const chunk of upstream.body) {
-          res.write(chunk);
-          usage = usageOfFrames(chunk.toString('utf8'), usage);
-        }
-        res.end();
-      } else {
-        const parts = [];
-        for await (const chunk of upstream.body) parts.push(chunk);
-        const answer = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-        usage = JSON.parse(answer.toString('utf8')).usage ?? null;
-        res.writeHead(upstream.statusCode, { 'content-type': 'application/json', 'content-length': String(answer.length) });
-        res.end(answer);
-      }
-      pending.push(JSON.stringify({ id: randomUUID(), ts: new Date().toISOString(), alias: body.model, status: upstream.statusCode, usage, ms: performance.now() - started }));
-      flushTimer ??= setTimeout(flush, 200);
-    } catch {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    }
+/** The request body, collected from its events. */
+function bodyOf(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
   });
+}
+
+serve(async (req, res) => {
+  const bytes = await bodyOf(req);
+  const started = performance.now();
+  const body = JSON.parse(bytes.toString('utf8'));
+  const upstream = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+  let usage = null;
+  if (body.stream === true) {
+    res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream' });
+    for await (const chunk of upstream.body) {
+      res.write(chunk);
+      usage = usageOfFrames(chunk.toString('utf8'), usage);
+    }
+    res.end();
+  } else {
+    const parts = [];
+    for await (const chunk of upstream.body) parts.push(chunk);
+    const answer = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    usage = JSON.parse(answer.toString('utf8')).usage ?? null;
+    res.writeHead(upstream.statusCode, { 'content-type': 'application/json', 'content-length': String(answer.length) });
+    res.end(answer);
+  }
+  pending.push(JSON.stringify({ id: randomUUID(), ts: new Date().toISOString(), alias: body.model, status: upstream.statusCode, usage, ms: performance.now() - started }));
+  flushTimer ??= setTimeout(flush, 200);
 });
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(`http://127.0.0.1:${server.address().port}\n`));
-process.on('SIGTERM', () => server.close(() => pool.close().then(() => process.exit(0))));
