@@ -28,12 +28,7 @@ import { cellLabels, removeContainers } from '../src/experiment/launchers/contai
 import { AGENT_GID, AGENT_UID, AGENT_USER, CONTAINER_HOME } from '../src/experiment/launchers/container/paths.ts';
 import { runMatrix } from '../src/experiment/orchestrator.ts';
 import { silentLogger } from '../src/util/log.ts';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+import { median } from './lib/latency.ts';
 
 async function bare(engine: Engine, image: string): Promise<number> {
   const t = performance.now();

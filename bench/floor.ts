@@ -20,12 +20,7 @@ import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
 import { firstLineUrl, startService, type Service } from './lib/service.ts';
 import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive } from './lib/targets.ts';
-
-const median = (xs: number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+import { median } from './lib/latency.ts';
 
 async function main(argv: string[]): Promise<void> {
   const modes = stringFlag(argv, 'modes', 'json,stream').split(',') as RequestMode[];

@@ -24,6 +24,7 @@ import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
 import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim } from './lib/targets.ts';
+import { median } from './lib/latency.ts';
 
 const MODES = ['json', 'stream'] as const;
 type Mode = (typeof MODES)[number];
@@ -37,12 +38,6 @@ function listFlag<T extends string>(argv: string[], name: string, fallback: stri
   }
   return items as T[];
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Gateway CPU µs per request in each round, for paired per-round ratios. */
 const gatewayCpu = (r: LoadResult): number[] => r.rounds.map((x) => x.cpuUsPerRequest['gateway']).filter((x): x is number => typeof x === 'number');

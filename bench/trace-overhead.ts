@@ -44,6 +44,7 @@ import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
 import { agentabTarget, REPO_ROOT, startAgentab, startMockUpstream, startSim } from './lib/targets.ts';
+import { median } from './lib/latency.ts';
 
 const GOAL_COST = 0.02;
 const CONFIDENCE = 0.95;
@@ -177,11 +178,6 @@ function recordCost(blocks: number, calls: number): { on: number[]; off: number[
   return out;
 }
 
-const medianOf = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 /** What one epoch measured: each side's load result and its spend lines. */
 interface Epoch {
   onFirst: boolean;
@@ -274,14 +270,14 @@ try {
     : x.lo >= 1 - GOAL_COST ? 'met' : x.hi < 1 - GOAL_COST ? 'not met' : 'not shown either way (interval straddles the goal)';
   const cpuPerRequestVerdict = (x: RatioInterval): string => x.hi < 1 + GOAL_COST ? 'met' : x.lo > 1 + GOAL_COST ? 'not met' : 'not shown either way (interval straddles the goal)';
   const verdict = throughputVerdict(rps);
-  const epochLog = (pick: (r: LoadResult['rounds'][number]) => number) => epochResults.map((x) => Math.log(medianOf(x.on.rounds.map(pick)) / medianOf(x.off.rounds.map(pick))));
+  const epochLog = (pick: (r: LoadResult['rounds'][number]) => number) => epochResults.map((x) => Math.log(median(x.on.rounds.map(pick)) / median(x.off.rounds.map(pick))));
   const rpsAcrossEpochs = epochRatio(epochLog((r) => r.rps));
   // the added CPU per call against the proxy's CPU per request (timing off), with a bootstrap interval of the added µs
-  const proxyUs = cpuKnown ? medianOf(cpuOf(offResult)) : null;
+  const proxyUs = cpuKnown ? median(cpuOf(offResult)) : null;
   const addedRng = createRng(2, 'added');
-  const addedReps = Float64Array.from({ length: RESAMPLES }, () => medianOf(Array.from(addedUs, () => addedUs[addedRng.int(addedUs.length)]!)));
+  const addedReps = Float64Array.from({ length: RESAMPLES }, () => median(Array.from(addedUs, () => addedUs[addedRng.int(addedUs.length)]!)));
   addedReps.sort();
-  const added = { us: medianOf(addedUs), lo: addedReps[Math.floor(RESAMPLES * 0.025)]!, hi: addedReps[Math.ceil(RESAMPLES * 0.975) - 1]! };
+  const added = { us: median(addedUs), lo: addedReps[Math.floor(RESAMPLES * 0.025)]!, hi: addedReps[Math.ceil(RESAMPLES * 0.975) - 1]! };
   const share = proxyUs ? { share: added.us / proxyUs, lo: added.lo / proxyUs, hi: added.hi / proxyUs } : null;
   // CPU per request is what a CPU-bound proxy's throughput is the inverse of, and what other load inflates least
   const cpuVerdict = !cpu ? 'not measured (no /proc CPU times)' : cpuPerRequestVerdict(cpu);
@@ -295,7 +291,7 @@ try {
     rps: { on: onResult.rounds.map((r) => r.rps), off: offResult.rounds.map((r) => r.rps), ratio: rps },
     proxyCpuUsPerRequest: { on: cpuOf(onResult), off: cpuOf(offResult), ratio: cpu },
     spendLines: lines,
-    epochs: epochResults.map((x) => ({ onStartedFirst: x.onFirst, rounds: x.on.rounds.length, rpsRatio: medianOf(x.on.rounds.map((r) => r.rps)) / medianOf(x.off.rounds.map((r) => r.rps)), cpuRatio: medianOf(x.on.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) / medianOf(x.off.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) })),
+    epochs: epochResults.map((x) => ({ onStartedFirst: x.onFirst, rounds: x.on.rounds.length, rpsRatio: median(x.on.rounds.map((r) => r.rps)) / median(x.off.rounds.map((r) => r.rps)), cpuRatio: median(x.on.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) / median(x.off.rounds.map((r) => r.cpuUsPerRequest.gateway ?? NaN)) })),
     recordCpuUsPerCall: { on: record.on, off: record.off, addedUs: added, shareOfProxyCpu: share },
     acrossEpochs: {
       rps: rpsAcrossEpochs ? { ...rpsAcrossEpochs, verdict: throughputVerdict(rpsAcrossEpochs) } : null,
@@ -313,8 +309,8 @@ try {
     '',
     '| | phase timing off | phase timing on | ratio on/off (95% paired bootstrap CI over rounds) |',
     '|:--|--:|--:|--:|',
-    `| throughput, req/s (median of rounds) | ${Math.round(medianOf(result.rps.off))} | ${Math.round(medianOf(result.rps.on))} | ${ci(rps)} |`,
-    ...(cpu ? [`| proxy CPU per request, µs (median of rounds) | ${Math.round(medianOf(cpuOf(offResult)))} | ${Math.round(medianOf(cpuOf(onResult)))} | ${ci(cpu)} |`] : []),
+    `| throughput, req/s (median of rounds) | ${Math.round(median(result.rps.off))} | ${Math.round(median(result.rps.on))} | ${ci(rps)} |`,
+    ...(cpu ? [`| proxy CPU per request, µs (median of rounds) | ${Math.round(median(cpuOf(offResult)))} | ${Math.round(median(cpuOf(onResult)))} | ${ci(cpu)} |`] : []),
     '',
     `Goal: span recording costs < ${pct(GOAL_COST)} throughput — end to end: ${verdict} (throughput cost ${pct(1 - rps.ratio)}, interval ${pct(1 - rps.hi)} to ${pct(1 - rps.lo)}).`,
     ...(cpu ? [`By the proxy's CPU per request (throughput of a CPU-bound proxy is its inverse): ${cpuVerdict} (cost ${pct(cpu.ratio - 1)}, interval ${pct(cpu.lo - 1)} to ${pct(cpu.hi - 1)}).`] : []),

@@ -29,6 +29,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { buildBigRun } from './lib/big-run.ts';
 import { silentLogger } from '../src/util/log.ts';
 import { startViewServer, type ViewServer } from '../src/view/server.ts';
+import { median } from './lib/latency.ts';
 
 const { values } = parseArgs({
   options: { cells: { type: 'string', default: '10000' }, opens: { type: 'string', default: '5' }, 'step-limit': { type: 'string', default: '180' }, out: { type: 'string' }, verbose: { type: 'boolean', default: false } },
@@ -36,12 +37,6 @@ const { values } = parseArgs({
 const CELLS = Number(values.cells);
 const OPENS = Number(values.opens);
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 declare global {
   interface Window {

@@ -17,3 +17,14 @@ export function summarizeLatencies(samples: ArrayLike<number>): LatencySummary {
     max: s[n - 1] as number,
   };
 }
+
+/**
+ * The median of figures a bench collected (rounds, epochs, runs): the middle one, or the mean of
+ * the two middle ones; NaN for none, so a table prints a gap rather than the run failing (the
+ * type-7 quantiles of src/stats throw on an empty sample).
+ */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

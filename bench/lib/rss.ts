@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { linearRegression } from 'simple-statistics';
+import { median } from './latency.ts';
 
 export interface RssSample {
   /** Milliseconds since sampling started. */
@@ -73,18 +74,12 @@ function slopePerMin(s: RssSample[]): number {
   return m * 60_000;
 }
 
-function medianOf(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 /** Median RSS of the samples between fractions `from` and `to` of the run (at least one). */
 function windowMedian(samples: RssSample[], from: number, to: number): number {
   const n = samples.length;
   const a = Math.min(n - 1, Math.floor(from * n));
   const b = Math.max(a + 1, Math.ceil(to * n));
-  return medianOf(samples.slice(a, b).map((s) => s.rssMb));
+  return median(samples.slice(a, b).map((s) => s.rssMb));
 }
 
 export function summarizeRss(samples: RssSample[]): RssSummary | null {
