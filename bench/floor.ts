@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { intFlag, stringFlag } from './lib/flags.ts';
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
-import { firstLineUrl, startService, type Service } from './lib/service.ts';
-import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive } from './lib/targets.ts';
+import type { Service } from './lib/service.ts';
+import { agentabTarget, naiveTarget, startAgentab, startLean, startMockUpstream, startNaive } from './lib/targets.ts';
 import { median } from './lib/latency.ts';
 
 async function main(argv: string[]): Promise<void> {
@@ -29,7 +29,6 @@ async function main(argv: string[]): Promise<void> {
   const rounds = intFlag(argv, 'rounds', 8);
   const roundMs = intFlag(argv, 'round-ms', 600);
   const profDir = argv.includes('--cpu-prof') ? stringFlag(argv, 'cpu-prof', '') : undefined;
-  const nodeFlags = (name: string) => (profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : []);
   const dir = mkdtempSync(join(tmpdir(), 'agentab-floor-'));
   const services: Service[] = [];
   const loads = [loadavg()[0] ?? 0];
@@ -38,13 +37,7 @@ async function main(argv: string[]): Promise<void> {
     services.push(upstream);
     const naive = await startNaive(upstream.url, profDir ? join(profDir, 'naive') : undefined);
     services.push(naive);
-    const lean = await startService({
-      name: 'lean measuring gateway',
-      command: process.execPath,
-      args: [...nodeFlags('lean'), join(REPO_ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstream.url, join(dir, 'lean-spend.jsonl')],
-      cwd: REPO_ROOT,
-      ready: firstLineUrl,
-    });
+    const lean = await startLean(upstream.url, join(dir, 'lean-spend.jsonl'), profDir ? join(profDir, 'lean') : undefined);
     services.push(lean);
     const agentab = await startAgentab({
       routes: [{ alias: 'bench', upstreamUrl: upstream.url }],

@@ -87,6 +87,13 @@ export function startNaive(upstreamUrl: string, cpuProfDir?: string): Promise<Se
   return startService({ name: 'naive pass-through', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
+/** The lean measuring gateway (bench/lib/lean-gateway.mjs) in front of one upstream, its spend lines in `spendFile`. */
+export function startLean(upstreamUrl: string, spendFile: string, cpuProfDir?: string): Promise<Service> {
+  const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const args = [...nodeFlags, join(REPO_ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstreamUrl, spendFile];
+  return startService({ name: 'lean measuring gateway', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+}
+
 export function naiveTarget(naive: Service, sim: Service): Target {
   return { name: 'naive', origin: naive.url, path: '/v1/chat/completions', headers: {}, model: 'sim-model', cpuPids: { upstream: sim.pid, gateway: naive.pid } };
 }

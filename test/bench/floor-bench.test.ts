@@ -6,13 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { startFakeUpstreams } from '../../bench/lib/fake-upstreams.ts';
+import { startLean } from '../../bench/lib/targets.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -30,12 +31,9 @@ test('the lean measuring gateway forwards JSON and SSE as the upstream sent them
   const upstream = await startFakeUpstreams();
   const dir = mkdtempSync(join(tmpdir(), 'agentab-lean-'));
   const spend = join(dir, 'spend.jsonl');
-  const gateway = spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstream.url, spend], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gateway = await startLean(upstream.url, spend);
   try {
-    const origin = await new Promise<string>((resolve, reject) => {
-      gateway.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-      gateway.once('exit', (code) => reject(new Error(`the lean gateway exited with ${code}`)));
-    });
+    const origin = gateway.url;
     assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
     const asked = { model: 'bench-alias', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
     for (const stream of [false, true]) {
@@ -61,7 +59,7 @@ test('the lean measuring gateway forwards JSON and SSE as the upstream sent them
       assert.ok((line.usage?.prompt_tokens ?? 0) > 0, 'the upstream usage is read from the answer (JSON) and from the frames (SSE)');
     }
   } finally {
-    gateway.kill('SIGTERM');
+    await gateway.stop();
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });
   }
