@@ -1,6 +1,13 @@
 /**
  * A report worker thread (compare-parallel.ts): takes units (one runner's task) from the shared
- * counter until none is left, and posts each result, its replicates transferred, not copied.
+ * counter until none is left, and posts each result.
+ *
+ * The replicates are copied into the message, never transferred: transferring an ArrayBuffer
+ * detaches it, and the first detach in an isolate invalidates V8's "no typed array was ever
+ * detached" assumption, deoptimises every function compiled on it and makes every typed-array
+ * access check for detachment from then on. Transferring made this thread's bootstrap loops
+ * ~1.8× slower per task than the main thread's (bench/PROFILE.md, ninth pass); a copy is
+ * ~1.7 MB of memcpy per task.
  */
 import { workerData } from 'node:worker_threads';
 import { compareTask, groupsByKey } from './compare.ts';
@@ -14,7 +21,6 @@ for (let i = Atomics.add(input.counter, 0, 1); i < input.units.length; i = Atomi
   Atomics.store(input.status, i, UNIT_STATE.CLAIMED);
   const unit = input.units[i] as WorkerInput['units'][number];
   let message: WorkerMessage;
-  let transfer: ArrayBuffer[] = [];
   try {
     const result = compareTask({
       runner: input.runners[unit.runner] as string,
@@ -25,11 +31,10 @@ for (let i = Atomics.add(input.counter, 0, 1); i < input.units.length; i = Atomi
       keepReplicates: true,
     });
     message = { unit: i, result };
-    transfer = result ? result.contributions.map((c) => c.replicates.buffer as ArrayBuffer) : [];
   } catch (e) {
     message = { unit: i, error: (e as Error).message };
   }
-  input.port.postMessage(message, transfer);
+  input.port.postMessage(message);
   Atomics.store(input.status, i, 'error' in message ? UNIT_STATE.FAILED : UNIT_STATE.DONE);
   Atomics.notify(input.status, i);
 }
