@@ -10,7 +10,7 @@ import { decideAbsoluteVerdict, decideVerdict } from '../stats/verdict.ts';
 import { wilsonInterval, type Proportion } from '../stats/wilson.ts';
 import { cellStats } from './cells.ts';
 import { powerFigures, taskResamplesFor, type ComparisonDraft, type HeadlineDraft } from './compare.ts';
-import { compareRunners } from './compare-parallel.ts';
+import { beginComparisons, type PendingComparisons } from './compare-parallel.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
 import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
@@ -135,7 +135,19 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   for (const g of grouped.groups) if (g.condition !== resolved.baseline) comparisonCount += resolved.metrics.length;
   const opt = { ...resolved, taskResamples: taskResamplesFor(comparisonCount, resolved.resamples) };
   const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
-  const cells = grouped.groups.map((g) => cellStats(g, records, opt));
+  const perRunner = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
+  // every runner's comparisons, on several threads when there are many (compare-parallel.ts):
+  // their workers start now, and compare while this thread computes the cells' statistics
+  const comparing = beginComparisons(perRunner, opt);
+  let compared: ReturnType<PendingComparisons['results']>;
+  let cells: CellStats[] = [];
+  try {
+    compared = comparing.results(conditions, () => {
+      cells = grouped.groups.map((g) => cellStats(g, records, opt));
+    });
+  } finally {
+    comparing.close();
+  }
   const notes: string[] = decompositionNote ? [decompositionNote] : [];
   const unpriced = [...unpricedSet].sort();
   if (unpriced.length) {
@@ -143,9 +155,6 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   }
   const compDrafts: ComparisonDraft[] = [];
   const headDrafts: HeadlineDraft[] = [];
-  const perRunner = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
-  // every runner's comparisons, on several threads when there are many (compare-parallel.ts)
-  const compared = compareRunners(perRunner, conditions, opt);
   perRunner.forEach(({ runner, groups }, i) => {
     const baseTasks = new Set(groups.filter((g) => g.condition === opt.baseline).map((g) => g.task));
     for (const g of groups) {

@@ -5,7 +5,9 @@
  * The unit of work is one runner's task (compareTask): its bootstrap streams are seeded by
  * runner, task and arm, so its result does not depend on which thread computes it or when.
  * Threads take the next unit from a shared counter; the main thread takes units too and never
- * waits for a worker to start. Results are added up in task order (RunnerFold) whoever
+ * waits for a worker to start. buildReport starts the workers as soon as the groups are known
+ * (beginComparisons) and hands them their input before it computes the cells' statistics, so
+ * a worker's start-up and first units overlap that work. Results are added up in task order (RunnerFold) whoever
  * computed them, so the report is bit-identical to the sequential one — the headline sums
  * replicate b over tasks in the same order, with the same additions.
  *
@@ -64,7 +66,6 @@ export interface WorkerInput {
   arena: SharedArrayBuffer;
   counter: Int32Array;
   status: Int32Array;
-  port: MessagePort;
 }
 
 export type WorkerMessage = { unit: number; result: TaskComparison | null } | { unit: number; error: string };
@@ -152,23 +153,77 @@ export function groupFromShared(s: SharedGroup, arena: SharedArrayBuffer, metric
   };
 }
 
-/** Every runner's comparisons, as compareRunner would make them one by one. */
-export function compareRunners(runners: readonly RunnerGroups[], conditions: readonly string[], opt: ReportOptions, env: NodeJS.ProcessEnv = process.env): RunnerComparison[] {
-  const units = runners.reduce((n, r) => n + tasksOf(r.groups).length, 0);
-  const compared = runners.reduce((n, r) => n + r.groups.filter((g) => g.condition !== opt.baseline).length, 0);
-  return compareOnThreads(runners, conditions, opt, { threads: threadsFor(units, compared * opt.metrics.length * opt.taskResamples, env) }).results;
+/** Comparisons whose worker threads are already starting (beginComparisons). */
+export interface PendingComparisons {
+  /**
+   * Every runner's comparisons, as compareRunner would make them one by one, computed now; the
+   * workers end with it. `meanwhile` is this thread's other work: it runs once the workers have
+   * their input (the groups' values sorted, which it may read), before this thread takes units.
+   */
+  results(conditions: readonly string[], meanwhile?: () => void): RunnerComparison[];
+  /** Ends the workers when the results are never asked for (a report that failed on the way). */
+  close(): void;
 }
 
 /**
- * compareRunners on `threads` threads. `mainThreadWorks: false` leaves every unit to the
- * workers (tests use it to prove a worker's results are the same). `fromWorkers` counts the
- * units whose results came from a worker.
+ * Decides how many threads the comparisons of these groups get and starts their workers now,
+ * before the caller's other work (cell statistics): a worker's start-up — loading its modules,
+ * ~0.3 s from dist/ and more through tsx, then its first, unoptimised units — then overlaps
+ * that work instead of delaying the comparisons. The workers wait for their input until
+ * `results` is called.
+ */
+export function beginComparisons(runners: readonly RunnerGroups[], opt: ReportOptions, env: NodeJS.ProcessEnv = process.env): PendingComparisons {
+  const units = runners.reduce((n, r) => n + tasksOf(r.groups).length, 0);
+  const compared = runners.reduce((n, r) => n + r.groups.filter((g) => g.condition !== opt.baseline).length, 0);
+  const threads = threadsFor(units, compared * opt.metrics.length * opt.taskResamples, env);
+  const workers = startWorkers(threads - 1);
+  return {
+    results: (conditions, meanwhile) => compareOnThreads(runners, conditions, opt, meanwhile ? { threads, workers, meanwhile } : { threads, workers }).results,
+    close: () => workers.close(),
+  };
+}
+
+/** Report workers started, each waiting on its port for a WorkerInput; closing ends them. */
+interface StartedWorkers {
+  ports: MessagePort[];
+  close(): void;
+}
+
+function startWorkers(count: number): StartedWorkers {
+  const workerUrl = new URL(`./compare-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+  const ports: MessagePort[] = [];
+  const workers: Worker[] = [];
+  for (let w = 0; w < count; w++) {
+    const { port1, port2 } = new MessageChannel();
+    const worker = startModuleWorker(workerUrl, { workerData: { port: port2 }, transferList: [port2] });
+    worker.unref();
+    worker.on('error', () => {}); // a worker that cannot start or crashes leaves its units to the main thread
+    ports.push(port1);
+    workers.push(worker);
+  }
+  let closed = false;
+  return {
+    ports,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      for (const worker of workers) void worker.terminate();
+      for (const port of ports) port.close();
+    },
+  };
+}
+
+/**
+ * Every runner's comparisons on `threads` threads, with `workers` already started (else they are started
+ * here) and ended before it returns; `meanwhile` as in PendingComparisons.results.
+ * `mainThreadWorks: false` leaves every unit to the workers (tests use it to prove a worker's
+ * results are the same). `fromWorkers` counts the units whose results came from a worker.
  */
 export function compareOnThreads(
   runners: readonly RunnerGroups[],
   conditions: readonly string[],
   opt: ReportOptions,
-  o: { threads: number; mainThreadWorks?: boolean },
+  o: { threads: number; mainThreadWorks?: boolean; workers?: StartedWorkers; meanwhile?: () => void },
 ): { results: RunnerComparison[]; fromWorkers: number } {
   const byKey = runners.map((r) => groupsByKey(r.groups));
   const units: Unit[] = runners.flatMap((r, i) => tasksOf(r.groups).map((task) => ({ runner: i, task })));
@@ -182,6 +237,8 @@ export function compareOnThreads(
     });
   };
   if (threads === 1) {
+    o.workers?.close();
+    o.meanwhile?.();
     units.forEach((u, i) => {
       const fold = folds[u.runner] as RunnerFold;
       const t = compute(i, false, fold);
@@ -193,18 +250,11 @@ export function compareOnThreads(
   const { arena, groups } = shareGroups(runners);
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const status = new Int32Array(new SharedArrayBuffer(4 * units.length));
-  const workerUrl = new URL(`./compare-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
-  const ports: MessagePort[] = [];
-  const workers: Worker[] = [];
-  for (let w = 1; w < threads; w++) {
-    const { port1, port2 } = new MessageChannel();
-    const input: WorkerInput = { units, runners: runners.map((r) => r.runner), groups, conditions, options: opt, arena, counter, status, port: port2 };
-    const worker = startModuleWorker(workerUrl, { workerData: input, transferList: [port2] });
-    worker.unref();
-    worker.on('error', () => {}); // a worker that cannot start or crashes leaves its units to this thread
-    ports.push(port1);
-    workers.push(worker);
-  }
+  const workers = o.workers ?? startWorkers(threads - 1);
+  const { ports } = workers;
+  const input: WorkerInput = { units, runners: runners.map((r) => r.runner), groups, conditions, options: opt, arena, counter, status };
+  for (const port of ports) port.postMessage(input);
+  o.meanwhile?.();
 
   const done: (TaskComparison | null | undefined)[] = new Array(units.length);
   let next = 0;
@@ -264,8 +314,7 @@ export function compareOnThreads(
     }
   } finally {
     Atomics.store(counter, 0, units.length); // nothing left for a worker still starting
-    for (const w of workers) void w.terminate();
-    for (const port of ports) port.close();
+    workers.close();
   }
   return { results: folds.map((f) => f.result()), fromWorkers };
 }

@@ -9,33 +9,39 @@
  * ~1.8× slower per task than the main thread's (bench/PROFILE.md, ninth pass); a copy is
  * ~1.7 MB of memcpy per task.
  */
-import { workerData } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { compareTask, groupsByKey } from './compare.ts';
 import { groupFromShared, UNIT_STATE, type WorkerInput, type WorkerMessage } from './compare-parallel.ts';
 
-const input = workerData as WorkerInput;
-const metrics = input.options.metrics.length;
-const byKey = input.groups.map((groups) => groupsByKey(groups.map((g) => groupFromShared(g, input.arena, metrics))));
+const { port } = workerData as { port: MessagePort };
+// Started before its work is known (beginComparisons): the input comes on the port.
+port.once('message', (input: WorkerInput) => work(input));
 
-for (let i = Atomics.add(input.counter, 0, 1); i < input.units.length; i = Atomics.add(input.counter, 0, 1)) {
-  Atomics.store(input.status, i, UNIT_STATE.CLAIMED);
-  const unit = input.units[i] as WorkerInput['units'][number];
-  let message: WorkerMessage;
-  try {
-    const result = compareTask({
-      runner: input.runners[unit.runner] as string,
-      task: unit.task,
-      byKey: byKey[unit.runner] as ReturnType<typeof groupsByKey>,
-      conditions: input.conditions,
-      options: input.options,
-      keepReplicates: true,
-    });
-    message = { unit: i, result };
-  } catch (e) {
-    message = { unit: i, error: (e as Error).message };
+/** Takes units until none is left, posting each one's result. */
+function work(input: WorkerInput): void {
+  const metrics = input.options.metrics.length;
+  const byKey = input.groups.map((groups) => groupsByKey(groups.map((g) => groupFromShared(g, input.arena, metrics))));
+
+  for (let i = Atomics.add(input.counter, 0, 1); i < input.units.length; i = Atomics.add(input.counter, 0, 1)) {
+    Atomics.store(input.status, i, UNIT_STATE.CLAIMED);
+    const unit = input.units[i] as WorkerInput['units'][number];
+    let message: WorkerMessage;
+    try {
+      const result = compareTask({
+        runner: input.runners[unit.runner] as string,
+        task: unit.task,
+        byKey: byKey[unit.runner] as ReturnType<typeof groupsByKey>,
+        conditions: input.conditions,
+        options: input.options,
+        keepReplicates: true,
+      });
+      message = { unit: i, result };
+    } catch (e) {
+      message = { unit: i, error: (e as Error).message };
+    }
+    port.postMessage(message);
+    Atomics.store(input.status, i, 'error' in message ? UNIT_STATE.FAILED : UNIT_STATE.DONE);
+    Atomics.notify(input.status, i);
   }
-  input.port.postMessage(message);
-  Atomics.store(input.status, i, 'error' in message ? UNIT_STATE.FAILED : UNIT_STATE.DONE);
-  Atomics.notify(input.status, i);
+  port.close();
 }
-input.port.close();

@@ -40,27 +40,53 @@ export function hashLabel(label: string): number {
 }
 
 export function createRng(seed: number, label = ''): Rng {
-  const mix = splitmix32((seed >>> 0) ^ Math.imul(hashLabel(label), 0x27d4eb2d));
-  let a = mix();
-  let b = mix();
-  let c = mix();
-  let d = mix() | 1;
-  const u32 = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
+  return new Sfc32(seed, label);
+}
+
+/**
+ * sfc32 as a class, not closures over its state: every generator then shares one `next`, so
+ * the bootstrap's call sites (drawPositions, a call per replicate for each of a report's
+ * thousands of streams) see a single call target that V8 inlines; with a closure per
+ * generator each new stream's `next` was a new target, and the call stayed a generic one.
+ */
+class Sfc32 implements Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number, label: string) {
+    const mix = splitmix32((seed >>> 0) ^ Math.imul(hashLabel(label), 0x27d4eb2d));
+    this.a = mix();
+    this.b = mix();
+    this.c = mix();
+    this.d = mix() | 1;
+    for (let i = 0; i < 12; i++) this.u32(); // let the state diffuse before first use
+  }
+
+  private u32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
     return t >>> 0;
-  };
-  for (let i = 0; i < 12; i++) u32(); // let the state diffuse before first use
-  const next = (): number => u32() / 4294967296;
-  const fillInts = (n: number, out: Int32Array): void => {
-    let a1 = a;
-    let b1 = b;
-    let c1 = c;
-    let d1 = d;
+  }
+
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  fillInts(n: number, out: Int32Array): void {
+    let a1 = this.a;
+    let b1 = this.b;
+    let c1 = this.c;
+    let d1 = this.d;
     for (let j = 0; j < out.length; j++) {
       // u32() on the locals, then int(n)'s own arithmetic
       const t = (((a1 + b1) | 0) + d1) | 0;
@@ -71,10 +97,9 @@ export function createRng(seed: number, label = ''): Rng {
       c1 = (c1 + t) | 0;
       out[j] = Math.floor(((t >>> 0) / 4294967296) * n);
     }
-    a = a1;
-    b = b1;
-    c = c1;
-    d = d1;
-  };
-  return { next, int: (n) => Math.floor(next() * n), fillInts };
+    this.a = a1;
+    this.b = b1;
+    this.c = c1;
+    this.d = d1;
+  }
 }

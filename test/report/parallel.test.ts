@@ -7,7 +7,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { buildReport } from '../../src/report/analyze.ts';
-import { compareOnThreads } from '../../src/report/compare-parallel.ts';
+import { beginComparisons, compareOnThreads } from '../../src/report/compare-parallel.ts';
 import { groupRecords } from '../../src/report/group.ts';
 import { resolveOptions } from '../../src/report/options.ts';
 import { renderJson } from '../../src/report/json.ts';
@@ -97,6 +97,37 @@ describe('report comparisons on several threads', () => {
     assert.deepStrictEqual(workersOnly.results, sequential.results);
     const mixed = compareOnThreads(runners, conditions, opt, { threads: 2 });
     assert.deepStrictEqual(mixed.results, sequential.results);
+  });
+
+  test('comparisons begun before the cells: the other work runs once, on this thread, and the results are the same', () => {
+    const pooled = loaded(records());
+    const opt = resolveOptions({ resamples: 2000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']);
+    const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
+    const runners = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
+    const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
+    const sequential = compareOnThreads(runners, conditions, opt, { threads: 1 });
+    for (const threads of ['1', '2']) {
+      const fresh = groupRecords(pooled.records, opt.metrics, opt.runs); // nothing sorted yet
+      const runners = fresh.runners.map((runner) => ({ runner, groups: fresh.groups.filter((g) => g.runner === runner) }));
+      assert.ok(runners.every((r) => r.groups.every((g) => g.sorted.length === 0)));
+      const comparing = beginComparisons(runners, opt, { AGENTAB_REPORT_THREADS: threads });
+      let calls = 0;
+      let sortedWhenCalled = false;
+      const results = comparing.results(conditions, () => {
+        calls++;
+        // the workers' input is out: every group's values are sorted already
+        sortedWhenCalled = runners.every((r) => r.groups.every((g) => opt.metrics.every((_, k) => g.sorted[k] !== undefined)));
+      });
+      comparing.close();
+      comparing.close(); // a second close (the caller's finally) is harmless
+      assert.equal(calls, 1, `${threads} threads: meanwhile ran once`);
+      assert.equal(sortedWhenCalled, threads !== '1', `${threads} threads: groups sorted before meanwhile only when workers were given them`);
+      assert.deepStrictEqual(results, sequential.results, `${threads} threads`);
+    }
+    // workers left to compare alone while this thread does its other work: they take every unit
+    const workersOnly = compareOnThreads(runners, conditions, opt, { threads: 2, mainThreadWorks: false, meanwhile: () => {} });
+    assert.equal(workersOnly.fromWorkers, TASKS.length * 2 + 1);
+    assert.deepStrictEqual(workersOnly.results, sequential.results);
   });
 
   test('a bad AGENTAB_REPORT_THREADS is refused with the values it takes', () => {
