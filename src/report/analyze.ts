@@ -137,13 +137,22 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
   const perRunner = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
   // every runner's comparisons, on several threads when there are many (compare-parallel.ts):
-  // their workers start now, and compare while this thread computes the cells' statistics
+  // their workers start now, and compare while this thread computes what needs no comparison
+  // (the cells' statistics, the provenance, the outcome counts)
   const comparing = beginComparisons(perRunner, opt);
   let compared: ReturnType<PendingComparisons['results']>;
-  let cells: CellStats[] = [];
+  let cells!: CellStats[]; // set by meanwhile, which results() always runs
+  let provenance!: Report['provenance'];
+  let infra = 0;
+  let canceled = 0;
   try {
     compared = comparing.results(conditions, () => {
       cells = grouped.groups.map((g) => cellStats(g, records, opt));
+      provenance = provenanceOf(records);
+      for (const r of records) {
+        if (r.outcome === 'infra') infra++;
+        else if (r.outcome === 'canceled') canceled++;
+      }
     });
   } finally {
     comparing.close();
@@ -179,16 +188,13 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     at(metricAt, a.metric) - at(metricAt, b.metric) || at(taskAt, a.task) - at(taskAt, b.task));
   const headlines = finalizeHeadlines(headDrafts, opt);
   const success = compareSuccess(cells, grouped.runners, conditions, opt);
-  const count = (o: 'infra' | 'canceled'): number => records.reduce((n, r) => n + (r.outcome === o ? 1 : 0), 0);
-  const infra = count('infra');
-  const canceled = count('canceled');
   return {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
     experiment: loaded.experiment,
     runIds: loaded.runIds,
     sources: loaded.sources,
-    provenance: provenanceOf(records),
+    provenance,
     records: { total: records.length, used: records.length - infra - canceled, infra, canceled, duplicates: loaded.duplicates },
     ...(loaded.uncounted ? { uncounted: loaded.uncounted } : {}),
     options: opt,
