@@ -7,9 +7,9 @@
  * Threads take the next unit from a shared counter; the main thread takes units too and never
  * waits for a worker to start. buildReport starts the workers as soon as the groups are known
  * (beginComparisons) and hands them their input before it computes the cells' statistics, so
- * a worker's start-up and first units overlap that work. Results are added up in task order (RunnerFold) whoever
- * computed them, so the report is bit-identical to the sequential one — the headline sums
- * replicate b over tasks in the same order, with the same additions.
+ * a worker's start-up and first units overlap that work. Results are added up in task order
+ * (RunnerFold) whoever computed them, so the report is bit-identical to the sequential one —
+ * the headline sums replicate b over tasks in the same order, with the same additions.
  *
  * buildReport stays synchronous: the main thread reads the workers' results with
  * receiveMessageOnPort and sleeps on Atomics.wait for a unit a worker still has. A unit a
@@ -214,8 +214,8 @@ function startWorkers(count: number): StartedWorkers {
 }
 
 /**
- * Every runner's comparisons on `threads` threads, with `workers` already started (else they are started
- * here) and ended before it returns; `meanwhile` as in PendingComparisons.results.
+ * Every runner's comparisons on `threads` threads, with `workers` already started (else they
+ * are started here) and ended before it returns; `meanwhile` as in PendingComparisons.results.
  * `mainThreadWorks: false` leaves every unit to the workers (tests use it to prove a worker's
  * results are the same). `fromWorkers` counts the units whose results came from a worker.
  */
