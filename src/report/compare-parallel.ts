@@ -254,7 +254,6 @@ export function compareOnThreads(
   const { ports } = workers;
   const input: WorkerInput = { units, runners: runners.map((r) => r.runner), groups, conditions, options: opt, arena, counter, status };
   for (const port of ports) port.postMessage(input);
-  o.meanwhile?.();
 
   const done: (TaskComparison | null | undefined)[] = new Array(units.length);
   let next = 0;
@@ -281,6 +280,7 @@ export function compareOnThreads(
     }
   };
   try {
+    o.meanwhile?.();
     for (let i = o.mainThreadWorks === false ? units.length : Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
       Atomics.store(status, i, CLAIMED);
       drain();
