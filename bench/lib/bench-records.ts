@@ -25,6 +25,8 @@ export function forEachBenchRecord(records: number, emit: (r: RunRecord) => void
   const reps = benchReps(records);
   const rng = createRng(1, 'bench');
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  // the calls' latencies from a stream of their own, so every other value is what it was before they were added
+  const callRng = createRng(1, 'bench-calls');
   const env = { image: 'agentab/bench:1', cpus: 2 }; // shared: real records differ here only by reference
   const reported = {};
   for (const runner of BENCH_RUNNERS) {
@@ -35,11 +37,16 @@ export function forEachBenchRecord(records: number, emit: (r: RunRecord) => void
           const f = (EFFECT[c] as number) * Math.exp(0.3 * gauss());
           const wallMs = Math.round(scale * f);
           const input = Math.round(4 * scale * f);
+          const calls = Math.max(1, Math.round(10 * f));
+          // every real record lists each call's latency (build-record.ts): the model's time split
+          // unevenly over the calls, to the 0.1 ms
+          const callLatenciesMs: number[] = [];
+          for (let k = 0; k < calls; k++) callLatenciesMs.push(Math.round((wallMs * 0.8 * (0.5 + callRng.next())) / calls * 10) / 10);
           emit({
             v: 1, experiment: 'bench', runId: 'bench-1', cell: cellId({ experiment: 'bench', runner, condition, task, rep }), runner, runnerVersion: '1.0.0',
             condition, task, rep, launcher: 'local', host: 'bench', startedAt: '2025-01-01T00:00:00.000Z',
             wallMs, exitCode: 0, outcome: rng.next() < 0.01 ? 'infra' : rng.next() < 0.9 ? 'pass' : 'fail',
-            calls: Math.max(1, Math.round(10 * f)),
+            calls, callLatenciesMs,
             usage: { input, output: Math.round(input / 20), cacheRead: Math.round(input * 0.6), cacheWrite: 0, reasoning: 0 },
             costUsd: input * 3e-6, modelMs: Math.round(wallMs * 0.8), ttftMs: 400, overheadMs: 2,
             runnerReported: reported, env,
