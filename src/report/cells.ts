@@ -1,6 +1,5 @@
 /** Per-cell statistics: counts by outcome, success rate, and a summary of every metric. */
 import type { RunRecord } from '../experiment/run-record.ts';
-import { sortedCopy } from '../stats/quantile.ts';
 import { summarizeSorted } from '../stats/summary.ts';
 import { classifyOutlier } from '../stats/tukey.ts';
 import { wilsonInterval } from '../stats/wilson.ts';
@@ -47,9 +46,10 @@ function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumn
 export function cellStats(group: Group, records: readonly RunRecord[], options: ReportOptions): CellStats {
   const n = group.used.length;
   const runs: RunColumns = { runId: new Array(n), cell: new Array(n), rep: new Array(n), outcome: new Array(n), block: new Array(n) };
-  const latencies: number[] = [];
-  // one pass over the cell's records for its run columns and call latencies (a million records
-  // do not fit in any cache: a second pass for the latencies cost as much again)
+  let latencyCount = 0;
+  // one pass over the cell's records for its run columns (a million records do not fit in any
+  // cache: every further pass over them costs as much again); their latency arrays are kept
+  const callArrays: number[][] = [];
   for (let j = 0; j < n; j++) {
     const r = records[group.used[j] as number] as RunRecord;
     runs.runId[j] = r.runId;
@@ -58,16 +58,24 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
     runs.outcome[j] = r.outcome;
     runs.block[j] = r.block ?? null;
     const calls = r.callLatenciesMs;
-    if (calls) for (let c = 0; c < calls.length; c++) latencies.push(calls[c] as number);
+    if (calls?.length) {
+      callArrays.push(calls);
+      latencyCount += calls.length;
+    }
   }
   const metrics: Record<string, MetricStats> = {};
   options.metrics.forEach((m, k) => {
     metrics[m] = metricStats(group.values[k] as Float64Array, sortedValues(group, k), runs, options.confidence);
   });
-  // a typed-array sort, written back: ≈ 5× faster than sort((a, b) => a − b) on the plain array
-  // (10 million call latencies — a million runs of ten calls — 1.2 s instead of 6.0 s)
-  const ascending = sortedCopy(latencies);
-  for (let i = 0; i < ascending.length; i++) latencies[i] = ascending[i] as number;
+  // Every call's latency, sorted as a typed array (its native sort: ≈ 5× faster than
+  // sort((a, b) => a − b) on a plain array — 10 million latencies, a million runs of ten calls,
+  // 1.2 s instead of 6.0 s), then as the plain array the report holds.
+  const ascending = new Float64Array(latencyCount);
+  let at = 0;
+  for (const calls of callArrays) for (let c = 0; c < calls.length; c++) ascending[at++] = calls[c] as number;
+  ascending.sort();
+  const latencies = new Array<number>(latencyCount);
+  for (let i = 0; i < latencyCount; i++) latencies[i] = ascending[i] as number;
   const total = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
   return {
     runner: group.runner,
