@@ -1,6 +1,7 @@
 /**
  * Aggregation speed (issue #16): N RunRecords (default 1,000,000: 2 runners × 4 conditions ×
- * 50 tasks × 2,500 reps, bench/lib/bench-records.ts) through the report pipeline — pooling
+ * 50 tasks × 2,500 reps, ~10 calls each with their latencies, bench/lib/bench-records.ts)
+ * through the report pipeline — pooling
  * (dedupe + canonical sort), grouping into columns, cell statistics, and every comparison with
  * a 10,000-resample bootstrap. The records are generated in memory, shaped as the loader returns
  * them (each one through JSON.stringify and JSON.parse: flat strings, its own nested objects);
