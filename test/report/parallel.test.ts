@@ -7,8 +7,9 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { buildReport } from '../../src/report/analyze.ts';
-import { beginComparisons, compareOnThreads } from '../../src/report/compare-parallel.ts';
-import { groupRecords } from '../../src/report/group.ts';
+import { beginComparisons, compareOnThreads, type RunnerGroups } from '../../src/report/compare-parallel.ts';
+import { groupRecords, type Grouped } from '../../src/report/group.ts';
+import type { ReportOptions } from '../../src/report/model.ts';
 import { resolveOptions } from '../../src/report/options.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { loaded, record, synthRecords } from './fixtures.ts';
@@ -26,6 +27,18 @@ function records(): RunRecord[] {
   // a task only the condition ran (noted, not compared) and zero cost in one task (compared on the absolute scale)
   const extra = [0, 1, 2, 3, 4, 5].map((rep) => record({ runner: 'opencode', condition: 'with-docs', task: 'orphan', rep, cell: `orphan-${rep}` }));
   return [...claude, ...opencode, ...extra].map((r) => (r.task === 'docs' && r.runner === 'claude' ? { ...r, costUsd: 0 } : r));
+}
+
+/** Each runner's groups, as buildReport hands them to the comparisons. */
+const byRunner = (grouped: Grouped): RunnerGroups[] => grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
+
+/** The fixture grouped for `opt`, and its comparisons on one thread, which every other way must reproduce. */
+function compareSetup(opt: ReportOptions) {
+  const pooled = loaded(records());
+  const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
+  const runners = byRunner(grouped);
+  const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
+  return { pooled, runners, conditions, sequential: compareOnThreads(runners, conditions, opt, { threads: 1 }) };
 }
 
 describe('report comparisons on several threads', () => {
@@ -52,12 +65,8 @@ describe('report comparisons on several threads', () => {
   });
 
   test('units computed by a worker thread only are the same as computed on the main thread', () => {
-    const pooled = loaded(records());
     const opt = resolveOptions({ resamples: 2000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']);
-    const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
-    const runners = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
-    const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
-    const sequential = compareOnThreads(runners, conditions, opt, { threads: 1 });
+    const { runners, conditions, sequential } = compareSetup(opt);
     const workersOnly = compareOnThreads(runners, conditions, opt, { threads: 2, mainThreadWorks: false });
     assert.equal(sequential.fromWorkers, 0);
     assert.equal(workersOnly.fromWorkers, TASKS.length * 2 + 1, 'every unit (runner × task) came from the worker');
@@ -86,12 +95,8 @@ describe('report comparisons on several threads', () => {
   });
 
   test('with fewer resamples per task than per headline, a worker\'s units fold into the same headlines', () => {
-    const pooled = loaded(records());
     const opt = { ...resolveOptions({ resamples: 4000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']), taskResamples: 2000 };
-    const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
-    const runners = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
-    const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
-    const sequential = compareOnThreads(runners, conditions, opt, { threads: 1 });
+    const { runners, conditions, sequential } = compareSetup(opt);
     const workersOnly = compareOnThreads(runners, conditions, opt, { threads: 2, mainThreadWorks: false });
     assert.equal(workersOnly.fromWorkers, TASKS.length * 2 + 1);
     assert.deepStrictEqual(workersOnly.results, sequential.results);
@@ -100,15 +105,11 @@ describe('report comparisons on several threads', () => {
   });
 
   test('comparisons begun before the cells: the other work runs once, on this thread, and the results are the same', () => {
-    const pooled = loaded(records());
     const opt = resolveOptions({ resamples: 2000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']);
-    const grouped = groupRecords(pooled.records, opt.metrics, opt.runs);
-    const runners = grouped.runners.map((runner) => ({ runner, groups: grouped.groups.filter((g) => g.runner === runner) }));
-    const conditions = [opt.baseline, ...grouped.conditions.filter((c) => c !== opt.baseline)];
-    const sequential = compareOnThreads(runners, conditions, opt, { threads: 1 });
+    const { pooled, runners, conditions, sequential } = compareSetup(opt);
     for (const threads of ['1', '2']) {
       const fresh = groupRecords(pooled.records, opt.metrics, opt.runs); // nothing sorted yet
-      const runners = fresh.runners.map((runner) => ({ runner, groups: fresh.groups.filter((g) => g.runner === runner) }));
+      const runners = byRunner(fresh);
       assert.ok(runners.every((r) => r.groups.every((g) => g.sorted.length === 0)));
       const comparing = beginComparisons(runners, opt, { AGENTAB_REPORT_THREADS: threads });
       let calls = 0;
