@@ -146,8 +146,11 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   let infra = 0;
   let canceled = 0;
   try {
-    compared = comparing.results(conditions, () => {
-      cells = grouped.groups.map((g) => cellStats(g, records, opt));
+    compared = comparing.results(conditions, (poll) => {
+      cells = grouped.groups.map((g) => {
+        poll(); // add up what the workers have finished, so they never wait for room to leave more
+        return cellStats(g, records, opt);
+      });
       provenance = provenanceOf(records);
       for (const r of records) {
         if (r.outcome === 'infra') infra++;

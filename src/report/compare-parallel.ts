@@ -12,7 +12,8 @@
  * the headline sums replicate b over tasks in the same order, with the same additions.
  *
  * buildReport stays synchronous: the main thread reads the workers' results with
- * receiveMessageOnPort and sleeps on Atomics.wait for a unit a worker still has. A unit a
+ * receiveMessageOnPort and sleeps on Atomics.wait for a unit a worker still has. A worker's
+ * replicates do not travel in its messages: it leaves them in shared memory (ReplicateSlots). A unit a
  * worker failed on (or has held for WORKER_UNIT_TIMEOUT_MS) is computed on the main thread,
  * which is always correct because a unit's result is deterministic.
  *
@@ -37,6 +38,11 @@ const WORKER_UNIT_TIMEOUT_MS = 120_000;
 const CLAIMED = 1;
 const DONE = 2;
 const FAILED = 3;
+/** Slot states in ReplicateSlots.state. */
+const FREE = 0;
+const HELD = 1;
+/** Shared memory for each worker's replicate slots: as many tasks' worth as fit, 2 to 8. */
+const SLOT_BYTES_PER_WORKER = 16 * 1024 * 1024;
 
 export interface RunnerGroups {
   runner: string;
@@ -57,6 +63,28 @@ export interface SharedGroup {
   spans: [number, number][];
 }
 
+/**
+ * Shared memory in which the workers leave their tasks' replicates for the main thread, which
+ * adds them up in task order. Sent in the messages instead, they were copied into new
+ * ArrayBuffers on the main thread, ~1.7 MB per task of a million runs: that much external
+ * memory started two collections of the whole heap per report (a million records, ~0.5 s on
+ * the main thread each), and reading the messages took another 0.3–0.9 s (bench/PROFILE.md,
+ * tenth pass). Each worker has `perWorker` slots of `slotLength` doubles, one task's
+ * replicates each. A slot is HELD from the task's start until the main thread has added the
+ * task up, then FREE again. A worker whose slots are all held waits on its `freed` count;
+ * the wait always ends: a worker claims tasks in increasing order, so its slots hold only tasks
+ * before the one it holds, and the earliest task not yet added up is never one that waits.
+ */
+export interface ReplicateSlots {
+  buffer: SharedArrayBuffer;
+  /** Per slot: FREE or HELD. */
+  state: Int32Array;
+  /** Per worker: bumped by the main thread each time it frees one of the worker's slots. */
+  freed: Int32Array;
+  perWorker: number;
+  slotLength: number;
+}
+
 export interface WorkerInput {
   units: Unit[];
   runners: string[];
@@ -66,9 +94,57 @@ export interface WorkerInput {
   arena: SharedArrayBuffer;
   counter: Int32Array;
   status: Int32Array;
+  slots: ReplicateSlots;
+  /** This worker's index (its slots are perWorker × worker onwards). */
+  worker: number;
 }
 
-export type WorkerMessage = { unit: number; result: TaskComparison | null } | { unit: number; error: string };
+/**
+ * A unit's result; its contributions' replicates are empty, and `spans` says where in `slot`
+ * they are ([offset, length] in doubles, one per contribution).
+ */
+export type WorkerMessage = { unit: number; result: TaskComparison | null; slot: number; spans: [number, number][] } | { unit: number; error: string };
+
+function replicateSlots(workers: number, conditions: number, opt: ReportOptions, slotsPerWorker?: number): ReplicateSlots {
+  // a task contributes at most one set of replicates per condition and metric
+  const slotLength = Math.max(1, conditions * opt.metrics.length * opt.taskResamples);
+  const perWorker = slotsPerWorker ?? Math.max(2, Math.min(8, Math.floor(SLOT_BYTES_PER_WORKER / (slotLength * Float64Array.BYTES_PER_ELEMENT))));
+  return {
+    buffer: new SharedArrayBuffer(workers * perWorker * slotLength * Float64Array.BYTES_PER_ELEMENT),
+    state: new Int32Array(new SharedArrayBuffer(4 * workers * perWorker)),
+    freed: new Int32Array(new SharedArrayBuffer(4 * workers)),
+    perWorker,
+    slotLength,
+  };
+}
+
+/** A worker takes one of its free slots, waiting for the main thread to free one if none is. */
+export function takeSlot(slots: ReplicateSlots, worker: number): number {
+  const first = worker * slots.perWorker;
+  for (;;) {
+    const seen = Atomics.load(slots.freed, worker);
+    for (let s = first; s < first + slots.perWorker; s++) {
+      if (Atomics.load(slots.state, s) === FREE) {
+        Atomics.store(slots.state, s, HELD);
+        return s;
+      }
+    }
+    Atomics.wait(slots.freed, worker, seen);
+  }
+}
+
+/** Frees a slot (the main thread, once its task is added up; a worker, for a task that failed). */
+export function freeSlot(slots: ReplicateSlots, slot: number): void {
+  const worker = Math.floor(slot / slots.perWorker);
+  Atomics.store(slots.state, slot, FREE);
+  Atomics.add(slots.freed, worker, 1);
+  Atomics.notify(slots.freed, worker);
+}
+
+/** A view of a slot's doubles. */
+export function slotView(slots: ReplicateSlots, slot: number): Float64Array {
+  return new Float64Array(slots.buffer, slot * slots.slotLength * Float64Array.BYTES_PER_ELEMENT, slots.slotLength);
+}
 
 function threadsFor(units: number, work: number, env: NodeJS.ProcessEnv): number {
   const asked = env['AGENTAB_REPORT_THREADS'] || 'auto';
@@ -158,9 +234,12 @@ export interface PendingComparisons {
   /**
    * Every runner's comparisons, as compareRunner would make them one by one, computed now; the
    * workers end with it. `meanwhile` is this thread's other work: it runs once the workers have
-   * their input (the groups' values sorted, which it may read), before this thread takes units.
+   * their input (the groups' values sorted, which it may read), before this thread takes units,
+   * and calls `poll` every few milliseconds of it, which adds up the units the workers have
+   * finished (until then, a worker's finished units hold its replicate slots) and returns how
+   * many units are added up so far.
    */
-  results(conditions: readonly string[], meanwhile?: () => void): RunnerComparison[];
+  results(conditions: readonly string[], meanwhile?: (poll: () => number) => void): RunnerComparison[];
   /** Ends the workers when the results are never asked for (a report that failed on the way). */
   close(): void;
 }
@@ -217,13 +296,14 @@ function startWorkers(count: number): StartedWorkers {
  * Every runner's comparisons on `threads` threads, with `workers` already started (else they
  * are started here) and ended before it returns; `meanwhile` as in PendingComparisons.results.
  * `mainThreadWorks: false` leaves every unit to the workers (tests use it to prove a worker's
- * results are the same). `fromWorkers` counts the units whose results came from a worker.
+ * results are the same); `slotsPerWorker` sets how many units' replicates a worker may leave
+ * before it waits (tests make it wait). `fromWorkers` counts the units whose results came from a worker.
  */
 export function compareOnThreads(
   runners: readonly RunnerGroups[],
   conditions: readonly string[],
   opt: ReportOptions,
-  o: { threads: number; mainThreadWorks?: boolean; workers?: StartedWorkers; meanwhile?: () => void },
+  o: { threads: number; mainThreadWorks?: boolean; workers?: StartedWorkers; meanwhile?: (poll: () => number) => void; slotsPerWorker?: number },
 ): { results: RunnerComparison[]; fromWorkers: number } {
   const byKey = runners.map((r) => groupsByKey(r.groups));
   const units: Unit[] = runners.flatMap((r, i) => tasksOf(r.groups).map((task) => ({ runner: i, task })));
@@ -238,7 +318,7 @@ export function compareOnThreads(
   };
   if (threads === 1) {
     o.workers?.close();
-    o.meanwhile?.();
+    o.meanwhile?.(() => 0);
     units.forEach((u, i) => {
       const fold = folds[u.runner] as RunnerFold;
       const t = compute(i, false, fold);
@@ -252,16 +332,22 @@ export function compareOnThreads(
   const status = new Int32Array(new SharedArrayBuffer(4 * units.length));
   const workers = o.workers ?? startWorkers(threads - 1);
   const { ports } = workers;
-  const input: WorkerInput = { units, runners: runners.map((r) => r.runner), groups, conditions, options: opt, arena, counter, status };
-  for (const port of ports) port.postMessage(input);
+  const slots = replicateSlots(ports.length, conditions.length, opt, o.slotsPerWorker);
+  const replicates = new Float64Array(slots.buffer);
+  ports.forEach((port, worker) => {
+    const input: WorkerInput = { units, runners: runners.map((r) => r.runner), groups, conditions, options: opt, arena, counter, status, slots, worker };
+    port.postMessage(input);
+  });
 
   const done: (TaskComparison | null | undefined)[] = new Array(units.length);
+  const slotOf = new Int32Array(units.length).fill(-1); // the slot holding a worker's unit's replicates
   let next = 0;
   let fromWorkers = 0;
   const foldReady = (): void => {
     while (next < units.length && done[next] !== undefined) {
       const t = done[next];
       if (t) (folds[(units[next] as Unit).runner] as RunnerFold).addTask(t, false);
+      if ((slotOf[next] as number) >= 0) freeSlot(slots, slotOf[next] as number);
       done[next] = null;
       next++;
     }
@@ -270,17 +356,30 @@ export function compareOnThreads(
     for (const port of ports) {
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
         const msg = m.message as WorkerMessage;
-        if (msg.unit < next || done[msg.unit] !== undefined) continue; // computed here already
+        if (msg.unit < next || done[msg.unit] !== undefined) {
+          if ('slot' in msg) freeSlot(slots, msg.slot); // computed here already
+          continue;
+        }
         if ('error' in msg) done[msg.unit] = compute(msg.unit, true); // a failed unit: computed here (and its error thrown here)
         else {
+          const start = msg.slot * slots.slotLength;
+          msg.result?.contributions.forEach((c, j) => {
+            const [offset, length] = msg.spans[j] as [number, number];
+            c.replicates = replicates.subarray(start + offset, start + offset + length);
+          });
           done[msg.unit] = msg.result;
+          slotOf[msg.unit] = msg.slot;
           fromWorkers++;
         }
       }
     }
   };
   try {
-    o.meanwhile?.();
+    o.meanwhile?.(() => {
+      drain();
+      foldReady();
+      return next;
+    });
     for (let i = o.mainThreadWorks === false ? units.length : Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
       Atomics.store(status, i, CLAIMED);
       drain();
@@ -314,6 +413,7 @@ export function compareOnThreads(
     }
   } finally {
     Atomics.store(counter, 0, units.length); // nothing left for a worker still starting
+    for (let slot = 0; slot < slots.state.length; slot++) freeSlot(slots, slot); // nor for one waiting for a slot
     workers.close();
   }
   return { results: folds.map((f) => f.result()), fromWorkers };

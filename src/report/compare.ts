@@ -214,8 +214,10 @@ export function tasksOf(groups: readonly Group[]): string[] {
 /**
  * Every condition against the baseline on one task. `onContribution` sees each headline
  * contribution while its replicates are still in draw order (they are reordered right after);
- * with `keepReplicates` the contribution holds a copy, for a caller that adds it up later
- * (report workers, compare-parallel.ts). Null when the task has no baseline group.
+ * with `keepReplicates` the contribution holds a copy, for a caller that adds it up later: a
+ * new array with `true`, or the one a function returns with the replicates copied into it (a
+ * report worker's slot of shared memory, compare-parallel.ts). Null when the task has no
+ * baseline group.
  */
 export function compareTask(o: {
   runner: string;
@@ -223,10 +225,11 @@ export function compareTask(o: {
   byKey: ReadonlyMap<string, Group>;
   conditions: readonly string[];
   options: ReportOptions;
-  keepReplicates?: boolean;
+  keepReplicates?: boolean | ((replicates: Float64Array) => Float64Array);
   onContribution?: (c: Contribution) => void;
 }): TaskComparison | null {
   const { runner, task, byKey, options: opt } = o;
+  const keep = o.keepReplicates === true ? (replicates: Float64Array) => replicates.slice() : o.keepReplicates || null;
   const B = opt.taskResamples;
   const runsLabel = opt.runs === 'passing' ? 'passing runs' : 'runs';
   const base = byKey.get(`${opt.baseline}${SEP}${task}`);
@@ -324,11 +327,11 @@ export function compareTask(o: {
       // they are still in draw order, before the interval below reorders them in place.
       if (ratioDefined) {
         const c: Contribution = {
-          condition, metric, task, replicates: o.keepReplicates ? replicates.slice() : replicates, pointLog, test, df, minP,
+          condition, metric, task, replicates: keep ? keep(replicates) : replicates, pointLog, test, df, minP,
           paired: arms.paired, supportable, nb, nc, runsNeeded, se, logVar, spread,
         };
         o.onContribution?.(c);
-        contributions.push(o.keepReplicates ? c : { ...c, replicates: new Float64Array(0) });
+        contributions.push(keep ? c : { ...c, replicates: new Float64Array(0) });
       }
       const interval = percentileInterval(replicates, pointLog, opt.confidence, true); // reorders replicates
       const absolute = ratioDefined

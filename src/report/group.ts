@@ -10,6 +10,7 @@
  */
 import { OUTCOMES, type Outcome, type RunRecord } from '../experiment/run-record.ts';
 import { metricDef, type MetricId } from './metrics.ts';
+import { sortDoubles, sortWholeNumbers } from '../stats/radix-sort.ts';
 
 /** Outcomes counted but kept out of every statistic (success rate included). */
 export const EXCLUDED_OUTCOMES: readonly Outcome[] = ['infra', 'canceled'];
@@ -177,11 +178,10 @@ class ColumnArena {
 }
 
 /**
- * Finite values of one metric of a group, ascending, in `space` when given. Durations, tokens and counts are whole
- * numbers: those are sorted as an Int32Array, whose native sort is ≈ 3× faster than a
- * Float64Array's on this machine (a million runs make 9 million values to sort); the order of
- * equal numbers cannot show, so the result is the same array. -0 (which a Float64Array sorts
- * before 0) and values beyond 32 bits take the Float64Array sort.
+ * Finite values of one metric of a group, ascending, in `space` when given (a million runs
+ * make 9 million values to sort). Durations, tokens and counts are whole numbers: those take
+ * sortWholeNumbers, other values (cost, -0, beyond 32 bits) sortDoubles (src/stats/radix-sort.ts);
+ * either gives the native sort's result.
  */
 export function sortedFinite(values: Float64Array, space?: Float64Array): Float64Array {
   let k = 0;
@@ -199,77 +199,9 @@ export function sortedFinite(values: Float64Array, space?: Float64Array): Float6
     const v = values[i] as number;
     if (!Number.isNaN(v)) out[k++] = v;
   }
-  if (!whole) return out.sort();
-  sortWhole(out);
+  if (!whole) return sortDoubles(out);
+  sortWholeNumbers(out);
   return out;
-}
-
-/** Below this many values the native sort is faster than sortWhole's radix passes (2,048 counters each). */
-const RADIX_MIN_VALUES = 256;
-const RADIX_BITS = 11;
-const radixCounts = new Int32Array(1 << RADIX_BITS);
-let radixKeys = new Uint32Array(0);
-let radixSpare = new Uint32Array(0);
-
-/**
- * Sorts 32-bit whole numbers in place. Small arrays: the native Int32Array sort. Larger ones: a
- * least-significant-digit radix sort of (value − min) in 11-bit digits, as many passes as the
- * range needs (two for a cell's durations or tokens): hand-written because no library sorts
- * typed arrays faster than the native sort, and this is ≈ 0.6× its time for 2,500 values
- * (bench/PROFILE.md, fifth pass; a million runs make ~2,800 such sorts). Equal numbers are
- * indistinguishable, so the result is the native sort's.
- */
-function sortWhole(out: Float64Array): void {
-  const n = out.length;
-  if (n < RADIX_MIN_VALUES) {
-    const ints = intScratch(n);
-    ints.set(out);
-    out.set(ints.sort());
-    return;
-  }
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = out[i] as number;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (radixKeys.length < n) {
-    radixKeys = new Uint32Array(Math.max(n, 2 * radixKeys.length));
-    radixSpare = new Uint32Array(radixKeys.length);
-  }
-  let from = radixKeys;
-  let to = radixSpare;
-  for (let i = 0; i < n; i++) from[i] = (out[i] as number) - min; // 0 … 2^32 − 1, exact
-  const range = max - min;
-  for (let shift = 0; shift < 32 && Math.floor(range / 2 ** shift) > 0; shift += RADIX_BITS) {
-    radixCounts.fill(0);
-    for (let i = 0; i < n; i++) radixCounts[((from[i] as number) >>> shift) & ((1 << RADIX_BITS) - 1)]!++;
-    let sum = 0;
-    for (let d = 0; d < radixCounts.length; d++) {
-      const c = radixCounts[d] as number;
-      radixCounts[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const key = from[i] as number;
-      to[radixCounts[(key >>> shift) & ((1 << RADIX_BITS) - 1)]!++] = key;
-    }
-    [from, to] = [to, from];
-  }
-  for (let i = 0; i < n; i++) out[i] = (from[i] as number) + min;
-}
-
-let intScratchBuffer = new Int32Array(0);
-
-/**
- * A reused Int32Array of length n for sortedFinite: a fresh one per group and metric would be
- * 36 MB of short-lived buffers at a million runs, and growth of external memory is what makes
- * V8 collect the whole heap (the million records included) sooner.
- */
-function intScratch(n: number): Int32Array {
-  if (intScratchBuffer.length < n) intScratchBuffer = new Int32Array(Math.max(n, 2 * intScratchBuffer.length));
-  return intScratchBuffer.subarray(0, n);
 }
 
 /** A group's finite values of metric k, ascending; sorted once and shared by every reader (do not modify). */

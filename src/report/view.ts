@@ -1,6 +1,7 @@
 /** Lookups over a Report shared by the renderers (tables are laid out runner × task × condition). */
 import { minNForMedianCi } from '../stats/order-stat-ci.ts';
 import { quantileSorted } from '../stats/quantile.ts';
+import { sortDoubles } from '../stats/radix-sort.ts';
 import { metricDef, type MetricDef, type MetricId } from './metrics.ts';
 import type { CellStats, Comparison, Headline, Report } from './model.ts';
 
@@ -76,7 +77,7 @@ export function pooledLatencies(report: Report, runner: string, condition: strin
   const out = new Float64Array(mine.reduce((n, c) => n + c.callLatenciesMs.length, 0));
   let k = 0;
   for (const c of mine) for (const v of c.callLatenciesMs) out[k++] = v;
-  out.sort();
+  sortDoubles(out);
   byGroup.set(key, out);
   return out;
 }

@@ -186,7 +186,7 @@ describe('fast reading and aggregation give the plain report', () => {
     }
   });
 
-  test('sortedFinite (whole numbers through an Int32Array or a radix sort) orders exactly as a Float64Array sort', () => {
+  test('sortedFinite (whole numbers through an Int32Array or a radix sort, others through sortDoubles) orders exactly as a Float64Array sort', () => {
     const rng = createRng(7, 'sorted-finite');
     const kinds: (() => number)[] = [
       () => Math.floor(1e6 * rng.next()),

@@ -131,6 +131,32 @@ describe('report comparisons on several threads', () => {
     assert.deepStrictEqual(workersOnly.results, sequential.results);
   });
 
+  test('workers with one replicate slot each wait for this thread to add their units up, and the results are the same', () => {
+    const opt = resolveOptions({ resamples: 2000, seed: 11 }, ['baseline', 'no-mcp', 'with-docs']);
+    const { runners, conditions, sequential } = compareSetup(opt);
+    const units = TASKS.length * 2 + 1;
+    for (const mainThreadWorks of [false, true]) {
+      const oneSlot = compareOnThreads(runners, conditions, opt, { threads: 3, mainThreadWorks, slotsPerWorker: 1 });
+      assert.deepStrictEqual(oneSlot.results, sequential.results, `main thread works: ${mainThreadWorks}`);
+      if (!mainThreadWorks) assert.equal(oneSlot.fromWorkers, units);
+    }
+    // while this thread does its other work, polling adds the workers' units up: with one slot
+    // each they would stop after their first unit, yet every unit gets added up during it
+    let addedUp = 0;
+    const polled = compareOnThreads(runners, conditions, opt, {
+      threads: 2, mainThreadWorks: false, slotsPerWorker: 1,
+      meanwhile: (poll) => {
+        const until = Date.now() + 60_000;
+        while (addedUp < units && Date.now() < until) {
+          addedUp = poll();
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        }
+      },
+    });
+    assert.equal(addedUp, units, 'every unit added up by polling, during the other work');
+    assert.deepStrictEqual(polled.results, sequential.results);
+  });
+
   test('a bad AGENTAB_REPORT_THREADS is refused with the values it takes', () => {
     assert.throws(() => reportWith('many'), /AGENTAB_REPORT_THREADS must be a whole number ≥ 1 or "auto", got "many"/);
   });

@@ -1,13 +1,14 @@
 /**
  * The aggregation fast paths (issue #16) give exactly what the plain computations give: the
  * guide-table median positions, log medians from cached logs, quickselect with min scans, and
- * the comparator-free canonical sort.
+ * the comparator-free canonical sort, the radix sort of doubles.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MedianPositions } from '../../src/stats/median-bootstrap.ts';
 import { createRng } from '../../src/stats/prng.ts';
 import { quantileSorted, quantilesUnsorted, sortedCopy } from '../../src/stats/quantile.ts';
+import { sortDoubles } from '../../src/stats/radix-sort.ts';
 import { logMediansAt, logRatiosAt } from '../../src/stats/ratio.ts';
 import { bootstrapPositions } from '../../src/stats/median-bootstrap.ts';
 import { compareRecords, poolRecords } from '../../src/report/load.ts';
@@ -106,4 +107,34 @@ test('pooling sorts shuffled records as compareRecords does, duplicates and look
   const early = { ...(records[0] as RunRecord), cell: '000-twin' };
   const mixed = poolRecords([{ path: 'a', records: [twin, ...shuffled, early] }]);
   assert.deepEqual(mixed.records.map((r) => r.cell), [...records, twin, early].sort(compareRecords).map((r) => r.cell));
+});
+
+test('sortDoubles (a radix sort of the doubles’ bits) orders exactly as Float64Array.prototype.sort', () => {
+  const rng = createRng(5, 'sort-doubles');
+  const special = [0, -0, Infinity, -Infinity, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 2 ** -1022, 1, -1];
+  const kinds: (() => number)[] = [
+    () => (rng.next() - 0.5) * 10 ** Math.floor(40 * rng.next() - 20), // every sign and magnitude
+    () => Math.round(1e6 * rng.next()) / 1000, // call latencies in ms
+    () => Math.floor(5000 * rng.next()), // whole numbers: low words shared, passes skipped
+    () => special[Math.floor(special.length * rng.next())] as number,
+    () => 7.25, // one value only: every pass skipped
+  ];
+  for (let trial = 0; trial < 200; trial++) {
+    const use = kinds.filter(() => rng.next() < 0.6);
+    const n = trial < 40 ? Math.floor(300 * rng.next()) : 256 + Math.floor(30_000 * rng.next());
+    const values = Float64Array.from({ length: n }, () => (use.length ? use[Math.floor(use.length * rng.next())]!() : 3));
+    const want = values.slice().sort();
+    // a view that starts inside its buffer, as the report's scratch arrays are
+    const buffer = new Float64Array(n + 3);
+    const got = buffer.subarray(2, 2 + n);
+    got.set(values);
+    assert.equal(sortDoubles(got), got, 'sorted in place');
+    for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]), `trial ${trial} at ${i}: ${got[i]} vs ${want[i]}`);
+    assert.ok(buffer[0] === 0 && buffer[1] === 0 && buffer[n + 2] === 0, 'nothing written outside the view');
+  }
+  // a NaN anywhere: the native sort's order (NaN last)
+  const withNaN = Float64Array.from({ length: 1000 }, (_, i) => (i === 500 ? NaN : 1000 - i));
+  const sorted = sortDoubles(withNaN.slice());
+  assert.ok(Number.isNaN(sorted[999]));
+  assert.deepEqual([...sorted.subarray(0, 999)], [...withNaN.slice().sort().subarray(0, 999)]);
 });
