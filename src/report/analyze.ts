@@ -10,7 +10,7 @@ import { decideAbsoluteVerdict, decideVerdict } from '../stats/verdict.ts';
 import { wilsonInterval, type Proportion } from '../stats/wilson.ts';
 import { cellStats } from './cells.ts';
 import { powerFigures, taskResamplesFor, type ComparisonDraft, type HeadlineDraft } from './compare.ts';
-import { beginComparisons, type PendingComparisons } from './compare-parallel.ts';
+import { beginComparisons, coreClock, type PendingComparisons } from './compare-parallel.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
 import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
@@ -130,6 +130,7 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   const allConditions = [...conditionSet].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const { input, note: decompositionNote } = withoutEmptyDecompositionMetrics(rawInput, records);
   const resolved = resolveOptions(input, allConditions);
+  const idleFrom = coreClock(); // idle cores are measured over the grouping, not a wait
   const grouped = groupRecords(records, resolved.metrics, resolved.runs);
   let comparisonCount = 0;
   for (const g of grouped.groups) if (g.condition !== resolved.baseline) comparisonCount += resolved.metrics.length;
@@ -139,7 +140,7 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
   // every runner's comparisons, on several threads when there are many (compare-parallel.ts):
   // their workers start now, and compare while this thread computes what needs no comparison
   // (the cells' statistics, the provenance, the outcome counts)
-  const comparing = beginComparisons(perRunner, opt);
+  const comparing = beginComparisons(perRunner, opt, process.env, idleFrom);
   let compared: ReturnType<PendingComparisons['results']>;
   let cells!: CellStats[]; // set by meanwhile, which results() always runs
   let provenance!: Report['provenance'];

@@ -23,6 +23,7 @@
  * now (idleCoresNow; one thread on a busy machine).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { compareTask, groupsByKey, RunnerFold, tasksOf, type RunnerComparison, type TaskComparison } from './compare.ts';
 import { sortedValues, type Group } from './group.ts';
@@ -146,7 +147,7 @@ export function slotView(slots: ReplicateSlots, slot: number): Float64Array {
   return new Float64Array(slots.buffer, slot * slots.slotLength * Float64Array.BYTES_PER_ELEMENT, slots.slotLength);
 }
 
-function threadsFor(units: number, work: number, env: NodeJS.ProcessEnv): number {
+function threadsFor(units: number, work: number, env: NodeJS.ProcessEnv, since?: CoreClock): number {
   const asked = env['AGENTAB_REPORT_THREADS'] || 'auto';
   const n = asked === 'auto' ? null : Number(asked);
   if (n !== null && !(Number.isInteger(n) && n >= 1)) throw new Error(`AGENTAB_REPORT_THREADS must be a whole number ≥ 1 or "auto", got "${asked}"`);
@@ -156,32 +157,51 @@ function threadsFor(units: number, work: number, env: NodeJS.ProcessEnv): number
   // A worker costs CPU (+40 % in total, measured at load 7 on 2 cores; not yet profiled: it
   // builds its own tables, and groups and results are copied) and pays only with a core to spare: count
   // the cores idle right now (this thread included).
-  return Math.max(1, Math.min(Math.round(idleCoresNow()), MAX_THREADS, units));
+  return Math.max(1, Math.min(Math.round(since ? idleCoresSince(since) : idleCoresNow()), MAX_THREADS, units));
+}
+
+/** Every core's time so far and this process's own CPU time, where a window of idleCoresSince starts. */
+export interface CoreClock {
+  idleMs: number;
+  totalMs: number;
+  ownCpuMs: number;
+  atMs: number;
+}
+
+export function coreClock(): CoreClock {
+  let idleMs = 0;
+  let totalMs = 0;
+  for (const core of cpus()) {
+    idleMs += core.times.idle;
+    totalMs += core.times.user + core.times.nice + core.times.sys + core.times.irq + core.times.idle;
+  }
+  const own = process.cpuUsage();
+  return { idleMs, totalMs, ownCpuMs: (own.user + own.system) / 1000, atMs: performance.now() };
 }
 
 /**
- * Cores idle now: the idle share of every core's time over a short window (os.cpus() times). Not
- * the 1-minute load average, which trails by a minute: right after a run or another report it still
- * read 1.4 on an idle 2-core machine, and a 100,000-record report kept to one thread (5.7 s of
- * analysis instead of about 3.5). The window blocks this thread for `windowMs`, spent only on work
- * of seconds (PARALLEL_MIN_WORK). Falls back to the load average where core times do not move.
+ * Cores idle since `start` (os.cpus() times), this process's own CPU time counted as idle: the
+ * window may be work of this process (buildReport measures over its grouping, so that no time
+ * is spent waiting), and what it used is ours to use. Not the 1-minute load average, which
+ * trails by a minute: right after a run or another report it still read 1.4 on an idle 2-core
+ * machine, and a 100,000-record report kept to one thread (5.7 s of analysis instead of about
+ * 3.5). A window shorter than `minWindowMs` is waited out first (core times move in 10 ms
+ * ticks). Falls back to the load average where core times do not move.
  */
-export function idleCoresNow(windowMs = 100): number {
-  const ticks = (): { idle: number; total: number } => {
-    let idle = 0;
-    let total = 0;
-    for (const core of cpus()) {
-      idle += core.times.idle;
-      total += core.times.user + core.times.nice + core.times.sys + core.times.irq + core.times.idle;
-    }
-    return { idle, total };
-  };
-  const before = ticks();
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, windowMs);
-  const after = ticks();
+export function idleCoresSince(start: CoreClock, minWindowMs = 100): number {
+  const left = minWindowMs - (performance.now() - start.atMs);
+  if (left > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, left);
+  const end = coreClock();
   const cores = availableParallelism();
-  if (after.total <= before.total) return Math.max(0, cores - (loadavg()[0] ?? 0));
-  return (cores * (after.idle - before.idle)) / (after.total - before.total);
+  if (end.totalMs <= start.totalMs) return Math.max(0, cores - (loadavg()[0] ?? 0));
+  const idle = (cores * (end.idleMs - start.idleMs)) / (end.totalMs - start.totalMs);
+  const own = (end.ownCpuMs - start.ownCpuMs) / Math.max(1, end.atMs - start.atMs);
+  return Math.min(cores, idle + own);
+}
+
+/** Cores idle now: idleCoresSince over a window of `windowMs` from now (this thread sleeps through it). */
+export function idleCoresNow(windowMs = 100): number {
+  return idleCoresSince(coreClock(), windowMs);
 }
 
 /**
@@ -249,12 +269,13 @@ export interface PendingComparisons {
  * before the caller's other work (cell statistics): a worker's start-up — loading its modules,
  * ~0.3 s from dist/ and more through tsx, then its first, unoptimised units — then overlaps
  * that work instead of delaying the comparisons. The workers wait for their input until
- * `results` is called.
+ * `results` is called. `since`: where the caller started measuring idle cores (coreClock), so
+ * that the measure spans its own work instead of a wait.
  */
-export function beginComparisons(runners: readonly RunnerGroups[], opt: ReportOptions, env: NodeJS.ProcessEnv = process.env): PendingComparisons {
+export function beginComparisons(runners: readonly RunnerGroups[], opt: ReportOptions, env: NodeJS.ProcessEnv = process.env, since?: CoreClock): PendingComparisons {
   const units = runners.reduce((n, r) => n + tasksOf(r.groups).length, 0);
   const compared = runners.reduce((n, r) => n + r.groups.filter((g) => g.condition !== opt.baseline).length, 0);
-  const threads = threadsFor(units, compared * opt.metrics.length * opt.taskResamples, env);
+  const threads = threadsFor(units, compared * opt.metrics.length * opt.taskResamples, env, since);
   const workers = startWorkers(threads - 1);
   return {
     results: (conditions, meanwhile) => compareOnThreads(runners, conditions, opt, meanwhile ? { threads, workers, meanwhile } : { threads, workers }).results,

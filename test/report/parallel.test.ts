@@ -162,20 +162,26 @@ describe('report comparisons on several threads', () => {
   });
 });
 
-test('idleCoresNow counts a core that another thread keeps busy as not idle', { timeout: 60_000 }, async () => {
-  const { idleCoresNow } = await import('../../src/report/compare-parallel.ts');
+test('idle cores: a core another process keeps busy is not idle, the time this process itself used is', { timeout: 60_000 }, async () => {
+  const { coreClock, idleCoresNow, idleCoresSince } = await import('../../src/report/compare-parallel.ts');
   const { availableParallelism } = await import('node:os');
-  const { Worker } = await import('node:worker_threads');
+  const { spawn } = await import('node:child_process');
   const cores = availableParallelism();
-  const quiet = idleCoresNow(200);
+  const quiet = idleCoresNow(300);
   assert.ok(quiet >= 0 && quiet <= cores + 0.05, `idle ${quiet} of ${cores} cores`);
-  // a thread that spins takes one core whatever else runs: at most cores − 1 stay idle
-  const spinner = new Worker('const end = Date.now() + 3000; while (Date.now() < end) {}', { eval: true });
+  // this thread busy through the window (as buildReport is, grouping): still ours to use
+  const start = coreClock();
+  const end = Date.now() + 300;
+  while (Date.now() < end) {}
+  const whileWorking = idleCoresSince(start, 0);
+  assert.ok(whileWorking >= quiet - 0.6, `while this thread worked ${whileWorking.toFixed(2)} of ${cores} cores read idle, ${quiet.toFixed(2)} while it slept`);
+  // another process that spins takes one core whatever else runs: at most cores − 1 stay idle
+  const spinner = spawn(process.execPath, ['-e', 'const end = Date.now() + 3000; while (Date.now() < end) {}'], { stdio: 'ignore' });
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const busy = idleCoresNow(300);
-    assert.ok(busy <= cores - 0.7, `with a spinning thread ${busy.toFixed(2)} of ${cores} cores read idle`);
+    assert.ok(busy <= cores - 0.7, `with a spinning process ${busy.toFixed(2)} of ${cores} cores read idle`);
   } finally {
-    await spinner.terminate();
+    spinner.kill();
   }
 });
