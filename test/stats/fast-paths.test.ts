@@ -1,6 +1,6 @@
 /**
  * The aggregation fast paths (issue #16) give exactly what the plain computations give: the
- * guide-table median positions, log medians from cached logs, quickselect with min scans, and
+ * guide-table median positions, log medians from cached logs, Floyd–Rivest selection with min scans, and
  * the comparator-free canonical sort, the radix sort of doubles.
  */
 import { test } from 'node:test';
@@ -61,12 +61,23 @@ test('median positions: the tie table (coefficients once per n, logs once per k)
 
 test('quantiles without sorting equal the sorted quantiles, also for adjacent order statistics', () => {
   const rng = createRng(5, 'quantiles');
-  for (const n of [1, 2, 3, 10, 101, 10_000]) {
-    const x = Float64Array.from({ length: n }, () => Math.round(rng.next() * 50) - 10 * rng.next());
-    if (n > 5) x[3] = Infinity;
-    const sorted = sortedCopy(x);
-    for (const ps of [[0.025, 0.975], [0, 1], [0.5], [0.1, 0.1001, 0.9]]) {
-      assert.deepEqual(quantilesUnsorted(x, ps), ps.map((p) => quantileSorted(sorted, p)), `n=${n} ps=${ps.join(',')}`);
+  // random order (bootstrap replicates), and the orders a sampling select must survive too
+  const shapes: [string, (n: number) => Float64Array][] = [
+    ['random with ties', (n) => Float64Array.from({ length: n }, () => Math.round(rng.next() * 50) - 10 * rng.next())],
+    ['random', (n) => Float64Array.from({ length: n }, () => rng.next() - 0.5)],
+    ['ascending', (n) => Float64Array.from({ length: n }, (_, i) => i)],
+    ['descending', (n) => Float64Array.from({ length: n }, (_, i) => -i)],
+    ['all equal', (n) => new Float64Array(n).fill(2)],
+    ['two values', (n) => Float64Array.from({ length: n }, (_, i) => i % 2)],
+  ];
+  for (const [shape, make] of shapes) {
+    for (const n of [1, 2, 3, 10, 101, 600, 601, 2_000, 10_000]) {
+      const x = make(n);
+      if (n > 5 && shape.startsWith('random')) x[3] = Infinity;
+      const sorted = sortedCopy(x);
+      for (const ps of [[0.025, 0.975], [0, 1], [0.5], [0.1, 0.1001, 0.9]]) {
+        assert.deepEqual(quantilesUnsorted(x, ps), ps.map((p) => quantileSorted(sorted, p)), `${shape} n=${n} ps=${ps.join(',')}`);
+      }
     }
   }
 });
