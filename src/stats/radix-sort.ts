@@ -73,49 +73,46 @@ export function sortWholeNumbers(out: Float64Array): void {
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';
-/** Six digits of a 64-bit key: three of the low word (11, 11, 10 bits), three of the high one. */
-const DOUBLE_DIGITS = 6;
-const doubleCounts = new Int32Array(DOUBLE_DIGITS << RADIX_BITS);
-let keyWords = new Uint32Array(0);
-let spareWords = new Uint32Array(0);
+/** The high word's three digits (11, 11 and 10 bits). */
+const HIGH_DIGITS = 3;
+const highCounts = new Int32Array(HIGH_DIGITS << RADIX_BITS);
+let doubleSpare = new Float64Array(0);
+/** Longest run of equal high words sorted by insertion; longer ones take the native sort. */
+const INSERTION_MAX = 16;
+
+/** A double's high word as a key that orders as the numbers do: a negative number's bits flipped, a positive one's sign bit set. */
+const highKey = (hi: number): number => (hi ^ ((hi >> 31) | 0x80000000)) >>> 0;
 
 /**
  * Sorts doubles in place, in the order Float64Array.prototype.sort gives (-0 before 0), in
- * ≈ 0.4× its time for 25,000 call latencies (bench/PROFILE.md, tenth pass): a radix sort of
- * 64-bit keys that order as the numbers do (a negative number's bits all flipped, a positive
- * one's sign bit set), as pairs of 32-bit words; a digit that every key shares (whole numbers'
- * low words) costs no pass. Arrays holding a NaN, small arrays and big-endian machines take the
- * native sort.
+ * ≈ 0.5× its time for 25,000 call latencies (bench/PROFILE.md, tenth pass). A radix sort of
+ * each double's high 32 bits (sign, exponent and 20 bits of mantissa), read as a key that
+ * orders as the numbers do; a digit every key shares (a cell's latencies all between 1,024 and
+ * 2,048 ms) costs no pass. Numbers that share their high word are then next to each other and
+ * few (they agree to 6 significant digits): each such run is sorted by insertion, or by the
+ * native sort when longer than INSERTION_MAX. Arrays holding a NaN, small arrays and
+ * big-endian machines take the native sort.
  */
 export function sortDoubles(a: Float64Array): Float64Array {
   const n = a.length;
   if (n < RADIX_MIN_VALUES || !LITTLE_ENDIAN) return a.sort();
   const words = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
-  if (keyWords.length < 2 * n) {
-    keyWords = new Uint32Array(Math.max(2 * n, 2 * keyWords.length));
-    spareWords = new Uint32Array(keyWords.length);
-  }
-  let from = keyWords;
-  let to = spareWords;
-  const counts = doubleCounts;
+  const counts = highCounts;
   counts.fill(0);
   for (let i = 0; i < n; i++) {
-    const lo = words[2 * i] as number;
     const hi = words[2 * i + 1] as number;
-    if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) return a.sort(); // a NaN
-    const mask = hi >> 31;
-    const keyLo = (lo ^ mask) >>> 0;
-    const keyHi = (hi ^ (mask | 0x80000000)) >>> 0;
-    from[2 * i] = keyLo;
-    from[2 * i + 1] = keyHi;
-    counts[keyLo & DIGIT]!++;
-    counts[(1 << RADIX_BITS) + ((keyLo >>> RADIX_BITS) & DIGIT)]!++;
-    counts[(2 << RADIX_BITS) + (keyLo >>> (2 * RADIX_BITS))]!++;
-    counts[(3 << RADIX_BITS) + (keyHi & DIGIT)]!++;
-    counts[(4 << RADIX_BITS) + ((keyHi >>> RADIX_BITS) & DIGIT)]!++;
-    counts[(5 << RADIX_BITS) + (keyHi >>> (2 * RADIX_BITS))]!++;
+    if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | (words[2 * i] as number)) !== 0) return a.sort(); // a NaN
+    const key = highKey(hi);
+    counts[key & DIGIT]!++;
+    counts[(1 << RADIX_BITS) + ((key >>> RADIX_BITS) & DIGIT)]!++;
+    counts[(2 << RADIX_BITS) + (key >>> (2 * RADIX_BITS))]!++;
   }
-  for (let d = 0; d < DOUBLE_DIGITS; d++) {
+  if (doubleSpare.length < n) doubleSpare = new Float64Array(Math.max(n, 2 * doubleSpare.length));
+  let from: Float64Array = a;
+  let fromWords: Uint32Array = words;
+  let to: Float64Array = doubleSpare.subarray(0, n);
+  let toWords: Uint32Array = new Uint32Array(to.buffer, to.byteOffset, 2 * n);
+  for (let d = 0; d < HIGH_DIGITS; d++) {
     const base = d << RADIX_BITS;
     // a digit every key shares leaves the order as it is
     let shared = false;
@@ -127,30 +124,33 @@ export function sortDoubles(a: Float64Array): Float64Array {
       sum += c;
     }
     if (shared) continue;
-    const shift = (d % 3) * RADIX_BITS;
-    if (d < 3) {
-      for (let i = 0; i < n; i++) {
-        const keyLo = from[2 * i] as number;
-        const at = 2 * counts[base + ((keyLo >>> shift) & DIGIT)]!++;
-        to[at] = keyLo;
-        to[at + 1] = from[2 * i + 1] as number;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const keyHi = from[2 * i + 1] as number;
-        const at = 2 * counts[base + ((keyHi >>> shift) & DIGIT)]!++;
-        to[at] = from[2 * i] as number;
-        to[at + 1] = keyHi;
-      }
+    const shift = d * RADIX_BITS;
+    for (let i = 0; i < n; i++) {
+      const key = highKey(fromWords[2 * i + 1] as number);
+      to[counts[base + ((key >>> shift) & DIGIT)]!++] = from[i] as number;
     }
     [from, to] = [to, from];
+    [fromWords, toWords] = [toWords, fromWords];
   }
-  for (let i = 0; i < n; i++) {
-    const keyLo = from[2 * i] as number;
-    const keyHi = from[2 * i + 1] as number;
-    const mask = ~(keyHi >> 31); // all ones for a negative number's key (its top bit clear)
-    words[2 * i] = keyLo ^ mask;
-    words[2 * i + 1] = keyHi ^ (mask | 0x80000000);
+  if (from !== a) a.set(from);
+  // runs of equal high words, in the order of their low words (the same as the numbers' order)
+  let start = 0;
+  for (let i = 1; i <= n; i++) {
+    if (i < n && words[2 * i + 1] === words[2 * start + 1]) continue;
+    const length = i - start;
+    if (length > INSERTION_MAX) a.subarray(start, i).sort();
+    else if (length > 1) {
+      for (let j = start + 1; j < i; j++) {
+        const v = a[j] as number;
+        let at = j - 1;
+        while (at >= start && (a[at] as number) > v) {
+          a[at + 1] = a[at] as number;
+          at--;
+        }
+        a[at + 1] = v;
+      }
+    }
+    start = i;
   }
   return a;
 }

@@ -129,6 +129,8 @@ test('sortDoubles (a radix sort of the doubles’ bits) orders exactly as Float6
     () => Math.floor(5000 * rng.next()), // whole numbers: low words shared, passes skipped
     () => special[Math.floor(special.length * rng.next())] as number,
     () => 7.25, // one value only: every pass skipped
+    () => 1000 + Math.floor(40 * rng.next()) * 1e-10, // one high word, many low words: long runs after the radix passes
+    () => -(3 + Math.floor(6 * rng.next()) * 1e-14), // negative, a few per high word: short runs
   ];
   for (let trial = 0; trial < 200; trial++) {
     const use = kinds.filter(() => rng.next() < 0.6);
