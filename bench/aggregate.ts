@@ -10,7 +10,11 @@
  *   npx tsx bench/aggregate.ts [--records 1000000] [--resamples 10000] [--code DIR]
  *   AGENTAB_REPORT_THREADS=1 npx tsx bench/aggregate.ts   # comparisons on the main thread only
  *
- * --code DIR takes the report pipeline (src/report) from another checkout, with this file's
+ * The report pipeline is the one `agentab report` runs (bin/launch.js chooseCode): the compiled
+ * dist/ when it is built from the sources on disk, else src/ through tsx (whose worker threads
+ * then compile their modules again: ~1 s more). AGENTAB_RUN_FROM=src|dist forces either.
+ *
+ * --code DIR takes the report pipeline from another checkout, with this file's
  * records and timing. Before/after in one run: --against DIR runs the measurement in fresh
  * processes, alternating between DIR's code (e.g. a worktree of the commit before a change,
  * with node_modules) and this checkout's, --rounds times, and prints medians and ratios:
@@ -35,6 +39,7 @@ import { medianSorted } from '../src/stats/quantile.ts';
 import { benchReps, generateBenchRecords, writeBenchRecordsJsonl } from './lib/bench-records.ts';
 import { intFlag, stringFlag } from './lib/flags.ts';
 import { runMeasured, type MeasuredRun } from './lib/measured-child.ts';
+import { chooseCode } from '../bin/launch.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -59,9 +64,11 @@ const loadText = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 /** The measurement itself, in this process, with the pipeline of --code (what --against runs for each checkout). */
 async function measureHere(): Promise<void> {
-  const { poolRecords } = (await import(path.join(CODE, 'src', 'report', 'load.ts'))) as { poolRecords: typeof PoolRecords };
-  const { groupRecords } = (await import(path.join(CODE, 'src', 'report', 'group.ts'))) as { groupRecords: typeof GroupRecords };
-  const { buildReport } = (await import(path.join(CODE, 'src', 'report', 'analyze.ts'))) as { buildReport: typeof BuildReport };
+  const code = chooseCode(process.env, CODE);
+  const module = (name: string): string => (code === 'dist' ? path.join(CODE, 'dist', 'report', `${name}.js`) : path.join(CODE, 'src', 'report', `${name}.ts`));
+  const { poolRecords } = (await import(module('load'))) as { poolRecords: typeof PoolRecords };
+  const { groupRecords } = (await import(module('group'))) as { groupRecords: typeof GroupRecords };
+  const { buildReport } = (await import(module('analyze'))) as { buildReport: typeof BuildReport };
   const gen = timed(() => generateBenchRecords(N));
   const records = gen.value;
   const pool = timed(() => poolRecords([{ path: 'generated', records }]));
@@ -82,7 +89,7 @@ async function measureHere(): Promise<void> {
       `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
       `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end (cpu: every thread; comparisons on threads: ${process.env['AGENTAB_REPORT_THREADS'] || 'auto'}, ${availableParallelism()} cores)`,
       `peak memory (max RSS of this process, records included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadText()}`,
-      `report pipeline from ${CODE}`,
+      `report pipeline from ${path.join(CODE, code)}${code === 'dist' ? ' (compiled, as `agentab report` runs it)' : ' (the sources through tsx: dist/ is stale or AGENTAB_RUN_FROM=src)'}`,
       '',
     ].join('\n'),
   );

@@ -260,7 +260,9 @@ export function poolRecords(batches: readonly { path: string; records: readonly 
   const experiments = new Set<string>();
   const input: RunRecord[] = [];
   for (const b of batches) {
-    for (const r of b.records) {
+    // an indexed loop: a for…of loop that runs once makes an iterator result per record
+    for (let i = 0; i < b.records.length; i++) {
+      const r = b.records[i] as RunRecord;
       experiments.add(r.experiment);
       input.push(r);
     }

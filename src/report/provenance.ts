@@ -41,12 +41,15 @@ export function provenanceOf(records: readonly RunRecord[]): ReportProvenance {
   let last: string | null = null;
   const launchers = new Set<string>();
   const proxyVersions = new Set<string>();
-  for (const r of records) {
+  // indexed loops: a for…of loop that runs once makes an iterator result per record
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as RunRecord;
     launchers.add(r.launcher);
     if (r.env.proxyVersion) proxyVersions.add(r.env.proxyVersion);
     const alias = typeof r.runnerReported['model'] === 'string' ? (r.runnerReported['model'] as string) : '(alias not recorded)';
     const ups = byAlias.get(alias) ?? new Set<string>();
-    for (const u of r.env.upstreams ?? []) ups.add(u);
+    const upstreams = r.env.upstreams;
+    if (upstreams) for (let j = 0; j < upstreams.length; j++) ups.add(upstreams[j] as string);
     byAlias.set(alias, ups);
     const v = versions.get(r.runner) ?? new Set<string>();
     if (r.runnerVersion) v.add(r.runnerVersion);

@@ -90,7 +90,9 @@ const SEP = '\u0000';
 /** Per runner × condition × task, the decompositions of the runs the metric statistics use. */
 function decompositionsByCell(records: readonly RunRecord[], runs: MetricRuns): Map<string, Decomposition[]> {
   const out = new Map<string, Decomposition[]>();
-  for (const r of records) {
+  // an indexed loop: a for…of loop that runs once makes an iterator result per record
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as RunRecord;
     if (!r.decomposition || EXCLUDED_OUTCOMES.includes(r.outcome) || (runs === 'passing' && r.outcome !== 'pass')) continue;
     const key = [r.runner, r.condition, r.task].join(SEP);
     const list = out.get(key);
