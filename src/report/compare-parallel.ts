@@ -19,8 +19,8 @@
  *
  * AGENTAB_REPORT_THREADS: `1` computes everything on the main thread; a number ≥ 2 uses that
  * many threads whatever the size of the work (tests use it); unset or `auto`, reports with at
- * least PARALLEL_MIN_WORK resample draws use up to MAX_THREADS cores, as many as are idle right
- * now (idleCoresNow; one thread on a busy machine).
+ * least PARALLEL_MIN_WORK resample draws use up to MAX_THREADS cores, as many as were idle while
+ * the records were grouped (idleCoresSince; one thread on a busy machine).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -156,7 +156,7 @@ function threadsFor(units: number, work: number, env: NodeJS.ProcessEnv, since?:
   if (work < PARALLEL_MIN_WORK) return 1;
   // A worker costs CPU (+40 % in total, measured at load 7 on 2 cores; not yet profiled: it
   // builds its own tables, and groups and results are copied) and pays only with a core to spare: count
-  // the cores idle right now (this thread included).
+  // the cores idle (this thread included).
   return Math.max(1, Math.min(Math.round(since ? idleCoresSince(since) : idleCoresNow()), MAX_THREADS, units));
 }
 
