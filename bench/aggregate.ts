@@ -29,7 +29,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { buildReport as BuildReport } from '../src/report/analyze.ts';
 import type { groupRecords as GroupRecords } from '../src/report/group.ts';
@@ -70,11 +70,23 @@ async function measureHere(): Promise<void> {
   const { groupRecords } = (await import(module('group'))) as { groupRecords: typeof GroupRecords };
   const { buildReport } = (await import(module('analyze'))) as { buildReport: typeof BuildReport };
   const gen = timed(() => generateBenchRecords(N));
+  // the main thread's collections during pooling and analysis (perf_hooks 'gc' entries: each
+  // one's pause); a collection of the whole heap marks the million records, ~0.5 s
+  const collections: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => collections.push(...list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  const from = performance.now();
   const records = gen.value;
   const pool = timed(() => poolRecords([{ path: 'generated', records }]));
   const loaded = pool.value;
   const full = timed(() => buildReport(loaded, { resamples: RESAMPLES }));
   const report = full.value;
+  const to = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the entries arrive on the event loop, a timer later
+  observer.disconnect();
+  const during = collections.filter((e) => e.startTime >= from && e.startTime <= to);
+  const whole = during.filter((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR);
+  const pauseMs = (entries: PerformanceEntry[]): number => entries.reduce((sum, e) => sum + e.duration, 0);
   // Grouping on its own, for its line below, after the analysis: run before it, its columns
   // (9 metrics × a million doubles) stayed alive through the analysis and cost it a collection
   // of the whole heap (bench/PROFILE.md, fifth pass).
@@ -89,6 +101,7 @@ async function measureHere(): Promise<void> {
       `full analysis (group + cell stats + ${report.comparisons.length.toLocaleString('en-US')} comparisons × ${RESAMPLES.toLocaleString('en-US')} resamples + ${report.headlines.length} headlines): ${seconds(full)}`,
       `aggregating ${n} records: ${seconds({ wall: pool.wall + full.wall, cpu: pool.cpu + full.cpu })} end to end (cpu: every thread; comparisons on threads: ${process.env['AGENTAB_REPORT_THREADS'] || 'auto'}, ${availableParallelism()} cores)`,
       `peak memory (max RSS of this process, records included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadText()}`,
+      `main-thread collections while aggregating: ${whole.length} of the whole heap (${pauseMs(whole).toFixed(0)} ms of pause), ${during.length - whole.length} others (${pauseMs(during.filter((e) => !whole.includes(e))).toFixed(0)} ms)`,
       `report pipeline from ${path.join(CODE, code)}${code === 'dist' ? ' (compiled, as `agentab report` runs it)' : ' (the sources through tsx: dist/ is stale or AGENTAB_RUN_FROM=src)'}`,
       '',
     ].join('\n'),
@@ -99,6 +112,9 @@ interface Sample {
   wallS: number;
   cpuS: number | null;
   rssMb: number;
+  /** In-process measurements: the main thread's collections of the whole heap while aggregating, and their pause. */
+  wholeHeapGcs?: number;
+  wholeHeapGcMs?: number;
 }
 
 /** The figures of one in-process measurement, read from its printed lines (the same lines before and after this change). */
@@ -106,7 +122,8 @@ function aggregationOf(run: MeasuredRun, where: string): Sample {
   const agg = /aggregating [\d,]+ records: ([\d.]+) s \(cpu ([\d.]+) s\)/.exec(run.stdout);
   const rss = /peak memory[^:]*: (\d+) MB/.exec(run.stdout);
   if (run.exitCode !== 0 || !agg || !rss) throw new Error(`${where}: the aggregation benchmark failed (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr.slice(-2000)}`);
-  return { wallS: Number(agg[1]), cpuS: Number(agg[2]), rssMb: Number(rss[1]) };
+  const gc = /collections while aggregating: (\d+) of the whole heap \((\d+) ms/.exec(run.stdout);
+  return { wallS: Number(agg[1]), cpuS: Number(agg[2]), rssMb: Number(rss[1]), ...(gc ? { wholeHeapGcs: Number(gc[1]), wholeHeapGcMs: Number(gc[2]) } : {}) };
 }
 
 async function aggregationIn(checkout: string): Promise<Sample> {
@@ -145,7 +162,8 @@ async function compareCheckouts(before: string): Promise<void> {
           const s = kind === 'aggregation' ? await aggregationIn(checkout) : await reportIn(checkout, file, path.join(work, 'out'));
           const key = `${kind} ${checkout === after ? 'after' : 'before'}`;
           samples.set(key, [...(samples.get(key) ?? []), s]);
-          process.stderr.write(`round ${round + 1} ${key}: ${s.wallS.toFixed(2)} s wall, cpu ${s.cpuS?.toFixed(2) ?? '?'} s, peak RSS ${s.rssMb.toFixed(0)} MB (load ${loadText()})\n`);
+          const gcText = s.wholeHeapGcs === undefined ? '' : `, ${s.wholeHeapGcs} whole-heap collections (${s.wholeHeapGcMs} ms)`;
+          process.stderr.write(`round ${round + 1} ${key}: ${s.wallS.toFixed(2)} s wall, cpu ${s.cpuS?.toFixed(2) ?? '?'} s, peak RSS ${s.rssMb.toFixed(0)} MB${gcText} (load ${loadText()})\n`);
         }
       }
       loads.push(loadText());
