@@ -70,11 +70,11 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
   options.metrics.forEach((m, k) => {
     metrics[m] = metricStats(group.values[k] as Float64Array, sortedValues(group, k), runs, options.confidence);
   });
-  // Every call's latency, sorted as a typed array (sortDoubles: ≈ 0.7× the native typed-array
+  // Every call's latency, sorted as a typed array (sortDoubles: ≈ 0.5× the native typed-array
   // sort's time, which is ≈ 5× faster than sort((a, b) => a − b) on a plain array — 10 million
-  // latencies, a million runs of ten calls), then as the plain array the report holds. The typed array is one
-  // scratch for every cell: a new one per cell was new external memory each time, 80 MB for
-  // those ten million, enough to start a collection of the whole heap.
+  // latencies, a million runs of ten calls), then as the plain array the report holds. The
+  // typed array is one scratch for every cell: a new one per cell was new external memory each
+  // time, 80 MB for those ten million, enough to start a collection of the whole heap.
   if (latencyScratch.length < latencyCount) latencyScratch = new Float64Array(Math.max(latencyCount, 2 * latencyScratch.length));
   const ascending = latencyScratch.subarray(0, latencyCount);
   let at = 0;
