@@ -121,18 +121,14 @@ function swap(a: Float64Array, i: number, j: number): void {
 function moveMinTo(a: Float64Array, left: number, right: number): void {
   let at = left;
   for (let i = left + 1; i <= right; i++) if ((a[i] as number) < (a[at] as number)) at = i;
-  const t = a[left] as number;
-  a[left] = a[at] as number;
-  a[at] = t;
+  swap(a, left, at);
 }
 
 /** Swaps the greatest of a[left..right] into a[right]. */
 function moveMaxTo(a: Float64Array, left: number, right: number): void {
   let at = right;
   for (let i = left; i < right; i++) if ((a[i] as number) > (a[at] as number)) at = i;
-  const t = a[right] as number;
-  a[right] = a[at] as number;
-  a[at] = t;
+  swap(a, right, at);
 }
 
 /**
