@@ -10,7 +10,7 @@
  * test (test/experiment/run-record-guard.test.ts) checks it never accepts what zod refuses and
  * that zod's output equals what it accepts.
  */
-import { OUTCOMES } from './run-record.ts'; // a cycle: OUTCOMES is read only when a record is checked
+import { OUTCOMES } from './outcomes.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -4,12 +4,12 @@
  * version ever written and upgrades it to the newest shape.
  */
 import { z } from 'zod';
+import { OUTCOMES } from './outcomes.ts';
 import { isPlainRunRecordV1 } from './run-record-guard.ts';
 
-export const RUN_RECORD_VERSION = 1;
+export { OUTCOMES, type Outcome } from './outcomes.ts';
 
-export const OUTCOMES = ['pass', 'fail', 'error', 'timeout', 'canceled', 'infra'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+export const RUN_RECORD_VERSION = 1;
 
 const count = z.number().int().nonnegative();
 const amount = z.number().nonnegative();

@@ -1,6 +1,5 @@
 /** Per-cell statistics: counts by outcome, success rate, and a summary of every metric. */
 import type { RunRecord } from '../experiment/run-record.ts';
-import { sortDoubles } from '../stats/radix-sort.ts';
 import { summarizeSorted } from '../stats/summary.ts';
 import { classifyOutlier } from '../stats/tukey.ts';
 import { wilsonInterval } from '../stats/wilson.ts';
@@ -44,8 +43,6 @@ function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumn
   return { n: s.n, median: s.median, medianCi: s.medianCi, mean: s.mean, p95: s.p95, min: s.min, max: s.max, outliers, samples };
 }
 
-let latencyScratch = new Float64Array(0);
-
 export function cellStats(group: Group, records: readonly RunRecord[], options: ReportOptions): CellStats {
   const n = group.used.length;
   const runs: RunColumns = { runId: new Array(n), cell: new Array(n), rep: new Array(n), outcome: new Array(n), block: new Array(n) };
@@ -70,18 +67,16 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
   options.metrics.forEach((m, k) => {
     metrics[m] = metricStats(group.values[k] as Float64Array, sortedValues(group, k), runs, options.confidence);
   });
-  // Every call's latency, sorted as a typed array (sortDoubles: ≈ 0.5× the native typed-array
-  // sort's time, which is ≈ 5× faster than sort((a, b) => a − b) on a plain array — 10 million
-  // latencies, a million runs of ten calls), then as the plain array the report holds. The
-  // typed array is one scratch for every cell: a new one per cell was new external memory each
-  // time, 80 MB for those ten million, enough to start a collection of the whole heap.
-  if (latencyScratch.length < latencyCount) latencyScratch = new Float64Array(Math.max(latencyCount, 2 * latencyScratch.length));
-  const ascending = latencyScratch.subarray(0, latencyCount);
-  let at = 0;
-  for (const calls of callArrays) for (let c = 0; c < calls.length; c++) ascending[at++] = calls[c] as number;
-  sortDoubles(ascending);
+  // Every call's latency, in run order, unsorted: the only readers of a cell's latencies pool
+  // them per runner × condition and sort the pool (view.ts pooledLatencies), so sorting each cell
+  // here as well was 10 million doubles sorted twice at a million runs, ≈ 0.5 s of the main
+  // thread (bench/PROFILE.md, eleventh pass).
   const latencies = new Array<number>(latencyCount);
-  for (let i = 0; i < latencyCount; i++) latencies[i] = ascending[i] as number;
+  let at = 0;
+  for (let a = 0; a < callArrays.length; a++) {
+    const calls = callArrays[a] as number[];
+    for (let c = 0; c < calls.length; c++) latencies[at++] = calls[c] as number;
+  }
   const total = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
   return {
     runner: group.runner,

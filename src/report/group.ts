@@ -8,7 +8,8 @@
  * values — lives in one SharedArrayBuffer (see ColumnArena), so report worker threads read the
  * groups where they are (compare-parallel.ts) instead of from a copy.
  */
-import { OUTCOMES, type Outcome, type RunRecord } from '../experiment/run-record.ts';
+import { OUTCOMES, type Outcome } from '../experiment/outcomes.ts';
+import type { RunRecord } from '../experiment/run-record.ts';
 import { metricDef, type MetricId } from './metrics.ts';
 import { sortDoubles, sortWholeNumbers } from '../stats/radix-sort.ts';
 

@@ -86,7 +86,7 @@ export interface CellStats {
   /** pass / used, with a Wilson interval. */
   success: Proportion | null;
   metrics: Record<string, MetricStats>;
-  /** Durations of every call of the used runs, ascending. */
+  /** Durations of every call of the used runs, in the order of `used`, each run's calls in the order made (not sorted: pooledLatencies sorts). */
   callLatenciesMs: number[];
 }
 

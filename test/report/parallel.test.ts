@@ -5,6 +5,9 @@
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RunRecord } from '../../src/experiment/run-record.ts';
 import { buildReport } from '../../src/report/analyze.ts';
 import { beginComparisons, compareOnThreads, type RunnerGroups } from '../../src/report/compare-parallel.ts';
@@ -184,4 +187,37 @@ test('idle cores: a core another process keeps busy is not idle, the time this p
   } finally {
     spinner.kill();
   }
+});
+
+/**
+ * The packages (not node: built-ins) a fresh process loads when it imports `file` through tsx,
+ * as seen by a module resolve hook: what a report worker thread pays to start.
+ */
+function packagesLoadedBy(file: string): string[] {
+  const script = `
+    import { register } from 'node:module';
+    import { MessageChannel } from 'node:worker_threads';
+    const { port1, port2 } = new MessageChannel();
+    const seen = new Set();
+    port1.on('message', (specifier) => seen.add(specifier));
+    register('data:text/javascript,' + encodeURIComponent('let port; export function initialize(data) { port = data.port; } export async function resolve(specifier, context, next) { port.postMessage(specifier); return next(specifier, context); }'), { data: { port: port2 }, transferList: [port2] });
+    await import(process.env.AGENTAB_TEST_MODULE);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    port1.close();
+    console.log(JSON.stringify([...seen]));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, AGENTAB_TEST_MODULE: pathToFileURL(file).href }, encoding: 'utf8' });
+  const specifiers = JSON.parse(out.trim().split('\n').at(-1) as string) as string[];
+  return [...new Set(specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('/') && !s.startsWith('file:') && !s.startsWith('node:')).map((s) => s.split('/')[0] as string))].sort();
+}
+
+test('a report worker loads no package but simple-statistics (zod alone cost each worker ≈ 150 ms to start)', { timeout: 60_000 }, () => {
+  const src = fileURLToPath(new URL('../../src/', import.meta.url));
+  // the hook sees packages: run-record.ts, which the worker must not reach, loads zod
+  assert.deepEqual(packagesLoadedBy(`${src}experiment/run-record.ts`), ['zod']);
+  // compare-worker.ts reads its port at load (it exists only in a worker); these are all it imports
+  for (const module of ['report/compare-parallel.ts', 'report/compare.ts']) {
+    assert.deepEqual(packagesLoadedBy(`${src}${module}`), ['simple-statistics'], module);
+  }
+  const workerImports = readFileSync(`${src}report/compare-worker.ts`, 'utf8').match(/^import .* from '([^']+)';$/gm) ?? [];
+  assert.deepEqual(workerImports.map((line) => line.replace(/.* from '([^']+)';$/, '$1')).sort(), ['./compare-parallel.ts', './compare.ts', 'node:worker_threads']);
 });
