@@ -23,13 +23,34 @@ function samplesOf(values: Float64Array, noneMissing: boolean): (number | null)[
   return out;
 }
 
+/**
+ * A metric's statistics with `samples` built from its column when first read (the JSON and HTML
+ * writers, the viewer's structured clone), not while the report is computed: a million runs make
+ * 9 million samples, and with a run missing a value (every failed run, in `passing` mode) a plain
+ * array holds each number boxed, 9 million heap objects copied by every collection of the young
+ * generation until they reach the old one (bench/PROFILE.md, eleventh pass). An enumerable
+ * accessor, so JSON.stringify and structured clones see an ordinary property. The column is a
+ * view into the grouping's arena, which the report keeps alive while it lives.
+ */
+function withSamples(stats: Omit<MetricStats, 'samples'>, values: Float64Array, noneMissing: boolean): MetricStats {
+  let samples: (number | null)[] | undefined;
+  return Object.defineProperty(stats, 'samples', {
+    enumerable: true,
+    configurable: true,
+    get: () => (samples ??= samplesOf(values, noneMissing)),
+    set: (replaced: (number | null)[]) => {
+      samples = replaced;
+    },
+  }) as MetricStats;
+}
+
 function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumns, confidence: number): MetricStats {
-  const samples = samplesOf(values, sorted.length === values.length);
+  const noneMissing = sorted.length === values.length;
   if (sorted.length === 0) {
-    return {
+    return withSamples({
       n: 0, median: null, medianCi: { lo: null, hi: null, unbounded: true, coverage: null, ranks: null },
-      mean: null, p95: null, min: null, max: null, outliers: [], samples,
-    };
+      mean: null, p95: null, min: null, max: null, outliers: [],
+    }, values, noneMissing);
   }
   const s = summarizeSorted(sorted, confidence);
   const outliers: Outlier[] = [];
@@ -40,7 +61,7 @@ function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumn
       outliers.push({ value: v, runId: runs.runId[j] as string, cell: runs.cell[j] as string, rep: runs.rep[j] as number, kind });
     }
   }
-  return { n: s.n, median: s.median, medianCi: s.medianCi, mean: s.mean, p95: s.p95, min: s.min, max: s.max, outliers, samples };
+  return withSamples({ n: s.n, median: s.median, medianCi: s.medianCi, mean: s.mean, p95: s.p95, min: s.min, max: s.max, outliers }, values, noneMissing);
 }
 
 export function cellStats(group: Group, records: readonly RunRecord[], options: ReportOptions): CellStats {

@@ -200,7 +200,13 @@ describe('report analysis', () => {
     assert.deepEqual([cell.success?.k, cell.success?.n], [4, 5]);
     assert.equal(r.comparisons.length, 0);
     assert.deepEqual(s.samples, [1000, null, 1050, 990, 9000]);
-    const all = buildReport(loaded(recs), { ...FAST, metrics: ['wall'], runs: 'all' }).cells[0]?.metrics.wall;
+    // samples are built when first read (cells.ts withSamples): JSON and structured clones (the viewer's worker) carry them
+    assert.deepEqual((JSON.parse(JSON.stringify(cell)) as typeof cell).metrics.wall?.samples, [1000, null, 1050, 990, 9000]);
+    assert.deepEqual(structuredClone(cell).metrics.wall?.samples, [1000, null, 1050, 990, 9000]);
+    assert.deepEqual(Object.keys(s).at(-1), 'samples', 'the last key, as before');
+    const allCell = buildReport(loaded(recs), { ...FAST, metrics: ['wall'], runs: 'all' }).cells[0];
+    assert.deepEqual(structuredClone(allCell)?.metrics.wall?.samples, walls, 'a clone made before anything read the samples');
+    const all = allCell?.metrics.wall;
     assert.equal(all?.median, 1050);
     assert.deepEqual(all?.samples, walls);
     assert.deepEqual(all?.outliers.map((o) => [o.rep, o.kind]), [[4, 'extreme']]);
