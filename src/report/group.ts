@@ -64,17 +64,32 @@ export function groupRecords(records: readonly RunRecord[], metrics: readonly Me
   for (const o of EXCLUDED_OUTCOMES) excluded[OUTCOMES.indexOf(o)] = 1;
   const outcomeIndex = new Map<string, number>(OUTCOMES.map((o, i) => [o, i]));
   const oid = new Uint8Array(n);
+  // Pooled records come in canonical order, a group's runs one after another (load.ts): a record
+  // of the same runner, condition and task as the one before takes its group without the three
+  // Map lookups (each hashes a string JSON.parse made new).
+  let lastRunner: string | undefined;
+  let lastCondition: string | undefined;
+  let lastTask: string | undefined;
+  let lastGroup = -1;
   for (let i = 0; i < n; i++) {
     const r = records[i] as RunRecord;
-    let byCond = ids.get(r.runner);
-    if (!byCond) ids.set(r.runner, (byCond = new Map()));
-    let byTask = byCond.get(r.condition);
-    if (!byTask) byCond.set(r.condition, (byTask = new Map()));
-    let g = byTask.get(r.task);
-    if (g === undefined) {
-      g = keys.length;
-      byTask.set(r.task, g);
-      keys.push([r.runner, r.condition, r.task]);
+    let g: number | undefined;
+    if (r.task === lastTask && r.condition === lastCondition && r.runner === lastRunner) g = lastGroup;
+    else {
+      let byCond = ids.get(r.runner);
+      if (!byCond) ids.set(r.runner, (byCond = new Map()));
+      let byTask = byCond.get(r.condition);
+      if (!byTask) byCond.set(r.condition, (byTask = new Map()));
+      g = byTask.get(r.task);
+      if (g === undefined) {
+        g = keys.length;
+        byTask.set(r.task, g);
+        keys.push([r.runner, r.condition, r.task]);
+      }
+      lastRunner = r.runner;
+      lastCondition = r.condition;
+      lastTask = r.task;
+      lastGroup = g;
     }
     gid[i] = g;
     oid[i] = outcomeIndex.get(r.outcome) as number;
