@@ -260,7 +260,9 @@ export function compareTask(o: {
   for (const condition of o.conditions) {
     const cond = byKey.get(`${condition}${SEP}${task}`);
     if (!cond || condition === opt.baseline) continue;
-    const armsByMetric = opt.metrics.map((_, k) => armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks));
+    const armsByMetric = opt.metrics.map((_, k) =>
+      armsOf(base.values[k] as Float64Array, base.blocks, cond.values[k] as Float64Array, cond.blocks, { base: sortedValues(base, k), cond: sortedValues(cond, k) }),
+    );
     // Paired metrics with the same number of pairs share one resample of the pairs per replicate
     // (pairedLogRatiosOfMetrics): drawn for all of them when the first one needs its replicates.
     const pairedReplicates = new Map<number, Float64Array>(); // metric index → replicates

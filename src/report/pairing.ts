@@ -30,7 +30,16 @@ function finite(values: Float64Array): Float64Array {
   return out;
 }
 
-export function armsOf(baseValues: Float64Array, baseBlocks: Float64Array, condValues: Float64Array, condBlocks: Float64Array): Arms {
+/**
+ * The two arms of one metric. `independent`, when given, holds each arm's values without NaN (in
+ * any order), taken as the arms if they are not paired instead of a new copy of each: the
+ * report's groups have them sorted already (sortedValues), and at a million runs the copies were
+ * 7,200 arrays, 140 MB of new buffers, per report.
+ */
+export function armsOf(
+  baseValues: Float64Array, baseBlocks: Float64Array, condValues: Float64Array, condBlocks: Float64Array,
+  independent?: { base: Float64Array; cond: Float64Array },
+): Arms {
   const hasBlock = (blocks: Float64Array): boolean => {
     for (let i = 0; i < blocks.length; i++) if (!Number.isNaN(blocks[i] as number)) return true;
     return false;
@@ -39,7 +48,7 @@ export function armsOf(baseValues: Float64Array, baseBlocks: Float64Array, condV
   const bi = anyBlocks ? blockIndex(baseBlocks) : null;
   const ci = anyBlocks ? blockIndex(condBlocks) : null;
   const same = bi !== null && ci !== null && bi.size === ci.size && bi.size > 0 && [...bi.keys()].every((k) => ci.has(k));
-  if (!same) return { paired: false, base: finite(baseValues), cond: finite(condValues), brokenPairing: anyBlocks };
+  if (!same) return { paired: false, base: independent?.base ?? finite(baseValues), cond: independent?.cond ?? finite(condValues), brokenPairing: anyBlocks };
   const keys = [...(bi as Map<number, number>).keys()].sort((a, b) => a - b);
   const base: number[] = [];
   const cond: number[] = [];
