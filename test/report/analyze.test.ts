@@ -6,6 +6,7 @@ import { buildReport } from '../../src/report/analyze.ts';
 import { poolRecords } from '../../src/report/load.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
+import { pooledLatencies } from '../../src/report/view.ts';
 import type { Report } from '../../src/report/model.ts';
 import { loaded, record, synthRecords } from './fixtures.ts';
 
@@ -210,6 +211,21 @@ describe('report analysis', () => {
     assert.equal(all?.median, 1050);
     assert.deepEqual(all?.samples, walls);
     assert.deepEqual(all?.outliers.map((o) => [o.rep, o.kind]), [[4, 'extreme']]);
+  });
+
+  test("a cell's call latencies are its used runs' calls in run order; the pooled latencies are sorted", () => {
+    const recs = synthRecords({ seed: 9, tasks: TASKS.slice(0, 2), conditions: { baseline: 1, b: 0.9 }, reps: 6 });
+    recs[2] = { ...recs[2]!, outcome: 'infra' }; // not used: its calls are left out
+    const pool = loaded(recs);
+    const r = buildReport(pool, { ...FAST, runs: 'all' });
+    for (const cell of r.cells) {
+      const calls = cell.used.runId.map((_, j) => pool.records.find((x) => x.runner === cell.runner && x.condition === cell.condition && x.task === cell.task && x.rep === cell.used.rep[j])?.callLatenciesMs ?? []);
+      assert.deepEqual(cell.callLatenciesMs, calls.flat(), `${cell.condition}/${cell.task}`);
+    }
+    const pooled = pooledLatencies(r, 'claude', 'baseline');
+    const expected = r.cells.filter((c) => c.condition === 'baseline').flatMap((c) => c.callLatenciesMs).sort((a, b) => a - b);
+    assert.deepEqual([...pooled], expected);
+    assert.ok(expected.length > 40 && !r.cells.every((c) => c.callLatenciesMs.every((v, i, a) => i === 0 || (a[i - 1] as number) <= v)), 'the cells are not sorted themselves: the test sees the pool sort');
   });
 
   test('paired design: blocks in both arms → signed-rank test and pair resampling', () => {
