@@ -31,6 +31,13 @@ function answeredBy(r: RunRecord): 'sim' | 'real' | 'both' | null {
   return r.env['simCache'] !== undefined ? 'sim' : null;
 }
 
+/** Two lists of the same strings in the same order. */
+function sameStrings(a: readonly string[], b: readonly string[] | undefined): boolean {
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function provenanceOf(records: readonly RunRecord[]): ReportProvenance {
   const byAlias = new Map<string, Set<string>>();
   const versions = new Map<string, Set<string>>();
@@ -41,19 +48,44 @@ export function provenanceOf(records: readonly RunRecord[]): ReportProvenance {
   let last: string | null = null;
   const launchers = new Set<string>();
   const proxyVersions = new Set<string>();
+  // Records in a row mostly share these strings (pooled records come group by group), each one a
+  // new string from JSON.parse that a Set or Map would hash again: a value equal to the previous
+  // record's is not looked up again (a million records).
+  let lastLauncher: string | undefined;
+  let lastProxyVersion: string | undefined;
+  let lastAlias: string | undefined;
+  let aliasUpstreams = new Set<string>();
+  let lastUpstreams: readonly string[] | undefined;
+  let lastRunner: string | undefined;
+  let runnerVersions = new Set<string>();
+  let lastRunnerVersion: string | undefined;
   // indexed loops: a for…of loop that runs once makes an iterator result per record
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as RunRecord;
-    launchers.add(r.launcher);
-    if (r.env.proxyVersion) proxyVersions.add(r.env.proxyVersion);
+    if (r.launcher !== lastLauncher) launchers.add((lastLauncher = r.launcher));
+    const proxyVersion = r.env.proxyVersion;
+    if (proxyVersion && proxyVersion !== lastProxyVersion) proxyVersions.add((lastProxyVersion = proxyVersion));
     const alias = typeof r.runnerReported['model'] === 'string' ? (r.runnerReported['model'] as string) : '(alias not recorded)';
-    const ups = byAlias.get(alias) ?? new Set<string>();
+    if (alias !== lastAlias) {
+      let ups = byAlias.get(alias);
+      if (!ups) byAlias.set(alias, (ups = new Set()));
+      aliasUpstreams = ups;
+      lastAlias = alias;
+      lastUpstreams = undefined;
+    }
     const upstreams = r.env.upstreams;
-    if (upstreams) for (let j = 0; j < upstreams.length; j++) ups.add(upstreams[j] as string);
-    byAlias.set(alias, ups);
-    const v = versions.get(r.runner) ?? new Set<string>();
-    if (r.runnerVersion) v.add(r.runnerVersion);
-    versions.set(r.runner, v);
+    if (upstreams && !sameStrings(upstreams, lastUpstreams)) {
+      for (let j = 0; j < upstreams.length; j++) aliasUpstreams.add(upstreams[j] as string);
+      lastUpstreams = upstreams;
+    }
+    if (r.runner !== lastRunner) {
+      let v = versions.get(r.runner);
+      if (!v) versions.set(r.runner, (v = new Set()));
+      runnerVersions = v;
+      lastRunner = r.runner;
+      lastRunnerVersion = undefined;
+    }
+    if (r.runnerVersion && r.runnerVersion !== lastRunnerVersion) runnerVersions.add((lastRunnerVersion = r.runnerVersion));
     if (r.calls > 0) {
       const by = answeredBy(r);
       if (by === 'sim' || by === 'both') sim++;

@@ -13,6 +13,7 @@ import { buildReport } from '../../src/report/analyze.ts';
 import { renderRunsCsv } from '../../src/report/csv.ts';
 import { renderHtml } from '../../src/report/html.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
+import { provenanceOf } from '../../src/report/provenance.ts';
 import { conditionColors, MAX_PLOT_TASKS, MAX_STRIP_POINTS, MAX_STRIP_POINTS_PER_PLOT, MIN_STRIP_POINTS, reportPlots, stripPointsPerCell, type Plot } from '../../src/report/plots.ts';
 import { quantileSorted } from '../../src/stats/quantile.ts';
 import { writeReport } from '../../src/report/write.ts';
@@ -41,6 +42,26 @@ describe('report header and glossary', () => {
     const html = await renderHtml(r);
     assert.match(html, /<p class="banner" role="note">SIMULATED MODEL/);
     assert.ok(html.indexOf('class="banner"') < html.indexOf('Verdicts'), 'the banner comes before the verdicts');
+  });
+
+  test('the header lists every alias with its upstreams, every runner with its versions, every launcher and proxy version, in any record order', () => {
+    // each record repeats the previous one's strings where provenanceOf may skip the lookup, and changes what it must not skip
+    const rows: [string, string, string, string[], string, string][] = [
+      // runner, version, alias, upstreams, launcher, proxy version
+      ['claude', 'v1', 'A', ['sim/x'], 'local', '0.1.0'],
+      ['opencode', 'v1', 'B', ['sim/x'], 'local', '0.1.0'], // same version and upstreams, another runner and alias
+      ['opencode', 'v2', 'B', ['sim/x', 'real/y'], 'gce', '0.1.0'],
+      ['claude', 'v2', 'A', ['sim/x', 'real/y'], 'gce', '0.2.0'], // back to A with B's upstreams
+      ['claude', 'v2', 'A', ['sim/w'], 'gce', '0.2.0'],
+    ];
+    const recs = rows.map(([runner, runnerVersion, model, upstreams, launcher, proxyVersion], rep) =>
+      record({ condition: 'baseline', task: 't', rep, runner, runnerVersion, launcher, runnerReported: { model }, env: { upstreams, proxyVersion } }));
+    const p = provenanceOf(recs);
+    assert.deepEqual(p.models, [{ alias: 'A', upstreams: ['real/y', 'sim/w', 'sim/x'] }, { alias: 'B', upstreams: ['real/y', 'sim/x'] }]);
+    assert.deepEqual(p.runners, [{ name: 'claude', versions: ['v1', 'v2'] }, { name: 'opencode', versions: ['v1', 'v2'] }]);
+    assert.deepEqual(p.launchers, ['gce', 'local']);
+    assert.deepEqual(p.proxyVersions, ['0.1.0', '0.2.0']);
+    assert.deepEqual(provenanceOf([...recs].reverse()), p, 'the order of the records does not matter');
   });
 
   test('real upstreams get no banner; a mix is "partly simulated"; records without upstreams are not called real', () => {
