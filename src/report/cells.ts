@@ -88,18 +88,8 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
   options.metrics.forEach((m, k) => {
     metrics[m] = metricStats(group.values[k] as Float64Array, sortedValues(group, k), runs, options.confidence);
   });
-  // Every call's latency, in run order, unsorted: the only readers of a cell's latencies pool
-  // them per runner × condition and sort the pool (view.ts pooledLatencies), so sorting each cell
-  // here as well was 10 million doubles sorted twice at a million runs, ≈ 0.5 s of the main
-  // thread (bench/PROFILE.md, eleventh pass).
-  const latencies = new Array<number>(latencyCount);
-  let at = 0;
-  for (let a = 0; a < callArrays.length; a++) {
-    const calls = callArrays[a] as number[];
-    for (let c = 0; c < calls.length; c++) latencies[at++] = calls[c] as number;
-  }
   const total = Object.values(group.outcomes).reduce((a, b) => a + b, 0);
-  return {
+  const cell = {
     runner: group.runner,
     condition: group.condition,
     task: group.task,
@@ -108,6 +98,31 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
     used: runs,
     success: wilsonInterval(group.outcomes.pass, n, options.confidence),
     metrics,
-    callLatenciesMs: latencies,
   };
+  // Every call's latency, in run order, unsorted (the only readers pool them per runner ×
+  // condition and sort the pool: view.ts pooledLatencies), joined into one array when first read
+  // (the JSON and HTML writers, the latency table, the viewer's clone), not while the report is
+  // computed: at a million runs, 400 arrays of 25,000 built and filled were ≈ 0.35 s of the main
+  // thread (bench/PROFILE.md, eleventh pass). An enumerable accessor, as for samples; it keeps the
+  // runs' own latency arrays, not their records.
+  let latencies: number[] | undefined;
+  return Object.defineProperty(cell, 'callLatenciesMs', {
+    enumerable: true,
+    configurable: true,
+    get: () => (latencies ??= joined(callArrays, latencyCount)),
+    set: (replaced: number[]) => {
+      latencies = replaced;
+    },
+  }) as CellStats;
+}
+
+/** The arrays' values one after another, in one array of `count`. */
+function joined(arrays: readonly number[][], count: number): number[] {
+  const out = new Array<number>(count);
+  let at = 0;
+  for (let a = 0; a < arrays.length; a++) {
+    const values = arrays[a] as number[];
+    for (let i = 0; i < values.length; i++) out[at++] = values[i] as number;
+  }
+  return out;
 }

@@ -218,6 +218,11 @@ describe('report analysis', () => {
     recs[2] = { ...recs[2]!, outcome: 'infra' }; // not used: its calls are left out
     const pool = loaded(recs);
     const r = buildReport(pool, { ...FAST, runs: 'all' });
+    // joined when first read (cells.ts): a clone made before that, and JSON, carry them
+    const cloned = structuredClone(r.cells[0]);
+    assert.deepEqual(cloned?.callLatenciesMs, r.cells[0]?.callLatenciesMs);
+    assert.deepEqual((JSON.parse(JSON.stringify(r.cells[1])) as Report['cells'][number]).callLatenciesMs, r.cells[1]?.callLatenciesMs);
+    assert.equal(Object.keys(r.cells[0] ?? {}).at(-1), 'callLatenciesMs', 'the last key, as before');
     for (const cell of r.cells) {
       const calls = cell.used.runId.map((_, j) => pool.records.find((x) => x.runner === cell.runner && x.condition === cell.condition && x.task === cell.task && x.rep === cell.used.rep[j])?.callLatenciesMs ?? []);
       assert.deepEqual(cell.callLatenciesMs, calls.flat(), `${cell.condition}/${cell.task}`);
