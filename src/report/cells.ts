@@ -3,6 +3,7 @@ import type { RunRecord } from '../experiment/run-record.ts';
 import { summarizeSorted } from '../stats/summary.ts';
 import { classifyOutlier } from '../stats/tukey.ts';
 import { wilsonInterval } from '../stats/wilson.ts';
+import { withLazyProp } from '../util/objects.ts';
 import { sortedValues, type Group } from './group.ts';
 import type { CellStats, MetricStats, Outlier, ReportOptions, RunColumns } from './model.ts';
 
@@ -29,19 +30,11 @@ function samplesOf(values: Float64Array, noneMissing: boolean): (number | null)[
  * 9 million samples, and with a run missing a value (every failed run, in `passing` mode) a plain
  * array holds each number boxed, 9 million heap objects copied by every collection of the young
  * generation until they reach the old one (bench/PROFILE.md, eleventh pass). An enumerable
- * accessor, so JSON.stringify and structured clones see an ordinary property. The column is a
- * view into the grouping's arena, which the report keeps alive while it lives.
+ * property (withLazyProp). The column is a view into the grouping's arena, which the report keeps
+ * alive while it lives.
  */
 function withSamples(stats: Omit<MetricStats, 'samples'>, values: Float64Array, noneMissing: boolean): MetricStats {
-  let samples: (number | null)[] | undefined;
-  return Object.defineProperty(stats, 'samples', {
-    enumerable: true,
-    configurable: true,
-    get: () => (samples ??= samplesOf(values, noneMissing)),
-    set: (replaced: (number | null)[]) => {
-      samples = replaced;
-    },
-  }) as MetricStats;
+  return withLazyProp(stats, 'samples', () => samplesOf(values, noneMissing));
 }
 
 function metricStats(values: Float64Array, sorted: Float64Array, runs: RunColumns, confidence: number): MetricStats {
@@ -103,17 +96,9 @@ export function cellStats(group: Group, records: readonly RunRecord[], options: 
   // condition and sort the pool: view.ts pooledLatencies), joined into one array when first read
   // (the JSON and HTML writers, the latency table, the viewer's clone), not while the report is
   // computed: at a million runs, 400 arrays of 25,000 built and filled were ≈ 0.35 s of the main
-  // thread (bench/PROFILE.md, eleventh pass). An enumerable accessor, as for samples; it keeps the
-  // runs' own latency arrays, not their records.
-  let latencies: number[] | undefined;
-  return Object.defineProperty(cell, 'callLatenciesMs', {
-    enumerable: true,
-    configurable: true,
-    get: () => (latencies ??= joined(callArrays, latencyCount)),
-    set: (replaced: number[]) => {
-      latencies = replaced;
-    },
-  }) as CellStats;
+  // thread (bench/PROFILE.md, eleventh pass). Lazy as samples are; it keeps the runs' own latency
+  // arrays, not their records.
+  return withLazyProp(cell, 'callLatenciesMs', () => joined(callArrays, latencyCount));
 }
 
 /** The arrays' values one after another, in one array of `count`. */

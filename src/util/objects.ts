@@ -13,3 +13,28 @@ export function withProps<T extends object, U extends object>(base: T, extra: U)
   for (const key in extra) out[key] = extra[key];
   return out as Omit<T, keyof U> & U;
 }
+
+/**
+ * `target` with one more enumerable property, `key`, whose value `build` makes when it is first
+ * read and keeps (an assignment replaces it). JSON.stringify, structured clones and spreads read
+ * it as an ordinary property. For large values a caller may never read (a report's samples).
+ */
+export function withLazyProp<T extends object, K extends string, V>(target: T, key: K, build: () => V): T & Record<K, V> {
+  let value: V | undefined;
+  let built = false;
+  return Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get: (): V => {
+      if (!built) {
+        value = build();
+        built = true;
+      }
+      return value as V;
+    },
+    set: (replaced: V) => {
+      value = replaced;
+      built = true;
+    },
+  }) as T & Record<K, V>;
+}
