@@ -4,6 +4,7 @@
  * span of the runs. A reader must never take simulated data for a real model's.
  */
 import type { RunRecord } from '../experiment/run-record.ts';
+import { sameJson } from '../util/json-values.ts';
 
 export interface ReportProvenance {
   /** Per model alias the runners asked for: the `backend/model` pairs that answered it. */
@@ -29,13 +30,6 @@ function answeredBy(r: RunRecord): 'sim' | 'real' | 'both' | null {
     return sims === ups.length ? 'sim' : sims === 0 ? 'real' : 'both';
   }
   return r.env['simCache'] !== undefined ? 'sim' : null;
-}
-
-/** Two lists of the same strings in the same order. */
-function sameStrings(a: readonly string[], b: readonly string[] | undefined): boolean {
-  if (!b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export function provenanceOf(records: readonly RunRecord[]): ReportProvenance {
@@ -74,7 +68,7 @@ export function provenanceOf(records: readonly RunRecord[]): ReportProvenance {
       lastUpstreams = undefined;
     }
     const upstreams = r.env.upstreams;
-    if (upstreams && !sameStrings(upstreams, lastUpstreams)) {
+    if (upstreams && !sameJson(upstreams, lastUpstreams)) {
       for (let j = 0; j < upstreams.length; j++) aliasUpstreams.add(upstreams[j] as string);
       lastUpstreams = upstreams;
     }
