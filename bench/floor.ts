@@ -6,12 +6,18 @@
  * pays above the lean gateway is what its structure costs (routing, retries, deadlines, metrics,
  * phases, error handling), not what measuring costs.
  *
+ * `--ladder 0,3,6` adds, in the same rounds, the lean gateway with agentab's own per-request
+ * primitives up to each rung given (bench/lib/ladder-gateway.mjs: request parse and splice, usage
+ * taps, call record and spend writer, metrics, deadlines and guards, response writer), so one run
+ * splits agentab's cost above the lean gateway into its primitives and the pipeline around them.
+ *
  *   npx tsx bench/floor.ts [--modes json,stream] [--concurrency 16] [--rounds 8] [--round-ms 600]
- *       [--cpu-prof DIR]
+ *       [--ladder 0,2,3,6] [--cpu-prof DIR]
  *
  * Prints gateway CPU µs per request (from /proc: the figure least moved by other load), req/s
  * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +25,9 @@ import { intFlag, stringFlag } from './lib/flags.ts';
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
-import { agentabTarget, naiveTarget, startAgentab, startLean, startMockUpstream, startNaive } from './lib/targets.ts';
+import { distIsFresh } from '../bin/launch.js';
+import { RUNGS } from './lib/ladder-rungs.mjs';
+import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startLadder, startLean, startMockUpstream, startNaive } from './lib/targets.ts';
 import { median } from './lib/latency.ts';
 
 async function main(argv: string[]): Promise<void> {
@@ -29,6 +37,16 @@ async function main(argv: string[]): Promise<void> {
   const rounds = intFlag(argv, 'rounds', 8);
   const roundMs = intFlag(argv, 'round-ms', 600);
   const profDir = argv.includes('--cpu-prof') ? stringFlag(argv, 'cpu-prof', '') : undefined;
+  const rungs = argv.includes('--ladder') ? stringFlag(argv, 'ladder', '').split(',').map(Number) : [];
+  for (const rung of rungs) {
+    if (!Number.isInteger(rung) || rung < 0 || rung >= RUNGS.length) throw new Error(`--ladder: rungs 0–${RUNGS.length - 1} separated by commas (${RUNGS.join(', ')})`);
+  }
+  if (rungs.length > 0 && !distIsFresh()) {
+    // The ladder gateway imports agentab's compiled modules.
+    process.stderr.write('dist/ is not up to date with src/: building it first\n');
+    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'agentab-floor-'));
   const services: Service[] = [];
   const loads = [loadavg()[0] ?? 0];
@@ -39,6 +57,12 @@ async function main(argv: string[]): Promise<void> {
     services.push(naive);
     const lean = await startLean(upstream.url, join(dir, 'lean-spend.jsonl'), profDir ? join(profDir, 'lean') : undefined);
     services.push(lean);
+    const ladder: LoadTarget[] = [];
+    for (const rung of rungs) {
+      const gateway = await startLadder(upstream.url, join(dir, `ladder-${rung}-spend.jsonl`), rung, profDir ? join(profDir, `ladder-${rung}`) : undefined);
+      services.push(gateway);
+      ladder.push({ ...naiveTarget(gateway, upstream), name: `ladder ${rung} (+${RUNGS[rung]})` });
+    }
     const agentab = await startAgentab({
       routes: [{ alias: 'bench', upstreamUrl: upstream.url }],
       dir,
@@ -50,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
     const targets: LoadTarget[] = [
       naiveTarget(naive, upstream),
       { ...naiveTarget(lean, upstream), name: 'lean' },
+      ...ladder,
       agentabTarget(agentab, upstream, 'bench'),
     ];
     // JIT, pools and connections warmed up before anything is measured.

@@ -94,6 +94,16 @@ export function startLean(upstreamUrl: string, spendFile: string, cpuProfDir?: s
   return startService({ name: 'lean measuring gateway', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
+/**
+ * The lean gateway with agentab's own primitives up to `rung` (bench/lib/ladder-gateway.mjs, which
+ * imports dist/: build it first) in front of one upstream, its spend lines in `spendFile`.
+ */
+export function startLadder(upstreamUrl: string, spendFile: string, rung: number, cpuProfDir?: string): Promise<Service> {
+  const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const args = [...nodeFlags, join(REPO_ROOT, 'bench', 'lib', 'ladder-gateway.mjs'), upstreamUrl, spendFile, String(rung)];
+  return startService({ name: `ladder gateway, rung ${rung}`, command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+}
+
 export function naiveTarget(naive: Service, sim: Service): Target {
   return { name: 'naive', origin: naive.url, path: '/v1/chat/completions', headers: {}, model: 'sim-model', cpuPids: { upstream: sim.pid, gateway: naive.pid } };
 }
