@@ -136,52 +136,50 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
 
   const progress = { retryWaitMs: 0 };
   const attempt = async (d: Deployment, info: AttemptInfo): Promise<Outcome> => {
-    rec.attempts = info.attempt;
-    rec.deployment = d;
-    const backend = deps.backendFor(d);
-    const o = new AttemptOptions(d, call.clientGone, timer, peek.stream, deps.log, call.cell);
-    if (backend.passthrough && backend.nativeDialects?.includes(surface.dialect)) {
-      const rawCall: RawCall = { dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) };
-      if (call.bodyBytes) rawCall.source = { bytes: call.bodyBytes, remove: d.dropParams ?? [] };
-      const raw = await backend.passthrough(rawCall, o);
-      rec.mark('upstreamAnswered');
-      // The first chunk is read inside the attempt: a connection that breaks before any content is retried.
-      if (peek.stream) return { kind: 'raw-stream', first: await raw.firstChunk(), body: raw };
-      const bytes = await raw.readAll();
-      let json: unknown;
-      try {
-        json = JSON.parse(utf8Text(bytes));
-      } catch (e) {
-        throw new ProxyError('upstream sent invalid JSON', { code: 'upstream_bad_json', kind: 'bad_gateway', cause: e });
-      }
-      return { kind: 'raw-json', bytes, json };
-    }
-    const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d), call.match) : canonicalOf();
-    if (peek.stream) {
-      // The first part (or a break before it) is read inside the attempt, so that break is retried.
-      if (backend.streamBody) {
-        const answered = await backend.streamBody(req, o);
+    try {
+      rec.attempts = info.attempt;
+      rec.deployment = d;
+      const backend = deps.backendFor(d);
+      const o = new AttemptOptions(d, call.clientGone, timer, peek.stream, deps.log, call.cell);
+      if (backend.passthrough && backend.nativeDialects?.includes(surface.dialect)) {
+        const rawCall: RawCall = { dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) };
+        if (call.bodyBytes) rawCall.source = { bytes: call.bodyBytes, remove: d.dropParams ?? [] };
+        const raw = await backend.passthrough(rawCall, o);
         rec.mark('upstreamAnswered');
-        return { kind: 'stream', feed: await feedFromBody(answered) };
+        // The first chunk is read inside the attempt: a connection that breaks before any content is retried.
+        if (peek.stream) return { kind: 'raw-stream', first: await raw.firstChunk(), body: raw };
+        const bytes = await raw.readAll();
+        let json: unknown;
+        try {
+          json = JSON.parse(utf8Text(bytes));
+        } catch (e) {
+          throw new ProxyError('upstream sent invalid JSON', { code: 'upstream_bad_json', kind: 'bad_gateway', cause: e });
+        }
+        return { kind: 'raw-json', bytes, json };
       }
-      const answered = await backend.stream(req, o);
-      rec.mark('upstreamAnswered');
-      return { kind: 'stream', feed: await feedFromReadable(answered) };
+      const req = d.dropParams?.length ? surface.decode(withoutDropped(body, d), call.match) : canonicalOf();
+      if (peek.stream) {
+        // The first part (or a break before it) is read inside the attempt, so that break is retried.
+        if (backend.streamBody) {
+          const answered = await backend.streamBody(req, o);
+          rec.mark('upstreamAnswered');
+          return { kind: 'stream', feed: await feedFromBody(answered) };
+        }
+        const answered = await backend.stream(req, o);
+        rec.mark('upstreamAnswered');
+        return { kind: 'stream', feed: await feedFromReadable(answered) };
+      }
+      return { kind: 'json', res: await backend.generate(req, o) };
+    } catch (e) {
+      // JSON nested deeper than the stack allows, anywhere on the way: the request's fault, a 400.
+      if (e instanceof RangeError) throw unprocessable(e);
+      // Nothing has reached the client inside an attempt: an upstream body that broke is safe to retry.
+      throw retryableBreak(e);
     }
-    return { kind: 'json', res: await backend.generate(req, o) };
   };
   let routed: Awaited<ReturnType<typeof deps.router.call<Outcome>>>;
   try {
-    routed = await deps.router.call(peek.alias, call.clientGone, async (d, info) => {
-      try {
-        return await attempt(d, info);
-      } catch (e) {
-        // JSON nested deeper than the stack allows, anywhere on the way: the request's fault, a 400.
-        if (e instanceof RangeError) throw unprocessable(e);
-        // Nothing has reached the client inside an attempt: an upstream body that broke is safe to retry.
-        throw retryableBreak(e);
-      }
-    }, progress);
+    routed = await deps.router.call(peek.alias, call.clientGone, attempt, progress);
   } finally {
     rec.retryWaitMs = progress.retryWaitMs;
   }

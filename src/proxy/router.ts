@@ -242,24 +242,30 @@ export class Router {
       if (!this.config.anyAlias || first === undefined) throw this.unknownAlias(model);
       alias = first;
     }
-    const chain = [alias, ...(this.config.router.fallbacks[alias] ?? []).filter((a) => this.has(a))];
+    // Every request comes through here: the common case (no fallbacks, deployments without
+    // rpm/tpm limits, nothing parked) allocates no arrays, sets or filter closures of its own.
+    const fallbacks = this.config.router.fallbacks[alias];
+    const chain = fallbacks?.length ? [alias, ...fallbacks.filter((a) => this.has(a))] : [alias];
     let attempts = 0;
     let last: ProxyError | undefined;
     let limitWait = Infinity;
     for (const a of chain) {
       const all = this.deploymentsFor(a, a === alias ? model : a);
-      const open = all.filter((d) => {
-        const wait = this.limitWaitMs(d);
-        if (wait > 0) limitWait = Math.min(limitWait, wait);
-        return wait === 0;
-      });
+      let open = all;
+      if (all.some((d) => d.rpm !== undefined || d.tpm !== undefined)) {
+        open = all.filter((d) => {
+          const wait = this.limitWaitMs(d);
+          if (wait > 0) limitWait = Math.min(limitWait, wait);
+          return wait === 0;
+        });
+      }
       if (open.length === 0) continue; // every deployment of this alias is at its limit: fall back
       const order = this.order(open);
       const tries = 1 + Math.max(0, order[0]!.maxRetries);
       /** Deployments that asked for a longer wait than the cap: not tried again in this call. */
-      const parked = new Set<string>();
+      let parked: Set<string> | undefined;
       for (let i = 0; i < tries; i++) {
-        const d = order.filter((x) => !parked.has(x.id))[i % Math.max(1, order.length - parked.size)];
+        const d = parked ? order.filter((x) => !parked!.has(x.id))[i % Math.max(1, order.length - parked.size)] : order[i % order.length];
         if (!d) break;
         attempts++;
         this.inflight.set(d.id, (this.inflight.get(d.id) ?? 0) + 1);
@@ -284,7 +290,7 @@ export class Router {
           if (this.asksTooLong(e)) {
             // Waiting it out would hold the client longer than any SDK would; try another
             // deployment now, else answer with the upstream's own status and Retry-After.
-            parked.add(d.id);
+            (parked ??= new Set()).add(d.id);
             if (parked.size >= order.length) break;
             continue;
           }

@@ -24,9 +24,22 @@ export class OpenAICompatibleBackend implements BackendAdapter {
   /** Chat Completions, and the Responses API (OpenAI, vLLM, Ollama, LM Studio serve `/responses` too). */
   readonly nativeDialects = ['openai', 'openai-responses'] as const;
 
+  /**
+   * Chat Completions URL per deployment, built once: the same string every call, so the upstream
+   * pool's URL cache (upstream/http.ts originAndPath) hashes it once instead of a new string per
+   * request. Wildcard deployments are new objects per request and miss it.
+   */
+  private readonly chatUrls = new WeakMap<CallOptions['deployment'], string>();
+
   private url(o: CallOptions, path = '/chat/completions'): string {
+    if (path === '/chat/completions') {
+      const known = this.chatUrls.get(o.deployment);
+      if (known !== undefined) return known;
+    }
     const base = (o.deployment.apiBase ?? DEFAULT_OPENAI_BASE).replace(/\/+$/, '');
-    return `${base}${path}`;
+    const url = `${base}${path}`;
+    if (path === '/chat/completions') this.chatUrls.set(o.deployment, url);
+    return url;
   }
 
   private headers(o: CallOptions): Record<string, string> {
