@@ -3,6 +3,7 @@
  * caller's own API shape. node:http types stop here and in http-io.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { isoTimestamp } from '../util/iso-timestamp.ts';
 import type { ProxyConfig } from '../config/types.ts';
@@ -172,7 +173,13 @@ export function createProxyServer(deps: ServerDeps): ProxyServer {
  * of a long upstream call.
  */
 function applyConnectionLimits(server: Server, config: ProxyConfig, log: Logger): void {
-  server.timeout = config.requestHeaderTimeoutMs;
+  // The header timeout of a new connection is armed once, here, rather than through
+  // server.timeout: Node re-arms server.timeout at every request of a keep-alive connection, and
+  // the request handler clears it again (a quiet connection may wait on a long upstream call), so
+  // it cost a timer set and cleared on every request for nothing. A socket timeout with no
+  // listener of ours destroys the socket (Node's own socket 'timeout' handler), as before.
+  server.timeout = 0;
+  server.on('connection', (socket: Socket) => socket.setTimeout(config.requestHeaderTimeoutMs));
   server.headersTimeout = config.requestHeaderTimeoutMs;
   server.keepAliveTimeout = config.idleTimeoutMs;
   server.requestTimeout = 0;
