@@ -140,7 +140,7 @@ export function createSseFrameTap(inspect: SseDataInspector): SseFrameTap {
  * chunk has a non-ASCII byte (otherwise the Latin-1 slice is that text). Framing on the bytes
  * (Buffer.indexOf, compare and a decode per frame) cost several native calls per frame: the
  * tap took ≈ 45 µs on the bench's 9-frame stream against ≈ 25 µs for the lean gateway's
- * whole-text split (bench/PROFILE.md, twelfth pass). Other frames (comments, `event:`/`id:`
+ * whole-text split (bench/PROFILE.md, ninth pass on the proxy). Other frames (comments, `event:`/`id:`
  * fields, multi-line data) are parsed by eventsource-parser one frame at a time; a stream with a
  * CR anywhere hands all its remaining bytes to createSseReader and is re-serialised frame by frame.
  */
