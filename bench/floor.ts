@@ -17,7 +17,6 @@
  * Prints gateway CPU µs per request (from /proc: the figure least moved by other load), req/s
  * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +24,9 @@ import { intFlag, stringFlag } from './lib/flags.ts';
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
-import { distIsFresh } from '../bin/launch.js';
+import { buildDistIfStale } from './lib/fresh-dist.ts';
 import { RUNGS } from './lib/ladder-rungs.mjs';
-import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startLadder, startLean, startMockUpstream, startNaive } from './lib/targets.ts';
+import { agentabTarget, naiveTarget, startAgentab, startLadder, startLean, startMockUpstream, startNaive } from './lib/targets.ts';
 import { median } from './lib/latency.ts';
 
 async function main(argv: string[]): Promise<void> {
@@ -41,12 +40,8 @@ async function main(argv: string[]): Promise<void> {
   for (const rung of rungs) {
     if (!Number.isInteger(rung) || rung < 0 || rung >= RUNGS.length) throw new Error(`--ladder: rungs 0–${RUNGS.length - 1} separated by commas (${RUNGS.join(', ')})`);
   }
-  if (rungs.length > 0 && !distIsFresh()) {
-    // The ladder gateway imports agentab's compiled modules.
-    process.stderr.write('dist/ is not up to date with src/: building it first\n');
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('npm run build failed');
-  }
+  // The ladder gateway imports agentab's compiled modules.
+  if (rungs.length > 0) buildDistIfStale();
   const dir = mkdtempSync(join(tmpdir(), 'agentab-floor-'));
   const services: Service[] = [];
   const loads = [loadavg()[0] ?? 0];

@@ -8,13 +8,13 @@
  *   npm run bench:startup                       # 20 rounds (5 for the tsx sources)
  *   npm run bench:startup -- --rounds 40 --src-rounds 3
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { distIsFresh } from '../bin/launch.js';
+import { buildDistIfStale } from './lib/fresh-dist.ts';
 import { processCpuMs, reapedChildrenCpuMs } from './lib/cpu-time.ts';
 import { intFlag } from './lib/flags.ts';
 import { summarizeLatencies } from './lib/latency.ts';
@@ -76,11 +76,7 @@ async function main(argv: string[]): Promise<void> {
   const rounds = intFlag(argv, 'rounds', 20);
   const srcRounds = intFlag(argv, 'src-rounds', 5);
   const loadAvgStart = loadavg();
-  if (!distIsFresh()) {
-    process.stderr.write('dist/ is not up to date with src/: building it first\n');
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('npm run build failed');
-  }
+  buildDistIfStale();
   const commands = Object.keys(GOALS_MS) as Command[];
   const samples = new Map<string, number[]>();
   const cpuSamples = new Map<string, number[]>();

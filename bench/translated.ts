@@ -22,12 +22,11 @@
  * Writes bench/results/translated-latest.{md,json}. The proxy runs compiled (dist/, built
  * first when it is not up to date) with its spend log and metrics on, as users run it.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { distIsFresh } from '../bin/launch.js';
+import { buildDistIfStale } from './lib/fresh-dist.ts';
 import { iterSpendLog } from '../src/proxy/spend/reader.ts';
 import { quantileCi, type Interval } from './lib/bootstrap.ts';
 import { processCpuMs } from './lib/cpu-time.ts';
@@ -172,11 +171,7 @@ async function main(argv: string[]): Promise<void> {
   const beforeRoot = stringFlag(argv, 'before', '');
   const sameBody = argv.includes('--same-body');
   const loadAvgStart = loadavg();
-  if (!distIsFresh()) {
-    process.stderr.write('dist/ is not up to date with src/: building it first\n');
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('npm run build failed');
-  }
+  buildDistIfStale();
   const dir = mkdtempSync(join(tmpdir(), 'agentab-translated-'));
   const upstream = await startFakeUpstreams();
   const config = join(dir, 'config.yaml');

@@ -1,8 +1,10 @@
 /**
  * The lean measuring gateway (bench/lib/lean-gateway.mjs) is a real gateway, not a stub: it
  * forwards the mock upstream's answers byte for byte, JSON and SSE, and writes one spend line per
- * call with the upstream's usage. And bench/floor.ts runs end to end with tiny counts. No timing
- * is asserted.
+ * call with the upstream's usage. The ladder gateway (bench/lib/ladder-gateway.mjs) is too, at each
+ * rung: from rung 2 on it hides the usage-only chunk the client did not ask for, as agentab does,
+ * and from rung 3 on it writes agentab's own spend records. And bench/floor.ts runs end to end with
+ * tiny counts, the ladder included. No timing is asserted.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +15,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { startFakeUpstreams } from '../../bench/lib/fake-upstreams.ts';
-import { startLean } from '../../bench/lib/targets.ts';
+import { buildDistIfStale } from '../../bench/lib/fresh-dist.ts';
+import { startLadder, startLean } from '../../bench/lib/targets.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -65,13 +68,75 @@ test('the lean measuring gateway forwards JSON and SSE as the upstream sent them
   }
 });
 
-test('bench/floor.ts runs with tiny counts and reports the naive, lean and agentab rows', { timeout: 120_000 }, async () => {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/floor.ts', '--rounds', '1', '--round-ms', '150', '--concurrency', '2'], {
+/** Spend lines of `file` once `count` are there (they are appended in batches). */
+async function spendLines(file: string, count: number): Promise<Array<Record<string, unknown>>> {
+  let lines: Array<Record<string, unknown>> = [];
+  for (let waited = 0; lines.length < count && waited < 5_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not written yet
+    }
+  }
+  return lines;
+}
+
+test('the ladder gateway passes the answers through at every rung, hides the usage-only chunk from rung 2 and writes agentab spend records from rung 3', { timeout: 120_000 }, async () => {
+  buildDistIfStale(); // it imports agentab's compiled modules
+  const upstream = await startFakeUpstreams();
+  const dir = mkdtempSync(join(tmpdir(), 'agentab-ladder-'));
+  try {
+    const asked = { model: 'bench', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+    const directJson = await post(upstream.url, { ...asked, stream: false });
+    const directSse = await post(upstream.url, { ...asked, stream: true });
+    const usageOnly = directSse.text.split('\n\n').find((frame) => frame.includes('"choices":[]'));
+    assert.ok(usageOnly, 'the mock stream ends with a usage-only chunk');
+    for (const rung of [0, 2, 3, 6]) {
+      const spend = join(dir, `spend-${rung}.jsonl`);
+      const gateway = await startLadder(upstream.url, spend, rung);
+      try {
+        const json = await post(gateway.url, { ...asked, stream: false });
+        assert.equal(json.status, 200);
+        assert.equal(json.text, directJson.text, `rung ${rung}: the JSON answer passes unchanged`);
+        const sse = await post(gateway.url, { ...asked, stream: true });
+        assert.equal(sse.status, 200);
+        const expected: string = rung >= 2 ? directSse.text.replace(`${usageOnly}\n\n`, '') : directSse.text;
+        assert.equal(sse.text, expected, `rung ${rung}: the SSE answer passes${rung >= 2 ? ' without the usage-only chunk' : ' unchanged'}`);
+        const lines = await spendLines(spend, 2);
+        assert.equal(lines.length, 2, `rung ${rung}: one spend line per call`);
+        for (const line of lines) {
+          if (rung >= 3) {
+            // agentab's own spend record, its usage from the taps
+            assert.equal(line.v, 1);
+            assert.equal(line.alias, 'bench');
+            assert.equal(line.upstreamModel, 'sim-model');
+            assert.ok(((line.usage as { input: number }).input ?? 0) > 0, `rung ${rung}: usage read by the tap`);
+            assert.ok(line.phases && typeof line.overheadMs === 'number', `rung ${rung}: phases and overhead timed`);
+          } else {
+            // the lean spend line: the upstream's usage as it came (rung 0), or as agentab's taps read it (rung 2)
+            assert.equal(line.alias, 'bench');
+            const usage = line.usage as { prompt_tokens?: number; input?: number } | null;
+            assert.ok(((rung === 0 ? usage?.prompt_tokens : usage?.input) ?? 0) > 0, `rung ${rung}: usage read from the answer`);
+          }
+        }
+      } finally {
+        await gateway.stop();
+      }
+    }
+  } finally {
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench/floor.ts runs with tiny counts and reports the naive, lean, ladder and agentab rows', { timeout: 120_000 }, async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/floor.ts', '--rounds', '1', '--round-ms', '150', '--concurrency', '2', '--ladder', '0,6'], {
     cwd: ROOT,
     timeout: 110_000,
   });
   for (const mode of ['json', 'stream']) {
-    for (const target of ['naive', 'lean', 'agentab']) {
+    for (const target of ['naive', 'lean', 'ladder 0 \\(\\+lean\\)', 'ladder 6 \\(\\+writer\\)', 'agentab']) {
       const row = new RegExp(`^\\| ${mode} \\| ${target} \\| (\\d+) \\| [\\d.]+ \\| (\\d+) \\| [\\d.]+ \\| [\\d.]+ \\| 0 \\|$`, 'm').exec(stdout);
       assert.ok(row, `a ${mode} row for ${target} with no errors:\n${stdout}`);
       assert.ok(Number(row[1]) > 0 && Number(row[2]) > 0, `${mode} ${target}: CPU per request and req/s measured`);
