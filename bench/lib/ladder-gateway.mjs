@@ -13,8 +13,7 @@
 // It imports the compiled modules from dist/ (bench/floor.ts builds it first when stale).
 // `node bench/lib/ladder-gateway.mjs <upstream origin> <spend file> <rung>` prints its URL.
 import { randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
-import { pool, serve } from './gateway-process.mjs';
+import { batchedLines, bodyOf, pool, serve, usageOfFrames } from './gateway-process.mjs';
 import { parseJsonBytes } from '../../dist/util/json-bytes.js';
 import { spliceTopLevel } from '../../dist/util/json-splice.js';
 import { openAIJsonTap, openAISseTapCore } from '../../dist/proxy/protocols/openai-chat/tap.js';
@@ -44,32 +43,7 @@ const writer = at('record') ? new SpendWriter(spendPath) : undefined;
 const metrics = at('metrics') ? new ProxyMetrics() : undefined;
 
 // Rung 0's spend lines, batched as lean-gateway.mjs batches them.
-let leanLines = [];
-let leanTimer = null;
-const flushLean = () => {
-  leanTimer = null;
-  const lines = leanLines;
-  leanLines = [];
-  void appendFile(spendPath, lines.join('\n') + '\n');
-};
-
-function usageOfFrames(text, usage) {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('data: {')) continue;
-    const frame = JSON.parse(line.slice(6));
-    if (frame.usage) usage = frame.usage;
-  }
-  return usage;
-}
-
-function bodyOf(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+const queueLeanLine = batchedLines(spendPath);
 
 /** Collects a body from its events; `onChunk` sees each chunk first. */
 function collect(body, onChunk) {
@@ -186,6 +160,5 @@ serve(async (req, res) => {
     metrics?.observe(spend);
     return;
   }
-  leanLines.push(JSON.stringify({ id: randomUUID(), ts: new Date().toISOString(), alias: body.model, status: upstream.statusCode, usage, ms: performance.now() - started }));
-  leanTimer ??= setTimeout(flushLean, 200);
+  queueLeanLine(JSON.stringify({ id: randomUUID(), ts: new Date().toISOString(), alias: body.model, status: upstream.statusCode, usage, ms: performance.now() - started }));
 });

@@ -6,38 +6,9 @@
 // pass-through and agentab; `node bench/lib/lean-gateway.mjs <upstream origin> <spend file>`
 // prints its URL.
 import { randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
-import { pool, serve } from './gateway-process.mjs';
+import { batchedLines, bodyOf, pool, serve, usageOfFrames } from './gateway-process.mjs';
 
-const spendPath = process.argv[3];
-let pending = [];
-let flushTimer = null;
-const flush = () => {
-  flushTimer = null;
-  const lines = pending;
-  pending = [];
-  void appendFile(spendPath, lines.join('\n') + '\n');
-};
-
-/** The usage an SSE chunk's data lines carry, if any. */
-function usageOfFrames(text, usage) {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('data: {')) continue;
-    const frame = JSON.parse(line.slice(6));
-    if (frame.usage) usage = frame.usage;
-  }
-  return usage;
-}
-
-/** The request body, collected from its events. */
-function bodyOf(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+const queueSpendLine = batchedLines(process.argv[3]);
 
 serve(async (req, res) => {
   const bytes = await bodyOf(req);
@@ -60,6 +31,5 @@ serve(async (req, res) => {
     res.writeHead(upstream.statusCode, { 'content-type': 'application/json', 'content-length': String(answer.length) });
     res.end(answer);
   }
-  pending.push(JSON.stringify({ id: randomUUID(), ts: new Date().toISOString(), alias: body.model, status: upstream.statusCode, usage, ms: performance.now() - started }));
-  flushTimer ??= setTimeout(flush, 200);
+  queueSpendLine(JSON.stringify({ id: randomUUID(), ts: new Date().toISOString(), alias: body.model, status: upstream.statusCode, usage, ms: performance.now() - started }));
 });
