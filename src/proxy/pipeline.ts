@@ -143,7 +143,7 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       const o = new AttemptOptions(d, call.clientGone, timer, peek.stream, deps.log, call.cell);
       if (backend.passthrough && backend.nativeDialects?.includes(surface.dialect)) {
         const rawCall: RawCall = { dialect: surface.dialect, body: withoutDropped(body, d), headers: forwardable(surface, call.headers) };
-        if (call.bodyBytes) rawCall.source = { bytes: call.bodyBytes, remove: d.dropParams ?? [] };
+        if (call.bodyBytes) rawCall.source = { bytes: call.bodyBytes, remove: d.dropParams ?? NO_REMOVALS };
         const raw = await backend.passthrough(rawCall, o);
         rec.mark('upstreamAnswered');
         // The first chunk is read inside the attempt: a connection that breaks before any content is retried.
@@ -192,18 +192,24 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
     throw call.clientGone.reason;
   }
   try {
-    await deliver(surface, call, routed.value, { alias: peek.alias, clientWantsUsage: peek.clientWantsUsage, request: canonical });
+    const sending = deliver(surface, call, routed.value, { alias: peek.alias, clientWantsUsage: peek.clientWantsUsage, request: canonical });
+    if (sending) await sending;
   } finally {
     routed.release(rec.usage.input + rec.usage.output);
   }
 }
 
-async function deliver(
+/**
+ * Sends an attempt's outcome. Not async: a JSON answer is sent at once and returns nothing, a
+ * stream's promise is handed back as it is (no async frame and promise of its own per call);
+ * called only from runModelCall, whose own frame turns a synchronous throw into its rejection.
+ */
+function deliver(
   surface: Surface,
   call: ModelCall,
   out: Outcome,
   peek: { alias: string; clientWantsUsage: boolean; request: CanonicalRequest | undefined },
-): Promise<void> {
+): Promise<void> | undefined {
   const { rec, w } = call;
   switch (out.kind) {
     case 'raw-json': {
@@ -228,12 +234,10 @@ async function deliver(
     }
     case 'raw-stream':
       w.startStream(200);
-      await passRawStream(surface, call, out.first, out.body, !peek.clientWantsUsage);
-      return;
+      return passRawStream(surface, call, out.first, out.body, !peek.clientWantsUsage);
     case 'stream':
       w.startStream(200);
-      await sendTranslatedStream(surface, call, out.feed, peek);
-      return;
+      return sendTranslatedStream(surface, call, out.feed, peek);
   }
 }
 
@@ -342,6 +346,9 @@ async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Arra
     w.end();
   }
 }
+
+/** A deployment without additional_drop_params: one shared empty list rather than one per call. */
+const NO_REMOVALS: readonly string[] = Object.freeze([]);
 
 const ignoreChunk = (): undefined => undefined;
 const ignoreParts = (): undefined => undefined;

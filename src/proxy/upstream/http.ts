@@ -181,12 +181,12 @@ class TimedResponse implements UpstreamResponse {
   forward(onChunk: ChunkSink): BodyForwarding {
     return (this.pump ??= new BodyPump(this.src, this.dl, this.o)).forward(onChunk);
   }
-  async readAll(): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    await this.forward((chunk) => void parts.push(chunk)).done;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  readAll(): Promise<Uint8Array> {
+    return (this.pump ??= new BodyPump(this.src, this.dl, this.o)).collect();
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * The upstream body read push-style for the pass-through hot path: chunks are handed over
@@ -250,6 +250,38 @@ class BodyPump {
       this.o.timer.wait();
       this.src.on('data', onData);
       // Paused by an earlier call: a 'data' listener alone does not restart the flow.
+      this.src.resume();
+    });
+  }
+
+  /**
+   * The whole body (a JSON answer), gathered from the same events as forward() gathers them but
+   * with one promise and no forwarding handle: every pass-through JSON call reads its answer so.
+   */
+  collect(): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      if (this.failure !== undefined) return reject(this.failure);
+      if (this.ended || this.closed) return resolve(NO_BYTES);
+      const parts: Buffer[] = [];
+      const onData = (chunk: Buffer) => {
+        this.arrived();
+        parts.push(chunk);
+        this.o.timer.wait();
+      };
+      this.waiter = {
+        end: () => {
+          this.src.off('data', onData);
+          this.waiter = undefined;
+          resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+        },
+        fail: (e) => {
+          this.src.off('data', onData);
+          this.waiter = undefined;
+          reject(e);
+        },
+      };
+      this.o.timer.wait();
+      this.src.on('data', onData);
       this.src.resume();
     });
   }

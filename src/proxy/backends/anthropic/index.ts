@@ -37,9 +37,14 @@ export class AnthropicBackend implements BackendAdapter {
     return (message: string) => o.log.warn(message, { deployment: o.deployment.id });
   }
 
-  async passthrough(call: RawCall, o: CallOptions): Promise<RawResponse> {
-    const body = passthroughBody(call, { model: o.deployment.model });
-    return postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment, call.headers), o, decodeAnthropicError);
+  /** Not async, as the OpenAI-compatible backend's: postJson's promise is handed back as it is; a throw here still rejects. */
+  passthrough(call: RawCall, o: CallOptions): Promise<RawResponse> {
+    try {
+      const body = passthroughBody(call, { model: o.deployment.model });
+      return postJson(this.url(o, '/messages'), body, anthropicHeaders(o.deployment, call.headers), o, decodeAnthropicError);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {

@@ -48,15 +48,24 @@ export class OpenAICompatibleBackend implements BackendAdapter {
     return h;
   }
 
-  async passthrough(call: RawCall, o: CallOptions): Promise<RawResponse> {
-    const set: Record<string, unknown> = { model: o.deployment.model };
-    // Responses streams carry their usage in response.completed: only the model changes there.
-    if (call.dialect !== 'openai-responses' && call.body.stream === true) {
-      const so = (call.body.stream_options ?? {}) as Record<string, unknown>;
-      set.stream_options = withProps(so, { include_usage: true });
+  /**
+   * Not async: postJson's promise is handed back as it is (an async wrapper returning a promise
+   * costs one more promise and two microtask turns on every pass-through call); a synchronous
+   * throw (a body too deep to serialise) still reaches the caller as a rejection.
+   */
+  passthrough(call: RawCall, o: CallOptions): Promise<RawResponse> {
+    try {
+      const set: Record<string, unknown> = { model: o.deployment.model };
+      // Responses streams carry their usage in response.completed: only the model changes there.
+      if (call.dialect !== 'openai-responses' && call.body.stream === true) {
+        const so = (call.body.stream_options ?? {}) as Record<string, unknown>;
+        set.stream_options = withProps(so, { include_usage: true });
+      }
+      const url = call.dialect === 'openai-responses' ? this.url(o, '/responses') : this.url(o);
+      return postJson(url, passthroughBody(call, set), this.headers(o), o, decodeOpenAIError);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const url = call.dialect === 'openai-responses' ? this.url(o, '/responses') : this.url(o);
-    return postJson(url, passthroughBody(call, set), this.headers(o), o, decodeOpenAIError);
   }
 
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
