@@ -36,8 +36,12 @@ function compile(path: string): { pattern: RegExp; names: string[] } {
 }
 
 export class RouteTable {
-  /** Literal routes, matched as they are: one shared, frozen match per route (no params to fill). */
-  private readonly literal = new Map<string, Readonly<Routed>>();
+  /**
+   * Literal routes by method, then path, matched as they are: one shared, frozen match per route
+   * (no params to fill). Two maps rather than one keyed by `${method} ${path}`: that key was a
+   * new string to build and hash on every request.
+   */
+  private readonly literal = new Map<string, Map<string, Readonly<Routed>>>();
   private readonly patterns: PatternRoute[] = [];
   /** Longest prefix first, so `/v1/messages` wins over `/`. */
   private readonly errorPrefixes: Array<{ prefix: string; surface: Surface }>;
@@ -50,8 +54,10 @@ export class RouteTable {
           throw new Error(`route ${key} of ${surface.dialect}: token counting routes, and only they, use endpoint "${COUNT_TOKENS_ENDPOINT}"`);
         }
         if (!route.path.includes('{')) {
-          if (this.literal.has(key)) throw new Error(`route ${key} is declared by two surfaces`);
-          this.literal.set(key, Object.freeze({ surface, route, params: NO_PARAMS }));
+          let byPath = this.literal.get(route.method);
+          if (!byPath) this.literal.set(route.method, (byPath = new Map()));
+          if (byPath.has(route.path)) throw new Error(`route ${key} is declared by two surfaces`);
+          byPath.set(route.path, Object.freeze({ surface, route, params: NO_PARAMS }));
         } else this.patterns.push({ surface, route, ...compile(route.path) });
       }
     }
@@ -61,7 +67,7 @@ export class RouteTable {
   }
 
   match(method: string, path: string): Routed | undefined {
-    const hit = this.literal.get(`${method} ${path}`);
+    const hit = this.literal.get(method)?.get(path);
     if (hit) return hit;
     for (const p of this.patterns) {
       if (p.route.method !== method) continue;

@@ -289,7 +289,8 @@ async function handleModelRequest(
       gone.abort(new ProxyError('client closed the connection', { code: 'client_closed', kind: 'client_closed' }));
     }
   };
-  w.res.once('close', onClose);
+  // `on`, not `once` (no wrapper per request): removed in the finally below, and a response closes once.
+  w.res.on('close', onClose);
   const call: InflightCall = { rec, gone, started: () => w.res.headersSent };
   calls.add(call);
   try {

@@ -214,13 +214,15 @@ class BodyPump {
   ) {
     // Listened to for the body's whole life: its end may come while reading is paused between
     // first() and forward() (a body that arrived in one chunk ends right after that chunk).
-    src.once('end', () => {
+    // `on`, not `once`: a stream emits each of these once (and broke() ignores a closed pump),
+    // and `once` wraps every listener in a state object and a bound function, per upstream call.
+    src.on('end', () => {
       this.ended = true;
       this.close();
       this.waiter?.end();
     });
-    src.once('error', (e: unknown) => this.broke(e));
-    src.once('close', () => {
+    src.on('error', (e: unknown) => this.broke(e));
+    src.on('close', () => {
       if (!this.ended && !this.closed) this.broke(new Error('the upstream closed the body before its end'));
     });
   }
