@@ -97,7 +97,7 @@ function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, s
 export async function postJson(
   url: string,
   body: unknown,
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
   o: CallOptions,
   decodeError: ErrorDecoder,
 ): Promise<UpstreamResponse> {
@@ -115,6 +115,10 @@ export async function postJson(
     dl.done();
     throw unprocessable(e);
   }
+  // Identity asked for, so SSE arrives chunk by chunk; an upstream that compresses anyway is decoded below.
+  // The caller's headers are copied in by name: a spread after literal members takes V8's slow path.
+  const sent: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'accept-encoding': 'identity' };
+  for (const name in headers) sent[name] = headers[name]!;
   o.timer.begin();
   let res: Dispatcher.ResponseData;
   try {
@@ -122,8 +126,7 @@ export async function postJson(
     res = await upstreamPool(origin).request({
       path,
       method: 'POST',
-      // Identity asked for, so SSE arrives chunk by chunk; an upstream that compresses anyway is decoded below.
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'accept-encoding': 'identity', ...headers },
+      headers: sent,
       body: payload,
       signal: dl.signal,
     });

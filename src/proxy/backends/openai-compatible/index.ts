@@ -42,9 +42,15 @@ export class OpenAICompatibleBackend implements BackendAdapter {
     return url;
   }
 
-  private headers(o: CallOptions): Record<string, string> {
+  /** A deployment's own request headers, built once per deployment as its chat URL is (postJson copies them, never changes them). */
+  private readonly deploymentHeaders = new WeakMap<CallOptions['deployment'], Readonly<Record<string, string>>>();
+
+  private headers(o: CallOptions): Readonly<Record<string, string>> {
+    const known = this.deploymentHeaders.get(o.deployment);
+    if (known) return known;
     const h: Record<string, string> = { ...(o.deployment.extraHeaders ?? {}) };
     if (o.deployment.apiKey) h.authorization = `Bearer ${o.deployment.apiKey}`;
+    this.deploymentHeaders.set(o.deployment, Object.freeze(h));
     return h;
   }
 
