@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
       addedLatency,
       selfReported,
       memory,
-      goals: checkGoals(measurements, selfReported, memory?.rss ?? null, memory?.load.completed ?? 0, addedLatency),
+      goals: checkGoals(measurements, selfReported, memory, memory?.load.completed ?? 0, addedLatency),
       hotspots,
     };
     process.stdout.write(renderMarkdown(report) + '\n');

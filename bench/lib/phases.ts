@@ -10,9 +10,10 @@ import { runLoadProcess } from './load.ts';
 import type { LoadSpec } from './load-spec.ts';
 import type { BenchOptions } from './options.ts';
 import type { GridResult, MemoryRun, ProfiledLoad, SelfReported } from './results.ts';
-import { RssSampler, summarizeRss } from './rss.ts';
+import { RssSampler, summarizeMemory, summarizeRss } from './rss.ts';
+import { HeapAfterGc, HeapAfterGcSampler } from './heap-after-gc.ts';
 import { PROFILES, type Measurement, type Mode, type ProfileId, type UpstreamProfile } from './scenarios.ts';
-import type { Service } from './service.ts';
+import { freePort, type Service } from './service.ts';
 import { spendOverhead } from './spend-overhead.ts';
 import { agentabTarget, directTarget, naiveTarget, portkeyTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim, type Target } from './targets.ts';
 
@@ -61,10 +62,10 @@ async function startSims(ctx: PhaseContext, ps: readonly UpstreamProfile[]): Pro
   return sims;
 }
 
-async function startProxy(ctx: PhaseContext, tag: string, sims: Map<ProfileId, Service>, cpuProfDir?: string): Promise<Service> {
+async function startProxy(ctx: PhaseContext, tag: string, sims: Map<ProfileId, Service>, cpuProfDir?: string, nodeFlags?: string[]): Promise<Service> {
   const routes = [...sims].map(([id, sim]) => ({ alias: aliasOf(id), upstreamUrl: sim.url }));
   const proxy = ctx.track(
-    await startAgentab({ routes, dir: ctx.dir, tag, spendLog: join(ctx.dir, `spend-${tag}.jsonl`), ...(cpuProfDir ? { cpuProfDir } : {}) }),
+    await startAgentab({ routes, dir: ctx.dir, tag, spendLog: join(ctx.dir, `spend-${tag}.jsonl`), ...(cpuProfDir ? { cpuProfDir } : {}), ...(nodeFlags ? { nodeFlags } : {}) }),
   );
   ctx.commands[`agentab (${tag})`] = proxy.commandLine;
   return proxy;
@@ -137,22 +138,36 @@ export async function runGrid(ctx: PhaseContext, portkey: Service | null): Promi
   return { measurements, selfReported };
 }
 
-/** A long mixed run through a fresh agentab, sampling its RSS every second. */
+/**
+ * A long mixed run through a fresh agentab, sampling its RSS every second and its heap after a
+ * full collection every 5 s (over the inspector, on loopback): RSS may keep pages V8 grew into,
+ * the heap after a collection is what the proxy still holds.
+ */
 export async function runMemory(ctx: PhaseContext): Promise<MemoryRun> {
   const o = ctx.opts;
   const sims = await startSims(ctx, [profile('throughput')]);
   const sim = sims.get('throughput') as Service;
-  const proxy = await startProxy(ctx, 'memory', sims);
+  const inspectPort = await freePort();
+  const proxy = await startProxy(ctx, 'memory', sims, undefined, [`--inspect=127.0.0.1:${inspectPort}`]);
+  const heap = await HeapAfterGc.attach(inspectPort);
   try {
     const sampler = new RssSampler(proxy.pid, 1000);
+    const heapSampler = new HeapAfterGcSampler(heap, 5000);
     sampler.start();
+    await heapSampler.start();
     const [load] = await runLoadProcess(single([agentabTarget(proxy, sim, aliasOf('throughput'))], 'mixed', o.memoryConcurrency, o.memoryRequests, o.memoryMaxMs));
     const samples = sampler.stop();
+    const heapSamples = await heapSampler.stop();
+    if (heapSampler.failure) ctx.log.warn(`memory: the heap could not be sampled after ${heapSamples.length} samples: ${heapSampler.failure.message}`);
     if (!load) throw new Error('memory run returned no result');
     const rss = summarizeRss(samples);
-    ctx.log.info(`memory: ${load.completed} requests at ${load.rps.toFixed(0)} req/s; RSS ${rss?.startMb.toFixed(0)} → ${rss?.endMb.toFixed(0)} MB`);
-    return { requested: o.memoryRequests, concurrency: o.memoryConcurrency, load, rss, samples };
+    const heapAfterGc = summarizeMemory(heapSamples.map((s) => ({ tMs: s.tMs, mb: s.heapMb })));
+    ctx.log.info(
+      `memory: ${load.completed} requests at ${load.rps.toFixed(0)} req/s; RSS ${rss?.startMb.toFixed(0)} → ${rss?.endMb.toFixed(0)} MB; heap after full collections ${heapAfterGc?.startMb.toFixed(1)} → ${heapAfterGc?.endMb.toFixed(1)} MB`,
+    );
+    return { requested: o.memoryRequests, concurrency: o.memoryConcurrency, load, rss, samples, heapAfterGc, heapSamples };
   } finally {
+    heap.close();
     await stopAll(proxy, sim);
   }
 }

@@ -101,7 +101,9 @@ function readmeSummary(r: BenchReport): string[] {
   }
   if (r.memory?.rss) {
     const m = r.memory.rss;
-    lines.push(row([`memory over ${r.memory.load.completed} requests (mixed, c=${r.memory.concurrency})`, '', '', `${n(m.startMb, 0)} → ${n(m.midMb, 0)} → ${n(m.endMb, 0)} MB; median of the last 20 % ${n(m.steadyEndMb, 0)} vs ${n(m.steadyStartMb, 0)} MB at 20–40 %`, '', '', '']));
+    const heap = r.memory.heapAfterGc;
+    const heapText = heap ? `; heap after full collections ${n(heap.startMb, 1)} → ${n(heap.endMb, 1)} MB, median of the last 20 % ${n(heap.steadyEndMb, 1)} vs ${n(heap.steadyStartMb, 1)} MB at 20–40 %` : '';
+    lines.push(row([`memory over ${r.memory.load.completed} requests (mixed, c=${r.memory.concurrency})`, '', '', `RSS ${n(m.startMb, 0)} → ${n(m.midMb, 0)} → ${n(m.endMb, 0)} MB; median of the last 20 % ${n(m.steadyEndMb, 0)} vs ${n(m.steadyStartMb, 0)} MB at 20–40 %${heapText}`, '', '', '']));
   }
   return [...lines, ''];
 }
@@ -165,12 +167,20 @@ export function renderMarkdown(r: BenchReport): string {
       '',
       `## Memory: ${m.load.completed} requests through agentab (mixed stream/json, c=${m.concurrency}, ttft 0)`,
       '',
-      row(['start MB', 'mid MB', 'end MB', 'peak MB', 'median 20–40 %', 'median last 20 %', 'slope MB/min (all)', 'slope MB/min (after 20 %)', 'req/s', 'errors']),
+      row(['series', 'start MB', 'mid MB', 'end MB', 'peak MB', 'median 20–40 %', 'median last 20 %', 'slope MB/min (all)', 'slope MB/min (after 20 %)', 'samples']),
       row(Array(10).fill('---')),
-      row([
-        n(m.rss?.startMb), n(m.rss?.midMb), n(m.rss?.endMb), n(m.rss?.peakMb), n(m.rss?.steadyStartMb), n(m.rss?.steadyEndMb),
-        n(m.rss?.slopeMbPerMin, 2), n(m.rss?.steadySlopeMbPerMin, 2), n(m.load.rps, 0), String(m.load.errors),
-      ]),
+      ...(
+        [
+          ['RSS (every 1 s)', m.rss],
+          ['heap after a full collection (every 5 s)', m.heapAfterGc],
+        ] as const
+      )
+        .filter(([, s]) => s)
+        .map(([name, s]) =>
+          row([name, n(s?.startMb, 1), n(s?.midMb, 1), n(s?.endMb, 1), n(s?.peakMb, 1), n(s?.steadyStartMb, 1), n(s?.steadyEndMb, 1), n(s?.slopeMbPerMin, 2), n(s?.steadySlopeMbPerMin, 2), String(s?.samples ?? 0)]),
+        ),
+      '',
+      `${n(m.load.rps, 0)} req/s, ${m.load.errors} errors. The heap is read over the inspector after a full collection: what the proxy still holds, where RSS also keeps pages V8 grew into.`,
     );
   }
   for (const h of r.hotspots) {

@@ -5,6 +5,7 @@ import type { Goal } from './goals.ts';
 import type { LatencySummary, LoadResult } from './load-spec.ts';
 import type { BenchOptions } from './options.ts';
 import type { RssSample, RssSummary } from './rss.ts';
+import type { HeapSample } from './heap-after-gc.ts';
 import type { Comparison, Measurement, Mode, ProfileId, UpstreamProfile } from './scenarios.ts';
 
 export interface GridResult {
@@ -25,6 +26,9 @@ export interface MemoryRun {
   load: LoadResult;
   rss: RssSummary | null;
   samples: RssSample[];
+  /** The heap after a full collection, sampled every 5 s over the inspector (null: not sampled). */
+  heapAfterGc: RssSummary | null;
+  heapSamples: HeapSample[];
 }
 
 export interface ProfiledLoad {

@@ -68,32 +68,43 @@ export class RssSampler {
   }
 }
 
-function slopePerMin(s: RssSample[]): number {
+/** One reading of a memory series (RSS, or the heap after a full collection), MB. */
+interface MemoryReading {
+  tMs: number;
+  mb: number;
+}
+
+function slopePerMin(s: MemoryReading[]): number {
   if (s.length < 2) return 0;
-  const { m } = linearRegression(s.map((x) => [x.tMs, x.rssMb]));
+  const { m } = linearRegression(s.map((x) => [x.tMs, x.mb]));
   return m * 60_000;
 }
 
-/** Median RSS of the samples between fractions `from` and `to` of the run (at least one). */
-function windowMedian(samples: RssSample[], from: number, to: number): number {
+/** Median of the readings between fractions `from` and `to` of the run (at least one). */
+function windowMedian(samples: MemoryReading[], from: number, to: number): number {
   const n = samples.length;
   const a = Math.min(n - 1, Math.floor(from * n));
   const b = Math.max(a + 1, Math.ceil(to * n));
-  return median(samples.slice(a, b).map((s) => s.rssMb));
+  return median(samples.slice(a, b).map((s) => s.mb));
 }
 
 export function summarizeRss(samples: RssSample[]): RssSummary | null {
+  return summarizeMemory(samples.map((s) => ({ tMs: s.tMs, mb: s.rssMb })));
+}
+
+/** The same summary of any memory series (bench/lib/heap-after-gc.ts: the heap after full collections). */
+export function summarizeMemory(samples: MemoryReading[]): RssSummary | null {
   if (samples.length === 0) return null;
-  const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))] as RssSample;
+  const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))] as MemoryReading;
   const steady = samples.slice(Math.floor(samples.length * 0.2));
   const steadyStartMb = windowMedian(samples, 0.2, 0.4);
   const steadyEndMb = windowMedian(samples, 0.8, 1);
   return {
     samples: samples.length,
-    startMb: at(0).rssMb,
-    midMb: at(0.5).rssMb,
-    endMb: at(1).rssMb,
-    peakMb: Math.max(...samples.map((s) => s.rssMb)),
+    startMb: at(0).mb,
+    midMb: at(0.5).mb,
+    endMb: at(1).mb,
+    peakMb: Math.max(...samples.map((s) => s.mb)),
     slopeMbPerMin: slopePerMin(samples),
     steadySlopeMbPerMin: slopePerMin(steady),
     steadyStartMb,

@@ -59,6 +59,8 @@ export interface AgentabOptions {
   extraArgs?: string[];
   /** Another checkout of agentab to run (bench/proxy-ab.ts: a build before a change); default this one. */
   root?: string;
+  /** More node flags (the memory run: `--inspect=127.0.0.1:<port>`, to read the heap after full collections). */
+  nodeFlags?: string[];
 }
 
 export function agentabConfigYaml(routes: Route[]): string {
@@ -72,7 +74,7 @@ export function agentabConfigYaml(routes: Route[]): string {
 export function startAgentab(o: AgentabOptions): Promise<Service> {
   const config = join(o.dir, `agentab-${o.tag}.yaml`);
   writeFileSync(config, agentabConfigYaml(o.routes));
-  const nodeFlags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const nodeFlags = [...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []), ...(o.nodeFlags ?? [])];
   const args = [
     ...nodeFlags, o.root ? join(o.root, 'bin', 'agentab.js') : AGENTAB_BIN, 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1',
     '--spend-log', o.spendLog, '--log-level', 'warn', ...(o.extraArgs ?? []),

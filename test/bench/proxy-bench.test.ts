@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 interface Report {
   measurements: { target: string; profile: string; mode: string; concurrency: number; result: { completed: number; errors: number } }[];
   goals: { name: string; measured: string; verdict: string }[];
-  memory: { load: { completed: number; errors: number }; rss: { samples: number } | null } | null;
+  memory: { load: { completed: number; errors: number }; rss: { samples: number } | null; heapAfterGc: { samples: number; endMb: number } | null } | null;
   addedLatency: {
     target: string;
     mode: string;
@@ -56,6 +56,9 @@ test('bench/proxy.ts runs with tiny counts and reports every target', { timeout:
     assert.equal(report.memory?.load.completed, 40);
     assert.equal(report.memory?.load.errors, 0);
     assert.ok((report.memory?.rss?.samples ?? 0) >= 2, 'RSS sampled at least at start and end');
+    // The heap after full collections, read over the proxy's inspector: a live heap of a few MB at least.
+    assert.ok((report.memory?.heapAfterGc?.samples ?? 0) >= 2, 'heap sampled at least at start and end');
+    assert.ok((report.memory?.heapAfterGc?.endMb ?? 0) > 1, 'a proxy holds more than 1 MB of heap');
     // added latency with bootstrap intervals (mock upstream): 2 modes × 3 gateways, each from the measured requests
     assert.equal(report.addedLatency.length, 6);
     for (const a of report.addedLatency) {
