@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../canonical/errors.ts';
 import { parseJsonBytes, stringifyJsonBytes } from '../util/json-bytes.ts';
+import { withProps } from '../util/objects.ts';
 import type { ClientGone } from './client-gone.ts';
 
 /**
@@ -99,15 +100,16 @@ export function parseJsonBody(buf: Buffer): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
 /** Counts bytes written to a response. */
 export class ResponseWriter {
   bytes = 0;
   constructor(readonly res: ServerResponse) {}
 
   json(status: number, body: unknown, headers?: Record<string, string>): void {
-    const all: Record<string, string> = { 'content-type': 'application/json' };
-    if (headers) for (const name in headers) all[name] = headers[name]!;
-    this.raw(status, stringifyJsonBytes(body), all);
+    // A new object either way: raw() adds the content-length to it.
+    this.raw(status, stringifyJsonBytes(body), headers ? withProps(JSON_HEADERS, headers) : { 'content-type': 'application/json' });
   }
 
   /** Sends the whole response; `headers` is the caller's own object and gets the content-length. */

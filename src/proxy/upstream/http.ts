@@ -10,6 +10,7 @@ import { ProxyError } from '../../canonical/errors.ts';
 import type { BodyForwarding, CallOptions, ChunkSink } from '../backends/types.ts';
 import { startDeadline, type Deadline } from './deadline.ts';
 import { stringifyJsonBytes } from '../../util/json-bytes.ts';
+import { withProps } from '../../util/objects.ts';
 
 /**
  * The process-wide keep-alive pools, one per origin: what undici's Agent keeps, without the
@@ -75,6 +76,16 @@ function originAndPath(url: string): { origin: string; path: string } {
   return split;
 }
 
+/**
+ * What every upstream request carries (the caller's headers added over them). Identity is asked
+ * for, so SSE arrives chunk by chunk; an upstream that compresses anyway is decoded below.
+ */
+const UPSTREAM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'accept-encoding': 'identity',
+});
+
 export type ErrorDecoder = (status: number, text: string, headers: Record<string, string>) => ProxyError;
 
 function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, string> {
@@ -115,10 +126,6 @@ export async function postJson(
     dl.done();
     throw unprocessable(e);
   }
-  // Identity asked for, so SSE arrives chunk by chunk; an upstream that compresses anyway is decoded below.
-  // The caller's headers are copied in by name: a spread after literal members takes V8's slow path.
-  const sent: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'accept-encoding': 'identity' };
-  for (const name in headers) sent[name] = headers[name]!;
   o.timer.begin();
   let res: Dispatcher.ResponseData;
   try {
@@ -126,7 +133,7 @@ export async function postJson(
     res = await upstreamPool(origin).request({
       path,
       method: 'POST',
-      headers: sent,
+      headers: withProps(UPSTREAM_HEADERS, headers),
       body: payload,
       signal: dl.signal,
     });

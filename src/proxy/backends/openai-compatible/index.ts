@@ -19,39 +19,35 @@ import {
 
 export const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1';
 
+interface DeploymentTarget {
+  chatUrl: string;
+  responsesUrl: string;
+  headers: Readonly<Record<string, string>>;
+}
+
 export class OpenAICompatibleBackend implements BackendAdapter {
   readonly kind = 'openai-compatible' as const;
   /** Chat Completions, and the Responses API (OpenAI, vLLM, Ollama, LM Studio serve `/responses` too). */
   readonly nativeDialects = ['openai', 'openai-responses'] as const;
 
   /**
-   * Chat Completions URL per deployment, built once: the same string every call, so the upstream
-   * pool's URL cache (upstream/http.ts originAndPath) hashes it once instead of a new string per
-   * request. Wildcard deployments are new objects per request and miss it.
+   * What every call to a deployment sends alike, built once per deployment: its URLs (the same
+   * string every call, so the upstream pool's URL cache, upstream/http.ts originAndPath, hashes
+   * it once instead of a new string per request) and its own request headers (postJson copies
+   * them, never changes them). Wildcard deployments are new objects per request and miss it.
    */
-  private readonly chatUrls = new WeakMap<CallOptions['deployment'], string>();
+  private readonly targets = new WeakMap<CallOptions['deployment'], DeploymentTarget>();
 
-  private url(o: CallOptions, path = '/chat/completions'): string {
-    if (path === '/chat/completions') {
-      const known = this.chatUrls.get(o.deployment);
-      if (known !== undefined) return known;
+  private target(o: CallOptions): DeploymentTarget {
+    let target = this.targets.get(o.deployment);
+    if (!target) {
+      const base = (o.deployment.apiBase ?? DEFAULT_OPENAI_BASE).replace(/\/+$/, '');
+      const headers: Record<string, string> = { ...(o.deployment.extraHeaders ?? {}) };
+      if (o.deployment.apiKey) headers.authorization = `Bearer ${o.deployment.apiKey}`;
+      target = { chatUrl: `${base}/chat/completions`, responsesUrl: `${base}/responses`, headers: Object.freeze(headers) };
+      this.targets.set(o.deployment, target);
     }
-    const base = (o.deployment.apiBase ?? DEFAULT_OPENAI_BASE).replace(/\/+$/, '');
-    const url = `${base}${path}`;
-    if (path === '/chat/completions') this.chatUrls.set(o.deployment, url);
-    return url;
-  }
-
-  /** A deployment's own request headers, built once per deployment as its chat URL is (postJson copies them, never changes them). */
-  private readonly deploymentHeaders = new WeakMap<CallOptions['deployment'], Readonly<Record<string, string>>>();
-
-  private headers(o: CallOptions): Readonly<Record<string, string>> {
-    const known = this.deploymentHeaders.get(o.deployment);
-    if (known) return known;
-    const h: Record<string, string> = { ...(o.deployment.extraHeaders ?? {}) };
-    if (o.deployment.apiKey) h.authorization = `Bearer ${o.deployment.apiKey}`;
-    this.deploymentHeaders.set(o.deployment, Object.freeze(h));
-    return h;
+    return target;
   }
 
   /**
@@ -67,8 +63,9 @@ export class OpenAICompatibleBackend implements BackendAdapter {
         const so = (call.body.stream_options ?? {}) as Record<string, unknown>;
         set.stream_options = withProps(so, { include_usage: true });
       }
-      const url = call.dialect === 'openai-responses' ? this.url(o, '/responses') : this.url(o);
-      return postJson(url, passthroughBody(call, set), this.headers(o), o, decodeOpenAIError);
+      const target = this.target(o);
+      const url = call.dialect === 'openai-responses' ? target.responsesUrl : target.chatUrl;
+      return postJson(url, passthroughBody(call, set), target.headers, o, decodeOpenAIError);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -76,7 +73,8 @@ export class OpenAICompatibleBackend implements BackendAdapter {
 
   async generate(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResponse> {
     const body = encodeOpenAIRequest(withProps(req, { stream: false }), o.deployment.model);
-    const res = await postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
+    const { chatUrl, headers } = this.target(o);
+    const res = await postJson(chatUrl, body, headers, o, decodeOpenAIError);
     return decodeOpenAIResponse(await readJson(res));
   }
 
@@ -90,7 +88,8 @@ export class OpenAICompatibleBackend implements BackendAdapter {
 
   private post(req: CanonicalRequest, o: CallOptions): Promise<UpstreamResponse> {
     const body = encodeOpenAIRequest(withProps(req, { stream: true }), o.deployment.model);
-    return postJson(this.url(o), body, this.headers(o), o, decodeOpenAIError);
+    const { chatUrl, headers } = this.target(o);
+    return postJson(chatUrl, body, headers, o, decodeOpenAIError);
   }
 }
 
