@@ -10,7 +10,7 @@
 import { ADDED_VS_NAIVE, addedLatencies, addedVsNaive, marginCall, type AddedLatency } from './added-latency.ts';
 import { epochRatio } from './epoch-ratio.ts';
 import type { SelfReported } from './results.ts';
-import type { RssSummary } from './rss.ts';
+import type { MemorySummary } from './rss.ts';
 import { agentabOverPeer, agentabOverPeerByCpu, compare, find, type Comparison, type Measurement, type Mode, type ProfileId } from './scenarios.ts';
 
 export type Verdict = 'met' | 'not met' | 'not measured';
@@ -169,11 +169,11 @@ function latencyGoal(cs: Comparison[], own: SelfReported[]): Goal {
  * pages V8 grew into (and returns them lazily), so RSS alone rose 10–20 % over runs whose heap
  * after a collection stayed flat; RSS is shown beside it. Without heap samples, RSS decides.
  */
-function memoryGoal(rss: RssSummary | null, heap: RssSummary | null, requests: number): Goal {
+function memoryGoal(rss: MemorySummary | null, heap: MemorySummary | null, requests: number): Goal {
   const judged = heap ?? rss;
   const share = judged && judged.steadyStartMb > 0 ? judged.steadyGrowthMb / judged.steadyStartMb : null;
   const sign = (x: number) => (x >= 0 ? '+' : '');
-  const series = (name: string, m: RssSummary, digits: number) =>
+  const series = (name: string, m: MemorySummary, digits: number) =>
     `${name} start/mid/end ${fmt(m.startMb, digits)} → ${fmt(m.midMb, digits)} → ${fmt(m.endMb, digits)} MB; median ${fmt(m.steadyStartMb, digits)} → ${fmt(m.steadyEndMb, digits)} MB (${sign(m.steadyGrowthMb)}${fmt(m.steadyGrowthMb, 1)}), slope after 20 % ${fmt(m.steadySlopeMbPerMin)} MB/min`;
   const measured = [heap ? series('heap after full collections', heap, 1) : null, rss ? series('RSS', rss, 0) : null].filter((x) => x !== null);
   return {
@@ -188,7 +188,7 @@ function memoryGoal(rss: RssSummary | null, heap: RssSummary | null, requests: n
 export function checkGoals(
   ms: Measurement[],
   own: SelfReported[],
-  memory: { rss: RssSummary | null; heapAfterGc: RssSummary | null } | null,
+  memory: { rss: MemorySummary | null; heapAfterGc: MemorySummary | null } | null,
   memoryRequests: number,
   added: AddedLatency[] = addedLatencies(ms),
 ): Goal[] {

@@ -4,7 +4,7 @@ import type { ProfileSummary } from './cpuprofile.ts';
 import type { Goal } from './goals.ts';
 import type { LatencySummary, LoadResult } from './load-spec.ts';
 import type { BenchOptions } from './options.ts';
-import type { RssSample, RssSummary } from './rss.ts';
+import type { RssSample, MemorySummary } from './rss.ts';
 import type { HeapSample } from './heap-after-gc.ts';
 import type { Comparison, Measurement, Mode, ProfileId, UpstreamProfile } from './scenarios.ts';
 
@@ -24,10 +24,10 @@ export interface MemoryRun {
   requested: number;
   concurrency: number;
   load: LoadResult;
-  rss: RssSummary | null;
+  rss: MemorySummary | null;
   samples: RssSample[];
   /** The heap after a full collection, sampled every 5 s over the inspector (null: not sampled). */
-  heapAfterGc: RssSummary | null;
+  heapAfterGc: MemorySummary | null;
   heapSamples: HeapSample[];
 }
 

@@ -1,6 +1,7 @@
 /**
  * Samples a process's resident set size from /proc/<pid>/status (VmRSS) at a fixed interval,
- * and summarises the series: start / middle / end and a least-squares slope.
+ * and summarises a memory series (RSS, or the heap after full collections from
+ * heap-after-gc.ts): start / middle / end and a least-squares slope.
  */
 import { readFileSync } from 'node:fs';
 import { linearRegression } from 'simple-statistics';
@@ -12,7 +13,8 @@ export interface RssSample {
   rssMb: number;
 }
 
-export interface RssSummary {
+/** A memory series summarised (RSS, or the heap after full collections). */
+export interface MemorySummary {
   samples: number;
   startMb: number;
   midMb: number;
@@ -22,9 +24,9 @@ export interface RssSummary {
   slopeMbPerMin: number;
   /** Slope after the first 20 % of the run (past JIT warm-up and pool growth), MB per minute. */
   steadySlopeMbPerMin: number;
-  /** Median RSS over 20–40 % of the run, MB: the baseline once warmed up. */
+  /** Median over 20–40 % of the run, MB: the baseline once warmed up. */
   steadyStartMb: number;
-  /** Median RSS over the last 20 % of the run, MB. */
+  /** Median over the last 20 % of the run, MB. */
   steadyEndMb: number;
   /** steadyEndMb − steadyStartMb. Medians of windows, because GC makes RSS a sawtooth. */
   steadyGrowthMb: number;
@@ -88,12 +90,12 @@ function windowMedian(samples: MemoryReading[], from: number, to: number): numbe
   return median(samples.slice(a, b).map((s) => s.mb));
 }
 
-export function summarizeRss(samples: RssSample[]): RssSummary | null {
+export function summarizeRss(samples: RssSample[]): MemorySummary | null {
   return summarizeMemory(samples.map((s) => ({ tMs: s.tMs, mb: s.rssMb })));
 }
 
 /** The same summary of any memory series (bench/lib/heap-after-gc.ts: the heap after full collections). */
-export function summarizeMemory(samples: MemoryReading[]): RssSummary | null {
+export function summarizeMemory(samples: MemoryReading[]): MemorySummary | null {
   if (samples.length === 0) return null;
   const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))] as MemoryReading;
   const steady = samples.slice(Math.floor(samples.length * 0.2));
