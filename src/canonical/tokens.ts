@@ -30,7 +30,17 @@ function tokenizer(): O200k {
   return (o200k ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k);
 }
 
-/** Loads the tokenizer ahead of the first request that needs it (the simulator), off the start-up path. */
+/** Whether the tokenizer's vocabulary is in memory (loaded by a first count, or by preloadTokenizer). */
+export function tokenizerLoaded(): boolean {
+  return o200k !== undefined;
+}
+
+/**
+ * Loads the tokenizer ahead of the first request that needs it (the simulator), off the start-up
+ * path. A proxy with no simulator does not call it: the vocabulary is ≈ 15 MB of heap that lives
+ * as long as the process, and a heap that size made every young-generation collection of a busy
+ * pass-through proxy about twice as slow (bench/PROFILE.md, eleventh pass).
+ */
 export function preloadTokenizer(): void {
   setImmediate(() => tokenizer()).unref();
 }
@@ -186,6 +196,8 @@ const ESTIMATE_MIN_CHARS = CACHE_MIN_CHARS;
  * (a new tool result, the newest turn) is estimated from its length at the tokens per character
  * of everything counted so far, and handed back in `uncounted` for `countLater`. Everything
  * counted before — the system prompt, the tools, the earlier turns an agent resends — is exact.
+ * Until the tokenizer is loaded (the first such request of a proxy without a simulator) short
+ * texts are estimated too.
  *
  * Why: a translated stream's message_start must carry the prompt size before the upstream's
  * first token can be passed on (Claude Code reads it), and OpenAI and Gemini report theirs only
@@ -196,8 +208,11 @@ const ESTIMATE_MIN_CHARS = CACHE_MIN_CHARS;
 export function promptTokensWithoutWaiting(req: Pick<CanonicalRequest, 'system' | 'messages' | 'tools'>): { tokens: number; uncounted: string[] } {
   const uncounted: string[] = [];
   let estimated = false;
+  // Before the tokenizer is loaded every text is estimated and left to countLater, which loads it
+  // off the request path: no request waits the ≈ 0.3 s its vocabulary takes to parse.
+  const countShortNow = o200k !== undefined;
   const count: TextCounter = (text) => {
-    if (text.length < ESTIMATE_MIN_CHARS) return countTextTokens(text);
+    if (countShortNow && text.length < ESTIMATE_MIN_CHARS) return countTextTokens(text);
     const known = cache.get(text);
     if (known !== undefined) return known;
     estimated = true;

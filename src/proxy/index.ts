@@ -122,8 +122,10 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       resolve();
     });
   });
-  // Listening already: the simulator's tokenizer loads now rather than on its first request.
-  preloadTokenizer();
+  // Listening already: the simulator's tokenizer loads now rather than on its first request. A
+  // proxy without one loads it only if a call needs it (count_tokens counted locally, a message
+  // start estimated for a translated stream): it costs a pass-through proxy CPU on every call.
+  if (backends.countsTokensPerCall) preloadTokenizer();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed = false;

@@ -48,6 +48,12 @@ export class BackendRegistry {
     }
   }
 
+  /** Whether a loaded backend tokenises on every call (BackendAdapter.countsTokensPerCall). */
+  get countsTokensPerCall(): boolean {
+    for (const backend of this.made.values()) if (backend.countsTokensPerCall) return true;
+    return false;
+  }
+
   get(provider: string): BackendAdapter {
     const b = this.made.get(provider);
     if (!b) throw new Error(`backend "${provider}" was not loaded (BackendRegistry.load lists the providers a config uses)`);

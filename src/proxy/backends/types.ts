@@ -145,6 +145,13 @@ export interface BackendAdapter {
   passthrough?(call: RawCall, o: CallOptions): Promise<RawResponse>;
   /** Count prompt tokens of a request (Anthropic count_tokens, Vertex countTokens). */
   countTokens?(req: CanonicalRequest, o: CallOptions): Promise<number>;
+  /**
+   * Tokenises locally on every call (the simulator): the proxy loads the tokenizer as soon as it
+   * listens. Without such a backend it loads only when a call first needs it (canonical/tokens.ts):
+   * its vocabulary is ≈ 15 MB of long-lived heap, which makes every young-generation collection
+   * of a busy pass-through proxy slower (bench/PROFILE.md, eleventh pass).
+   */
+  readonly countsTokensPerCall?: boolean;
   /** Release pooled connections. */
   close?(): Promise<void>;
 }

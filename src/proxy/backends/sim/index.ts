@@ -38,6 +38,7 @@ export interface SimBackendOptions {
 
 export class SimBackend implements BackendAdapter {
   readonly kind = 'sim' as const;
+  readonly countsTokensPerCall = true;
   private readonly state: SimState;
   private readonly sleep: Sleep | undefined;
 
