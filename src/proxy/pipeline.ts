@@ -161,7 +161,11 @@ export async function runModelCall(deps: PipelineDeps, call: ModelCall): Promise
       if (peek.stream) {
         // The first part (or a break before it) is read inside the attempt, so that break is retried.
         if (backend.streamBody) {
-          const answered = await backend.streamBody(req, o);
+          const answering = backend.streamBody(req, o);
+          // The request is on its way: what the client's encoder needs from it is worked out
+          // while the upstream answers (setImmediate: after this turn's writes are flushed).
+          if (surface.prepareStream) setImmediate(prepareStream, surface, req);
+          const answered = await answering;
           rec.mark('upstreamAnswered');
           return { kind: 'stream', feed: await feedFromBody(answered) };
         }
@@ -351,6 +355,15 @@ async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Arra
 const NO_REMOVALS: readonly string[] = Object.freeze([]);
 
 const ignoreChunk = (): undefined => undefined;
+
+/** Runs a surface's prepareStream off the call's own frames: a failure there only means the encoder does the work itself later. */
+function prepareStream(surface: Surface, request: CanonicalRequest): void {
+  try {
+    surface.prepareStream?.(request);
+  } catch {
+    // the encoder repeats the work at the first part, inside the call, where a failure is reported
+  }
+}
 const ignoreParts = (): undefined => undefined;
 
 /**

@@ -65,6 +65,13 @@ export interface Surface {
   decode(body: Record<string, unknown>, match: RouteMatch): CanonicalRequest;
   encodeError(e: ProxyError): { status: number; body: unknown };
   encodeResponse(res: CanonicalResponse, alias: string): unknown;
+  /**
+   * Work a translated stream's encoder will need from the request alone (the Anthropic surface:
+   * the prompt's token count that message_start carries), done while the upstream is answering
+   * rather than before the first byte the client gets. The pipeline calls it once the upstream
+   * request is on its way; an encoder later built for the same request finds the work done.
+   */
+  prepareStream?(request: CanonicalRequest): void;
   /** Canonical parts → the client's stream bytes, synchronously: each part's frames go to `emit` at once. */
   streamEncoder(o: { alias: string; includeUsage: boolean; request?: CanonicalRequest }, emit: (bytes: Uint8Array) => void): SyncStage<StreamPart>;
   /** One SSE frame carrying an error, for failures after the stream started. */

@@ -1,5 +1,6 @@
 /** The Anthropic Messages surface (`POST /v1/messages`, `/v1/messages/count_tokens`), as Claude Code speaks it. */
 import { ProxyError } from '../../../canonical/errors.ts';
+import type { CanonicalRequest } from '../../../canonical/form.ts';
 import { countLater, promptTokensWithoutWaiting } from '../../../canonical/tokens.ts';
 import { aliasFromBody, type SurfaceFactory } from '../../surface.ts';
 import {
@@ -16,6 +17,18 @@ import {
 
 const messages = { method: 'POST', kind: 'generate', endpoint: 'messages', model: 'body' } as const;
 const countTokens = { method: 'POST', kind: 'count_tokens', endpoint: 'count_tokens', model: 'body' } as const;
+
+/** Each translated stream's prompt count, taken once per request (prepareStream, then message_start). */
+const prompts = new WeakMap<CanonicalRequest, { tokens: number; uncounted: readonly string[] }>();
+
+function promptOf(request: CanonicalRequest): { tokens: number; uncounted: readonly string[] } {
+  let prompt = prompts.get(request);
+  if (!prompt) {
+    prompt = promptTokensWithoutWaiting(request);
+    prompts.set(request, prompt);
+  }
+  return prompt;
+}
 
 export const createSurface: SurfaceFactory = ({ log }) => ({
   dialect: 'anthropic',
@@ -43,14 +56,17 @@ export const createSurface: SurfaceFactory = ({ log }) => ({
   // tokenizer — counted only when the upstream's message start has none, and text never
   // counted before (the newest turn) estimated, then counted after the stream
   // (canonical/tokens.ts promptTokensWithoutWaiting). message_delta has the upstream's count.
+  // The count is taken while the upstream is answering when the pipeline asks (prepareStream),
+  // else at the first part.
+  prepareStream: (request) => void promptOf(request),
   streamEncoder: (o, emit) => {
     const request = o.request;
     if (!request) return anthropicSseEncoder({ model: o.alias }, emit);
-    let uncounted: string[] = [];
+    let uncounted: readonly string[] = [];
     return anthropicSseEncoder({
       model: o.alias,
       inputTokens: () => {
-        const prompt = promptTokensWithoutWaiting(request);
+        const prompt = promptOf(request);
         uncounted = prompt.uncounted;
         return prompt.tokens;
       },
