@@ -33,7 +33,11 @@ export function share<T extends object>(value: T): T {
  * afresh otherwise (a one-off value would only fill the memo).
  */
 export function derived<K extends object, V>(memo: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
-  if (!isShared(key)) return compute(key);
+  return isShared(key) ? computeOnce(memo, key, compute) : compute(key);
+}
+
+/** `compute(key)` kept in `memo` for as long as `key` lives, whatever `key` is. */
+export function computeOnce<K extends object, V>(memo: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
   let value = memo.get(key);
   if (value === undefined) {
     value = compute(key);

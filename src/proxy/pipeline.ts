@@ -356,6 +356,8 @@ const NO_REMOVALS: readonly string[] = Object.freeze([]);
 
 const ignoreChunk = (): undefined => undefined;
 
+const ignoreParts = (): undefined => undefined;
+
 /** Runs a surface's prepareStream off the call's own frames: a failure there only means the encoder does the work itself later. */
 function prepareStream(surface: Surface, request: CanonicalRequest): void {
   try {
@@ -364,7 +366,6 @@ function prepareStream(surface: Surface, request: CanonicalRequest): void {
     // the encoder repeats the work at the first part, inside the call, where a failure is reported
   }
 }
-const ignoreParts = (): undefined => undefined;
 
 /**
  * A streamed call that stopped early: before any byte reached the client it is an ordinary

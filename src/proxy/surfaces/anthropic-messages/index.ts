@@ -1,6 +1,7 @@
 /** The Anthropic Messages surface (`POST /v1/messages`, `/v1/messages/count_tokens`), as Claude Code speaks it. */
 import { ProxyError } from '../../../canonical/errors.ts';
 import type { CanonicalRequest } from '../../../canonical/form.ts';
+import { computeOnce } from '../../../canonical/repeats.ts';
 import { countLater, promptTokensWithoutWaiting } from '../../../canonical/tokens.ts';
 import { aliasFromBody, type SurfaceFactory } from '../../surface.ts';
 import {
@@ -20,15 +21,7 @@ const countTokens = { method: 'POST', kind: 'count_tokens', endpoint: 'count_tok
 
 /** Each translated stream's prompt count, taken once per request (prepareStream, then message_start). */
 const prompts = new WeakMap<CanonicalRequest, { tokens: number; uncounted: readonly string[] }>();
-
-function promptOf(request: CanonicalRequest): { tokens: number; uncounted: readonly string[] } {
-  let prompt = prompts.get(request);
-  if (!prompt) {
-    prompt = promptTokensWithoutWaiting(request);
-    prompts.set(request, prompt);
-  }
-  return prompt;
-}
+const promptOf = (request: CanonicalRequest) => computeOnce(prompts, request, promptTokensWithoutWaiting);
 
 export const createSurface: SurfaceFactory = ({ log }) => ({
   dialect: 'anthropic',
