@@ -355,7 +355,6 @@ async function passRawStream(surface: Surface, call: ModelCall, first: Uint8Arra
 const NO_REMOVALS: readonly string[] = Object.freeze([]);
 
 const ignoreChunk = (): undefined => undefined;
-
 const ignoreParts = (): undefined => undefined;
 
 /** Runs a surface's prepareStream off the call's own frames: a failure there only means the encoder does the work itself later. */
