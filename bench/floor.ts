@@ -17,7 +17,7 @@
  * Prints gateway CPU µs per request (from /proc: the figure least moved by other load), req/s
  * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { intFlag, stringFlag } from './lib/flags.ts';
@@ -98,6 +98,12 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     for (const service of services.reverse()) await service.stop();
+    if (profDir) {
+      // A profile covers the whole process, warm-up included: its spend lines, flushed at stop, count the requests it served.
+      const served = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
+      const logs = [['lean', 'lean-spend.jsonl'], ...rungs.map((rung) => [`ladder-${rung}`, `ladder-${rung}-spend.jsonl`]), ['agentab', 'spend.jsonl']] as const;
+      process.stdout.write(`requests served over each profile: ${logs.map(([name, file]) => `${name} ${served(join(dir, file))}`).join(', ')}\n`);
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
