@@ -11,8 +11,12 @@
  * taps, call record and spend writer, metrics, deadlines and guards, response writer), so one run
  * splits agentab's cost above the lean gateway into its primitives and the pipeline around them.
  *
+ * `--gc` preloads bench/lib/gc-stats.mjs into every gateway and prints, per request and per
+ * young-generation collection, what their collections cost and kept alive (a Set of calls in
+ * flight once made agentab's keep whole requests: bench/PROFILE.md, twelfth pass).
+ *
  *   npx tsx bench/floor.ts [--modes json,stream] [--concurrency 16] [--rounds 8] [--round-ms 600]
- *       [--ladder 0,2,3,6] [--cpu-prof DIR]
+ *       [--ladder 0,2,3,6] [--cpu-prof DIR] [--gc]
  *
  * Prints gateway CPU µs per request (from /proc: the figure least moved by other load), req/s
  * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios).
@@ -26,7 +30,8 @@ import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
 import { buildDistIfStale } from './lib/fresh-dist.ts';
 import { RUNGS } from './lib/ladder-rungs.mjs';
-import { agentabTarget, naiveTarget, startAgentab, startLadder, startLean, startMockUpstream, startNaive } from './lib/targets.ts';
+import { agentabTarget, naiveTarget, startAgentab, startLadder, startLean, startMockUpstream, startNaive, type GatewayRun } from './lib/targets.ts';
+import { gcTable, readGcStats } from './lib/gc-report.ts';
 import { median } from './lib/latency.ts';
 
 async function main(argv: string[]): Promise<void> {
@@ -36,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
   const rounds = intFlag(argv, 'rounds', 8);
   const roundMs = intFlag(argv, 'round-ms', 600);
   const profDir = argv.includes('--cpu-prof') ? stringFlag(argv, 'cpu-prof', '') : undefined;
+  const gc = argv.includes('--gc');
   const rungs = argv.includes('--ladder') ? stringFlag(argv, 'ladder', '').split(',').map(Number) : [];
   for (const rung of rungs) {
     if (!Number.isInteger(rung) || rung < 0 || rung >= RUNGS.length) throw new Error(`--ladder: rungs 0–${RUNGS.length - 1} separated by commas (${RUNGS.join(', ')})`);
@@ -44,17 +50,21 @@ async function main(argv: string[]): Promise<void> {
   if (rungs.length > 0) buildDistIfStale();
   const dir = mkdtempSync(join(tmpdir(), 'agentab-floor-'));
   const services: Service[] = [];
+  // How each gateway runs: under the CPU profiler, with the GC statistics preload, or plain.
+  const gcFile = (name: string) => join(dir, `gc-${name}.json`);
+  const runOf = (name: string): GatewayRun => ({ ...(profDir ? { cpuProfDir: join(profDir, name) } : {}), ...(gc ? { gcStatsFile: gcFile(name) } : {}) });
+  const gcTargets: { target: string; name: string }[] = [];
   const loads = [loadavg()[0] ?? 0];
   try {
     const upstream = await startMockUpstream();
     services.push(upstream);
-    const naive = await startNaive(upstream.url, profDir ? join(profDir, 'naive') : undefined);
+    const naive = await startNaive(upstream.url, runOf('naive'));
     services.push(naive);
-    const lean = await startLean(upstream.url, join(dir, 'lean-spend.jsonl'), profDir ? join(profDir, 'lean') : undefined);
+    const lean = await startLean(upstream.url, join(dir, 'lean-spend.jsonl'), runOf('lean'));
     services.push(lean);
     const ladder: LoadTarget[] = [];
     for (const rung of rungs) {
-      const gateway = await startLadder(upstream.url, join(dir, `ladder-${rung}-spend.jsonl`), rung, profDir ? join(profDir, `ladder-${rung}`) : undefined);
+      const gateway = await startLadder(upstream.url, join(dir, `ladder-${rung}-spend.jsonl`), rung, runOf(`ladder-${rung}`));
       services.push(gateway);
       ladder.push({ ...naiveTarget(gateway, upstream), name: `ladder ${rung} (+${RUNGS[rung]})` });
     }
@@ -63,8 +73,9 @@ async function main(argv: string[]): Promise<void> {
       dir,
       tag: 'floor',
       spendLog: join(dir, 'spend.jsonl'),
-      ...(profDir ? { cpuProfDir: join(profDir, 'agentab') } : {}),
+      ...runOf('agentab'),
     });
+    gcTargets.push({ target: 'naive', name: 'naive' }, { target: 'lean', name: 'lean' }, ...rungs.map((rung) => ({ target: `ladder ${rung} (+${RUNGS[rung]})`, name: `ladder-${rung}` })), { target: 'agentab', name: 'agentab' });
     services.push(agentab);
     const targets: LoadTarget[] = [
       naiveTarget(naive, upstream),
@@ -94,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
         lines.push(`| ${mode} | ${r.target} | ${cpu.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${(r.rps / naiveResult.rps).toFixed(2)} | ${r.total.p50?.toFixed(2) ?? '–'} | ${r.errors} |`);
       }
     }
-    lines.push('', `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}`);
+    lines.push('', `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}${gc ? ' · with the GC statistics preload' : ''}`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     for (const service of services.reverse()) await service.stop();
@@ -103,6 +114,11 @@ async function main(argv: string[]): Promise<void> {
       const served = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
       const logs = [['lean', 'lean-spend.jsonl'], ...rungs.map((rung) => [`ladder-${rung}`, `ladder-${rung}-spend.jsonl`]), ['agentab', 'spend.jsonl']] as const;
       process.stdout.write(`requests served over each profile: ${logs.map(([name, file]) => `${name} ${served(join(dir, file))}`).join(', ')}\n`);
+    }
+    if (gc) {
+      // Read after the services stopped: each preload writes its totals at exit. Warm-up and every mode included.
+      const table = gcTable(gcTargets.map(({ target, name }) => ({ target, stats: readGcStats(gcFile(name)) })));
+      process.stdout.write(['', '## Garbage collection over each process\'s life (warm-up and every mode included)', '', ...table, ''].join('\n'));
     }
     rmSync(dir, { recursive: true, force: true });
   }

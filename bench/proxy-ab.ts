@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
       );
     const before = await proxy('before', beforeRoot);
     const after = await proxy('after');
-    const naive = track(await startNaive(sim.url, profDir ? join(profDir, 'naive') : undefined));
+    const naive = track(await startNaive(sim.url, profDir ? { cpuProfDir: join(profDir, 'naive') } : {}));
     // The load generator reports by target name: the two agentab builds get their own.
     const labelled: LoadTarget[] = [naiveTarget(naive, sim), { ...agentabTarget(before, sim, 'bench'), name: 'before' }, { ...agentabTarget(after, sim, 'bench'), name: 'after' }];
     // Warm every process up (JIT, pools) before anything is measured.

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LoadTarget } from './load-spec.ts';
 import { firstLineUrl, freePort, startService, type Service } from './service.ts';
 
@@ -47,14 +47,31 @@ export interface Route {
   upstreamUrl: string;
 }
 
-export interface AgentabOptions {
+/** How a gateway under test is run, beyond its own arguments. */
+export interface GatewayRun {
+  /** Write a V8 CPU profile into this directory when the process exits. */
+  cpuProfDir?: string;
+  /** Preload bench/lib/gc-stats.mjs, which writes the process's collections and requests here as JSON. */
+  gcStatsFile?: string;
+}
+
+/** The node flags of a GatewayRun. */
+export function gatewayNodeFlags(run: GatewayRun): string[] {
+  const flags = run.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${run.cpuProfDir}`] : [];
+  if (run.gcStatsFile) {
+    const preload = pathToFileURL(join(REPO_ROOT, 'bench', 'lib', 'gc-stats.mjs'));
+    preload.searchParams.set('out', run.gcStatsFile);
+    flags.push('--import', preload.href);
+  }
+  return flags;
+}
+
+export interface AgentabOptions extends GatewayRun {
   routes: Route[];
   dir: string;
   /** Names the config file, so several proxies can share `dir`. */
   tag: string;
   spendLog: string;
-  /** Write a V8 CPU profile into this directory when the proxy exits. */
-  cpuProfDir?: string;
   /** More `agentab proxy` flags (e.g. --no-phase-timing). */
   extraArgs?: string[];
   /** Another checkout of agentab to run (bench/proxy-ab.ts: a build before a change); default this one. */
@@ -74,7 +91,7 @@ export function agentabConfigYaml(routes: Route[]): string {
 export function startAgentab(o: AgentabOptions): Promise<Service> {
   const config = join(o.dir, `agentab-${o.tag}.yaml`);
   writeFileSync(config, agentabConfigYaml(o.routes));
-  const nodeFlags = [...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []), ...(o.nodeFlags ?? [])];
+  const nodeFlags = [...gatewayNodeFlags(o), ...(o.nodeFlags ?? [])];
   const args = [
     ...nodeFlags, o.root ? join(o.root, 'bin', 'agentab.js') : AGENTAB_BIN, 'proxy', '--config', config, '--port', '0', '--host', '127.0.0.1',
     '--spend-log', o.spendLog, '--log-level', 'warn', ...(o.extraArgs ?? []),
@@ -83,16 +100,14 @@ export function startAgentab(o: AgentabOptions): Promise<Service> {
 }
 
 /** The naive pass-through (bench/lib/naive-gateway.mjs) in front of one simulator. */
-export function startNaive(upstreamUrl: string, cpuProfDir?: string): Promise<Service> {
-  const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const args = [...nodeFlags, join(REPO_ROOT, 'bench', 'lib', 'naive-gateway.mjs'), upstreamUrl];
+export function startNaive(upstreamUrl: string, run: GatewayRun = {}): Promise<Service> {
+  const args = [...gatewayNodeFlags(run), join(REPO_ROOT, 'bench', 'lib', 'naive-gateway.mjs'), upstreamUrl];
   return startService({ name: 'naive pass-through', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
 /** The lean measuring gateway (bench/lib/lean-gateway.mjs) in front of one upstream, its spend lines in `spendFile`. */
-export function startLean(upstreamUrl: string, spendFile: string, cpuProfDir?: string): Promise<Service> {
-  const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const args = [...nodeFlags, join(REPO_ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstreamUrl, spendFile];
+export function startLean(upstreamUrl: string, spendFile: string, run: GatewayRun = {}): Promise<Service> {
+  const args = [...gatewayNodeFlags(run), join(REPO_ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstreamUrl, spendFile];
   return startService({ name: 'lean measuring gateway', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
@@ -100,9 +115,8 @@ export function startLean(upstreamUrl: string, spendFile: string, cpuProfDir?: s
  * The lean gateway with agentab's own primitives up to `rung` (bench/lib/ladder-gateway.mjs, which
  * imports dist/: build it first) in front of one upstream, its spend lines in `spendFile`.
  */
-export function startLadder(upstreamUrl: string, spendFile: string, rung: number, cpuProfDir?: string): Promise<Service> {
-  const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const args = [...nodeFlags, join(REPO_ROOT, 'bench', 'lib', 'ladder-gateway.mjs'), upstreamUrl, spendFile, String(rung)];
+export function startLadder(upstreamUrl: string, spendFile: string, rung: number, run: GatewayRun = {}): Promise<Service> {
+  const args = [...gatewayNodeFlags(run), join(REPO_ROOT, 'bench', 'lib', 'ladder-gateway.mjs'), upstreamUrl, spendFile, String(rung)];
   return startService({ name: `ladder gateway, rung ${rung}`, command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
