@@ -6,14 +6,15 @@
  *
  *   npm run build && (cd ../before && npm run build)
  *   npx tsx bench/proxy-ab.ts --before ../before [--modes json,stream] [--concurrency 1,16,100]
- *       [--rounds 6] [--round-ms 600] [--upstream sim|mock] [--cpu-prof DIR]
+ *       [--rounds 6] [--round-ms 600] [--upstream sim|mock] [--cpu-prof DIR] [--gc]
  *
  * `--before` is another checkout of agentab with its own dist/ built (e.g. `git worktree add`
  * of main); this checkout is "after". With `--cpu-prof DIR` both proxies run under
  * `node --cpu-prof` and their hotspots are printed (the profiler inflates every figure: compare
  * shares, not times). `--upstream mock` puts the pre-serialised mock upstream (the one the
  * added-latency rows of bench:proxy use) behind all three instead of the ttft-0 simulator, so
- * the upstream's own CPU does not dilute the difference.
+ * the upstream's own CPU does not dilute the difference. `--gc` also prints what each process's
+ * young-generation collections kept alive and cost per request (bench/lib/gc-stats.mjs).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,7 +24,8 @@ import { intFlag, stringFlag } from './lib/flags.ts';
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
-import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim } from './lib/targets.ts';
+import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim, type GatewayRun } from './lib/targets.ts';
+import { gcTable, readGcStats } from './lib/gc-report.ts';
 import { median } from './lib/latency.ts';
 
 const MODES = ['json', 'stream'] as const;
@@ -52,7 +54,10 @@ async function main(argv: string[]): Promise<void> {
   const roundMs = intFlag(argv, 'round-ms', 600);
   const [upstreamKind] = listFlag(argv, 'upstream', 'sim', ['sim', 'mock'] as const);
   const profDir = argv.includes('--cpu-prof') ? resolve(stringFlag(argv, 'cpu-prof', '')) : undefined;
+  const gc = argv.includes('--gc');
   const dir = mkdtempSync(join(tmpdir(), 'agentab-ab-'));
+  const gcFile = (tag: string) => join(dir, `gc-${tag}.json`);
+  const runOf = (tag: string): GatewayRun => ({ ...(profDir ? { cpuProfDir: join(profDir, tag) } : {}), ...(gc ? { gcStatsFile: gcFile(tag) } : {}) });
   const services: Service[] = [];
   const track = (s: Service) => (services.push(s), s);
   const loads: number[] = [];
@@ -68,12 +73,12 @@ async function main(argv: string[]): Promise<void> {
           tag,
           spendLog: join(dir, `spend-${tag}.jsonl`),
           ...(root ? { root } : {}),
-          ...(profDir ? { cpuProfDir: join(profDir, tag) } : {}),
+          ...runOf(tag),
         }),
       );
     const before = await proxy('before', beforeRoot);
     const after = await proxy('after');
-    const naive = track(await startNaive(sim.url, profDir ? { cpuProfDir: join(profDir, 'naive') } : {}));
+    const naive = track(await startNaive(sim.url, runOf('naive')));
     // The load generator reports by target name: the two agentab builds get their own.
     const labelled: LoadTarget[] = [naiveTarget(naive, sim), { ...agentabTarget(before, sim, 'bench'), name: 'before' }, { ...agentabTarget(after, sim, 'bench'), name: 'after' }];
     // Warm every process up (JIT, pools) before anything is measured.
@@ -109,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
     const out = [
       `# agentab A/B: ${beforeRoot} (before) vs ${REPO_ROOT} (after), naive pass-through beside`,
       '',
-      `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · ${upstreamKind === 'mock' ? 'pre-serialised mock upstream' : 'ttft-0 simulator'} · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}`,
+      `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · ${upstreamKind === 'mock' ? 'pre-serialised mock upstream' : 'ttft-0 simulator'} · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}${gc ? ' · with the GC statistics preload' : ''}`,
       '',
       '| mode | c | req/s naive / before / after | gateway CPU µs/req naive / before / after | after ÷ before CPU (median of per-round ratios) | after ÷ naive CPU | after ÷ naive req/s | p50 ms naive / before / after | errors |',
       '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',
@@ -118,6 +123,11 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(out.join('\n') + '\n');
   } finally {
     for (const s of services.reverse()) await s.stop();
+    if (gc) {
+      // Each preload writes its totals at exit: read after the services stopped (warm-up and every mode included).
+      const table = gcTable(['naive', 'before', 'after'].map((tag) => ({ target: tag, stats: readGcStats(gcFile(tag)) })));
+      process.stdout.write(['', "## Garbage collection over each process's life (warm-up and every mode included)", '', ...table, ''].join('\n'));
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   if (profDir) {
