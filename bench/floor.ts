@@ -19,7 +19,9 @@
  *       [--ladder 0,2,3,6] [--cpu-prof DIR] [--gc]
  *
  * Prints gateway CPU µs per request (from /proc: the figure least moved by other load), req/s
- * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios).
+ * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios), and
+ * each gateway's added p50 (its p50 − the upstream's own, measured directly in the same rounds)
+ * ÷ the naive's: at `--concurrency 1`, issue #16's added-latency measure for every floor.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,7 +32,7 @@ import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
 import { buildDistIfStale } from './lib/fresh-dist.ts';
 import { RUNGS } from './lib/ladder-rungs.mjs';
-import { agentabTarget, naiveTarget, startAgentab, startLadder, startLean, startMockUpstream, startNaive, type GatewayRun } from './lib/targets.ts';
+import { agentabTarget, directTarget, naiveTarget, startAgentab, startLadder, startLean, startMockUpstream, startNaive, type GatewayRun } from './lib/targets.ts';
 import { gcTable, readGcStats } from './lib/gc-report.ts';
 import { median } from './lib/latency.ts';
 
@@ -82,14 +84,16 @@ async function main(argv: string[]): Promise<void> {
       { ...naiveTarget(lean, upstream), name: 'lean' },
       ...ladder,
       agentabTarget(agentab, upstream, 'bench'),
+      // Last, and left out of the table: its p50 turns every gateway's p50 into its added latency.
+      directTarget(upstream),
     ];
     // JIT, pools and connections warmed up before anything is measured.
     await runLoadProcess({ targets, mode: 'mixed', concurrency: 10, rounds: 1, roundMaxRequests: 3000, roundMaxDurationMs: 2000, warmupRequests: 0, warmupMaxDurationMs: 0 });
     const lines = [
       `# Floors: naive pass-through, lean measuring gateway, agentab (mock upstream, c=${concurrency})`,
       '',
-      '| mode | target | gateway CPU µs/req | ÷ naive | req/s | ÷ naive | p50 ms | errors |',
-      '| --- | --- | --: | --: | --: | --: | --: | --: |',
+      '| mode | target | gateway CPU µs/req | ÷ naive | req/s | ÷ naive | p50 ms | added p50 ms (÷ naive) | errors |',
+      '| --- | --- | --: | --: | --: | --: | --: | --: | --: |',
     ];
     for (const mode of modes) {
       const results = await runLoadProcess({
@@ -98,12 +102,17 @@ async function main(argv: string[]): Promise<void> {
       });
       loads.push(loadavg()[0] ?? 0);
       const naiveResult = results[0]!;
+      const directResult = results.at(-1)!;
       const cpuOf = (r: LoadResult, i: number) => r.rounds[i]!.cpuUsPerRequest['gateway'] ?? NaN;
-      for (const r of results) {
+      // Added latency as bench:proxy defines it: the gateway's p50 − direct's p50 at the same concurrency.
+      const addedOf = (r: LoadResult) => (r.total.p50 ?? NaN) - (directResult.total.p50 ?? NaN);
+      for (const r of results.slice(0, -1)) {
         const cpu = median(r.rounds.map((_, i) => cpuOf(r, i)));
         const cpuRatio = median(r.rounds.map((_, i) => cpuOf(r, i) / cpuOf(naiveResult, i)));
-        lines.push(`| ${mode} | ${r.target} | ${cpu.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${(r.rps / naiveResult.rps).toFixed(2)} | ${r.total.p50?.toFixed(2) ?? '–'} | ${r.errors} |`);
+        const added = `${addedOf(r).toFixed(3)} (${(addedOf(r) / addedOf(naiveResult)).toFixed(2)})`;
+        lines.push(`| ${mode} | ${r.target} | ${cpu.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${(r.rps / naiveResult.rps).toFixed(2)} | ${r.total.p50?.toFixed(2) ?? '–'} | ${added} | ${r.errors} |`);
       }
+      lines.push(`| ${mode} | direct (the upstream, no gateway) | – | – | ${directResult.rps.toFixed(0)} | – | ${directResult.total.p50?.toFixed(2) ?? '–'} | – | ${directResult.errors} |`);
     }
     lines.push('', `${new Date().toISOString()} · ${rounds} interleaved rounds × ${roundMs} ms per target · load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}${profDir ? ' · under --cpu-prof' : ''}${gc ? ' · with the GC statistics preload' : ''}`);
     process.stdout.write(lines.join('\n') + '\n');
