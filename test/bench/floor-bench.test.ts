@@ -130,16 +130,27 @@ test('the ladder gateway passes the answers through at every rung, hides the usa
   }
 });
 
-test('bench/floor.ts runs with tiny counts and reports the naive, lean, ladder and agentab rows', { timeout: 120_000 }, async () => {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/floor.ts', '--rounds', '1', '--round-ms', '150', '--concurrency', '2', '--ladder', '0,6'], {
+test('bench/floor.ts runs with tiny counts and reports the naive, lean, ladder and agentab rows, their added latency and their collections', { timeout: 120_000 }, async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/floor.ts', '--rounds', '1', '--round-ms', '150', '--concurrency', '2', '--ladder', '0,6', '--gc'], {
     cwd: ROOT,
     timeout: 110_000,
   });
+  const targets = ['naive', 'lean', 'ladder 0 \\(\\+lean\\)', 'ladder 6 \\(\\+writer\\)', 'agentab'];
   for (const mode of ['json', 'stream']) {
-    for (const target of ['naive', 'lean', 'ladder 0 \\(\\+lean\\)', 'ladder 6 \\(\\+writer\\)', 'agentab']) {
-      const row = new RegExp(`^\\| ${mode} \\| ${target} \\| (\\d+) \\| [\\d.]+ \\| (\\d+) \\| [\\d.]+ \\| [\\d.]+ \\| 0 \\|$`, 'm').exec(stdout);
+    for (const target of targets) {
+      const row = new RegExp(`^\\| ${mode} \\| ${target} \\| (\\d+) \\| [\\d.]+ \\| (\\d+) \\| [\\d.]+ \\| [\\d.]+ \\| (-?[\\d.]+) \\((-?[\\d.]+)\\) \\| 0 \\|$`, 'm').exec(stdout);
       assert.ok(row, `a ${mode} row for ${target} with no errors:\n${stdout}`);
       assert.ok(Number(row[1]) > 0 && Number(row[2]) > 0, `${mode} ${target}: CPU per request and req/s measured`);
+      assert.ok(Number.isFinite(Number(row[3])) && Number.isFinite(Number(row[4])), `${mode} ${target}: added p50 and its ratio to the naive's`);
+      if (target === 'naive') assert.equal(row[4], '1.00', 'the naive is its own baseline');
     }
+    assert.match(stdout, new RegExp(`^\\| ${mode} \\| direct \\(the upstream, no gateway\\) \\| – \\| – \\| \\d+ \\| – \\| [\\d.]+ \\| – \\| 0 \\|$`, 'm'), `the upstream measured directly in the ${mode} rounds`);
+  }
+  // --gc: every gateway's collections, from the preload, with the requests it served.
+  for (const target of targets) {
+    const row = new RegExp(`^\\| ${target} \\| (\\d+) \\| ([\\d.]+) \\| (\\d+) kB \\| (\\d+) kB \\| ([\\d.]+) µs \\| \\d+ \\(\\d+\\) \\|$`, 'm').exec(stdout);
+    assert.ok(row, `a GC row for ${target}:\n${stdout}`);
+    assert.ok(Number(row[1]) > 100, `${target}: the requests it served were counted (${row[1]})`);
+    assert.ok(Number(row[2]) > 0, `${target}: its young collections were seen`);
   }
 });
