@@ -32,8 +32,8 @@ import type { LoadResult, LoadTarget, RequestMode } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
 import { buildDistIfStale } from './lib/fresh-dist.ts';
 import { RUNGS } from './lib/ladder-rungs.mjs';
-import { agentabTarget, directTarget, naiveTarget, startAgentab, startLadder, startLean, startMockUpstream, startNaive, type GatewayRun } from './lib/targets.ts';
-import { gcTable, readGcStats } from './lib/gc-report.ts';
+import { agentabTarget, directTarget, gatewayRunOf, naiveTarget, startAgentab, startLadder, startLean, startMockUpstream, startNaive } from './lib/targets.ts';
+import { gcSection } from './lib/gc-report.ts';
 import { median } from './lib/latency.ts';
 
 async function main(argv: string[]): Promise<void> {
@@ -53,9 +53,9 @@ async function main(argv: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'agentab-floor-'));
   const services: Service[] = [];
   // How each gateway runs: under the CPU profiler, with the GC statistics preload, or plain.
-  const gcFile = (name: string) => join(dir, `gc-${name}.json`);
-  const runOf = (name: string): GatewayRun => ({ ...(profDir ? { cpuProfDir: join(profDir, name) } : {}), ...(gc ? { gcStatsFile: gcFile(name) } : {}) });
-  const gcTargets: { target: string; name: string }[] = [];
+  const runOf = (name: string) => gatewayRunOf(name, { profDir, gcDir: gc ? dir : undefined });
+  const ladderTarget = (rung: number) => `ladder ${rung} (+${RUNGS[rung]})`;
+  const gateways = [{ target: 'naive', name: 'naive' }, { target: 'lean', name: 'lean' }, ...rungs.map((rung) => ({ target: ladderTarget(rung), name: `ladder-${rung}` })), { target: 'agentab', name: 'agentab' }];
   const loads = [loadavg()[0] ?? 0];
   try {
     const upstream = await startMockUpstream();
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
     for (const rung of rungs) {
       const gateway = await startLadder(upstream.url, join(dir, `ladder-${rung}-spend.jsonl`), rung, runOf(`ladder-${rung}`));
       services.push(gateway);
-      ladder.push({ ...naiveTarget(gateway, upstream), name: `ladder ${rung} (+${RUNGS[rung]})` });
+      ladder.push({ ...naiveTarget(gateway, upstream), name: ladderTarget(rung) });
     }
     const agentab = await startAgentab({
       routes: [{ alias: 'bench', upstreamUrl: upstream.url }],
@@ -77,7 +77,6 @@ async function main(argv: string[]): Promise<void> {
       spendLog: join(dir, 'spend.jsonl'),
       ...runOf('agentab'),
     });
-    gcTargets.push({ target: 'naive', name: 'naive' }, { target: 'lean', name: 'lean' }, ...rungs.map((rung) => ({ target: `ladder ${rung} (+${RUNGS[rung]})`, name: `ladder-${rung}` })), { target: 'agentab', name: 'agentab' });
     services.push(agentab);
     const targets: LoadTarget[] = [
       naiveTarget(naive, upstream),
@@ -124,11 +123,7 @@ async function main(argv: string[]): Promise<void> {
       const logs = [['lean', 'lean-spend.jsonl'], ...rungs.map((rung) => [`ladder-${rung}`, `ladder-${rung}-spend.jsonl`]), ['agentab', 'spend.jsonl']] as const;
       process.stdout.write(`requests served over each profile: ${logs.map(([name, file]) => `${name} ${served(join(dir, file))}`).join(', ')}\n`);
     }
-    if (gc) {
-      // Read after the services stopped: each preload writes its totals at exit. Warm-up and every mode included.
-      const table = gcTable(gcTargets.map(({ target, name }) => ({ target, stats: readGcStats(gcFile(name)) })));
-      process.stdout.write(['', '## Garbage collection over each process\'s life (warm-up and every mode included)', '', ...table, ''].join('\n'));
-    }
+    if (gc) process.stdout.write(gcSection(dir, gateways));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -24,8 +24,8 @@ import { intFlag, stringFlag } from './lib/flags.ts';
 import { runLoadProcess } from './lib/load.ts';
 import type { LoadResult, LoadTarget } from './lib/load-spec.ts';
 import type { Service } from './lib/service.ts';
-import { agentabTarget, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim, type GatewayRun } from './lib/targets.ts';
-import { gcTable, readGcStats } from './lib/gc-report.ts';
+import { agentabTarget, gatewayRunOf, naiveTarget, REPO_ROOT, startAgentab, startMockUpstream, startNaive, startSim } from './lib/targets.ts';
+import { gcSection } from './lib/gc-report.ts';
 import { median } from './lib/latency.ts';
 
 const MODES = ['json', 'stream'] as const;
@@ -56,8 +56,7 @@ async function main(argv: string[]): Promise<void> {
   const profDir = argv.includes('--cpu-prof') ? resolve(stringFlag(argv, 'cpu-prof', '')) : undefined;
   const gc = argv.includes('--gc');
   const dir = mkdtempSync(join(tmpdir(), 'agentab-ab-'));
-  const gcFile = (tag: string) => join(dir, `gc-${tag}.json`);
-  const runOf = (tag: string): GatewayRun => ({ ...(profDir ? { cpuProfDir: join(profDir, tag) } : {}), ...(gc ? { gcStatsFile: gcFile(tag) } : {}) });
+  const runOf = (tag: string) => gatewayRunOf(tag, { profDir, gcDir: gc ? dir : undefined });
   const services: Service[] = [];
   const track = (s: Service) => (services.push(s), s);
   const loads: number[] = [];
@@ -123,11 +122,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(out.join('\n') + '\n');
   } finally {
     for (const s of services.reverse()) await s.stop();
-    if (gc) {
-      // Each preload writes its totals at exit: read after the services stopped (warm-up and every mode included).
-      const table = gcTable(['naive', 'before', 'after'].map((tag) => ({ target: tag, stats: readGcStats(gcFile(tag)) })));
-      process.stdout.write(['', "## Garbage collection over each process's life (warm-up and every mode included)", '', ...table, ''].join('\n'));
-    }
+    if (gc) process.stdout.write(gcSection(dir, ['naive', 'before', 'after'].map((tag) => ({ target: tag, name: tag }))));
     rmSync(dir, { recursive: true, force: true });
   }
   if (profDir) {

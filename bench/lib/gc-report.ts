@@ -1,8 +1,9 @@
 /**
  * Reads what bench/lib/gc-stats.mjs wrote for each gateway and puts it per request and per
- * young-generation collection, as a markdown table (bench/floor.ts --gc).
+ * young-generation collection, as a markdown section (bench/floor.ts and bench/proxy-ab.ts --gc).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** What gc-stats.mjs writes: totals over the process's life, warm-up included. */
 export interface GcStats {
@@ -13,6 +14,11 @@ export interface GcStats {
   promotedBytes: number;
   fullCollections: number;
   fullMs: number;
+}
+
+/** Where the gateway `name` of a bench run writes its GcStats, in the run's directory `dir`. */
+export function gcStatsPath(dir: string, name: string): string {
+  return join(dir, `gc-${name}.json`);
 }
 
 export function readGcStats(file: string): GcStats | null {
@@ -35,4 +41,13 @@ export function gcTable(rows: { target: string; stats: GcStats | null }[]): stri
     );
   }
   return lines;
+}
+
+/**
+ * The section a bench prints once its gateways have stopped (each preload writes its totals at
+ * exit): one row per gateway, `target` as the bench names it, `name` as its files are named.
+ */
+export function gcSection(dir: string, gateways: { target: string; name: string }[]): string {
+  const table = gcTable(gateways.map(({ target, name }) => ({ target, stats: readGcStats(gcStatsPath(dir, name)) })));
+  return ['', "## Garbage collection over each process's life (warm-up and every mode included)", '', ...table, ''].join('\n');
 }

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gcStatsPath } from './gc-report.ts';
 import type { LoadTarget } from './load-spec.ts';
 import { firstLineUrl, freePort, startService, type Service } from './service.ts';
 
@@ -53,6 +54,11 @@ export interface GatewayRun {
   cpuProfDir?: string;
   /** Preload bench/lib/gc-stats.mjs, which writes the process's collections and requests here as JSON. */
   gcStatsFile?: string;
+}
+
+/** The GatewayRun of the gateway `name` in a bench run: its CPU profile in `profDir/name`, its GC statistics in `gcDir`. */
+export function gatewayRunOf(name: string, o: { profDir?: string | undefined; gcDir?: string | undefined }): GatewayRun {
+  return { ...(o.profDir ? { cpuProfDir: join(o.profDir, name) } : {}), ...(o.gcDir ? { gcStatsFile: gcStatsPath(o.gcDir, name) } : {}) };
 }
 
 /** The node flags of a GatewayRun. */

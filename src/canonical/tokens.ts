@@ -210,7 +210,7 @@ export function promptTokensWithoutWaiting(req: Pick<CanonicalRequest, 'system' 
   let estimated = false;
   // Before the tokenizer is loaded every text is estimated and left to countLater, which loads it
   // off the request path: no request waits the ≈ 0.3 s its vocabulary takes to parse.
-  const countShortNow = o200k !== undefined;
+  const countShortNow = tokenizerLoaded();
   const count: TextCounter = (text) => {
     if (countShortNow && text.length < ESTIMATE_MIN_CHARS) return countTextTokens(text);
     const known = cache.get(text);
