@@ -11,12 +11,17 @@
  * taps, call record and spend writer, metrics, deadlines and guards, response writer), so one run
  * splits agentab's cost above the lean gateway into its primitives and the pipeline around them.
  *
+ * `--unread` adds, in the same rounds, the lean gateway forwarding the answer without reading it (no
+ * parse of the JSON answer or of any SSE frame): the lean gateway less what reading the answer
+ * costs, the one piece of measuring no gateway that records usage, finish reasons and malformed
+ * chunks can skip. Against the naive, it says how much of the distance to the floor is that reading.
+ *
  * `--gc` preloads bench/lib/gc-stats.mjs into every gateway and prints, per request and per
  * young-generation collection, what their collections cost and kept alive (a Set of calls in
  * flight once made agentab's keep whole requests: bench/PROFILE.md, twelfth pass).
  *
  *   npx tsx bench/floor.ts [--modes json,stream] [--concurrency 16] [--rounds 8] [--round-ms 600]
- *       [--ladder 0,2,3,6] [--cpu-prof DIR] [--gc]
+ *       [--ladder 0,2,3,6] [--unread] [--cpu-prof DIR] [--gc]
  *
  * Prints gateway CPU µs per request (from /proc: the figure least moved by other load), req/s
  * and p50, each ÷ the naive pass-through's in the same rounds (median of per-round ratios), and
@@ -44,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
   const roundMs = intFlag(argv, 'round-ms', 600);
   const profDir = argv.includes('--cpu-prof') ? stringFlag(argv, 'cpu-prof', '') : undefined;
   const gc = argv.includes('--gc');
+  const unread = argv.includes('--unread');
   const rungs = argv.includes('--ladder') ? stringFlag(argv, 'ladder', '').split(',').map(Number) : [];
   for (const rung of rungs) {
     if (!Number.isInteger(rung) || rung < 0 || rung >= RUNGS.length) throw new Error(`--ladder: rungs 0–${RUNGS.length - 1} separated by commas (${RUNGS.join(', ')})`);
@@ -55,7 +61,14 @@ async function main(argv: string[]): Promise<void> {
   // How each gateway runs: under the CPU profiler, with the GC statistics preload, or plain.
   const runOf = (name: string) => gatewayRunOf(name, { profDir, gcDir: gc ? dir : undefined });
   const ladderTarget = (rung: number) => `ladder ${rung} (+${RUNGS[rung]})`;
-  const gateways = [{ target: 'naive', name: 'naive' }, { target: 'lean', name: 'lean' }, ...rungs.map((rung) => ({ target: ladderTarget(rung), name: `ladder-${rung}` })), { target: 'agentab', name: 'agentab' }];
+  const UNREAD = 'lean, answer unread';
+  const gateways = [
+    { target: 'naive', name: 'naive' },
+    { target: 'lean', name: 'lean' },
+    ...(unread ? [{ target: UNREAD, name: 'lean-unread' }] : []),
+    ...rungs.map((rung) => ({ target: ladderTarget(rung), name: `ladder-${rung}` })),
+    { target: 'agentab', name: 'agentab' },
+  ];
   const loads = [loadavg()[0] ?? 0];
   try {
     const upstream = await startMockUpstream();
@@ -64,6 +77,8 @@ async function main(argv: string[]): Promise<void> {
     services.push(naive);
     const lean = await startLean(upstream.url, join(dir, 'lean-spend.jsonl'), runOf('lean'));
     services.push(lean);
+    const leanUnread = unread ? await startLean(upstream.url, join(dir, 'lean-unread-spend.jsonl'), runOf('lean-unread'), true) : undefined;
+    if (leanUnread) services.push(leanUnread);
     const ladder: LoadTarget[] = [];
     for (const rung of rungs) {
       const gateway = await startLadder(upstream.url, join(dir, `ladder-${rung}-spend.jsonl`), rung, runOf(`ladder-${rung}`));
@@ -81,6 +96,7 @@ async function main(argv: string[]): Promise<void> {
     const targets: LoadTarget[] = [
       naiveTarget(naive, upstream),
       { ...naiveTarget(lean, upstream), name: 'lean' },
+      ...(leanUnread ? [{ ...naiveTarget(leanUnread, upstream), name: UNREAD }] : []),
       ...ladder,
       agentabTarget(agentab, upstream, 'bench'),
       // Last, and left out of the table: its p50 turns every gateway's p50 into its added latency.
@@ -120,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
     if (profDir) {
       // A profile covers the whole process, warm-up included: its spend lines, flushed at stop, count the requests it served.
       const served = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
-      const logs = [['lean', 'lean-spend.jsonl'], ...rungs.map((rung) => [`ladder-${rung}`, `ladder-${rung}-spend.jsonl`]), ['agentab', 'spend.jsonl']] as const;
+      const logs = [['lean', 'lean-spend.jsonl'], ...(unread ? [['lean-unread', 'lean-unread-spend.jsonl']] : []), ...rungs.map((rung) => [`ladder-${rung}`, `ladder-${rung}-spend.jsonl`]), ['agentab', 'spend.jsonl']] as const;
       process.stdout.write(`requests served over each profile: ${logs.map(([name, file]) => `${name} ${served(join(dir, file))}`).join(', ')}\n`);
     }
     if (gc) process.stdout.write(gcSection(dir, gateways));

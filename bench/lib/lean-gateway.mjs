@@ -3,12 +3,15 @@
 // forward the bytes to one upstream, read the answer and parse it (the whole JSON, or every SSE
 // data line), answer the client, and queue a spend line (batched appends). No routing table,
 // retries, deadlines, auth, metrics or per-phase timing. bench/floor.ts runs it beside the naive
-// pass-through and agentab; `node bench/lib/lean-gateway.mjs <upstream origin> <spend file>`
-// prints its URL.
+// pass-through and agentab; `node bench/lib/lean-gateway.mjs <upstream origin> <spend file> [unread]`
+// prints its URL. With `unread` it forwards the answer without reading it (no parse of the JSON
+// answer or of any SSE frame, no usage in its line): the same gateway less what reading costs,
+// which a measuring gateway cannot skip (floor.ts --unread).
 import { randomUUID } from 'node:crypto';
 import { batchedLines, bodyOf, pool, serve, usageOfFrames } from './gateway-process.mjs';
 
 const queueSpendLine = batchedLines(process.argv[3]);
+const readsAnswer = process.argv[4] !== 'unread';
 
 serve(async (req, res) => {
   const bytes = await bodyOf(req);
@@ -20,14 +23,14 @@ serve(async (req, res) => {
     res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream' });
     for await (const chunk of upstream.body) {
       res.write(chunk);
-      usage = usageOfFrames(chunk.toString('utf8'), usage);
+      if (readsAnswer) usage = usageOfFrames(chunk.toString('utf8'), usage);
     }
     res.end();
   } else {
     const parts = [];
     for await (const chunk of upstream.body) parts.push(chunk);
     const answer = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    usage = JSON.parse(answer.toString('utf8')).usage ?? null;
+    if (readsAnswer) usage = JSON.parse(answer.toString('utf8')).usage ?? null;
     res.writeHead(upstream.statusCode, { 'content-type': 'application/json', 'content-length': String(answer.length) });
     res.end(answer);
   }

@@ -111,10 +111,13 @@ export function startNaive(upstreamUrl: string, run: GatewayRun = {}): Promise<S
   return startService({ name: 'naive pass-through', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
-/** The lean measuring gateway (bench/lib/lean-gateway.mjs) in front of one upstream, its spend lines in `spendFile`. */
-export function startLean(upstreamUrl: string, spendFile: string, run: GatewayRun = {}): Promise<Service> {
-  const args = [...gatewayNodeFlags(run), join(REPO_ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstreamUrl, spendFile];
-  return startService({ name: 'lean measuring gateway', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
+/**
+ * The lean measuring gateway (bench/lib/lean-gateway.mjs) in front of one upstream, its spend lines
+ * in `spendFile`; `unread`: the same gateway forwarding the answer without reading it.
+ */
+export function startLean(upstreamUrl: string, spendFile: string, run: GatewayRun = {}, unread = false): Promise<Service> {
+  const args = [...gatewayNodeFlags(run), join(REPO_ROOT, 'bench', 'lib', 'lean-gateway.mjs'), upstreamUrl, spendFile, ...(unread ? ['unread'] : [])];
+  return startService({ name: unread ? 'lean gateway, answer unread' : 'lean measuring gateway', command: process.execPath, args, cwd: REPO_ROOT, ready: firstLineUrl });
 }
 
 /**

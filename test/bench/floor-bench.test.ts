@@ -68,6 +68,32 @@ test('the lean measuring gateway forwards JSON and SSE as the upstream sent them
   }
 });
 
+test('the lean gateway told to leave the answer unread forwards it unchanged and writes its line without usage', { timeout: 30_000 }, async () => {
+  const upstream = await startFakeUpstreams();
+  const dir = mkdtempSync(join(tmpdir(), 'agentab-lean-unread-'));
+  const spend = join(dir, 'spend.jsonl');
+  const gateway = await startLean(upstream.url, spend, {}, true);
+  try {
+    const asked = { model: 'bench-alias', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+    for (const stream of [false, true]) {
+      const direct = await post(upstream.url, { ...asked, stream });
+      const through = await post(gateway.url, { ...asked, stream });
+      assert.equal(through.status, 200);
+      assert.equal(through.text, direct.text, `the ${stream ? 'SSE' : 'JSON'} answer passes unchanged`);
+    }
+    const lines = await spendLines(spend, 2);
+    assert.equal(lines.length, 2, 'one spend line per call');
+    for (const line of lines) {
+      assert.equal(line.alias, 'bench-alias');
+      assert.equal(line.usage, null, 'nothing read from the answer');
+    }
+  } finally {
+    await gateway.stop();
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** Spend lines of `file` once `count` are there (they are appended in batches). */
 async function spendLines(file: string, count: number): Promise<Array<Record<string, unknown>>> {
   let lines: Array<Record<string, unknown>> = [];
@@ -130,12 +156,12 @@ test('the ladder gateway passes the answers through at every rung, hides the usa
   }
 });
 
-test('bench/floor.ts runs with tiny counts and reports the naive, lean, ladder and agentab rows, their added latency and their collections', { timeout: 120_000 }, async () => {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/floor.ts', '--rounds', '1', '--round-ms', '150', '--concurrency', '2', '--ladder', '0,6', '--gc'], {
+test('bench/floor.ts runs with tiny counts and reports the naive, lean (answer read and unread), ladder and agentab rows, their added latency and their collections', { timeout: 120_000 }, async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/floor.ts', '--rounds', '1', '--round-ms', '150', '--concurrency', '2', '--ladder', '0,6', '--unread', '--gc'], {
     cwd: ROOT,
     timeout: 110_000,
   });
-  const targets = ['naive', 'lean', 'ladder 0 \\(\\+lean\\)', 'ladder 6 \\(\\+writer\\)', 'agentab'];
+  const targets = ['naive', 'lean', 'lean, answer unread', 'ladder 0 \\(\\+lean\\)', 'ladder 6 \\(\\+writer\\)', 'agentab'];
   for (const mode of ['json', 'stream']) {
     for (const target of targets) {
       const row = new RegExp(`^\\| ${mode} \\| ${target} \\| (\\d+) \\| [\\d.]+ \\| (\\d+) \\| [\\d.]+ \\| [\\d.]+ \\| (-?[\\d.]+) \\((-?[\\d.]+)\\) \\| 0 \\|$`, 'm').exec(stdout);
