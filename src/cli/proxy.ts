@@ -54,6 +54,19 @@ interface ServeOptions {
   phaseTiming?: boolean;
 }
 
+/**
+ * The OTLP export: the flags' endpoint over the config's, the flags' headers over the config's.
+ * Headers with no endpoint anywhere would be dropped without a word: refused instead.
+ */
+function otlpOf(config: ProxyConfig, o: ServeOptions): { otlp?: { endpoint: string; headers: Record<string, string> } } {
+  const endpoint = o.otlpEndpoint ?? config.otlp?.endpoint;
+  if (!endpoint) {
+    if (o.otlpHeader) throw new Error('--otlp-header: no OTLP endpoint to send it to; give --otlp-endpoint <url> or general_settings.otlp_endpoint in the config');
+    return {};
+  }
+  return { otlp: { endpoint, headers: { ...config.otlp?.headers, ...o.otlpHeader } } };
+}
+
 async function serve(config: ProxyConfig, o: ServeOptions) {
   const log = createLogger(o.logLevel);
   for (const w of config.warnings ?? []) log.warn(w);
@@ -63,7 +76,7 @@ async function serve(config: ProxyConfig, o: ServeOptions) {
     port: o.port,
     spendLogPath: o.spendLog ?? null,
     ...(o.runId ? { runId: o.runId } : {}),
-    ...(o.otlpEndpoint ? { otlp: { endpoint: o.otlpEndpoint, headers: { ...config.otlp?.headers, ...o.otlpHeader } } } : {}),
+    ...otlpOf(config, o),
     ...(o.phaseTiming === false ? { phaseTiming: false } : {}),
     log,
   });

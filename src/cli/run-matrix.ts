@@ -94,8 +94,19 @@ export interface MatrixInput {
 
 /** Loads the spec: from the argument (default pilot), or for --resume from the run's manifest. */
 export async function loadMatrixInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
-  if (flags.bundle || flags.shard) return loadShardInput(experiment, flags);
-  return loadSpecInput(experiment, flags);
+  refuseIgnoredFlags(flags);
+  const input = flags.bundle || flags.shard ? await loadShardInput(experiment, flags) : await loadSpecInput(experiment, flags);
+  if (input.spec.launcher.kind === 'gce' && flags.concurrency !== undefined && !flags.bundle) {
+    throw new Error('--concurrency: a GCE run starts every VM at once and each runs --gce-cells-per-vm cells at a time; set that instead');
+  }
+  return input;
+}
+
+/** Flag combinations one of whose flags would be dropped without a word: refused, naming the one that counts. */
+function refuseIgnoredFlags(flags: MatrixFlags): void {
+  if (flags.force && !flags.resume) throw new Error('--force needs --resume <runDir> (it resumes a run whose spec changed since it started)');
+  if (flags.runId !== undefined && flags.resume) throw new Error(`--run-id names a new run; --resume continues ${flags.resume} under its own run id: give one or the other`);
+  if (flags.runId !== undefined && flags.bundle) throw new Error('--run-id: the bundle names the run id itself');
 }
 
 async function loadSpecInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
@@ -138,7 +149,9 @@ async function loadShardInput(experiment: string | undefined, flags: MatrixFlags
 }
 
 export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promise<void> {
-  const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd });
+  const runId = input.runId ?? flags.runId;
+  const r = await dryRun({ spec: input.spec, outRoot: flags.out, env: processEnv(), overrides: input.overrides, cwd: input.cwd, ...(runId !== undefined ? { runId } : {}), ...(input.only ? { only: input.only } : {}) });
+  for (const warning of r.warnings) process.stderr.write(`warning: ${warning}\n`);
   const gce = input.spec.launcher.kind === 'gce' ? gceDryRun(r.plan, r.estimate, r.runDir ? path.basename(r.runDir) : 'dry-run', readGceEnv()) : undefined;
   if (flags.json) {
     const commands = planCommands(r.plan).map(({ cell, commands: c }) => ({ runnerName: cell.runner.name, condition: cell.condition.name, task: cell.task.id, ...c, env: c.env.map((e) => e.replaceAll(cell.id, '<cell>')) }));
@@ -147,6 +160,7 @@ export async function printDryRun(input: MatrixInput, flags: MatrixFlags): Promi
   }
   process.stdout.write(renderPlan(r.plan, r.estimate) + '\n\n' + renderPlanPower(r.power) + '\n' + (gce ? '\n' + renderGceDryRun(gce) + '\n' : ''));
   if (r.runDir) process.stdout.write(`\nplan written to ${r.runDir}/plan.json — run exactly this plan with: agentab run-matrix --resume ${r.runDir}\n`);
+  else if (input.only) process.stdout.write(`\nthe cells of shard ${flags.shard} only; a shard's plan is not written (run it with the same --shard)\n`);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The one place the proxy reads the process environment. Everything else receives an
- * `env` object (tests pass their own) and asks it through these helpers.
+ * `env` object (tests pass their own) and asks it through these helpers. (The CLI's flags
+ * read their own defaults from AGENTAB_PROXY_HOST, AGENTAB_PROXY_PORT and AGENTAB_LOG_LEVEL,
+ * through commander: src/cli/commands.)
  */
-import { SECRET_KEY, type Level } from '../util/log.ts';
-import { ConfigError } from './config-error.ts';
+import { SECRET_KEY } from '../util/log.ts';
 
 export type Env = NodeJS.ProcessEnv;
 
@@ -25,18 +26,11 @@ export interface ModelOverride {
 export interface ProxyEnv {
   /** AGENTAB_MASTER_KEY: overrides general_settings.master_key. */
   masterKey?: string;
-  /** AGENTAB_LOG_LEVEL, default info. */
-  logLevel: Level;
   /** AGENTAB_CONFIG: the proxy's YAML config file, when no path is given. */
   configPath?: string;
-  /** AGENTAB_PROXY_HOST / AGENTAB_PROXY_PORT: where the proxy listens. */
-  host?: string;
-  port?: number;
   /** AGENTAB_MODEL_* variables, sorted by name. */
   modelOverrides: ModelOverride[];
 }
-
-const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 /** An unset or empty variable both read as undefined (`export X=` is how shells unset by accident). */
 function get(env: Env, name: string): string | undefined {
@@ -53,35 +47,13 @@ export function modelOverrideVariable(alias: string): string {
 }
 
 export function readProxyEnv(env: Env = processEnv()): ProxyEnv {
-  const logLevel = get(env, 'AGENTAB_LOG_LEVEL')?.toLowerCase() ?? 'info';
-  if (!(LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`invalid log level "${logLevel}"`, {
-      code: 'config_invalid',
-      key: 'AGENTAB_LOG_LEVEL',
-      envVar: 'AGENTAB_LOG_LEVEL',
-      validValues: LEVELS,
-      validLabel: 'levels',
-    });
-  }
-  const portText = get(env, 'AGENTAB_PROXY_PORT');
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    throw new ConfigError(`invalid port "${portText}" (expected an integer 0..65535)`, {
-      code: 'config_invalid',
-      key: 'AGENTAB_PROXY_PORT',
-      envVar: 'AGENTAB_PROXY_PORT',
-    });
-  }
   const modelOverrides = Object.keys(env)
     .filter((k) => k.startsWith(MODEL_OVERRIDE_PREFIX) && k.length > MODEL_OVERRIDE_PREFIX.length && get(env, k))
     .sort()
     .map((variable) => ({ variable, suffix: variable.slice(MODEL_OVERRIDE_PREFIX.length), target: get(env, variable)!.trim() }));
   return {
     masterKey: get(env, 'AGENTAB_MASTER_KEY'),
-    logLevel: logLevel as Level,
     configPath: get(env, 'AGENTAB_CONFIG'),
-    host: get(env, 'AGENTAB_PROXY_HOST'),
-    port,
     modelOverrides,
   };
 }

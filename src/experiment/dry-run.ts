@@ -18,7 +18,7 @@ import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts
 import { buildRunProxyConfig } from './proxy-config.ts';
 import { writeFileAtomic } from './records-store.ts';
 import { remoteSecretNames } from './launchers/registry.ts';
-import { experimentDir, newRunId, runPaths } from './run-dir.ts';
+import { checkRunId, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import { probeRunners } from './runners/probe.ts';
 
 export interface DryRunOptions {
@@ -31,6 +31,8 @@ export interface DryRunOptions {
   write?: boolean;
   runners?: Record<string, ResolvedRunner>;
   runId?: string;
+  /** Plan only these cells (a shard, `--shard i/N`); such a plan is shown, never written. */
+  only?: ReadonlySet<string>;
 }
 
 export interface DryRunResult {
@@ -38,6 +40,8 @@ export interface DryRunResult {
   estimate: PlanEstimate & { perCell: CellEstimate[] };
   /** What change the planned reps can detect, from earlier runs' spread. */
   power: PlanPower;
+  /** What the proxy config's loading warned about (LiteLLM keys ignored, settings not implemented). */
+  warnings: string[];
   runDir?: string;
 }
 
@@ -52,7 +56,9 @@ function pricer(config: ProxyConfig) {
 
 export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
   const runners = o.runners ?? (await probeRunners(o.spec.runners, cellBaseEnv(o.env)));
-  const plan = buildPlan(o.spec, runners);
+  const whole = buildPlan(o.spec, runners);
+  const plan = o.only ? { ...whole, cells: whole.cells.filter((c) => o.only!.has(c.id)) } : whole;
+  if (o.runId !== undefined) checkRunId(o.runId);
   // a remote launcher's machines read their own keys (GCE: Secret Manager): a stand-in is enough to check the config here
   const standIns = Object.fromEntries((await remoteSecretNames(o.spec.launcher)).map((n) => [n, `<secret ${n}>`]));
   const proxy = await buildRunProxyConfig(o.spec, { ...o.env, ...standIns });
@@ -67,11 +73,13 @@ export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
     conditions: o.spec.conditions.length,
     history,
   });
-  if (o.write === false) return { plan, estimate, power };
+  const warnings = proxy.warnings ?? [];
+  // A shard's plan is not a run of its own: `--resume` of a written plan runs every cell.
+  if (o.write === false || o.only) return { plan, estimate, power, warnings };
   const runId = o.runId ?? newRunId();
   const runDir = path.join(expDir, runId);
   await mkdir(runDir, { recursive: true });
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify({ ...planToJson(plan), estimate: { ...estimate, perCell: undefined } }, null, 2) + '\n');
   await writeManifest(runDir, newManifest(plan, runId, { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy, status: 'planned' }));
-  return { plan, estimate, power, runDir };
+  return { plan, estimate, power, warnings, runDir };
 }

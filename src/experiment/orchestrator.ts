@@ -28,7 +28,7 @@ import { readRecordsFile, RecordsLog, writeFileAtomic } from './records-store.ts
 import { markKilled, recordKilledAttempts } from './killed-attempts.ts';
 import { spendText } from './uncounted-spend.ts';
 import type { ResultsSink } from './results-sink.ts';
-import { cellDir, experimentDir, newRunId, runPaths } from './run-dir.ts';
+import { cellDir, checkRunId, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { CellProcessRegistry, reapCellProcesses } from './cell-processes.ts';
 import { diffSnapshots } from './spec-snapshot.ts';
@@ -105,7 +105,6 @@ export interface RunMatrixResult {
   budgetReached?: 'usd' | 'tokens';
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A result for a cell whose launcher threw: an infra failure, never a crash of the run. */
 function crashedResult(cell: Cell, e: unknown, startedAt: number): CellResult {
@@ -137,11 +136,13 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   // here needs only a stand-in, never the value (which this machine may not have)
   const standIns = Object.fromEntries((launcher.remoteSecrets ?? []).map((name) => [name, `<secret ${name}>`]));
   const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, { ...o.env, ...standIns });
+  // What `agentab proxy` warns about a pasted LiteLLM config (keys ignored, settings agentab does not implement), a run warns about too.
+  for (const warning of proxyConfig.warnings ?? []) log.warn(warning);
 
   let runId: string;
   let runDir: string;
   let manifest: Manifest;
-  if (!o.resumeDir && o.runId !== undefined && !RUN_ID.test(o.runId)) throw new Error(`run id ${JSON.stringify(o.runId)}: expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  if (!o.resumeDir && o.runId !== undefined) checkRunId(o.runId);
   const fresh = newManifest(plan, o.runId ?? newRunId(), { cwd: o.cwd ?? process.cwd(), overrides: o.overrides ?? {}, proxy: proxyConfig, status: 'running' });
   if (o.resumeDir) {
     runDir = path.resolve(o.resumeDir);

@@ -25,6 +25,14 @@ export function newRunId(now: Date = new Date(), suffix: string = randomBytes(2)
   return `${d}-${t}-${suffix}`;
 }
 
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A run id given by the user (`--run-id`), as a directory name it can safely be. */
+export function checkRunId(runId: string): string {
+  if (!RUN_ID.test(runId)) throw new Error(`run id ${JSON.stringify(runId)}: expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  return runId;
+}
+
 export function experimentDir(outRoot: string, experiment: string): string {
   return path.join(outRoot, experiment);
 }

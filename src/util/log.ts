@@ -3,6 +3,7 @@
  * Values of keys that look like secrets are masked before anything is written.
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const LOG_LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error', 'silent'];
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 /** Names of fields and variables whose values are secrets. */

@@ -1,16 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/config/config-error.ts';
 import { envLookup, envSuffixOf, modelOverrideVariable, readProxyEnv, resolveEnvRefs } from '../../src/config/env.ts';
 
 describe('readProxyEnv', () => {
   test('defaults with an empty environment', () => {
     assert.deepEqual(readProxyEnv({}), {
       masterKey: undefined,
-      logLevel: 'info',
       configPath: undefined,
-      host: undefined,
-      port: undefined,
       modelOverrides: [],
     });
   });
@@ -18,30 +14,18 @@ describe('readProxyEnv', () => {
   test('reads AGENTAB_* variables; empty ones count as unset; overrides sorted by name', () => {
     const e = readProxyEnv({
       AGENTAB_MASTER_KEY: 'sk-m',
-      AGENTAB_LOG_LEVEL: 'DEBUG',
       AGENTAB_CONFIG: '/etc/proxy.yaml',
-      AGENTAB_PROXY_PORT: '4000',
       AGENTAB_MODEL_z: 'sim/z',
       AGENTAB_MODEL_shared_model: ' vertex_ai/gemini-2.5-pro ',
       AGENTAB_MODEL_empty: '',
       AGENTAB_MODEL_: 'sim/x',
     });
     assert.equal(e.masterKey, 'sk-m');
-    assert.equal(e.logLevel, 'debug');
     assert.equal(e.configPath, '/etc/proxy.yaml');
-    assert.equal(e.port, 4000);
     assert.deepEqual(e.modelOverrides, [
       { variable: 'AGENTAB_MODEL_shared_model', suffix: 'shared_model', target: 'vertex_ai/gemini-2.5-pro' },
       { variable: 'AGENTAB_MODEL_z', suffix: 'z', target: 'sim/z' },
     ]);
-  });
-
-  test('bad log level and port are ConfigErrors naming the variable', () => {
-    assert.throws(
-      () => readProxyEnv({ AGENTAB_LOG_LEVEL: 'loud' }),
-      (e: unknown) => e instanceof ConfigError && e.key === 'AGENTAB_LOG_LEVEL' && e.validValues?.includes('warn') === true,
-    );
-    assert.throws(() => readProxyEnv({ AGENTAB_PROXY_PORT: '70000' }), /AGENTAB_PROXY_PORT: invalid port "70000"/);
   });
 });
 

@@ -1,6 +1,7 @@
 /** Declares `agentab clean`; the work is in ../clean.ts, loaded when it runs. */
 import type { Command } from 'commander';
 import type { Level } from '../../util/log.ts';
+import { logLevelOption } from './log-level.ts';
 
 export interface CleanFlags {
   all?: boolean;
@@ -26,6 +27,6 @@ export function registerCleanCommand(program: Command): void {
     .option('--dry-run', 'list what would be removed')
     .option('--engine <endpoint>', 'container engine API (unix:///path.sock, tcp://host:port); default: DOCKER_HOST, Docker, Podman')
     .option('--json', 'print JSON')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn')
+    .addOption(logLevelOption('warn'))
     .action(async (flags: CleanFlags) => (await import('../clean.ts')).cleanCommand(flags));
 }

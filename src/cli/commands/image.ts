@@ -1,6 +1,7 @@
 /** Declares `agentab image`; the work is in ../image.ts, loaded when it runs. */
 import type { Command } from 'commander';
 import type { Level } from '../../util/log.ts';
+import { logLevelOption } from './log-level.ts';
 
 export interface BuildFlags {
   force?: boolean;
@@ -21,7 +22,7 @@ export function registerImageCommand(program: Command): void {
     .option('--with-agentab', 'the GCE runner image: agentab itself too, at /opt/agentab (what each GCE VM runs)')
     .option('--engine <endpoint>', 'container engine API (unix:///path.sock, tcp://host:port); default: DOCKER_HOST, Docker, Podman')
     .option('--json', 'print JSON')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn')
+    .addOption(logLevelOption('warn'))
     .action(async (flags: BuildFlags) => (await import('../image.ts')).buildCommand(flags));
   image
     .command('push')
@@ -32,7 +33,7 @@ export function registerImageCommand(program: Command): void {
     .option('--insecure', 'plain HTTP to the registry (default: only for a registry on this machine)')
     .option('--no-auth', 'push without Google credentials (a registry that needs none)')
     .option('--json', 'print JSON')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn')
+    .addOption(logLevelOption('warn'))
     .action(async (flags: PushFlags) => (await import('../image.ts')).pushCommand(flags));
 }
 

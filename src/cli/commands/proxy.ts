@@ -1,5 +1,5 @@
 /** Declares `agentab proxy` and `agentab sim`; the work is in ../proxy.ts, loaded when one runs. */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
@@ -10,6 +10,14 @@ import {
 } from '../../config/proxy-defaults.ts';
 import { SIM_CACHE_RULES, type SimCacheRules } from '../../config/types.ts';
 import type { Level } from '../../util/log.ts';
+import { logLevelOption } from './log-level.ts';
+
+/** A port: an integer 0–65535 (0 = any free port). Commander names the flag, or the variable it came from. */
+function portOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port, an integer 0–65535');
+  return n;
+}
 
 function numberOption(name: string) {
   return (v: string): number => {
@@ -63,11 +71,11 @@ export function registerProxyCommand(program: Command): void {
     .command('proxy')
     .description('Run the measuring gateway: OpenAI Chat and Anthropic Messages in, any backend out, one spend line per call.')
     .option('-c, --config <file>', 'LiteLLM-style config.yaml (default: the simulator as "shared-model")')
-    .option('-p, --port <n>', 'port (0 = any free port)', numberOption('--port'), 4000)
-    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .addOption(new Option('-p, --port <n>', 'port (0 = any free port)').argParser(portOption).default(4000).env('AGENTAB_PROXY_PORT'))
+    .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1').env('AGENTAB_PROXY_HOST'))
     .option('--spend-log <file>', 'append one JSON line per call to this file')
     .option('--run-id <id>', 'run id written on every spend line')
-    .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    .addOption(logLevelOption('info'))
     .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', numberOption('--grace'), 10_000)
     .option('--otlp-endpoint <url>', 'export a span per call (GenAI conventions) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318')
     .option('--otlp-header <name=value>', 'header of the OTLP export requests (repeatable)', collectHeader)
@@ -96,7 +104,7 @@ export function registerSimCommand(program: Command): void {
   program
     .command('sim')
     .description('Run the simulated model alone as an OpenAI/Anthropic-compatible upstream (for benchmarks and demos).')
-    .option('-p, --port <n>', 'port (0 = any free port)', numberOption('--port'), 4100)
+    .option('-p, --port <n>', 'port (0 = any free port)', portOption, 4100)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--alias <name>', 'model name it answers to (any name is accepted by the OpenAI route)', 'sim-model')
     .option('--seed <n>', 'random seed', numberOption('--seed'), DEFAULT_SIM_OPTIONS.seed)
@@ -114,6 +122,6 @@ export function registerSimCommand(program: Command): void {
         .default(DEFAULT_SIM_OPTIONS.cache.rules),
     )
     .option('--spend-log <file>', 'also write spend lines')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn')
+    .addOption(logLevelOption('warn'))
     .action(async (flags: SimFlags) => (await import('../proxy.ts')).simCommand(flags));
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Level } from '../../util/log.ts';
 import { addGceOptions, type GceFlags } from './gce-flags.ts';
+import { logLevelOption } from './log-level.ts';
 
 export interface MatrixFlags extends GceFlags {
   runners?: string;
@@ -45,7 +46,7 @@ export function addMatrixOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'per-cell timeout, e.g. 300s or 5m (overrides the tasks\' own)')
     .option('--out <dir>', 'results root', 'results')
     .option('--json', 'print JSON instead of tables')
-    .option('--log-level <level>', 'debug | info | warn | error', 'warn');
+    .addOption(logLevelOption('warn'));
   return addGceOptions(cmd);
 }
 

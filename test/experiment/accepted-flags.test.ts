@@ -1,0 +1,87 @@
+/**
+ * A value the CLI accepts works or is refused (through real `agentab` processes): flag
+ * combinations that one flag would be dropped from are refused naming the one that counts;
+ * `--dry-run` plans under the `--run-id` given and only the `--shard` given; what the proxy
+ * config's loading warns about reaches `plan` and `run-matrix` as it reaches `agentab proxy`.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { agentabCli as agentab, writeExperiment } from './helpers.ts';
+
+const TWO_TASKS = { t1: 'prompt: p\ncheck: "true"\n', t2: 'prompt: p\ncheck: "true"\n' };
+
+/** A spec whose proxy is a pasted LiteLLM config with keys agentab does not implement. */
+function litellmExperiment(name: string) {
+  const x = writeExperiment(
+    `name: ${name}
+runners: [{ name: sh, kind: command, command: 'true' }]
+conditions: [{ name: a }, { name: b }]
+tasks: tasks/*.yaml
+reps: 2
+proxy: { file: litellm.yaml }
+`,
+    TWO_TASKS,
+  );
+  writeFileSync(
+    path.join(x.dir, 'litellm.yaml'),
+    `model_list:
+  - model_name: shared-model
+    litellm_params:
+      model: sim/sim-default
+      temperature: 0.2
+      sim: { seed: 1, ttft_ms: 1, ttft_ms_per_1k_tokens: 0, tokens_per_second: 100000, jitter: 0 }
+litellm_settings:
+  success_callback: ["langfuse"]
+`,
+  );
+  return x;
+}
+
+describe('flags the CLI accepts work or are refused', () => {
+  test('the proxy config\'s warnings reach plan and run-matrix, as they reach agentab proxy', async () => {
+    const x = litellmExperiment('warned');
+    const planned = await agentab(['plan', x.spec, '--out', x.out]);
+    assert.equal(planned.exitCode, 0, planned.stderr);
+    assert.match(planned.stderr, /warning: .*success_callback/, 'plan warns about the LiteLLM key it ignores');
+    assert.match(planned.stderr, /warning: .*temperature/);
+    const ran = await agentab(['run-matrix', x.spec, '--out', x.out, '--reps', '1', '--conditions', 'a', '--tasks', 't1', '--json']);
+    assert.equal(ran.exitCode, 0, ran.stderr);
+    assert.match(ran.stderr, /WARN .*success_callback/, 'run-matrix logs the same warning');
+  });
+
+  test('--dry-run plans under the --run-id given; with --shard it shows that shard\'s cells and writes no plan', async () => {
+    const x = litellmExperiment('dryrun');
+    const named = await agentab(['run-matrix', x.spec, '--out', x.out, '--dry-run', '--run-id', 'myplan', '--json']);
+    assert.equal(named.exitCode, 0, named.stderr);
+    assert.equal(path.basename(JSON.parse(named.stdout).runDir as string), 'myplan');
+    const badId = await agentab(['run-matrix', x.spec, '--out', x.out, '--dry-run', '--run-id', '../escape']);
+    assert.notEqual(badId.exitCode, 0);
+    assert.match(badId.stderr, /run id "\.\.\/escape": expected 1-64 letters/);
+
+    const whole = JSON.parse((await agentab(['plan', x.spec, '--out', x.out, '--json'])).stdout) as { plan: { cells: unknown[] } };
+    const before = readdirSync(path.join(x.out, 'dryrun')).length;
+    const shard = await agentab(['run-matrix', x.spec, '--out', x.out, '--dry-run', '--shard', '0/2', '--json']);
+    assert.equal(shard.exitCode, 0, shard.stderr);
+    const shown = JSON.parse(shard.stdout) as { runDir?: string; plan: { cells: unknown[] } };
+    assert.equal(whole.plan.cells.length, 8);
+    assert.ok(shown.plan.cells.length > 0 && shown.plan.cells.length < 8, `shard 0 of 2 plans part of the cells (${shown.plan.cells.length})`);
+    assert.equal(shown.runDir, undefined, 'no plan written for a shard');
+    assert.equal(readdirSync(path.join(x.out, 'dryrun')).length, before);
+  });
+
+  test('--force without --resume, --run-id with --resume, and --concurrency on GCE are refused', async () => {
+    const x = litellmExperiment('refused');
+    const force = await agentab(['run-matrix', x.spec, '--out', x.out, '--force']);
+    assert.notEqual(force.exitCode, 0);
+    assert.match(force.stderr, /--force needs --resume <runDir>/);
+    const resumed = await agentab(['run-matrix', '--resume', path.join(x.out, 'refused', 'r1'), '--run-id', 'r2']);
+    assert.notEqual(resumed.exitCode, 0);
+    assert.match(resumed.stderr, /--run-id names a new run; --resume continues .*r1 under its own run id/);
+    const gce = await agentab(['plan', x.spec, '--out', x.out, '--launcher', 'gce', '--concurrency', '8']);
+    assert.notEqual(gce.exitCode, 0);
+    assert.match(gce.stderr, /--concurrency: .*--gce-cells-per-vm/);
+    assert.ok(!existsSync(path.join(x.out, 'refused')), 'nothing planned or run');
+  });
+});
