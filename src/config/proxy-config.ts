@@ -56,7 +56,6 @@ export interface LoadOptions {
   env?: Env;
 }
 
-const LITELLM_PARAM_KEYS = new Set(Object.keys(RawLitellmParamsSchema.shape));
 const TOP_LEVEL_KEYS = Object.keys(RawProxyConfigSchema.shape);
 
 export async function loadProxyConfig(opts: LoadOptions = {}): Promise<ProxyConfig> {
@@ -295,8 +294,7 @@ class CredentialStore {
     if (hit) return hit;
     const i = this.list.findIndex((c) => c.credential_name === name);
     if (i < 0) return undefined;
-    const values = Object.fromEntries(Object.entries(this.list[i]!.credential_values).filter(([k]) => LITELLM_PARAM_KEYS.has(k) && k !== 'model'));
-    const out = this.rep.resolve(values, ['credential_list', i, 'credential_values'], this.lookup);
+    const out = this.rep.resolve(this.list[i]!.credential_values, ['credential_list', i, 'credential_values'], this.lookup);
     this.resolved.set(name, out);
     return out;
   }

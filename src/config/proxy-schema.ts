@@ -235,7 +235,8 @@ export const RawLitellmSettingsSchema = z.object({
 
 export const RawCredentialSchema = z.object({
   credential_name: z.string().min(1),
-  credential_values: z.record(z.string(), z.unknown()),
+  /** Values a deployment naming the credential takes where it sets none: checked as litellm_params are (other keys warn). */
+  credential_values: RawLitellmParamsSchema.omit({ model: true, litellm_credential_name: true }),
   credential_info: z.unknown().optional(),
 });
 

@@ -72,7 +72,10 @@ export function buildRouterSettings(
   collectFallbacks(r.fallbacks, ['router_settings'], fallbacks, fallbackRefs);
   collectFallbacks(l.fallbacks, ['litellm_settings'], fallbacks, fallbackRefs);
 
-  const retryBaseMs = r.retry_base_ms ?? (r.retry_after ? Math.round(r.retry_after * 1000) : DEFAULT_RETRY_BASE_MS);
+  const retryBaseMs = r.retry_base_ms ?? (r.retry_after !== undefined ? Math.round(r.retry_after * 1000) : DEFAULT_RETRY_BASE_MS);
+  if (r.retry_max_ms !== undefined && r.retry_max_ms < retryBaseMs) {
+    warn(['router_settings', 'retry_max_ms'], `below the first retry's delay (${retryBaseMs} ms); retries wait ${retryBaseMs} ms at most`);
+  }
   return {
     settings: {
       numRetries: r.num_retries ?? l.num_retries ?? DEFAULT_NUM_RETRIES,

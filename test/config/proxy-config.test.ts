@@ -239,6 +239,38 @@ describe('router_settings', () => {
   });
 });
 
+describe('values the schema accepts are used or refused', () => {
+  test('router_settings.retry_after: 0 means no wait before the first retry; a retry_max_ms below it warns', () => {
+    const text = yaml('model_list: [{model_name: a, litellm_params: {model: sim/a}}]', 'router_settings:', '  retry_after: 0');
+    assert.equal(parseProxyConfig(text, { env: {} }).router.retryBaseMs, 0);
+    const capped = parseProxyConfig(yaml('model_list: [{model_name: a, litellm_params: {model: sim/a}}]', 'router_settings:', '  retry_after: 5', '  retry_max_ms: 100'), { source: 'r.yaml', env: {} });
+    assert.equal(capped.router.retryMaxMs, 5000);
+    assert.deepEqual(capped.warnings, ["r.yaml:4:17: router_settings.retry_max_ms: below the first retry's delay (5000 ms); retries wait 5000 ms at most"]);
+  });
+
+  test('credential_values are checked as litellm_params are: a bad value is a located error, an unknown key a warning', () => {
+    const entry = 'model_list: [{model_name: a, litellm_params: {model: openai/x, api_base: "http://127.0.0.1:1", litellm_credential_name: c}}]';
+    for (const [values, key, detail] of [
+      ['{timeout: soon}', 'timeout', /number/],
+      ['{max_retries: -3}', 'max_retries', />=\s*0|at least 0|too small/i],
+      ['{weight: heavy}', 'weight', /number/],
+      ['{additional_drop_params: x}', 'additional_drop_params', /expected list/],
+      ['{sim: {ttft_ms: fast}}', 'sim.ttft_ms', /number/],
+    ] as const) {
+      const text = yaml('credential_list:', `  - {credential_name: c, credential_values: ${values}}`, entry);
+      assert.throws(
+        () => parseProxyConfig(text, { source: 'c.yaml', env: {} }),
+        (e: unknown) => e instanceof ConfigError && e.line === 2 && e.key === `credential_list[0].credential_values.${key}` && detail.test(e.message),
+        `${values} is refused at its key`,
+      );
+    }
+    const ok = parseProxyConfig(yaml('credential_list:', '  - {credential_name: c, credential_values: {api_key: sk-cred-1234, api_version: "2024-10-01"}}', entry), { source: 'c.yaml', env: {} });
+    assert.equal(ok.deployments[0]!.apiKey, 'sk-cred-1234');
+    assert.equal(ok.warnings?.length, 1);
+    assert.match(ok.warnings![0]!, /^c\.yaml:2:\d+: credential_list\[0\]\.credential_values\.api_version: not used by agentab; ignored$/);
+  });
+});
+
 describe('AGENTAB_MODEL_<alias> overrides', () => {
   const file = yaml(
     'model_list:',
