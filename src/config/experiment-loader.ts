@@ -9,6 +9,7 @@ import { ExperimentYamlSchema, RUNNER_KINDS, type ConditionYaml, type RunnerKind
 import { findTaskFiles, loadTaskFile } from './experiment-task.ts';
 import type { ConditionDef, ExperimentSpec, FileSource, LauncherDef, ProxySource, RunnerDef, SpecOverrides, TaskDef } from './experiment-types.ts';
 import { LocatedYaml } from './experiment-yaml.ts';
+import { runnerAdapter } from '../experiment/runners/adapters.ts';
 import type { SpecLocation } from './experiment-errors.ts';
 
 const isRunnerKind = (s: string): s is RunnerKind => (RUNNER_KINDS as readonly string[]).includes(s);
@@ -24,8 +25,15 @@ function resolveRunner(r: RunnerYaml, i: number, y: LocatedYaml, dir: string): R
   }
   const kind = r.kind ?? r.name;
   if (!isRunnerKind(kind)) throw unknownRunner(kind, y.at(['runners', i, r.kind === undefined ? 'name' : 'kind']));
-  if (kind === 'command' && r.max_turns !== undefined) {
-    throw new SpecError('invalid_value', 'max_turns does not apply to the command runner', y.at(['runners', i, 'max_turns']));
+  const adapter = runnerAdapter(kind);
+  if (r.max_turns !== undefined && !adapter.limitsTurns) {
+    throw new SpecError('invalid_value', `max_turns does not apply to the ${kind} runner (it has no turn limit to pass it to)`, y.at(['runners', i, 'max_turns']));
+  }
+  if (r.command !== undefined && adapter.runs !== 'command') {
+    throw new SpecError('invalid_value', `command applies to the command runner only; the ${kind} runner runs its CLI (set bin and args)`, y.at(['runners', i, 'command']));
+  }
+  if (r.bin !== undefined && adapter.runs !== 'bin') {
+    throw new SpecError('invalid_value', `bin does not apply to the ${kind} runner: its command runs in /bin/sh`, y.at(['runners', i, 'bin']));
   }
   return {
     name: r.name,

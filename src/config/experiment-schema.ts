@@ -78,6 +78,14 @@ const ProxyYamlSchema = z.union([
   z.object({ model_list: ProxyModelListSchema }).loose(),
 ]);
 
+/** Options of `launcher: {kind: local, …}`: cells run on this host. */
+export const LocalLauncherOptionsSchema = z
+  .object({
+    /** SIGTERM → kill delay when a cell is stopped. */
+    kill_grace_ms: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
 /**
  * Options of `launcher: {kind: container, …}`. The launcher validates its options with this
  * schema (the spec's launcher block itself stays loose, as for every launcher kind).

@@ -17,7 +17,7 @@ import { newManifest, writeManifest } from './manifest.ts';
 import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
 import { writeFileAtomic } from './records-store.ts';
-import { remoteSecretNames } from './launchers/registry.ts';
+import { checkLauncherOptions, remoteSecretNames } from './launchers/registry.ts';
 import { checkRunId, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import { probeRunners } from './runners/probe.ts';
 
@@ -56,6 +56,7 @@ function pricer(config: ProxyConfig) {
 
 export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
   const runners = o.runners ?? (await probeRunners(o.spec.runners, cellBaseEnv(o.env)));
+  await checkLauncherOptions(o.spec.launcher); // what the run would refuse, the plan refuses
   const whole = buildPlan(o.spec, runners);
   const plan = o.only ? { ...whole, cells: whole.cells.filter((c) => o.only!.has(c.id)) } : whole;
   if (o.runId !== undefined) checkRunId(o.runId);

@@ -71,6 +71,23 @@ describe('flags the CLI accepts work or are refused', () => {
     assert.equal(readdirSync(path.join(x.out, 'dryrun')).length, before);
   });
 
+  test('plan refuses the launcher options a run would refuse: an unknown local or container key, a bad value', async () => {
+    for (const [launcher, detail] of [
+      ['{kind: local, work_root: /tmp/x}', /invalid local launcher options: launcher\.\(options\): Unrecognized key: "work_root" \(the local launcher takes kill_grace_ms\)/i],
+      ['{kind: local, kill_grace_ms: "5s"}', /launcher\.kill_grace_ms: .*number/i],
+      ['{kind: container, cpus: 2, memroy: 4g}', /invalid container launcher options: .*memroy/],
+    ] as const) {
+      const x = writeExperiment(`name: launcher\nrunners: [{ name: sh, kind: command, command: 'true' }]\nconditions: [{ name: a }]\ntasks: tasks/*.yaml\nlauncher: ${launcher}\n`, TWO_TASKS);
+      const planned = await agentab(['plan', x.spec, '--out', x.out]);
+      assert.notEqual(planned.exitCode, 0, `${launcher} is refused at plan`);
+      assert.match(planned.stderr, detail);
+      assert.ok(!existsSync(x.out), 'no plan written');
+    }
+    const ok = writeExperiment(`name: launcher\nrunners: [{ name: sh, kind: command, command: 'true' }]\nconditions: [{ name: a }]\ntasks: tasks/*.yaml\nlauncher: {kind: local, kill_grace_ms: 500}\n`, TWO_TASKS);
+    const planned = await agentab(['plan', ok.spec, '--out', ok.out]);
+    assert.equal(planned.exitCode, 0, planned.stderr);
+  });
+
   test('--force without --resume, --run-id with --resume, and --concurrency on GCE are refused', async () => {
     const x = litellmExperiment('refused');
     const force = await agentab(['run-matrix', x.spec, '--out', x.out, '--force']);

@@ -46,6 +46,23 @@ describe('experiment spec', () => {
     assert.match(e.message, /experiment\.yaml:4:\d+: runners\[1\]: unknown runner "aider"; valid runners: claude, codex, command, gemini, opencode/);
   });
 
+  test('a runner key its kind does not use is refused at its line: max_turns without a turn limit, command on a CLI, bin on the command runner', async () => {
+    const head = 'name: x\nconditions: [{name: a}]\ntasks: tasks/*.yaml\nrunners:\n';
+    const codex = await specError(head + '  - {name: codex, max_turns: 3}\n');
+    assert.equal(codex.line, 5);
+    assert.match(codex.message, /runners\[0\]\.max_turns: max_turns does not apply to the codex runner \(it has no turn limit to pass it to\)/);
+    const cmd = await specError(head + "  - {name: sh, kind: command, command: 'true', max_turns: 3}\n");
+    assert.match(cmd.message, /max_turns does not apply to the command runner/);
+    const claude = await specError(head + "  - {name: claude, command: 'echo hi'}\n");
+    assert.match(claude.message, /runners\[0\]\.command: command applies to the command runner only; the claude runner runs its CLI \(set bin and args\)/);
+    const bin = await specError(head + "  - {name: sh, kind: command, command: 'true', bin: /nonexistent/zsh}\n");
+    assert.match(bin.message, /runners\[0\]\.bin: bin does not apply to the command runner: its command runs in \/bin\/sh/);
+    // what each kind does take still loads
+    const x = writeExperiment(head + "  - {name: claude, max_turns: 3, bin: ./claude}\n  - {name: sh, kind: command, command: 'true'}\n  - {name: codex}\n", { t1: TASK });
+    const spec = await loadExperiment(x.spec);
+    assert.deepEqual(spec.runners.map((r) => [r.name, r.maxTurns ?? null]), [['claude', 3], ['sh', null], ['codex', null]]);
+  });
+
   test('a duplicate condition points at the second one', async () => {
     const e = await specError('name: x\nrunners: [claude]\nconditions:\n  - name: a\n  - name: b\n  - name: a\ntasks: tasks/*.yaml\n');
     assert.equal((e as SpecError).reason, 'duplicate_condition');

@@ -12,6 +12,8 @@ export interface LauncherModule {
    * launcher. `overrides`: the run's CLI overrides (a remote launcher passes them to its machines).
    */
   createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides }): CellLauncher;
+  /** Validates `def.options` as createLauncher does, without building anything: `plan` refuses what a run would. */
+  checkOptions(def: LauncherDef): void;
   /**
    * Names of the secrets a remote launcher's machines resolve themselves (GCE: Secret Manager),
    * so planning on this host may stand in for them. Absent: every secret is read here.
@@ -41,6 +43,13 @@ export async function createLauncher(def: LauncherDef, o: { overrides?: SpecOver
   const load = LAUNCHERS[def.kind];
   if (!load) throw new LauncherUnavailableError(def.kind);
   return (await load()).createLauncher(def, o);
+}
+
+/** Throws what createLauncher would throw about the spec's launcher options (a typo, a bad value). */
+export async function checkLauncherOptions(def: LauncherDef): Promise<void> {
+  const load = LAUNCHERS[def.kind];
+  if (!load) throw new LauncherUnavailableError(def.kind);
+  (await load()).checkOptions(def);
 }
 
 /** Secrets the launcher's own machines resolve (none for a launcher that runs cells on this host). */

@@ -84,6 +84,13 @@ export interface RunnerAdapter {
   readonly kind: string;
   /** Whether stdout is a JSONL transcript (saved as transcript.jsonl). */
   readonly jsonTranscript: boolean;
+  /** Whether the CLI takes a turn limit: a spec's runner-level `max_turns` is refused for one that does not. */
+  readonly limitsTurns: boolean;
+  /**
+   * What a spec's runner names to run: `command`, a shell command (the command runner), or
+   * `bin`, the CLI's binary (every agent CLI). The other key is refused, never ignored.
+   */
+  readonly runs: 'command' | 'bin';
   /** The binary to run, or throws RunnerNotFoundError. */
   resolveBinary(def: RunnerDef): string;
   /** argv to print the version (run once per run). */

@@ -11,6 +11,10 @@ export { buildOfflineImage, offlineImageRef, inspectImage, type ImageInfo } from
 export { ContainerError } from './errors.ts';
 export { LABELS } from './labels.ts';
 
+export function checkOptions(def: LauncherDef): void {
+  parseContainerOptions(def.options);
+}
+
 /** The registry's factory for `launcher: container` (options validated here, with their defaults). */
 export function createLauncher(def: LauncherDef): CellLauncher {
   return new ContainerLauncher(parseContainerOptions(def.options));

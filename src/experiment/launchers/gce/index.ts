@@ -22,6 +22,10 @@ export function createLauncher(def: LauncherDef, o: { overrides?: SpecOverrides 
   });
 }
 
+export function checkOptions(def: LauncherDef): void {
+  parseGceOptions(def.options, { env: readGceEnv() });
+}
+
 /** Keys come from Secret Manager on the VMs: planning here needs only their names. */
 export function remoteSecretNames(def: LauncherDef): string[] {
   return secretNamesOf(def.options);

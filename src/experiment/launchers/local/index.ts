@@ -12,6 +12,7 @@ import { resolveSimScript } from '../../sim-script.ts';
 import { overlayFiles } from '../../workspace.ts';
 import { snapshotWorkspace, workspaceDiff } from '../../workspace-diff.ts';
 import { cellDir } from '../../run-dir.ts';
+import { LocalLauncherOptionsSchema } from '../../../config/experiment-schema.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
 import type { LauncherDef } from '../../../config/experiment-types.ts';
 import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
@@ -110,8 +111,19 @@ export class LocalLauncher implements CellLauncher {
   }
 }
 
+/** The spec's `launcher: {kind: local, …}` options, validated: an unknown key or a bad value names itself. */
+function parseLocalOptions(raw: Record<string, unknown>): { kill_grace_ms?: number | undefined } {
+  const r = LocalLauncherOptionsSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `launcher.${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
+  throw new Error(`invalid local launcher options: ${issues} (the local launcher takes kill_grace_ms)`);
+}
+
+export function checkOptions(def: LauncherDef): void {
+  parseLocalOptions(def.options);
+}
+
 /** The registry's factory for `launcher: local`. */
 export function createLauncher(def: LauncherDef): CellLauncher {
-  const grace = def.options.kill_grace_ms;
-  return new LocalLauncher({ killGraceMs: typeof grace === 'number' ? grace : undefined });
+  return new LocalLauncher({ killGraceMs: parseLocalOptions(def.options).kill_grace_ms });
 }

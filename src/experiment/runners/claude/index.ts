@@ -20,6 +20,8 @@ const MODEL_VARIABLES = [
 export const runner: RunnerAdapter = {
   kind: 'claude',
   jsonTranscript: true,
+  limitsTurns: true,
+  runs: 'bin',
   artifacts: ['.claude/projects'],
   resolveBinary: (def) => (def.bin ? explicitBin(def.name, def.bin) : packageBin(def.name, '@anthropic-ai/claude-code', 'claude')),
   versionArgv: (bin) => [bin, '--version'],

@@ -57,6 +57,8 @@ export function codexConfig(ctx: InvocationContext): string {
 export const runner: RunnerAdapter = {
   kind: 'codex',
   jsonTranscript: true,
+  limitsTurns: false,
+  runs: 'bin',
   artifacts: ['.codex/sessions'],
   resolveBinary: (def) => (def.bin ? explicitBin(def.name, def.bin) : packageBin(def.name, '@openai/codex', 'codex')),
   versionArgv: (bin) => [bin, '--version'],

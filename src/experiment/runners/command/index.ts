@@ -17,6 +17,8 @@ export function commandOf(ctx: InvocationContext): string {
 export const runner: RunnerAdapter = {
   kind: 'command',
   jsonTranscript: false,
+  limitsTurns: false,
+  runs: 'command',
   artifacts: [],
   resolveBinary: () => SHELL,
   versionArgv: () => undefined,

@@ -25,6 +25,8 @@ export function geminiSettings(ctx: InvocationContext): Record<string, unknown> 
 export const runner: RunnerAdapter = {
   kind: 'gemini',
   jsonTranscript: true,
+  limitsTurns: true,
+  runs: 'bin',
   artifacts: ['.gemini/tmp'],
   resolveBinary: (def) => (def.bin ? explicitBin(def.name, def.bin) : packageBin(def.name, '@google/gemini-cli', 'gemini')),
   versionArgv: (bin) => [bin, '--version'],

@@ -39,6 +39,8 @@ export function opencodeConfig(ctx: InvocationContext): Record<string, unknown> 
 export const runner: RunnerAdapter = {
   kind: 'opencode',
   jsonTranscript: true,
+  limitsTurns: true,
+  runs: 'bin',
   artifacts: ['.local/share/opencode/log'],
   resolveBinary: (def) => (def.bin ? explicitBin(def.name, def.bin) : packageBin(def.name, 'opencode-ai', 'opencode')),
   versionArgv: (bin) => [bin, '--version'],
