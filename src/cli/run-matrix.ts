@@ -54,6 +54,7 @@ export function overridesFromFlags(f: MatrixFlags): SpecOverrides {
   set('runners', list(f.runners));
   set('conditions', list(f.conditions));
   set('tasks', list(f.tasks));
+  set('tags', list(f.tags));
   set('reps', num(f.reps, '--reps'));
   set('concurrency', num(f.concurrency, '--concurrency'));
   set('seed', num(f.seed, '--seed'));

@@ -182,6 +182,15 @@ export async function applyOverrides(spec: ExperimentSpec, o: SpecOverrides, cwd
     }
     out.tasks = uniqueTasks(picked);
   }
+  if (o.tags !== undefined) {
+    const wanted = new Set(o.tags);
+    const tagged = out.tasks.filter((t) => t.tags.some((tag) => wanted.has(tag)));
+    if (tagged.length === 0) {
+      const known = [...new Set(out.tasks.flatMap((t) => t.tags))].sort();
+      throw new SpecError('override_invalid', `no task carries any of the tags ${o.tags.join(', ')}`, { key: '--tags' }, { validValues: known, validLabel: 'tags' });
+    }
+    out.tasks = tagged;
+  }
   const positive = (v: number | undefined, key: string, int = true) => {
     if (v !== undefined && !(v > 0 && (!int || Number.isInteger(v)))) {
       throw new SpecError('override_invalid', `must be a positive ${int ? 'integer' : 'number'}, got ${v}`, { key });

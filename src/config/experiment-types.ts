@@ -99,6 +99,8 @@ export interface SpecOverrides {
   conditions?: string[];
   /** Task ids of the spec, or globs of task files (relative to `cwd`). */
   tasks?: string[];
+  /** Only the tasks (of the spec, or of `tasks`) carrying at least one of these tags. */
+  tags?: string[];
   reps?: number;
   launcher?: LauncherKind;
   concurrency?: number;

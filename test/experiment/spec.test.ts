@@ -127,6 +127,22 @@ describe('experiment spec', () => {
     assert.equal(s.reps, 6, 'the original spec is unchanged');
   });
 
+  test('--tags keeps the tasks carrying any of the tags; none carrying them is an error listing the tags there are', async () => {
+    const x = writeExperiment('name: x\nrunners: [claude]\nconditions: [{name: a}]\ntasks: tasks/*.yaml\n', {
+      fix: `${TASK}tags: [bugfix, small]\n`,
+      feat: `${TASK}tags: [feature]\n`,
+      plain: TASK,
+    });
+    const s = await loadExperiment(x.spec);
+    assert.deepEqual((await applyOverrides(s, { tags: ['small'] })).tasks.map((t) => t.id), ['fix']);
+    assert.deepEqual((await applyOverrides(s, { tags: ['feature', 'bugfix'] })).tasks.map((t) => t.id).sort(), ['feat', 'fix']);
+    assert.deepEqual((await applyOverrides(s, { tasks: ['feat', 'plain'], tags: ['feature'] })).tasks.map((t) => t.id), ['feat'], 'tags narrow --tasks');
+    await assert.rejects(
+      applyOverrides(s, { tags: ['docs'] }),
+      (e: unknown) => e instanceof SpecError && e.reason === 'override_invalid' && /--tags: no task carries any of the tags docs; valid tags: bugfix, feature, small/.test(e.message),
+    );
+  });
+
   test('a built-in runner kind not in the spec can be selected; an unknown one cannot', async () => {
     const s = await loadExperiment(PILOT);
     const o = await applyOverrides(s, { runners: ['command'] });

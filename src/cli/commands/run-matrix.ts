@@ -8,6 +8,7 @@ export interface MatrixFlags extends GceFlags {
   runners?: string;
   conditions?: string;
   tasks?: string;
+  tags?: string;
   reps?: string;
   launcher?: string;
   concurrency?: string;
@@ -36,6 +37,7 @@ export function addMatrixOptions(cmd: Command): Command {
     .option('--runners <list>', 'runners to run, comma-separated (names of the spec, or registered runner kinds: claude, opencode, command, …)')
     .option('--conditions <list>', 'conditions to run, comma-separated')
     .option('--tasks <list>', 'task ids of the spec, or globs of task files, comma-separated')
+    .option('--tags <list>', "only the tasks carrying at least one of these tags (a task file's tags:), comma-separated")
     .option('--reps <n>', 'repetitions of every runner × condition × task')
     .option('--launcher <kind>', 'a registered launcher kind: local, container, …')
     .option('--concurrency <n>', 'cells running at once')
