@@ -45,8 +45,9 @@ async function cleanDeadRuns(flags: CleanFlags): Promise<{ text: string; reaped:
     import('../experiment/killed-attempts.ts'),
     import('../experiment/uncounted-spend.ts'),
   ]);
-  const reaped = reapDeadRuns(flags.results, { dryRun: flags.dryRun });
-  const killedRuns = await markKilledRuns(flags.results, { dryRun: flags.dryRun });
+  const results = flags.results ?? 'results';
+  const reaped = reapDeadRuns(results, { dryRun: flags.dryRun });
+  const killedRuns = await markKilledRuns(results, { dryRun: flags.dryRun });
   const verb = flags.dryRun ? 'would kill' : 'killed';
   const lines = [
     ...reaped.flatMap((r) => [
@@ -62,6 +63,13 @@ async function cleanDeadRuns(flags: CleanFlags): Promise<{ text: string; reaped:
 }
 
 export async function cleanCommand(flags: CleanFlags): Promise<void> {
+  // One clean per call: the flags of the other would be dropped without a word.
+  if (!flags.gce && (flags.gceProject !== undefined || flags.gceRegion !== undefined)) {
+    throw new Error(`${flags.gceProject !== undefined ? '--gce-project' : '--gce-region'} applies to --gce (Batch jobs); add --gce, or leave it out to clean this host`);
+  }
+  if (flags.gce && (flags.engine !== undefined || flags.results !== undefined)) {
+    throw new Error(`${flags.engine !== undefined ? '--engine' : '--results'} applies to this host's clean, and --gce cleans Batch jobs only: run agentab clean once for each`);
+  }
   if (flags.gce) return cleanGce(flags);
   const runs = await cleanDeadRuns(flags);
   if (runs.text && !flags.json) process.stdout.write(runs.text + '\n');

@@ -21,7 +21,10 @@ function number(name: string, text: string, integer: boolean): number {
 
 export async function reportCommand(inputs: string[], flags: ReportFlags): Promise<void> {
   const log = createLogger('info');
-  const formats = flags.json ? ['json' as const] : parseFormats(flags.format);
+  if (flags.json && (flags.format !== undefined || flags.out !== undefined)) {
+    throw new ReportError(`--json prints the JSON report to stdout; with ${flags.format !== undefined ? '--format' : '--out'} give --format json (and --out DIR to write report.json) instead`, 'bad_option', {});
+  }
+  const formats = flags.json ? ['json' as const] : parseFormats(flags.format ?? 'md');
   if (!flags.out && formats.length > 1) {
     throw new ReportError('several formats need --out DIR (stdout takes one)', 'bad_option', { formats });
   }

@@ -101,4 +101,20 @@ describe('flags the CLI accepts work or are refused', () => {
     assert.match(gce.stderr, /--concurrency: .*--gce-cells-per-vm/);
     assert.ok(!existsSync(path.join(x.out, 'refused')), 'nothing planned or run');
   });
+
+  test('clean refuses flags of the other clean; report refuses --json with --format or --out', async () => {
+    const project = await agentab(['clean', '--gce-project', 'my-project', '--dry-run']);
+    assert.notEqual(project.exitCode, 0);
+    assert.match(project.stderr, /--gce-project applies to --gce \(Batch jobs\); add --gce, or leave it out to clean this host/);
+    const engine = await agentab(['clean', '--gce', '--engine', 'unix:///nonexistent.sock', '--dry-run']);
+    assert.notEqual(engine.exitCode, 0);
+    assert.match(engine.stderr, /--engine applies to this host's clean, and --gce cleans Batch jobs only/);
+    const results = await agentab(['clean', '--gce', '--results', 'elsewhere', '--dry-run']);
+    assert.match(results.stderr, /--results applies to this host's clean/);
+    for (const extra of [['--format', 'csv,html'], ['--out', 'somewhere']]) {
+      const report = await agentab(['report', 'results/none', '--json', ...extra]);
+      assert.notEqual(report.exitCode, 0);
+      assert.match(report.stderr, new RegExp(`--json prints the JSON report to stdout; with ${extra[0]} give --format json`));
+    }
+  });
 });

@@ -12,7 +12,8 @@ export interface CleanFlags {
   gceRegion?: string;
   json?: boolean;
   logLevel: Level;
-  results: string;
+  /** Undefined: `results` (left unset so a --results given with --gce can be told from the default). */
+  results?: string;
 }
 
 export function registerCleanCommand(program: Command): void {
@@ -23,7 +24,7 @@ export function registerCleanCommand(program: Command): void {
     .option('--gce', 'list and delete this tool\'s Google Cloud Batch jobs (label managed-by=agentab) that no live run owns')
     .option('--gce-project <id>', 'with --gce: the project (default: GOOGLE_CLOUD_PROJECT)')
     .option('--gce-region <region>', 'with --gce: the Batch region (default us-central1)')
-    .option('--results <dir>', 'results root whose dead runs get their leftover process groups killed and local staging dirs removed', 'results')
+    .option('--results <dir>', 'results root whose dead runs get their leftover process groups killed and local staging dirs removed (default: results)')
     .option('--dry-run', 'list what would be removed')
     .option('--engine <endpoint>', 'container engine API (unix:///path.sock, tcp://host:port); default: DOCKER_HOST, Docker, Podman')
     .option('--json', 'print JSON')
