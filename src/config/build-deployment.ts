@@ -158,6 +158,10 @@ export function buildDeployment(p: RawLitellmParams, ctx: DeploymentContext): De
     }
     case 'sim':
       d.sim = simOptionsFrom(p.sim, d.model);
+      // The simulator runs inside the proxy: nothing to reach, authenticate to or send headers to.
+      for (const key of ['api_base', 'api_key', 'extra_headers'] as const) {
+        if (p[key] !== undefined) ctx.warn(key, 'not used by sim/ models (the simulator runs inside the proxy); ignored');
+      }
       break;
     default:
       // A backend with no provider-specific settings: the generic LiteLLM params.

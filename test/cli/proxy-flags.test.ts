@@ -53,6 +53,12 @@ describe('proxy and sim flags', () => {
     assert.match(refused(['sim', '--log-level', 'bogus']), /'bogus' is invalid/);
     assert.match(refused(['sim'], { AGENTAB_LOG_LEVEL: 'loud' }), /value 'loud' from env 'AGENTAB_LOG_LEVEL' is invalid/);
     assert.match(refused(['proxy', '--port', '70000']), /option '-p, --port <n>' argument '70000' is invalid\. expected a port, an integer 0–65535/);
+    // the simulator's flags take what its YAML keys take
+    assert.match(refused(['sim', '--error-rate', '2']), /option '--error-rate <p>' argument '2' is invalid\. expected a probability, 0 to 1/);
+    assert.match(refused(['sim', '--stall-rate', '7']), /'7' is invalid\. expected a probability, 0 to 1/);
+    assert.match(refused(['sim', '--tokens-per-second', '0']), /'0' is invalid\. expected a number above 0/);
+    assert.match(refused(['sim', '--answer-tokens', '1.5']), /'1\.5' is invalid\. expected a whole number, 0 or more/);
+    assert.match(refused(['proxy', '--grace', '-1']), /'-1' is invalid\. expected a number, 0 or more/);
   });
 
   test('AGENTAB_PROXY_PORT, AGENTAB_PROXY_HOST and AGENTAB_LOG_LEVEL are the proxy\'s defaults; a flag wins', { timeout: 120_000 }, async () => {

@@ -248,6 +248,14 @@ describe('values the schema accepts are used or refused', () => {
     assert.deepEqual(capped.warnings, ["r.yaml:4:17: router_settings.retry_max_ms: below the first retry's delay (5000 ms); retries wait 5000 ms at most"]);
   });
 
+  test('api_base, api_key and extra_headers on a sim/ deployment warn: the simulator has none to use', () => {
+    const cfg = parseProxyConfig(yaml('model_list:', '  - model_name: a', '    litellm_params: {model: sim/a, api_key: sk-sim-123456, api_base: "http://127.0.0.1:1", extra_headers: {x-a: b}}'), { source: 's.yaml', env: {} });
+    const warned = (cfg.warnings ?? []).map((w) => w.replace(/^s\.yaml:3:\d+: /, '')).sort();
+    const expected = ['api_base', 'api_key', 'extra_headers'].map((k) => `model_list[0].litellm_params.${k}: not used by sim/ models (the simulator runs inside the proxy); ignored`);
+    assert.deepEqual(warned, expected);
+    assert.ok(!JSON.stringify(cfg.warnings).includes('sk-sim-123456'), 'the key itself is never in a warning');
+  });
+
   test('credential_values are checked as litellm_params are: a bad value is a located error, an unknown key a warning', () => {
     const entry = 'model_list: [{model_name: a, litellm_params: {model: openai/x, api_base: "http://127.0.0.1:1", litellm_credential_name: c}}]';
     for (const [values, key, detail] of [

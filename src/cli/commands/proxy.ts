@@ -19,13 +19,22 @@ function portOption(v: string): number {
   return n;
 }
 
-function numberOption(name: string) {
+/**
+ * A number within the bounds the config's `sim:` block sets for the same setting
+ * (config/proxy-schema.ts RawSimSchema), so a flag takes what the YAML key takes.
+ */
+function boundedNumber(what: string, ok: (n: number) => boolean) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a non-negative number, got "${v}"`);
+    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`expected ${what}`);
     return n;
   };
 }
+const probability = boundedNumber('a probability, 0 to 1', (n) => n >= 0 && n <= 1);
+const positive = boundedNumber('a number above 0', (n) => n > 0);
+const wholeNumber = boundedNumber('a whole number, 0 or more', (n) => Number.isInteger(n) && n >= 0);
+const integer = boundedNumber('an integer', (n) => Number.isInteger(n));
+const nonNegative = boundedNumber('a number, 0 or more', (n) => n >= 0);
 
 export interface ProxyFlags {
   config?: string;
@@ -76,7 +85,7 @@ export function registerProxyCommand(program: Command): void {
     .option('--spend-log <file>', 'append one JSON line per call to this file')
     .option('--run-id <id>', 'run id written on every spend line')
     .addOption(logLevelOption('info'))
-    .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', numberOption('--grace'), 10_000)
+    .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may finish', nonNegative, 10_000)
     .option('--otlp-endpoint <url>', 'export a span per call (GenAI conventions) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318')
     .option('--otlp-header <name=value>', 'header of the OTLP export requests (repeatable)', collectHeader)
     .option('--no-phase-timing', "do not record the proxy's own phases of each call in the spend log")
@@ -107,15 +116,15 @@ export function registerSimCommand(program: Command): void {
     .option('-p, --port <n>', 'port (0 = any free port)', portOption, 4100)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--alias <name>', 'model name it answers to (any name is accepted by the OpenAI route)', 'sim-model')
-    .option('--seed <n>', 'random seed', numberOption('--seed'), DEFAULT_SIM_OPTIONS.seed)
-    .option('--ttft-ms <ms>', 'base time to first token', numberOption('--ttft-ms'), DEFAULT_SIM_OPTIONS.ttftMs)
-    .option('--ttft-ms-per-1k <ms>', 'extra time to first token per 1k prompt tokens', numberOption('--ttft-ms-per-1k'), DEFAULT_SIM_OPTIONS.ttftMsPer1kTokens)
-    .option('--tokens-per-second <n>', 'output token rate', numberOption('--tokens-per-second'), DEFAULT_SIM_OPTIONS.tokensPerSecond)
-    .option('--answer-tokens <n>', 'tokens in the default answer', numberOption('--answer-tokens'), DEFAULT_SIM_OPTIONS.answerTokens)
-    .option('--jitter <x>', 'lognormal sigma of latency jitter', numberOption('--jitter'), DEFAULT_SIM_OPTIONS.jitter)
-    .option('--error-rate <p>', 'probability of a 500', numberOption('--error-rate'), 0)
-    .option('--rate-limit-rate <p>', 'probability of a 429', numberOption('--rate-limit-rate'), 0)
-    .option('--stall-rate <p>', 'probability of a stall before the first token', numberOption('--stall-rate'), 0)
+    .option('--seed <n>', 'random seed', integer, DEFAULT_SIM_OPTIONS.seed)
+    .option('--ttft-ms <ms>', 'base time to first token', nonNegative, DEFAULT_SIM_OPTIONS.ttftMs)
+    .option('--ttft-ms-per-1k <ms>', 'extra time to first token per 1k prompt tokens', nonNegative, DEFAULT_SIM_OPTIONS.ttftMsPer1kTokens)
+    .option('--tokens-per-second <n>', 'output token rate', positive, DEFAULT_SIM_OPTIONS.tokensPerSecond)
+    .option('--answer-tokens <n>', 'tokens in the default answer', wholeNumber, DEFAULT_SIM_OPTIONS.answerTokens)
+    .option('--jitter <x>', 'lognormal sigma of latency jitter, 0 to 1', probability, DEFAULT_SIM_OPTIONS.jitter)
+    .option('--error-rate <p>', 'probability of a 500', probability, 0)
+    .option('--rate-limit-rate <p>', 'probability of a 429', probability, 0)
+    .option('--stall-rate <p>', 'probability of a stall before the first token', probability, 0)
     .addOption(
       new Option('--cache-rules <rules>', "whose prompt caching to follow (auto: the dialect of each request)")
         .choices(SIM_CACHE_RULES)
