@@ -78,7 +78,7 @@ export function estimateCell(cell: Cell, history: readonly RunRecord[], costOfUs
     };
   }
   const e = cell.task.expected;
-  if (e.seconds !== undefined || e.inputTokens !== undefined || e.outputTokens !== undefined || e.costUsd !== undefined) {
+  if (e.seconds !== undefined || e.inputTokens !== undefined || e.outputTokens !== undefined || e.costUsd !== undefined || e.calls !== undefined) {
     const input = e.inputTokens ?? 0;
     const output = e.outputTokens ?? 0;
     return {

@@ -34,6 +34,8 @@ describe('estimates', () => {
     assert.equal(e.costUsd, 0.25, 'priced through the deployment when no cost is given');
     const bare = { ...cell, task: { ...cell.task, expected: {} } };
     assert.deepEqual(estimateCell(bare, []), { wallMs: DEFAULT_CELL_MS, input: 0, output: 0, costUsd: 0, calls: 0, source: 'default' });
+    const callsOnly = { ...cell, task: { ...cell.task, expected: { calls: 7 } } };
+    assert.deepEqual(estimateCell(callsOnly, []), { wallMs: DEFAULT_CELL_MS, input: 0, output: 0, costUsd: 0, calls: 7, source: 'expected' }, 'expected.calls alone is used');
   });
 
   test('the plan estimate is the makespan over the concurrency', () => {
