@@ -82,7 +82,11 @@ function fileError(path: string, e: unknown, o: Partial<ConfigErrorOptions> = {}
 }
 
 export function parseProxyConfig(text: string, opts: ParseOptions = {}): ProxyConfig {
-  const src = YamlSource.parse(text, opts.source ?? '<config>');
+  return parseProxyConfigSource(YamlSource.parse(text, opts.source ?? '<config>'), opts);
+}
+
+/** The same from YAML already parsed: a block of a larger file (YamlSource.sub) is located in that file. */
+export function parseProxyConfigSource(src: YamlSource, opts: ParseOptions = {}): ProxyConfig {
   const raw = src.toJS();
   const parsed = RawProxyConfigSchema.safeParse(raw);
   if (!parsed.success) throw zodErrorToConfigError(parsed.error, RawProxyConfigSchema, src, raw);

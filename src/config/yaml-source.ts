@@ -2,7 +2,7 @@
  * A parsed YAML config file that can say where any key path sits in the text, so every error
  * and warning points at a line and column.
  */
-import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { LineCounter, isMap, isNode, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { ConfigError, formatWhere } from './config-error.ts';
 
 export type ConfigPath = ReadonlyArray<PropertyKey>;
@@ -28,7 +28,17 @@ export class YamlSource {
     readonly file: string,
     private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
+    /** Where this view's document sits in the file's (a block of a larger file: see `sub`). */
+    private readonly root: ConfigPath = [],
   ) {}
+
+  /**
+   * The block at `path` as a document of its own, located in the same file: a config written
+   * inside another (an experiment's `proxy:` block) gets errors at its real lines.
+   */
+  sub(path: ConfigPath): YamlSource {
+    return new YamlSource(this.file, this.doc, this.lines, [...this.root, ...path]);
+  }
 
   /** Parses `text`; a syntax error becomes a ConfigError at the error's position. */
   static parse(text: string, file: string): YamlSource {
@@ -53,7 +63,9 @@ export class YamlSource {
 
   /** The document as plain data (`{}` for an empty file). */
   toJS(): unknown {
-    return this.doc.toJS() ?? {};
+    if (this.root.length === 0) return this.doc.toJS() ?? {};
+    const node = this.nodeAt([]);
+    return (isNode(node) ? node.toJS(this.doc) : node) ?? {};
   }
 
   /** Warnings of the YAML parser itself (e.g. unknown tags), located. */
@@ -84,11 +96,12 @@ export class YamlSource {
         if (pos) return pos;
       }
     }
-    return this.position(this.doc.contents) ?? { line: 1, column: 1 };
+    return this.position(this.nodeAt([])) ?? { line: 1, column: 1 };
   }
 
   private nodeAt(path: ConfigPath): unknown {
-    return path.length === 0 ? this.doc.contents : this.doc.getIn(path as unknown[], true);
+    const full = [...this.root, ...path];
+    return full.length === 0 ? this.doc.contents : this.doc.getIn(full as unknown[], true);
   }
 
   private position(node: unknown): Position | undefined {

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, stringify } from 'yaml';
-import { defaultProxyConfig, parseProxyConfig } from '../config/proxy-config.ts';
+import { defaultProxyConfig, parseProxyConfig, parseProxyConfigSource } from '../config/proxy-config.ts';
+import { YamlSource } from '../config/yaml-source.ts';
 import type { Env } from '../config/env.ts';
 import type { ExperimentSpec } from '../config/experiment-types.ts';
 import type { ProxyConfig } from '../config/types.ts';
@@ -21,6 +22,7 @@ export async function buildRunProxyConfig(spec: ExperimentSpec, env: Env): Promi
     let raw: Record<string, unknown>;
     let source: string;
     let text: string | undefined;
+    let inlineSource: YamlSource | undefined;
     if (spec.proxy.kind === 'file') {
       source = spec.proxy.path;
       text = await readFile(source, 'utf8').catch((e: unknown) => {
@@ -30,15 +32,18 @@ export async function buildRunProxyConfig(spec: ExperimentSpec, env: Env): Promi
     } else if (spec.proxy.kind === 'inline') {
       source = `${spec.file ?? spec.name} (proxy)`;
       raw = spec.proxy.config;
+      // Read where it is written, so errors and warnings name the spec file's own lines. (Deployments
+      // conditions add are merged into a re-serialised text below, whose lines are its own.)
+      if (extra.length === 0 && spec.file) inlineSource = YamlSource.parse(await readFile(spec.file, 'utf8'), spec.file).sub(['proxy']);
     } else {
       source = `${spec.file ?? spec.name} (conditions)`;
       raw = { model_list: [{ model_name: spec.model, litellm_params: { model: 'sim/sim-default' } }] };
     }
-    if (extra.length > 0 || text === undefined) {
+    if (!inlineSource && (extra.length > 0 || text === undefined)) {
       const list = Array.isArray(raw.model_list) ? raw.model_list : [];
       text = stringify({ ...raw, model_list: [...list, ...extra] });
     }
-    config = parseProxyConfig(text, { source, env });
+    config = inlineSource ? parseProxyConfigSource(inlineSource, { env }) : parseProxyConfig(text!, { source, env });
   }
   const aliases = new Set(config.deployments.map((d) => d.alias));
   for (const alias of new Set([spec.model, ...spec.conditions.map((c) => c.model).filter((m): m is string => !!m)])) {

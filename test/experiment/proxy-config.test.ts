@@ -46,4 +46,25 @@ describe('the run\'s proxy config', () => {
     const config = await buildRunProxyConfig(await loadExperiment(x.spec), {});
     assert.deepEqual(config.deployments.map((d) => [d.alias, d.provider]), [['shared-model', 'sim']]);
   });
+
+  test('an inline proxy: block is located in the spec file: errors and warnings name its own lines', async () => {
+    const spec = `${BASE}conditions: [{ name: a }]
+proxy:
+  model_list:
+    - model_name: shared-model
+      litellm_params:
+        model: sim/sim-default
+        temperature: 0.2
+        sim: { ttft_ms: fast }
+`;
+    // line 5 is "proxy:", so temperature is on line 10 and sim.ttft_ms on line 11
+    const x = writeExperiment(spec, TASKS);
+    await assert.rejects(
+      buildRunProxyConfig(await loadExperiment(x.spec), {}),
+      (e: unknown) => e instanceof ConfigError && e.file === x.spec && e.line === 11 && /ttft_ms/.test(e.message),
+    );
+    const fixed = writeExperiment(spec.replace('sim: { ttft_ms: fast }', 'sim: { ttft_ms: 1 }'), TASKS);
+    const config = await buildRunProxyConfig(await loadExperiment(fixed.spec), {});
+    assert.deepEqual(config.warnings, [`${fixed.spec}:10:9: model_list[0].litellm_params.temperature: not used by agentab; ignored`]);
+  });
 });
