@@ -203,6 +203,9 @@ export function parseRetry(text: string | undefined, resumeDir: string | undefin
 
 export async function runCommand(experiment: string | undefined, flags: RunMatrixFlags): Promise<void> {
   const input = await loadMatrixInput(experiment, flags);
+  if (flags.keepWorkspaces && input.spec.launcher.kind === 'gce' && !flags.bundle) {
+    throw new Error('--keep-workspaces: a GCE run\'s workspaces live on its VMs, which are deleted when their job ends; run the cells to inspect with the local or container launcher');
+  }
   if (flags.dryRun) return printDryRun(input, flags);
 
   const tty = !flags.json && isInteractive();

@@ -88,7 +88,7 @@ describe('flags the CLI accepts work or are refused', () => {
     assert.equal(planned.exitCode, 0, planned.stderr);
   });
 
-  test('--force without --resume, --run-id with --resume, and --concurrency on GCE are refused', async () => {
+  test('--force without --resume, --run-id with --resume, and --concurrency or --keep-workspaces on GCE are refused', async () => {
     const x = litellmExperiment('refused');
     const force = await agentab(['run-matrix', x.spec, '--out', x.out, '--force']);
     assert.notEqual(force.exitCode, 0);
@@ -99,6 +99,9 @@ describe('flags the CLI accepts work or are refused', () => {
     const gce = await agentab(['plan', x.spec, '--out', x.out, '--launcher', 'gce', '--concurrency', '8']);
     assert.notEqual(gce.exitCode, 0);
     assert.match(gce.stderr, /--concurrency: .*--gce-cells-per-vm/);
+    const keep = await agentab(['run-matrix', x.spec, '--out', x.out, '--launcher', 'gce', '--keep-workspaces', '--dry-run']);
+    assert.notEqual(keep.exitCode, 0);
+    assert.match(keep.stderr, /--keep-workspaces: a GCE run's workspaces live on its VMs/);
     assert.ok(!existsSync(path.join(x.out, 'refused')), 'nothing planned or run');
   });
 
