@@ -6,14 +6,14 @@
 import type { RunRecord } from '../experiment/run-record.ts';
 import { benjaminiHochberg, holm } from '../stats/p-adjust.ts';
 import { fisherExact } from '../stats/fisher.ts';
-import { decideAbsoluteVerdict, decideVerdict } from '../stats/verdict.ts';
+import { decideAbsoluteVerdict, decideVerdict, neutralVerdict, type Verdict } from '../stats/verdict.ts';
 import { wilsonInterval, type Proportion } from '../stats/wilson.ts';
 import { cellStats } from './cells.ts';
 import { powerFigures, taskResamplesFor, type ComparisonDraft, type HeadlineDraft } from './compare.ts';
 import { beginComparisons, coreClock, type PendingComparisons } from './compare-parallel.ts';
 import { groupRecords, type Group } from './group.ts';
 import type { LoadedRecords } from './load.ts';
-import { DECOMPOSITION_METRICS, DEFAULT_METRICS } from './metrics.ts';
+import { DECOMPOSITION_METRICS, DEFAULT_METRICS, NEUTRAL_METRICS, type MetricId } from './metrics.ts';
 import { REPORT_FORMAT, REPORT_VERSION, type CellStats, type Comparison, type ConditionVerdict, type Headline, type Report, type ReportOptions, type SuccessComparison } from './model.ts';
 import { resolveOptions, type ReportOptionsInput } from './options.ts';
 import { provenanceOf } from './provenance.ts';
@@ -22,6 +22,11 @@ import { timeSplits } from './time-split.ts';
 function strip<T extends { interval: unknown }>(d: T): Omit<T, 'interval' | 'power' | 'figures'> {
   const { interval: _ignored, power: _power, figures: _figures, ...rest } = d as T & { power?: unknown; figures?: unknown };
   return rest;
+}
+
+/** A metric where lower is not better gets a direction, not improved or regressed (see MetricDef.neutral). */
+function directed(metric: MetricId, verdict: Verdict): Verdict {
+  return NEUTRAL_METRICS.has(metric) ? neutralVerdict(verdict) : verdict;
 }
 
 function finalizeComparisons(drafts: readonly ComparisonDraft[], opt: ReportOptions): Comparison[] {
@@ -35,7 +40,7 @@ function finalizeComparisons(drafts: readonly ComparisonDraft[], opt: ReportOpti
       ...strip(d),
       q: qi,
       ...d.figures,
-      verdict: v.verdict,
+      verdict: directed(d.metric, v.verdict),
       reason: v.reason,
     };
   });
@@ -50,7 +55,7 @@ function finalizeHeadlines(drafts: readonly HeadlineDraft[], opt: ReportOptions)
       ...strip(d),
       pHolm,
       ...powerFigures(d.power, { supportable: d.supportable, ratio: d.ratio, paired: d.paired, multiplicity: drafts.length, opt }),
-      verdict: v.verdict,
+      verdict: directed(d.metric, v.verdict),
       reason: v.reason,
     };
   });

@@ -358,7 +358,8 @@ export function compareTask(o: {
         figures: powerFigures({ se: ratioDefined ? se : null, df, logVariance: ratioDefined ? logVar : null, tasks: 1 }, { supportable, ratio: ratioDefined ? finiteOrNull(interval.ratio) : null, paired: arms.paired, multiplicity: 1, opt }),
       });
       if (!ratioDefined) {
-        notes.push(`${where}: the ${opt.baseline} median is 0 (or resamples hit 0), so the change is shown as an absolute difference of means and left out of the geometric mean`);
+        const zero = baseMedian === 0 ? `the ${opt.baseline} median is 0` : condMedian === 0 ? `the ${condition} median is 0` : 'resamples hit a median of 0';
+        notes.push(`${where}: ${zero}, so the change is shown as an absolute difference of means and left out of the geometric mean`);
       }
     });
   }

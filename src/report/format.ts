@@ -82,6 +82,8 @@ export const VERDICT_TEXT: Record<Verdict, string> = {
   regressed: 'regressed',
   'no-change': 'no meaningful change',
   inconclusive: 'inconclusive',
+  increased: 'increased',
+  decreased: 'decreased',
 };
 
 export function reasonText(reason: VerdictReason, thresholdPct: string): string {

@@ -26,7 +26,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid 
 th,td{border:1px solid #e2e2e2;padding:.25em .55em;vertical-align:top}th{background:#f6f6f6;text-align:left}
 td.r{text-align:right}td.b{font-weight:600}
 .v{display:inline-block;padding:0 .45em;border-radius:.6em;font-size:.85em;font-weight:600;margin-left:.3em}
-.v-improved{background:#d8f3dc;color:#1b5e20}.v-regressed{background:#fde0dc;color:#8e1b10}
+.v-improved{background:#d8f3dc;color:#1b5e20}.v-regressed{background:#fde0dc;color:#8e1b10}.v-increased,.v-decreased{background:#e3ecf7;color:#1d3f66}
 .v-no-change{background:#e3ecf7;color:#1f3b63}.v-inconclusive{background:#eee;color:#555}
 ul.verdicts{list-style:none;padding-left:0}ul.verdicts li{margin:.3em 0}
 figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.3em}details{margin:.6em 0}

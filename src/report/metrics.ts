@@ -12,6 +12,12 @@ export interface MetricDef {
   help: string;
   /** Value of the metric for a record; NaN when the record has none (e.g. ttft without calls). */
   read(r: RunRecord): number;
+  /**
+   * Set when less of it is not better: prompt-cache tokens (fewer cache reads usually means a
+   * dearer run). Its significant changes read "increased" / "decreased", never improved or
+   * regressed, and never count toward a condition's overall reading.
+   */
+  neutral?: true;
 }
 
 export const METRICS = [
@@ -23,8 +29,8 @@ export const METRICS = [
   { id: 'calls', label: 'calls', kind: 'count', help: 'model calls the agent made through the proxy', read: (r) => r.calls },
   { id: 'input', label: 'input tokens', kind: 'tokens', help: 'prompt tokens of every call, cached tokens included (cache reads and writes are part of input)', read: (r) => r.usage.input },
   { id: 'output', label: 'output tokens', kind: 'tokens', help: 'completion tokens of every call, reasoning tokens included', read: (r) => r.usage.output },
-  { id: 'cacheRead', label: 'cache-read tokens', kind: 'tokens', help: 'input tokens served from the prompt cache (a subset of input tokens)', read: (r) => r.usage.cacheRead },
-  { id: 'cacheWrite', label: 'cache-write tokens', kind: 'tokens', help: 'input tokens written to the prompt cache (a subset of input tokens)', read: (r) => r.usage.cacheWrite },
+  { id: 'cacheRead', label: 'cache-read tokens', kind: 'tokens', help: 'input tokens served from the prompt cache (a subset of input tokens); more or fewer is neither better nor worse in itself', read: (r) => r.usage.cacheRead, neutral: true },
+  { id: 'cacheWrite', label: 'cache-write tokens', kind: 'tokens', help: 'input tokens written to the prompt cache (a subset of input tokens); more or fewer is neither better nor worse in itself', read: (r) => r.usage.cacheWrite, neutral: true },
   { id: 'reasoning', label: 'reasoning tokens', kind: 'tokens', help: 'output tokens spent on reasoning (a subset of output tokens)', read: (r) => r.usage.reasoning },
   { id: 'cost', label: 'cost', kind: 'usd', help: "USD of the priced calls, from the deployment's prices (cache reads and writes at their own rates)", read: (r) => r.costUsd },
   { id: 'ttft', label: 'time to first token', kind: 'duration', help: "median over the cell's calls of the time to the first content byte (s)", read: (r) => r.ttftMs ?? NaN },
@@ -34,6 +40,9 @@ export const METRICS = [
 export type MetricId = (typeof METRICS)[number]['id'];
 
 export const DEFAULT_METRICS: readonly MetricId[] = ['wall', 'model', 'tool', 'harness', 'calls', 'input', 'output', 'cacheRead', 'cost'];
+
+/** Metrics where lower is not better (MetricDef.neutral). */
+export const NEUTRAL_METRICS: ReadonlySet<string> = new Set(METRICS.filter((m: MetricDef) => m.neutral).map((m) => m.id));
 
 /** Metrics read from the wall-time decomposition (absent from older records). */
 export const DECOMPOSITION_METRICS: ReadonlySet<string> = new Set(['tool', 'harness']);

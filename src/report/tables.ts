@@ -75,7 +75,9 @@ export function changeText(v: ReportView, x: Comparison): string {
   if (!x.absolute) return `${formatChange(x.ratio)} ${formatRatioCi(x.lo, x.hi)}`;
   const k = v.metric(x.metric).kind;
   const a = x.absolute;
-  return `${formatSigned(k, a.diff)} abs [${formatSigned(k, a.lo)}, ${formatSigned(k, a.hi)}] (mean; ${x.baseline} median 0)`;
+  // No ratio: a median of 0 in one arm (or a ratio that resamples to 0 or ∞) — say which arm.
+  const zero = x.baseMedian === 0 ? `${x.baseline} median 0` : x.condMedian === 0 ? `${x.condition} median 0` : 'a median of 0 in resamples';
+  return `${formatSigned(k, a.diff)} abs [${formatSigned(k, a.lo)}, ${formatSigned(k, a.hi)}] (mean; ${zero})`;
 }
 
 function vsBase(v: ReportView, x: Comparison | undefined): Cell {
@@ -162,6 +164,9 @@ function proportionText(x: Proportion | null): string {
   return x ? `${x.k}/${x.n} ${formatPercent(x.rate)} [${formatPercent(x.lo)}, ${formatPercent(x.hi)}]` : '0/0';
 }
 
+/** Verdicts of a significant change (per-task rows are listed for these). */
+const SIGNIFICANT: ReadonlySet<Verdict> = new Set(['improved', 'regressed', 'increased', 'decreased']);
+
 const SUCCESS_VERDICT: Record<SuccessComparison['verdict'], Verdict> = { worse: 'regressed', better: 'improved', same: 'no-change', inconclusive: 'inconclusive' };
 
 export function successLine(v: ReportView, s: SuccessComparison): VerdictLine {
@@ -191,6 +196,13 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
       if (success) lines.push(successLine(v, success));
       if (overall?.overall) lines.push({ metric: 'overall', verdict: overall.overall, summary: '', details: [overall.reason ?? ''] });
       if (hs.length === 0) lines.push({ metric: 'latency, tokens, cost', verdict: 'inconclusive', summary: '', details: [`no ${r.options.runs === 'passing' ? 'passing ' : ''}runs to compare in both arms`] });
+      // A metric left without a headline says why, rather than vanishing from the list.
+      if (hs.length > 0) {
+        for (const m of r.options.metrics) {
+          if (v.headline(runner, cond, m) !== undefined) continue;
+          lines.push({ metric: v.metric(m).label, verdict: 'inconclusive', label: 'no headline', summary: '', details: ['no ratio on at least one task (a median of 0 in one arm, or no runs): the per-task table gives the absolute change'] });
+        }
+      }
       for (const h of hs) {
         const details = [
           `${pText('p', h.test.p, h.test.method === 'normal-approx', true)}, ${pText('Holm p', h.pHolm, false, true)}`,
@@ -202,7 +214,7 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
       // Where the change is: per-task rows with a verdict of their own (BH q), when there are several tasks.
       if (tasks > 1) {
         for (const x of r.comparisons) {
-          if (x.runner !== runner || x.condition !== cond || (x.verdict !== 'improved' && x.verdict !== 'regressed')) continue;
+          if (x.runner !== runner || x.condition !== cond || !SIGNIFICANT.has(x.verdict)) continue;
           lines.push({
             metric: `${v.metric(x.metric).label} on ${x.task}`,
             verdict: x.verdict,

@@ -10,8 +10,16 @@
  * the truth (see minRunsPerArm in power.ts).
  */
 
-export const VERDICTS = ['improved', 'regressed', 'no-change', 'inconclusive'] as const;
+export const VERDICTS = ['improved', 'regressed', 'no-change', 'inconclusive', 'increased', 'decreased'] as const;
 export type Verdict = (typeof VERDICTS)[number];
+
+/**
+ * The verdict of a metric where lower is not better (prompt-cache tokens): a significant
+ * change is only a direction, increased or decreased; the rest reads as it is.
+ */
+export function neutralVerdict(v: Verdict): Verdict {
+  return v === 'improved' ? 'decreased' : v === 'regressed' ? 'increased' : v;
+}
 
 export type VerdictReason =
   | 'ci-below-band'

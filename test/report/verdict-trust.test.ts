@@ -96,7 +96,7 @@ describe('zero baselines', () => {
     assert.equal(c4.reason, 'absolute-not-significant');
   });
 
-  test('0 in every baseline run and non-zero in 6 of 20: a significant absolute increase, regressed', () => {
+  test('0 in every baseline run and non-zero in 6 of 20: a significant absolute increase (cache tokens: "increased", neither better nor worse)', () => {
     const r = buildReport(loaded(zeroBaseline()), { ...FAST, metrics: ['cacheWrite'] });
     const c = r.comparisons.find((x) => x.metric === 'cacheWrite');
     assert.ok(c);
@@ -106,14 +106,33 @@ describe('zero baselines', () => {
     assert.ok(Math.abs(c.absolute.diff - (6 * 3000 + 15) / 20) < 1e-9, `${c.absolute.diff}`);
     assert.ok(c.test.p < 0.05, `p ${c.test.p}`);
     assert.ok(c.absolute.lo > 0, `interval [${c.absolute.lo}, ${c.absolute.hi}]`);
-    assert.equal(c.verdict, 'regressed');
+    assert.equal(c.verdict, 'increased');
     assert.equal(c.reason, 'absolute-increase');
     const md = renderMarkdown(r);
     assert.doesNotMatch(md, /∞ \[|\[-∞|\+∞\]/, 'no infinite change or interval');
-    assert.match(md, /\| \+901 abs \[\+\d+, \+[\d.]+k?\] \(mean; baseline median 0\) p=0\.0\d+ q=0\.0\d+ n=20\+20 \*\*regressed\*\* \|/);
+    assert.match(md, /\| \+901 abs \[\+\d+, \+[\d.]+k?\] \(mean; baseline median 0\) p=0\.0\d+ q=0\.0\d+ n=20\+20 \*\*increased\*\* \|/);
     assert.ok(r.notes.some((n) => n.includes('cacheWrite') && n.includes('absolute')));
     const forest = reportPlots(r).find((p) => p.id === 'forest-cacheWrite');
     assert.match(forest?.note ?? '', /Not on this log-scale plot .*: t \(c1\)/, 'the dropped plot row is named');
+  });
+
+  test('prompt caching turned off: cache reads "decreased" (never improved) beside a regressed cost, the zero arm named, the missing headline explained', () => {
+    const recs: RunRecord[] = [];
+    for (let rep = 0; rep < 8; rep++) {
+      recs.push(record({ condition: 'baseline', task: 't', rep, costUsd: 0.05 + rep * 0.001, usage: { input: 40_000 + rep, output: 300, cacheRead: 39_445 + rep, cacheWrite: 0, reasoning: 0 } }));
+      recs.push(record({ condition: 'nocache', task: 't', rep, costUsd: 0.09 + rep * 0.001, usage: { input: 40_000 + rep, output: 300, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }));
+    }
+    const r = buildReport(loaded(recs), { ...FAST, metrics: ['cacheRead', 'cost'] });
+    const cache = r.comparisons.find((x) => x.metric === 'cacheRead');
+    assert.equal(cache?.verdict, 'decreased');
+    assert.equal(r.headlines.find((h) => h.metric === 'cost')?.verdict, 'regressed');
+    for (const x of [...r.comparisons, ...r.headlines]) assert.notEqual(x.verdict, 'improved', x.metric);
+    const md = renderMarkdown(r);
+    assert.match(md, /\(mean; nocache median 0\)/, 'the arm whose median is 0 is the condition');
+    assert.doesNotMatch(md, /baseline median 0/);
+    assert.match(md, /\*\*cache-read tokens: no headline\*\* · no ratio on at least one task/);
+    assert.ok(r.notes.some((n) => n.includes('the nocache median is 0')), 'the note names the arm whose median is 0');
+    assert.doesNotMatch(md, /\*\*improved\*\*/);
   });
 
   test('0 in every run of both arms is "no meaningful change", not a division by zero', () => {
