@@ -10,7 +10,7 @@ import type { ProxyConfig } from '../config/types.ts';
 import type { SpecOverrides } from '../config/experiment-types.ts';
 import { VERSION } from '../version.ts';
 import type { Plan } from './plan.ts';
-import { writeFileAtomic } from './records-store.ts';
+import { writeFileAtomic, writeFileAtomicSync } from './records-store.ts';
 import { runPaths } from './run-dir.ts';
 import { snapshotHash, specSnapshot } from './spec-snapshot.ts';
 
@@ -116,4 +116,9 @@ export async function readManifest(runDir: string): Promise<Manifest> {
 
 export async function writeManifest(runDir: string, m: Manifest): Promise<void> {
   await writeFileAtomic(runPaths(runDir).manifest, JSON.stringify(m, null, 2) + '\n');
+}
+
+/** The same from a process 'exit' handler. */
+export function writeManifestSync(runDir: string, m: Manifest): void {
+  writeFileAtomicSync(runPaths(runDir).manifest, JSON.stringify(m, null, 2) + '\n');
 }

@@ -20,7 +20,7 @@ import { buildRunRecord, simCacheOf } from './build-record.ts';
 import type { Cell } from './cell.ts';
 import { createLauncher } from './launchers/registry.ts';
 import type { CellLauncher, CellResult, LaunchContext } from './launchers/types.ts';
-import { newManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
+import { newManifest, readManifest, writeManifest, writeManifestSync, type Manifest } from './manifest.ts';
 import { buildPlan, planToJson, type Plan, type ResolvedRunner } from './plan.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildRunProxyConfig } from './proxy-config.ts';
@@ -233,6 +233,19 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   const session = { startedAt: new Date().toISOString(), ran: 0, status: 'running' as string, finishedAt: undefined as string | undefined, pid: process.pid };
   manifest = { ...manifest, status: 'running', sessions: [...manifest.sessions, session] };
   await writeManifest(runDir, manifest);
+  // A forced exit (a second Ctrl-C) skips the `finally` below: the manifest then says killed,
+  // as `agentab clean` would mark it, instead of running for ever.
+  const markKilledAtExit = () => {
+    const killed = markKilled(manifest, runDir);
+    if (killed) {
+      try {
+        writeManifestSync(runDir, killed);
+      } catch {
+        // exiting: `agentab clean` marks it later
+      }
+    }
+  };
+  process.on('exit', markKilledAtExit);
 
   const budget = new Budget(spec.budget);
   for (const r of records.recorded.values()) budget.add(r.costUsd, r.usage.input + r.usage.output);
@@ -328,6 +341,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     failure = e;
     throw e;
   } finally {
+    process.off('exit', markKilledAtExit);
     progress.stop();
     offSpend();
     await launcher.dispose().catch((e: unknown) => log.warn('launcher dispose failed', { error: (e as Error).message }));

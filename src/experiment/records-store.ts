@@ -5,15 +5,38 @@
  * last line; opening the log repairs both, so a resumed run has every record exactly once.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CELL_ID_PATTERN } from './cell-id.ts';
 import { cellRecordPath, runPaths } from './run-dir.ts';
 import { parseRunRecord, type RunRecord } from './run-record.ts';
 
+const tempPathOf = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+
+/**
+ * The same, synchronously: for a process 'exit' handler, where nothing asynchronous runs
+ * (a forced exit still leaves a whole file or the old one).
+ */
+export function writeFileAtomicSync(file: string, content: string): void {
+  const tmp = tempPathOf(file);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeFileSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathOf(file);
   const h = await open(tmp, 'w', 0o644);
   try {
     await h.writeFile(content);

@@ -92,6 +92,38 @@ ${FAST_SIM_PROXY}`,
     const sleepers = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     for (const pid of sleepers) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
   });
+
+  test('Ctrl-C twice (forced) kills the cells at once and leaves the manifest killed, not running', async () => {
+    const x = writeExperiment(
+      // The cells ignore SIGTERM, so the first Ctrl-C's cancel waits out the kill grace: the second lands during it.
+      `name: forced
+runners: [{ name: cmd, kind: command, command: 'trap "" TERM; sleep 300 & echo $! >> "$PIDS"; wait' }]
+conditions: [{ name: a, env: { PIDS: "${'${PIDS_FILE}'}" } }]
+tasks: tasks/*.yaml
+reps: 2
+concurrency: 2
+launcher: { kind: local, kill_grace_ms: 30000 }
+${FAST_SIM_PROXY}`,
+      { t: 'prompt: p\n' },
+    );
+    const pids = path.join(x.dir, 'pids');
+    writeFileSync(pids, '');
+    writeFileSync(x.spec, readFileSync(x.spec, 'utf8').replace('${PIDS_FILE}', pids));
+    const child = cli(['run-matrix', x.spec, '--out', x.out, '--run-id', 'forced']);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor(() => readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).length >= 2, 'both cells to start');
+    child.kill('SIGINT');
+    await waitFor(() => /canceling running cells/.test(stderr), 'the first Ctrl-C to be taken');
+    child.kill('SIGINT');
+    const r = await child;
+    assert.equal(r.exitCode, 130, r.stderr);
+    assert.match(r.stderr, /SIGINT again: killed \d+ running cell process group/);
+    const manifest = JSON.parse(readFileSync(runPaths(path.join(x.out, 'forced', 'forced')).manifest, 'utf8')) as { status: string; sessions: Array<{ status: string }> };
+    assert.equal(manifest.status, 'killed');
+    assert.equal(manifest.sessions.at(-1)?.status, 'killed');
+    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
+  });
 });
 
 describe('agentab clean after kill -9', () => {
