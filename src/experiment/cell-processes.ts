@@ -133,23 +133,35 @@ export function deadRunDirs(resultsRoot: string): string[] {
  */
 export function reapDeadRuns(resultsRoot: string, o: { dryRun?: boolean; tmpDir?: string } = {}): DeadRunReap[] {
   const out: DeadRunReap[] = [];
-  const tmp = o.tmpDir ?? os.tmpdir();
-  let tmpEntries: string[] | null = null;
+  let tmpEntries: string[] | undefined;
   for (const runDir of deadRunDirs(resultsRoot)) {
     const killed = reapCellProcesses(runDir, { dryRun: o.dryRun }).killed;
-    tmpEntries ??= (() => {
-      try {
-        return readdirSync(tmp);
-      } catch {
-        return [];
-      }
-    })();
-    // mkdtemp's 6-character suffix: run "r1" never takes run "r1-b"'s dirs
-    const id = path.basename(runDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const mine = new RegExp(`^agentab-${id}-[A-Za-z0-9]{6}$`);
-    const stagingDirs = tmpEntries.filter((n) => mine.test(n)).map((n) => path.join(tmp, n));
-    if (!o.dryRun) for (const d of stagingDirs) rmSync(d, { recursive: true, force: true });
+    tmpEntries ??= listDir(o.tmpDir ?? os.tmpdir());
+    const stagingDirs = removeStagingDirs(runDir, { ...o, tmpEntries });
     if (killed.length || stagingDirs.length) out.push({ runDir, killed, stagingDirs });
   }
   return out;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes the local launcher's staging dirs of a run (<tmp>/agentab-<runId>-*) whose owner is
+ * gone: `agentab clean`, and `--resume` of a killed session before its own cells start.
+ * Returns them (with `dryRun`, what would be removed).
+ */
+export function removeStagingDirs(runDir: string, o: { dryRun?: boolean; tmpDir?: string; tmpEntries?: readonly string[] } = {}): string[] {
+  const tmp = o.tmpDir ?? os.tmpdir();
+  // mkdtemp's 6-character suffix: run "r1" never takes run "r1-b"'s dirs
+  const id = path.basename(runDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^agentab-${id}-[A-Za-z0-9]{6}$`);
+  const stagingDirs = (o.tmpEntries ?? listDir(tmp)).filter((n) => mine.test(n)).map((n) => path.join(tmp, n));
+  if (!o.dryRun) for (const d of stagingDirs) rmSync(d, { recursive: true, force: true });
+  return stagingDirs;
 }

@@ -30,7 +30,7 @@ import { spendText } from './uncounted-spend.ts';
 import type { ResultsSink } from './results-sink.ts';
 import { cellDir, checkRunId, experimentDir, newRunId, runPaths } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { CellProcessRegistry, reapCellProcesses } from './cell-processes.ts';
+import { CellProcessRegistry, reapCellProcesses, removeStagingDirs } from './cell-processes.ts';
 import { diffSnapshots } from './spec-snapshot.ts';
 import type { Outcome, RunRecord } from './run-record.ts';
 import { probeRunners } from './runners/probe.ts';
@@ -175,6 +175,9 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     // below, its cut-off attempts get records and the manifest says so.
     const reaped = reapCellProcesses(runDir);
     if (reaped.killed.length) log.warn('killed process groups a previous session left running', { groups: reaped.killed.map((p) => `${p.pgid} (cell ${p.cell})`).join(', ') });
+    // …and the workspaces it staged: this session stages its own (the run's lock is ours now).
+    const staged = removeStagingDirs(runDir);
+    if (staged.length) log.info('removed the staging dirs a previous session left', { dirs: staged.join(', ') });
   }
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify(planToJson(plan), null, 2) + '\n');
 

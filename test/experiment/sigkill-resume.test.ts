@@ -3,7 +3,8 @@
  * Ctrl-C (SIGINT) of the CLI leaves no cell process behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
@@ -50,8 +51,11 @@ ${FAST_SIM_PROXY}`,
       await child;
       assert.ok((await recordCount(planDir)) < total, 'killed before the end');
     }
+    const staging = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith(`agentab-${path.basename(planDir)}-`));
+    assert.ok(staging().length > 0, 'the killed sessions left their staging dirs');
     const done = await cli(['run-matrix', '--resume', planDir, '--json']);
     assert.equal(done.exitCode, 0, done.stderr);
+    assert.deepEqual(staging(), [], 'the resume removed the killed sessions\' staging dirs (and its own at its end)');
     const out = JSON.parse(done.stdout);
     assert.equal(out.records.length, total);
     const f = await readRecordsFile(runPaths(planDir).records);
