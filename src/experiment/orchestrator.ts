@@ -37,6 +37,8 @@ import { probeRunners } from './runners/probe.ts';
 import { cellEndpoint } from './runners/types.ts';
 import { schedule } from './scheduler.ts';
 import { withDecomposition } from '../trace/cell-spans.ts';
+import { runScrubber, scrubCellOutputs } from './cell-outputs.ts';
+import { proxyConfigSecrets } from '../config/config-secrets.ts';
 
 export interface RunMatrixOptions {
   spec: ExperimentSpec;
@@ -136,6 +138,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   // here needs only a stand-in, never the value (which this machine may not have)
   const standIns = Object.fromEntries((launcher.remoteSecrets ?? []).map((name) => [name, `<secret ${name}>`]));
   const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, { ...o.env, ...standIns });
+  const scrubOutputs = runScrubber(spec, o.env ?? {}, proxyConfigSecrets(proxyConfig));
   // What `agentab proxy` warns about a pasted LiteLLM config (keys ignored, settings agentab does not implement), a run warns about too.
   for (const warning of proxyConfig.warnings ?? []) log.warn(warning);
 
@@ -327,6 +330,12 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
           rec = result.record;
           countSpend(rec.costUsd, rec.usage.input + rec.usage.output);
         } else {
+          // Before anything reads the outputs: what the agent printed or wrote keeps no secret.
+          const scrubbed = await scrubCellOutputs(cellDir(runDir, cell.id), scrubOutputs).catch((e: unknown) => {
+            log.warn('could not scrub a cell\'s outputs', { cell: cell.id, error: (e as Error).message });
+            return [];
+          });
+          if (scrubbed.length) log.info('secrets redacted from the cell\'s outputs', { cell: cell.id, files: scrubbed.join(', ') });
           const spend = spendByCell.get(cell.id) ?? [];
           const built = buildRunRecord({ cell, runId, launcher: launcher.kind, result, spend, runnerVersion: runners[cell.runner.name]?.version ?? null, proxyVersion: VERSION, attempt: attempts.get(cell.id), simCache: simCacheOf(proxyConfig, cell.model) });
           const transcript = await readFile(path.join(cellDir(runDir, cell.id), 'transcript.jsonl'), 'utf8').catch(() => '');

@@ -19,6 +19,7 @@ import { closeUpstreamAgent } from './upstream/http.ts';
 import { priceOf } from './spend/prices.ts';
 import type { OtlpOptions } from './otlp/exporter.ts';
 import { preloadTokenizer } from '../canonical/tokens.ts';
+import { proxyConfigSecrets } from '../config/config-secrets.ts';
 
 export interface RunningProxy {
   url: string;
@@ -76,9 +77,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const otlpOptions = o.otlp ?? config.otlp;
   // The OpenTelemetry SDK (a fifth of start-up) loads only when spans are exported.
   const otlp = otlpOptions ? (await import('./otlp/exporter.ts')).createOtlpSink(otlpOptions, log.child({ component: 'otlp' })) : undefined;
-  const secrets = [config.masterKey, ...config.deployments.map((d: Deployment) => d.apiKey)].filter(
-    (s): s is string => typeof s === 'string' && s.length > 0,
-  );
+  const secrets = proxyConfigSecrets(config);
   // A model without a price is logged with costUsd null; say so once per model, at start-up when the config already tells.
   const unpricedWarned = new Set<string>();
   const warnUnpriced = (model: string) => {
