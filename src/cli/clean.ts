@@ -9,14 +9,15 @@ import { cleanLeftovers, type CleanReport } from '../experiment/launchers/contai
 import { createLogger } from '../util/log.ts';
 import type { CleanFlags } from './commands/clean.ts';
 
-function render(r: CleanReport, dryRun: boolean): string {
+/** `deadRunStaging`: the local runs' staging dirs cleanDeadRuns removed (listed above this summary), counted in it too. */
+function render(r: CleanReport, dryRun: boolean, deadRunStaging: number): string {
   const verb = dryRun ? 'would remove' : 'removed';
   const lines: string[] = [];
   for (const c of r.removed) lines.push(`${verb} container ${c.name || c.id.slice(0, 12)} (run ${c.run}, cell ${c.cell}, ${c.state}, owner ${c.liveness})`);
   for (const d of r.workRootsRemoved) lines.push(`${verb} ${d}`);
   const keptRuns = new Set(r.kept.map((c) => c.run));
   lines.push(
-    `${verb} ${r.removed.length} container(s) and ${r.workRootsRemoved.length} staging dir(s); kept ${r.kept.length} container(s) of ${keptRuns.size} live or foreign run(s)` +
+    `${verb} ${r.removed.length} container(s) and ${r.workRootsRemoved.length + deadRunStaging} staging dir(s); kept ${r.kept.length} container(s) of ${keptRuns.size} live or foreign run(s)` +
       (r.kept.length ? ' (--all removes them too)' : ''),
   );
   for (const e of r.errors) lines.push(`error: ${e}`);
@@ -39,7 +40,7 @@ async function cleanGce(flags: CleanFlags): Promise<void> {
 }
 
 /** Dead local runs under --results: their leftover agent process groups and staging dirs. */
-async function cleanDeadRuns(flags: CleanFlags): Promise<{ text: string; reaped: unknown[]; killedRuns: unknown[] }> {
+async function cleanDeadRuns(flags: CleanFlags): Promise<{ text: string; reaped: Array<{ stagingDirs: string[] }>; killedRuns: unknown[] }> {
   const [{ reapDeadRuns }, { markKilledRuns }, { spendText }] = await Promise.all([
     import('../experiment/cell-processes.ts'),
     import('../experiment/killed-attempts.ts'),
@@ -82,6 +83,6 @@ export async function cleanCommand(flags: CleanFlags): Promise<void> {
     log.warn('no container engine: only staging dirs are cleaned', { error: (e as Error).message });
   }
   const r = await cleanLeftovers({ docker: engine?.docker, all: flags.all, dryRun: flags.dryRun });
-  process.stdout.write((flags.json ? JSON.stringify({ engine: engine?.version ?? null, dryRun: !!flags.dryRun, ...r, deadRuns: runs.reaped, killedRuns: runs.killedRuns }, null, 2) : render(r, !!flags.dryRun)) + '\n');
+  process.stdout.write((flags.json ? JSON.stringify({ engine: engine?.version ?? null, dryRun: !!flags.dryRun, ...r, deadRuns: runs.reaped, killedRuns: runs.killedRuns }, null, 2) : render(r, !!flags.dryRun, runs.reaped.reduce((n, run) => n + run.stagingDirs.length, 0))) + '\n');
   if (r.errors.length) process.exitCode = 1;
 }

@@ -4,6 +4,7 @@
  * The flags are declared in commands/view.ts; this module loads only when the command runs.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readContainerEnv } from '../config/container-env.ts';
 import { createLogger } from '../util/log.ts';
@@ -13,6 +14,9 @@ import type { ViewFlags } from './commands/view.ts';
 export async function viewCommand(dirs: string[], flags: ViewFlags): Promise<void> {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0–65535, got "${flags.port}"`);
+  // The default `results` may not exist yet (runs started later appear live); a directory named on the command line must.
+  const missing = dirs.filter((d) => d !== 'results' && !existsSync(d));
+  if (missing.length) throw new Error(`${missing.join(', ')}: no such directory (give a results root, an experiment directory or a run directory)`);
   const token = flags.token ?? (isLoopback(flags.host) ? undefined : randomBytes(16).toString('hex'));
   const log = createLogger('info');
   // reports computed for runs without report.json are kept for the next viewer (nothing is written into run directories)

@@ -18,12 +18,13 @@ export function defaultProxyConfig(env: Env = processEnv()): ProxyConfig {
     { model: `sim/${DEFAULT_SIM_MODEL}` },
     { alias: DEFAULT_ALIAS, index: 0, lookup, router, fail: unreachable, warn: () => {} },
   );
+  const warnings: string[] = [];
   return {
-    deployments: applyModelOverrides([sim], e.modelOverrides, lookup, router),
+    deployments: applyModelOverrides([sim], e.modelOverrides, lookup, router, (w) => warnings.push(w)),
     router,
     masterKey: e.masterKey,
     ...defaultServerLimits(),
-    warnings: [],
+    warnings,
   };
 }
 

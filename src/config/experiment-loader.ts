@@ -2,7 +2,7 @@
  * Loads an experiment spec file into an ExperimentSpec and applies CLI overrides.
  * Every error names the file, the line and the key (SpecError).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError } from './experiment-errors.ts';
 import { ExperimentYamlSchema, RUNNER_KINDS, type ConditionYaml, type RunnerKind, type RunnerYaml } from './experiment-schema.ts';
@@ -92,6 +92,15 @@ function uniqueTasks(tasks: TaskDef[]): TaskDef[] {
   return out;
 }
 
+/** Ids of the task files of a suite directory (`<id>.yaml`). */
+function taskIdsIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).map((n) => n.replace(/\.ya?ml$/, ''));
+  } catch {
+    return [];
+  }
+}
+
 async function loadTasks(globs: string[], cwd: string, loc: (i: number) => SpecLocation): Promise<TaskDef[]> {
   const tasks: TaskDef[] = [];
   for (const [i, g] of globs.entries()) {
@@ -178,7 +187,13 @@ export async function applyOverrides(spec: ExperimentSpec, o: SpecOverrides, cwd
       const sibling = byId ? undefined : suiteDirs.map((d) => path.join(d, `${t}.yaml`)).find((f) => existsSync(f));
       if (byId) picked.push(byId);
       else if (sibling) picked.push(loadTaskFile(sibling));
-      else picked.push(...(await loadTasks([t], cwd, () => ({ key: '--tasks' }))));
+      else {
+        // Not an id and matching no file: the ids there are say what was meant (a typo, most often).
+        const known = [...new Set([...spec.tasks.map((x) => x.id), ...suiteDirs.flatMap((d) => taskIdsIn(d))])].sort();
+        const asGlob = await findTaskFiles(t, cwd);
+        if (asGlob.length === 0) throw new SpecError('task_not_found', `no task "${t}": not a task id, and no task file matches it (relative to ${cwd})`, { key: '--tasks' }, { validValues: known, validLabel: 'task ids' });
+        picked.push(...(await loadTasks([t], cwd, () => ({ key: '--tasks' }))));
+      }
     }
     out.tasks = uniqueTasks(picked);
   }

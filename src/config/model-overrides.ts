@@ -24,6 +24,7 @@ export function applyModelOverrides(
   overrides: readonly ModelOverride[],
   lookup: EnvLookup,
   router: RouterSettings,
+  warn: (message: string) => void = () => {},
 ): Deployment[] {
   let out = deployments;
   for (const o of overrides) {
@@ -33,6 +34,8 @@ export function applyModelOverrides(
       throw overrideError(o, `matches several aliases (${matches.join(', ')}); rename one of them`);
     }
     const alias = matches[0] ?? o.suffix;
+    // A new alias is allowed (an override may serve one the config lacks), but a typo is the likelier cause: say so.
+    if (matches.length === 0) warn(`${o.variable}: no alias of the config matches, so it adds the alias "${alias}" (aliases: ${aliases.join(', ')})`);
     const fresh = buildDeployment(
       { model: o.target },
       {

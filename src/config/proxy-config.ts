@@ -214,7 +214,8 @@ function assemble(cfg: RawProxyConfig, raw: Record<string, unknown>, rep: Report
     location: rep.resolve(cfg.litellm_settings?.vertex_location, ['litellm_settings', 'vertex_location'], lookup),
   };
   const fromFile = buildFileDeployments(entries, { lookup, router, credentials, vertexDefaults, skipped });
-  const deployments = applyModelOverrides(fromFile, proxyEnv.modelOverrides, lookup, router);
+  const overrideWarnings: string[] = [];
+  const deployments = applyModelOverrides(fromFile, proxyEnv.modelOverrides, lookup, router, (w) => overrideWarnings.push(w));
   if (deployments.length === 0) {
     const why = skipped.length ? `every deployment was skipped (providers agentab cannot route)` : 'model_list is empty';
     throw rep.error(['model_list'], `no models: ${why} and no AGENTAB_MODEL_<alias> variable is set`);
@@ -239,7 +240,7 @@ function assemble(cfg: RawProxyConfig, raw: Record<string, unknown>, rep: Report
     requestHeaderTimeoutMs: general.request_header_timeout_ms ?? limits.requestHeaderTimeoutMs,
     idleTimeoutMs: general.idle_timeout_ms ?? limits.idleTimeoutMs,
     maxConnections: general.max_connections ?? limits.maxConnections,
-    warnings: [rep, ...included.reporters].flatMap((r) => [...r.src.yamlWarnings(), ...r.warnings]),
+    warnings: [...[rep, ...included.reporters].flatMap((r) => [...r.src.yamlWarnings(), ...r.warnings]), ...overrideWarnings],
   };
 }
 

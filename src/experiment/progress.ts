@@ -7,6 +7,9 @@ import { formatDuration } from '../config/experiment-duration.ts';
 import type { Cell } from './cell.ts';
 import type { RunRecord } from './run-record.ts';
 
+/** A cell that did not pass because it failed (fail, error, timeout, infra): a canceled one was stopped, not failed. */
+const isFailure = (rec: RunRecord): boolean => rec.outcome !== 'pass' && rec.outcome !== 'canceled';
+
 export interface ProgressSink {
   start(total: number, alreadyDone: number, concurrency: number): void;
   cellStarted(cell: Cell): void;
@@ -53,7 +56,7 @@ export class PlainProgress implements ProgressSink {
   cellFinished(cell: Cell, rec: RunRecord): void {
     const t = this.t;
     t.done++;
-    if (rec.outcome !== 'pass') t.failures++;
+    if (isFailure(rec)) t.failures++;
     const eta = t.etaMs();
     const tokens = rec.usage.input + rec.usage.output;
     this.write(
@@ -109,7 +112,7 @@ export class BarProgress implements ProgressSink {
     this.running--;
     this.t.done++;
     if (rec.outcome !== 'pass') {
-      this.t.failures++;
+      if (isFailure(rec)) this.t.failures++;
       this.multi.log(`${rec.outcome} ${cellLabel(cell)} ${rec.cell}${typeof rec.runnerReported.error === 'string' ? `: ${rec.runnerReported.error}` : ''}\n`);
     }
     this.bar?.update(this.t.done, this.payload());

@@ -3,7 +3,8 @@
  * record files, pooled after checking they belong to one experiment. Records are put in a
  * canonical order so the report does not depend on the order the inputs were named in.
  */
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readRecordsFile, type RecordsFile } from '../experiment/records-store.ts';
 import type { RunRecord } from '../experiment/run-record.ts';
@@ -41,13 +42,25 @@ export async function uncountedOfSource(recordsFile: string, file?: Pick<Records
   return live ? { uncounted, note: `${dirname(recordsFile)}: the run is still in progress (pid ${lock.pid}); the spend of its running attempts is not shown` } : { uncounted };
 }
 
-async function resolveFile(input: string): Promise<string> {
+/**
+ * The records files of an input: a records.jsonl, a run directory's, or, for an experiment's
+ * directory (results/<experiment>, as the viewer takes it), every run directory's under it.
+ */
+async function resolveFiles(input: string): Promise<string[]> {
+  let isDirectory: boolean;
   try {
-    const s = await stat(input);
-    return s.isDirectory() ? join(input, 'records.jsonl') : input;
+    isDirectory = (await stat(input)).isDirectory();
   } catch (e) {
     throw new ReportError(`cannot read ${input}: ${(e as Error).message}`, 'unreadable_input', { path: input }, e);
   }
+  if (!isDirectory) return [input];
+  const own = join(input, 'records.jsonl');
+  if (existsSync(own) || existsSync(join(input, 'manifest.json'))) return [own];
+  const runs = (await readdir(input, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && existsSync(join(input, e.name, 'manifest.json')))
+    .map((e) => join(input, e.name, 'records.jsonl'))
+    .sort();
+  return runs.length ? runs : [own];
 }
 
 /**
@@ -299,8 +312,7 @@ export async function loadRecords(inputs: readonly string[]): Promise<LoadedReco
   const notes: string[] = [];
   let superseded = 0;
   let uncounted = noUncountedSpend();
-  for (const input of inputs) {
-    const path = await resolveFile(input);
+  for (const input of inputs) for (const path of await resolveFiles(input)) {
     const read = await readRecordFileWithNotes(path);
     notes.push(...read.notes);
     superseded += read.duplicates;
@@ -310,7 +322,7 @@ export async function loadRecords(inputs: readonly string[]): Promise<LoadedReco
       if (u.note) notes.push(u.note);
     }
     if (read.records.length === 0) {
-      notes.push(`${input}: no run records (a plan, or a run that recorded no cell yet); skipped`);
+      notes.push(`${path === join(input, 'records.jsonl') || path === input ? input : dirname(path)}: no run records (a plan, or a run that recorded no cell yet); skipped`);
       continue;
     }
     batches.push({ path, records: read.records });

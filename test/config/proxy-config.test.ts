@@ -290,6 +290,13 @@ describe('AGENTAB_MODEL_<alias> overrides', () => {
     '    litellm_params: {model: sim/three}',
   );
 
+  test('an override matching no alias adds one, with a warning naming the aliases there are (a typo, most often)', () => {
+    const cfg = parseProxyConfig(file, { env: { AGENTAB_MODEL_shared_modle: 'sim/typo' } });
+    assert.ok(cfg.deployments.some((d) => d.alias === 'shared_modle'));
+    assert.deepEqual(cfg.warnings, ['AGENTAB_MODEL_shared_modle: no alias of the config matches, so it adds the alias "shared_modle" (aliases: shared-model, other)']);
+    assert.deepEqual(parseProxyConfig(file, { env: { AGENTAB_MODEL_shared_model: 'sim/x' } }).warnings, [], 'a matching override warns of nothing');
+  });
+
   test('replace every deployment of the alias with one fresh deployment, in place', () => {
     const cfg = parseProxyConfig(file, {
       env: { AGENTAB_MODEL_shared_model: 'vertex_ai/gemini-2.5-pro', GOOGLE_CLOUD_PROJECT: 'env-proj', VERTEXAI_LOCATION: 'asia-east1' },

@@ -49,6 +49,20 @@ describe('flags the CLI accepts work or are refused', () => {
     const ran = await agentab(['run-matrix', x.spec, '--out', x.out, '--reps', '1', '--conditions', 'a', '--tasks', 't1', '--json']);
     assert.equal(ran.exitCode, 0, ran.stderr);
     assert.match(ran.stderr, /WARN .*success_callback/, 'run-matrix logs the same warning');
+    // the experiment's directory pools its runs (the viewer takes it too); a planned run has no records and is skipped
+    const pooled = await agentab(['report', path.join(x.out, 'warned'), '--format', 'json']);
+    assert.equal(pooled.exitCode, 0, pooled.stderr);
+    assert.equal((JSON.parse(pooled.stdout) as { records: { total: number } }).records.total, 1);
+    const runDir = (JSON.parse(ran.stdout) as { runDir: string }).runDir;
+    const metric = await agentab(['report', runDir, '--metric', 'latency']);
+    assert.notEqual(metric.exitCode, 0);
+    assert.match(metric.stderr, /unknown metric "latency" \(known: wall, model, .*cost/);
+    const task = await agentab(['plan', x.spec, '--out', x.out, '--tasks', 't3']);
+    assert.notEqual(task.exitCode, 0);
+    assert.match(task.stderr, /--tasks: no task "t3": not a task id, and no task file matches it .*; valid task ids: t1, t2/);
+    const view = await agentab(['view', path.join(x.dir, 'nowhere'), '--port', '0']);
+    assert.notEqual(view.exitCode, 0);
+    assert.match(view.stderr, /nowhere: no such directory/);
   });
 
   test('--dry-run plans under the --run-id given; with --shard it shows that shard\'s cells and writes no plan', async () => {

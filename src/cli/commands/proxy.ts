@@ -78,7 +78,7 @@ export interface SimFlags {
 export function registerProxyCommand(program: Command): void {
   program
     .command('proxy')
-    .description('Run the measuring gateway: OpenAI Chat and Anthropic Messages in, any backend out, one spend line per call.')
+    .description('Run the measuring gateway: OpenAI Chat and Responses, Anthropic Messages and Gemini in; any backend out; one spend line per call.')
     .option('-c, --config <file>', 'LiteLLM-style config.yaml (default: the simulator as "shared-model")')
     .addOption(new Option('-p, --port <n>', 'port (0 = any free port)').argParser(portOption).default(4000).env('AGENTAB_PROXY_PORT'))
     .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1').env('AGENTAB_PROXY_HOST'))
