@@ -30,7 +30,9 @@ export async function reportCommand(inputs: string[], flags: ReportFlags): Promi
   }
   if (flags.runs !== 'passing' && flags.runs !== 'all') throw new ReportError(`--runs must be passing or all, got "${flags.runs}"`, 'bad_option', { runs: flags.runs });
   const loaded = await loadRecords(inputs);
-  if (loaded.duplicates > 0) log.warn('dropped duplicate run records (same runId and cell)', { duplicates: loaded.duplicates });
+  // Earlier lines of re-run cells are history by design (a note says so); only records given twice are worth a warning.
+  const repeated = loaded.duplicates - (loaded.history ?? 0);
+  if (repeated > 0) log.warn('dropped duplicate run records (same runId and cell: an input given twice?)', { duplicates: repeated });
   const report = await buildTimedReport(loaded, {
     ...(flags.baseline !== undefined ? { baseline: flags.baseline } : {}),
     metrics: (flags.metric ?? '').split(',').map((s) => s.trim()).filter(Boolean),

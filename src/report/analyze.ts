@@ -208,7 +208,7 @@ export function buildReport(loaded: LoadedRecords, rawInput: ReportOptionsInput 
     runIds: loaded.runIds,
     sources: loaded.sources,
     provenance,
-    records: { total: records.length, used: records.length - infra - canceled, infra, canceled, duplicates: loaded.duplicates },
+    records: { total: records.length, used: records.length - infra - canceled, infra, canceled, duplicates: loaded.duplicates, ...(loaded.history ? { history: loaded.history } : {}) },
     ...(loaded.uncounted ? { uncounted: loaded.uncounted } : {}),
     options: opt,
     runners: grouped.runners,

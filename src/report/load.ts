@@ -22,8 +22,10 @@ export interface LoadedRecords {
   records: RunRecord[];
   sources: LoadedSource[];
   runIds: string[];
-  /** Records dropped because a later line had the same (runId, cell). */
+  /** Records dropped because a later line had the same (runId, cell): `history` of them, and the rest inputs named twice. */
   duplicates: number;
+  /** Of `duplicates`, earlier lines of cells a resume re-ran (--retry, a killed attempt): kept as history by design. */
+  history?: number;
   /** What reading skipped or repaired (a torn line, a planned run without records). */
   notes?: string[];
   /** Spend of killed, canceled and retried attempts (kept out of the statistics); absent when none. */
@@ -334,5 +336,5 @@ export async function loadRecords(inputs: readonly string[]): Promise<LoadedReco
     throw new ReportError(`no run records found in the inputs${notes.length ? ` (${notes.join('; ')})` : ''}`, 'no_records', { inputs: [...inputs] });
   }
   const pooled = poolRecords(batches);
-  return { ...pooled, duplicates: pooled.duplicates + superseded, notes, ...(totalUncounted(uncounted).attempts ? { uncounted } : {}) };
+  return { ...pooled, duplicates: pooled.duplicates + superseded, history: superseded, notes, ...(totalUncounted(uncounted).attempts ? { uncounted } : {}) };
 }

@@ -54,6 +54,13 @@ function glossaryMarkdown(r: Report): string[] {
 }
 
 /** The "## Verdicts" section alone (what run-matrix prints at the end of a run). */
+/** Lines not counted: earlier lines of re-run cells (history, by design) apart from records given twice. */
+function droppedText(c: Report['records']): string {
+  const history = c.history ?? 0;
+  const repeated = c.duplicates - history;
+  return `${history ? `; ${history} earlier line${history === 1 ? '' : 's'} of re-run cells kept as history` : ''}${repeated ? `; ${repeated} duplicate records dropped` : ''}`;
+}
+
 export function renderVerdictsMarkdown(r: Report): string {
   return ['## Verdicts', '', ...verdictLines(viewOf(r))].join('\n');
 }
@@ -74,7 +81,7 @@ export function renderMarkdown(r: Report): string {
     `# agentab report: ${r.experiment}`,
     '',
     ...headerMarkdown(r),
-    `${r.records.total} records from ${src} (run${r.runIds.length === 1 ? '' : 's'} ${r.runIds.join(', ')}); ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics${r.records.duplicates ? `; ${r.records.duplicates} duplicate records dropped` : ''}.`,
+    `${r.records.total} records from ${src} (run${r.runIds.length === 1 ? '' : 's'} ${r.runIds.join(', ')}); ${r.records.used} used, ${r.records.infra} infra and ${r.records.canceled} canceled kept out of the statistics${droppedText(r.records)}.`,
     ...(r.uncounted ? ['', uncountedText(r.uncounted) ?? ''] : []),
     `Baseline \`${o.baseline}\` · θ = ${thresholdText(o.threshold)} · ${formatPercent(o.confidence)} intervals · seed ${o.seed} · ${resamplesText(o)}.`,
     ...(unbounded ? ['', unbounded] : []),

@@ -224,7 +224,8 @@ export interface Report {
   sources: LoadedSource[];
   /** Backends, models (simulated or not), runner versions and launchers behind the records. */
   provenance: ReportProvenance;
-  records: { total: number; used: number; infra: number; canceled: number; duplicates: number };
+  /** `duplicates` includes `history`: earlier lines of re-run cells, kept out by design. */
+  records: { total: number; used: number; infra: number; canceled: number; duplicates: number; history?: number };
   /** Spend of killed, canceled and retried attempts, kept out of the statistics; absent when there was none. */
   uncounted?: UncountedSpend;
   options: ReportOptions;

@@ -19,6 +19,7 @@ import { sortedFinite } from '../../src/report/group.ts';
 import { compareRecords, loadRecords, poolRecords, type LoadedRecords } from '../../src/report/load.ts';
 import { createRng } from '../../src/stats/prng.ts';
 import { record } from './fixtures.ts';
+import { renderMarkdown } from '../../src/report/markdown.ts';
 
 /** Records of one run: 2 runners × 2 conditions × 3 tasks × `reps`, with every kind of value a report meets. */
 function runRecords(runId: string, reps: number, seed: number, paired: boolean): RunRecord[] {
@@ -88,6 +89,7 @@ function plainPool(files: { path: string; records: RunRecord[] }[], superseded: 
     sources: files.map((f) => ({ path: f.path, records: f.records.length })),
     runIds: [...new Set(input.map((r) => r.runId))].sort(),
     duplicates: sorted.length - kept.length + superseded,
+    history: superseded,
     // notes and the spend of history attempts are the loader's text, not what this compares
     ...(like.notes ? { notes: like.notes } : {}),
     ...(like.uncounted ? { uncounted: like.uncounted } : {}),
@@ -127,6 +129,9 @@ describe('fast reading and aggregation give the plain report', () => {
     assert.deepStrictEqual(fast.records, plain.records);
     assert.equal(fast.duplicates, plain.duplicates);
     assert.equal(fast.duplicates, 3, 'two history lines and one record named twice');
+    assert.equal(fast.history, 2, 'of which two are history');
+    const header = renderMarkdown(buildReport(fast, { resamples: 1000 })).split('\n').find((l) => /records from/.test(l));
+    assert.match(header ?? '', /; 2 earlier lines of re-run cells kept as history; 1 duplicate records dropped\./, 'history is not called duplicates');
     assert.deepEqual(fast.runIds, plain.runIds);
     assert.ok(fast.notes?.some((n) => /cut short/.test(n)));
     assert.ok(fast.records.some((r) => Object.is(r.overheadMs, -0)));
