@@ -11,6 +11,7 @@ import type { DebugFlags } from './commands/debug.ts';
 
 export async function debugCommand(target: string, flags: DebugFlags): Promise<void> {
   const cells = await resolveCells(target, { resultsRoot: flags.results });
+  if (cells.note) process.stderr.write(`${cells.note}\n`);
   if (cells.kind !== 'cell') throw new CellNotFoundError(`${target} is a run directory; name one of its cells (e.g. ${cells.cellDirs[0]})`, 'not_a_cell_or_run');
   const bundle = await buildBundle(cells.cellDirs[0]!, { ...(flags.out ? { outDir: flags.out } : {}), secrets: await knownSecrets(cells.runDir, processEnv()) });
   if (flags.json) {

@@ -11,6 +11,7 @@ import type { TraceFlags } from './commands/trace.ts';
 
 export async function traceCommand(target: string, flags: TraceFlags): Promise<void> {
   const cells = await resolveCells(target, { resultsRoot: flags.results });
+  if (cells.note) process.stderr.write(`${cells.note}\n`);
   const timelines = await loadTimelines(cells);
   const file = path.resolve(flags.out ?? defaultTracePath(cells));
   await writeChromeTrace(file, timelines);

@@ -29,6 +29,8 @@ export interface ResolvedCells {
   runDir: string;
   /** Cell directories that have a record (in name order). */
   cellDirs: string[];
+  /** What the user should know about the choice (a cell id that ran in several runs: the latest was taken). */
+  note?: string;
 }
 
 const CELL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -62,6 +64,15 @@ export async function resolveCells(target: string, o: { resultsRoot: string }): 
   const dirs = [...new Set(matches.map((m) => path.dirname(m)))].sort();
   if (dirs.length === 0) throw new CellNotFoundError(`no recorded cell with id "${target}…" under ${root} (give a cell or run directory, or --results DIR)`, 'cell_not_found');
   const exact = dirs.filter((d) => path.basename(d) === target);
+  if (exact.length > 1) {
+    // A cell id is stable across the runs of an experiment: a whole id names the cell, and its latest run is the one meant.
+    const finished = await Promise.all(exact.map(async (d) => ({ d, at: (await stat(path.join(d, 'record.json'))).mtimeMs })));
+    finished.sort((a, b) => b.at - a.at);
+    const latest = finished[0]!.d;
+    const runOf = (d: string) => path.relative(root, path.dirname(path.dirname(d)));
+    const note = `cell ${target} ran in ${exact.length} runs; showing the latest, ${runOf(latest)} (for another, give its cell directory: ${finished.slice(1, 4).map((x) => path.relative(root, x.d)).join(', ')}${exact.length > 4 ? ', …' : ''})`;
+    return { kind: 'cell', runDir: path.dirname(path.dirname(latest)), cellDirs: [latest], note };
+  }
   const chosen = exact.length === 1 ? exact : dirs;
   if (chosen.length > 1) {
     const shown = chosen.slice(0, 10).map((d) => path.relative(root, d));

@@ -7,13 +7,14 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCellTimeline, loadCellSpans, type CellTimeline } from '../../src/trace/cell-spans.ts';
 import { chromeTrace } from '../../src/trace/chrome-trace.ts';
 import { toleranceFor } from '../../src/trace/decompose.ts';
-import { resolveCells } from '../../src/trace/resolve-cell.ts';
+import { CellNotFoundError, resolveCells } from '../../src/trace/resolve-cell.ts';
 import { parseRunRecord, type RunRecord } from '../../src/experiment/run-record.ts';
 import type { SpendRecord } from '../../src/proxy/spend/record.ts';
 import { validateTrace } from './trace-event-validator.ts';
@@ -147,6 +148,26 @@ describe('timelines of real pilot cells', () => {
     assert.equal(byId.cellDirs[0], all.cellDirs[0]);
     await assert.rejects(resolveCells('zzzzzz', { resultsRoot: RESULTS }), /no recorded cell/);
     await assert.rejects(resolveCells(path.join(run, 'cells'), { resultsRoot: RESULTS }), /neither a cell directory/);
+  });
+
+  test('a whole cell id that ran in several runs names its latest run, and says so', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'agentab-resolve-'));
+    try {
+      const id = 'e1a3af5274d2';
+      for (const [run, at] of [['r-old', 1_000], ['r-new', 3_000], ['r-mid', 2_000]] as const) {
+        const dir = path.join(root, 'pilot', run, 'cells', id);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, 'record.json'), '{}');
+        utimesSync(path.join(dir, 'record.json'), at, at);
+      }
+      const got = await resolveCells(id, { resultsRoot: root });
+      assert.deepEqual(got.cellDirs, [path.join(root, 'pilot', 'r-new', 'cells', id)]);
+      assert.equal(got.runDir, path.join(root, 'pilot', 'r-new'));
+      assert.match(got.note ?? '', /cell e1a3af5274d2 ran in 3 runs; showing the latest, pilot\/r-new \(for another, give its cell directory: pilot\/r-mid\/cells\/e1a3af5274d2, pilot\/r-old\/cells\/e1a3af5274d2\)/);
+      await assert.rejects(resolveCells('e1a3', { resultsRoot: root }), (e: unknown) => e instanceof CellNotFoundError && e.code === 'cell_ambiguous', 'a prefix of several still asks for more');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
