@@ -71,7 +71,7 @@ export function parseGceOptions(raw: Record<string, unknown>, o: ParseGceOptions
   let project = y.project ?? env.project;
   const projectIsPlaceholder = project === undefined;
   if (project === undefined) {
-    if (!o.forPlan) throw new GceError('gce_options_invalid', 'launcher.project: no GCP project given (set launcher.project in the spec, --gce-project, or GOOGLE_CLOUD_PROJECT)');
+    if (!o.forPlan) throw new GceError('gce_options_invalid', 'launcher.project: no GCP project given (set launcher.project in the spec or --gce-project, or GOOGLE_CLOUD_PROJECT; agentab clean --gce takes --gce-project)');
     project = PLAN_PROJECT_PLACEHOLDER;
   }
   const region = y.region ?? GCE_DEFAULTS.region;
