@@ -123,7 +123,9 @@ export function renderPlanPower(p: PlanPower): string {
     const more = m.repsForNoChange !== null ? `; ~${m.repsForNoChange} reps per arm would show "no meaningful change" (±${th}) if nothing changed` : '';
     if (m.logVariance === null) return `  ${label}: spread unknown (earlier cells need ≥ 2 runs with values above zero)`;
     if (!m.supportable) {
-      return `  with ${p.reps} reps per arm, no verdict on ${label} is possible (needs ≥ ${Math.max(p.minRunsPerArm, p.minRepsForHeadline)} ${unit}; ${from})${more}`;
+      // The same two floors the report names: any verdict per task, and the headline's (Holm over every headline).
+      const floors = p.reps < p.minRunsPerArm ? `each task needs ≥ ${p.minRunsPerArm} ${unit}, a headline verdict ≥ ${p.minRepsForHeadline} reps` : `a headline verdict needs ≥ ${p.minRepsForHeadline} reps`;
+      return `  with ${p.reps} reps per arm, no verdict on ${label} is possible (${floors}; ${from})${more}`;
     }
     if (m.logVariance === 0) return `  with ${p.reps} reps per arm, any change in ${label} beyond ±${th} gets a verdict (earlier runs did not vary; ${from})`;
     const perTask = p.tasks > 1 ? ` across ${p.tasks} tasks, ${formatDetectable(m.detectableRatioPerTask, p.threshold)} for one task` : '';

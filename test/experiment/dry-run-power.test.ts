@@ -57,7 +57,7 @@ describe('plan power', () => {
     const p = planPower({ reps: 2, tasks: ['write-file', 'fix-test'], runners: ['claude'], paired: false, history: history(), metrics: ['wall'] });
     assert.equal(p.metrics[0]?.supportable, false);
     assert.equal(p.metrics[0]?.detectableRatio, null);
-    assert.match(renderPlanPower(p), /^ {2}with 2 reps per arm, no verdict on wall time is possible \(needs ≥ \d+ runs per arm; from 16 earlier records\); ~\d+ reps per arm would show "no meaningful change" \(±5%\) if nothing changed$/m);
+    assert.match(renderPlanPower(p), /^ {2}with 2 reps per arm, no verdict on wall time is possible \(each task needs ≥ \d+ runs per arm, a headline verdict ≥ \d+ reps; from 16 earlier records\); ~\d+ reps per arm would show "no meaningful change" \(±5%\) if nothing changed$/m);
   });
 
   test('the plan warns before the run when the reps can give no verdict, with or without history', () => {
