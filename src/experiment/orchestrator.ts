@@ -179,7 +179,8 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
     const reaped = reapCellProcesses(runDir);
     if (reaped.killed.length) log.warn('killed process groups a previous session left running', { groups: reaped.killed.map((p) => `${p.pgid} (cell ${p.cell})`).join(', ') });
     // …and the workspaces it staged: this session stages its own (the run's lock is ours now).
-    const staged = removeStagingDirs(runDir);
+    // A remote launcher staged nothing here: its cells run on machines of their own, under the same run id.
+    const staged = launcher.remote ? [] : removeStagingDirs(runDir);
     if (staged.length) log.info('removed the staging dirs a previous session left', { dirs: staged.join(', ') });
   }
   await writeFileAtomic(runPaths(runDir).plan, JSON.stringify(planToJson(plan), null, 2) + '\n');

@@ -233,7 +233,7 @@ function deliver(
       rec.finish = res.finish;
       rec.toolCalls = res.content.filter((c) => c.type === 'tool-call').length;
       rec.firstContent();
-      w.json(200, surface.encodeResponse(res, peek.alias));
+      w.json(200, surface.encodeResponse(res, peek.alias, call.body));
       return;
     }
     case 'raw-stream':

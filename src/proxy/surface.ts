@@ -64,7 +64,8 @@ export interface Surface {
   peek(body: Record<string, unknown>, match: RouteMatch): Peeked;
   decode(body: Record<string, unknown>, match: RouteMatch): CanonicalRequest;
   encodeError(e: ProxyError): { status: number; body: unknown };
-  encodeResponse(res: CanonicalResponse, alias: string): unknown;
+  /** `body`: the client's request, for the fields a response echoes (the Responses API's max_output_tokens, instructions, …). */
+  encodeResponse(res: CanonicalResponse, alias: string, body: Record<string, unknown>): unknown;
   /**
    * Work a translated stream's encoder will need from the request alone (the Anthropic surface:
    * the prompt's token count that message_start carries), done while the upstream is answering

@@ -202,6 +202,17 @@ general_settings:
     assert.deepEqual(sums(lines), sums(upstream));
   });
 
+  test('a translated answer echoes the request\'s max_output_tokens and instructions, streamed or not, as the API does', async () => {
+    const openai = client('r-echo');
+    const asked = { model: 'via-anthropic', input: 'hi', max_output_tokens: 20, instructions: 'Be brief.' };
+    const answer = await openai.responses.create(asked);
+    assert.equal(answer.max_output_tokens, 20);
+    assert.equal(answer.instructions, 'Be brief.');
+    const streamed = await openai.responses.stream(asked).finalResponse();
+    assert.equal(streamed.max_output_tokens, 20);
+    assert.equal(streamed.instructions, 'Be brief.');
+  });
+
   test('errors come in the OpenAI shape the SDK reads: unknown model, missing input, previous_response_id when translating', async () => {
     const openai = client('r-errors');
     await assert.rejects(openai.responses.create({ model: 'no-such-model', input: 'hi' }), (e: unknown) => {

@@ -31,7 +31,6 @@ function boundedNumber(what: string, ok: (n: number) => boolean) {
   };
 }
 const probability = boundedNumber('a probability, 0 to 1', (n) => n >= 0 && n <= 1);
-const positive = boundedNumber('a number above 0', (n) => n > 0);
 const wholeNumber = boundedNumber('a whole number, 0 or more', (n) => Number.isInteger(n) && n >= 0);
 const integer = boundedNumber('an integer', (n) => Number.isInteger(n));
 const nonNegative = boundedNumber('a number, 0 or more', (n) => n >= 0);
@@ -119,7 +118,7 @@ export function registerSimCommand(program: Command): void {
     .option('--seed <n>', 'random seed', integer, DEFAULT_SIM_OPTIONS.seed)
     .option('--ttft-ms <ms>', 'base time to first token', nonNegative, DEFAULT_SIM_OPTIONS.ttftMs)
     .option('--ttft-ms-per-1k <ms>', 'extra time to first token per 1k prompt tokens', nonNegative, DEFAULT_SIM_OPTIONS.ttftMsPer1kTokens)
-    .option('--tokens-per-second <n>', 'output token rate', positive, DEFAULT_SIM_OPTIONS.tokensPerSecond)
+    .option('--tokens-per-second <n>', 'output token rate (0: no pacing, every token at once)', nonNegative, DEFAULT_SIM_OPTIONS.tokensPerSecond)
     .option('--answer-tokens <n>', 'tokens in the default answer', wholeNumber, DEFAULT_SIM_OPTIONS.answerTokens)
     .option('--jitter <x>', 'lognormal sigma of latency jitter, 0 to 1', probability, DEFAULT_SIM_OPTIONS.jitter)
     .option('--error-rate <p>', 'probability of a 500', probability, 0)

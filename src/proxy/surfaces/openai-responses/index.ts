@@ -36,7 +36,7 @@ export const createSurface: SurfaceFactory = ({ log }) => ({
   },
   decode: (body) => decodeResponsesRequest(body, { warn: (m) => log.debug(m) }),
   encodeError: (e) => encodeOpenAIError(e),
-  encodeResponse: (res, alias) => encodeResponsesResponse(res, alias),
+  encodeResponse: (res, alias, body) => encodeResponsesResponse(res, alias, body),
   streamEncoder: (o, emit) => responsesSseEncoder({ model: o.alias, ...(o.request?.raw ? { request: o.request.raw } : {}) }, emit),
   errorFrame: (e) => encodeSseFrame(JSON.stringify({ type: 'error', code: e.code, message: e.message, param: null }), 'error'),
   sseTapCore: (o) => responsesSseTapCore(o),
