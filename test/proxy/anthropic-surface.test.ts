@@ -151,4 +151,17 @@ general_settings:
     assert.equal(bad.status, 400);
     assert.deepEqual(Object.keys((await bad.json()) as object), ['type', 'error']);
   });
+
+  test('a Messages request without max_tokens is refused as Anthropic refuses it; count_tokens takes none', async () => {
+    const { max_tokens: _dropped, ...withoutMax } = ask as typeof ask & { max_tokens?: number };
+    const r = await fetch(`${proxy.url}/cell/nomax/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': MASTER, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify(withoutMax),
+    });
+    assert.equal(r.status, 400);
+    assert.deepEqual(await r.json(), { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
+    const counted = await client(MASTER, 'nomax').messages.countTokens({ model: withoutMax.model, messages: withoutMax.messages });
+    assert.ok(counted.input_tokens > 0);
+  });
 });

@@ -38,6 +38,9 @@ export const createSurface: SurfaceFactory = ({ log }) => ({
     const alias = aliasFromBody(body, () =>
       new ProxyError('model: Field required (a model alias of this proxy)', { code: 'invalid_request', kind: 'invalid_request' }),
     );
+    // Anthropic refuses a Messages request without max_tokens (count_tokens has none): so do we,
+    // or an agent with that bug would pass against the simulator and fail against the API.
+    if (body.max_tokens === undefined) throw new ProxyError('max_tokens: Field required', { code: 'invalid_request', kind: 'invalid_request' });
     // Anthropic streams always end with cumulative usage in message_delta: nothing to hide.
     return { alias, stream: body.stream === true, clientWantsUsage: true };
   },
