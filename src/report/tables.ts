@@ -209,7 +209,10 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
           ...(h.reason === 'too-few-runs' ? [] : [reasonText(h.reason, th)]),
           ...powerDetails(v, h, th),
         ];
-        lines.push({ metric: v.metric(h.metric).label, verdict: h.verdict, summary: `${formatChange(h.ratio)} ${formatRatioCi(h.lo, h.hi)}`, details });
+        // A condition whose runs fail more is not improved by being quicker or cheaper at it: say so on the line itself.
+        const despiteFailures = h.verdict === 'improved' && success?.verdict === 'worse';
+        if (despiteFailures) details.unshift(r.options.runs === 'all' ? 'its failed runs are counted, and failing early is cheap: not a gain' : 'on passing runs only, while more runs fail: not a gain');
+        lines.push({ metric: v.metric(h.metric).label, verdict: h.verdict, ...(despiteFailures ? { label: 'lower, but success is worse' } : {}), summary: `${formatChange(h.ratio)} ${formatRatioCi(h.lo, h.hi)}`, details });
       }
       // Where the change is: per-task rows with a verdict of their own (BH q), when there are several tasks.
       if (tasks > 1) {

@@ -55,8 +55,9 @@ describe('verdicts count failures', () => {
     assert.equal(r.overall[0]?.overall, 'regressed');
     const md = renderMarkdown(r);
     assert.ok(md.indexOf('**success rate: worse**') < md.indexOf('**overall: regressed**'));
-    assert.ok(md.indexOf('**overall: regressed**') < md.indexOf('**wall time: improved**'));
-    assert.match(md, /\*\*wall time: improved\*\* .* · all runs, n=10 runs per arm/);
+    assert.ok(md.indexOf('**overall: regressed**') < md.indexOf('**wall time: lower, but success is worse**'));
+    assert.match(md, /\*\*wall time: lower, but success is worse\*\* .* · its failed runs are counted, and failing early is cheap: not a gain · .* · all runs, n=10 runs per arm/);
+    assert.doesNotMatch(md, /\*\*[a-z -]+: improved\*\*/, 'no metric line of that condition reads as a plain improvement');
   });
 
   test('a lower but not significantly lower success rate keeps improvements on passing runs from reading as an overall improvement', () => {
