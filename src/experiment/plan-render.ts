@@ -83,7 +83,7 @@ export function renderPlan(plan: Plan, estimate?: PlanEstimate, o: { commands?: 
   out.push(`  runners     ${s.runners.map((r) => `${r.name}${plan.runners[r.name] ? ` ${plan.runners[r.name]!.version}` : ''}`).join(', ')}`);
   out.push(`  conditions  ${s.conditions.map((c) => c.name).join(', ')}`);
   out.push(`  tasks       ${s.tasks.map((t) => t.id).join(', ')}`);
-  out.push(`  reps ${s.reps} · ${plan.cells.length} cells · order ${s.order} (seed ${s.seed}) · concurrency ${s.concurrency} · launcher ${s.launcher.kind} · timeout ${formatDuration(s.timeoutMs)} · model ${s.model}`);
+  out.push(`  reps ${s.reps} · ${plan.cells.length} cells · order ${s.order}${s.order === 'sequential' ? '' : ` (seed ${s.seed})`} · concurrency ${s.concurrency} · launcher ${s.launcher.kind} · timeout ${formatDuration(s.timeoutMs)} · model ${s.model}`);
   if (s.budget.usd !== undefined || s.budget.tokens !== undefined) {
     out.push(`  budget      ${[s.budget.usd !== undefined ? fmtUsd(s.budget.usd) : '', s.budget.tokens !== undefined ? `${fmtInt(s.budget.tokens)} tokens` : ''].filter(Boolean).join(', ')}`);
   }
