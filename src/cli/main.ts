@@ -41,7 +41,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A closed stdout or stderr (`agentab run-matrix | head -1`, a terminal gone) must not end a
+ * run half-way: its output is lost (EPIPE), the run goes on and records every cell.
+ */
+function outliveClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  outliveClosedOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -31,7 +31,7 @@ import { estimateCell, loadHistory } from '../experiment/estimate.ts';
 import { readBundleManifest } from '../experiment/launchers/gce/bundle.ts';
 import { gceDryRun, renderGceDryRun } from '../experiment/launchers/gce/dry-run.ts';
 import { readGceEnv } from '../config/gce-env.ts';
-import { experimentDir, runPaths } from '../experiment/run-dir.ts';
+import { checkRunId, experimentDir, runPaths } from '../experiment/run-dir.ts';
 import { uncountedSpendOfRun, uncountedText, type UncountedSpend } from '../experiment/uncounted-spend.ts';
 import { parseShard, shardCells } from '../experiment/shard.ts';
 import { gceOverridesFromFlags } from './commands/gce-flags.ts';
@@ -97,6 +97,12 @@ export interface MatrixInput {
 export async function loadMatrixInput(experiment: string | undefined, flags: MatrixFlags): Promise<MatrixInput> {
   refuseIgnoredFlags(flags);
   const input = flags.bundle || flags.shard ? await loadShardInput(experiment, flags) : await loadSpecInput(experiment, flags);
+  // A new run's id must be new: a run directory of that name would have its manifest and plan overwritten.
+  // (The shards of one run share its id and directory, and so does a bundle's retried task.)
+  if (flags.runId !== undefined && !flags.shard && !flags.bundle) {
+    const existing = path.join(experimentDir(path.resolve(flags.out), input.spec.name), checkRunId(flags.runId));
+    if (existsSync(existing)) throw new Error(`--run-id ${flags.runId}: ${existing} already exists; continue that run with --resume ${existing}, or give a new id`);
+  }
   if (input.spec.launcher.kind === 'gce' && flags.concurrency !== undefined && !flags.bundle) {
     throw new Error('--concurrency: a GCE run starts every VM at once and each runs --gce-cells-per-vm cells at a time; set that instead');
   }

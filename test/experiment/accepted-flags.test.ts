@@ -5,7 +5,7 @@
  * config's loading warns about reaches `plan` and `run-matrix` as it reaches `agentab proxy`.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { agentabCli as agentab, writeExperiment } from './helpers.ts';
@@ -69,7 +69,16 @@ describe('flags the CLI accepts work or are refused', () => {
     const x = litellmExperiment('dryrun');
     const named = await agentab(['run-matrix', x.spec, '--out', x.out, '--dry-run', '--run-id', 'myplan', '--json']);
     assert.equal(named.exitCode, 0, named.stderr);
-    assert.equal(path.basename(JSON.parse(named.stdout).runDir as string), 'myplan');
+    const planDir = JSON.parse(named.stdout).runDir as string;
+    assert.equal(path.basename(planDir), 'myplan');
+    // an id that names an existing run is refused, by a plan and by a run: its manifest is left as it was
+    const manifest = readFileSync(path.join(planDir, 'manifest.json'), 'utf8');
+    for (const args of [['--dry-run'], ['--reps', '1']]) {
+      const again = await agentab(['run-matrix', x.spec, '--out', x.out, '--run-id', 'myplan', ...args]);
+      assert.notEqual(again.exitCode, 0);
+      assert.match(again.stderr, /--run-id myplan: .*myplan already exists; continue that run with --resume .*myplan, or give a new id/);
+    }
+    assert.equal(readFileSync(path.join(planDir, 'manifest.json'), 'utf8'), manifest);
     const badId = await agentab(['run-matrix', x.spec, '--out', x.out, '--dry-run', '--run-id', '../escape']);
     assert.notEqual(badId.exitCode, 0);
     assert.match(badId.stderr, /run id "\.\.\/escape": expected 1-64 letters/);

@@ -130,6 +130,27 @@ ${FAST_SIM_PROXY}`,
   });
 });
 
+describe('a closed output pipe', () => {
+  test('run-matrix | head -1: the run outlives its closed stdout and stderr and records every cell', async () => {
+    const x = writeExperiment(
+      `name: piped
+runners: [{ name: cmd, kind: command, command: 'sleep 0.3; node ${CALL_PROXY} 1' }]
+conditions: [{ name: a }, { name: b }]
+tasks: tasks/*.yaml
+reps: 2
+${FAST_SIM_PROXY}`,
+      { t: 'prompt: p\n' },
+    );
+    const bin = fileURLToPath(new URL('../../bin/agentab.js', import.meta.url));
+    const piped = await execa('bash', ['-c', `"${process.execPath}" "${bin}" run-matrix "${x.spec}" --out "${x.out}" --run-id piped 2>&1 | head -1`], { env: cliEnv, extendEnv: false, reject: false });
+    assert.equal(piped.exitCode, 0, piped.stderr);
+    assert.equal(piped.stdout.split('\n').length, 1, 'head took one line');
+    const runDir = path.join(x.out, 'piped', 'piped');
+    assert.equal(await recordCount(runDir), 4, 'every cell recorded');
+    assert.equal((JSON.parse(readFileSync(runPaths(runDir).manifest, 'utf8')) as { status: string }).status, 'complete');
+  });
+});
+
 describe('agentab clean after kill -9', () => {
   test('`agentab clean` (the CLI) kills the process groups a SIGKILLed run left running and removes its staging dirs; a live run is left alone; --dry-run kills nothing', async () => {
     const work = tempDir();
