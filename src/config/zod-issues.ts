@@ -94,3 +94,22 @@ export function zodErrorToConfigError(error: z.ZodError, schema: z.ZodType, src:
   const d = describe(first.flat.issue, valueAt(raw, first.flat.path));
   return new ConfigError(d.detail + more, { ...base, validValues: d.validValues, validLabel: d.validLabel });
 }
+
+/**
+ * Zod issues about a block of options that is not a YAML file of its own (a launcher's
+ * options), as one line per issue under `prefix`: the key, what was expected, and the valid
+ * keys of an unknown one.
+ */
+export function describeOptionIssues(error: z.ZodError, schema: z.ZodType, value: unknown, prefix: string): string {
+  return error.issues
+    .map((raw) => {
+      const { issue, path } = flatten(raw, []);
+      if (issue.code === 'unrecognized_keys') {
+        const valid = allowedKeysAt(schema, path);
+        return issue.keys.map((k) => `${prefix}.${formatPath([...path, k])}: unknown key${valid ? ` (valid keys: ${valid.join(', ')})` : ''}`).join('; ');
+      }
+      const d = describe(issue, valueAt(value, path));
+      return `${prefix}${path.length ? `.${formatPath(path)}` : ''}: ${d.detail}${d.validValues ? ` (valid: ${d.validValues.join(', ')})` : ''}`;
+    })
+    .join('; ');
+}

@@ -56,7 +56,10 @@ function pricer(config: ProxyConfig) {
 
 export async function dryRun(o: DryRunOptions): Promise<DryRunResult> {
   const runners = o.runners ?? (await probeRunners(o.spec.runners, cellBaseEnv(o.env)));
-  await checkLauncherOptions(o.spec.launcher); // what the run would refuse, the plan refuses
+  // What the run would refuse, the plan refuses, naming the spec file.
+  await checkLauncherOptions(o.spec.launcher).catch((e: unknown) => {
+    throw new Error(`${o.spec.file ?? o.spec.name}: ${(e as Error).message}`, { cause: e });
+  });
   const whole = buildPlan(o.spec, runners);
   const plan = o.only ? { ...whole, cells: whole.cells.filter((c) => o.only!.has(c.id)) } : whole;
   if (o.runId !== undefined) checkRunId(o.runId);

@@ -96,9 +96,9 @@ describe('flags the CLI accepts work or are refused', () => {
 
   test('plan refuses the launcher options a run would refuse: an unknown local or container key, a bad value', async () => {
     for (const [launcher, detail] of [
-      ['{kind: local, work_root: /tmp/x}', /invalid local launcher options: launcher\.\(options\): Unrecognized key: "work_root" \(the local launcher takes kill_grace_ms\)/i],
+      ['{kind: local, work_root: /tmp/x}', /experiment\.yaml: invalid local launcher options: launcher\.work_root: unknown key \(valid keys: kill_grace_ms\)/],
       ['{kind: local, kill_grace_ms: "5s"}', /launcher\.kill_grace_ms: .*number/i],
-      ['{kind: container, cpus: 2, memroy: 4g}', /invalid container launcher options: .*memroy/],
+      ['{kind: container, cpus: 2, memroy: 4g}', /invalid container launcher options: launcher\.memroy: unknown key \(valid keys: image, cpus, memory, network, engine, kill_grace_ms\)/],
     ] as const) {
       const x = writeExperiment(`name: launcher\nrunners: [{ name: sh, kind: command, command: 'true' }]\nconditions: [{ name: a }]\ntasks: tasks/*.yaml\nlauncher: ${launcher}\n`, TWO_TASKS);
       const planned = await agentab(['plan', x.spec, '--out', x.out]);

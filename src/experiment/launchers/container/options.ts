@@ -1,5 +1,6 @@
 /** The container launcher's options: the spec's `launcher:` block, validated, with defaults. */
 import { ContainerLauncherOptionsSchema } from '../../../config/experiment-schema.ts';
+import { describeOptionIssues } from '../../../config/zod-issues.ts';
 import { ContainerError } from './errors.ts';
 
 export interface ContainerOptions {
@@ -28,8 +29,7 @@ export function parseMemory(v: string | number): number {
 export function parseContainerOptions(raw: Record<string, unknown>): ContainerOptions {
   const r = ContainerLauncherOptionsSchema.safeParse(raw);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `launcher.${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
-    throw new ContainerError('container_options_invalid', `invalid container launcher options: ${issues}`);
+    throw new ContainerError('container_options_invalid', `invalid container launcher options: ${describeOptionIssues(r.error, ContainerLauncherOptionsSchema, raw, 'launcher')}`);
   }
   const o = r.data;
   const memoryBytes = parseMemory(o.memory ?? CONTAINER_DEFAULTS.memory);

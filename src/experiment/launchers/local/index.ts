@@ -13,6 +13,7 @@ import { overlayFiles } from '../../workspace.ts';
 import { snapshotWorkspace, workspaceDiff } from '../../workspace-diff.ts';
 import { cellDir } from '../../run-dir.ts';
 import { LocalLauncherOptionsSchema } from '../../../config/experiment-schema.ts';
+import { describeOptionIssues } from '../../../config/zod-issues.ts';
 import { afterRunner, buildWorkspace, cellEnvVars, freshCellDir, runSetup, startCell, type CellShell } from '../cell-common.ts';
 import type { LauncherDef } from '../../../config/experiment-types.ts';
 import type { CellLauncher, CellResult, LaunchContext } from '../types.ts';
@@ -115,8 +116,7 @@ export class LocalLauncher implements CellLauncher {
 function parseLocalOptions(raw: Record<string, unknown>): { kill_grace_ms?: number | undefined } {
   const r = LocalLauncherOptionsSchema.safeParse(raw);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => `launcher.${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
-  throw new Error(`invalid local launcher options: ${issues} (the local launcher takes kill_grace_ms)`);
+  throw new Error(`invalid local launcher options: ${describeOptionIssues(r.error, LocalLauncherOptionsSchema, raw, 'launcher')}`);
 }
 
 export function checkOptions(def: LauncherDef): void {
