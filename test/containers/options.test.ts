@@ -32,7 +32,7 @@ describe('container launcher options', () => {
     const o = parseContainerOptions({ image: 'x:1', cpus: 0.5, memory: '256m', network: 'bridge', engine: 'unix:///s.sock', kill_grace_ms: 10 });
     assert.deepEqual(o, { image: 'x:1', cpus: 0.5, memoryBytes: 256 * 1024 ** 2, network: 'bridge', engine: 'unix:///s.sock', killGraceMs: 10 });
     assert.throws(() => parseContainerOptions({ cpus: -1 }), (e: unknown) => e instanceof ContainerError && e.code === 'container_options_invalid' && /launcher\.cpus/.test(e.message));
-    assert.throws(() => parseContainerOptions({ imag: 'x' }), /launcher\.\(options\): Unrecognized key.*imag/);
+    assert.throws(() => parseContainerOptions({ imag: 'x' }), /launcher\.imag: unknown key \(valid keys: image, cpus, memory, network, engine, kill_grace_ms\)/);
     assert.throws(() => parseContainerOptions({ memory: '1k' }), /below the engines' minimum/);
   });
 
