@@ -227,7 +227,7 @@ export async function runCommand(experiment: string | undefined, flags: RunMatri
       return;
     }
     const n = killAllLiveGroups();
-    process.stderr.write(`\n${sig} again: killed ${n} running cell process group(s); exiting without waiting\n`);
+    process.stderr.write(`\n${sig} again: killed ${n} running cell process group(s); exiting without waiting. The run is marked killed: finish it with agentab run-matrix --resume <its run directory>, or remove what it left with agentab clean\n`);
     process.exit(130);
   };
   const onExit = () => killAllLiveGroups();

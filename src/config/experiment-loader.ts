@@ -202,7 +202,7 @@ export async function applyOverrides(spec: ExperimentSpec, o: SpecOverrides, cwd
     const tagged = out.tasks.filter((t) => t.tags.some((tag) => wanted.has(tag)));
     if (tagged.length === 0) {
       const known = [...new Set(out.tasks.flatMap((t) => t.tags))].sort();
-      throw new SpecError('override_invalid', `no task carries any of the tags ${o.tags.join(', ')}`, { key: '--tags' }, { validValues: known, validLabel: 'tags' });
+      throw new SpecError('override_invalid', `no task${o.tasks ? ' among those --tasks selected' : ''} carries any of the tags ${o.tags.join(', ')}`, { key: '--tags' }, { validValues: known, validLabel: 'tags' });
     }
     out.tasks = tagged;
   }

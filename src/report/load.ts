@@ -58,11 +58,15 @@ async function resolveFiles(input: string): Promise<string[]> {
   if (!isDirectory) return [input];
   const own = join(input, 'records.jsonl');
   if (existsSync(own) || existsSync(join(input, 'manifest.json'))) return [own];
-  const runs = (await readdir(input, { withFileTypes: true }))
-    .filter((e) => e.isDirectory() && existsSync(join(input, e.name, 'manifest.json')))
-    .map((e) => join(input, e.name, 'records.jsonl'))
-    .sort();
-  return runs.length ? runs : [own];
+  const subdirs = (await readdir(input, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(input, e.name));
+  const runs = subdirs.filter((d) => existsSync(join(d, 'manifest.json'))).map((d) => join(d, 'records.jsonl')).sort();
+  if (runs.length) return runs;
+  // A results root holds experiments, which a report does not mix: say which there are.
+  const experiments = (await Promise.all(subdirs.map(async (d) => ((await readdir(d).catch(() => [] as string[])).some((r) => existsSync(join(d, r, 'manifest.json'))) ? d : undefined)))).filter((d): d is string => d !== undefined).sort();
+  if (experiments.length) {
+    throw new ReportError(`${input} is a results root holding ${experiments.length} experiment(s); a report is of one: give one of ${experiments.join(', ')} (or run directories of it)`, 'no_records', { path: input });
+  }
+  return [own];
 }
 
 /**

@@ -196,14 +196,13 @@ export function verdictBlocks(v: ReportView): VerdictBlock[] {
       if (success) lines.push(successLine(v, success));
       if (overall?.overall) lines.push({ metric: 'overall', verdict: overall.overall, summary: '', details: [overall.reason ?? ''] });
       if (hs.length === 0) lines.push({ metric: 'latency, tokens, cost', verdict: 'inconclusive', summary: '', details: [`no ${r.options.runs === 'passing' ? 'passing ' : ''}runs to compare in both arms`] });
-      // A metric left without a headline says why, rather than vanishing from the list.
-      if (hs.length > 0) {
-        for (const m of r.options.metrics) {
-          if (v.headline(runner, cond, m) !== undefined) continue;
-          lines.push({ metric: v.metric(m).label, verdict: 'inconclusive', label: 'no headline', summary: '', details: ['no ratio on at least one task (a median of 0 in one arm, or no runs): the per-task table gives the absolute change'] });
+      for (const m of r.options.metrics) {
+        const h = v.headline(runner, cond, m);
+        if (!h) {
+          // A metric left without a headline says why, in its place, rather than vanishing from the list.
+          if (hs.length > 0) lines.push({ metric: v.metric(m).label, verdict: 'inconclusive', label: 'no headline', summary: '', details: ['no ratio on at least one task (a median of 0 in one arm, or no runs): the per-task table gives the absolute change'] });
+          continue;
         }
-      }
-      for (const h of hs) {
         const details = [
           `${pText('p', h.test.p, h.test.method === 'normal-approx', true)}, ${pText('Holm p', h.pHolm, false, true)}`,
           ...(h.reason === 'too-few-runs' ? [] : [reasonText(h.reason, th)]),

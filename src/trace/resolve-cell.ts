@@ -63,8 +63,10 @@ export async function resolveCells(target: string, o: { resultsRoot: string }): 
   const matches = await glob([`*/*/cells/${target}*/record.json`], { cwd: root, absolute: true, onlyFiles: true });
   const dirs = [...new Set(matches.map((m) => path.dirname(m)))].sort();
   if (dirs.length === 0) throw new CellNotFoundError(`no recorded cell with id "${target}…" under ${root} (give a cell or run directory, or --results DIR)`, 'cell_not_found');
-  const exact = dirs.filter((d) => path.basename(d) === target);
+  // The whole id, or a prefix of one id only (which may have run in several runs).
+  const exact = new Set(dirs.map((d) => path.basename(d))).size === 1 ? dirs : dirs.filter((d) => path.basename(d) === target);
   if (exact.length > 1) {
+    const target = path.basename(exact[0]!);
     // A cell id is stable across the runs of an experiment: a whole id names the cell, and its latest run is the one meant.
     const finished = await Promise.all(exact.map(async (d) => ({ d, at: (await stat(path.join(d, 'record.json'))).mtimeMs })));
     finished.sort((a, b) => b.at - a.at);

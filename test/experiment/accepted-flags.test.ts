@@ -53,6 +53,9 @@ describe('flags the CLI accepts work or are refused', () => {
     const pooled = await agentab(['report', path.join(x.out, 'warned'), '--format', 'json']);
     assert.equal(pooled.exitCode, 0, pooled.stderr);
     assert.equal((JSON.parse(pooled.stdout) as { records: { total: number } }).records.total, 1);
+    const root = await agentab(['report', x.out]);
+    assert.notEqual(root.exitCode, 0);
+    assert.match(root.stderr, /is a results root holding 1 experiment\(s\); a report is of one: give one of .*warned/);
     const runDir = (JSON.parse(ran.stdout) as { runDir: string }).runDir;
     const metric = await agentab(['report', runDir, '--metric', 'latency']);
     assert.notEqual(metric.exitCode, 0);

@@ -164,7 +164,10 @@ describe('timelines of real pilot cells', () => {
       assert.deepEqual(got.cellDirs, [path.join(root, 'pilot', 'r-new', 'cells', id)]);
       assert.equal(got.runDir, path.join(root, 'pilot', 'r-new'));
       assert.match(got.note ?? '', /cell e1a3af5274d2 ran in 3 runs; showing the latest, pilot\/r-new \(for another, give its cell directory: pilot\/r-mid\/cells\/e1a3af5274d2, pilot\/r-old\/cells\/e1a3af5274d2\)/);
-      await assert.rejects(resolveCells('e1a3', { resultsRoot: root }), (e: unknown) => e instanceof CellNotFoundError && e.code === 'cell_ambiguous', 'a prefix of several still asks for more');
+      assert.deepEqual((await resolveCells('e1a3', { resultsRoot: root })).cellDirs, got.cellDirs, 'a prefix of that one id too');
+      mkdirSync(path.join(root, 'pilot', 'r-new', 'cells', 'e1a3ffffffff'), { recursive: true });
+      writeFileSync(path.join(root, 'pilot', 'r-new', 'cells', 'e1a3ffffffff', 'record.json'), '{}');
+      await assert.rejects(resolveCells('e1a3', { resultsRoot: root }), (e: unknown) => e instanceof CellNotFoundError && e.code === 'cell_ambiguous', 'a prefix of two ids asks for more');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
