@@ -67,6 +67,9 @@ function otlpOf(config: ProxyConfig, o: ServeOptions): { otlp?: { endpoint: stri
   return { otlp: { endpoint, headers: { ...config.otlp?.headers, ...o.otlpHeader } } };
 }
 
+/** What listening on a bad or busy address fails with. */
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
+
 async function serve(config: ProxyConfig, o: ServeOptions) {
   const log = createLogger(o.logLevel);
   for (const w of config.warnings ?? []) log.warn(w);
@@ -79,6 +82,10 @@ async function serve(config: ProxyConfig, o: ServeOptions) {
     ...otlpOf(config, o),
     ...(o.phaseTiming === false ? { phaseTiming: false } : {}),
     log,
+  }).catch((e: unknown) => {
+    // An address it cannot listen on may come from AGENTAB_PROXY_HOST / AGENTAB_PROXY_PORT: name both, with the system's reason.
+    if (!LISTEN_ERRORS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    throw new Error(`cannot listen on ${o.host}:${o.port} (--host/--port, or AGENTAB_PROXY_HOST/AGENTAB_PROXY_PORT): ${(e as Error).message}`, { cause: e });
   });
   const aliases = [...new Set(config.deployments.map((d) => `${d.alias} → ${d.provider}/${d.model}`))];
   log.info(`${o.banner} listening on ${proxy.url}`, {

@@ -71,6 +71,8 @@ describe('proxy and sim flags', () => {
     assert.match(flagWins.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(flagWins.stderr, / INFO .*listening on/);
     assert.match(refused(['proxy'], { AGENTAB_PROXY_PORT: 'x' }), /value 'x' from env 'AGENTAB_PROXY_PORT' is invalid/);
+    // An address of no interface here (TEST-NET-1): bind() fails locally, nothing is sent anywhere.
+    assert.match(refused(['proxy', '--port', '0'], { AGENTAB_PROXY_HOST: '192.0.2.1' }), /cannot listen on 192\.0\.2\.1:0 \(--host\/--port, or AGENTAB_PROXY_HOST\/AGENTAB_PROXY_PORT\): listen EADDRNOTAVAIL/);
   });
 
   test('--otlp-header with no OTLP endpoint anywhere is refused', () => {
