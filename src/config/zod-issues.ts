@@ -31,8 +31,12 @@ function flatten(issue: Issue, base: PropertyKey[]): FlatIssue {
 export function allowedKeysAt(schema: z.ZodType, path: ConfigPath): string[] | undefined {
   let s: unknown = schema;
   for (let i = 0; i <= path.length; i++) {
-    // Unwrap modifiers that do not change the shape.
-    while (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) s = s.unwrap();
+    // Unwrap modifiers that do not change the shape; of a union (`- claude` or `- {name: claude, …}`), its map branch.
+    for (;;) {
+      if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) s = s.unwrap();
+      else if (s instanceof z.ZodUnion && (s.options as unknown[]).some((o) => o instanceof z.ZodObject)) s = (s.options as unknown[]).find((o) => o instanceof z.ZodObject);
+      else break;
+    }
     if (i === path.length) break;
     const seg = path[i];
     if (s instanceof z.ZodObject && typeof seg === 'string') s = s.shape[seg];

@@ -60,3 +60,12 @@ export function metricDef(id: string): MetricDef {
 export function isMetricId(id: string): id is MetricId {
   return BY_ID.has(id);
 }
+
+/** Spelling-blind key: `cache-read`, `cache_read` and `cacheRead` are one metric. */
+const looseKey = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+const BY_LOOSE = new Map<string, MetricId>(METRICS.flatMap((m) => [[looseKey(m.id), m.id] as const, [looseKey(m.label), m.id] as const]));
+
+/** The metric a user named by its id or its label, however they spelled the separators (`cache-read`, `cache-read tokens`). */
+export function metricIdOf(name: string): MetricId | undefined {
+  return isMetricId(name) ? name : BY_LOOSE.get(looseKey(name));
+}

@@ -1,7 +1,7 @@
 /** Options of a report, validated up front; `--threshold 5%` and `0.05` both mean θ = 0.05. */
 import { z } from 'zod';
 import { ReportError } from './errors.ts';
-import { DEFAULT_METRICS, isMetricId, METRICS, type MetricId } from './metrics.ts';
+import { DEFAULT_METRICS, METRICS, metricIdOf, type MetricId } from './metrics.ts';
 import type { ReportOptions } from './model.ts';
 import { DEFAULT_RESAMPLES } from './defaults.ts';
 
@@ -52,8 +52,9 @@ export function resolveOptions(input: ReportOptionsInput, conditions: readonly s
   }
   const o = parsed.data;
   const metrics = (o.metrics ?? [...DEFAULT_METRICS]).map((m) => {
-    if (!isMetricId(m)) throw new ReportError(`unknown metric "${m}" (known: ${METRICS.map((x) => x.id).join(', ')})`, 'unknown_metric', { metric: m });
-    return m;
+    const id = metricIdOf(m);
+    if (!id) throw new ReportError(`unknown metric "${m}" (known: ${METRICS.map((x) => x.id).join(', ')})`, 'unknown_metric', { metric: m });
+    return id;
   });
   const alpha = o.alpha ?? 0.05;
   return {

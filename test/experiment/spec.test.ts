@@ -81,6 +81,10 @@ describe('experiment spec', () => {
     const e = await specError('name: x\nrunners: [claude]\nconditions: [{name: a}]\ntasks: tasks/*.yaml\nrepz: 3\n');
     assert.equal(e.line, 5);
     assert.match(e.message, /unknown key "repz".*valid keys: .*reps/);
+    // inside a runner written as a map (the list also takes bare names), the runner's own keys
+    const runner = await specError('name: x\nconditions: [{name: a}]\ntasks: tasks/*.yaml\nrunners:\n  - {name: claude, arg: [x]}\n');
+    assert.equal(runner.line, 5);
+    assert.match(runner.message, /runners\[0\]\.arg: unknown key "arg"; valid keys: name, kind, args, env, max_turns, command, bin$/);
   });
 
   test('a bad duration says what is accepted', async () => {

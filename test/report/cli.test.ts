@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerReportCommand } from '../../src/cli/commands/report.ts';
 import { synthRecords } from './fixtures.ts';
+import { resolveOptions } from '../../src/report/options.ts';
 
 function program(): Command {
   const p = new Command('agentab').exitOverride();
@@ -37,6 +38,8 @@ describe('agentab report', () => {
   test('bad options are refused with the value received', async () => {
     await assert.rejects(program().parseAsync(['node', 'agentab', 'report', dir, '--threshold', 'lots']), /"lots"/);
     await assert.rejects(program().parseAsync(['node', 'agentab', 'report', dir, '--metric', 'wall,vibes']), /unknown metric "vibes"/);
+    // a metric may be named as the report prints it: `cache-read`, `wall time`
+    assert.deepEqual(resolveOptions({ metrics: ['cache-read', 'wall time', 'Cost'] }, ['baseline', 'c1']).metrics, ['cacheRead', 'wall', 'cost']);
     await assert.rejects(program().parseAsync(['node', 'agentab', 'report', dir, '--format', 'md,pdf']), /unknown report format "pdf"/);
     await assert.rejects(program().parseAsync(['node', 'agentab', 'report', dir, '--format', 'md,json']), /need --out/);
     await assert.rejects(program().parseAsync(['node', 'agentab', 'report', dir, '--resamples', '10']), /resamples/);
