@@ -192,7 +192,7 @@ export async function applyOverrides(spec: ExperimentSpec, o: SpecOverrides, cwd
         const known = [...new Set([...spec.tasks.map((x) => x.id), ...suiteDirs.flatMap((d) => taskIdsIn(d))])].sort();
         const asGlob = await findTaskFiles(t, cwd);
         if (asGlob.length === 0) throw new SpecError('task_not_found', `no task "${t}": not a task id, and no task file matches it (relative to ${cwd})`, { key: '--tasks' }, { validValues: known, validLabel: 'task ids' });
-        picked.push(...(await loadTasks([t], cwd, () => ({ key: '--tasks' }))));
+        picked.push(...asGlob.map(loadTaskFile));
       }
     }
     out.tasks = uniqueTasks(picked);

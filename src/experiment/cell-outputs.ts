@@ -6,6 +6,7 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { experimentSecrets } from '../config/config-secrets.ts';
 import { secretValues } from '../config/env.ts';
 import type { ExperimentSpec } from '../config/experiment-types.ts';
 import { createScrubber, type Scrubber } from '../util/scrub.ts';
@@ -16,12 +17,7 @@ const TEXT_FILE = /\.(log|jsonl|json|diff|txt|md|ya?ml)$/i;
 
 /** The run's scrubber: secret-named variables of this process's environment, the spec's runners and conditions, and the proxy config's keys. */
 export function runScrubber(spec: ExperimentSpec, env: Readonly<Record<string, string | undefined>>, configSecrets: readonly string[]): Scrubber {
-  return createScrubber([
-    ...secretValues(env),
-    ...spec.runners.flatMap((r) => secretValues(r.env)),
-    ...spec.conditions.flatMap((c) => secretValues(c.env)),
-    ...configSecrets,
-  ]);
+  return createScrubber([...secretValues(env), ...experimentSecrets(spec), ...configSecrets]);
 }
 
 /** Scrubs every text file under a cell's directory in place; returns the files that held a secret. */

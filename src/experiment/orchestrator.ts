@@ -107,7 +107,6 @@ export interface RunMatrixResult {
   budgetReached?: 'usd' | 'tokens';
 }
 
-
 /** A result for a cell whose launcher threw: an infra failure, never a crash of the run. */
 function crashedResult(cell: Cell, e: unknown, startedAt: number): CellResult {
   return {
@@ -138,7 +137,7 @@ export async function runMatrix(o: RunMatrixOptions): Promise<RunMatrixResult> {
   // here needs only a stand-in, never the value (which this machine may not have)
   const standIns = Object.fromEntries((launcher.remoteSecrets ?? []).map((name) => [name, `<secret ${name}>`]));
   const proxyConfig: ProxyConfig = await buildRunProxyConfig(spec, { ...o.env, ...standIns });
-  const scrubOutputs = runScrubber(spec, o.env ?? {}, proxyConfigSecrets(proxyConfig));
+  const scrubOutputs = runScrubber(spec, o.env, proxyConfigSecrets(proxyConfig));
   // What `agentab proxy` warns about a pasted LiteLLM config (keys ignored, settings agentab does not implement), a run warns about too.
   for (const warning of proxyConfig.warnings ?? []) log.warn(warning);
 

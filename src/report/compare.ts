@@ -24,7 +24,7 @@ import { stratifiedRankTest } from '../stats/stratified-rank.ts';
 import { welchTTest } from '../stats/welch.ts';
 import { logSortedValues, logsOfPositive, sortedValues, type Group } from './group.ts';
 import type { MetricId } from './metrics.ts';
-import { finiteOrNull, type Comparison, type Headline, type RepsNeeded, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
+import { finiteOrNull, zeroMedianArm, type Comparison, type Headline, type RepsNeeded, type ReportOptions, type RunSpread, type TestSummary } from './model.ts';
 import { armsOf, type Arms } from './pairing.ts';
 
 /** What the power figures need: the standard error of the log ratio, its df and the log variance. */
@@ -358,7 +358,8 @@ export function compareTask(o: {
         figures: powerFigures({ se: ratioDefined ? se : null, df, logVariance: ratioDefined ? logVar : null, tasks: 1 }, { supportable, ratio: ratioDefined ? finiteOrNull(interval.ratio) : null, paired: arms.paired, multiplicity: 1, opt }),
       });
       if (!ratioDefined) {
-        const zero = baseMedian === 0 ? `the ${opt.baseline} median is 0` : condMedian === 0 ? `the ${condition} median is 0` : 'resamples hit a median of 0';
+        const arm = zeroMedianArm({ baseMedian, condMedian, baseline: opt.baseline, condition });
+        const zero = arm ? `the ${arm} median is 0` : 'resamples hit a median of 0';
         notes.push(`${where}: ${zero}, so the change is shown as an absolute difference of means and left out of the geometric mean`);
       }
     });

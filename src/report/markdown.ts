@@ -53,7 +53,6 @@ function glossaryMarkdown(r: Report): string[] {
   return ['## Glossary', '', 'Metrics:', '', ...list(g.metrics), '', 'Markers:', '', ...list(g.markers), ''];
 }
 
-/** The "## Verdicts" section alone (what run-matrix prints at the end of a run). */
 /** Lines not counted: earlier lines of re-run cells (history, by design) apart from records given twice. */
 function droppedText(c: Report['records']): string {
   const history = c.history ?? 0;
@@ -61,6 +60,7 @@ function droppedText(c: Report['records']): string {
   return `${history ? `; ${history} earlier line${history === 1 ? '' : 's'} of re-run cells kept as history` : ''}${repeated ? `; ${repeated} duplicate records dropped` : ''}`;
 }
 
+/** The "## Verdicts" section alone (what run-matrix prints at the end of a run). */
 export function renderVerdictsMarkdown(r: Report): string {
   return ['## Verdicts', '', ...verdictLines(viewOf(r))].join('\n');
 }

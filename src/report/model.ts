@@ -251,3 +251,11 @@ export interface Report {
 export function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
+
+/**
+ * Why a comparison has no ratio: the arm whose median is 0 (the baseline's first), or undefined
+ * when both medians are above 0 and only resamples hit a median of 0.
+ */
+export function zeroMedianArm(x: Pick<Comparison, 'baseMedian' | 'condMedian' | 'baseline' | 'condition'>): string | undefined {
+  return x.baseMedian === 0 ? x.baseline : x.condMedian === 0 ? x.condition : undefined;
+}

@@ -9,7 +9,7 @@ import {
   formatChange, formatDetectable, formatP, formatPercent, formatRatioCi, formatSigned, formatValue, pText, reasonText, thresholdText,
 } from './format.ts';
 import type { MetricId } from './metrics.ts';
-import type { CellStats, Comparison, Headline, RunSpread, SuccessComparison } from './model.ts';
+import { zeroMedianArm, type CellStats, type Comparison, type Headline, type RunSpread, type SuccessComparison } from './model.ts';
 import { latencyQuantiles, pooledLatencies, type ReportView } from './view.ts';
 
 export interface Cell {
@@ -76,7 +76,8 @@ export function changeText(v: ReportView, x: Comparison): string {
   const k = v.metric(x.metric).kind;
   const a = x.absolute;
   // No ratio: a median of 0 in one arm (or a ratio that resamples to 0 or ∞) — say which arm.
-  const zero = x.baseMedian === 0 ? `${x.baseline} median 0` : x.condMedian === 0 ? `${x.condition} median 0` : 'a median of 0 in resamples';
+  const arm = zeroMedianArm(x);
+  const zero = arm ? `${arm} median 0` : 'a median of 0 in resamples';
   return `${formatSigned(k, a.diff)} abs [${formatSigned(k, a.lo)}, ${formatSigned(k, a.hi)}] (mean; ${zero})`;
 }
 

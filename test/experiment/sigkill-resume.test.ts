@@ -25,6 +25,27 @@ async function recordCount(runDir: string): Promise<number> {
   return (await readRecordsFile(runPaths(runDir).records)).records.length;
 }
 
+/**
+ * One task, one condition, two cells at a time, whose command runner `command` appends the pid of
+ * every sleeper it starts to "$PIDS"; `sleepers()` reads them back.
+ */
+function sleeperExperiment(name: string, command: string, moreYaml: string) {
+  const x = writeExperiment(
+    `name: ${name}
+runners: [{ name: cmd, kind: command, command: '${command}' }]
+conditions: [{ name: a, env: { PIDS: "${'${PIDS_FILE}'}" } }]
+tasks: tasks/*.yaml
+concurrency: 2
+${moreYaml}
+${FAST_SIM_PROXY}`,
+    { t: 'prompt: p\n' },
+  );
+  const pids = path.join(x.dir, 'pids');
+  writeFileSync(pids, '');
+  writeFileSync(x.spec, readFileSync(x.spec, 'utf8').replace('${PIDS_FILE}', pids));
+  return { x, sleepers: () => readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).map(Number) };
+}
+
 describe('crash safety of run-matrix', () => {
   test('SIGKILL twice mid-run, then --resume: every cell recorded exactly once', async () => {
     const x = writeExperiment(
@@ -71,21 +92,9 @@ ${FAST_SIM_PROXY}`,
   });
 
   test('Ctrl-C cancels running cells (recorded canceled), kills their processes and exits 130', async () => {
-    const x = writeExperiment(
-      `name: ctrlc
-runners: [{ name: cmd, kind: command, command: 'sleep 300 & echo $! >> "$PIDS"; sleep 300 & echo $! >> "$PIDS"; wait' }]
-conditions: [{ name: a, env: { PIDS: "${'${PIDS_FILE}'}" } }]
-tasks: tasks/*.yaml
-reps: 4
-concurrency: 2
-${FAST_SIM_PROXY}`,
-      { t: 'prompt: p\n' },
-    );
-    const pids = path.join(x.dir, 'pids');
-    writeFileSync(pids, '');
-    writeFileSync(x.spec, readFileSync(x.spec, 'utf8').replace('${PIDS_FILE}', pids));
+    const { x, sleepers } = sleeperExperiment('ctrlc', 'sleep 300 & echo $! >> "$PIDS"; sleep 300 & echo $! >> "$PIDS"; wait', 'reps: 4');
     const child = cli(['run-matrix', x.spec, '--out', x.out, '--json']);
-    await waitFor(() => readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).length >= 4, 'two cells to start');
+    await waitFor(() => sleepers().length >= 4, 'two cells to start');
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130, r.stderr);
@@ -93,30 +102,16 @@ ${FAST_SIM_PROXY}`,
     assert.equal(out.stoppedBy, 'abort');
     assert.equal(out.records.length, 2);
     assert.ok(out.records.every((rec: { outcome: string }) => rec.outcome === 'canceled'));
-    const sleepers = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
-    for (const pid of sleepers) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
+    for (const pid of sleepers()) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
   });
 
   test('Ctrl-C twice (forced) kills the cells at once and leaves the manifest killed, not running', async () => {
-    const x = writeExperiment(
-      // The cells ignore SIGTERM, so the first Ctrl-C's cancel waits out the kill grace: the second lands during it.
-      `name: forced
-runners: [{ name: cmd, kind: command, command: 'trap "" TERM; sleep 300 & echo $! >> "$PIDS"; wait' }]
-conditions: [{ name: a, env: { PIDS: "${'${PIDS_FILE}'}" } }]
-tasks: tasks/*.yaml
-reps: 2
-concurrency: 2
-launcher: { kind: local, kill_grace_ms: 30000 }
-${FAST_SIM_PROXY}`,
-      { t: 'prompt: p\n' },
-    );
-    const pids = path.join(x.dir, 'pids');
-    writeFileSync(pids, '');
-    writeFileSync(x.spec, readFileSync(x.spec, 'utf8').replace('${PIDS_FILE}', pids));
+    // The cells ignore SIGTERM, so the first Ctrl-C's cancel waits out the kill grace: the second lands during it.
+    const { x, sleepers } = sleeperExperiment('forced', 'trap "" TERM; sleep 300 & echo $! >> "$PIDS"; wait', 'reps: 2\nlauncher: { kind: local, kill_grace_ms: 30000 }');
     const child = cli(['run-matrix', x.spec, '--out', x.out, '--run-id', 'forced']);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await waitFor(() => readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).length >= 2, 'both cells to start');
+    await waitFor(() => sleepers().length >= 2, 'both cells to start');
     child.kill('SIGINT');
     await waitFor(() => /canceling running cells/.test(stderr), 'the first Ctrl-C to be taken');
     child.kill('SIGINT');
@@ -126,7 +121,7 @@ ${FAST_SIM_PROXY}`,
     const manifest = JSON.parse(readFileSync(runPaths(path.join(x.out, 'forced', 'forced')).manifest, 'utf8')) as { status: string; sessions: Array<{ status: string }> };
     assert.equal(manifest.status, 'killed');
     assert.equal(manifest.sessions.at(-1)?.status, 'killed');
-    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
+    for (const pid of sleepers()) assert.equal(alive(pid), false, `sleep ${pid} was killed`);
   });
 });
 

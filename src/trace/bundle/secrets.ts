@@ -4,6 +4,7 @@
  * runners and conditions (read from the spec the run's manifest names, when it still exists).
  */
 import path from 'node:path';
+import { experimentSecrets } from '../../config/config-secrets.ts';
 import { secretValues, type Env } from '../../config/env.ts';
 import { loadExperiment } from '../../config/experiment-loader.ts';
 import { readManifest } from '../../experiment/manifest.ts';
@@ -14,9 +15,7 @@ export async function knownSecrets(runDir: string, env: Env): Promise<string[]> 
     const manifest = await readManifest(runDir);
     const specFile = (manifest as { specFile?: unknown }).specFile;
     if (typeof specFile === 'string') {
-      const spec = await loadExperiment(path.resolve(specFile));
-      for (const r of spec.runners) out.push(...secretValues(r.env));
-      for (const c of spec.conditions) out.push(...secretValues(c.env));
+      out.push(...experimentSecrets(await loadExperiment(path.resolve(specFile))));
     }
   } catch {
     // the spec moved or no longer loads: the credential shapes still apply
